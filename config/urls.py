@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from probatio.core import views as core_views
+
+admin.site.site_header = "Probatio — administration de la plateforme"
+admin.site.site_title = "Probatio"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("", include("probatio.accounts.urls")),
+    path("", include("probatio.caseloads.urls")),
+    path("personnes/", include("probatio.people.urls")),
+    path("personnes/", include("probatio.measures.urls")),
+    path("personnes/", include("probatio.notes.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "probatio.core.views.forbidden"
+handler404 = "probatio.core.views.not_found"

@@ -1,0 +1,134 @@
+"""The access policy, as a table of scopes per role and action, and pure functions over it.
+
+Scopes (see docs/access.md):
+- ``SERVICE``: any person followed by the user's current service;
+- ``CASELOAD``: persons assigned to the user (as CPIP or as another professional);
+- ``JUDGE_FILES``: persons with a measure whose assigning judge is the user;
+- no entry: refused.
+
+The functions take plain facts, never the database, so that the whole matrix is tested
+without one; the gates in ``selectors.py`` gather the facts and raise 404 / 403.
+"""
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+from probatio.access.roles import NOTE_RESTRICTABLE_ROLES, Role
+
+
+class Scope(StrEnum):
+    SERVICE = "service"
+    CASELOAD = "caseload"
+    JUDGE_FILES = "judge_files"
+
+
+class Action(StrEnum):
+    LIST_PERSONS = "list_persons"
+    READ_FILE = "read_file"
+    CREATE_PERSON = "create_person"
+    CREATE_RECORD = "create_record"  # decision, measure, obligation of an existing person
+    EDIT_IDENTITY = "edit_identity"
+    READ_NOTES = "read_notes"
+    WRITE_NOTE = "write_note"
+    READ_VICTIM = "read_victim"
+    ASSIGN_CPIP = "assign_cpip"
+    READ_ACCESS_LOG = "read_access_log"
+    MANAGE_SERVICE = "manage_service"
+
+
+R = Role
+S = Scope
+_EVERY_STAFF = {r: S.SERVICE for r in (R.CPIP, R.MANAGER, R.SECRETARIAT, R.MONITORING,
+                                       R.PSYCHOLOGIST, R.SOCIAL_WORKER)}
+
+RULES: dict[Action, dict[Role, Scope]] = {
+    Action.LIST_PERSONS: {**_EVERY_STAFF, R.JUDGE: S.JUDGE_FILES},
+    Action.READ_FILE: {**_EVERY_STAFF, R.JUDGE: S.JUDGE_FILES},
+    # A CPIP may register a new person (who joins their caseload).
+    Action.CREATE_PERSON: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.CREATE_RECORD: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.EDIT_IDENTITY: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE,
+                           R.SOCIAL_WORKER: S.CASELOAD},
+    Action.READ_NOTES: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.MONITORING: S.SERVICE,
+                        R.PSYCHOLOGIST: S.SERVICE, R.SOCIAL_WORKER: S.SERVICE},
+    Action.WRITE_NOTE: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.MONITORING: S.SERVICE,
+                        R.PSYCHOLOGIST: S.SERVICE, R.SOCIAL_WORKER: S.CASELOAD},
+    Action.READ_VICTIM: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.MONITORING: S.SERVICE,
+                         R.JUDGE: S.JUDGE_FILES},
+    Action.ASSIGN_CPIP: {R.MANAGER: S.SERVICE},
+    Action.READ_ACCESS_LOG: {R.MANAGER: S.SERVICE},
+    Action.MANAGE_SERVICE: {R.MANAGER: S.SERVICE},
+}
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the policy needs to know about one person, for one user."""
+
+    is_caseload: bool = False
+    is_judge_file: bool = False
+
+
+def scope_for(role: str, action: Action) -> Scope | None:
+    return RULES[action].get(Role(role))
+
+
+def allows(role: str, action: Action, facts: PersonFacts | None = None) -> bool:
+    """May ``role`` do ``action``? Without ``facts``, answers for *some* person of the service
+    (used to show or hide buttons on list pages)."""
+    scope = scope_for(role, action)
+    if scope is None:
+        return False
+    if facts is None:
+        return True
+    if scope is Scope.SERVICE:
+        return True
+    if scope is Scope.CASELOAD:
+        return facts.is_caseload
+    return facts.is_judge_file
+
+
+def sees_person(role: str, facts: PersonFacts) -> bool:
+    """Does the person exist at all for this user (inside the service)? If not: 404."""
+    if Role(role) is Role.JUDGE:
+        return facts.is_judge_file
+    return True
+
+
+class NoteAccess(Enum):
+    FULL = "full"
+    EXISTENCE = "existence"  # "note réservée": shown as existing, content hidden
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    is_author: bool
+    confidential: bool
+    restricted_to: str  # a role code, or "" when not restricted
+    is_assigned_cpip: bool  # the reader is the person's assigned CPIP
+
+
+def note_access(role: str, note: NoteFacts) -> NoteAccess:
+    role = Role(role)
+    if RULES[Action.READ_NOTES].get(role) is None:
+        return NoteAccess.NONE
+    if note.is_author:
+        return NoteAccess.FULL
+    if note.restricted_to:
+        if role is Role.MANAGER:
+            return NoteAccess.EXISTENCE
+        if role.value != note.restricted_to:
+            return NoteAccess.EXISTENCE
+    if note.confidential:
+        if role is Role.MANAGER:
+            return NoteAccess.FULL
+        if role is Role.CPIP and note.is_assigned_cpip:
+            return NoteAccess.FULL
+        return NoteAccess.EXISTENCE
+    return NoteAccess.FULL
+
+
+def restrictable_professions(role: str) -> list[str]:
+    """A note may be restricted only to the author's own profession."""
+    return [r.value for r in NOTE_RESTRICTABLE_ROLES if r.value == role]

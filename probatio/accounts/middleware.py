@@ -1,0 +1,44 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from probatio.accounts.models import Membership
+
+SESSION_KEY = "probatio_membership_id"
+
+
+class MembershipMiddleware:
+    """Sets ``request.membership``: the service and role the user works in right now.
+
+    A user with several memberships chooses one (kept in the session); a user with one has it
+    chosen for them. Views reach the database only through gates that take this membership.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.memberships = []
+        user = request.user
+        if user.is_authenticated:
+            memberships = list(
+                Membership.objects.filter(user=user, is_active=True)
+                .select_related("service", "site")
+                .order_by("service__department_code", "role")
+            )
+            request.memberships = memberships
+            chosen = request.session.get(SESSION_KEY)
+            current = next((m for m in memberships if m.pk == chosen), None)
+            if current is None and len(memberships) == 1:
+                current = memberships[0]
+                request.session[SESSION_KEY] = current.pk
+            request.membership = current
+            if current is None and len(memberships) > 1 and not _exempt(request.path):
+                return redirect(f"{reverse('accounts:choose_service')}?next={request.path}")
+        return self.get_response(request)
+
+
+def _exempt(path: str) -> bool:
+    return path.startswith(
+        (reverse("accounts:choose_service"), reverse("accounts:logout"), "/static/", "/admin/")
+    )

@@ -1,0 +1,50 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from probatio.access.roles import SHORT_LABELS, Role
+from probatio.organisation.models import Service, Site
+
+
+class User(AbstractUser):
+    """A staff account. Access comes from memberships, never from the account itself;
+    ``is_staff``/``is_superuser`` are for platform administrators only."""
+
+    title = models.CharField("fonction affichée", max_length=100, blank=True)
+    phone = models.CharField("téléphone professionnel", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "compte"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+
+class Membership(models.Model):
+    """A user's role in one service."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name="compte")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="memberships",
+                                verbose_name="SPIP")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="memberships", verbose_name="antenne")
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rattachement"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "service", "role"],
+                                    name="membership_unique_role_per_service"),
+        ]
+        indexes = [models.Index(fields=["service", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role_label} — {self.service}"
+
+    @property
+    def role_label(self) -> str:
+        return SHORT_LABELS[Role(self.role)]

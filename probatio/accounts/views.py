@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from probatio.accounts.forms import SignInForm
+from probatio.accounts.middleware import SESSION_KEY
+from probatio.audit import services as audit
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.get_user()
+            audit.record(actor=user, action=audit.Action.LOGIN, service_id=None,
+                         instance=user, summary="Connexion")
+        return response
+
+    def form_invalid(self, form):
+        username = (form.data.get("username") or "")[:150]
+        with transaction.atomic():
+            audit.record(actor=None, action=audit.Action.LOGIN_FAILED, service_id=None,
+                         object_type="accounts.user", summary="Échec de connexion",
+                         context={"username": username})
+        return super().form_invalid(form)
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            with transaction.atomic():
+                audit.record(actor=request.user, action=audit.Action.LOGOUT, service_id=None,
+                             instance=request.user, summary="Déconnexion")
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "Vous êtes déconnecté·e.")
+        return response
+
+
+def choose_service(request):
+    next_url = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    if request.method == "POST":
+        return _switch(request, next_url)
+    return render(request, "accounts/choose_service.html",
+                  {"next": next_url, "title": "Choisir le service"})
+
+
+@require_POST
+def switch_service(request):
+    return _switch(request, "/")
+
+
+def _switch(request, next_url):
+    try:
+        wanted = int(request.POST.get("membership", ""))
+    except ValueError:
+        wanted = None
+    membership = next((m for m in request.memberships if m.pk == wanted), None)
+    if membership is None:
+        messages.error(request, "Ce rattachement n'existe pas ou n'est pas le vôtre.")
+        return redirect("accounts:choose_service")
+    with transaction.atomic():
+        request.session[SESSION_KEY] = membership.pk
+        audit.record(actor=request.user, action=audit.Action.SWITCH,
+                     service_id=membership.service_id, role=membership.role,
+                     instance=membership, summary=f"Travaille pour {membership.service}")
+    messages.success(request, f"Vous travaillez pour {membership.service} "
+                              f"({membership.role_label}).")
+    return HttpResponseRedirect(next_url)

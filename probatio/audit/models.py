@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One line of the tamper-evident journal: who did or read what, when.
+
+    Entries are only ever inserted (the later retention job will purge the oldest). Each entry
+    carries a SHA-256 over its content and the previous entry's hash in the same chain (one
+    chain per service, so that services never wait on each other).
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", "Consultation"
+        LIST = "list", "Consultation de liste"
+        CREATE = "create", "Création"
+        UPDATE = "update", "Modification"
+        DELETE = "delete", "Suppression"
+        LOGIN = "login", "Connexion"
+        LOGIN_FAILED = "login_failed", "Échec de connexion"
+        LOGOUT = "logout", "Déconnexion"
+        SWITCH = "switch_service", "Changement de service"
+
+    at = models.DateTimeField("date", db_index=True)
+    chain = models.CharField("chaîne", max_length=20)  # "service:<id>" or "platform"
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              related_name="+", verbose_name="auteur")
+    actor_label = models.CharField("auteur (libellé)", max_length=200, blank=True)
+    role = models.CharField("rôle", max_length=20, blank=True)
+    service_id = models.BigIntegerField("service", null=True)
+    action = models.CharField("action", max_length=20, choices=Action.choices)
+    object_type = models.CharField("objet", max_length=60, blank=True)
+    object_id = models.BigIntegerField(null=True)
+    # A plain integer, not a foreign key: the journal outlives the file it speaks of.
+    person_id = models.BigIntegerField(null=True)
+    summary = models.CharField("résumé", max_length=300, blank=True)
+    changes = models.JSONField("modifications", default=dict, blank=True)
+    context = models.JSONField("contexte", default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal d'audit"
+        indexes = [
+            models.Index(fields=["person_id", "-at"]),
+            models.Index(fields=["chain", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+
+class AuditChainHead(models.Model):
+    """The last hash of each chain; its row is locked while an entry is appended."""
+
+    chain = models.CharField(max_length=20, primary_key=True)
+    last_hash = models.CharField(max_length=64)
+    last_entry_id = models.BigIntegerField(null=True)

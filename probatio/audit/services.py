@@ -1,0 +1,134 @@
+"""Writing the audit journal. Callers are services and gates, always inside the transaction of
+the change (or of the read) they record."""
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from probatio.audit.models import AuditChainHead, AuditEntry
+
+GENESIS = "0" * 64
+Action = AuditEntry.Action
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def entry_digest(*, previous_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps(fields, sort_keys=True, default=_json_default, ensure_ascii=False)
+    return hashlib.sha256((previous_hash + payload).encode()).hexdigest()
+
+
+def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(),
+        "chain": entry.chain,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "role": entry.role,
+        "service_id": entry.service_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "person_id": entry.person_id,
+        "summary": entry.summary,
+        "changes": entry.changes,
+        "context": entry.context,
+    }
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """Plain values of a model's concrete fields (foreign keys as ids), for before/after diffs."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"search_text", "created_at", "updated_at"}:
+            continue
+        value = getattr(instance, field.attname)
+        data[field.name] = value
+    return json.loads(json.dumps(data, default=_json_default))
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = set(before) | set(after)
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    service_id: int | None,
+    role: str = "",
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: int | None = None,
+    person_id: int | None = None,
+    summary: str = "",
+    changes: dict | None = None,
+    context: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the service's chain. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the transaction of what it records")
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id if object_id is not None else instance.pk
+    chain = f"service:{service_id}" if service_id else "platform"
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        chain=chain, defaults={"last_hash": GENESIS}
+    )
+    entry = AuditEntry(
+        at=timezone.now(),
+        chain=chain,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=(str(actor) if actor is not None and actor.pk else "")[:200],
+        role=role,
+        service_id=service_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person_id,
+        summary=summary[:300],
+        changes=json.loads(json.dumps(changes or {}, default=_json_default)),
+        context=json.loads(json.dumps(context or {}, default=_json_default)),
+        previous_hash=head.last_hash,
+    )
+    entry.hash = entry_digest(previous_hash=head.last_hash, fields=hashed_fields(entry))
+    entry.save(force_insert=True)
+    AuditChainHead.objects.filter(chain=chain).update(last_hash=entry.hash,
+                                                      last_entry_id=entry.pk)
+    return entry
+
+
+def verify_chain(chain: str) -> tuple[int, list[str]]:
+    """Walk one chain in order; return the number of entries checked and the problems found."""
+    problems: list[str] = []
+    previous = GENESIS
+    count = 0
+    last_id = None
+    for entry in AuditEntry.objects.filter(chain=chain).order_by("id").iterator(chunk_size=2000):
+        count += 1
+        if entry.previous_hash != previous:
+            problems.append(f"entrée {entry.pk} : maillon précédent rompu")
+        expected = entry_digest(previous_hash=entry.previous_hash, fields=hashed_fields(entry))
+        if expected != entry.hash:
+            problems.append(f"entrée {entry.pk} : contenu modifié (empreinte invalide)")
+        previous = entry.hash
+        last_id = entry.pk
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    if head and count and (head.last_hash != previous or head.last_entry_id != last_id):
+        problems.append("la tête de chaîne ne correspond pas à la dernière entrée "
+                        "(entrées supprimées ?)")
+    return count, problems

@@ -1,0 +1,28 @@
+from types import SimpleNamespace
+
+# The DSFR templates read SITE_CONFIG; ours is static (no database query on every page).
+SITE_CONFIG = SimpleNamespace(
+    site_title="Probatio",
+    site_tagline="Le dossier unique du service pénitentiaire d'insertion et de probation",
+    header_brand_html="Ministère<br />de la Justice",
+    footer_brand_html="Ministère<br />de la Justice",
+    footer_description="Probatio, logiciel libre de suivi des personnes placées sous main "
+    "de justice. Données confidentielles : tout accès est journalisé.",
+    beta_tag=True,
+    mourning=False,
+    notice_title="",
+    notice_description="",
+    accessibility_status="NON",
+    operator_logo_file=None,
+    operator_logo_alt="",
+    operator_logo_width=0,
+)
+
+
+def site(request):
+    membership = getattr(request, "membership", None)
+    return {
+        "SITE_CONFIG": SITE_CONFIG,
+        "membership": membership,
+        "memberships": getattr(request, "memberships", []),
+    }

@@ -1,0 +1,118 @@
+"""Pure rules on measures: duration bounds and end dates. No database, no clock."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from probatio.core.dates import add_months, format_fr
+
+RECIDIVISM_NONE, RECIDIVISM_LEGAL, RECIDIVISM_REPEAT = "none", "legal", "repeat"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    duration_kind: str  # "period", "hours" or "none"
+    valid_from: date
+    valid_to: date | None = None
+    min_months: int | None = None
+    min_days: int | None = None
+    max_months: int | None = None
+    max_days: int | None = None
+    max_months_recidivist: int | None = None
+    max_months_repeat: int | None = None
+    min_hours: int | None = None
+    max_hours: int | None = None
+    text: str = ""
+
+    @classmethod
+    def from_rule(cls, rule) -> "Bounds":
+        return cls(**{f: getattr(rule, f) for f in cls.__dataclass_fields__})
+
+
+def rule_in_force(rules: Iterable[Bounds], on: date) -> Bounds | None:
+    candidates = [r for r in rules if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)]
+    return max(candidates, key=lambda r: r.valid_from, default=None)
+
+
+def end_date(start: date, months: int | None, days: int | None) -> date:
+    """The day the measure expires: start + months (calendar) + days."""
+    return add_months(start, months or 0) + timedelta(days=days or 0)
+
+
+def _describe(months: int | None, days: int | None) -> str:
+    parts = []
+    if months:
+        parts.append(f"{months} mois")
+    if days:
+        parts.append(f"{days} jour{'s' if days > 1 else ''}")
+    return " et ".join(parts) or "0 jour"
+
+
+def validate_duration(
+    bounds: Bounds,
+    *,
+    start: date,
+    months: int | None,
+    days: int | None,
+    hours: int | None,
+    recidivism: str = RECIDIVISM_NONE,
+) -> dict[str, str]:
+    """Errors by form field, in French, each naming the legal rule. Empty when valid."""
+    errors: dict[str, str] = {}
+    rule = f" Règle : {bounds.text}" if bounds.text else ""
+    if bounds.duration_kind == "none":
+        if months or days or hours:
+            errors["duration_months"] = "Cette mesure n'a pas de durée prononcée."
+        return errors
+    if bounds.duration_kind == "hours":
+        if hours is None:
+            errors["hours"] = "Indiquez le nombre d'heures prononcé."
+        elif bounds.min_hours is not None and hours < bounds.min_hours or (
+            bounds.max_hours is not None and hours > bounds.max_hours
+        ):
+            errors["hours"] = (f"{hours} heures : le nombre d'heures doit être compris entre "
+                               f"{bounds.min_hours} et {bounds.max_hours}.{rule}")
+    elif hours:
+        errors["hours"] = "Cette mesure ne se compte pas en heures."
+    if not months and not days:
+        label = "le délai d'exécution" if bounds.duration_kind == "hours" else "la durée"
+        errors["duration_months"] = f"Indiquez {label} (en mois et/ou en jours)."
+        return errors
+    end = end_date(start, months, days)
+    if bounds.min_months is not None or bounds.min_days is not None:
+        minimum = end_date(start, bounds.min_months, bounds.min_days)
+        if end < minimum:
+            errors["duration_months"] = (
+                f"Une durée de {_describe(months, days)} est inférieure au minimum de "
+                f"{_describe(bounds.min_months, bounds.min_days)}.{rule}")
+    max_months = bounds.max_months
+    if recidivism == RECIDIVISM_LEGAL and bounds.max_months_recidivist:
+        max_months = bounds.max_months_recidivist
+    elif recidivism == RECIDIVISM_REPEAT and (bounds.max_months_repeat
+                                              or bounds.max_months_recidivist):
+        max_months = bounds.max_months_repeat or bounds.max_months_recidivist
+    if max_months is not None or bounds.max_days is not None:
+        maximum = end_date(start, max_months, bounds.max_days if max_months == bounds.max_months
+                           else None)
+        if end > maximum:
+            shown = _describe(max_months, bounds.max_days if max_months == bounds.max_months
+                              else None)
+            extra = ""
+            if recidivism == RECIDIVISM_NONE and bounds.max_months_recidivist:
+                extra = " (plus long seulement si la récidive légale est retenue)"
+            errors["duration_months"] = (
+                f"Une durée de {_describe(months, days)} dépasse le maximum de {shown}"
+                f"{extra}.{rule}")
+    return errors
+
+
+def validate_dates(*, decision_date: date, start: date) -> dict[str, str]:
+    errors = {}
+    if start < decision_date:
+        errors["start_date"] = (f"La mesure ne peut pas commencer avant la décision du "
+                                f"{format_fr(decision_date)}.")
+    return errors
+
+
+def initial_status(*, start: date, today: date) -> str:
+    return "pending" if start > today else "active"

@@ -1,0 +1,151 @@
+"""Reads of persons, always scoped to the membership the user works in.
+
+``person_get_for`` is the access gate of a dossier: every view that touches a person goes
+through it (another service's person, or a person outside a judge's files, is a 404; an action
+the role may not do on this person is a 403).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from probatio.access.policy import Action, PersonFacts, allows, scope_for, sees_person
+from probatio.access.roles import Role
+from probatio.accounts.models import Membership
+from probatio.audit import services as audit
+from probatio.core.text import fold
+from probatio.people.models import CustodyRecord, Person, SituationEntry, TimelineEvent
+
+
+def _with_facts(queryset: QuerySet, membership: Membership) -> QuerySet:
+    user_id = membership.user_id
+    return queryset.annotate(
+        is_support=Exists(Person.support_staff.through.objects.filter(
+            person_id=OuterRef("pk"), user_id=user_id)),
+        is_judge_file=Exists(Person.objects.filter(
+            pk=OuterRef("pk"), measures__assigning_judge_id=user_id)),
+        in_custody=Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"),
+                                                       release_date__isnull=True)),
+    )
+
+
+def facts_of(person: Person, membership: Membership) -> PersonFacts:
+    return PersonFacts(
+        is_caseload=person.assigned_cpip_id == membership.user_id
+        or bool(getattr(person, "is_support", False)),
+        is_judge_file=bool(getattr(person, "is_judge_file", False)),
+    )
+
+
+@dataclass
+class Gated:
+    """A person with what the current user may do on them (for the templates)."""
+
+    person: Person
+    facts: PersonFacts
+    role: str
+
+    def can(self, action: Action | str) -> bool:
+        return allows(self.role, Action(action), self.facts)
+
+
+def person_get_for(
+    membership: Membership | None,
+    pk: int,
+    *,
+    action: Action = Action.READ_FILE,
+    log_read: str | None = None,
+) -> Gated:
+    """The dossier gate. ``log_read`` names the tab or fragment read, which is journaled."""
+    if membership is None:
+        raise Http404("Aucun service choisi.")
+    person = (
+        _with_facts(Person.objects.filter(service_id=membership.service_id, pk=pk), membership)
+        .select_related("assigned_cpip", "service")
+        .first()
+    )
+    if person is None:
+        raise Http404("Personne introuvable.")
+    facts = facts_of(person, membership)
+    if not sees_person(membership.role, facts):
+        raise Http404("Personne introuvable.")
+    if not allows(membership.role, action, facts):
+        raise PermissionDenied("Votre rôle ne permet pas cette action sur ce dossier.")
+    if log_read:
+        with transaction.atomic():
+            audit.record(actor=membership.user, action=audit.Action.READ,
+                         service_id=membership.service_id, role=membership.role,
+                         instance=person, person_id=person.pk,
+                         summary=f"Consultation du dossier ({log_read})",
+                         context={"tab": log_read})
+    return Gated(person=person, facts=facts, role=membership.role)
+
+
+def person_list_for(
+    membership: Membership,
+    *,
+    query: str = "",
+    caseload_only: bool = False,
+    cpip_id: int | None = None,
+    measure_type: str = "",
+    measure_status: str = "",
+    setting: str = "",
+) -> QuerySet[Person]:
+    """Persons the membership may list, filtered. Accent- and case-insensitive name search."""
+    scope = scope_for(membership.role, Action.LIST_PERSONS)
+    if scope is None:
+        return Person.objects.none()
+    qs = Person.objects.filter(service_id=membership.service_id)
+    if membership.role == Role.JUDGE:
+        qs = qs.filter(Exists(Person.objects.filter(
+            pk=OuterRef("pk"), measures__assigning_judge_id=membership.user_id)))
+    if caseload_only:
+        qs = qs.filter(Q(assigned_cpip_id=membership.user_id)
+                       | Exists(Person.support_staff.through.objects.filter(
+                           person_id=OuterRef("pk"), user_id=membership.user_id)))
+    if cpip_id:
+        qs = qs.filter(assigned_cpip_id=cpip_id)
+    for word in fold(query).split():
+        qs = qs.filter(search_text__contains=word)
+    measure_filter = Q()
+    if measure_type:
+        measure_filter &= Q(measures__measure_type_id=measure_type)
+    if measure_status:
+        measure_filter &= Q(measures__status=measure_status)
+    if measure_filter:
+        qs = qs.filter(Exists(Person.objects.filter(measure_filter, pk=OuterRef("pk"))))
+    in_custody = Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"),
+                                                     release_date__isnull=True))
+    if setting == "custody":
+        qs = qs.filter(in_custody)
+    elif setting == "community":
+        qs = qs.exclude(in_custody)
+    return qs.annotate(in_custody=in_custody).select_related("assigned_cpip").order_by(
+        "surname", "first_names", "pk")
+
+
+def duplicates_of(*, service_id: int, surname: str, first_names: str, birth_date,
+                  exclude_pk: int | None = None) -> QuerySet[Person]:
+    """Persons of the service with the same names and birth date (accents and case ignored)."""
+    qs = Person.objects.filter(service_id=service_id, birth_date=birth_date,
+                               search_text__startswith=fold(f"{surname} "))
+    wanted = fold(first_names)
+    matches = [p.pk for p in qs if fold(p.first_names) == wanted and p.pk != exclude_pk]
+    return Person.objects.filter(pk__in=matches)
+
+
+def current_situation(person: Person) -> dict[str, SituationEntry]:
+    """The latest entry of each domain (one query)."""
+    current: dict[str, SituationEntry] = {}
+    for entry in person.situation_entries.select_related("recorded_by").order_by(
+        "domain", "-effective_date", "-id"
+    ):
+        current.setdefault(entry.domain, entry)
+    return current
+
+
+def timeline_for(person: Person) -> QuerySet[TimelineEvent]:
+    return person.timeline_events.select_related("actor").order_by("-occurred_at", "-id")
