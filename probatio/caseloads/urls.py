@@ -1,4 +1,10 @@
 from django.urls import path
 
+from probatio.caseloads import views
+
 app_name = "caseloads"
-urlpatterns: list = []
+urlpatterns = [
+    path("portefeuille/", views.mine, name="mine"),
+    path("service/", views.service, name="service"),
+    path("personnes/", views.search, name="search"),
+]

@@ -14,6 +14,8 @@ def home(request):
                       {"title": "Aucun rattachement"}, status=403)
     if membership.role == Role.MANAGER:
         return redirect("caseloads:service")
+    if membership.role in (Role.SECRETARIAT, Role.MONITORING):
+        return redirect("caseloads:search")
     return redirect("caseloads:mine")
 
 

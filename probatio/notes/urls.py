@@ -1,4 +1,10 @@
 from django.urls import path
 
+from probatio.notes import views
+
 app_name = "notes"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/notes/nouvelle/", views.note_create, name="create"),
+    path("<int:pk>/notes/brouillon/", views.note_autosave, name="autosave"),
+    path("<int:pk>/notes/<int:note_id>/", views.note_detail, name="detail"),
+]

@@ -48,8 +48,26 @@ class Gated:
     facts: PersonFacts
     role: str
 
-    def can(self, action: Action | str) -> bool:
+    def allows(self, action: Action | str) -> bool:
         return allows(self.role, Action(action), self.facts)
+
+    @property
+    def can(self) -> "_Can":
+        """For templates: ``{% if gated.can.edit_identity %}``."""
+        return _Can(self)
+
+
+class _Can:
+    def __init__(self, gated: Gated):
+        self._gated = gated
+
+    def __getitem__(self, action: str) -> bool:
+        return self._gated.allows(action)
+
+    def __getattr__(self, action: str) -> bool:
+        if action.startswith("_"):
+            raise AttributeError(action)
+        return self._gated.allows(action)
 
 
 def person_get_for(

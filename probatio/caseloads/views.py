@@ -1,0 +1,82 @@
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from probatio.access.policy import Action, allows
+from probatio.access.roles import Role
+from probatio.audit import services as audit
+from probatio.caseloads import selectors
+from probatio.caseloads.forms import PersonFilterForm
+from probatio.core.paging import paginate
+from probatio.measures.models import MeasureType
+from probatio.people.selectors import person_list_for
+
+PAGES = {
+    "mine": ("Mon portefeuille", "caseload"),
+    "search": ("Personnes suivies par le service", "search"),
+    "service": ("Le service", "service"),
+}
+
+
+def _list_page(request, kind: str):
+    membership = request.membership
+    if membership is None:
+        raise Http404("Aucun service choisi.")
+    if not allows(membership.role, Action.LIST_PERSONS):
+        raise PermissionDenied
+    if kind == "service" and not allows(membership.role, Action.ASSIGN_CPIP):
+        raise PermissionDenied("La vue du service est réservée à l'encadrement.")
+    is_judge = membership.role == Role.JUDGE
+    cpips = None
+    workload = None
+    if kind == "service":
+        workload = list(selectors.cpip_workload(membership.service_id))
+        cpips = workload
+    form = PersonFilterForm(request.GET or None,
+                            measure_types=list(MeasureType.objects.all()), cpips=cpips)
+    filters = form.filters()
+    persons = person_list_for(membership, caseload_only=(kind == "mine" and not is_judge),
+                              **filters)
+    today = timezone.localdate()
+    page = paginate(request, persons, per_page=25)
+    rows = selectors.with_open_measures(list(page.object_list))
+    title, nav = PAGES[kind]
+    if kind == "mine" and is_judge:
+        title = "Mes dossiers"
+    with transaction.atomic():
+        audit.record(actor=request.user, action=audit.Action.LIST,
+                     service_id=membership.service_id, role=membership.role,
+                     object_type="people.person", summary=f"Liste : {title}",
+                     context={"page": kind, "filters": {k: v for k, v in filters.items() if v},
+                              "page_number": page.number})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "title": title, "nav": nav, "kind": kind, "form": form, "page": page, "rows": rows,
+        "counts": selectors.counts(persons, today=today), "today": today,
+        "due_soon_days": selectors.DUE_SOON_DAYS, "workload": workload,
+        "show_cpip": kind != "mine", "query_string": query.urlencode(),
+        "can_create": allows(membership.role, Action.CREATE_PERSON),
+        "unassigned": selectors.unassigned_count(membership.service_id)
+        if kind == "service" else None,
+    }
+    template = "caseloads/_results.html" if request.htmx else "caseloads/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+def mine(request):
+    return _list_page(request, "mine")
+
+
+@require_GET
+def search(request):
+    return _list_page(request, "search")
+
+
+@require_GET
+def service(request):
+    return _list_page(request, "service")

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from probatio.access.policy import Action, NoteAccess
+from probatio.core.forms import apply_errors
+from probatio.notes import services
+from probatio.notes.forms import NoteForm
+from probatio.notes.models import InterviewNote
+from probatio.notes.selectors import access_to
+from probatio.people.selectors import person_get_for
+from probatio.people.views import dossier_context
+
+
+@require_http_methods(["GET", "POST"])
+def note_create(request, pk: int):
+    gated = person_get_for(request.membership, pk, action=Action.WRITE_NOTE)
+    role = request.membership.role
+    draft = services.draft_get(membership=request.membership, person=gated.person)
+    if request.method == "POST":
+        form = NoteForm(request.POST, role=role)
+    else:
+        initial = {"interview_date": timezone.localdate()}
+        if draft is not None:
+            initial.update({f: getattr(draft, f) for f in services.DRAFT_FIELDS
+                            if getattr(draft, f) not in (None, "")})
+        form = NoteForm(initial=initial, role=role)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_create(membership=request.membership, person=gated.person,
+                                 data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Note enregistrée ; elle apparaît dans la chronologie.")
+            return redirect("people:timeline", pk)
+    return render(request, "notes/note_form.html", dossier_context(
+        gated, "timeline", form=form, draft=draft,
+        autosave_url=reverse("notes:autosave", args=[pk]),
+        cancel_url=reverse("people:timeline", args=[pk]),
+    ), status=400 if form.errors else 200)
+
+
+@require_POST
+def note_autosave(request, pk: int):
+    """Called by the page every few seconds while the author types (JSON answer)."""
+    gated = person_get_for(request.membership, pk, action=Action.WRITE_NOTE)
+    data = {
+        "interview_date": None,
+        "subject": request.POST.get("subject", ""),
+        "body": request.POST.get("body", ""),
+        "confidential": request.POST.get("confidential") in ("on", "true", "1"),
+        "restricted_to": request.POST.get("restricted_to", ""),
+    }
+    form = NoteForm(request.POST, role=request.membership.role)
+    form.is_valid()
+    data["interview_date"] = form.cleaned_data.get("interview_date")
+    draft = services.draft_save(membership=request.membership, person=gated.person, data=data)
+    return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
+
+
+@require_GET
+def note_detail(request, pk: int, note_id: int):
+    gated = person_get_for(request.membership, pk, action=Action.READ_FILE,
+                           log_read=f"note {note_id}")
+    note = get_object_or_404(InterviewNote.objects.select_related("author"),
+                             person=gated.person, pk=note_id)
+    if access_to(note, request.membership, gated.person) is not NoteAccess.FULL:
+        raise PermissionDenied("Cette note est réservée.")
+    return render(request, "notes/note_detail.html", dossier_context(gated, "timeline",
+                                                                     note=note))

@@ -1,0 +1,86 @@
+from django import forms
+
+from probatio.core.forms import BaseForm, BaseModelForm, DateInput
+from probatio.organisation.models import Establishment
+from probatio.people.models import Address, CourtFileNumber, Person, SituationEntry
+from probatio.people.services import IDENTITY_FIELDS
+from probatio.people.situation import STATUSES
+
+
+class PersonForm(BaseModelForm):
+    class Meta:
+        model = Person
+        fields = IDENTITY_FIELDS
+        widgets = {"birth_date": DateInput()}
+
+
+class AddressForm(BaseModelForm):
+    class Meta:
+        model = Address
+        fields = ["line1", "line2", "postcode", "city", "hosted_by", "valid_from"]
+        widgets = {"valid_from": DateInput()}
+
+
+class FirstAddressForm(AddressForm):
+    """On creation the address is optional, but complete when given."""
+
+    prefix = "address"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("line1"):
+            for name in ("postcode", "city", "valid_from"):
+                if not data.get(name):
+                    self.add_error(name, "Ce champ est obligatoire quand une adresse est "
+                                         "saisie.")
+        return data
+
+
+class SituationForm(BaseForm):
+    situation = forms.ChoiceField(
+        label="Situation",
+        choices=[(SituationEntry.Domain(domain).label,
+                  [(f"{domain}:{code}", label) for code, label in items])
+                 for domain, items in STATUSES.items()],
+    )
+    details = forms.CharField(label="Précisions (faits uniquement)", max_length=500,
+                              required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text="Santé et addictions : uniquement des faits (soin suivi "
+                                        "ou non), jamais de contenu médical.")
+    effective_date = forms.DateField(label="Date de la situation", widget=DateInput())
+
+
+class CustodyOpenForm(BaseForm):
+    establishment = forms.ModelChoiceField(label="Établissement",
+                                           queryset=Establishment.objects.none())
+    committal_number = forms.CharField(label="Numéro d'écrou", max_length=30)
+    committal_date = forms.DateField(label="Date d'écrou", widget=DateInput())
+
+    def __init__(self, *args, service_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].queryset = Establishment.objects.filter(
+            service_id=service_id)
+
+
+class CustodyCloseForm(BaseForm):
+    release_date = forms.DateField(label="Date de levée d'écrou", widget=DateInput())
+
+
+class CourtNumberForm(BaseModelForm):
+    class Meta:
+        model = CourtFileNumber
+        fields = ["kind", "number"]
+
+
+class AssignForm(BaseForm):
+    cpip = forms.ChoiceField(label="CPIP référent·e", required=False)
+
+    def __init__(self, *args, cpips, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cpip"].choices = [("", "— Non attribué —")] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in cpips]
