@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.forms",
     "dsfr",
+    "widget_tweaks",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",

@@ -26,6 +26,8 @@ class MembershipMiddleware:
                 .select_related("service", "site")
                 .order_by("service__department_code", "role")
             )
+            for item in memberships:
+                item.user = user  # the signed-in user: no extra query when gates use it
             request.memberships = memberships
             chosen = request.session.get(SESSION_KEY)
             current = next((m for m in memberships if m.pk == chosen), None)
