@@ -53,9 +53,12 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"search_text", "created_at", "updated_at"}:
+        if field.name in {"search_text", "created_at", "updated_at", "last_login"}:
             continue
         value = getattr(instance, field.attname)
+        if field.name == "password":
+            # Never journal a password hash: only a fingerprint that shows it changed.
+            value = "empreinte " + hashlib.sha256(str(value).encode()).hexdigest()[:8]
         data[field.name] = value
     return json.loads(json.dumps(data, default=_json_default))
 

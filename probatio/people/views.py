@@ -106,6 +106,7 @@ def person_detail(request, pk: int):
         addresses=list(person.addresses.all()),
         court_numbers=list(person.court_numbers.all()),
         custody_records=_custody_records(person),
+        situation_known=bool(situation),
         situation=[situation.get(d) for d in ("housing", "employment", "resources", "family",
                                               "health", "addiction", "literacy",
                                               "id_documents")],

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from probatio.core.admin import AuditedAdmin
+from probatio.organisation.models import Establishment, Service, Site
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+    fields = ["name", "kind", "address", "postcode", "city", "phone", "establishment"]
+
+
+@admin.register(Service)
+class ServiceAdmin(AuditedAdmin):
+    list_display = ["name", "department_code", "is_sandbox"]
+    search_fields = ["name", "department_code"]
+    inlines = [SiteInline]
+
+
+@admin.register(Site)
+class SiteAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "service", "city"]
+    list_filter = ["kind", "service"]
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(AuditedAdmin):
+    list_display = ["name", "code", "kind", "service"]
+    list_filter = ["kind", "service"]
+    search_fields = ["name", "code"]
