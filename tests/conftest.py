@@ -1,0 +1,143 @@
+"""Fixtures for every test: one service with a member of every role, and a second service.
+
+Every fixture below needs the database (it requests ``db``); pure rule tests simply do not use
+them. Accounts all have the password ``tests.factories.PASSWORD`` ("demo-probatio-test").
+
+``service``, ``other_service``
+    Two SPIP. Nothing of ``other_service`` may ever be visible from a membership of ``service``.
+
+``member(role, service=None, **kwargs)``
+    Factory fixture: a new user with a new active Membership of ``service`` (or of the service
+    given) with that role, e.g. ``member("cpip")`` for a second CPIP, or
+    ``member("manager", service=other_service)``.
+
+``cpip``, ``manager``, ``secretariat``, ``judge``, ``psychologist``, ``social_worker``,
+``monitoring``
+    One Membership of ``service`` per role (``cpip.user`` is the account, ``cpip.service`` the
+    service). They are distinct users.
+
+``person``
+    A person of ``service`` created by ``cpip`` through ``person_create`` (so in ``cpip``'s
+    caseload, with its audit entry and timeline event).
+
+``judge_person``
+    A person of ``service`` with a 24-month sursis probatoire whose assigning judge is
+    ``judge`` (so one of the judge's files), created by ``cpip``.
+
+``other_person``
+    A person of ``other_service`` (created by a CPIP of that service).
+
+For anything else, use the factories and ``make_*`` helpers of ``tests.factories``.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+from probatio.accounts.models import Membership
+from tests.factories import MembershipFactory, ServiceFactory, make_measure, make_person
+
+# No example database written into the working tree; examples stay reproducible from the seed.
+hypothesis_settings.register_profile("probatio", database=None, deadline=None)
+hypothesis_settings.load_profile("probatio")
+
+
+@pytest.fixture
+def service(db):
+    return ServiceFactory(name="SPIP du Test", department_code="999")
+
+
+@pytest.fixture
+def other_service(db):
+    return ServiceFactory(name="SPIP d'ailleurs", department_code="998")
+
+
+@pytest.fixture
+def member(db, service) -> Callable[..., Membership]:
+    def make(role: str, service=None, **kwargs) -> Membership:
+        return MembershipFactory(role=role, service=service or default_service, **kwargs)
+
+    default_service = service
+    return make
+
+
+@pytest.fixture
+def cpip(member):
+    return member(
+        "cpip", user__username="cpip.test", user__first_name="Camille", user__last_name="Conseil"
+    )
+
+
+@pytest.fixture
+def manager(member):
+    return member(
+        "manager",
+        user__username="encadrement.test",
+        user__first_name="Dominique",
+        user__last_name="Direction",
+    )
+
+
+@pytest.fixture
+def secretariat(member):
+    return member(
+        "secretariat",
+        user__username="secretariat.test",
+        user__first_name="Sacha",
+        user__last_name="Secrétariat",
+    )
+
+
+@pytest.fixture
+def judge(member):
+    return member(
+        "judge", user__username="juge.test", user__first_name="Jeanne", user__last_name="Juge"
+    )
+
+
+@pytest.fixture
+def psychologist(member):
+    return member(
+        "psychologist",
+        user__username="psychologue.test",
+        user__first_name="Paul",
+        user__last_name="Psy",
+    )
+
+
+@pytest.fixture
+def social_worker(member):
+    return member(
+        "social_worker",
+        user__username="ass.test",
+        user__first_name="Alix",
+        user__last_name="Social",
+    )
+
+
+@pytest.fixture
+def monitoring(member):
+    return member(
+        "monitoring",
+        user__username="surveillance.test",
+        user__first_name="Morgan",
+        user__last_name="Surveillance",
+    )
+
+
+@pytest.fixture
+def person(cpip):
+    return make_person(cpip)
+
+
+@pytest.fixture
+def judge_person(cpip, judge):
+    subject = make_person(cpip)
+    make_measure(cpip, subject, judge=judge.user)
+    return subject
+
+
+@pytest.fixture
+def other_person(member, other_service):
+    return make_person(member("cpip", service=other_service))

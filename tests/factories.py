@@ -1,0 +1,290 @@
+"""Test data: factory_boy factories (French fake data) and helpers that go through the services.
+
+Rows that the application always writes through a service (persons, decisions, measures) are
+best made with the ``make_*`` helpers below, so that tests see exactly what production code
+writes (search text, audit entries, timeline events, computed end dates). The raw factories are
+for setting up states that services would refuse, or when speed matters more than realism.
+
+Catalogue rows (measure and obligation types) come from the data migration: use their codes.
+"""
+
+import datetime as dt
+from datetime import date
+from functools import cache
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from probatio.accounts.models import Membership, User
+from probatio.core.text import fold
+from probatio.measures import rules
+from probatio.measures import services as measure_services
+from probatio.measures.models import Decision, Measure, Obligation
+from probatio.notes.models import InterviewNote
+from probatio.organisation.models import Establishment, Service, Site
+from probatio.people import services as people_services
+from probatio.people.models import CustodyRecord, Person
+
+PASSWORD = "demo-probatio-test"
+LOCALE = "fr_FR"
+
+
+def fr(provider: str, **kwargs) -> factory.Faker:
+    return factory.Faker(provider, locale=LOCALE, **kwargs)
+
+
+@cache
+def _password_hash() -> str:
+    # Hashing is deliberately slow: do it once for the whole run.
+    return make_password(PASSWORD)
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: f"SPIP de test n° {n}")
+    # 100-969: not a real department code, so never clashes with demo data.
+    department_code = factory.Sequence(lambda n: str(100 + n % 870))
+    address = fr("address")
+    phone = fr("phone_number")
+
+
+class EstablishmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    service = factory.SubFactory(ServiceFactory)
+    name = factory.Sequence(lambda n: f"Maison d'arrêt de Test-{n}")
+    code = factory.Sequence(lambda n: f"ETB{n:05d}")
+    kind = Establishment.Kind.MA
+    address = fr("address")
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    service = factory.SubFactory(ServiceFactory)
+    name = factory.Sequence(lambda n: f"Antenne {n}")
+    kind = Site.Kind.COMMUNITY
+    address = fr("street_address")
+    postcode = fr("postcode")
+    city = fr("city")
+    opening_hours = factory.LazyFunction(
+        lambda: {str(day): [["09:00", "12:30"], ["13:30", "17:00"]] for day in range(1, 6)}
+    )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = fr("first_name")
+    last_name = fr("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@justice.test")
+    password = factory.LazyFunction(_password_hash)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """``MembershipFactory(role="judge", service=...)``; a new user each time by default."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    service = factory.SubFactory(ServiceFactory)
+    role = "cpip"
+    is_active = True
+
+
+def _search_text(person) -> str:
+    return fold(
+        " ".join(
+            [
+                person.surname,
+                person.birth_surname,
+                person.first_names,
+                person.aliases.replace(",", " "),
+            ]
+        )
+    )
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A raw person row (no audit entry, no timeline): prefer ``make_person``."""
+
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    service = factory.SubFactory(ServiceFactory)
+    surname = fr("last_name")
+    birth_surname = ""
+    first_names = fr("first_name")
+    aliases = ""
+    sex = Person.Sex.MALE
+    birth_date = fr("date_of_birth", minimum_age=18, maximum_age=70)
+    birth_place = fr("city")
+    search_text = factory.LazyAttribute(_search_text)
+
+
+def person_data(**overrides) -> dict:
+    """Identity fields accepted by ``person_create`` (French fake values)."""
+    from faker import Faker
+
+    fake = Faker(LOCALE)
+    data = {
+        "surname": fake.last_name(),
+        "first_names": fake.first_name_male(),
+        "sex": "M",
+        "birth_date": fake.date_of_birth(minimum_age=18, maximum_age=70),
+        "birth_place": fake.city(),
+    }
+    data.update(overrides)
+    return data
+
+
+def make_person(
+    membership: Membership,
+    *,
+    address: dict | None = None,
+    assigned_cpip: User | None = None,
+    today: date | None = None,
+    **overrides,
+) -> Person:
+    """A person created by ``person_create`` as ``membership`` (a CPIP gets it in their
+    caseload). Any identity field may be overridden: ``make_person(cpip, surname="Ménard")``."""
+    return people_services.person_create(
+        membership=membership,
+        data=person_data(**overrides),
+        address=address,
+        assigned_cpip=assigned_cpip,
+        today=today,
+    )
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    person = factory.SubFactory(PersonFactory)
+    kind = Decision.Kind.JUDGMENT
+    jurisdiction = "Tribunal judiciaire de Test"
+    date = dt.date(2025, 1, 6)
+    enforceable_date = dt.date(2025, 1, 10)
+    recidivism = Decision.Recidivism.NONE
+    judge_name = fr("name")
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    """A 24-month sursis probatoire (valid bounds) starting on the decision's enforceable date."""
+
+    class Meta:
+        model = Measure
+
+    person = factory.SubFactory(PersonFactory)
+    decision = factory.SubFactory(DecisionFactory, person=factory.SelfAttribute("..person"))
+    measure_type_id = "SURSIS_PROBATOIRE"
+    start_date = factory.LazyAttribute(lambda m: m.decision.enforceable_date or m.decision.date)
+    duration_months = 24
+    duration_days = None
+    hours = None
+    end_date = factory.LazyAttribute(
+        lambda m: rules.end_date(m.start_date, m.duration_months, m.duration_days)
+    )
+    status = Measure.Status.ACTIVE
+    setting = "community"
+
+
+class ObligationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Obligation
+
+    measure = factory.SubFactory(MeasureFactory)
+    decision = factory.SelfAttribute("measure.decision")
+    obligation_type_id = "TRAVAIL_FORMATION"
+    start_date = factory.SelfAttribute("measure.start_date")
+    proof_frequency = "monthly"
+
+
+class InterviewNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterviewNote
+
+    person = factory.SubFactory(PersonFactory)
+    author = factory.SubFactory(UserFactory)
+    author_role = "cpip"
+    interview_date = date(2025, 3, 3)
+    subject = "Entretien de suivi"
+    body = fr("paragraph")
+    confidential = False
+    restricted_to = ""
+
+
+class CustodyRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustodyRecord
+
+    person = factory.SubFactory(PersonFactory)
+    establishment = factory.SubFactory(
+        EstablishmentFactory, service=factory.SelfAttribute("..person.service")
+    )
+    committal_number = factory.Sequence(lambda n: f"{n:06d}")
+    committal_date = date(2024, 6, 1)
+    release_date = None
+
+
+def make_decision(
+    membership: Membership,
+    person: Person,
+    *,
+    offences: list | None = None,
+    today: date | None = None,
+    **overrides,
+) -> Decision:
+    """A judgment created by ``decision_create`` (dated 2025-01-06, enforceable 2025-01-10)."""
+    data = {
+        "kind": Decision.Kind.JUDGMENT,
+        "jurisdiction": "Tribunal judiciaire de Test",
+        "date": date(2025, 1, 6),
+        "enforceable_date": date(2025, 1, 10),
+        "recidivism": Decision.Recidivism.NONE,
+    }
+    data.update(overrides)
+    if offences is None:
+        offences = [{"label": "Vol simple", "qualification": "delit", "natinf": "7875"}]
+    return measure_services.decision_create(
+        membership=membership, person=person, data=data, offences=offences, today=today
+    )
+
+
+def make_measure(
+    membership: Membership,
+    person: Person,
+    *,
+    code: str = "SURSIS_PROBATOIRE",
+    decision: Decision | None = None,
+    judge: User | None = None,
+    today: date | None = None,
+    **data,
+) -> Measure:
+    """A measure created by ``measure_create`` (24-month sursis probatoire by default).
+    ``judge`` becomes the assigning judge (and so the person one of the judge's files)."""
+    if decision is None:
+        decision = make_decision(membership, person, today=today)
+    data.setdefault("start_date", decision.enforceable_date or decision.date)
+    if code in {"SURSIS_PROBATOIRE", "SURSIS_PROBATOIRE_RENFORCE"}:
+        data.setdefault("duration_months", 24)
+    if judge is not None:
+        data["assigning_judge"] = judge
+    return measure_services.measure_create(
+        membership=membership,
+        person=person,
+        decision=decision,
+        measure_type_code=code,
+        data=data,
+        today=today,
+    )

@@ -1,0 +1,253 @@
+"""The access policy, checked cell by cell against the table of the access rules (docs).
+
+No database: the policy is pure functions over facts. The expected tables below are written out
+by hand from the reference table; they must not be derived from ``RULES``.
+"""
+
+import itertools
+
+import pytest
+
+from probatio.access.policy import (
+    RULES,
+    Action,
+    NoteAccess,
+    NoteFacts,
+    PersonFacts,
+    Scope,
+    allows,
+    note_access,
+    restrictable_professions,
+    scope_for,
+    sees_person,
+)
+from probatio.access.roles import Role
+
+ROLES = ["cpip", "manager", "secretariat", "monitoring", "psychologist", "social_worker", "judge"]
+
+# S = the whole service, C = caseload only, J = judge's files only, - = refused.
+SCOPE_TABLE = """
+action            cpip  manager  secretariat  monitoring  psychologist  social_worker  judge
+list_persons      S     S        S            S           S             S              J
+read_file         S     S        S            S           S             S              J
+create_person     S     S        S            -           -             -              -
+create_record     C     S        S            -           -             -              -
+edit_identity     C     S        S            -           -             C              -
+read_notes        S     S        -            S           S             S              -
+write_note        C     S        -            S           S             C              -
+read_victim       C     S        -            S           -             -              J
+assign_cpip       -     S        -            -           -             -              -
+read_access_log   -     S        -            -           -             -              -
+manage_service    -     S        -            -           -             -              -
+"""
+
+
+def _parse_scope_table() -> dict[tuple[str, str], str]:
+    lines = [line.split() for line in SCOPE_TABLE.strip().splitlines()]
+    header, rows = lines[0][1:], lines[1:]
+    assert header == ROLES
+    return {
+        (row[0], role): cell for row in rows for role, cell in zip(header, row[1:], strict=True)
+    }
+
+
+EXPECTED_SCOPE = _parse_scope_table()
+SCOPE_LETTERS = {"S": Scope.SERVICE, "C": Scope.CASELOAD, "J": Scope.JUDGE_FILES, "-": None}
+
+# For a scope letter, whether the action is allowed on a person with these facts:
+# (is_caseload, is_judge_file) -> allowed.
+FACTS = [PersonFacts(is_caseload=c, is_judge_file=j) for c in (False, True) for j in (False, True)]
+ALLOWED = {
+    "S": {(False, False): True, (False, True): True, (True, False): True, (True, True): True},
+    "C": {(False, False): False, (False, True): False, (True, False): True, (True, True): True},
+    "J": {(False, False): False, (False, True): True, (True, False): False, (True, True): True},
+    "-": {(False, False): False, (False, True): False, (True, False): False, (True, True): False},
+}
+
+
+def test_table_covers_every_role_and_action():
+    assert {action for action, _ in EXPECTED_SCOPE} == {a.value for a in Action}
+    assert set(ROLES) == {r.value for r in Role}
+    assert set(RULES) == set(Action)
+
+
+@pytest.mark.parametrize(("action", "role"), sorted(EXPECTED_SCOPE))
+def test_scope_of_each_role_and_action(action, role):
+    assert scope_for(role, Action(action)) == SCOPE_LETTERS[EXPECTED_SCOPE[action, role]]
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "facts"),
+    [(action, role, facts) for (action, role) in sorted(EXPECTED_SCOPE) for facts in FACTS],
+    ids=lambda v: (
+        f"caseload={v.is_caseload}-judge_file={v.is_judge_file}"
+        if isinstance(v, PersonFacts)
+        else str(v)
+    ),
+)
+def test_allows_on_a_person(action, role, facts):
+    letter = EXPECTED_SCOPE[action, role]
+    expected = ALLOWED[letter][facts.is_caseload, facts.is_judge_file]
+    assert allows(role, Action(action), facts) is expected
+
+
+@pytest.mark.parametrize(("action", "role"), sorted(EXPECTED_SCOPE))
+def test_allows_without_facts_answers_for_some_person(action, role):
+    """List pages show a button when the role may do the action on at least some person."""
+    assert allows(role, Action(action)) is (EXPECTED_SCOPE[action, role] != "-")
+
+
+def test_a_few_cells_spelled_out():
+    """Readable spot checks of the most sensitive cells."""
+    outside = PersonFacts(is_caseload=False, is_judge_file=False)
+    mine = PersonFacts(is_caseload=True, is_judge_file=False)
+    judge_file = PersonFacts(is_caseload=False, is_judge_file=True)
+    assert not allows("cpip", Action.CREATE_RECORD, outside)
+    assert allows("cpip", Action.CREATE_RECORD, mine)
+    assert allows("cpip", Action.CREATE_PERSON, outside)
+    assert not allows("secretariat", Action.WRITE_NOTE, mine)
+    assert not allows("judge", Action.READ_FILE, outside)
+    assert allows("judge", Action.READ_FILE, judge_file)
+    assert allows("judge", Action.READ_VICTIM, judge_file)
+    assert not allows("judge", Action.READ_NOTES, judge_file)
+    assert not allows("psychologist", Action.READ_VICTIM, mine)
+    assert not allows("cpip", Action.ASSIGN_CPIP, mine)
+    assert allows("manager", Action.READ_ACCESS_LOG, outside)
+
+
+def test_unknown_role_is_an_error_not_an_access():
+    with pytest.raises(ValueError):
+        allows("administrator", Action.READ_FILE, PersonFacts())
+
+
+# sees_person: does the person exist at all (else 404)? Only the judge is limited.
+SEES = {
+    # role: {(is_caseload, is_judge_file): sees}
+    **{
+        role: {(False, False): True, (False, True): True, (True, False): True, (True, True): True}
+        for role in ROLES
+        if role != "judge"
+    },
+    "judge": {(False, False): False, (False, True): True, (True, False): False, (True, True): True},
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "is_caseload", "is_judge_file"),
+    [(r, c, j) for r in ROLES for c in (False, True) for j in (False, True)],
+)
+def test_sees_person(role, is_caseload, is_judge_file):
+    facts = PersonFacts(is_caseload=is_caseload, is_judge_file=is_judge_file)
+    assert sees_person(role, facts) is SEES[role][is_caseload, is_judge_file]
+
+
+# note_access. Columns: the reader's role (mgr = manager, sec = secretariat, mon = monitoring,
+# psy = psychologist, sw = social worker, jap = judge). F = full content, E = existence only
+# ("note réservée"), N = not listed at all. Row key: is the reader the author, is the note
+# confidential, the profession it is restricted to (- = none), is the reader the person's
+# assigned CPIP.
+NOTE_TABLE = """
+author  confidential  restricted  assigned    cpip mgr  sec  mon  psy  sw   jap
+no      no            -           no          F    F    N    F    F    F    N
+no      no            -           yes         F    F    N    F    F    F    N
+no      no            psy         no          E    E    N    E    F    E    N
+no      no            psy         yes         E    E    N    E    F    E    N
+no      no            sw          no          E    E    N    E    E    F    N
+no      no            sw          yes         E    E    N    E    E    F    N
+no      yes           -           no          E    F    N    E    E    E    N
+no      yes           -           yes         F    F    N    E    E    E    N
+no      yes           psy         no          E    E    N    E    E    E    N
+no      yes           psy         yes         E    E    N    E    E    E    N
+no      yes           sw          no          E    E    N    E    E    E    N
+no      yes           sw          yes         E    E    N    E    E    E    N
+yes     no            -           no          F    F    N    F    F    F    N
+yes     no            -           yes         F    F    N    F    F    F    N
+yes     no            psy         no          F    F    N    F    F    F    N
+yes     no            psy         yes         F    F    N    F    F    F    N
+yes     no            sw          no          F    F    N    F    F    F    N
+yes     no            sw          yes         F    F    N    F    F    F    N
+yes     yes           -           no          F    F    N    F    F    F    N
+yes     yes           -           yes         F    F    N    F    F    F    N
+yes     yes           psy         no          F    F    N    F    F    F    N
+yes     yes           psy         yes         F    F    N    F    F    F    N
+yes     yes           sw          no          F    F    N    F    F    F    N
+yes     yes           sw          yes         F    F    N    F    F    F    N
+"""
+ACCESS_LETTERS = {"F": NoteAccess.FULL, "E": NoteAccess.EXISTENCE, "N": NoteAccess.NONE}
+SHORT = {
+    "cpip": "cpip",
+    "mgr": "manager",
+    "sec": "secretariat",
+    "mon": "monitoring",
+    "psy": "psychologist",
+    "sw": "social_worker",
+    "jap": "judge",
+    "-": "",
+}
+
+
+def _parse_note_table():
+    lines = [line.split() for line in NOTE_TABLE.strip().splitlines()]
+    header, rows = lines[0], lines[1:]
+    assert [SHORT[h] for h in header[4:]] == ROLES
+    cases = []
+    for row in rows:
+        facts = NoteFacts(
+            is_author=row[0] == "yes",
+            confidential=row[1] == "yes",
+            restricted_to=SHORT[row[2]],
+            is_assigned_cpip=row[3] == "yes",
+        )
+        for role, cell in zip(ROLES, row[4:], strict=True):
+            cases.append((role, facts, ACCESS_LETTERS[cell]))
+    return cases
+
+
+NOTE_CASES = _parse_note_table()
+
+
+def test_note_table_covers_every_combination():
+    combos = {
+        (role, f.is_author, f.confidential, f.restricted_to, f.is_assigned_cpip)
+        for role, f, _ in NOTE_CASES
+    }
+    every = set(
+        itertools.product(
+            ROLES,
+            (False, True),
+            (False, True),
+            ("", "psychologist", "social_worker"),
+            (False, True),
+        )
+    )
+    assert combos == every
+    assert len(NOTE_CASES) == 7 * 2 * 2 * 3 * 2
+
+
+@pytest.mark.parametrize(
+    ("role", "facts", "expected"),
+    NOTE_CASES,
+    ids=[
+        f"{r}-author={f.is_author}-conf={f.confidential}-restr={f.restricted_to or 'none'}"
+        f"-assigned={f.is_assigned_cpip}"
+        for r, f, _ in NOTE_CASES
+    ],
+)
+def test_note_access(role, facts, expected):
+    assert note_access(role, facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("cpip", []),
+        ("manager", []),
+        ("secretariat", []),
+        ("monitoring", []),
+        ("psychologist", ["psychologist"]),
+        ("social_worker", ["social_worker"]),
+        ("judge", []),
+    ],
+)
+def test_a_note_may_be_restricted_only_to_the_authors_own_profession(role, expected):
+    assert restrictable_professions(role) == expected
