@@ -131,7 +131,9 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
         previous = entry.hash
         last_id = entry.pk
     head = AuditChainHead.objects.filter(chain=chain).first()
-    if head and count and (head.last_hash != previous or head.last_entry_id != last_id):
+    if head is None and count:
+        problems.append("aucune tête de chaîne pour des entrées existantes (tête supprimée ?)")
+    if head and (head.last_hash != previous or head.last_entry_id != last_id):
         problems.append("la tête de chaîne ne correspond pas à la dernière entrée "
                         "(entrées supprimées ?)")
     return count, problems

@@ -149,9 +149,10 @@ def duplicates_of(*, service_id: int, surname: str, first_names: str, birth_date
                   exclude_pk: int | None = None) -> QuerySet[Person]:
     """Persons of the service with the same names and birth date (accents and case ignored)."""
     qs = Person.objects.filter(service_id=service_id, birth_date=birth_date,
-                               search_text__startswith=fold(f"{surname} "))
-    wanted = fold(first_names)
-    matches = [p.pk for p in qs if fold(p.first_names) == wanted and p.pk != exclude_pk]
+                               search_text__startswith=fold(surname) + " ")
+    wanted_surname, wanted = fold(surname), fold(first_names)
+    matches = [p.pk for p in qs if fold(p.surname) == wanted_surname
+               and fold(p.first_names) == wanted and p.pk != exclude_pk]
     return Person.objects.filter(pk__in=matches)
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from probatio.audit.models import AuditChainHead
+from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import verify_chain
 
 
@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         failures = 0
         total = 0
-        for chain in AuditChainHead.objects.order_by("chain").values_list("chain", flat=True):
+        chains = set(AuditChainHead.objects.values_list("chain", flat=True))
+        chains |= set(AuditEntry.objects.values_list("chain", flat=True).distinct())
+        for chain in sorted(chains):
             count, problems = verify_chain(chain)
             total += count
             if problems:
