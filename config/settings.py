@@ -30,7 +30,7 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("PROBATIO_ENV") == "production":
         raise RuntimeError("SECRET_KEY doit être défini en production.")
     # Local default: never used in production, where PROBATIO_ENV=production requires one.
-    SECRET_KEY = "probatio-local-development-key-not-for-production-0123456789abcdef"
+    SECRET_KEY = "django-insecure-probatio-local-development-key-0123456789abcdef"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

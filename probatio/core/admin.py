@@ -25,6 +25,29 @@ class AuditedAdmin(admin.ModelAdmin):
                                  f"« {obj} »", changes=audit.diff(audit.snapshot(obj), {}))
             super().delete_model(request, obj)
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (e.g. a user's memberships) are journaled one by one."""
+        with transaction.atomic():
+            befores = {
+                obj.pk: audit.snapshot(obj) for obj in formset.get_queryset()
+            } if formset.is_bound else {}
+            instances = formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                audit.record(actor=request.user, action=audit.Action.DELETE, service_id=None,
+                             instance=obj, summary=f"Administration : suppression de "
+                             f"{obj._meta.verbose_name} « {obj} »",
+                             changes=audit.diff(befores.get(obj.pk, {}), {}))
+                obj.delete()
+            for obj in instances:
+                created = obj.pk is None
+                obj.save()
+                audit.record(actor=request.user,
+                             action=audit.Action.CREATE if created else audit.Action.UPDATE,
+                             service_id=None, instance=obj,
+                             summary=f"Administration : {obj._meta.verbose_name} « {obj} »",
+                             changes=audit.diff(befores.get(obj.pk, {}), audit.snapshot(obj)))
+            formset.save_m2m()
+
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
