@@ -10,8 +10,11 @@ DEMO_ACCOUNTS = [
     ("encadrement.demo", "Encadrement (DPIP)", "Vue du service, attribution des suivis"),
     ("secretariat.demo", "Secrétariat", "Enregistrement des dossiers et des décisions"),
     ("juge.demo", "JAP", "Magistrate mandante d'une large part des mesures du service"),
-    ("multi.demo", "CPIP et encadrement",
-     "Rattachée à deux services (seulement avec --services 2 ou plus)"),
+    (
+        "multi.demo",
+        "CPIP et encadrement",
+        "Rattachée à deux services (seulement avec --services 2 ou plus)",
+    ),
 ]
 
 LOGIN_URL = "http://127.0.0.1:8000/connexion/"

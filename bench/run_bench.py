@@ -1,0 +1,308 @@
+"""Do the main pages cost the same whatever the size of the database?
+
+    .venv/bin/python bench/run_bench.py [--rebuild] [--seed S] [--persons P] [--repeat N]
+
+Builds two throwaway SQLite databases under var/bench/ (``load_demo --services 1`` and
+``--services 10``; kept and reused while the seed and sizes are unchanged), then, for each,
+in a separate process with DEBUG off, requests each page ``--repeat`` times after a warm-up
+with Django's test client, and prints the median and 90th percentile time, the number of SQL
+queries, and the ratio between the two sizes against the targets (at most 1.3 times slower
+with ten services, at most 15 queries a page).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = BASE_DIR / "var" / "bench"
+SIZES = (1, 10)
+TARGET_RATIO = 1.3
+TARGET_QUERIES = 15
+
+# (label, url or "person" for a dossier of cpip.demo's caseload, username)
+PAGES = [
+    ("/portefeuille/", "/portefeuille/", "cpip.demo"),
+    ("/service/", "/service/", "encadrement.demo"),
+    ("/personnes/<id>/", "person", "cpip.demo"),
+]
+
+
+def child_env(var_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update(
+        PROBATIO_VAR_DIR=str(var_dir),
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="ERROR",
+    )
+    env.pop("PROBATIO_ENV", None)
+    return env
+
+
+def manage(var_dir: Path, *args: str, log) -> None:
+    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
+    with open(var_dir / "build.log", "a", encoding="utf-8") as out:
+        out.write(f"$ {' '.join(args)}\n")
+        out.flush()
+        result = subprocess.run(
+            command, cwd=BASE_DIR, env=child_env(var_dir), stdout=out, stderr=subprocess.STDOUT
+        )
+    if result.returncode != 0:
+        log(f"Échec de « manage.py {' '.join(args)} » : voir {var_dir / 'build.log'}")
+        sys.exit(result.returncode)
+
+
+# --- Building the databases. ---
+
+
+def wanted_stamp(services: int, args) -> dict:
+    return {"services": services, "seed": args.seed, "persons": args.persons}
+
+
+def is_built(var_dir: Path, stamp: dict) -> bool:
+    stamp_file = var_dir / "build.json"
+    if not (stamp_file.exists() and (var_dir / "probatio.sqlite3").exists()):
+        return False
+    built = json.loads(stamp_file.read_text())
+    return all(built.get(key) == value for key, value in stamp.items())
+
+
+def build(var_dir: Path, stamp: dict, log) -> subprocess.Popen | None:
+    """Start building one database (in the background); None when it can be reused."""
+    if is_built(var_dir, stamp):
+        built = json.loads((var_dir / "build.json").read_text())
+        log(
+            f"{var_dir.name} : base réutilisée (construite le {built.get('built_on')}, "
+            f"en {built.get('seconds', 0):.0f} s ; --rebuild pour la refaire)"
+        )
+        return None
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    log(
+        f"{var_dir.name} : construction ({stamp['services']} service(s) de "
+        f"{stamp['persons']} personnes)…"
+    )
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--build-one",
+        str(var_dir),
+        "--seed",
+        str(stamp["seed"]),
+        "--persons",
+        str(stamp["persons"]),
+        "--services",
+        str(stamp["services"]),
+    ]
+    return subprocess.Popen(command, cwd=BASE_DIR)
+
+
+def build_one(var_dir: Path, services: int, args) -> None:
+    """Child process: migrate and load the demo into an empty database, then stamp it."""
+    started = time.monotonic()
+    manage(var_dir, "migrate", "--noinput", log=print)
+    manage(
+        var_dir,
+        "load_demo",
+        "--services",
+        str(services),
+        "--seed",
+        str(args.seed),
+        "--persons",
+        str(args.persons),
+        log=print,
+    )
+    seconds = time.monotonic() - started
+    stamp = {
+        **wanted_stamp(services, args),
+        "seconds": round(seconds, 1),
+        "built_on": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    (var_dir / "build.json").write_text(json.dumps(stamp, indent=2))
+    print(f"{var_dir.name} : construite en {seconds:.0f} s")
+
+
+# --- Measuring (in a child process, one per database). ---
+
+
+def measure(args) -> None:
+    """Child process: time the pages against the database of PROBATIO_VAR_DIR."""
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from probatio.accounts.models import User
+    from probatio.people.models import Person
+
+    assert not settings.DEBUG, "le banc se mesure avec DEBUG désactivé"
+    results = []
+    for label, url, username in PAGES:
+        user = User.objects.get(username=username)
+        if url == "person":
+            person = (
+                Person.objects.filter(assigned_cpip=user)
+                .order_by("surname", "first_names", "pk")
+                .first()
+            )
+            url = f"/personnes/{person.pk}/"
+        client = Client()
+        client.force_login(user)
+        for _ in range(max(1, args.warmup)):
+            response = client.get(url)
+        if response.status_code != 200:
+            results.append({"page": label, "url": url, "status": response.status_code})
+            continue
+        timings = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        results.append(
+            {
+                "page": label,
+                "url": url,
+                "status": 200,
+                "median": statistics.median(timings),
+                "p90": statistics.quantiles(timings, n=10)[8],
+                "queries": len(queries.captured_queries),
+            }
+        )
+    print("RESULTS " + json.dumps(results))
+
+
+def run_measure(var_dir: Path, args) -> list[dict]:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--measure",
+        "--repeat",
+        str(args.repeat),
+        "--warmup",
+        str(args.warmup),
+    ]
+    result = subprocess.run(
+        command, cwd=BASE_DIR, env=child_env(var_dir), capture_output=True, text=True
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULTS "):
+            return json.loads(line.removeprefix("RESULTS "))
+    sys.stderr.write(result.stdout + result.stderr)
+    sys.exit(f"La mesure sur {var_dir.name} a échoué.")
+
+
+# --- Report. ---
+
+
+def report(measured: dict[int, list[dict]]) -> bool:
+    small, large = SIZES
+    header = (
+        f"{'page':<18} {'taille':<12} {'médiane ms':>10} {'p90 ms':>8} {'requêtes':>9}"
+        f"   {'ratio ' + str(large) + '/' + str(small):>10}  "
+        f"{'≤ ' + str(TARGET_RATIO).replace('.', ',') + '×':<8}  "
+        f"{'≤ ' + str(TARGET_QUERIES) + ' requêtes':<15}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    all_ok = True
+    for position, (label, _, _) in enumerate(PAGES):
+        rows = {size: measured[size][position] for size in SIZES}
+        for size in SIZES:
+            row = rows[size]
+            name = f"{size} service" + ("s" if size > 1 else "")
+            if row["status"] != 200:
+                unavailable = f"page indisponible (HTTP {row['status']})"
+                print(f"{label:<18} {name:<12} {unavailable:>30}")
+                continue
+            line = (
+                f"{label:<18} {name:<12} {row['median']:>10.1f} {row['p90']:>8.1f} "
+                f"{row['queries']:>9}"
+            )
+            if size == large and rows[small]["status"] == 200 and row["status"] == 200:
+                ratio = row["median"] / rows[small]["median"]
+                ratio_ok = ratio <= TARGET_RATIO
+                queries_ok = max(row["queries"], rows[small]["queries"]) <= TARGET_QUERIES
+                all_ok &= ratio_ok and queries_ok
+                line += (
+                    f"   {ratio:>9.2f}×  {'OK' if ratio_ok else 'NOT OK':<8}  "
+                    f"{'OK' if queries_ok else 'NOT OK':<15}"
+                )
+            print(line)
+        if any(rows[size]["status"] != 200 for size in SIZES):
+            all_ok = False
+    print()
+    return all_ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="refaire les bases même si elles existent pour ces paramètres",
+    )
+    parser.add_argument("--seed", type=int, default=2025, help="graine de load_demo")
+    parser.add_argument("--persons", type=int, default=600, help="personnes par service")
+    parser.add_argument("--repeat", type=int, default=30, help="requêtes mesurées par page")
+    parser.add_argument("--warmup", type=int, default=3, help="requêtes de mise en route")
+    parser.add_argument(
+        "--check", action="store_true", help="code de sortie 1 si une cible n'est pas atteinte"
+    )
+    parser.add_argument("--build-only", action="store_true", help="construire sans mesurer")
+    # Internal: the child processes.
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--build-one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--services", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.measure:
+        return measure(args)
+    if args.build_one:
+        return build_one(args.build_one, args.services, args)
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    dirs = {size: BENCH_DIR / f"services-{size}" for size in SIZES}
+    if args.rebuild:
+        for var_dir in dirs.values():
+            shutil.rmtree(var_dir, ignore_errors=True)
+    # The two databases are independent files: build them side by side.
+    started = time.monotonic()
+    builds = {size: build(dirs[size], wanted_stamp(size, args), log) for size in SIZES}
+    for size, process in builds.items():
+        if process is not None and process.wait() != 0:
+            sys.exit(
+                f"La construction de {dirs[size].name} a échoué (voir {dirs[size] / 'build.log'})."
+            )
+    if any(builds.values()):
+        log(f"Bases prêtes en {time.monotonic() - started:.0f} s.")
+    if args.build_only:
+        return
+    measured = {}
+    for size in SIZES:
+        log(f"Mesure sur {dirs[size].name} ({args.repeat} requêtes par page)…")
+        measured[size] = run_measure(dirs[size], args)
+    ok = report(measured)
+    if args.check and not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
