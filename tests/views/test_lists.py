@@ -1,0 +1,172 @@
+"""The caseload, search and service pages: search, filters, htmx fragment, pagination."""
+
+from datetime import date
+
+import pytest
+
+from probatio.people.models import Person
+from tests.factories import CustodyRecordFactory, make_measure, make_person
+from tests.views.helpers import html, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(response) -> list[str]:
+    """Names in the results table, in order."""
+    import re
+
+    return re.findall(r'<td><a href="/personnes/\d+/">([^<]+)</a></td>', html(response))
+
+
+@pytest.fixture
+def cpip_client(client_for, cpip):
+    return client_for(cpip)
+
+
+@pytest.fixture
+def caseload(cpip, judge):
+    eloise = make_person(
+        cpip, surname="D'Arc-Ménard", first_names="Éloïse", sex="F", birth_date=date(1991, 7, 14)
+    )
+    make_measure(cpip, eloise, judge=judge.user)
+    paul = make_person(cpip, surname="Martin", first_names="Paul", birth_date=date(1980, 1, 2))
+    make_measure(cpip, paul, code="TIG", hours=120, duration_months=18)
+    ines = make_person(
+        cpip, surname="Ménard", first_names="Inès", sex="F", birth_date=date(1975, 5, 5)
+    )
+    ended = make_measure(cpip, ines)
+    ended.status = "ended"
+    ended.save()
+    CustodyRecordFactory(person=ines)
+    return {"eloise": eloise, "paul": paul, "ines": ines}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("eloise", ["D'ARC-MÉNARD Éloïse"]),
+        ("ÉLOÏSE", ["D'ARC-MÉNARD Éloïse"]),
+        ("MÉNARD", ["D'ARC-MÉNARD Éloïse", "MÉNARD Inès"]),
+        ("menard ines", ["MÉNARD Inès"]),
+        ("d'arc", ["D'ARC-MÉNARD Éloïse"]),
+        ("martin", ["MARTIN Paul"]),
+        ("inconnu", []),
+    ],
+)
+def test_search_ignores_accents_and_case(cpip_client, caseload, query, expected):
+    response = cpip_client.get("/portefeuille/", {"q": query})
+    assert response.status_code == 200
+    assert [name.replace("&#x27;", "'") for name in listed(response)] == expected
+    if not expected:
+        assert "Aucune personne ne correspond à ces critères." in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"measure_type": "TIG"}, ["MARTIN Paul"]),
+        ({"measure_type": "SURSIS_PROBATOIRE"}, ["D'ARC-MÉNARD Éloïse", "MÉNARD Inès"]),
+        ({"measure_status": "ended"}, ["MÉNARD Inès"]),
+        ({"measure_status": "active"}, ["D'ARC-MÉNARD Éloïse", "MARTIN Paul"]),
+        (
+            {"measure_type": "SURSIS_PROBATOIRE", "measure_status": "active"},
+            ["D'ARC-MÉNARD Éloïse"],
+        ),
+        ({"setting": "custody"}, ["MÉNARD Inès"]),
+        ({"setting": "community"}, ["D'ARC-MÉNARD Éloïse", "MARTIN Paul"]),
+        ({"setting": "custody", "q": "eloise"}, []),
+    ],
+)
+def test_filters(cpip_client, caseload, filters, expected):
+    response = cpip_client.get("/personnes/", filters)
+    assert [name.replace("&#x27;", "'") for name in listed(response)] == expected
+
+
+def test_a_released_person_is_back_in_the_community(cpip_client, caseload):
+    CustodyRecordFactory(
+        person=caseload["paul"], committal_date=date(2020, 1, 1), release_date=date(2021, 1, 1)
+    )
+    assert listed(cpip_client.get("/personnes/", {"setting": "custody"})) == ["MÉNARD Inès"]
+    page = cpip_client.get("/portefeuille/")
+    assert "1 en détention" in text_of(page)
+
+
+def test_an_unknown_filter_value_is_ignored_not_an_error(cpip_client, caseload):
+    response = cpip_client.get("/portefeuille/", {"measure_type": "N_IMPORTE_QUOI"})
+    assert response.status_code == 200
+    assert len(listed(response)) == 3
+
+
+def test_the_caseload_shows_open_measures_and_custody(cpip_client, caseload):
+    response = cpip_client.get("/portefeuille/")
+    text = text_of(response)
+    assert "3 personnes" in text
+    assert "1 en détention" in text
+    assert "Milieu fermé" in text and "Milieu ouvert" in text
+    assert "Sursis probatoire" in text and "TIG" in text
+
+
+def test_htmx_request_gets_only_the_results_fragment(cpip_client, caseload):
+    response = cpip_client.get("/portefeuille/", {"q": "menard"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    content = html(response)
+    assert "<html" not in content
+    assert "fr-header" not in content
+    assert "<form" not in content
+    assert 'data-testid="persons"' in content
+    assert [n.replace("&#x27;", "'") for n in listed(response)] == [
+        "D'ARC-MÉNARD Éloïse",
+        "MÉNARD Inès",
+    ]
+
+
+def test_the_full_page_has_the_htmx_filter_form(cpip_client, caseload):
+    content = html(cpip_client.get("/portefeuille/"))
+    assert 'hx-get="/portefeuille/"' in content
+    assert 'hx-target="#results"' in content
+    assert '<div id="results"' in content
+    assert 'src="/static/vendor/htmx.min.js"' in content
+
+
+def test_pagination_25_per_page(cpip_client, cpip):
+    for n in range(30):
+        make_person(cpip, surname=f"Personne{n:02d}", first_names="Test")
+    first = cpip_client.get("/portefeuille/")
+    assert len(listed(first)) == 25
+    assert "1 / 2" in text_of(first)
+    assert "30 personnes" in text_of(first)
+    assert 'href="?page=2"' in html(first)
+    second = cpip_client.get("/portefeuille/", {"page": 2})
+    assert len(listed(second)) == 5
+    assert set(listed(first)).isdisjoint(listed(second))
+    assert sorted(listed(first) + listed(second)) == sorted(str(p) for p in Person.objects.all())
+
+
+def test_pagination_keeps_the_filters(cpip_client, cpip):
+    for n in range(27):
+        make_person(cpip, surname=f"Dupont{n:02d}", first_names="Test")
+    make_person(cpip, surname="Autre", first_names="Test")
+    first = cpip_client.get("/portefeuille/", {"q": "dupont"})
+    assert 'href="?q=dupont&amp;page=2"' in html(first)
+    second = cpip_client.get("/portefeuille/", {"q": "dupont", "page": 2})
+    assert len(listed(second)) == 2
+
+
+def test_an_out_of_range_page_shows_the_last_one(cpip_client, caseload):
+    response = cpip_client.get("/portefeuille/", {"page": 99})
+    assert response.status_code == 200
+    assert len(listed(response)) == 3
+
+
+def test_the_service_page_shows_the_cpips_workload(
+    client_for, manager, cpip, caseload, secretariat
+):
+    make_person(secretariat, surname="Sans", first_names="Référent")
+    response = client_for(manager).get("/service/")
+    text = text_of(response)
+    assert "Portefeuilles des CPIP" in text
+    assert "Camille Conseil 3 1 2" in text  # persons, in custody, open measures
+    assert "1 personne sans CPIP" in text
+    assert "SANS Référent" in text
+    filtered = client_for(manager).get("/service/", {"cpip": cpip.user.pk})
+    assert len(listed(filtered)) == 3
