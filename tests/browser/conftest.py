@@ -35,7 +35,7 @@ AXE = VENDOR / "axe.min.js"
 HTMX = VENDOR / "htmx.min.js"
 
 
-# The test database is SQLite in memory: one connection, shared by the test and by the live
+# The test database is SQLite in memory: one connection, used by the test and by the live
 # server's request threads. The browser sends requests in parallel (favicon, htmx, autosave),
 # so they take turns; the test takes the same lock around its own database reads.
 DATABASE_TURN = threading.Lock()

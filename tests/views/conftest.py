@@ -61,7 +61,7 @@ def as_role(request, client_for):
 @pytest.fixture
 def cpip2(member):
     return member(
-        "cpip", user__username="cpip2.test", user__first_name="Claude", user__last_name="Autre"
+        "cpip", user__username="cpip2.test", user__first_name="Noé", user__last_name="Autre"
     )
 
 

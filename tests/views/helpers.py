@@ -1,4 +1,4 @@
-"""Assertions shared by the view tests."""
+"""Assertions common to the view tests."""
 
 import html as htmllib
 import re

@@ -1,5 +1,5 @@
 """Every page is French and inside the DSFR layout (the checking client asserts it on every
-page the view tests receive); these tests check the checker and the shared page parts."""
+page the view tests receive); these tests check the checker and the common page parts."""
 
 import pytest
 from django.http import HttpResponse
