@@ -36,11 +36,20 @@ class MembershipMiddleware:
                 request.session[SESSION_KEY] = current.pk
             request.membership = current
             if current is None and len(memberships) > 1 and not _exempt(request.path):
-                return redirect(f"{reverse('accounts:choose_service')}?next={request.path}")
+                target = reverse("accounts:choose_service")
+                if request.method == "GET":
+                    target += f"?next={request.path}"
+                return redirect(target)
         return self.get_response(request)
 
 
 def _exempt(path: str) -> bool:
     return path.startswith(
-        (reverse("accounts:choose_service"), reverse("accounts:logout"), "/static/", "/admin/")
+        (
+            reverse("accounts:choose_service"),
+            reverse("accounts:switch_service"),
+            reverse("accounts:logout"),
+            "/static/",
+            "/admin/",
+        )
     )

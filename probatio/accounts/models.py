@@ -24,21 +24,32 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A user's role in one service."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships",
-                             verbose_name="compte")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="memberships",
-                                verbose_name="SPIP")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name="compte"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="memberships", verbose_name="SPIP"
+    )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="memberships", verbose_name="antenne")
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="antenne",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "rattachement"
         constraints = [
-            models.UniqueConstraint(fields=["user", "service", "role"],
-                                    name="membership_unique_role_per_service"),
+            models.UniqueConstraint(
+                fields=["user", "service", "role"],
+                name="membership_unique_role_per_service",
+                violation_error_message="Ce compte a déjà ce rôle dans ce service.",
+            ),
         ]
         indexes = [models.Index(fields=["service", "role"])]
 

@@ -23,16 +23,26 @@ class SignInView(auth_views.LoginView):
         with transaction.atomic():
             response = super().form_valid(form)
             user = form.get_user()
-            audit.record(actor=user, action=audit.Action.LOGIN, service_id=None,
-                         instance=user, summary="Connexion")
+            audit.record(
+                actor=user,
+                action=audit.Action.LOGIN,
+                service_id=None,
+                instance=user,
+                summary="Connexion",
+            )
         return response
 
     def form_invalid(self, form):
         username = (form.data.get("username") or "")[:150]
         with transaction.atomic():
-            audit.record(actor=None, action=audit.Action.LOGIN_FAILED, service_id=None,
-                         object_type="accounts.user", summary="Échec de connexion",
-                         context={"username": username})
+            audit.record(
+                actor=None,
+                action=audit.Action.LOGIN_FAILED,
+                service_id=None,
+                object_type="accounts.user",
+                summary="Échec de connexion",
+                context={"username": username},
+            )
         return super().form_invalid(form)
 
 
@@ -40,8 +50,13 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             with transaction.atomic():
-                audit.record(actor=request.user, action=audit.Action.LOGOUT, service_id=None,
-                             instance=request.user, summary="Déconnexion")
+                audit.record(
+                    actor=request.user,
+                    action=audit.Action.LOGOUT,
+                    service_id=None,
+                    instance=request.user,
+                    summary="Déconnexion",
+                )
         response = super().post(request, *args, **kwargs)
         messages.info(request, "Vous êtes déconnecté·e.")
         return response
@@ -53,8 +68,9 @@ def choose_service(request):
         next_url = "/"
     if request.method == "POST":
         return _switch(request, next_url)
-    return render(request, "accounts/choose_service.html",
-                  {"next": next_url, "title": "Choisir le service"})
+    return render(
+        request, "accounts/choose_service.html", {"next": next_url, "title": "Choisir le service"}
+    )
 
 
 @require_POST
@@ -73,9 +89,15 @@ def _switch(request, next_url):
         return redirect("accounts:choose_service")
     with transaction.atomic():
         request.session[SESSION_KEY] = membership.pk
-        audit.record(actor=request.user, action=audit.Action.SWITCH,
-                     service_id=membership.service_id, role=membership.role,
-                     instance=membership, summary=f"Travaille pour {membership.service}")
-    messages.success(request, f"Vous travaillez pour {membership.service} "
-                              f"({membership.role_label}).")
+        audit.record(
+            actor=request.user,
+            action=audit.Action.SWITCH,
+            service_id=membership.service_id,
+            role=membership.role,
+            instance=membership,
+            summary=f"Travaille pour {membership.service}",
+        )
+    messages.success(
+        request, f"Vous travaillez pour {membership.service} ({membership.role_label})."
+    )
     return HttpResponseRedirect(next_url)

@@ -23,8 +23,13 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField("date", db_index=True)
     chain = models.CharField("chaîne", max_length=20)  # "service:<id>" or "platform"
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              related_name="+", verbose_name="auteur")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
     actor_label = models.CharField("auteur (libellé)", max_length=200, blank=True)
     role = models.CharField("rôle", max_length=20, blank=True)
     service_id = models.BigIntegerField("service", null=True)

@@ -110,8 +110,7 @@ def record(
     )
     entry.hash = entry_digest(previous_hash=head.last_hash, fields=hashed_fields(entry))
     entry.save(force_insert=True)
-    AuditChainHead.objects.filter(chain=chain).update(last_hash=entry.hash,
-                                                      last_entry_id=entry.pk)
+    AuditChainHead.objects.filter(chain=chain).update(last_hash=entry.hash, last_entry_id=entry.pk)
     return entry
 
 
@@ -134,6 +133,7 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
     if head is None and count:
         problems.append("aucune tête de chaîne pour des entrées existantes (tête supprimée ?)")
     if head and (head.last_hash != previous or head.last_entry_id != last_id):
-        problems.append("la tête de chaîne ne correspond pas à la dernière entrée "
-                        "(entrées supprimées ?)")
+        problems.append(
+            "la tête de chaîne ne correspond pas à la dernière entrée (entrées supprimées ?)"
+        )
     return count, problems

@@ -14,12 +14,16 @@ def with_open_measures(persons: list[Person]) -> list[Person]:
     date among them."""
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(persons, Prefetch(
-        "measures",
-        queryset=Measure.objects.filter(status__in=Measure.OPEN_STATUSES)
-        .select_related("measure_type").order_by("end_date", "pk"),
-        to_attr="open_measures",
-    ))
+    prefetch_related_objects(
+        persons,
+        Prefetch(
+            "measures",
+            queryset=Measure.objects.filter(status__in=Measure.OPEN_STATUSES)
+            .select_related("measure_type")
+            .order_by("end_date", "pk"),
+            to_attr="open_measures",
+        ),
+    )
     for person in persons:
         ends = [m.end_date for m in person.open_measures if m.end_date]
         person.next_due = min(ends) if ends else None
@@ -32,27 +36,47 @@ def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
     return persons.order_by().aggregate(
         total=Count("pk", distinct=True),
         custody=Count("pk", filter=Q(in_custody=True), distinct=True),
-        ending_soon=Count("pk", distinct=True, filter=Q(
-            measures__status__in=Measure.OPEN_STATUSES,
-            measures__end_date__gte=today, measures__end_date__lte=soon)),
+        ending_soon=Count(
+            "pk",
+            distinct=True,
+            filter=Q(
+                measures__status__in=Measure.OPEN_STATUSES,
+                measures__end_date__gte=today,
+                measures__end_date__lte=soon,
+            ),
+        ),
     )
 
 
 def cpip_workload(service_id: int) -> QuerySet[User]:
     """The service's CPIPs with their number of persons and of open measures (one query)."""
     return (
-        User.objects.filter(memberships__service_id=service_id, memberships__role="cpip",
-                            memberships__is_active=True)
+        User.objects.filter(
+            memberships__service_id=service_id,
+            memberships__role="cpip",
+            memberships__is_active=True,
+        )
         .annotate(
-            persons_count=Count("caseload", filter=Q(caseload__service_id=service_id),
-                                distinct=True),
-            custody_count=Count("caseload", distinct=True, filter=Q(
-                caseload__service_id=service_id,
-                caseload__custody_records__release_date__isnull=True,
-                caseload__custody_records__isnull=False)),
-            open_measures_count=Count("followed_measures", distinct=True, filter=Q(
-                followed_measures__person__service_id=service_id,
-                followed_measures__status__in=Measure.OPEN_STATUSES)),
+            persons_count=Count(
+                "caseload", filter=Q(caseload__service_id=service_id), distinct=True
+            ),
+            custody_count=Count(
+                "caseload",
+                distinct=True,
+                filter=Q(
+                    caseload__service_id=service_id,
+                    caseload__custody_records__release_date__isnull=True,
+                    caseload__custody_records__isnull=False,
+                ),
+            ),
+            open_measures_count=Count(
+                "followed_measures",
+                distinct=True,
+                filter=Q(
+                    followed_measures__person__service_id=service_id,
+                    followed_measures__status__in=Measure.OPEN_STATUSES,
+                ),
+            ),
         )
         .order_by("last_name", "first_name")
     )

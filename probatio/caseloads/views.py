@@ -35,11 +35,13 @@ def _list_page(request, kind: str):
     if kind == "service":
         workload = list(selectors.cpip_workload(membership.service_id))
         cpips = workload
-    form = PersonFilterForm(request.GET or None,
-                            measure_types=list(MeasureType.objects.all()), cpips=cpips)
+    form = PersonFilterForm(
+        request.GET or None, measure_types=list(MeasureType.objects.all()), cpips=cpips
+    )
     filters = form.filters()
-    persons = person_list_for(membership, caseload_only=(kind == "mine" and not is_judge),
-                              **filters)
+    persons = person_list_for(
+        membership, caseload_only=(kind == "mine" and not is_judge), **filters
+    )
     today = timezone.localdate()
     page = paginate(request, persons, per_page=25)
     rows = selectors.with_open_measures(list(page.object_list))
@@ -47,21 +49,38 @@ def _list_page(request, kind: str):
     if kind == "mine" and is_judge:
         title = "Mes dossiers"
     with transaction.atomic():
-        audit.record(actor=request.user, action=audit.Action.LIST,
-                     service_id=membership.service_id, role=membership.role,
-                     object_type="people.person", summary=f"Liste : {title}",
-                     context={"page": kind, "filters": {k: v for k, v in filters.items() if v},
-                              "page_number": page.number})
+        audit.record(
+            actor=request.user,
+            action=audit.Action.LIST,
+            service_id=membership.service_id,
+            role=membership.role,
+            object_type="people.person",
+            summary=f"Liste : {title}",
+            context={
+                "page": kind,
+                "filters": {k: v for k, v in filters.items() if v},
+                "page_number": page.number,
+            },
+        )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "title": title, "nav": nav, "kind": kind, "form": form, "page": page, "rows": rows,
-        "counts": selectors.counts(persons, today=today), "today": today,
-        "due_soon_days": selectors.DUE_SOON_DAYS, "workload": workload,
-        "show_cpip": kind != "mine", "query_string": query.urlencode(),
+        "title": title,
+        "nav": nav,
+        "kind": kind,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "counts": selectors.counts(persons, today=today),
+        "today": today,
+        "due_soon_days": selectors.DUE_SOON_DAYS,
+        "workload": workload,
+        "show_cpip": kind != "mine",
+        "query_string": query.urlencode(),
         "can_create": allows(membership.role, Action.CREATE_PERSON),
         "unassigned": selectors.unassigned_count(membership.service_id)
-        if kind == "service" else None,
+        if kind == "service"
+        else None,
     }
     template = "caseloads/_results.html" if request.htmx else "caseloads/list.html"
     return render(request, template, context)

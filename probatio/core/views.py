@@ -10,8 +10,9 @@ def home(request):
     if membership is None:
         if request.user.is_staff:
             return redirect("admin:index")
-        return render(request, "core/no_membership.html",
-                      {"title": "Aucun rattachement"}, status=403)
+        return render(
+            request, "core/no_membership.html", {"title": "Aucun rattachement"}, status=403
+        )
     if membership.role == Role.MANAGER:
         return redirect("caseloads:service")
     if membership.role in (Role.SECRETARIAT, Role.MONITORING):
@@ -20,8 +21,12 @@ def home(request):
 
 
 def forbidden(request, exception=None):
-    return render(request, "core/403.html", {"title": "Accès refusé",
-                                             "reason": str(exception or "")}, status=403)
+    return render(
+        request,
+        "core/403.html",
+        {"title": "Accès refusé", "reason": str(exception or "")},
+        status=403,
+    )
 
 
 def not_found(request, exception=None):

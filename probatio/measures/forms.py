@@ -7,17 +7,41 @@ from probatio.measures.models import Decision, Measure, Obligation, Offence
 class DecisionForm(BaseModelForm):
     class Meta:
         model = Decision
-        fields = ["kind", "jurisdiction", "date", "enforceable_date", "judge", "judge_name",
-                  "recidivism", "court_file_number", "summary"]
-        widgets = {"date": DateInput(), "enforceable_date": DateInput(),
-                   "summary": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"judge": "Le JAP de la juridiction, s'il a un compte Probatio.",
-                      "judge_name": "À renseigner si le magistrat n'a pas de compte."}
+        fields = [
+            "kind",
+            "jurisdiction",
+            "date",
+            "enforceable_date",
+            "judge",
+            "judge_name",
+            "recidivism",
+            "court_file_number",
+            "summary",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "enforceable_date": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "judge": "Le JAP de la juridiction, s'il a un compte Probatio.",
+            "judge_name": "À renseigner si le magistrat n'a pas de compte.",
+        }
 
     def __init__(self, *args, judges, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["judge"].queryset = judges
         self.fields["judge"].required = False
+
+    def clean(self):
+        data = super().clean()
+        decided, enforceable = data.get("date"), data.get("enforceable_date")
+        if decided and enforceable and enforceable < decided:
+            self.add_error(
+                "enforceable_date",
+                "La date de caractère exécutoire ne peut pas précéder la date de la décision.",
+            )
+        return data
 
 
 class OffenceForm(BaseModelForm):
@@ -34,31 +58,47 @@ class MeasureForm(BaseForm):
     decision = forms.ChoiceField(label="Décision")
     start_date = forms.DateField(label="Date de début", widget=DateInput())
     duration_months = forms.IntegerField(
-        label="Durée ou délai (mois)", required=False, min_value=0, max_value=1200,
-        help_text="Délai de probation, durée de la mesure, ou délai d'exécution d'un TIG.")
-    duration_days = forms.IntegerField(label="Durée ou délai (jours en plus)", required=False,
-                                       min_value=0, max_value=3650)
-    hours = forms.IntegerField(label="Heures (TIG)", required=False, min_value=0,
-                               max_value=10000)
-    status = forms.ChoiceField(label="Statut", required=False,
-                               choices=[("", "Selon la date de début")]
-                               + list(Measure.Status.choices))
-    setting = forms.ChoiceField(label="Milieu", required=False,
-                                choices=[("", "Selon la mesure"), ("community", "Milieu ouvert"),
-                                         ("custody", "Milieu fermé")])
+        label="Durée ou délai (mois)",
+        required=False,
+        min_value=0,
+        max_value=1200,
+        help_text="Délai de probation, durée de la mesure, ou délai d'exécution d'un TIG.",
+    )
+    duration_days = forms.IntegerField(
+        label="Durée ou délai (jours en plus)", required=False, min_value=0, max_value=3650
+    )
+    hours = forms.IntegerField(label="Heures (TIG)", required=False, min_value=0, max_value=10000)
+    status = forms.ChoiceField(
+        label="Statut",
+        required=False,
+        choices=[("", "Selon la date de début")] + list(Measure.Status.choices),
+    )
+    setting = forms.ChoiceField(
+        label="Milieu",
+        required=False,
+        choices=[
+            ("", "Selon la mesure"),
+            ("community", "Milieu ouvert"),
+            ("custody", "Milieu fermé"),
+        ],
+    )
     assigning_judge = forms.ChoiceField(label="Magistrat mandant", required=False)
     assigned_cpip = forms.ChoiceField(label="CPIP chargé·e de la mesure", required=False)
 
     def __init__(self, *args, measure_types, decisions, judges, cpips, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measure_type"].choices = [("", "— Choisir —")] + [
-            (t.code, t.label) for t in measure_types]
+            (t.code, t.label) for t in measure_types
+        ]
         self.fields["decision"].choices = [("", "— Choisir —")] + [
-            (str(d.pk), str(d)) for d in decisions]
+            (str(d.pk), str(d)) for d in decisions
+        ]
         self.fields["assigning_judge"].choices = [("", "Celui de la décision")] + [
-            (str(u.pk), u.get_full_name()) for u in judges]
+            (str(u.pk), u.get_full_name()) for u in judges
+        ]
         self.fields["assigned_cpip"].choices = [("", "Le CPIP référent de la personne")] + [
-            (str(u.pk), u.get_full_name()) for u in cpips]
+            (str(u.pk), u.get_full_name()) for u in cpips
+        ]
         if editing:
             del self.fields["measure_type"]
             del self.fields["decision"]
@@ -71,32 +111,46 @@ class ObligationForm(BaseForm):
     decision = forms.ChoiceField(label="Décision qui l'a prononcée ou modifiée en dernier")
     start_date = forms.DateField(label="Date de début", widget=DateInput())
     end_date = forms.DateField(label="Date de fin", required=False, widget=DateInput())
-    status = forms.ChoiceField(label="Statut", choices=Obligation.Status.choices,
-                               initial=Obligation.Status.ACTIVE)
+    status = forms.ChoiceField(
+        label="Statut", choices=Obligation.Status.choices, initial=Obligation.Status.ACTIVE
+    )
     proof_frequency = forms.ChoiceField(
-        label="Justificatifs attendus", required=False,
-        choices=[("", "Selon le catalogue")] + list(Obligation.ProofFrequency.choices))
-    details = forms.CharField(label="Précisions", required=False, max_length=500,
-                              widget=forms.Textarea(attrs={"rows": 2}))
-    victim_name = forms.CharField(label="Victime ou personnes protégées", required=False,
-                                  max_length=200,
-                                  help_text="Pour une interdiction de contact : information "
-                                            "réservée (besoin d'en connaître).")
-    victim_contact = forms.CharField(label="Coordonnées de la victime", required=False,
-                                     max_length=300)
+        label="Justificatifs attendus",
+        required=False,
+        choices=[("", "Selon le catalogue")] + list(Obligation.ProofFrequency.choices),
+    )
+    details = forms.CharField(
+        label="Précisions", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    victim_name = forms.CharField(
+        label="Victime ou personnes protégées",
+        required=False,
+        max_length=200,
+        help_text="Pour une interdiction de contact : information "
+        "réservée (besoin d'en connaître).",
+    )
+    victim_contact = forms.CharField(
+        label="Coordonnées de la victime", required=False, max_length=300
+    )
     zone = forms.CharField(label="Lieux ou zone interdits", required=False, max_length=300)
-    care_structure = forms.CharField(label="Structure de soins", required=False,
-                                     max_length=200,
-                                     help_text="Le nom de la structure seulement : jamais de "
-                                               "contenu médical.")
+    care_structure = forms.CharField(
+        label="Structure de soins",
+        required=False,
+        max_length=200,
+        help_text="Le nom de la structure seulement : jamais de contenu médical.",
+    )
 
     def __init__(self, *args, obligation_types, decisions, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        kinds = {"control": "Mesures de contrôle", "obligation": "Obligations",
-                 "prohibition": "Interdictions"}
+        kinds = {
+            "control": "Mesures de contrôle",
+            "obligation": "Obligations",
+            "prohibition": "Interdictions",
+        }
         self.fields["obligation_type"].choices = [("", "— Choisir —")] + [
             (label, [(t.code, t.label) for t in obligation_types if t.kind == kind])
-            for kind, label in kinds.items()]
+            for kind, label in kinds.items()
+        ]
         self.fields["decision"].choices = [(str(d.pk), str(d)) for d in decisions]
         if editing:
             del self.fields["obligation_type"]

@@ -82,8 +82,9 @@ class ObligationType(models.Model):
     article_item = models.CharField("alinéa", max_length=10, blank=True)
     default_proof_frequency = models.CharField("justificatif par défaut", max_length=12)
     proof_hint = models.CharField("justificatifs attendus", max_length=250, blank=True)
-    detail = models.CharField("précision attendue", max_length=10, choices=Detail.choices,
-                              blank=True)
+    detail = models.CharField(
+        "précision attendue", max_length=10, choices=Detail.choices, blank=True
+    )
     valid_from = models.DateField("en vigueur du")
     valid_to = models.DateField("jusqu'au", null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
@@ -116,12 +117,18 @@ class Decision(models.Model):
     jurisdiction = models.CharField("juridiction", max_length=200)
     date = models.DateField("date de la décision")
     enforceable_date = models.DateField("date de caractère exécutoire", null=True, blank=True)
-    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="decisions_signed",
-                              verbose_name="magistrat (compte)")
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions_signed",
+        verbose_name="magistrat (compte)",
+    )
     judge_name = models.CharField("magistrat", max_length=150, blank=True)
-    recidivism = models.CharField("récidive légale", max_length=10, choices=Recidivism.choices,
-                                  default=Recidivism.NONE)
+    recidivism = models.CharField(
+        "récidive légale", max_length=10, choices=Recidivism.choices, default=Recidivism.NONE
+    )
     court_file_number = models.CharField("numéro de procédure", max_length=50, blank=True)
     summary = models.CharField("dispositif (résumé)", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,6 +141,7 @@ class Decision(models.Model):
                 condition=Q(enforceable_date__isnull=True)
                 | Q(enforceable_date__gte=models.F("date")),
                 name="decision_enforceable_after_date",
+                violation_error_message="La date de caractère exécutoire ne peut pas précéder la date de la décision.",
             ),
         ]
 
@@ -149,8 +157,7 @@ class Offence(models.Model):
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="offences")
     label = models.CharField("infraction", max_length=300)
-    qualification = models.CharField("qualification", max_length=15,
-                                     choices=Qualification.choices)
+    qualification = models.CharField("qualification", max_length=15, choices=Qualification.choices)
     natinf = models.CharField("code NATINF", max_length=10, blank=True)
 
     class Meta:
@@ -173,24 +180,37 @@ class Measure(models.Model):
     OPEN_STATUSES = (Status.PENDING, Status.ACTIVE, Status.SUSPENDED)
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="measures")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="measures",
-                                 verbose_name="décision")
-    measure_type = models.ForeignKey(MeasureType, on_delete=models.PROTECT,
-                                     related_name="measures", verbose_name="mesure")
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="measures", verbose_name="décision"
+    )
+    measure_type = models.ForeignKey(
+        MeasureType, on_delete=models.PROTECT, related_name="measures", verbose_name="mesure"
+    )
     start_date = models.DateField("date de début")
     duration_months = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
     duration_days = models.PositiveSmallIntegerField("durée (jours)", null=True, blank=True)
     hours = models.PositiveSmallIntegerField("heures", null=True, blank=True)
     end_date = models.DateField("date de fin", null=True, blank=True)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.ACTIVE)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     setting = models.CharField("milieu", max_length=10, choices=Setting.choices)
-    assigning_judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                        null=True, blank=True, related_name="assigned_measures",
-                                        verbose_name="magistrat mandant")
-    assigned_cpip = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                      null=True, blank=True, related_name="followed_measures",
-                                      verbose_name="CPIP chargé·e de la mesure")
+    assigning_judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_measures",
+        verbose_name="magistrat mandant",
+    )
+    assigned_cpip = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_measures",
+        verbose_name="CPIP chargé·e de la mesure",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,6 +221,7 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="measure_dates_in_order",
+                violation_error_message="La date de fin ne peut pas précéder la date de début.",
             ),
         ]
         indexes = [
@@ -230,23 +251,34 @@ class Obligation(models.Model):
         ACTIVE = "active", "En vigueur"
         ENDED = "ended", "Levée ou terminée"
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="obligations",
-                                verbose_name="mesure")
-    obligation_type = models.ForeignKey(ObligationType, on_delete=models.PROTECT,
-                                        related_name="obligations", verbose_name="obligation")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="obligations",
-                                 verbose_name="décision qui l'a créée ou modifiée en dernier")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="obligations", verbose_name="mesure"
+    )
+    obligation_type = models.ForeignKey(
+        ObligationType,
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        verbose_name="obligation",
+    )
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        verbose_name="décision qui l'a créée ou modifiée en dernier",
+    )
     start_date = models.DateField("date de début")
     end_date = models.DateField("date de fin", null=True, blank=True)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.ACTIVE)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     details = models.CharField("précisions", max_length=500, blank=True)
     victim_name = models.CharField("victime ou personnes protégées", max_length=200, blank=True)
     victim_contact = models.CharField("coordonnées de la victime", max_length=300, blank=True)
     zone = models.CharField("lieux ou zone interdits", max_length=300, blank=True)
     care_structure = models.CharField("structure de soins", max_length=200, blank=True)
-    proof_frequency = models.CharField("justificatifs", max_length=12,
-                                       choices=ProofFrequency.choices)
+    proof_frequency = models.CharField(
+        "justificatifs", max_length=12, choices=ProofFrequency.choices
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -257,6 +289,7 @@ class Obligation(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="obligation_dates_in_order",
+                violation_error_message="La date de fin ne peut pas précéder la date de début.",
             ),
         ]
 

@@ -30,7 +30,9 @@ class Bounds:
 
 
 def rule_in_force(rules: Iterable[Bounds], on: date) -> Bounds | None:
-    candidates = [r for r in rules if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)]
+    candidates = [
+        r for r in rules if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to)
+    ]
     return max(candidates, key=lambda r: r.valid_from, default=None)
 
 
@@ -67,11 +69,15 @@ def validate_duration(
     if bounds.duration_kind == "hours":
         if hours is None:
             errors["hours"] = "Indiquez le nombre d'heures prononcé."
-        elif bounds.min_hours is not None and hours < bounds.min_hours or (
-            bounds.max_hours is not None and hours > bounds.max_hours
+        elif (
+            bounds.min_hours is not None
+            and hours < bounds.min_hours
+            or (bounds.max_hours is not None and hours > bounds.max_hours)
         ):
-            errors["hours"] = (f"{hours} heures : le nombre d'heures doit être compris entre "
-                               f"{bounds.min_hours} et {bounds.max_hours}.{rule}")
+            errors["hours"] = (
+                f"{hours} heures : le nombre d'heures doit être compris entre "
+                f"{bounds.min_hours} et {bounds.max_hours}.{rule}"
+            )
     elif hours:
         errors["hours"] = "Cette mesure ne se compte pas en heures."
     if not months and not days:
@@ -84,33 +90,39 @@ def validate_duration(
         if end < minimum:
             errors["duration_months"] = (
                 f"Une durée de {_describe(months, days)} est inférieure au minimum de "
-                f"{_describe(bounds.min_months, bounds.min_days)}.{rule}")
+                f"{_describe(bounds.min_months, bounds.min_days)}.{rule}"
+            )
     max_months = bounds.max_months
     if recidivism == RECIDIVISM_LEGAL and bounds.max_months_recidivist:
         max_months = bounds.max_months_recidivist
-    elif recidivism == RECIDIVISM_REPEAT and (bounds.max_months_repeat
-                                              or bounds.max_months_recidivist):
+    elif recidivism == RECIDIVISM_REPEAT and (
+        bounds.max_months_repeat or bounds.max_months_recidivist
+    ):
         max_months = bounds.max_months_repeat or bounds.max_months_recidivist
     if max_months is not None or bounds.max_days is not None:
-        maximum = end_date(start, max_months, bounds.max_days if max_months == bounds.max_months
-                           else None)
+        maximum = end_date(
+            start, max_months, bounds.max_days if max_months == bounds.max_months else None
+        )
         if end > maximum:
-            shown = _describe(max_months, bounds.max_days if max_months == bounds.max_months
-                              else None)
+            shown = _describe(
+                max_months, bounds.max_days if max_months == bounds.max_months else None
+            )
             extra = ""
             if recidivism == RECIDIVISM_NONE and bounds.max_months_recidivist:
                 extra = " (plus long seulement si la récidive légale est retenue)"
             errors["duration_months"] = (
                 f"Une durée de {_describe(months, days)} dépasse le maximum de {shown}"
-                f"{extra}.{rule}")
+                f"{extra}.{rule}"
+            )
     return errors
 
 
 def validate_dates(*, decision_date: date, start: date) -> dict[str, str]:
     errors = {}
     if start < decision_date:
-        errors["start_date"] = (f"La mesure ne peut pas commencer avant la décision du "
-                                f"{format_fr(decision_date)}.")
+        errors["start_date"] = (
+            f"La mesure ne peut pas commencer avant la décision du {format_fr(decision_date)}."
+        )
     return errors
 
 

@@ -6,32 +6,42 @@ from probatio.people.models import Person
 
 def measures_of(person: Person) -> QuerySet[Measure]:
     return (
-        person.measures.select_related("measure_type", "decision", "assigning_judge",
-                                       "assigned_cpip")
-        .prefetch_related(Prefetch(
-            "obligations",
-            queryset=Obligation.objects.select_related("obligation_type", "decision"),
-        ))
+        person.measures.select_related(
+            "measure_type", "decision", "assigning_judge", "assigned_cpip"
+        )
+        .prefetch_related(
+            Prefetch(
+                "obligations",
+                queryset=Obligation.objects.select_related("obligation_type", "decision"),
+            )
+        )
         .order_by("status", "-start_date", "-id")
     )
 
 
 def decisions_of(person: Person) -> QuerySet[Decision]:
-    return person.decisions.select_related("judge").prefetch_related("offences").order_by(
-        "-date", "-id")
+    return (
+        person.decisions.select_related("judge")
+        .prefetch_related("offences")
+        .order_by("-date", "-id")
+    )
 
 
 def measure_get(person: Person, pk: int) -> Measure:
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(Measure.objects.select_related("measure_type", "decision",
-                                                            "person"), person=person, pk=pk)
+    return get_object_or_404(
+        Measure.objects.select_related("measure_type", "decision", "person"), person=person, pk=pk
+    )
 
 
 def obligation_get(person: Person, pk: int) -> Obligation:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(
-        Obligation.objects.select_related("obligation_type", "decision", "measure__person",
-                                          "measure__measure_type"),
-        measure__person=person, pk=pk)
+        Obligation.objects.select_related(
+            "obligation_type", "decision", "measure__person", "measure__measure_type"
+        ),
+        measure__person=person,
+        pk=pk,
+    )

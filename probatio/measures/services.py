@@ -23,25 +23,67 @@ from probatio.measures.models import (
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.services import timeline_add
 
-DECISION_FIELDS = ["kind", "jurisdiction", "date", "enforceable_date", "judge", "judge_name",
-                   "recidivism", "court_file_number", "summary"]
-MEASURE_FIELDS = ["start_date", "duration_months", "duration_days", "hours", "status",
-                  "setting", "assigning_judge", "assigned_cpip"]
-OBLIGATION_FIELDS = ["start_date", "end_date", "status", "details", "victim_name",
-                     "victim_contact", "zone", "care_structure", "proof_frequency"]
+DECISION_FIELDS = [
+    "kind",
+    "jurisdiction",
+    "date",
+    "enforceable_date",
+    "judge",
+    "judge_name",
+    "recidivism",
+    "court_file_number",
+    "summary",
+]
+MEASURE_FIELDS = [
+    "start_date",
+    "duration_months",
+    "duration_days",
+    "hours",
+    "status",
+    "setting",
+    "assigning_judge",
+    "assigned_cpip",
+]
+OBLIGATION_FIELDS = [
+    "start_date",
+    "end_date",
+    "status",
+    "details",
+    "victim_name",
+    "victim_contact",
+    "zone",
+    "care_structure",
+    "proof_frequency",
+]
 
 
-def _audit(membership: Membership, action: str, instance, person: Person, summary: str,
-           changes: dict | None = None) -> None:
-    audit.record(actor=membership.user, action=action, service_id=membership.service_id,
-                 role=membership.role, instance=instance, person_id=person.pk,
-                 summary=summary, changes=changes)
+def _audit(
+    membership: Membership,
+    action: str,
+    instance,
+    person: Person,
+    summary: str,
+    changes: dict | None = None,
+) -> None:
+    audit.record(
+        actor=membership.user,
+        action=action,
+        service_id=membership.service_id,
+        role=membership.role,
+        instance=instance,
+        person_id=person.pk,
+        summary=summary,
+        changes=changes,
+    )
 
 
 def _check_judge(membership: Membership, judge: User | None, field: str) -> None:
-    if judge is not None and not judge.memberships.filter(
-        service_id=membership.service_id, role="judge", is_active=True
-    ).exists():
+    if (
+        judge is not None
+        and not judge.memberships.filter(
+            service_id=membership.service_id, role="judge", is_active=True
+        ).exists()
+    ):
         raise field_errors(**{field: "Ce magistrat n'est pas rattaché à ce service."})
 
 
@@ -52,8 +94,14 @@ def _at(day: date):
 
 
 @transaction.atomic
-def decision_create(*, membership: Membership, person: Person, data: dict[str, Any],
-                    offences: list[dict[str, Any]], today: date | None = None) -> Decision:
+def decision_create(
+    *,
+    membership: Membership,
+    person: Person,
+    data: dict[str, Any],
+    offences: list[dict[str, Any]],
+    today: date | None = None,
+) -> Decision:
     today = today or timezone.localdate()
     if data["date"] > today:
         raise field_errors(date="La date de la décision ne peut pas être future.")
@@ -65,20 +113,36 @@ def decision_create(*, membership: Membership, person: Person, data: dict[str, A
         decision.full_clean()
     except ValidationError as error:
         if "__all__" in getattr(error, "error_dict", {}):
-            raise field_errors(enforceable_date="La date de caractère exécutoire ne peut pas "
-                               "précéder la date de la décision.") from error
+            raise field_errors(
+                enforceable_date="La date de caractère exécutoire ne peut pas "
+                "précéder la date de la décision."
+            ) from error
         raise
     decision.save()
     for item in offences:
         offence = Offence(decision=decision, **item)
         offence.full_clean()
         offence.save()
-    _audit(membership, audit.Action.CREATE, decision, person, "Nouvelle décision",
-           {**audit.diff({}, audit.snapshot(decision)),
-            "offences": [None, [o["label"] for o in offences]]})
-    timeline_add(person=person, kind=TimelineEvent.Kind.DECISION, title=str(decision),
-                 detail=", ".join(o["label"] for o in offences), actor=membership.user,
-                 instance=decision, occurred_at=_at(decision.date))
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        decision,
+        person,
+        "Nouvelle décision",
+        {
+            **audit.diff({}, audit.snapshot(decision)),
+            "offences": [None, [o["label"] for o in offences]],
+        },
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.DECISION,
+        title=str(decision),
+        detail=", ".join(o["label"] for o in offences),
+        actor=membership.user,
+        instance=decision,
+        occurred_at=_at(decision.date),
+    )
     return decision
 
 
@@ -88,22 +152,32 @@ def _bounds_for(measure_type: MeasureType, on: date) -> rules.Bounds:
         on,
     )
     if found is None:
-        raise field_errors(measure_type=f"La mesure « {measure_type.label} » n'existait pas à "
-                           f"la date de la décision ({on:%d/%m/%Y}).")
+        raise field_errors(
+            measure_type=f"La mesure « {measure_type.label} » n'existait pas à "
+            f"la date de la décision ({on:%d/%m/%Y})."
+        )
     return found
 
 
 def _validate_measure(measure: Measure, decision: Decision) -> None:
     bounds = _bounds_for(measure.measure_type, decision.date)
     errors = rules.validate_dates(decision_date=decision.date, start=measure.start_date)
-    errors.update(rules.validate_duration(
-        bounds, start=measure.start_date, months=measure.duration_months,
-        days=measure.duration_days, hours=measure.hours, recidivism=decision.recidivism))
+    errors.update(
+        rules.validate_duration(
+            bounds,
+            start=measure.start_date,
+            months=measure.duration_months,
+            days=measure.duration_days,
+            hours=measure.hours,
+            recidivism=decision.recidivism,
+        )
+    )
     if errors:
         raise field_errors(**errors)
     if bounds.duration_kind != "none":
-        measure.end_date = rules.end_date(measure.start_date, measure.duration_months,
-                                          measure.duration_days)
+        measure.end_date = rules.end_date(
+            measure.start_date, measure.duration_months, measure.duration_days
+        )
 
 
 def measure_type_get(code: str) -> MeasureType:
@@ -114,16 +188,26 @@ def measure_type_get(code: str) -> MeasureType:
 
 
 @transaction.atomic
-def measure_create(*, membership: Membership, person: Person, decision: Decision,
-                   measure_type_code: str, data: dict[str, Any],
-                   today: date | None = None) -> Measure:
+def measure_create(
+    *,
+    membership: Membership,
+    person: Person,
+    decision: Decision,
+    measure_type_code: str,
+    data: dict[str, Any],
+    today: date | None = None,
+) -> Measure:
     today = today or timezone.localdate()
     if decision.person_id != person.pk:
         raise field_errors(decision="Cette décision ne concerne pas cette personne.")
     measure_type = measure_type_get(measure_type_code)
     _check_judge(membership, data.get("assigning_judge") or decision.judge, "assigning_judge")
-    measure = Measure(person=person, decision=decision, measure_type=measure_type,
-                      **{k: v for k, v in data.items() if k in MEASURE_FIELDS})
+    measure = Measure(
+        person=person,
+        decision=decision,
+        measure_type=measure_type,
+        **{k: v for k, v in data.items() if k in MEASURE_FIELDS},
+    )
     measure.setting = measure.setting or measure_type.default_setting
     measure.assigning_judge = measure.assigning_judge or decision.judge
     measure.assigned_cpip = measure.assigned_cpip or person.assigned_cpip
@@ -132,13 +216,23 @@ def measure_create(*, membership: Membership, person: Person, decision: Decision
     _validate_measure(measure, decision)
     measure.full_clean()
     measure.save()
-    _audit(membership, audit.Action.CREATE, measure, person,
-           f"Nouvelle mesure : {measure_type.short_label}",
-           audit.diff({}, audit.snapshot(measure)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.MEASURE,
-                 title=f"Mesure : {measure_type.label}", actor=membership.user,
-                 instance=measure, detail=_measure_detail(measure),
-                 occurred_at=_at(measure.start_date) if measure.start_date <= today else None)
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        measure,
+        person,
+        f"Nouvelle mesure : {measure_type.short_label}",
+        audit.diff({}, audit.snapshot(measure)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.MEASURE,
+        title=f"Mesure : {measure_type.label}",
+        actor=membership.user,
+        instance=measure,
+        detail=_measure_detail(measure),
+        occurred_at=_at(measure.start_date) if measure.start_date <= today else None,
+    )
     return measure
 
 
@@ -166,14 +260,28 @@ def measure_update(*, membership: Membership, measure: Measure, data: dict[str, 
     measure.save()
     changes = audit.diff(before, audit.snapshot(measure))
     if changes:
-        _audit(membership, audit.Action.UPDATE, measure, person,
-               f"Modification de la mesure {measure.measure_type.short_label}", changes)
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            measure,
+            person,
+            f"Modification de la mesure {measure.measure_type.short_label}",
+            changes,
+        )
         title = f"Mesure modifiée : {measure.measure_type.short_label}"
         if "status" in changes:
-            title = (f"{measure.measure_type.short_label} : {old_status.lower()} → "
-                     f"{measure.get_status_display().lower()}")
-        timeline_add(person=person, kind=TimelineEvent.Kind.MEASURE, title=title,
-                     actor=membership.user, instance=measure, detail=_measure_detail(measure))
+            title = (
+                f"{measure.measure_type.short_label} : {old_status.lower()} → "
+                f"{measure.get_status_display().lower()}"
+            )
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.MEASURE,
+            title=title,
+            actor=membership.user,
+            instance=measure,
+            detail=_measure_detail(measure),
+        )
     return measure
 
 
@@ -189,41 +297,64 @@ def _validate_obligation(obligation: Obligation) -> None:
     if obligation.decision.person_id != measure.person_id:
         raise field_errors(decision="Cette décision ne concerne pas cette personne.")
     if obligation.start_date < obligation.decision.date:
-        raise field_errors(start_date="L'obligation ne peut pas commencer avant la décision "
-                           f"du {obligation.decision.date:%d/%m/%Y}.")
+        raise field_errors(
+            start_date="L'obligation ne peut pas commencer avant la décision "
+            f"du {obligation.decision.date:%d/%m/%Y}."
+        )
     if obligation.end_date and obligation.end_date < obligation.start_date:
         raise field_errors(end_date="La date de fin ne peut pas précéder la date de début.")
-    if obligation.obligation_type.detail != "victim" and (obligation.victim_name
-                                                          or obligation.victim_contact):
+    if obligation.obligation_type.detail != "victim" and (
+        obligation.victim_name or obligation.victim_contact
+    ):
         raise field_errors(victim_name="Cette obligation ne comporte pas d'identité de victime.")
 
 
 @transaction.atomic
-def obligation_create(*, membership: Membership, measure: Measure, decision: Decision,
-                      obligation_type_code: str, data: dict[str, Any]) -> Obligation:
+def obligation_create(
+    *,
+    membership: Membership,
+    measure: Measure,
+    decision: Decision,
+    obligation_type_code: str,
+    data: dict[str, Any],
+) -> Obligation:
     obligation_type = obligation_type_get(obligation_type_code)
-    obligation = Obligation(measure=measure, decision=decision, obligation_type=obligation_type,
-                            **{k: v for k, v in data.items() if k in OBLIGATION_FIELDS})
-    obligation.proof_frequency = (obligation.proof_frequency
-                                  or obligation_type.default_proof_frequency)
+    obligation = Obligation(
+        measure=measure,
+        decision=decision,
+        obligation_type=obligation_type,
+        **{k: v for k, v in data.items() if k in OBLIGATION_FIELDS},
+    )
+    obligation.proof_frequency = (
+        obligation.proof_frequency or obligation_type.default_proof_frequency
+    )
     _validate_obligation(obligation)
     obligation.full_clean()
     obligation.save()
     person = measure.person
-    _audit(membership, audit.Action.CREATE, obligation, person,
-           f"Nouvelle obligation : {obligation_type.code}",
-           audit.diff({}, audit.snapshot(obligation)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.OBLIGATION,
-                 title=f"{obligation_type.get_kind_display()} : {obligation_type.label}",
-                 actor=membership.user, instance=obligation,
-                 detail=f"{measure.measure_type.short_label}, décision du "
-                        f"{decision.date:%d/%m/%Y}")
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        obligation,
+        person,
+        f"Nouvelle obligation : {obligation_type.code}",
+        audit.diff({}, audit.snapshot(obligation)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.OBLIGATION,
+        title=f"{obligation_type.get_kind_display()} : {obligation_type.label}",
+        actor=membership.user,
+        instance=obligation,
+        detail=f"{measure.measure_type.short_label}, décision du {decision.date:%d/%m/%Y}",
+    )
     return obligation
 
 
 @transaction.atomic
-def obligation_update(*, membership: Membership, obligation: Obligation,
-                      decision: Decision, data: dict[str, Any]) -> Obligation:
+def obligation_update(
+    *, membership: Membership, obligation: Obligation, decision: Decision, data: dict[str, Any]
+) -> Obligation:
     before = audit.snapshot(obligation)
     obligation.decision = decision
     for field in OBLIGATION_FIELDS:
@@ -235,10 +366,20 @@ def obligation_update(*, membership: Membership, obligation: Obligation,
     person = obligation.measure.person
     changes = audit.diff(before, audit.snapshot(obligation))
     if changes:
-        _audit(membership, audit.Action.UPDATE, obligation, person,
-               f"Modification de l'obligation {obligation.obligation_type.code}", changes)
-        timeline_add(person=person, kind=TimelineEvent.Kind.OBLIGATION,
-                     title=f"Obligation modifiée : {obligation.obligation_type.label}",
-                     actor=membership.user, instance=obligation,
-                     detail=f"décision du {decision.date:%d/%m/%Y}")
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            obligation,
+            person,
+            f"Modification de l'obligation {obligation.obligation_type.code}",
+            changes,
+        )
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.OBLIGATION,
+            title=f"Obligation modifiée : {obligation.obligation_type.label}",
+            actor=membership.user,
+            instance=obligation,
+            detail=f"décision du {decision.date:%d/%m/%Y}",
+        )
     return obligation

@@ -7,10 +7,15 @@ urlpatterns = [
     path("<int:pk>/mesures/", views.measure_list, name="list"),
     path("<int:pk>/decisions/nouvelle/", views.decision_create, name="decision_create"),
     path("<int:pk>/mesures/nouvelle/", views.measure_create, name="measure_create"),
-    path("<int:pk>/mesures/<int:measure_id>/modifier/", views.measure_edit,
-         name="measure_edit"),
-    path("<int:pk>/mesures/<int:measure_id>/obligations/nouvelle/", views.obligation_create,
-         name="obligation_create"),
-    path("<int:pk>/obligations/<int:obligation_id>/modifier/", views.obligation_edit,
-         name="obligation_edit"),
+    path("<int:pk>/mesures/<int:measure_id>/modifier/", views.measure_edit, name="measure_edit"),
+    path(
+        "<int:pk>/mesures/<int:measure_id>/obligations/nouvelle/",
+        views.obligation_create,
+        name="obligation_create",
+    ),
+    path(
+        "<int:pk>/obligations/<int:obligation_id>/modifier/",
+        views.obligation_edit,
+        name="obligation_edit",
+    ),
 ]

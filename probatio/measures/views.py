@@ -15,52 +15,84 @@ from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 
 
+def _form_read(request) -> str | None:
+    """Form pages show the dossier: their display is journaled like a tab."""
+    return f"formulaire {request.resolver_match.url_name}" if request.method == "GET" else None
+
+
 def _staff(service_id: int, role: str):
-    return User.objects.filter(memberships__service_id=service_id, memberships__role=role,
-                               memberships__is_active=True).order_by("last_name", "first_name")
+    return User.objects.filter(
+        memberships__service_id=service_id, memberships__role=role, memberships__is_active=True
+    ).order_by("last_name", "first_name")
 
 
 def _render_form(request, gated, form, title, submit, formset=None, intro=""):
-    return render(request, "measures/form.html", dossier_context(
-        gated, "measures", form=form, formset=formset, form_title=title, submit_label=submit,
-        intro=intro, cancel_url=reverse("measures:list", args=[gated.person.pk]),
-    ), status=400 if form.errors or (formset is not None and formset.total_error_count())
-        else 200)
+    return render(
+        request,
+        "measures/form.html",
+        dossier_context(
+            gated,
+            "measures",
+            form=form,
+            formset=formset,
+            form_title=title,
+            submit_label=submit,
+            intro=intro,
+            cancel_url=reverse("measures:list", args=[gated.person.pk]),
+        ),
+        status=400 if form.errors or (formset is not None and formset.total_error_count()) else 200,
+    )
 
 
 @require_GET
 def measure_list(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="mesures")
-    return render(request, "measures/list.html", dossier_context(
-        gated, "measures",
-        measures=list(selectors.measures_of(gated.person)),
-        decisions=list(selectors.decisions_of(gated.person)),
-        can_read_victim=gated.allows(Action.READ_VICTIM),
-    ))
+    return render(
+        request,
+        "measures/list.html",
+        dossier_context(
+            gated,
+            "measures",
+            measures=list(selectors.measures_of(gated.person)),
+            decisions=list(selectors.decisions_of(gated.person)),
+            can_read_victim=gated.allows(Action.READ_VICTIM),
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def decision_create(request, pk: int):
-    gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
     judges = _staff(request.membership.service_id, "judge")
     form = DecisionForm(request.POST or None, judges=judges)
     formset = OffenceFormSet(request.POST or None, prefix="offences")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        offences = [f.cleaned_data for f in formset.forms
-                    if f.cleaned_data and f.cleaned_data.get("label")]
+        offences = [
+            f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("label")
+        ]
         try:
-            decision = services.decision_create(membership=request.membership,
-                                                person=gated.person, data=form.cleaned_data,
-                                                offences=offences)
+            decision = services.decision_create(
+                membership=request.membership,
+                person=gated.person,
+                data=form.cleaned_data,
+                offences=offences,
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"Décision enregistrée : {decision}. Ajoutez maintenant "
-                                      "les mesures qu'elle prononce.")
-            return redirect(f"{reverse('measures:measure_create', args=[pk])}"
-                            f"?decision={decision.pk}")
-    return _render_form(request, gated, form, "Nouvelle décision", "Enregistrer la décision",
-                        formset=formset)
+            messages.success(
+                request,
+                f"Décision enregistrée : {decision}. Ajoutez maintenant "
+                "les mesures qu'elle prononce.",
+            )
+            return redirect(
+                f"{reverse('measures:measure_create', args=[pk])}?decision={decision.pk}"
+            )
+    return _render_form(
+        request, gated, form, "Nouvelle décision", "Enregistrer la décision", formset=formset
+    )
 
 
 def _measure_form(request, gated, editing=False, measure=None):
@@ -68,24 +100,38 @@ def _measure_form(request, gated, editing=False, measure=None):
     service_id = request.membership.service_id
     initial = {}
     if measure is not None:
-        initial = {f: getattr(measure, f) for f in ("start_date", "duration_months",
-                                                    "duration_days", "hours", "status",
-                                                    "setting")}
+        initial = {
+            f: getattr(measure, f)
+            for f in (
+                "start_date",
+                "duration_months",
+                "duration_days",
+                "hours",
+                "status",
+                "setting",
+            )
+        }
         initial["assigning_judge"] = str(measure.assigning_judge_id or "")
         initial["assigned_cpip"] = str(measure.assigned_cpip_id or "")
     elif request.GET.get("decision"):
         initial["decision"] = request.GET["decision"]
     return MeasureForm(
-        request.POST or None, initial=initial, editing=editing,
+        request.POST or None,
+        initial=initial,
+        editing=editing,
         measure_types=list(MeasureType.objects.all()),
         decisions=list(person.decisions.order_by("-date")),
-        judges=list(_staff(service_id, "judge")), cpips=list(_staff(service_id, "cpip")),
+        judges=list(_staff(service_id, "judge")),
+        cpips=list(_staff(service_id, "cpip")),
     )
 
 
 def _measure_data(form, service_id) -> dict:
-    data = {k: v for k, v in form.cleaned_data.items()
-            if k not in ("measure_type", "decision", "assigning_judge", "assigned_cpip")}
+    data = {
+        k: v
+        for k, v in form.cleaned_data.items()
+        if k not in ("measure_type", "decision", "assigning_judge", "assigned_cpip")
+    }
     for field, role in (("assigning_judge", "judge"), ("assigned_cpip", "cpip")):
         value = form.cleaned_data.get(field)
         data[field] = _staff(service_id, role).filter(pk=value).first() if value else None
@@ -94,7 +140,9 @@ def _measure_data(form, service_id) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def measure_create(request, pk: int):
-    gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
     if not gated.person.decisions.exists():
         messages.info(request, "Enregistrez d'abord la décision qui prononce la mesure.")
         return redirect("measures:decision_create", pk)
@@ -103,56 +151,93 @@ def measure_create(request, pk: int):
         decision = gated.person.decisions.get(pk=form.cleaned_data["decision"])
         try:
             measure = services.measure_create(
-                membership=request.membership, person=gated.person, decision=decision,
+                membership=request.membership,
+                person=gated.person,
+                decision=decision,
                 measure_type_code=form.cleaned_data["measure_type"],
-                data=_measure_data(form, request.membership.service_id))
+                data=_measure_data(form, request.membership.service_id),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, f"Mesure enregistrée : {measure.measure_type.label}.")
             return redirect("measures:list", pk)
-    return _render_form(request, gated, form, "Nouvelle mesure", "Enregistrer la mesure",
-                        intro="La date de fin est calculée à partir de la date de début et de "
-                              "la durée, et vérifiée au regard des bornes légales.")
+    return _render_form(
+        request,
+        gated,
+        form,
+        "Nouvelle mesure",
+        "Enregistrer la mesure",
+        intro="La date de fin est calculée à partir de la date de début et de "
+        "la durée, et vérifiée au regard des bornes légales.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def measure_edit(request, pk: int, measure_id: int):
-    gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
     measure = selectors.measure_get(gated.person, measure_id)
     form = _measure_form(request, gated, editing=True, measure=measure)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                services.measure_update(membership=request.membership, measure=measure,
-                                        data=_measure_data(form, request.membership.service_id))
+                services.measure_update(
+                    membership=request.membership,
+                    measure=measure,
+                    data=_measure_data(form, request.membership.service_id),
+                )
         except ValidationError as error:
             measure.refresh_from_db()
             apply_errors(form, error)
         else:
             messages.success(request, "Mesure mise à jour.")
             return redirect("measures:list", pk)
-    return _render_form(request, gated, form, f"Modifier : {measure.measure_type.label}",
-                        "Enregistrer")
+    return _render_form(
+        request, gated, form, f"Modifier : {measure.measure_type.label}", "Enregistrer"
+    )
 
 
 def _obligation_form(request, gated, editing=False, obligation=None, measure=None):
     initial = {"start_date": measure.start_date if measure else None}
     if obligation is not None:
-        initial = {f: getattr(obligation, f) for f in (
-            "start_date", "end_date", "status", "proof_frequency", "details", "victim_name",
-            "victim_contact", "zone", "care_structure")}
+        initial = {
+            f: getattr(obligation, f)
+            for f in (
+                "start_date",
+                "end_date",
+                "status",
+                "proof_frequency",
+                "details",
+                "victim_name",
+                "victim_contact",
+                "zone",
+                "care_structure",
+            )
+        }
         initial["decision"] = str(obligation.decision_id)
     elif measure is not None:
         initial["decision"] = str(measure.decision_id)
-    return ObligationForm(request.POST or None, initial=initial, editing=editing,
-                          obligation_types=list(ObligationType.objects.all()),
-                          decisions=list(gated.person.decisions.order_by("-date")))
+    form = ObligationForm(
+        request.POST or None,
+        initial=initial,
+        editing=editing,
+        obligation_types=list(ObligationType.objects.all()),
+        decisions=list(gated.person.decisions.order_by("-date")),
+    )
+    if not gated.allows(Action.READ_VICTIM):
+        # Need-to-know: neither shown nor overwritten by those who may not read it.
+        del form.fields["victim_name"]
+        del form.fields["victim_contact"]
+    return form
 
 
 @require_http_methods(["GET", "POST"])
 def obligation_create(request, pk: int, measure_id: int):
-    gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
     measure = selectors.measure_get(gated.person, measure_id)
     form = _obligation_form(request, gated, measure=measure)
     if request.method == "POST" and form.is_valid():
@@ -160,21 +245,31 @@ def obligation_create(request, pk: int, measure_id: int):
         decision = get_object_or_404(gated.person.decisions, pk=data["decision"])
         try:
             services.obligation_create(
-                membership=request.membership, measure=measure, decision=decision,
-                obligation_type_code=data["obligation_type"], data=data)
+                membership=request.membership,
+                measure=measure,
+                decision=decision,
+                obligation_type_code=data["obligation_type"],
+                data=data,
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "Obligation enregistrée.")
             return redirect("measures:list", pk)
-    return _render_form(request, gated, form,
-                        f"Nouvelle obligation — {measure.measure_type.label}",
-                        "Enregistrer l'obligation")
+    return _render_form(
+        request,
+        gated,
+        form,
+        f"Nouvelle obligation — {measure.measure_type.label}",
+        "Enregistrer l'obligation",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def obligation_edit(request, pk: int, obligation_id: int):
-    gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
     obligation = selectors.obligation_get(gated.person, obligation_id)
     form = _obligation_form(request, gated, editing=True, obligation=obligation)
     if request.method == "POST" and form.is_valid():
@@ -183,13 +278,15 @@ def obligation_edit(request, pk: int, obligation_id: int):
         if not data.get("proof_frequency"):
             data["proof_frequency"] = obligation.obligation_type.default_proof_frequency
         try:
-            services.obligation_update(membership=request.membership, obligation=obligation,
-                                       decision=decision, data=data)
+            services.obligation_update(
+                membership=request.membership, obligation=obligation, decision=decision, data=data
+            )
         except ValidationError as error:
             obligation.refresh_from_db()
             apply_errors(form, error)
         else:
             messages.success(request, "Obligation mise à jour.")
             return redirect("measures:list", pk)
-    return _render_form(request, gated, form,
-                        f"Modifier : {obligation.obligation_type.label}", "Enregistrer")
+    return _render_form(
+        request, gated, form, f"Modifier : {obligation.obligation_type.label}", "Enregistrer"
+    )

@@ -9,8 +9,12 @@ class InterviewNote(models.Model):
     ``probatio.access.policy.note_access``."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="notes_written", verbose_name="auteur")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="notes_written",
+        verbose_name="auteur",
+    )
     author_role = models.CharField("fonction de l'auteur", max_length=20)
     interview_date = models.DateField("date de l'entretien")
     subject = models.CharField("objet", max_length=200)
@@ -34,8 +38,7 @@ class NoteDraft(models.Model):
     expires. One draft per author and person; deleted when the note is saved."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     interview_date = models.DateField(null=True, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True, max_length=20000)
@@ -44,5 +47,10 @@ class NoteDraft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "author"],
-                                               name="note_draft_one_per_author")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "author"],
+                name="note_draft_one_per_author",
+                violation_error_message="Un brouillon existe déjà.",
+            )
+        ]

@@ -19,16 +19,20 @@ class VisibleNote:
 
 
 def access_to(note: InterviewNote, membership: Membership, person: Person) -> NoteAccess:
-    return note_access(membership.role, NoteFacts(
-        is_author=note.author_id == membership.user_id,
-        confidential=note.confidential,
-        restricted_to=note.restricted_to,
-        is_assigned_cpip=person.assigned_cpip_id == membership.user_id,
-    ))
+    return note_access(
+        membership.role,
+        NoteFacts(
+            is_author=note.author_id == membership.user_id,
+            confidential=note.confidential,
+            restricted_to=note.restricted_to,
+            is_assigned_cpip=person.assigned_cpip_id == membership.user_id,
+        ),
+    )
 
 
-def notes_visible_to(membership: Membership, person: Person,
-                     queryset: QuerySet[InterviewNote] | None = None) -> list[VisibleNote]:
+def notes_visible_to(
+    membership: Membership, person: Person, queryset: QuerySet[InterviewNote] | None = None
+) -> list[VisibleNote]:
     """The person's notes with what this membership may see of each (content or existence)."""
     queryset = queryset if queryset is not None else person.notes.all()
     result = []

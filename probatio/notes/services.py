@@ -18,29 +18,51 @@ DRAFT_FIELDS = ["interview_date", "subject", "body", "confidential", "restricted
 
 
 @transaction.atomic
-def note_create(*, membership: Membership, person: Person, data: dict[str, Any],
-                today: date | None = None) -> InterviewNote:
+def note_create(
+    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+) -> InterviewNote:
     today = today or timezone.localdate()
     restricted_to = data.get("restricted_to") or ""
     if restricted_to and restricted_to not in restrictable_professions(membership.role):
-        raise field_errors(restricted_to="Vous ne pouvez réserver une note qu'à votre propre "
-                           "profession.")
+        raise field_errors(
+            restricted_to="Vous ne pouvez réserver une note qu'à votre propre profession."
+        )
     if data["interview_date"] > today:
         raise field_errors(interview_date="La date de l'entretien ne peut pas être future.")
-    note = InterviewNote(person=person, author=membership.user, author_role=membership.role,
-                         interview_date=data["interview_date"], subject=data["subject"],
-                         body=data["body"], confidential=bool(data.get("confidential")),
-                         restricted_to=restricted_to)
+    note = InterviewNote(
+        person=person,
+        author=membership.user,
+        author_role=membership.role,
+        interview_date=data["interview_date"],
+        subject=data["subject"],
+        body=data["body"],
+        confidential=bool(data.get("confidential")),
+        restricted_to=restricted_to,
+    )
     note.full_clean()
     note.save()
     NoteDraft.objects.filter(person=person, author=membership.user).delete()
-    audit.record(actor=membership.user, action=audit.Action.CREATE,
-                 service_id=membership.service_id, role=membership.role, instance=note,
-                 person_id=person.pk, summary="Nouvelle note d'entretien",
-                 changes={"subject": [None, note.subject], "confidential": [None, note.confidential],
-                          "restricted_to": [None, note.restricted_to]})
-    timeline_add(person=person, kind=TimelineEvent.Kind.NOTE, title=note.subject,
-                 actor=membership.user, instance=note)
+    audit.record(
+        actor=membership.user,
+        action=audit.Action.CREATE,
+        service_id=membership.service_id,
+        role=membership.role,
+        instance=note,
+        person_id=person.pk,
+        summary="Nouvelle note d'entretien",
+        changes={
+            "subject": [None, note.subject],
+            "confidential": [None, note.confidential],
+            "restricted_to": [None, note.restricted_to],
+        },
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.NOTE,
+        title=note.subject,
+        actor=membership.user,
+        instance=note,
+    )
     return note
 
 
@@ -52,8 +74,9 @@ def draft_save(*, membership: Membership, person: Person, data: dict[str, Any]) 
     clean["body"] = (clean["body"] or "")[:20000]
     clean["confidential"] = bool(clean["confidential"])
     clean["restricted_to"] = (clean["restricted_to"] or "")[:20]
-    draft, _ = NoteDraft.objects.update_or_create(person=person, author=membership.user,
-                                                  defaults=clean)
+    draft, _ = NoteDraft.objects.update_or_create(
+        person=person, author=membership.user, defaults=clean
+    )
     return draft
 
 

@@ -18,7 +18,12 @@ from probatio.people.views import dossier_context
 
 @require_http_methods(["GET", "POST"])
 def note_create(request, pk: int):
-    gated = person_get_for(request.membership, pk, action=Action.WRITE_NOTE)
+    gated = person_get_for(
+        request.membership,
+        pk,
+        action=Action.WRITE_NOTE,
+        log_read="formulaire de note" if request.method == "GET" else None,
+    )
     role = request.membership.role
     draft = services.draft_get(membership=request.membership, person=gated.person)
     if request.method == "POST":
@@ -26,23 +31,37 @@ def note_create(request, pk: int):
     else:
         initial = {"interview_date": timezone.localdate()}
         if draft is not None:
-            initial.update({f: getattr(draft, f) for f in services.DRAFT_FIELDS
-                            if getattr(draft, f) not in (None, "")})
+            initial.update(
+                {
+                    f: getattr(draft, f)
+                    for f in services.DRAFT_FIELDS
+                    if getattr(draft, f) not in (None, "")
+                }
+            )
         form = NoteForm(initial=initial, role=role)
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_create(membership=request.membership, person=gated.person,
-                                 data=form.cleaned_data)
+            services.note_create(
+                membership=request.membership, person=gated.person, data=form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             messages.success(request, "Note enregistrée ; elle apparaît dans la chronologie.")
             return redirect("people:timeline", pk)
-    return render(request, "notes/note_form.html", dossier_context(
-        gated, "timeline", form=form, draft=draft,
-        autosave_url=reverse("notes:autosave", args=[pk]),
-        cancel_url=reverse("people:timeline", args=[pk]),
-    ), status=400 if form.errors else 200)
+    return render(
+        request,
+        "notes/note_form.html",
+        dossier_context(
+            gated,
+            "timeline",
+            form=form,
+            draft=draft,
+            autosave_url=reverse("notes:autosave", args=[pk]),
+            cancel_url=reverse("people:timeline", args=[pk]),
+        ),
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -65,11 +84,12 @@ def note_autosave(request, pk: int):
 
 @require_GET
 def note_detail(request, pk: int, note_id: int):
-    gated = person_get_for(request.membership, pk, action=Action.READ_FILE,
-                           log_read=f"note {note_id}")
-    note = get_object_or_404(InterviewNote.objects.select_related("author"),
-                             person=gated.person, pk=note_id)
+    gated = person_get_for(
+        request.membership, pk, action=Action.READ_FILE, log_read=f"note {note_id}"
+    )
+    note = get_object_or_404(
+        InterviewNote.objects.select_related("author"), person=gated.person, pk=note_id
+    )
     if access_to(note, request.membership, gated.person) is not NoteAccess.FULL:
         raise PermissionDenied("Cette note est réservée.")
-    return render(request, "notes/note_detail.html", dossier_context(gated, "timeline",
-                                                                     note=note))
+    return render(request, "notes/note_detail.html", dossier_context(gated, "timeline", note=note))

@@ -33,8 +33,9 @@ class Site(models.Model):
         PRISON = "prison", "Antenne en milieu fermé"
         HEAD_OFFICE = "head_office", "Siège"
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="sites",
-                                verbose_name="SPIP")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="sites", verbose_name="SPIP"
+    )
     name = models.CharField("nom", max_length=200)
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     address = models.TextField("adresse")
@@ -47,9 +48,14 @@ class Site(models.Model):
         blank=True,
         help_text='Par jour ISO (1 = lundi) : liste de plages ["09:00", "12:30"].',
     )
-    establishment = models.ForeignKey("Establishment", on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="sites",
-                                      verbose_name="établissement (antenne en détention)")
+    establishment = models.ForeignKey(
+        "Establishment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sites",
+        verbose_name="établissement (antenne en détention)",
+    )
 
     class Meta:
         verbose_name = "antenne"
@@ -83,8 +89,9 @@ class Establishment(models.Model):
         CPA = "CPA", "Centre pour peines aménagées"
         EPM = "EPM", "Établissement pour mineurs"
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="establishments",
-                                verbose_name="SPIP")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="establishments", verbose_name="SPIP"
+    )
     name = models.CharField("nom", max_length=200)
     code = models.CharField("code", max_length=20, unique=True)
     kind = models.CharField("type", max_length=3, choices=Kind.choices)
@@ -96,5 +103,8 @@ class Establishment(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} de {self.name}" if not self.name.startswith(
-            self.get_kind_display()) else self.name
+        return (
+            f"{self.get_kind_display()} de {self.name}"
+            if not self.name.startswith(self.get_kind_display())
+            else self.name
+        )

@@ -36,35 +36,42 @@ class FirstAddressForm(AddressForm):
         if data.get("line1"):
             for name in ("postcode", "city", "valid_from"):
                 if not data.get(name):
-                    self.add_error(name, "Ce champ est obligatoire quand une adresse est "
-                                         "saisie.")
+                    self.add_error(name, "Ce champ est obligatoire quand une adresse est saisie.")
         return data
 
 
 class SituationForm(BaseForm):
     situation = forms.ChoiceField(
         label="Situation",
-        choices=[(SituationEntry.Domain(domain).label,
-                  [(f"{domain}:{code}", label) for code, label in items])
-                 for domain, items in STATUSES.items()],
+        choices=[
+            (
+                SituationEntry.Domain(domain).label,
+                [(f"{domain}:{code}", label) for code, label in items],
+            )
+            for domain, items in STATUSES.items()
+        ],
     )
-    details = forms.CharField(label="Précisions (faits uniquement)", max_length=500,
-                              required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text="Santé et addictions : uniquement des faits (soin suivi "
-                                        "ou non), jamais de contenu médical.")
+    details = forms.CharField(
+        label="Précisions (faits uniquement)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Santé et addictions : uniquement des faits (soin suivi "
+        "ou non), jamais de contenu médical.",
+    )
     effective_date = forms.DateField(label="Date de la situation", widget=DateInput())
 
 
 class CustodyOpenForm(BaseForm):
-    establishment = forms.ModelChoiceField(label="Établissement",
-                                           queryset=Establishment.objects.none())
+    establishment = forms.ModelChoiceField(
+        label="Établissement", queryset=Establishment.objects.none()
+    )
     committal_number = forms.CharField(label="Numéro d'écrou", max_length=30)
     committal_date = forms.DateField(label="Date d'écrou", widget=DateInput())
 
     def __init__(self, *args, service_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["establishment"].queryset = Establishment.objects.filter(
-            service_id=service_id)
+        self.fields["establishment"].queryset = Establishment.objects.filter(service_id=service_id)
 
 
 class CustodyCloseForm(BaseForm):
@@ -83,4 +90,5 @@ class AssignForm(BaseForm):
     def __init__(self, *args, cpips, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cpip"].choices = [("", "— Non attribué —")] + [
-            (str(u.pk), u.get_full_name() or u.username) for u in cpips]
+            (str(u.pk), u.get_full_name() or u.username) for u in cpips
+        ]

@@ -21,31 +21,44 @@ class Person(models.Model):
         PREVENU = "prevenu", "Prévenu·e"
         CONDAMNE = "condamne", "Condamné·e"
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="persons",
-                                verbose_name="SPIP")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="persons", verbose_name="SPIP"
+    )
     surname = models.CharField("nom d'usage", max_length=100)
     birth_surname = models.CharField("nom de naissance", max_length=100, blank=True)
     first_names = models.CharField("prénoms", max_length=150)
-    aliases = models.CharField("alias", max_length=300, blank=True,
-                               help_text="Autres noms connus, séparés par des virgules.")
+    aliases = models.CharField(
+        "alias",
+        max_length=300,
+        blank=True,
+        help_text="Autres noms connus, séparés par des virgules.",
+    )
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("date de naissance")
     birth_place = models.CharField("lieu de naissance", max_length=150, blank=True)
-    birth_country = models.CharField("pays de naissance", max_length=100, blank=True,
-                                     default="France")
+    birth_country = models.CharField(
+        "pays de naissance", max_length=100, blank=True, default="France"
+    )
     nationality = models.CharField("nationalité", max_length=100, blank=True, default="française")
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("courriel", blank=True)
-    languages = models.CharField("langues parlées", max_length=200, blank=True,
-                                 default="français")
+    languages = models.CharField("langues parlées", max_length=200, blank=True, default="français")
     interpreter_needed = models.BooleanField("interprète nécessaire", default=False)
-    legal_status = models.CharField("statut juridique", max_length=10,
-                                    choices=LegalStatus.choices, default=LegalStatus.CONDAMNE)
-    assigned_cpip = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                      null=True, blank=True, related_name="caseload",
-                                      verbose_name="CPIP référent·e")
+    legal_status = models.CharField(
+        "statut juridique", max_length=10, choices=LegalStatus.choices, default=LegalStatus.CONDAMNE
+    )
+    assigned_cpip = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        verbose_name="CPIP référent·e",
+    )
     support_staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="supported_persons",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="supported_persons",
         verbose_name="autres intervenant·es",
         help_text="Psychologue, assistant·e de service social… qui suivent aussi la personne.",
     )
@@ -83,8 +96,9 @@ class Address(models.Model):
     hosted_by = models.CharField("hébergé·e par", max_length=150, blank=True)
     valid_from = models.DateField("depuis le")
     valid_to = models.DateField("jusqu'au", null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +108,7 @@ class Address(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="address_dates_in_order",
+                violation_error_message="La fin de l'adresse ne peut pas précéder son début.",
             ),
         ]
 
@@ -114,8 +129,13 @@ class CourtFileNumber(models.Model):
 
     class Meta:
         verbose_name = "numéro de procédure"
-        constraints = [models.UniqueConstraint(fields=["person", "kind", "number"],
-                                               name="court_number_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "number"],
+                name="court_number_unique",
+                violation_error_message="Ce numéro de procédure est déjà enregistré.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
@@ -126,9 +146,12 @@ class CustodyRecord(models.Model):
     custody."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custody_records")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT,
-                                      related_name="custody_records",
-                                      verbose_name="établissement")
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="custody_records",
+        verbose_name="établissement",
+    )
     committal_number = models.CharField("numéro d'écrou", max_length=30)
     committal_date = models.DateField("date d'écrou")
     release_date = models.DateField("date de levée d'écrou", null=True, blank=True)
@@ -141,11 +164,19 @@ class CustodyRecord(models.Model):
                 condition=Q(release_date__isnull=True)
                 | Q(release_date__gte=models.F("committal_date")),
                 name="custody_dates_in_order",
+                violation_error_message="La levée d'écrou ne peut pas précéder la date d'écrou.",
             ),
-            models.UniqueConstraint(fields=["establishment", "committal_number"],
-                                    name="custody_committal_unique"),
-            models.UniqueConstraint(fields=["person"], condition=Q(release_date__isnull=True),
-                                    name="custody_one_open_record"),
+            models.UniqueConstraint(
+                fields=["establishment", "committal_number"],
+                name="custody_committal_unique",
+                violation_error_message="Ce numéro d'écrou existe déjà dans cet établissement.",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(release_date__isnull=True),
+                name="custody_one_open_record",
+                violation_error_message="La personne a déjà un écrou en cours.",
+            ),
         ]
         indexes = [models.Index(fields=["person", "release_date"])]
 
@@ -172,8 +203,9 @@ class SituationEntry(models.Model):
     status = models.CharField("situation", max_length=40)
     details = models.CharField("précisions", max_length=500, blank=True)
     effective_date = models.DateField("date de la situation")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -211,8 +243,9 @@ class TimelineEvent(models.Model):
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     title = models.CharField("intitulé", max_length=200)
     detail = models.CharField("détail", max_length=500, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -23,12 +23,15 @@ from probatio.people.models import CustodyRecord, Person, SituationEntry, Timeli
 def _with_facts(queryset: QuerySet, membership: Membership) -> QuerySet:
     user_id = membership.user_id
     return queryset.annotate(
-        is_support=Exists(Person.support_staff.through.objects.filter(
-            person_id=OuterRef("pk"), user_id=user_id)),
-        is_judge_file=Exists(Person.objects.filter(
-            pk=OuterRef("pk"), measures__assigning_judge_id=user_id)),
-        in_custody=Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"),
-                                                       release_date__isnull=True)),
+        is_support=Exists(
+            Person.support_staff.through.objects.filter(person_id=OuterRef("pk"), user_id=user_id)
+        ),
+        is_judge_file=Exists(
+            Person.objects.filter(pk=OuterRef("pk"), measures__assigning_judge_id=user_id)
+        ),
+        in_custody=Exists(
+            CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
+        ),
     )
 
 
@@ -94,11 +97,16 @@ def person_get_for(
         raise PermissionDenied("Votre rôle ne permet pas cette action sur ce dossier.")
     if log_read:
         with transaction.atomic():
-            audit.record(actor=membership.user, action=audit.Action.READ,
-                         service_id=membership.service_id, role=membership.role,
-                         instance=person, person_id=person.pk,
-                         summary=f"Consultation du dossier ({log_read})",
-                         context={"tab": log_read})
+            audit.record(
+                actor=membership.user,
+                action=audit.Action.READ,
+                service_id=membership.service_id,
+                role=membership.role,
+                instance=person,
+                person_id=person.pk,
+                summary=f"Consultation du dossier ({log_read})",
+                context={"tab": log_read},
+            )
     return Gated(person=person, facts=facts, role=membership.role)
 
 
@@ -118,12 +126,22 @@ def person_list_for(
         return Person.objects.none()
     qs = Person.objects.filter(service_id=membership.service_id)
     if membership.role == Role.JUDGE:
-        qs = qs.filter(Exists(Person.objects.filter(
-            pk=OuterRef("pk"), measures__assigning_judge_id=membership.user_id)))
+        qs = qs.filter(
+            Exists(
+                Person.objects.filter(
+                    pk=OuterRef("pk"), measures__assigning_judge_id=membership.user_id
+                )
+            )
+        )
     if caseload_only:
-        qs = qs.filter(Q(assigned_cpip_id=membership.user_id)
-                       | Exists(Person.support_staff.through.objects.filter(
-                           person_id=OuterRef("pk"), user_id=membership.user_id)))
+        qs = qs.filter(
+            Q(assigned_cpip_id=membership.user_id)
+            | Exists(
+                Person.support_staff.through.objects.filter(
+                    person_id=OuterRef("pk"), user_id=membership.user_id
+                )
+            )
+        )
     if cpip_id:
         qs = qs.filter(assigned_cpip_id=cpip_id)
     for word in fold(query).split():
@@ -135,24 +153,35 @@ def person_list_for(
         measure_filter &= Q(measures__status=measure_status)
     if measure_filter:
         qs = qs.filter(Exists(Person.objects.filter(measure_filter, pk=OuterRef("pk"))))
-    in_custody = Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"),
-                                                     release_date__isnull=True))
+    in_custody = Exists(
+        CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
+    )
     if setting == "custody":
         qs = qs.filter(in_custody)
     elif setting == "community":
         qs = qs.exclude(in_custody)
-    return qs.annotate(in_custody=in_custody).select_related("assigned_cpip").order_by(
-        "surname", "first_names", "pk")
+    return (
+        qs.annotate(in_custody=in_custody)
+        .select_related("assigned_cpip")
+        .order_by("surname", "first_names", "pk")
+    )
 
 
-def duplicates_of(*, service_id: int, surname: str, first_names: str, birth_date,
-                  exclude_pk: int | None = None) -> QuerySet[Person]:
+def duplicates_of(
+    *, service_id: int, surname: str, first_names: str, birth_date, exclude_pk: int | None = None
+) -> QuerySet[Person]:
     """Persons of the service with the same names and birth date (accents and case ignored)."""
-    qs = Person.objects.filter(service_id=service_id, birth_date=birth_date,
-                               search_text__startswith=fold(surname) + " ")
+    qs = Person.objects.filter(
+        service_id=service_id, birth_date=birth_date, search_text__startswith=fold(surname) + " "
+    )
     wanted_surname, wanted = fold(surname), fold(first_names)
-    matches = [p.pk for p in qs if fold(p.surname) == wanted_surname
-               and fold(p.first_names) == wanted and p.pk != exclude_pk]
+    matches = [
+        p.pk
+        for p in qs
+        if fold(p.surname) == wanted_surname
+        and fold(p.first_names) == wanted
+        and p.pk != exclude_pk
+    ]
     return Person.objects.filter(pk__in=matches)
 
 

@@ -23,15 +23,34 @@ from probatio.people.models import (
 from probatio.people.situation import is_valid_status
 
 IDENTITY_FIELDS = [
-    "surname", "birth_surname", "first_names", "aliases", "sex", "birth_date", "birth_place",
-    "birth_country", "nationality", "phone", "email", "languages", "interpreter_needed",
+    "surname",
+    "birth_surname",
+    "first_names",
+    "aliases",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "birth_country",
+    "nationality",
+    "phone",
+    "email",
+    "languages",
+    "interpreter_needed",
     "legal_status",
 ]
 
 
 def _search_text(person: Person) -> str:
-    return fold(" ".join([person.surname, person.birth_surname, person.first_names,
-                          person.aliases.replace(",", " ")]))[:700]
+    return fold(
+        " ".join(
+            [
+                person.surname,
+                person.birth_surname,
+                person.first_names,
+                person.aliases.replace(",", " "),
+            ]
+        )
+    )[:700]
 
 
 def _check_birth_date(birth_date: date, today: date) -> None:
@@ -41,8 +60,16 @@ def _check_birth_date(birth_date: date, today: date) -> None:
         raise field_errors(birth_date="La date de naissance est trop ancienne.")
 
 
-def timeline_add(*, person: Person, kind: str, title: str, actor: User | None,
-                 detail: str = "", instance=None, occurred_at=None) -> TimelineEvent:
+def timeline_add(
+    *,
+    person: Person,
+    kind: str,
+    title: str,
+    actor: User | None,
+    detail: str = "",
+    instance=None,
+    occurred_at=None,
+) -> TimelineEvent:
     """Add a line to the person's chronology (call it inside the change's transaction)."""
     return TimelineEvent.objects.create(
         person=person,
@@ -56,43 +83,75 @@ def timeline_add(*, person: Person, kind: str, title: str, actor: User | None,
     )
 
 
-def _audit(membership: Membership, action: str, instance, person: Person, summary: str,
-           changes: dict | None = None) -> None:
-    audit.record(actor=membership.user, action=action, service_id=membership.service_id,
-                 role=membership.role, instance=instance, person_id=person.pk,
-                 summary=summary, changes=changes)
+def _audit(
+    membership: Membership,
+    action: str,
+    instance,
+    person: Person,
+    summary: str,
+    changes: dict | None = None,
+) -> None:
+    audit.record(
+        actor=membership.user,
+        action=action,
+        service_id=membership.service_id,
+        role=membership.role,
+        instance=instance,
+        person_id=person.pk,
+        summary=summary,
+        changes=changes,
+    )
 
 
 @transaction.atomic
-def person_create(*, membership: Membership, data: dict[str, Any],
-                  address: dict[str, Any] | None = None,
-                  assigned_cpip: User | None = None, today: date | None = None) -> Person:
+def person_create(
+    *,
+    membership: Membership,
+    data: dict[str, Any],
+    address: dict[str, Any] | None = None,
+    assigned_cpip: User | None = None,
+    today: date | None = None,
+) -> Person:
     today = today or timezone.localdate()
     _check_birth_date(data["birth_date"], today)
-    person = Person(service_id=membership.service_id,
-                    **{k: v for k, v in data.items() if k in IDENTITY_FIELDS})
+    person = Person(
+        service_id=membership.service_id, **{k: v for k, v in data.items() if k in IDENTITY_FIELDS}
+    )
     if assigned_cpip is None and membership.role == "cpip":
         assigned_cpip = membership.user
     person.assigned_cpip = assigned_cpip
     person.search_text = _search_text(person)
     person.full_clean()
     person.save()
-    _audit(membership, audit.Action.CREATE, person, person, "Création du dossier",
-           audit.diff({}, audit.snapshot(person)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.PERSON, title="Ouverture du dossier",
-                 actor=membership.user, instance=person)
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        person,
+        person,
+        "Création du dossier",
+        audit.diff({}, audit.snapshot(person)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.PERSON,
+        title="Ouverture du dossier",
+        actor=membership.user,
+        instance=person,
+    )
     if address and address.get("line1"):
         address_add(membership=membership, person=person, data=address)
     return person
 
 
 @transaction.atomic
-def person_update(*, membership: Membership, person: Person, data: dict[str, Any],
-                  today: date | None = None) -> Person:
+def person_update(
+    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+) -> Person:
     today = today or timezone.localdate()
     if "birth_date" in data:
         _check_birth_date(data["birth_date"], today)
-    before = audit.snapshot(person, IDENTITY_FIELDS)
+    # From the database: the caller's instance may already carry the new values.
+    before = audit.snapshot(Person.objects.get(pk=person.pk), IDENTITY_FIELDS)
     for field in IDENTITY_FIELDS:
         if field in data:
             setattr(person, field, data[field])
@@ -101,12 +160,18 @@ def person_update(*, membership: Membership, person: Person, data: dict[str, Any
     person.save()
     changes = audit.diff(before, audit.snapshot(person, IDENTITY_FIELDS))
     if changes:
-        _audit(membership, audit.Action.UPDATE, person, person, "Modification de l'identité",
-               changes)
-        timeline_add(person=person, kind=TimelineEvent.Kind.PERSON,
-                     title="Identité modifiée", actor=membership.user, instance=person,
-                     detail="Champs modifiés : " + ", ".join(
-                         str(Person._meta.get_field(f).verbose_name) for f in changes))
+        _audit(
+            membership, audit.Action.UPDATE, person, person, "Modification de l'identité", changes
+        )
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.PERSON,
+            title="Identité modifiée",
+            actor=membership.user,
+            instance=person,
+            detail="Champs modifiés : "
+            + ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changes),
+        )
     return person
 
 
@@ -118,110 +183,199 @@ def address_add(*, membership: Membership, person: Person, data: dict[str, Any])
     current = person.addresses.filter(valid_to__isnull=True).first()
     if current is not None:
         if new.valid_from <= current.valid_from:
-            raise field_errors(valid_from="La nouvelle adresse doit commencer après le "
-                               f"{current.valid_from:%d/%m/%Y} (début de l'adresse actuelle).")
+            raise field_errors(
+                valid_from="La nouvelle adresse doit commencer après le "
+                f"{current.valid_from:%d/%m/%Y} (début de l'adresse actuelle)."
+            )
         before = audit.snapshot(current)
         current.valid_to = new.valid_from - timedelta(days=1)
         current.save(update_fields=["valid_to"])
-        _audit(membership, audit.Action.UPDATE, current, person, "Fin d'une adresse",
-               audit.diff(before, audit.snapshot(current)))
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            current,
+            person,
+            "Fin d'une adresse",
+            audit.diff(before, audit.snapshot(current)),
+        )
     new.save()
-    _audit(membership, audit.Action.CREATE, new, person, "Nouvelle adresse",
-           audit.diff({}, audit.snapshot(new)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.SITUATION,
-                 title=f"Nouvelle adresse : {new.postcode} {new.city}", actor=membership.user,
-                 instance=new)
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        new,
+        person,
+        "Nouvelle adresse",
+        audit.diff({}, audit.snapshot(new)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.SITUATION,
+        title=f"Nouvelle adresse : {new.postcode} {new.city}",
+        actor=membership.user,
+        instance=new,
+    )
     return new
 
 
 @transaction.atomic
-def situation_record(*, membership: Membership, person: Person, domain: str, status: str,
-                     details: str, effective_date: date,
-                     today: date | None = None) -> SituationEntry:
+def situation_record(
+    *,
+    membership: Membership,
+    person: Person,
+    domain: str,
+    status: str,
+    details: str,
+    effective_date: date,
+    today: date | None = None,
+) -> SituationEntry:
     today = today or timezone.localdate()
     if not is_valid_status(domain, status):
         raise field_errors(status="Cette situation n'existe pas pour ce domaine.")
     if effective_date > today:
         raise field_errors(effective_date="La date de la situation ne peut pas être future.")
-    entry = SituationEntry(person=person, domain=domain, status=status, details=details,
-                           effective_date=effective_date, recorded_by=membership.user)
+    entry = SituationEntry(
+        person=person,
+        domain=domain,
+        status=status,
+        details=details,
+        effective_date=effective_date,
+        recorded_by=membership.user,
+    )
     entry.full_clean()
     entry.save()
-    _audit(membership, audit.Action.CREATE, entry, person,
-           f"Situation : {entry.get_domain_display()}", audit.diff({}, audit.snapshot(entry)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.SITUATION,
-                 title=f"{entry.get_domain_display().split(' (')[0]} : {entry.status_label}",
-                 actor=membership.user, instance=entry)
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        entry,
+        person,
+        f"Situation : {entry.get_domain_display()}",
+        audit.diff({}, audit.snapshot(entry)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.SITUATION,
+        title=f"{entry.get_domain_display().split(' (')[0]} : {entry.status_label}",
+        actor=membership.user,
+        instance=entry,
+    )
     return entry
 
 
 @transaction.atomic
-def custody_open(*, membership: Membership, person: Person, establishment_id: int,
-                 committal_number: str, committal_date: date,
-                 today: date | None = None) -> CustodyRecord:
+def custody_open(
+    *,
+    membership: Membership,
+    person: Person,
+    establishment_id: int,
+    committal_number: str,
+    committal_date: date,
+    today: date | None = None,
+) -> CustodyRecord:
     today = today or timezone.localdate()
     if committal_date > today:
         raise field_errors(committal_date="La date d'écrou ne peut pas être future.")
     if person.custody_records.filter(release_date__isnull=True).exists():
-        raise field_errors(committal_number="La personne a déjà un écrou en cours : "
-                           "enregistrez d'abord la levée d'écrou.")
+        raise field_errors(
+            committal_number="La personne a déjà un écrou en cours : "
+            "enregistrez d'abord la levée d'écrou."
+        )
     from probatio.organisation.models import Establishment
 
-    if not Establishment.objects.filter(pk=establishment_id,
-                                        service_id=membership.service_id).exists():
+    if not Establishment.objects.filter(
+        pk=establishment_id, service_id=membership.service_id
+    ).exists():
         raise field_errors(establishment="Établissement inconnu pour ce service.")
-    record = CustodyRecord(person=person, establishment_id=establishment_id,
-                           committal_number=committal_number, committal_date=committal_date)
+    record = CustodyRecord(
+        person=person,
+        establishment_id=establishment_id,
+        committal_number=committal_number,
+        committal_date=committal_date,
+    )
     record.full_clean()
     record.save()
-    _audit(membership, audit.Action.CREATE, record, person, "Écrou",
-           audit.diff({}, audit.snapshot(record)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.CUSTODY,
-                 title=f"Écrou à {record.establishment.name}", actor=membership.user,
-                 instance=record, detail=f"Numéro d'écrou {committal_number}",
-                 occurred_at=_at(committal_date))
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        record,
+        person,
+        "Écrou",
+        audit.diff({}, audit.snapshot(record)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Écrou à {record.establishment.name}",
+        actor=membership.user,
+        instance=record,
+        detail=f"Numéro d'écrou {committal_number}",
+        occurred_at=_at(committal_date),
+    )
     return record
 
 
 @transaction.atomic
-def custody_close(*, membership: Membership, person: Person, release_date: date,
-                  today: date | None = None) -> CustodyRecord:
+def custody_close(
+    *, membership: Membership, person: Person, release_date: date, today: date | None = None
+) -> CustodyRecord:
     today = today or timezone.localdate()
     record = person.custody_records.filter(release_date__isnull=True).first()
     if record is None:
         raise field_errors(release_date="La personne n'a pas d'écrou en cours.")
     if release_date < record.committal_date:
-        raise field_errors(release_date="La levée d'écrou ne peut pas précéder l'écrou "
-                           f"du {record.committal_date:%d/%m/%Y}.")
+        raise field_errors(
+            release_date="La levée d'écrou ne peut pas précéder l'écrou "
+            f"du {record.committal_date:%d/%m/%Y}."
+        )
     if release_date > today:
         raise field_errors(release_date="La date de levée d'écrou ne peut pas être future.")
     before = audit.snapshot(record)
     record.release_date = release_date
     record.save(update_fields=["release_date"])
-    _audit(membership, audit.Action.UPDATE, record, person, "Levée d'écrou",
-           audit.diff(before, audit.snapshot(record)))
-    timeline_add(person=person, kind=TimelineEvent.Kind.CUSTODY,
-                 title=f"Levée d'écrou ({record.establishment.name})", actor=membership.user,
-                 instance=record, occurred_at=_at(release_date))
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        record,
+        person,
+        "Levée d'écrou",
+        audit.diff(before, audit.snapshot(record)),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Levée d'écrou ({record.establishment.name})",
+        actor=membership.user,
+        instance=record,
+        occurred_at=_at(release_date),
+    )
     return record
 
 
 @transaction.atomic
-def court_number_add(*, membership: Membership, person: Person, kind: str,
-                     number: str) -> CourtFileNumber:
+def court_number_add(
+    *, membership: Membership, person: Person, kind: str, number: str
+) -> CourtFileNumber:
     item = CourtFileNumber(person=person, kind=kind, number=number.strip())
     item.full_clean()
     item.save()
-    _audit(membership, audit.Action.CREATE, item, person, "Numéro de procédure",
-           audit.diff({}, audit.snapshot(item)))
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        item,
+        person,
+        "Numéro de procédure",
+        audit.diff({}, audit.snapshot(item)),
+    )
     return item
 
 
 @transaction.atomic
 def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) -> Person:
-    if cpip is not None and not cpip.memberships.filter(
-        service_id=membership.service_id, role="cpip", is_active=True
-    ).exists():
+    if (
+        cpip is not None
+        and not cpip.memberships.filter(
+            service_id=membership.service_id, role="cpip", is_active=True
+        ).exists()
+    ):
         raise field_errors(cpip="Cette personne n'est pas CPIP de ce service.")
     before = audit.snapshot(person, ["assigned_cpip"])
     person.assigned_cpip = cpip
@@ -229,9 +383,13 @@ def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) ->
     changes = audit.diff(before, audit.snapshot(person, ["assigned_cpip"]))
     if changes:
         _audit(membership, audit.Action.UPDATE, person, person, "Attribution du suivi", changes)
-        timeline_add(person=person, kind=TimelineEvent.Kind.ASSIGNMENT,
-                     title=f"Suivi attribué à {cpip}" if cpip else "Suivi non attribué",
-                     actor=membership.user, instance=person)
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.ASSIGNMENT,
+            title=f"Suivi attribué à {cpip}" if cpip else "Suivi non attribué",
+            actor=membership.user,
+            instance=person,
+        )
     return person
 
 

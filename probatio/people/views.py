@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -73,49 +75,86 @@ def person_create(request):
     duplicates = []
     if request.method == "POST" and form.is_valid() and address_form.is_valid():
         data = form.cleaned_data
-        duplicates = list(selectors.duplicates_of(
-            service_id=membership.service_id, surname=data["surname"],
-            first_names=data["first_names"], birth_date=data["birth_date"]))
+        duplicates = list(
+            selectors.duplicates_of(
+                service_id=membership.service_id,
+                surname=data["surname"],
+                first_names=data["first_names"],
+                birth_date=data["birth_date"],
+            )
+        )
         if duplicates and not request.POST.get("confirm_duplicate"):
-            messages.warning(request, "Une personne portant les mêmes nom, prénoms et date de "
-                                      "naissance existe déjà dans le service. Vérifiez avant de "
-                                      "créer un doublon.")
+            messages.warning(
+                request,
+                "Une personne portant les mêmes nom, prénoms et date de "
+                "naissance existe déjà dans le service. Vérifiez avant de "
+                "créer un doublon.",
+            )
         else:
             try:
                 person = services.person_create(
-                    membership=membership, data=data,
-                    address=address_form.cleaned_data if address_form.cleaned_data.get(
-                        "line1") else None)
+                    membership=membership,
+                    data=data,
+                    address=address_form.cleaned_data
+                    if address_form.cleaned_data.get("line1")
+                    else None,
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, f"Le dossier de {person} est créé.")
                 return redirect("people:detail", person.pk)
-    return render(request, "people/person_form.html", {
-        "form": form, "address_form": address_form, "duplicates": duplicates,
-        "title": "Nouvelle personne", "nav": "create",
-    }, status=200 if not form.errors and not address_form.errors else 400)
+    return render(
+        request,
+        "people/person_form.html",
+        {
+            "form": form,
+            "address_form": address_form,
+            "duplicates": duplicates,
+            "title": "Nouvelle personne",
+            "nav": "create",
+        },
+        status=200 if not form.errors and not address_form.errors else 400,
+    )
 
 
 def person_detail(request, pk: int):
     gated = selectors.person_get_for(request.membership, pk, log_read="identite")
     person = gated.person
     situation = selectors.current_situation(person)
-    return render(request, "people/detail_identity.html", dossier_context(
-        gated, "identity",
-        addresses=list(person.addresses.all()),
-        court_numbers=list(person.court_numbers.all()),
-        custody_records=_custody_records(person),
-        situation_known=bool(situation),
-        situation=[situation.get(d) for d in ("housing", "employment", "resources", "family",
-                                              "health", "addiction", "literacy",
-                                              "id_documents")],
-        situation_history=sorted(
-            (e for e in person.situation_entries.all() if situation.get(e.domain) != e),
-            key=lambda e: e.effective_date, reverse=True)
-        if request.GET.get("historique") else None,
-        support_staff=list(person.support_staff.all()),
-    ))
+    return render(
+        request,
+        "people/detail_identity.html",
+        dossier_context(
+            gated,
+            "identity",
+            addresses=list(person.addresses.all()),
+            court_numbers=list(person.court_numbers.all()),
+            custody_records=_custody_records(person),
+            situation_known=bool(situation),
+            situation=[
+                situation.get(d)
+                for d in (
+                    "housing",
+                    "employment",
+                    "resources",
+                    "family",
+                    "health",
+                    "addiction",
+                    "literacy",
+                    "id_documents",
+                )
+            ],
+            situation_history=sorted(
+                (e for e in person.situation_entries.all() if situation.get(e.domain) != e),
+                key=lambda e: e.effective_date,
+                reverse=True,
+            )
+            if request.GET.get("historique")
+            else None,
+            support_staff=list(person.support_staff.all()),
+        ),
+    )
 
 
 def person_timeline(request, pk: int):
@@ -131,40 +170,67 @@ def person_timeline(request, pk: int):
     rows = []
     for event in page:
         note = notes.get(event.object_id) if event.kind == "note" else None
-        rows.append({
-            "event": event,
-            "note": note,
-            "note_access": access_to(note, request.membership, person).value if note else "",
-        })
-    return render(request, "people/detail_timeline.html",
-                  dossier_context(gated, "timeline", page=page, rows=rows))
+        rows.append(
+            {
+                "event": event,
+                "note": note,
+                "note_access": access_to(note, request.membership, person).value if note else "",
+            }
+        )
+    return render(
+        request,
+        "people/detail_timeline.html",
+        dossier_context(gated, "timeline", page=page, rows=rows),
+    )
 
 
 def person_access_log(request, pk: int):
-    gated = selectors.person_get_for(request.membership, pk, action=Action.READ_ACCESS_LOG,
-                                     log_read="journal des accès")
-    page = paginate(request, AuditEntry.objects.filter(
-        person_id=gated.person.pk, service_id=request.membership.service_id,
-    ).order_by("-at", "-id"), per_page=50)
-    return render(request, "people/detail_access_log.html",
-                  dossier_context(gated, "access_log", page=page))
+    gated = selectors.person_get_for(
+        request.membership, pk, action=Action.READ_ACCESS_LOG, log_read="journal des accès"
+    )
+    page = paginate(
+        request,
+        AuditEntry.objects.filter(
+            person_id=gated.person.pk,
+            service_id=request.membership.service_id,
+        ).order_by("-at", "-id"),
+        per_page=50,
+    )
+    return render(
+        request, "people/detail_access_log.html", dossier_context(gated, "access_log", page=page)
+    )
 
 
 def _form_page(request, gated, form, template_title, action_label, status=200, **extra):
-    return render(request, "people/simple_form.html", dossier_context(
-        gated, "identity", form=form, form_title=template_title, submit_label=action_label,
-        **extra), status=400 if form.errors else status)
+    return render(
+        request,
+        "people/simple_form.html",
+        dossier_context(
+            gated,
+            "identity",
+            form=form,
+            form_title=template_title,
+            submit_label=action_label,
+            **extra,
+        ),
+        status=400 if form.errors else status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    gated = selectors.person_get_for(request.membership, pk, action=Action.EDIT_IDENTITY,
-                                     log_read="modification de l'identité")
-    form = PersonForm(request.POST or None, instance=gated.person)
+    gated = selectors.person_get_for(
+        request.membership,
+        pk,
+        action=Action.EDIT_IDENTITY,
+        log_read="modification de l'identité" if request.method == "GET" else None,
+    )
+    form = PersonForm(request.POST or None, instance=copy.copy(gated.person))
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(membership=request.membership, person=gated.person,
-                                   data=form.cleaned_data)
+            services.person_update(
+                membership=request.membership, person=gated.person, data=form.cleaned_data
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -174,7 +240,14 @@ def person_edit(request, pk: int):
 
 
 def _simple_write(request, pk, *, action, form, save, success, title, submit):
-    gated = selectors.person_get_for(request.membership, pk, action=action)
+    gated = selectors.person_get_for(
+        request.membership,
+        pk,
+        action=action,
+        log_read=f"formulaire {request.resolver_match.url_name}"
+        if request.method == "GET"
+        else None,
+    )
     bound = form(gated)
     if request.method == "POST" and bound.is_valid():
         try:
@@ -190,69 +263,102 @@ def _simple_write(request, pk, *, action, form, save, success, title, submit):
 @require_http_methods(["GET", "POST"])
 def address_add(request, pk: int):
     return _simple_write(
-        request, pk, action=Action.EDIT_IDENTITY,
+        request,
+        pk,
+        action=Action.EDIT_IDENTITY,
         form=lambda g: AddressForm(request.POST or None),
-        save=lambda g, data: services.address_add(membership=request.membership,
-                                                  person=g.person, data=data),
+        save=lambda g, data: services.address_add(
+            membership=request.membership, person=g.person, data=data
+        ),
         success="Nouvelle adresse enregistrée ; l'ancienne est conservée dans l'historique.",
-        title="Nouvelle adresse", submit="Enregistrer l'adresse")
+        title="Nouvelle adresse",
+        submit="Enregistrer l'adresse",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def situation_add(request, pk: int):
     def save(gated, data):
         domain, status = data["situation"].split(":", 1)
-        services.situation_record(membership=request.membership, person=gated.person,
-                                  domain=domain, status=status, details=data["details"],
-                                  effective_date=data["effective_date"])
+        services.situation_record(
+            membership=request.membership,
+            person=gated.person,
+            domain=domain,
+            status=status,
+            details=data["details"],
+            effective_date=data["effective_date"],
+        )
 
     return _simple_write(
-        request, pk, action=Action.EDIT_IDENTITY,
+        request,
+        pk,
+        action=Action.EDIT_IDENTITY,
         form=lambda g: SituationForm(request.POST or None),
-        save=save, success="Situation enregistrée (l'historique est conservé).",
-        title="Mettre à jour la situation", submit="Enregistrer")
+        save=save,
+        success="Situation enregistrée (l'historique est conservé).",
+        title="Mettre à jour la situation",
+        submit="Enregistrer",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def custody_open(request, pk: int):
     return _simple_write(
-        request, pk, action=Action.EDIT_IDENTITY,
-        form=lambda g: CustodyOpenForm(request.POST or None,
-                                       service_id=request.membership.service_id),
+        request,
+        pk,
+        action=Action.EDIT_IDENTITY,
+        form=lambda g: CustodyOpenForm(
+            request.POST or None, service_id=request.membership.service_id
+        ),
         save=lambda g, d: services.custody_open(
-            membership=request.membership, person=g.person,
-            establishment_id=d["establishment"].pk, committal_number=d["committal_number"],
-            committal_date=d["committal_date"]),
+            membership=request.membership,
+            person=g.person,
+            establishment_id=d["establishment"].pk,
+            committal_number=d["committal_number"],
+            committal_date=d["committal_date"],
+        ),
         success="Écrou enregistré : la personne est suivie en milieu fermé.",
-        title="Enregistrer un écrou", submit="Enregistrer l'écrou")
+        title="Enregistrer un écrou",
+        submit="Enregistrer l'écrou",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def custody_close(request, pk: int):
     return _simple_write(
-        request, pk, action=Action.EDIT_IDENTITY,
+        request,
+        pk,
+        action=Action.EDIT_IDENTITY,
         form=lambda g: CustodyCloseForm(request.POST or None),
-        save=lambda g, d: services.custody_close(membership=request.membership,
-                                                 person=g.person,
-                                                 release_date=d["release_date"]),
+        save=lambda g, d: services.custody_close(
+            membership=request.membership, person=g.person, release_date=d["release_date"]
+        ),
         success="Levée d'écrou enregistrée : la personne est suivie en milieu ouvert.",
-        title="Enregistrer une levée d'écrou", submit="Enregistrer")
+        title="Enregistrer une levée d'écrou",
+        submit="Enregistrer",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def court_number_add(request, pk: int):
     return _simple_write(
-        request, pk, action=Action.EDIT_IDENTITY,
+        request,
+        pk,
+        action=Action.EDIT_IDENTITY,
         form=lambda g: CourtNumberForm(request.POST or None),
-        save=lambda g, d: services.court_number_add(membership=request.membership,
-                                                    person=g.person, **d),
+        save=lambda g, d: services.court_number_add(
+            membership=request.membership, person=g.person, **d
+        ),
         success="Numéro de procédure ajouté.",
-        title="Ajouter un numéro de procédure", submit="Ajouter")
+        title="Ajouter un numéro de procédure",
+        submit="Ajouter",
+    )
 
 
 def _service_cpips(service_id: int):
-    return User.objects.filter(memberships__service_id=service_id, memberships__role="cpip",
-                               memberships__is_active=True).order_by("last_name", "first_name")
+    return User.objects.filter(
+        memberships__service_id=service_id, memberships__role="cpip", memberships__is_active=True
+    ).order_by("last_name", "first_name")
 
 
 @require_http_methods(["GET", "POST"])
@@ -265,9 +371,14 @@ def assign(request, pk: int):
         return AssignForm(request.POST or None, initial=initial, cpips=cpips)
 
     return _simple_write(
-        request, pk, action=Action.ASSIGN_CPIP, form=form,
-        save=lambda g, d: services.cpip_assign(membership=request.membership, person=g.person,
-                                               cpip=by_id.get(d["cpip"])),
-        success="Suivi attribué.", title="Attribuer le suivi", submit="Attribuer")
-
-
+        request,
+        pk,
+        action=Action.ASSIGN_CPIP,
+        form=form,
+        save=lambda g, d: services.cpip_assign(
+            membership=request.membership, person=g.person, cpip=by_id.get(d["cpip"])
+        ),
+        success="Suivi attribué.",
+        title="Attribuer le suivi",
+        submit="Attribuer",
+    )
