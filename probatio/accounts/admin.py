@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from probatio.accounts.models import Membership, User
-from probatio.core.admin import AuditedAdmin
+from probatio.audit.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):

@@ -62,3 +62,6 @@ class AuditChainHead(models.Model):
     chain = models.CharField(max_length=20, primary_key=True)
     last_hash = models.CharField(max_length=64)
     last_entry_id = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.chain} → {self.last_entry_id}"

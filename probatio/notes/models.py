@@ -54,3 +54,6 @@ class NoteDraft(models.Model):
                 violation_error_message="Un brouillon existe déjà.",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Brouillon de {self.author_id} pour {self.person_id}"

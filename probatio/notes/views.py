@@ -8,12 +8,37 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action, NoteAccess
 from probatio.core.forms import apply_errors
+from probatio.core.paging import paginate
 from probatio.notes import services
 from probatio.notes.forms import NoteForm
 from probatio.notes.models import InterviewNote
 from probatio.notes.selectors import access_to
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import person_get_for, timeline_for
 from probatio.people.views import dossier_context
+
+
+@require_GET
+def person_timeline(request, pk: int):
+    gated = person_get_for(request.membership, pk, log_read="chronologie")
+    person = gated.person
+    page = paginate(request, timeline_for(person), per_page=30)
+    note_ids = [e.object_id for e in page if e.kind == "note" and e.object_id]
+    notes = {n.pk: n for n in InterviewNote.objects.filter(pk__in=note_ids, person=person)}
+    rows = []
+    for event in page:
+        note = notes.get(event.object_id) if event.kind == "note" else None
+        rows.append(
+            {
+                "event": event,
+                "note": note,
+                "note_access": access_to(note, request.membership, person).value if note else "",
+            }
+        )
+    return render(
+        request,
+        "notes/timeline.html",
+        dossier_context(gated, "timeline", page=page, rows=rows),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,7 +73,7 @@ def note_create(request, pk: int):
             apply_errors(form, error)
         else:
             messages.success(request, "Note enregistrée ; elle apparaît dans la chronologie.")
-            return redirect("people:timeline", pk)
+            return redirect("notes:timeline", pk)
     return render(
         request,
         "notes/note_form.html",
@@ -58,7 +83,7 @@ def note_create(request, pk: int):
             form=form,
             draft=draft,
             autosave_url=reverse("notes:autosave", args=[pk]),
-            cancel_url=reverse("people:timeline", args=[pk]),
+            cancel_url=reverse("notes:timeline", args=[pk]),
         ),
         status=400 if form.errors else 200,
     )

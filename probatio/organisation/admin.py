@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from probatio.core.admin import AuditedAdmin
+from probatio.audit.admin import AuditedAdmin
 from probatio.organisation.models import Establishment, Service, Site
 
 

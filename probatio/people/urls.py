@@ -6,7 +6,6 @@ app_name = "people"
 urlpatterns = [
     path("nouvelle/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
-    path("<int:pk>/chronologie/", views.person_timeline, name="timeline"),
     path("<int:pk>/journal-des-acces/", views.person_access_log, name="access_log"),
     path("<int:pk>/modifier/", views.person_edit, name="edit"),
     path("<int:pk>/adresses/nouvelle/", views.address_add, name="address_add"),

@@ -27,7 +27,7 @@ from probatio.people.models import CustodyRecord
 TABS = [
     ("identity", "Identité et situation", "people:detail", Action.READ_FILE),
     ("measures", "Mesures et obligations", "measures:list", Action.READ_FILE),
-    ("timeline", "Chronologie", "people:timeline", Action.READ_FILE),
+    ("timeline", "Chronologie", "notes:timeline", Action.READ_FILE),
     ("access_log", "Journal des accès", "people:access_log", Action.READ_ACCESS_LOG),
 ]
 
@@ -154,33 +154,6 @@ def person_detail(request, pk: int):
             else None,
             support_staff=list(person.support_staff.all()),
         ),
-    )
-
-
-def person_timeline(request, pk: int):
-    from probatio.notes.selectors import access_to
-
-    gated = selectors.person_get_for(request.membership, pk, log_read="chronologie")
-    person = gated.person
-    page = paginate(request, selectors.timeline_for(person), per_page=30)
-    note_ids = [e.object_id for e in page if e.kind == "note" and e.object_id]
-    from probatio.notes.models import InterviewNote
-
-    notes = {n.pk: n for n in InterviewNote.objects.filter(pk__in=note_ids, person=person)}
-    rows = []
-    for event in page:
-        note = notes.get(event.object_id) if event.kind == "note" else None
-        rows.append(
-            {
-                "event": event,
-                "note": note,
-                "note_access": access_to(note, request.membership, person).value if note else "",
-            }
-        )
-    return render(
-        request,
-        "people/detail_timeline.html",
-        dossier_context(gated, "timeline", page=page, rows=rows),
     )
 
 
