@@ -393,6 +393,48 @@ def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) ->
     return person
 
 
+SUPPORT_ROLES = ("psychologist", "social_worker", "monitoring")
+
+
+@transaction.atomic
+def support_staff_set(*, membership: Membership, person: Person, users: list[User]) -> Person:
+    """Other professionals who follow the person (their "caseload" scope covers them)."""
+    allowed = set(
+        User.objects.filter(
+            memberships__service_id=membership.service_id,
+            memberships__role__in=SUPPORT_ROLES,
+            memberships__is_active=True,
+        ).values_list("pk", flat=True)
+    )
+    wanted = {u.pk for u in users}
+    if wanted - allowed:
+        raise field_errors(
+            support_staff="Seuls les psychologues, assistant·es de service social et agents "
+            "de surveillance électronique du service peuvent être ajoutés."
+        )
+    before = sorted(person.support_staff.values_list("pk", flat=True))
+    if sorted(wanted) == before:
+        return person
+    person.support_staff.set(sorted(wanted))
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        person,
+        person,
+        "Autres intervenant·es",
+        {"support_staff": [before, sorted(wanted)]},
+    )
+    names = ", ".join(str(u) for u in users) or "aucun"
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.ASSIGNMENT,
+        title=f"Autres intervenant·es : {names}",
+        actor=membership.user,
+        instance=person,
+    )
+    return person
+
+
 def _at(day: date):
     from datetime import datetime, time
 

@@ -1,6 +1,7 @@
 import copy
 
 from django.contrib import messages
+from django.db import transaction
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -336,21 +337,47 @@ def _service_cpips(service_id: int):
 
 @require_http_methods(["GET", "POST"])
 def assign(request, pk: int):
-    cpips = list(_service_cpips(request.membership.service_id)) if request.membership else []
-    by_id = {str(u.pk): u for u in cpips}
+    service_id = request.membership.service_id if request.membership else None
+    cpips = list(_service_cpips(service_id)) if service_id else []
+    support = []
+    if service_id:
+        for membership in (
+            Membership.objects.filter(
+                service_id=service_id, role__in=services.SUPPORT_ROLES, is_active=True
+            )
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name")
+        ):
+            membership.user.role_label = membership.role_label
+            support.append(membership.user)
+    by_id = {str(u.pk): u for u in cpips + support}
 
     def form(gated):
-        initial = {"cpip": str(gated.person.assigned_cpip_id or "")}
-        return AssignForm(request.POST or None, initial=initial, cpips=cpips)
+        initial = {
+            "cpip": str(gated.person.assigned_cpip_id or ""),
+            "support_staff": [
+                str(pk) for pk in gated.person.support_staff.values_list("pk", flat=True)
+            ],
+        }
+        return AssignForm(request.POST or None, initial=initial, cpips=cpips, support=support)
+
+    @transaction.atomic
+    def save(gated, data):
+        services.cpip_assign(
+            membership=request.membership, person=gated.person, cpip=by_id.get(data["cpip"])
+        )
+        services.support_staff_set(
+            membership=request.membership,
+            person=gated.person,
+            users=[by_id[pk] for pk in data["support_staff"] if pk in by_id],
+        )
 
     return _simple_write(
         request,
         pk,
         action=Action.ASSIGN_CPIP,
         form=form,
-        save=lambda g, d: services.cpip_assign(
-            membership=request.membership, person=g.person, cpip=by_id.get(d["cpip"])
-        ),
+        save=save,
         success="Suivi attribué.",
         title="Attribuer le suivi",
         submit="Attribuer",
