@@ -13,7 +13,7 @@ DEMO_ACCOUNTS = [
     (
         "multi.demo",
         "CPIP et encadrement",
-        "Rattachée à deux services (seulement avec --services 2 ou plus)",
+        "Rattaché à deux services (seulement avec --services 2 ou plus)",
     ),
 ]
 

@@ -324,6 +324,9 @@ DEPARTMENTS = [
     ),
 ]
 
+# Towns whose initial h is mute: "d'Hirson" (but "de Ham", "de Haguenau").
+MUTE_H_TOWNS = {"Hirson", "Hénin-Beaumont", "Hérouville-Saint-Clair", "Hayange"}
+
 COMMUNITY_HOURS = {
     "1": [["09:00", "12:30"], ["13:30", "17:00"]],
     "2": [["09:00", "12:30"], ["13:30", "17:00"]],
