@@ -655,3 +655,14 @@ SITUATION_DETAILS = {
         "Renouvellement de la carte d'identité déposé",
     ],
 }
+
+
+def of_place(town: str) -> str:
+    """French "of" before a place name: d'Amiens, du Havre, des Andelys, de Laon, de Ham."""
+    if town.startswith("Le "):
+        return "du " + town[3:]
+    if town.startswith("Les "):
+        return "des " + town[4:]
+    if town[0].lower() in "aeiouyéèêàâîôû" or town in MUTE_H_TOWNS:
+        return "d'" + town
+    return "de " + town
