@@ -1,10 +1,11 @@
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from probatio.accounts.models import User
 from probatio.measures.models import Measure
-from probatio.people.models import Person
+from probatio.people.models import CustodyRecord, Person
 
 DUE_SOON_DAYS = 60
 
@@ -48,8 +49,27 @@ def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
     )
 
 
+def _count(queryset, field: str) -> Coalesce:
+    """A correlated COUNT over ``queryset`` grouped by ``field`` = the outer user."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(**{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+
+
 def cpip_workload(service_id: int) -> QuerySet[User]:
-    """The service's CPIPs with their number of persons and of open measures (one query)."""
+    """The service's CPIPs with their number of persons, of persons in custody and of open
+    measures (one query; each count is an indexed subquery, not a join of everything)."""
+    persons = Person.objects.filter(service_id=service_id)
+    in_custody = Exists(
+        CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
+    )
     return (
         User.objects.filter(
             memberships__service_id=service_id,
@@ -57,25 +77,13 @@ def cpip_workload(service_id: int) -> QuerySet[User]:
             memberships__is_active=True,
         )
         .annotate(
-            persons_count=Count(
-                "caseload", filter=Q(caseload__service_id=service_id), distinct=True
-            ),
-            custody_count=Count(
-                "caseload",
-                distinct=True,
-                filter=Q(
-                    caseload__service_id=service_id,
-                    caseload__custody_records__release_date__isnull=True,
-                    caseload__custody_records__isnull=False,
+            persons_count=_count(persons, "assigned_cpip"),
+            custody_count=_count(persons.filter(in_custody), "assigned_cpip"),
+            open_measures_count=_count(
+                Measure.objects.filter(
+                    person__service_id=service_id, status__in=Measure.OPEN_STATUSES
                 ),
-            ),
-            open_measures_count=Count(
-                "followed_measures",
-                distinct=True,
-                filter=Q(
-                    followed_measures__person__service_id=service_id,
-                    followed_measures__status__in=Measure.OPEN_STATUSES,
-                ),
+                "assigned_cpip",
             ),
         )
         .order_by("last_name", "first_name")

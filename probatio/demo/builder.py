@@ -31,7 +31,6 @@ from faker import Faker
 
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
-from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
 from probatio.demo import notes_text
@@ -676,27 +675,12 @@ class ServiceBuilder:
             dates[("notes.interviewnote", note.pk, "note")] = day
             self.report.notes += 1
 
-    @transaction.atomic
     def _add_support_staff(self, person: Person, member: Membership) -> None:
-        """Another professional follows the person too (recorded like the services do)."""
-        manager = self._member(Role.MANAGER)
-        person.support_staff.add(member.user)
-        audit.record(
-            actor=manager.user,
-            action=audit.Action.UPDATE,
-            service_id=self.service.pk,
-            role=manager.role,
-            instance=person,
-            person_id=person.pk,
-            summary="Ajout d'un intervenant",
-            changes={"support_staff": [None, member.user_id]},
-        )
-        people_services.timeline_add(
+        """Another professional follows the person too, named by a manager."""
+        people_services.support_staff_set(
+            membership=self._member(Role.MANAGER),
             person=person,
-            kind=TimelineEvent.Kind.ASSIGNMENT,
-            actor=manager.user,
-            title=f"Suivi partagé avec {member.user} ({member.role_label})",
-            instance=person,
+            users=[*person.support_staff.all(), member.user],
         )
 
     # --- Dates of the chronology. ---

@@ -1,0 +1,52 @@
+"""The demo service: built through the real services, reproducible, idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from probatio.accounts.models import Membership, User
+from probatio.audit.models import AuditEntry
+from probatio.measures.models import Measure
+from probatio.notes.models import InterviewNote
+from probatio.people.models import CustodyRecord, Person
+
+
+@pytest.mark.django_db
+def test_load_demo_builds_a_usable_service_once(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("load_demo", "--persons", "40", stdout=out)
+    persons = Person.objects.count()
+    assert persons == 40
+    for username, role in [
+        ("cpip.demo", "cpip"),
+        ("encadrement.demo", "manager"),
+        ("secretariat.demo", "secretariat"),
+        ("juge.demo", "judge"),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.check_password("demo-probatio")
+        assert Membership.objects.filter(user=user, role=role).exists()
+        assert username in out.getvalue()
+    assert Person.objects.filter(assigned_cpip__username="cpip.demo").exists()
+    assert Measure.objects.filter(assigning_judge__username="juge.demo").exists()
+    types = set(Measure.objects.values_list("measure_type_id", flat=True))
+    assert "SURSIS_PROBATOIRE" in types and len(types) >= 5
+    assert CustodyRecord.objects.filter(release_date__isnull=True).exists()
+    assert InterviewNote.objects.exists()
+    # Written through the services: every person has its creation journaled.
+    assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
+    call_command("verify_audit_chain", stdout=StringIO())
+
+    call_command("load_demo", "--persons", "40", stdout=StringIO())
+    assert Person.objects.count() == persons
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_a_production_instance(settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.setenv("PROBATIO_ENV", "production")
+    with pytest.raises(Exception, match="production"):
+        call_command("load_demo", "--persons", "5", stdout=StringIO())
+    assert not User.objects.filter(username="cpip.demo").exists()
