@@ -86,8 +86,6 @@ run: install
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py load_demo; \
 	echo; \
-	$(PY) manage.py demo_logins; \
-	echo; \
 	echo "Probatio : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"; \
 	echo; \
 	set +e; \
