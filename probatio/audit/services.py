@@ -114,6 +114,28 @@ def record(
     return entry
 
 
+def record_by(
+    membership,
+    action: str,
+    instance: models.Model,
+    *,
+    person_id: int | None,
+    summary: str,
+    changes: dict | None = None,
+) -> AuditEntry:
+    """``record`` for a write made by a membership (user, service and role) on a dossier."""
+    return record(
+        actor=membership.user,
+        action=action,
+        service_id=membership.service_id,
+        role=membership.role,
+        instance=instance,
+        person_id=person_id,
+        summary=summary,
+        changes=changes,
+    )
+
+
 def verify_chain(chain: str) -> tuple[int, list[str]]:
     """Walk one chain in order; return the number of entries checked and the problems found."""
     problems: list[str] = []

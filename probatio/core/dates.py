@@ -1,5 +1,7 @@
 import calendar
-from datetime import date
+from datetime import date, datetime, time
+
+from django.utils import timezone
 
 
 def add_months(day: date, months: int) -> date:
@@ -14,3 +16,8 @@ def add_months(day: date, months: int) -> date:
 
 def format_fr(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
+
+
+def on_day(day: date, hour: int = 12) -> datetime:
+    """An aware datetime (Europe/Paris) on ``day``: when a dated fact enters the timeline."""
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
+from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
 from probatio.measures import rules
 from probatio.measures.models import (
@@ -57,23 +58,9 @@ OBLIGATION_FIELDS = [
 ]
 
 
-def _audit(
-    membership: Membership,
-    action: str,
-    instance,
-    person: Person,
-    summary: str,
-    changes: dict | None = None,
-) -> None:
-    audit.record(
-        actor=membership.user,
-        action=action,
-        service_id=membership.service_id,
-        role=membership.role,
-        instance=instance,
-        person_id=person.pk,
-        summary=summary,
-        changes=changes,
+def _audit(membership, action, instance, person: Person, summary, changes=None) -> None:
+    audit.record_by(
+        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
     )
 
 
@@ -85,12 +72,6 @@ def _check_judge(membership: Membership, judge: User | None, field: str) -> None
         ).exists()
     ):
         raise field_errors(**{field: "Ce magistrat n'est pas rattaché à ce service."})
-
-
-def _at(day: date):
-    from datetime import datetime, time
-
-    return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
 @transaction.atomic
@@ -141,7 +122,7 @@ def decision_create(
         detail=", ".join(o["label"] for o in offences),
         actor=membership.user,
         instance=decision,
-        occurred_at=_at(decision.date),
+        occurred_at=on_day(decision.date, 9),
     )
     return decision
 
@@ -231,7 +212,7 @@ def measure_create(
         actor=membership.user,
         instance=measure,
         detail=_measure_detail(measure),
-        occurred_at=_at(measure.start_date) if measure.start_date <= today else None,
+        occurred_at=on_day(measure.start_date, 9) if measure.start_date <= today else None,
     )
     return measure
 

@@ -42,12 +42,10 @@ def note_create(
     note.full_clean()
     note.save()
     NoteDraft.objects.filter(person=person, author=membership.user).delete()
-    audit.record(
-        actor=membership.user,
-        action=audit.Action.CREATE,
-        service_id=membership.service_id,
-        role=membership.role,
-        instance=note,
+    audit.record_by(
+        membership,
+        audit.Action.CREATE,
+        note,
         person_id=person.pk,
         summary="Nouvelle note d'entretien",
         changes={

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
+from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
 from probatio.core.text import fold
 from probatio.people.models import (
@@ -83,23 +84,9 @@ def timeline_add(
     )
 
 
-def _audit(
-    membership: Membership,
-    action: str,
-    instance,
-    person: Person,
-    summary: str,
-    changes: dict | None = None,
-) -> None:
-    audit.record(
-        actor=membership.user,
-        action=action,
-        service_id=membership.service_id,
-        role=membership.role,
-        instance=instance,
-        person_id=person.pk,
-        summary=summary,
-        changes=changes,
+def _audit(membership, action, instance, person: Person, summary, changes=None) -> None:
+    audit.record_by(
+        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
     )
 
 
@@ -308,7 +295,7 @@ def custody_open(
         actor=membership.user,
         instance=record,
         detail=f"Numéro d'écrou {committal_number}",
-        occurred_at=_at(committal_date),
+        occurred_at=on_day(committal_date),
     )
     return record
 
@@ -345,7 +332,7 @@ def custody_close(
         title=f"Levée d'écrou ({record.establishment.name})",
         actor=membership.user,
         instance=record,
-        occurred_at=_at(release_date),
+        occurred_at=on_day(release_date),
     )
     return record
 
@@ -433,9 +420,3 @@ def support_staff_set(*, membership: Membership, person: Person, users: list[Use
         instance=person,
     )
     return person
-
-
-def _at(day: date):
-    from datetime import datetime, time
-
-    return timezone.make_aware(datetime.combine(day, time(12, 0)))
