@@ -127,6 +127,75 @@ def decision_create(
     return decision
 
 
+@transaction.atomic
+def decision_update(
+    *,
+    membership: Membership,
+    decision: Decision,
+    data: dict[str, Any],
+    offences: list[dict[str, Any]],
+    today: date | None = None,
+) -> Decision:
+    """Correct a decision as entered. Its offences are replaced by ``offences``; the measures
+    and obligations it carries are checked again (a recidivism removed may put a probation
+    period beyond its bound)."""
+    today = today or timezone.localdate()
+    if data["date"] > today:
+        raise field_errors(date="La date de la décision ne peut pas être future.")
+    _check_judge(membership, data.get("judge"), "judge")
+    person = decision.person
+    before = audit.snapshot(Decision.objects.get(pk=decision.pk))
+    old_offences = list(decision.offences.values_list("label", flat=True))
+    for field in DECISION_FIELDS:
+        if field in data:
+            setattr(decision, field, data[field])
+    try:
+        decision.full_clean()
+    except ValidationError as error:
+        if "__all__" in getattr(error, "error_dict", {}):
+            raise field_errors(
+                enforceable_date="La date de caractère exécutoire ne peut pas "
+                "précéder la date de la décision."
+            ) from error
+        raise
+    decision.save()
+    for measure in decision.measures.select_related("measure_type"):
+        try:
+            _validate_measure(measure, decision)
+        except ValidationError as error:
+            reasons = " ".join(m for ms in error.message_dict.values() for m in ms)
+            raise field_errors(
+                recidivism=f"La mesure « {measure.measure_type.label} » ne respecterait "
+                f"plus ses bornes : {reasons}"
+            ) from error
+        measure.save(update_fields=["end_date", "updated_at"])
+    for obligation in decision.obligations.all():
+        if obligation.start_date < decision.date:
+            raise field_errors(
+                date=f"L'obligation « {obligation.obligation_type_id} » commence avant cette date."
+            )
+    decision.offences.all().delete()
+    for item in offences:
+        offence = Offence(decision=decision, **item)
+        offence.full_clean()
+        offence.save()
+    new_offences = [o["label"] for o in offences]
+    changes = audit.diff(before, audit.snapshot(decision))
+    if new_offences != old_offences:
+        changes["offences"] = [old_offences, new_offences]
+    if changes:
+        _audit(membership, audit.Action.UPDATE, decision, person, "Décision corrigée", changes)
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.DECISION,
+            title=f"Décision corrigée : {decision}",
+            detail="Champs modifiés : " + ", ".join(sorted(changes)),
+            actor=membership.user,
+            instance=decision,
+        )
+    return decision
+
+
 def _bounds_for(measure_type: MeasureType, on: date) -> rules.Bounds:
     found = rules.rule_in_force(
         [rules.Bounds.from_rule(r) for r in MeasureRule.objects.filter(measure_type=measure_type)],

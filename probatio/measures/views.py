@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -92,6 +94,48 @@ def decision_create(request, pk: int):
             )
     return _render_form(
         request, gated, form, "Nouvelle décision", "Enregistrer la décision", formset=formset
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decision_edit(request, pk: int, decision_id: int):
+    gated = person_get_for(
+        request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
+    )
+    decision = get_object_or_404(gated.person.decisions, pk=decision_id)
+    judges = _staff(request.membership.service_id, "judge")
+    form = DecisionForm(request.POST or None, instance=copy.copy(decision), judges=judges)
+    formset = OffenceFormSet(
+        request.POST or None,
+        prefix="offences",
+        initial=list(decision.offences.values("label", "qualification", "natinf")),
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        offences = [
+            f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("label")
+        ]
+        try:
+            services.decision_update(
+                membership=request.membership,
+                decision=decision,
+                data=form.cleaned_data,
+                offences=offences,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Décision corrigée.")
+            return redirect("measures:list", pk)
+    return _render_form(
+        request,
+        gated,
+        form,
+        f"Corriger : {decision}",
+        "Enregistrer",
+        formset=formset,
+        intro="Pour une nouvelle décision du juge (modification des obligations, révocation…), "
+        "enregistrez plutôt une nouvelle décision : la correction sert aux erreurs de saisie. "
+        "Pour retirer une infraction, videz son libellé.",
     )
 
 

@@ -1,0 +1,93 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from probatio.audit.models import AuditEntry
+from probatio.measures import services
+from probatio.measures.models import Decision
+from tests.factories import make_decision, make_measure
+
+
+def _data(decision: Decision, **overrides) -> dict:
+    data = {
+        "kind": decision.kind,
+        "jurisdiction": decision.jurisdiction,
+        "date": decision.date,
+        "enforceable_date": decision.enforceable_date,
+        "judge": decision.judge,
+        "judge_name": decision.judge_name,
+        "recidivism": decision.recidivism,
+        "court_file_number": decision.court_file_number,
+        "summary": decision.summary,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_correcting_a_decision_replaces_offences_and_is_journaled(cpip, person):
+    decision = make_decision(cpip, person, offences=[{"label": "Vol", "qualification": "delit"}])
+    services.decision_update(
+        membership=cpip,
+        decision=decision,
+        data=_data(decision, jurisdiction="Tribunal judiciaire d'Amiens"),
+        offences=[{"label": "Vol aggravé", "qualification": "delit"}],
+    )
+    decision.refresh_from_db()
+    assert decision.jurisdiction == "Tribunal judiciaire d'Amiens"
+    assert list(decision.offences.values_list("label", flat=True)) == ["Vol aggravé"]
+    entry = AuditEntry.objects.get(object_type="measures.decision", action="update")
+    assert entry.changes["offences"] == [["Vol"], ["Vol aggravé"]]
+    assert entry.changes["jurisdiction"][1] == "Tribunal judiciaire d'Amiens"
+
+
+@pytest.mark.django_db
+def test_removing_recidivism_under_a_long_probation_is_refused(cpip, person):
+    decision = make_decision(cpip, person, recidivism="legal")
+    make_measure(cpip, person, decision=decision, duration_months=48)
+    with pytest.raises(ValidationError) as error:
+        services.decision_update(
+            membership=cpip,
+            decision=decision,
+            data=_data(decision, recidivism="none"),
+            offences=[],
+        )
+    assert "36 mois" in " ".join(error.value.message_dict["recidivism"])
+    decision.refresh_from_db()
+    assert decision.recidivism == "legal"
+    assert decision.offences.exists()
+    assert not AuditEntry.objects.filter(action="update").exists()
+
+
+@pytest.mark.django_db
+def test_decision_edit_page(client, cpip, person):
+    decision = make_decision(cpip, person)
+    client.force_login(cpip.user)
+    url = f"/personnes/{person.pk}/decisions/{decision.pk}/modifier/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Corriger" in page.content.decode()
+    post = {
+        "kind": "judgment",
+        "jurisdiction": "TJ corrigé",
+        "date": "2025-01-06",
+        "enforceable_date": "2025-01-05",
+        "recidivism": "none",
+        "offences-TOTAL_FORMS": "1",
+        "offences-INITIAL_FORMS": "0",
+        "offences-MIN_NUM_FORMS": "0",
+        "offences-MAX_NUM_FORMS": "10",
+        "offences-0-label": "Vol",
+        "offences-0-qualification": "delit",
+    }
+    refused = client.post(url, post)
+    assert refused.status_code == 400
+    assert "ne peut pas précéder la date de la décision" in refused.content.decode()
+    decision.refresh_from_db()
+    assert decision.jurisdiction != "TJ corrigé"
+    post["enforceable_date"] = "2025-01-10"
+    assert client.post(url, post).status_code == 302
+    decision.refresh_from_db()
+    assert decision.jurisdiction == "TJ corrigé"
+    assert decision.date == date(2025, 1, 6)
