@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/notes/nouvelle/", views.note_create, name="create"),
     path("<int:pk>/notes/brouillon/", views.note_autosave, name="autosave"),
     path("<int:pk>/notes/<int:note_id>/", views.note_detail, name="detail"),
+    path("<int:pk>/notes/<int:note_id>/modifier/", views.note_edit, name="edit"),
 ]

@@ -107,6 +107,41 @@ def note_autosave(request, pk: int):
     return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
 
 
+@require_http_methods(["GET", "POST"])
+def note_edit(request, pk: int, note_id: int):
+    gated = person_get_for(
+        request.membership,
+        pk,
+        action=Action.WRITE_NOTE,
+        log_read=f"modification de la note {note_id}" if request.method == "GET" else None,
+    )
+    note = get_object_or_404(InterviewNote, person=gated.person, pk=note_id)
+    if note.author_id != request.membership.user_id:
+        raise PermissionDenied("Seul l'auteur peut modifier une note.")
+    initial = {f: getattr(note, f) for f in services.DRAFT_FIELDS}
+    form = NoteForm(request.POST or None, initial=initial, role=request.membership.role)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_update(membership=request.membership, note=note, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Note corrigée.")
+            return redirect("notes:detail", pk, note.pk)
+    return render(
+        request,
+        "notes/note_form.html",
+        dossier_context(
+            gated,
+            "timeline",
+            form=form,
+            editing=note,
+            cancel_url=reverse("notes:detail", args=[pk, note.pk]),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
 @require_GET
 def note_detail(request, pk: int, note_id: int):
     gated = person_get_for(
