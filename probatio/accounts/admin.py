@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
 from probatio.accounts.models import Membership, User
+from probatio.audit import services as audit
 from probatio.audit.admin import AuditedAdmin
 
 
@@ -17,6 +19,26 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     search_fields = ["username", "last_name", "first_name", "email"]
     inlines = [MembershipInline]
     fieldsets = (*BaseUserAdmin.fieldsets, ("Probatio", {"fields": ("title", "phone")}))
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password page saves the form itself: journal it in the same transaction."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and before is not None and user.password != before:
+                audit.record(
+                    actor=request.user,
+                    action=audit.Action.UPDATE,
+                    service_id=None,
+                    instance=user,
+                    summary=f"Administration : mot de passe de « {user} » changé",
+                    changes=audit.diff(
+                        {"password": audit.fingerprint(before)},
+                        {"password": audit.fingerprint(user.password)},
+                    ),
+                )
+        return response
 
 
 @admin.register(Membership)

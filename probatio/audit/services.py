@@ -47,6 +47,11 @@ def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def fingerprint(secret: Any) -> str:
+    """What the journal keeps of a secret (a password hash): enough to see it changed."""
+    return "empreinte " + hashlib.sha256(str(secret).encode()).hexdigest()[:8]
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """Plain values of a model's concrete fields (foreign keys as ids), for before/after diffs."""
     data = {}
@@ -58,7 +63,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
         value = getattr(instance, field.attname)
         if field.name == "password":
             # Never journal a password hash: only a fingerprint that shows it changed.
-            value = "empreinte " + hashlib.sha256(str(value).encode()).hexdigest()[:8]
+            value = fingerprint(value)
         data[field.name] = value
     return json.loads(json.dumps(data, default=_json_default))
 

@@ -1,5 +1,7 @@
 from types import SimpleNamespace
 
+SAVED_DRAFT_SESSION_KEY = "probatio_saved_draft"
+
 # The DSFR templates read SITE_CONFIG; ours is static (no database query on every page).
 SITE_CONFIG = SimpleNamespace(
     site_title="Probatio",
@@ -21,7 +23,11 @@ SITE_CONFIG = SimpleNamespace(
 
 def site(request):
     membership = getattr(request, "membership", None)
+    session = getattr(request, "session", None)
     return {
+        # Set by a view once a draft is saved for good: the page tells the browser to drop
+        # its copy (see probatio.js). Popping a missing key leaves the session untouched.
+        "saved_draft_key": session.pop(SAVED_DRAFT_SESSION_KEY, None) if session else None,
         "SITE_CONFIG": SITE_CONFIG,
         "membership": membership,
         "memberships": getattr(request, "memberships", []),

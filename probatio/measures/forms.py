@@ -102,6 +102,9 @@ class MeasureForm(BaseForm):
         if editing:
             del self.fields["measure_type"]
             del self.fields["decision"]
+            for name in ("assigning_judge", "assigned_cpip"):
+                field = self.fields[name]
+                field.choices = [("", "Inchangé"), *list(field.choices)[1:]]
             self.fields["status"].required = True
             self.fields["status"].choices = list(Measure.Status.choices)
 

@@ -126,5 +126,41 @@ def validate_dates(*, decision_date: date, start: date) -> dict[str, str]:
     return errors
 
 
-def initial_status(*, start: date, today: date) -> str:
-    return "pending" if start > today else "active"
+def period_start(
+    duration_kind: str, *, start: date, decision_date: date, enforceable_date: date | None
+) -> date:
+    """Where the duration is counted from. Community work (hours within a period) runs from
+    the day the decision became enforceable (or its date when that is unknown), whatever the
+    day the placement starts; every other measure runs from its start."""
+    if duration_kind == "hours":
+        return enforceable_date or decision_date
+    return start
+
+
+def initial_status(*, start: date, end: date | None, today: date) -> str:
+    if start > today:
+        return "pending"
+    if end is not None and end < today:
+        return "ended"
+    return "active"
+
+
+def validate_status(*, status: str, start: date, end: date | None, today: date) -> dict[str, str]:
+    """A status must agree with the dates (errors by form field, in French)."""
+    if status == "pending":
+        if start <= today:
+            return {
+                "status": f"La mesure a commencé le {format_fr(start)} : elle ne peut "
+                "pas être « à venir »."
+            }
+    elif start > today:
+        return {
+            "status": f"La mesure commence le {format_fr(start)} : son statut ne peut "
+            "être que « à venir »."
+        }
+    elif status == "active" and end is not None and end < today:
+        return {
+            "status": f"La mesure a pris fin le {format_fr(end)} : elle ne peut plus "
+            "être « en cours » (terminée, révoquée ou non avenue)."
+        }
+    return {}

@@ -212,10 +212,16 @@ def _bounds_for(measure_type: MeasureType, on: date) -> rules.Bounds:
 def _validate_measure(measure: Measure, decision: Decision) -> None:
     bounds = _bounds_for(measure.measure_type, decision.date)
     errors = rules.validate_dates(decision_date=decision.date, start=measure.start_date)
+    counted_from = rules.period_start(
+        bounds.duration_kind,
+        start=measure.start_date,
+        decision_date=decision.date,
+        enforceable_date=decision.enforceable_date,
+    )
     errors.update(
         rules.validate_duration(
             bounds,
-            start=measure.start_date,
+            start=counted_from,
             months=measure.duration_months,
             days=measure.duration_days,
             hours=measure.hours,
@@ -226,8 +232,16 @@ def _validate_measure(measure: Measure, decision: Decision) -> None:
         raise field_errors(**errors)
     if bounds.duration_kind != "none":
         measure.end_date = rules.end_date(
-            measure.start_date, measure.duration_months, measure.duration_days
+            counted_from, measure.duration_months, measure.duration_days
         )
+
+
+def _check_status(measure: Measure, today: date) -> None:
+    errors = rules.validate_status(
+        status=measure.status, start=measure.start_date, end=measure.end_date, today=today
+    )
+    if errors:
+        raise field_errors(**errors)
 
 
 def measure_type_get(code: str) -> MeasureType:
@@ -261,9 +275,12 @@ def measure_create(
     measure.setting = measure.setting or measure_type.default_setting
     measure.assigning_judge = measure.assigning_judge or decision.judge
     measure.assigned_cpip = measure.assigned_cpip or person.assigned_cpip
-    if not data.get("status"):
-        measure.status = rules.initial_status(start=measure.start_date, today=today)
     _validate_measure(measure, decision)
+    if not data.get("status"):
+        measure.status = rules.initial_status(
+            start=measure.start_date, end=measure.end_date, today=today
+        )
+    _check_status(measure, today)
     measure.full_clean()
     measure.save()
     _audit(
@@ -297,15 +314,30 @@ def _measure_detail(measure: Measure) -> str:
 
 
 @transaction.atomic
-def measure_update(*, membership: Membership, measure: Measure, data: dict[str, Any]) -> Measure:
+def measure_update(
+    *,
+    membership: Membership,
+    measure: Measure,
+    data: dict[str, Any],
+    today: date | None = None,
+) -> Measure:
     person = measure.person
     before = audit.snapshot(measure)
     old_status = measure.get_status_display()
+    old_judge_id = measure.assigning_judge_id
     for field in MEASURE_FIELDS:
+        # Left empty, the judge and the CPIP stay as they are (or, when none was named yet,
+        # follow the decision and the person, as on creation).
+        if field in ("assigning_judge", "assigned_cpip") and data.get(field) is None:
+            continue
         if field in data:
             setattr(measure, field, data[field])
-    _check_judge(membership, measure.assigning_judge, "assigning_judge")
+    measure.assigning_judge = measure.assigning_judge or measure.decision.judge
+    measure.assigned_cpip = measure.assigned_cpip or person.assigned_cpip
+    if measure.assigning_judge_id != old_judge_id:
+        _check_judge(membership, measure.assigning_judge, "assigning_judge")
     _validate_measure(measure, measure.decision)
+    _check_status(measure, today or timezone.localdate())
     measure.full_clean()
     measure.save()
     changes = audit.diff(before, audit.snapshot(measure))

@@ -165,12 +165,21 @@ def _measure_form(request, gated, editing=False, measure=None):
         editing=editing,
         measure_types=list(MeasureType.objects.all()),
         decisions=list(person.decisions.order_by("-date")),
-        judges=list(_staff(service_id, "judge")),
-        cpips=list(_staff(service_id, "cpip")),
+        judges=_with_current(_staff(service_id, "judge"), measure and measure.assigning_judge),
+        cpips=_with_current(_staff(service_id, "cpip"), measure and measure.assigned_cpip),
     )
 
 
-def _measure_data(form, service_id) -> dict:
+def _with_current(staff, current) -> list:
+    """Active staff, plus the one already named on the measure even if no longer active, so
+    that editing something else never silently clears them."""
+    people = list(staff)
+    if current is not None and current not in people:
+        people.append(current)
+    return people
+
+
+def _measure_data(form, service_id, measure=None) -> dict:
     data = {
         k: v
         for k, v in form.cleaned_data.items()
@@ -178,7 +187,11 @@ def _measure_data(form, service_id) -> dict:
     }
     for field, role in (("assigning_judge", "judge"), ("assigned_cpip", "cpip")):
         value = form.cleaned_data.get(field)
-        data[field] = _staff(service_id, role).filter(pk=value).first() if value else None
+        current = getattr(measure, field) if measure is not None else None
+        if value and current is not None and str(current.pk) == value:
+            data[field] = current
+        else:
+            data[field] = _staff(service_id, role).filter(pk=value).first() if value else None
     return data
 
 
@@ -230,7 +243,7 @@ def measure_edit(request, pk: int, measure_id: int):
                 services.measure_update(
                     membership=request.membership,
                     measure=measure,
-                    data=_measure_data(form, request.membership.service_id),
+                    data=_measure_data(form, request.membership.service_id, measure),
                 )
         except ValidationError as error:
             measure.refresh_from_db()

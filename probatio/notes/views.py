@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action, NoteAccess
+from probatio.core.context_processors import SAVED_DRAFT_SESSION_KEY
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
 from probatio.notes import services
@@ -72,6 +73,9 @@ def note_create(request, pk: int):
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            request.session[SAVED_DRAFT_SESSION_KEY] = (
+                f"probatio-note-{gated.person.pk}-{request.user.pk}"
+            )
             messages.success(request, "Note enregistrée ; elle apparaît dans la chronologie.")
             return redirect("notes:timeline", pk)
     return render(

@@ -12,9 +12,11 @@ from probatio.measures.rules import (
     Bounds,
     end_date,
     initial_status,
+    period_start,
     rule_in_force,
     validate_dates,
     validate_duration,
+    validate_status,
 )
 
 
@@ -343,9 +345,50 @@ def test_a_measure_cannot_start_before_its_decision():
 
 def test_initial_status():
     today = date(2025, 5, 1)
-    assert initial_status(start=today, today=today) == "active"
-    assert initial_status(start=today - timedelta(days=1), today=today) == "active"
-    assert initial_status(start=today + timedelta(days=1), today=today) == "pending"
+    assert initial_status(start=today, end=None, today=today) == "active"
+    assert initial_status(start=today - timedelta(days=1), end=today, today=today) == "active"
+    assert initial_status(start=today + timedelta(days=1), end=None, today=today) == "pending"
+    # Entered after its end: already over.
+    assert initial_status(start=date(2021, 1, 15), end=date(2022, 1, 15), today=today) == "ended"
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "end", "field_error"),
+    [
+        ("pending", date(2025, 6, 1), None, False),
+        ("pending", date(2025, 5, 1), None, True),  # started today
+        ("active", date(2025, 6, 1), None, True),  # not started
+        ("ended", date(2099, 1, 1), None, True),
+        ("active", date(2024, 1, 1), date(2025, 4, 30), True),  # over yesterday
+        ("active", date(2024, 1, 1), date(2025, 5, 1), False),
+        ("ended", date(2024, 1, 1), date(2025, 4, 30), False),
+        ("revoked", date(2024, 1, 1), date(2026, 1, 1), False),
+        ("suspended", date(2024, 1, 1), None, False),
+    ],
+)
+def test_status_must_agree_with_the_dates(status, start, end, field_error):
+    errors = validate_status(status=status, start=start, end=end, today=date(2025, 5, 1))
+    assert bool(errors) is field_error
+    if field_error:
+        assert set(errors) == {"status"}
+
+
+def test_community_work_runs_from_the_enforceable_date():
+    assert period_start(
+        "hours",
+        start=date(2025, 9, 1),
+        decision_date=date(2025, 1, 6),
+        enforceable_date=date(2025, 1, 20),
+    ) == date(2025, 1, 20)
+    assert period_start(
+        "hours", start=date(2025, 9, 1), decision_date=date(2025, 1, 6), enforceable_date=None
+    ) == date(2025, 1, 6)
+    assert period_start(
+        "period",
+        start=date(2025, 9, 1),
+        decision_date=date(2025, 1, 6),
+        enforceable_date=date(2025, 1, 20),
+    ) == date(2025, 9, 1)
 
 
 # --- properties ----------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def with_measures(cpip, eloise, paul):
     sursis = make_measure(cpip, eloise)
     tig = make_measure(cpip, eloise, code="TIG", duration_months=18, hours=120)
     measure_services.measure_update(membership=cpip, measure=tig, data={"status": "revoked"})
-    make_measure(cpip, paul, code="DDSE", duration_months=4)
+    # Entered while it ran: a 4-month DDSE from January 2025 is active on 1 February 2025.
+    make_measure(cpip, paul, code="DDSE", duration_months=4, today=date(2025, 2, 1))
     return sursis, tig
 
 

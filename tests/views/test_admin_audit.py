@@ -68,3 +68,25 @@ def test_creating_an_account_journals_a_password_fingerprint_only(client):
     journaled = entry.changes["password"][1]
     assert journaled.startswith("empreinte ")
     assert created.password not in str(entry.changes)
+
+
+@pytest.mark.django_db
+def test_changing_a_password_in_the_admin_is_journaled(client):
+    admin = UserFactory(username="admin.plateforme", is_staff=True, is_superuser=True)
+    user = UserFactory(username="compte.existant")
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {
+            "usable_password": "true",
+            "password1": "Nouveau-mot-de-passe-2026",
+            "password2": "Nouveau-mot-de-passe-2026",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.check_password("Nouveau-mot-de-passe-2026")
+    entry = AuditEntry.objects.get(actor=admin, object_id=user.pk, action="update")
+    before, after = entry.changes["password"]
+    assert before != after and after.startswith("empreinte ")
+    assert user.password not in str(entry.changes)

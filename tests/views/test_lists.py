@@ -30,7 +30,8 @@ def caseload(cpip, judge):
     )
     make_measure(cpip, eloise, judge=judge.user)
     paul = make_person(cpip, surname="Martin", first_names="Paul", birth_date=date(1980, 1, 2))
-    make_measure(cpip, paul, code="TIG", hours=120, duration_months=18)
+    # Entered while it ran (its 18 months ended in July 2026).
+    make_measure(cpip, paul, code="TIG", hours=120, duration_months=18, today=date(2025, 6, 1))
     ines = make_person(
         cpip, surname="Ménard", first_names="Inès", sex="F", birth_date=date(1975, 5, 5)
     )

@@ -2,18 +2,33 @@
 (function () {
   "use strict";
 
+  var PREFIX = "probatio-";
+  // Tab-scoped storage: it dies with the tab, and Probatio clears it at sign-out, so a note
+  // typed on a shared workstation is not left behind in the browser.
+  var store = (function () {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  })();
+
+  function get(key) {
+    try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function put(key, value) { try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* full or disabled */ } }
+  function drop(key) { try { store.removeItem(key); } catch (e) { /* ignore */ } }
+
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
-  /* Autosave of drafts: the server keeps a draft every few seconds while the author types;
-     the browser keeps a copy too, so nothing typed is lost if the sign-in has expired. */
+  /* Drafts: the server keeps a draft every few seconds while the author types. Whatever the
+     server has not confirmed is kept in this tab too, so nothing typed is lost when the
+     sign-in expires; the copy is dropped once the server holds the text. */
   function setupAutosave(form) {
     var url = form.dataset.autosaveUrl;
     var key = form.dataset.draftKey;
     var status = document.getElementById("autosave-status");
-    var dirty = false;
+    var edits = 0;      // input events so far
+    var confirmed = 0;  // edits the server has confirmed
     var fields = ["interview_date", "subject", "body", "confidential", "restricted_to"];
 
     function snapshot() {
@@ -23,68 +38,75 @@
         if (!el) return;
         data[name] = el.type === "checkbox" ? el.checked : el.value;
       });
-      data.savedAt = Date.now();
       return data;
     }
 
     function say(text) { if (status) status.textContent = text; }
 
-    // Restore a local copy that the server never received (sign-in expired, network lost).
-    try {
-      var local = JSON.parse(window.localStorage.getItem(key) || "null");
-      if (local && local.unsent && form.elements.body && local.body && local.body !== form.elements.body.value) {
-        fields.forEach(function (name) {
-          var el = form.elements[name];
-          if (!el || local[name] === undefined) return;
-          if (el.type === "checkbox") el.checked = !!local[name]; else el.value = local[name];
-        });
-        say("Le texte non enregistré lors de votre dernière session a été restauré depuis ce navigateur.");
-        dirty = true;
-      }
-    } catch (e) { /* private mode: no local copy */ }
+    var local = get(key);
+    if (local && form.elements.body && local.body && local.body !== form.elements.body.value) {
+      fields.forEach(function (name) {
+        var el = form.elements[name];
+        if (!el || local[name] === undefined) return;
+        if (el.type === "checkbox") el.checked = !!local[name]; else el.value = local[name];
+      });
+      say("Le texte que le serveur n'avait pas reçu (session expirée ou connexion perdue) a été restauré.");
+      edits = 1;
+    }
 
     form.addEventListener("input", function () {
-      dirty = true;
-      try {
-        var data = snapshot(); data.unsent = true;
-        window.localStorage.setItem(key, JSON.stringify(data));
-      } catch (e) { /* ignore */ }
+      edits += 1;
+      put(key, snapshot());
     });
 
     function save() {
-      if (!dirty) return;
-      dirty = false;
-      var body = new FormData(form);
+      if (edits === confirmed) return;
+      var sent = edits;
       fetch(url, {
-        method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+        method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
         headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
       }).then(function (response) {
-        var json = response.headers.get("Content-Type") || "";
-        if (response.ok && json.indexOf("application/json") === 0) {
+        var type = response.headers.get("Content-Type") || "";
+        if (response.ok && type.indexOf("application/json") === 0) {
           return response.json().then(function (data) {
+            confirmed = sent;
+            if (edits === sent) drop(key);
             say("Brouillon enregistré à " + data.saved_at + ".");
-            try {
-              var copy = snapshot(); copy.unsent = false;
-              window.localStorage.setItem(key, JSON.stringify(copy));
-            } catch (e) { /* ignore */ }
           });
         }
-        dirty = true;
-        say("Votre session a expiré : le texte est conservé dans ce navigateur. Reconnectez-vous dans un autre onglet, puis revenez ici.");
+        say("Votre session a expiré : le texte est conservé dans cet onglet. Reconnectez-vous, puis revenez sur cette page.");
       }).catch(function () {
-        dirty = true;
-        say("Connexion perdue : le texte est conservé dans ce navigateur.");
+        say("Connexion perdue : le texte est conservé dans cet onglet.");
       });
     }
 
-    form.addEventListener("submit", function () {
-      try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ }
-    });
+    // The copy is kept until the server confirms the note (see clearSavedDrafts).
+    form.addEventListener("submit", function () { put(key, snapshot()); });
     window.setInterval(save, 5000);
-    window.addEventListener("beforeunload", save);
+  }
+
+  /* After a note is saved, the page says which draft key is done with. */
+  function clearSavedDrafts() {
+    var meta = document.querySelector("meta[name=probatio-saved-draft]");
+    if (meta) drop(meta.content);
+  }
+
+  function clearAllOnSignOut() {
+    document.querySelectorAll("form[data-sign-out]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        if (!store) return;
+        for (var i = store.length - 1; i >= 0; i -= 1) {
+          var k = store.key(i);
+          if (k && k.indexOf(PREFIX) === 0) drop(k);
+        }
+      });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    if (!store) return;
+    clearSavedDrafts();
+    clearAllOnSignOut();
     document.querySelectorAll("form[data-autosave-url]").forEach(setupAutosave);
   });
 })();
