@@ -45,9 +45,27 @@ class DecisionForm(BaseModelForm):
 
 
 class OffenceForm(BaseModelForm):
+    """A row of the offences list: a row whose label is empty is no offence (left blank, or
+    emptied to remove it when correcting a decision)."""
+
     class Meta:
         model = Offence
         fields = ["label", "qualification", "natinf"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("label") and not data.get("qualification"):
+            self.add_error("qualification", "Indiquez la qualification de cette infraction.")
+        return data
+
+    def _post_clean(self):
+        if self.cleaned_data.get("label"):
+            super()._post_clean()
 
 
 OffenceFormSet = forms.formset_factory(OffenceForm, extra=3, max_num=10, min_num=0)

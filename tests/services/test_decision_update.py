@@ -91,3 +91,40 @@ def test_decision_edit_page(client, cpip, person):
     decision.refresh_from_db()
     assert decision.jurisdiction == "TJ corrigé"
     assert decision.date == date(2025, 1, 6)
+
+
+@pytest.mark.django_db
+def test_emptying_an_offence_label_removes_it(client, cpip, person):
+    decision = make_decision(
+        cpip,
+        person,
+        offences=[
+            {"label": "Vol", "qualification": "delit"},
+            {"label": "Recel", "qualification": "delit"},
+        ],
+    )
+    client.force_login(cpip.user)
+    url = f"/personnes/{person.pk}/decisions/{decision.pk}/modifier/"
+    post = {
+        "kind": "judgment",
+        "jurisdiction": decision.jurisdiction,
+        "date": "2025-01-06",
+        "enforceable_date": "2025-01-10",
+        "recidivism": "none",
+        "offences-TOTAL_FORMS": "3",
+        "offences-INITIAL_FORMS": "2",
+        "offences-MIN_NUM_FORMS": "0",
+        "offences-MAX_NUM_FORMS": "10",
+        "offences-0-label": "Vol",
+        "offences-0-qualification": "delit",
+        "offences-1-label": "",
+        "offences-1-qualification": "delit",
+        "offences-2-label": "Port d'arme",
+        "offences-2-qualification": "",
+    }
+    refused = client.post(url, post)
+    assert refused.status_code == 400
+    assert "Indiquez la qualification" in refused.content.decode()
+    post["offences-2-qualification"] = "delit"
+    assert client.post(url, post).status_code == 302
+    assert sorted(decision.offences.values_list("label", flat=True)) == ["Port d'arme", "Vol"]

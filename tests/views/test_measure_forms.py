@@ -96,7 +96,9 @@ def test_decision_with_an_incomplete_offence_saves_nothing(cpip_client, mine):
         decision_data(**{"offences-1-qualification": ""}),
     )
     assert response.status_code == 400
-    assert field_error(response, "id_offences-1-qualification") == "Ce champ est obligatoire."
+    assert field_error(response, "id_offences-1-qualification") == (
+        "Indiquez la qualification de cette infraction."
+    )
     assert (Decision.objects.count(), Offence.objects.count()) == before
 
 
