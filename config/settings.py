@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "probatio.accounts.middleware.MembershipMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "probatio.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

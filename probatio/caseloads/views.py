@@ -3,6 +3,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from probatio.access.policy import Action, allows
@@ -82,8 +83,12 @@ def _list_page(request, kind: str):
         if kind == "service"
         else None,
     }
-    template = "caseloads/_results.html" if request.htmx else "caseloads/list.html"
-    return render(request, template, context)
+    # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "caseloads/_results.html" if fragment else "caseloads/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 @require_GET

@@ -171,3 +171,14 @@ def test_the_service_page_shows_the_cpips_workload(
     assert "SANS Référent" in text
     filtered = client_for(manager).get("/service/", {"cpip": cpip.user.pk})
     assert len(listed(filtered)) == 3
+
+
+def test_htmx_history_restore_gets_the_whole_page(cpip_client, caseload):
+    restored = cpip_client.get(
+        "/portefeuille/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restored.content.decode()
+    assert "HX-Request" in restored["Vary"]
+    assert "no-store" in restored["Cache-Control"]
+    fragment = cpip_client.get("/portefeuille/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode()
