@@ -55,6 +55,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
 
+    @property
+    def role_label(self) -> str:
+        from probatio.access.roles import SHORT_LABELS, Role
+
+        return SHORT_LABELS[Role(self.role)] if self.role in Role.values else self.role
+
 
 class AuditChainHead(models.Model):
     """The last hash of each chain; its row is locked while an entry is appended."""

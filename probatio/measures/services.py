@@ -144,7 +144,9 @@ def decision_update(
         raise field_errors(date="La date de la décision ne peut pas être future.")
     _check_judge(membership, data.get("judge"), "judge")
     person = decision.person
-    before = audit.snapshot(Decision.objects.get(pk=decision.pk))
+    stored = Decision.objects.get(pk=decision.pk)
+    before = audit.snapshot(stored)
+    old_judge_id = stored.judge_id
     old_offences = list(decision.offences.values_list("label", flat=True))
     for field in DECISION_FIELDS:
         if field in data:
@@ -160,6 +162,20 @@ def decision_update(
         raise
     decision.save()
     for measure in decision.measures.select_related("measure_type"):
+        # A judge corrected on the decision is corrected on the measures that had it (the
+        # wrongly entered judge must not keep the file).
+        if decision.judge_id != old_judge_id and measure.assigning_judge_id == old_judge_id:
+            measure_before = audit.snapshot(measure, ["assigning_judge"])
+            measure.assigning_judge = decision.judge
+            measure.save(update_fields=["assigning_judge", "updated_at"])
+            _audit(
+                membership,
+                audit.Action.UPDATE,
+                measure,
+                person,
+                "Magistrat mandant corrigé avec la décision",
+                audit.diff(measure_before, audit.snapshot(measure, ["assigning_judge"])),
+            )
         try:
             _validate_measure(measure, decision)
         except ValidationError as error:
@@ -382,6 +398,16 @@ def _validate_obligation(obligation: Obligation) -> None:
         raise field_errors(
             start_date="L'obligation ne peut pas commencer avant la décision "
             f"du {obligation.decision.date:%d/%m/%Y}."
+        )
+    if obligation.start_date < measure.start_date:
+        raise field_errors(
+            start_date="L'obligation ne peut pas commencer avant la mesure "
+            f"(le {measure.start_date:%d/%m/%Y})."
+        )
+    if obligation.end_date and measure.end_date and obligation.end_date > measure.end_date:
+        raise field_errors(
+            end_date="L'obligation ne peut pas finir après la mesure "
+            f"(le {measure.end_date:%d/%m/%Y})."
         )
     if obligation.end_date and obligation.end_date < obligation.start_date:
         raise field_errors(end_date="La date de fin ne peut pas précéder la date de début.")

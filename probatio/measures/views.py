@@ -19,7 +19,7 @@ from probatio.people.views import dossier_context
 
 def _form_read(request) -> str | None:
     """Form pages show the dossier: their display is journaled like a tab."""
-    return f"formulaire {request.resolver_match.url_name}" if request.method == "GET" else None
+    return f"formulaire {request.resolver_match.url_name}"
 
 
 def _staff(service_id: int, role: str):

@@ -48,7 +48,7 @@ def note_create(request, pk: int):
         request.membership,
         pk,
         action=Action.WRITE_NOTE,
-        log_read="formulaire de note" if request.method == "GET" else None,
+        log_read="formulaire de note",
     )
     role = request.membership.role
     draft = services.draft_get(membership=request.membership, person=gated.person)
@@ -117,7 +117,7 @@ def note_edit(request, pk: int, note_id: int):
         request.membership,
         pk,
         action=Action.WRITE_NOTE,
-        log_read=f"modification de la note {note_id}" if request.method == "GET" else None,
+        log_read=f"modification de la note {note_id}",
     )
     note = get_object_or_404(InterviewNote, person=gated.person, pk=note_id)
     if note.author_id != request.membership.user_id:

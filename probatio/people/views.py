@@ -197,7 +197,7 @@ def person_edit(request, pk: int):
         request.membership,
         pk,
         action=Action.EDIT_IDENTITY,
-        log_read="modification de l'identité" if request.method == "GET" else None,
+        log_read="modification de l'identité",
     )
     form = PersonForm(request.POST or None, instance=copy.copy(gated.person))
     if request.method == "POST" and form.is_valid():
@@ -218,9 +218,7 @@ def _simple_write(request, pk, *, action, form, save, success, title, submit):
         request.membership,
         pk,
         action=action,
-        log_read=f"formulaire {request.resolver_match.url_name}"
-        if request.method == "GET"
-        else None,
+        log_read=f"formulaire {request.resolver_match.url_name}",
     )
     bound = form(gated)
     if request.method == "POST" and bound.is_valid():

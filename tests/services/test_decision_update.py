@@ -128,3 +128,39 @@ def test_emptying_an_offence_label_removes_it(client, cpip, person):
     post["offences-2-qualification"] = "delit"
     assert client.post(url, post).status_code == 302
     assert sorted(decision.offences.values_list("label", flat=True)) == ["Port d'arme", "Vol"]
+
+
+@pytest.mark.django_db
+def test_correcting_the_judge_carries_to_the_measures_that_had_it(cpip, judge, member, person):
+    wrong = judge.user
+    right = member("judge").user
+    decision = make_decision(cpip, person, judge=wrong)
+    measure = make_measure(cpip, person, decision=decision)
+    assert measure.assigning_judge == wrong
+    services.decision_update(
+        membership=cpip, decision=decision, data=_data(decision, judge=right), offences=[]
+    )
+    measure.refresh_from_db()
+    assert measure.assigning_judge == right
+    assert AuditEntry.objects.filter(
+        object_type="measures.measure", object_id=measure.pk, action="update"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_an_obligation_stays_within_its_measure(cpip, person):
+    measure = make_measure(cpip, person, start_date=date(2025, 2, 1), duration_months=12)
+    for dates, field in (
+        ({"start_date": date(2025, 1, 20)}, "start_date"),
+        ({"start_date": date(2025, 2, 1), "end_date": date(2026, 3, 1)}, "end_date"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.obligation_create(
+                membership=cpip,
+                measure=measure,
+                decision=measure.decision,
+                obligation_type_code="TRAVAIL_FORMATION",
+                data=dates,
+            )
+        assert field in error.value.message_dict
+    assert not measure.obligations.exists()

@@ -118,8 +118,8 @@ def test_the_access_log_tab_lists_the_reads(as_role, world):
     assert response.status_code == 200
     text = text_of(response)
     assert "Journal des accès au dossier" in text
-    assert "Camille Conseil cpip Consultation Consultation du dossier (mesures)" in text
-    assert "Paul Psy psychologist Consultation Consultation du dossier (chronologie)" in text
+    assert "Camille Conseil CPIP Consultation Consultation du dossier (mesures)" in text
+    assert "Paul Psy Psychologue Consultation Consultation du dossier (chronologie)" in text
     # Its own read is there too, and the creation of the dossier.
     assert "Consultation du dossier (journal des accès)" in text
     assert "Création Création du dossier" in text
