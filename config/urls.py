@@ -8,6 +8,7 @@ admin.site.site_title = "Probatio"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("", include("probatio.accounts.urls")),
     path("", include("probatio.caseloads.urls")),
     path("personnes/", include("probatio.people.urls")),

@@ -17,7 +17,9 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 PROJECT_DIR = Path(settings.BASE_DIR) / "probatio"
 
 # Pages anyone may open without signing in (by URL name).
-PUBLIC_URL_NAMES = {"accounts:login"}
+# The only pages open without signing in: sign-in, and the accessibility statement (which
+# holds no personal data and must be reachable by anyone).
+PUBLIC_URL_NAMES = {"accounts:login", "accessibility"}
 # Namespaces with their own sign-in (the platform administration).
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -93,6 +95,13 @@ def test_every_page_requires_login(client, url, name):
 def test_sign_in_page_is_public(client):
     assert resolve_url(settings.LOGIN_URL) == "/connexion/"
     assert client.get(reverse("accounts:login")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_accessibility_statement_is_public(client):
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    assert "Déclaration d'accessibilité" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -38,7 +40,7 @@ class MembershipMiddleware:
             if current is None and len(memberships) > 1 and not _exempt(request.path):
                 target = reverse("accounts:choose_service")
                 if request.method == "GET":
-                    target += f"?next={request.path}"
+                    target += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(target)
         return self.get_response(request)
 

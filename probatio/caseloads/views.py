@@ -85,6 +85,7 @@ def _list_page(request, kind: str):
     }
     # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
     fragment = request.htmx and not request.htmx.history_restore_request
+    context["fragment"] = fragment
     template = "caseloads/_results.html" if fragment else "caseloads/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -18,6 +19,12 @@ def home(request):
     if membership.role in (Role.SECRETARIAT, Role.MONITORING):
         return redirect("caseloads:search")
     return redirect("caseloads:mine")
+
+
+@login_not_required
+@require_GET
+def accessibility(request):
+    return render(request, "core/accessibility.html", {"title": "Déclaration d'accessibilité"})
 
 
 def forbidden(request, exception=None):

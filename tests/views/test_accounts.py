@@ -86,7 +86,7 @@ def test_a_user_with_two_services_chooses_one_first(client, two_hats):
     client.force_login(two_hats["first"].user)
     response = client.get("/portefeuille/")
     assert response.status_code == 302
-    assert response["Location"] == "/choisir-service/?next=/portefeuille/"
+    assert response["Location"] == "/choisir-service/?next=%2Fportefeuille%2F"
     page = client.get(response["Location"])
     assert page.status_code == 200
     content = page.content.decode()
