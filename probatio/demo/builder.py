@@ -497,6 +497,10 @@ class ServiceBuilder:
                 data.update(
                     status="ended", end_date=plan.start + timedelta(days=rng.randint(60, 180))
                 )
+            if data.get("end_date") and measure.end_date:
+                # An obligation ends with its measure at the latest (the stored end date:
+                # for community work it runs from the enforceable date, not the start).
+                data["end_date"] = min(data["end_date"], measure.end_date)
             town = self.planner.home_commune()[0]
             detail = self.obligation_types[code].detail
             if detail == "victim":

@@ -354,6 +354,10 @@ class Planner:
             )
         start = self._start_for(status, months, days)
         decided, enforceable = self._decision_for(start, status)
+        if code == "TIG" and status != "pending":
+            # The TIG period runs from the enforceable date: make it the drawn start, so
+            # that the status drawn for the period holds.
+            enforceable = start
         start = max(start, enforceable)
         main = MeasurePlan(
             code=code,
