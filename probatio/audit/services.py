@@ -141,6 +141,20 @@ def record_by(
     )
 
 
+def record_creation(
+    membership, instance: models.Model, *, person_id: int | None, summary: str
+) -> AuditEntry:
+    """The journal line of a new row: every field, from nothing to its value."""
+    return record_by(
+        membership,
+        Action.CREATE,
+        instance,
+        person_id=person_id,
+        summary=summary,
+        changes=diff({}, snapshot(instance)),
+    )
+
+
 def verify_chain(chain: str) -> tuple[int, list[str]]:
     """Walk one chain in order; return the number of entries checked and the problems found."""
     problems: list[str] = []

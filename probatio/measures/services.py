@@ -299,13 +299,11 @@ def measure_create(
     _check_status(measure, today)
     measure.full_clean()
     measure.save()
-    _audit(
+    audit.record_creation(
         membership,
-        audit.Action.CREATE,
         measure,
-        person,
-        f"Nouvelle mesure : {measure_type.short_label}",
-        audit.diff({}, audit.snapshot(measure)),
+        person_id=person.pk,
+        summary=f"Nouvelle mesure : {measure_type.short_label}",
     )
     timeline_add(
         person=person,
@@ -440,13 +438,11 @@ def obligation_create(
     obligation.full_clean()
     obligation.save()
     person = measure.person
-    _audit(
+    audit.record_creation(
         membership,
-        audit.Action.CREATE,
         obligation,
-        person,
-        f"Nouvelle obligation : {obligation_type.code}",
-        audit.diff({}, audit.snapshot(obligation)),
+        person_id=person.pk,
+        summary=f"Nouvelle obligation : {obligation_type.code}",
     )
     timeline_add(
         person=person,

@@ -110,14 +110,7 @@ def person_create(
     person.search_text = _search_text(person)
     person.full_clean()
     person.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        person,
-        person,
-        "Création du dossier",
-        audit.diff({}, audit.snapshot(person)),
-    )
+    audit.record_creation(membership, person, person_id=person.pk, summary="Création du dossier")
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.PERSON,
@@ -186,14 +179,7 @@ def address_add(*, membership: Membership, person: Person, data: dict[str, Any])
             audit.diff(before, audit.snapshot(current)),
         )
     new.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        new,
-        person,
-        "Nouvelle adresse",
-        audit.diff({}, audit.snapshot(new)),
-    )
+    audit.record_creation(membership, new, person_id=person.pk, summary="Nouvelle adresse")
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.SITUATION,
@@ -230,13 +216,8 @@ def situation_record(
     )
     entry.full_clean()
     entry.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        entry,
-        person,
-        f"Situation : {entry.get_domain_display()}",
-        audit.diff({}, audit.snapshot(entry)),
+    audit.record_creation(
+        membership, entry, person_id=person.pk, summary=f"Situation : {entry.get_domain_display()}"
     )
     timeline_add(
         person=person,
@@ -280,14 +261,7 @@ def custody_open(
     )
     record.full_clean()
     record.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        record,
-        person,
-        "Écrou",
-        audit.diff({}, audit.snapshot(record)),
-    )
+    audit.record_creation(membership, record, person_id=person.pk, summary="Écrou")
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.CUSTODY,
@@ -344,14 +318,7 @@ def court_number_add(
     item = CourtFileNumber(person=person, kind=kind, number=number.strip())
     item.full_clean()
     item.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        item,
-        person,
-        "Numéro de procédure",
-        audit.diff({}, audit.snapshot(item)),
-    )
+    audit.record_creation(membership, item, person_id=person.pk, summary="Numéro de procédure")
     return item
 
 
