@@ -29,6 +29,10 @@ def test_load_demo_builds_a_usable_service_once(settings):
         assert user.check_password("demo-probatio")
         assert Membership.objects.filter(user=user, role=role).exists()
         assert username in out.getvalue()
+    # One account holds two memberships: the demo shows choosing and switching.
+    assert set(
+        Membership.objects.filter(user__username="multi.demo").values_list("role", flat=True)
+    ) == {"cpip", "manager"}
     assert Person.objects.filter(assigned_cpip__username="cpip.demo").exists()
     assert Measure.objects.filter(assigning_judge__username="juge.demo").exists()
     types = set(Measure.objects.values_list("measure_type_id", flat=True))

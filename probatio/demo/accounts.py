@@ -13,7 +13,7 @@ DEMO_ACCOUNTS = [
     (
         "multi.demo",
         "CPIP et encadrement",
-        "Rattaché à deux services (seulement avec --services 2 ou plus)",
+        "Deux rattachements : choisit puis change de rôle depuis l'en-tête",
     ),
 ]
 

@@ -315,27 +315,23 @@ class ServiceBuilder:
             i for i, site in enumerate(STAFF_PLAN[Role.CPIP]) if site != "prison"
         ]
         self.prison_cpips = [i for i, site in enumerate(STAFF_PLAN[Role.CPIP]) if site == "prison"]
-        if self.index == 1:
-            self._create_multi_service_account()
+        if self.index == 0:
+            self._create_two_role_account()
 
-    def _create_multi_service_account(self) -> None:
-        """``multi.demo``: CPIP in the demonstration service, manager in this one."""
-        demo_service = Service.objects.filter(department_code=voc.DEPARTMENTS[0].code).first()
+    def _create_two_role_account(self) -> None:
+        """``multi.demo``: a CPIP who also stands in for the office manager, so that the demo
+        shows how a user with several memberships chooses (and switches) the one they work
+        with."""
         username, first_name, surname = MULTI_DEMO
-        if demo_service is None or User.objects.filter(username=username).exists():
+        if User.objects.filter(username=username).exists():
             return
         user = self._new_user(username, first_name, surname, Role.CPIP, female=False)
-        user.title = "CPIP, chargé de mission auprès de la direction"
+        user.title = "CPIP, faisant fonction de chef d'antenne"
         user.save(update_fields=["title"])
-        Membership.objects.create(
-            user=user,
-            service=demo_service,
-            role=Role.CPIP,
-            site=demo_service.sites.filter(kind="community").first(),
-        )
-        Membership.objects.create(
-            user=user, service=self.service, role=Role.MANAGER, site=self.sites["a"]
-        )
+        for role in (Role.CPIP, Role.MANAGER):
+            Membership.objects.create(
+                user=user, service=self.service, role=role, site=self.sites["a"]
+            )
 
     # --- Writing a person through the services. ---
 
