@@ -69,7 +69,9 @@ def choose_service(request):
     if request.method == "POST":
         return _switch(request, next_url)
     return render(
-        request, "accounts/choose_service.html", {"next": next_url, "title": "Choisir le service"}
+        request,
+        "accounts/choose_service.html",
+        {"next": next_url, "title": "Choisir le rattachement"},
     )
 
 

@@ -102,7 +102,7 @@ def test_choosing_a_service_shows_it_in_the_header_and_scopes_the_caseload(clien
     assert response["Location"] == "/portefeuille/"
     page = client.get("/portefeuille/")
     assert "Camille Conseil — CPIP, SPIP du Test" in text_of(page)
-    assert "Changer de service" in page.content.decode()
+    assert "Changer de rattachement" in page.content.decode()
     assert "ICI Anna" in page.content.decode()
     assert "LÀ-BAS Bruno" not in page.content.decode()
     assert (
@@ -162,7 +162,7 @@ def test_a_user_with_one_membership_has_it_chosen(client, cpip):
     page = client.get("/portefeuille/")
     assert page.status_code == 200
     assert "Camille Conseil — CPIP, SPIP du Test" in text_of(page)
-    assert "Changer de service" not in page.content.decode()
+    assert "Changer de rattachement" not in page.content.decode()
 
 
 def test_an_account_without_membership_is_told_so(client, db):
