@@ -74,22 +74,14 @@ def _check_judge(membership: Membership, judge: User | None, field: str) -> None
         raise field_errors(**{field: "Ce magistrat n'est pas rattaché à ce service."})
 
 
-@transaction.atomic
-def decision_create(
-    *,
-    membership: Membership,
-    person: Person,
-    data: dict[str, Any],
-    offences: list[dict[str, Any]],
-    today: date | None = None,
-) -> Decision:
-    today = today or timezone.localdate()
+def _check_decision_data(membership: Membership, data: dict[str, Any], today: date) -> None:
     if data["date"] > today:
         raise field_errors(date="La date de la décision ne peut pas être future.")
     _check_judge(membership, data.get("judge"), "judge")
-    decision = Decision(person=person, **{k: v for k, v in data.items() if k in DECISION_FIELDS})
-    if decision.judge and not decision.judge_name:
-        decision.judge_name = decision.judge.get_full_name()
+
+
+def _save_decision(decision: Decision) -> None:
+    """Validate and save; the dates constraint's error is shown next to the field."""
     try:
         decision.full_clean()
     except ValidationError as error:
@@ -100,10 +92,30 @@ def decision_create(
             ) from error
         raise
     decision.save()
+
+
+def _add_offences(decision: Decision, offences: list[dict[str, Any]]) -> None:
     for item in offences:
         offence = Offence(decision=decision, **item)
         offence.full_clean()
         offence.save()
+
+
+@transaction.atomic
+def decision_create(
+    *,
+    membership: Membership,
+    person: Person,
+    data: dict[str, Any],
+    offences: list[dict[str, Any]],
+    today: date | None = None,
+) -> Decision:
+    _check_decision_data(membership, data, today or timezone.localdate())
+    decision = Decision(person=person, **{k: v for k, v in data.items() if k in DECISION_FIELDS})
+    if decision.judge and not decision.judge_name:
+        decision.judge_name = decision.judge.get_full_name()
+    _save_decision(decision)
+    _add_offences(decision, offences)
     _audit(
         membership,
         audit.Action.CREATE,
@@ -139,10 +151,7 @@ def decision_update(
     """Correct a decision as entered. Its offences are replaced by ``offences``; the measures
     and obligations it carries are checked again (a recidivism removed may put a probation
     period beyond its bound)."""
-    today = today or timezone.localdate()
-    if data["date"] > today:
-        raise field_errors(date="La date de la décision ne peut pas être future.")
-    _check_judge(membership, data.get("judge"), "judge")
+    _check_decision_data(membership, data, today or timezone.localdate())
     person = decision.person
     stored = Decision.objects.get(pk=decision.pk)
     before = audit.snapshot(stored)
@@ -151,16 +160,7 @@ def decision_update(
     for field in DECISION_FIELDS:
         if field in data:
             setattr(decision, field, data[field])
-    try:
-        decision.full_clean()
-    except ValidationError as error:
-        if "__all__" in getattr(error, "error_dict", {}):
-            raise field_errors(
-                enforceable_date="La date de caractère exécutoire ne peut pas "
-                "précéder la date de la décision."
-            ) from error
-        raise
-    decision.save()
+    _save_decision(decision)
     for measure in decision.measures.select_related("measure_type"):
         # A judge corrected on the decision is corrected on the measures that had it (the
         # wrongly entered judge must not keep the file).
@@ -191,10 +191,7 @@ def decision_update(
                 date=f"L'obligation « {obligation.obligation_type_id} » commence avant cette date."
             )
     decision.offences.all().delete()
-    for item in offences:
-        offence = Offence(decision=decision, **item)
-        offence.full_clean()
-        offence.save()
+    _add_offences(decision, offences)
     new_offences = [o["label"] for o in offences]
     changes = audit.diff(before, audit.snapshot(decision))
     if new_offences != old_offences:
