@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "probatio.people",
     "probatio.measures",
     "probatio.notes",
+    "probatio.messaging",
+    "probatio.agenda",
+    "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",
 ]
@@ -180,6 +183,21 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Stored documents (summonses, later proofs and reports): a private folder, never served from a
+# public URL; downloads go through the access gates. Any Django storage can replace it.
+MEDIA_ROOT = Path(os.environ.get("PROBATIO_FILES_DIR", VAR_DIR / "files"))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# SMS gateway: files under var/sms/ unless a provider is configured (see docs/messaging.md).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "probatio.messaging.sms.FileBackend")
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))
 
 # Background tasks: database-backed queue, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

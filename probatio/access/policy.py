@@ -4,6 +4,8 @@ Scopes (see docs/access.md):
 - ``SERVICE``: any person followed by the user's current service;
 - ``CASELOAD``: persons assigned to the user (as CPIP or as another professional);
 - ``JUDGE_FILES``: persons with a measure whose assigning judge is the user;
+- ``OWN``: the user's own agenda (appointments where the user is one of the staff);
+- ``OWN_OR_CASELOAD``: either of the two;
 - no entry: refused.
 
 The functions take plain facts, never the database, so that the whole matrix is tested
@@ -20,6 +22,8 @@ class Scope(StrEnum):
     SERVICE = "service"
     CASELOAD = "caseload"
     JUDGE_FILES = "judge_files"
+    OWN = "own"
+    OWN_OR_CASELOAD = "own_or_caseload"
 
 
 class Action(StrEnum):
@@ -34,6 +38,8 @@ class Action(StrEnum):
     ASSIGN_CPIP = "assign_cpip"
     READ_ACCESS_LOG = "read_access_log"
     MANAGE_SERVICE = "manage_service"
+    BOOK_APPOINTMENT = "book_appointment"
+    RECORD_OUTCOME = "record_outcome"
 
 
 R = Role
@@ -78,6 +84,23 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.ASSIGN_CPIP: {R.MANAGER: S.SERVICE},
     Action.READ_ACCESS_LOG: {R.MANAGER: S.SERVICE},
     Action.MANAGE_SERVICE: {R.MANAGER: S.SERVICE},
+    # "Own" = the appointment is in the user's agenda (the user is one of its staff).
+    Action.BOOK_APPOINTMENT: {
+        R.CPIP: S.OWN_OR_CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.MONITORING: S.OWN,
+        R.PSYCHOLOGIST: S.OWN,
+        R.SOCIAL_WORKER: S.OWN,
+    },
+    Action.RECORD_OUTCOME: {
+        R.CPIP: S.OWN_OR_CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.MONITORING: S.OWN,
+        R.PSYCHOLOGIST: S.OWN,
+        R.SOCIAL_WORKER: S.OWN,
+    },
 }
 
 
@@ -87,6 +110,7 @@ class PersonFacts:
 
     is_caseload: bool = False
     is_judge_file: bool = False
+    is_own: bool = False  # the appointment at hand is in the user's agenda
 
 
 def scope_for(role: str, action: Action) -> Scope | None:
@@ -105,6 +129,10 @@ def allows(role: str, action: Action, facts: PersonFacts | None = None) -> bool:
         return True
     if scope is Scope.CASELOAD:
         return facts.is_caseload
+    if scope is Scope.OWN:
+        return facts.is_own
+    if scope is Scope.OWN_OR_CASELOAD:
+        return facts.is_own or facts.is_caseload
     return facts.is_judge_file
 
 

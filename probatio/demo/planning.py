@@ -662,15 +662,20 @@ class Planner:
                 rng.choice(self.department.communes)[0] if rng.random() < 0.6 else fake.city()
             )
         if rng.random() < 0.85:
-            data["phone"] = "0{} {:02d} {:02d} {:02d} {:02d}".format(
-                rng.choice("67"), *(rng.randint(0, 99) for _ in range(4))
+            prefix = rng.choice(["06", "06", "07"])
+            first = rng.randint(10, 99) if prefix == "06" else rng.randint(50, 99)
+            data["phone"] = "{} {:02d} {:02d} {:02d} {:02d}".format(
+                prefix, first, *(rng.randint(0, 99) for _ in range(3))
             )
+            # Most people accept SMS reminders once the service explains them.
+            data["sms_consent"] = rng.random() < 0.75
         if rng.random() < 0.35:
             data["email"] = (
                 f"{fold(data['first_names']).split(' ')[0]}."
                 f"{fold(surname).replace(' ', '')}{rng.randint(1, 99)}"
                 "@example.org"
             )
+            data["email_consent"] = rng.random() < 0.6
         return data
 
     def home_commune(self) -> tuple[str, str]:

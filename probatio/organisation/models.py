@@ -2,6 +2,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 
+def default_reminder_schedule() -> list[dict]:
+    """10:00 two days before, and 08:00 on the day (Europe/Paris)."""
+    return [{"days_before": 2, "time": "10:00"}, {"days_before": 0, "time": "08:00"}]
+
+
 class Service(models.Model):
     """A departmental SPIP."""
 
@@ -15,6 +20,21 @@ class Service(models.Model):
     address = models.TextField("adresse du siège", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     is_sandbox = models.BooleanField("service de formation (données fictives)", default=False)
+    # Service settings (managed by the service's managers).
+    reminder_schedule = models.JSONField(
+        "rappels avant un rendez-vous",
+        default=default_reminder_schedule,
+        help_text='Liste de rappels : {"days_before": 2, "time": "10:00"} (heure de Paris).',
+    )
+    no_show_threshold = models.PositiveSmallIntegerField(
+        "absences non excusées avant de proposer un incident", default=2
+    )
+    first_interview_default_days = models.PositiveSmallIntegerField(
+        "délai par défaut du premier entretien (jours)", default=45
+    )
+    measure_end_horizon_days = models.PositiveSmallIntegerField(
+        "fins de mesure signalées (jours à l'avance)", default=60
+    )
 
     class Meta:
         verbose_name = "SPIP"
@@ -48,6 +68,11 @@ class Site(models.Model):
         blank=True,
         help_text='Par jour ISO (1 = lundi) : liste de plages ["09:00", "12:30"].',
     )
+    access_notes = models.TextField(
+        "informations d'accès",
+        blank=True,
+        help_text="Transports, accès aux personnes à mobilité réduite, interphone, étage…",
+    )
     establishment = models.ForeignKey(
         "Establishment",
         on_delete=models.PROTECT,
@@ -73,6 +98,32 @@ class Site(models.Model):
             text = ", ".join(f"{a} – {b}" for a, b in ranges) if ranges else "fermé"
             rows.append((self.DAY_NAMES[day - 1], text))
         return rows
+
+
+class Room(models.Model):
+    """An office or meeting room of a site, booked by appointments."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="rooms", verbose_name="antenne"
+    )
+    name = models.CharField("nom", max_length=100)
+    access_notes = models.CharField("accès", max_length=300, blank=True)
+    is_active = models.BooleanField("en service", default=True)
+
+    class Meta:
+        verbose_name = "bureau ou salle"
+        verbose_name_plural = "bureaux et salles"
+        ordering = ["site", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="room_unique_name",
+                violation_error_message="Ce nom de salle existe déjà sur cette antenne.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site.name})"
 
 
 class Establishment(models.Model):

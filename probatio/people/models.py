@@ -42,6 +42,11 @@ class Person(models.Model):
     nationality = models.CharField("nationalité", max_length=100, blank=True, default="française")
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("courriel", blank=True)
+    sms_consent = models.BooleanField("accepte les rappels par SMS", default=False)
+    email_consent = models.BooleanField("accepte les rappels par courriel", default=False)
+    consent_updated_at = models.DateTimeField(
+        "consentement aux rappels modifié le", null=True, blank=True
+    )
     languages = models.CharField("langues parlées", max_length=200, blank=True, default="français")
     interpreter_needed = models.BooleanField("interprète nécessaire", default=False)
     legal_status = models.CharField(
@@ -237,6 +242,8 @@ class TimelineEvent(models.Model):
         SITUATION = "situation", "Situation"
         CUSTODY = "custody", "Détention"
         ASSIGNMENT = "assignment", "Suivi"
+        APPOINTMENT = "appointment", "Rendez-vous"
+        MESSAGE = "message", "Rappel ou message"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

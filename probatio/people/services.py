@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
+from probatio.core import phones
 from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
 from probatio.core.text import fold
@@ -35,6 +36,8 @@ IDENTITY_FIELDS = [
     "nationality",
     "phone",
     "email",
+    "sms_consent",
+    "email_consent",
     "languages",
     "interpreter_needed",
     "legal_status",
@@ -59,6 +62,27 @@ def _check_birth_date(birth_date: date, today: date) -> None:
         raise field_errors(birth_date="La date de naissance ne peut pas être dans le futur.")
     if birth_date < date(today.year - 120, 1, 1):
         raise field_errors(birth_date="La date de naissance est trop ancienne.")
+
+
+def _check_contact(person: Person, before: Person | None) -> None:
+    """Normalise the phone number; consent to reminders needs the means to send them."""
+    try:
+        person.phone = phones.normalise(person.phone)
+    except phones.InvalidPhone as exc:
+        raise field_errors(phone=str(exc)) from exc
+    if person.sms_consent and not person.phone:
+        raise field_errors(sms_consent="Pour les rappels par SMS, saisissez un numéro de mobile.")
+    if person.sms_consent and not phones.is_mobile(person.phone):
+        raise field_errors(
+            sms_consent="Ce numéro n'est pas un mobile : il ne peut pas recevoir de SMS."
+        )
+    if person.email_consent and not person.email:
+        raise field_errors(email_consent="Pour les rappels par courriel, saisissez une adresse.")
+    if before is None or (before.sms_consent, before.email_consent) != (
+        person.sms_consent,
+        person.email_consent,
+    ):
+        person.consent_updated_at = timezone.now()
 
 
 def timeline_add(
@@ -107,6 +131,7 @@ def person_create(
     if assigned_cpip is None and membership.role == "cpip":
         assigned_cpip = membership.user
     person.assigned_cpip = assigned_cpip
+    _check_contact(person, None)
     person.search_text = _search_text(person)
     person.full_clean()
     person.save()
@@ -131,10 +156,12 @@ def person_update(
     if "birth_date" in data:
         _check_birth_date(data["birth_date"], today)
     # From the database: the caller's instance may already carry the new values.
-    before = audit.snapshot(Person.objects.get(pk=person.pk), IDENTITY_FIELDS)
+    stored = Person.objects.get(pk=person.pk)
+    before = audit.snapshot(stored, IDENTITY_FIELDS)
     for field in IDENTITY_FIELDS:
         if field in data:
             setattr(person, field, data[field])
+    _check_contact(person, stored)
     person.search_text = _search_text(person)
     person.full_clean()
     person.save()
@@ -384,6 +411,40 @@ def support_staff_set(*, membership: Membership, person: Person, users: list[Use
         kind=TimelineEvent.Kind.ASSIGNMENT,
         title=f"Autres intervenant·es : {names}",
         actor=membership.user,
+        instance=person,
+    )
+    return person
+
+
+@transaction.atomic
+def sms_consent_withdraw(*, person: Person, reason: str, membership: Membership | None = None):
+    """Turn SMS reminders off: by a staff action, or by the person's STOP reply (no membership:
+    the journal records it as a system write)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.sms_consent:
+        return person
+    person.sms_consent = False
+    person.consent_updated_at = timezone.now()
+    person.save(update_fields=["sms_consent", "consent_updated_at", "updated_at"])
+    changes = {"sms_consent": [True, False]}
+    if membership is not None:
+        _audit(membership, audit.Action.UPDATE, person, person, reason, changes)
+    else:
+        audit.record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            service_id=person.service_id,
+            instance=person,
+            person_id=person.pk,
+            summary=reason,
+            changes=changes,
+        )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.MESSAGE,
+        title="Rappels par SMS désactivés",
+        detail=reason,
+        actor=membership.user if membership else None,
         instance=person,
     )
     return person

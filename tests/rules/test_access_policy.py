@@ -39,6 +39,8 @@ read_victim       C     S        -            S           -             -       
 assign_cpip       -     S        -            -           -             -              -
 read_access_log   -     S        -            -           -             -              -
 manage_service    -     S        -            -           -             -              -
+book_appointment  OC    S        S            O           O             O              -
+record_outcome    OC    S        S            O           O             O              -
 """
 
 
@@ -52,17 +54,45 @@ def _parse_scope_table() -> dict[tuple[str, str], str]:
 
 
 EXPECTED_SCOPE = _parse_scope_table()
-SCOPE_LETTERS = {"S": Scope.SERVICE, "C": Scope.CASELOAD, "J": Scope.JUDGE_FILES, "-": None}
+SCOPE_LETTERS = {
+    "S": Scope.SERVICE,
+    "C": Scope.CASELOAD,
+    "J": Scope.JUDGE_FILES,
+    "O": Scope.OWN,
+    "OC": Scope.OWN_OR_CASELOAD,
+    "-": None,
+}
 
 # For a scope letter, whether the action is allowed on a person with these facts:
-# (is_caseload, is_judge_file) -> allowed.
-FACTS = [PersonFacts(is_caseload=c, is_judge_file=j) for c in (False, True) for j in (False, True)]
+# (is_caseload, is_judge_file, is_own) -> allowed, written out for each letter.
+FACTS = [
+    PersonFacts(is_caseload=c, is_judge_file=j, is_own=o)
+    for c in (False, True)
+    for j in (False, True)
+    for o in (False, True)
+]
+_F, _T = False, True
 ALLOWED = {
-    "S": {(False, False): True, (False, True): True, (True, False): True, (True, True): True},
-    "C": {(False, False): False, (False, True): False, (True, False): True, (True, True): True},
-    "J": {(False, False): False, (False, True): True, (True, False): False, (True, True): True},
-    "-": {(False, False): False, (False, True): False, (True, False): False, (True, True): False},
-}
+    # (caseload, judge_file, own): allowed
+    "S": {(c, j, o): _T for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
+    "-": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
+    "C": {
+        (_F, _F, _F): _F, (_F, _F, _T): _F, (_F, _T, _F): _F, (_F, _T, _T): _F,
+        (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
+    },
+    "J": {
+        (_F, _F, _F): _F, (_F, _F, _T): _F, (_F, _T, _F): _T, (_F, _T, _T): _T,
+        (_T, _F, _F): _F, (_T, _F, _T): _F, (_T, _T, _F): _T, (_T, _T, _T): _T,
+    },
+    "O": {
+        (_F, _F, _F): _F, (_F, _F, _T): _T, (_F, _T, _F): _F, (_F, _T, _T): _T,
+        (_T, _F, _F): _F, (_T, _F, _T): _T, (_T, _T, _F): _F, (_T, _T, _T): _T,
+    },
+    "OC": {
+        (_F, _F, _F): _F, (_F, _F, _T): _T, (_F, _T, _F): _F, (_F, _T, _T): _T,
+        (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
+    },
+}  # fmt: skip
 
 
 def test_table_covers_every_role_and_action():
@@ -80,14 +110,14 @@ def test_scope_of_each_role_and_action(action, role):
     ("action", "role", "facts"),
     [(action, role, facts) for (action, role) in sorted(EXPECTED_SCOPE) for facts in FACTS],
     ids=lambda v: (
-        f"caseload={v.is_caseload}-judge_file={v.is_judge_file}"
+        f"caseload={v.is_caseload}-judge_file={v.is_judge_file}-own={v.is_own}"
         if isinstance(v, PersonFacts)
         else str(v)
     ),
 )
 def test_allows_on_a_person(action, role, facts):
     letter = EXPECTED_SCOPE[action, role]
-    expected = ALLOWED[letter][facts.is_caseload, facts.is_judge_file]
+    expected = ALLOWED[letter][facts.is_caseload, facts.is_judge_file, facts.is_own]
     assert allows(role, Action(action), facts) is expected
 
 

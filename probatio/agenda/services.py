@@ -1,0 +1,449 @@
+"""Writes on appointments. Keyword-only arguments, the acting membership, one transaction, the
+journal entry and the timeline event inside it, and the reminders created or cancelled in it.
+
+Booking *warns* (double-booked staff or room, outside the site's opening hours): the caller
+shows the warnings and books only when the user confirms (``confirmed=True``).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from probatio.access.policy import Action, PersonFacts, allows
+from probatio.accounts.models import Membership, User
+from probatio.agenda import rules
+from probatio.agenda.models import Appointment
+from probatio.audit import services as audit
+from probatio.core.errors import field_errors
+from probatio.messaging import services as messaging
+from probatio.messaging.models import Message
+from probatio.organisation.models import Establishment, Room, Site
+from probatio.people.models import Person, TimelineEvent
+from probatio.people.services import timeline_add
+
+FIELDS = [
+    "kind",
+    "place_kind",
+    "site",
+    "room",
+    "establishment",
+    "place_detail",
+    "starts_at",
+    "ends_at",
+    "measure",
+    "to_bring",
+]
+
+
+class NeedsConfirmation(Exception):
+    """The booking is valid but raises warnings the user must confirm."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__("; ".join(warnings))
+        self.warnings = warnings
+
+
+@dataclass
+class OutcomeResult:
+    appointment: Appointment
+    no_shows_on_measure: int = 0
+    propose_incident: bool = False
+
+
+def _when(moment: datetime) -> str:
+    return f"{rules.paris(moment):%d/%m/%Y à %H:%M}"
+
+
+def staff_of_service(service_id: int) -> Any:
+    """Users with an active membership in the service (who may hold appointments)."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__service_id=service_id,
+        memberships__is_active=True,
+    ).distinct()
+
+
+def _facts(membership: Membership, person: Person, staff_ids: set[int]) -> PersonFacts:
+    is_caseload = (
+        person.assigned_cpip_id == membership.user_id
+        or person.support_staff.filter(pk=membership.user_id).exists()
+    )
+    return PersonFacts(is_caseload=is_caseload, is_own=membership.user_id in staff_ids)
+
+
+def _require(membership: Membership, action: Action, person: Person, staff_ids: set[int]):
+    if person.service_id != membership.service_id:
+        raise field_errors(person="Cette personne n'est pas suivie par votre service.")
+    if not allows(membership.role, action, _facts(membership, person, staff_ids)):
+        if action is Action.BOOK_APPOINTMENT:
+            raise PermissionDenied(
+                "Votre rôle ne permet de fixer des rendez-vous que dans votre propre agenda"
+                " ou pour les personnes que vous suivez."
+            )
+        raise PermissionDenied("Votre rôle ne permet pas de saisir l'issue de ce rendez-vous.")
+
+
+def _check_place(appointment: Appointment, service_id: int) -> None:
+    kind = appointment.place_kind
+    P = Appointment.PlaceKind
+    errors = {}
+    if kind == P.SITE:
+        if appointment.site_id is None:
+            errors["site"] = "Choisissez l'antenne du rendez-vous."
+        elif not Site.objects.filter(pk=appointment.site_id, service_id=service_id).exists():
+            errors["site"] = "Cette antenne n'appartient pas à votre service."
+        if (
+            appointment.room_id is not None
+            and not Room.objects.filter(
+                pk=appointment.room_id, site_id=appointment.site_id, is_active=True
+            ).exists()
+        ):
+            errors["room"] = "Ce bureau n'existe pas sur l'antenne choisie."
+    elif kind == P.PRISON:
+        if appointment.establishment_id is None:
+            errors["establishment"] = "Choisissez l'établissement pénitentiaire."
+        elif not Establishment.objects.filter(
+            pk=appointment.establishment_id, service_id=service_id
+        ).exists():
+            errors["establishment"] = "Cet établissement ne relève pas de votre service."
+    elif kind == P.HOME:
+        if not appointment.person.addresses.filter(valid_to__isnull=True).exists():
+            errors["place_kind"] = (
+                "La personne n'a pas d'adresse actuelle : saisissez-la avant une visite à domicile."
+            )
+    elif kind == P.VIDEO:
+        if not appointment.place_detail.startswith("https://"):
+            errors["place_detail"] = (
+                "Indiquez le lien de la visioconférence (adresse commençant par https://)."
+            )
+    elif kind == P.OTHER:
+        if len(appointment.place_detail.strip()) < 5:
+            errors["place_detail"] = "Indiquez l'adresse du lieu du rendez-vous."
+    else:
+        errors["place_kind"] = "Lieu inconnu : choisissez un lieu dans la liste."
+    if kind != P.SITE:
+        appointment.site = None
+        appointment.room = None
+    if kind != P.PRISON:
+        appointment.establishment = None
+    if (
+        appointment.measure_id is not None
+        and appointment.measure.person_id != appointment.person_id
+    ):
+        errors["measure"] = "Cette mesure n'est pas celle de la personne."
+    if errors:
+        raise ValidationError(errors)
+
+
+def conflicts(
+    *,
+    service_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    staff_ids: set[int],
+    room_id: int | None,
+    exclude_id: int | None = None,
+) -> list[str]:
+    """Warnings for double bookings of staff or room (planned appointments only)."""
+    clashing = (
+        Appointment.objects.filter(
+            service_id=service_id,
+            status=Appointment.Status.PLANNED,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .filter(Q(staff__in=staff_ids) | Q(room_id=room_id) if room_id else Q(staff__in=staff_ids))
+        .exclude(pk=exclude_id)
+        .select_related("room")
+        .prefetch_related("staff")
+        .distinct()
+    )
+    warnings = []
+    for other in clashing:
+        busy = [u for u in other.staff.all() if u.pk in staff_ids]
+        for user in busy:
+            warnings.append(
+                f"{user.get_full_name()} a déjà un rendez-vous de {_when(other.starts_at)} "
+                f"à {rules.paris(other.ends_at):%H:%M}."
+            )
+        if room_id and other.room_id == room_id:
+            warnings.append(
+                f"{other.room.name} est déjà réservé de {_when(other.starts_at)} "
+                f"à {rules.paris(other.ends_at):%H:%M}."
+            )
+    return warnings
+
+
+def warnings_for(
+    appointment: Appointment, staff_ids: set[int], *, exclude_id: int | None = None
+) -> list[str]:
+    warnings = conflicts(
+        service_id=appointment.service_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        staff_ids=staff_ids,
+        room_id=appointment.room_id,
+        exclude_id=exclude_id or appointment.pk,
+    )
+    at_site = appointment.place_kind == Appointment.PlaceKind.SITE and appointment.site is not None
+    if at_site and not rules.within_opening_hours(
+        appointment.site.opening_hours, appointment.starts_at, appointment.ends_at
+    ):
+        warnings.append(
+            f"Le rendez-vous est en dehors des horaires d'ouverture de {appointment.site.name}."
+        )
+    return warnings
+
+
+def _validate(appointment: Appointment, staff: list[User], *, now: datetime) -> None:
+    errors = rules.check_times(
+        appointment.starts_at, appointment.ends_at, now=now, planned=appointment.is_planned
+    )
+    if not staff:
+        errors["staff"] = "Choisissez au moins un·e professionnel·le."
+    elif staff_of_service(appointment.service_id).filter(
+        pk__in=[u.pk for u in staff]
+    ).count() != len({u.pk for u in staff}):
+        errors["staff"] = "Les professionnel·les choisi·es doivent appartenir à votre service."
+    if errors:
+        raise ValidationError(errors)
+    _check_place(appointment, appointment.service_id)
+    appointment.full_clean(exclude=["created_by", "service", "person"])
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    membership: Membership,
+    person: Person,
+    data: dict[str, Any],
+    staff: list[User],
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    now = now or timezone.now()
+    staff_ids = {u.pk for u in staff}
+    _require(membership, Action.BOOK_APPOINTMENT, person, staff_ids)
+    appointment = Appointment(
+        service_id=membership.service_id,
+        person=person,
+        created_by=membership.user,
+        **{k: v for k, v in data.items() if k in FIELDS},
+    )
+    _validate(appointment, staff, now=now)
+    warnings = warnings_for(appointment, staff_ids)
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    appointment.save()
+    appointment.staff.set(staff)
+    audit.record_creation(
+        membership,
+        appointment,
+        person_id=person.pk,
+        summary=f"Rendez-vous fixé ({appointment.get_kind_display()})",
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.APPOINTMENT,
+        title=f"Rendez-vous fixé : {appointment.get_kind_display().lower()} le "
+        f"{_when(appointment.starts_at)}",
+        detail=appointment.place_label()
+        + (f" — avertissements acceptés : {' '.join(warnings)}" if warnings else ""),
+        actor=membership.user,
+        instance=appointment,
+    )
+    messaging.schedule_reminders(appointment, now=now)
+    return appointment
+
+
+def no_show_count(measure_id: int) -> int:
+    return Appointment.objects.filter(
+        measure_id=measure_id, status=Appointment.Status.NO_SHOW
+    ).count()
+
+
+OUTCOME_TITLES = {
+    Appointment.Status.HONOURED: "Rendez-vous honoré",
+    Appointment.Status.EXCUSED: "Absence excusée",
+    Appointment.Status.NO_SHOW: "Absence non excusée",
+    Appointment.Status.CANCELLED: "Rendez-vous annulé",
+}
+
+
+@transaction.atomic
+def appointment_set_status(
+    *,
+    membership: Membership,
+    appointment: Appointment,
+    status: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> OutcomeResult:
+    """Record the outcome (honoré, excusé, absent non excusé) or cancel. A no-show writes a
+    timeline event and, from the service's threshold of no-shows on a measure, proposes an
+    incident."""
+    now = now or timezone.now()
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("person", "service", "measure")
+        .get(pk=appointment.pk)
+    )
+    staff_ids = set(appointment.staff.values_list("pk", flat=True))
+    _require(membership, Action.RECORD_OUTCOME, appointment.person, staff_ids)
+    if status not in Appointment.Status.values:
+        raise field_errors(status="Statut inconnu.")
+    error = rules.check_transition(
+        appointment.status, status, starts_at=appointment.starts_at, now=now
+    )
+    if error:
+        raise field_errors(status=error)
+    reason = reason.strip()
+    if status in Appointment.REASON_STATUSES and not reason:
+        raise field_errors(status_reason="Indiquez le motif.")
+    before = audit.snapshot(appointment, ["status", "status_reason"])
+    was_planned = appointment.is_planned
+    appointment.status = status
+    appointment.status_reason = reason
+    appointment.status_changed_at = now
+    appointment.status_changed_by = membership.user
+    appointment.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "status_changed_by",
+            "updated_at",
+        ]
+    )
+    label = Appointment.Status(status).label
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        appointment,
+        person_id=appointment.person_id,
+        summary=f"Rendez-vous : {label.lower()}",
+        changes=audit.diff(before, audit.snapshot(appointment, ["status", "status_reason"])),
+    )
+    timeline_add(
+        person=appointment.person,
+        kind=TimelineEvent.Kind.APPOINTMENT,
+        title=f"{OUTCOME_TITLES[status]} : {appointment.get_kind_display().lower()} du "
+        f"{_when(appointment.starts_at)}",
+        detail=reason,
+        actor=membership.user,
+        instance=appointment,
+        occurred_at=min(now, appointment.starts_at) if status != "cancelled" else now,
+    )
+    if status != Appointment.Status.HONOURED:
+        messaging.cancel_pending(appointment)
+    if status == Appointment.Status.CANCELLED and was_planned:
+        messaging.notify(appointment, Message.Purpose.CANCELLED, now=now)
+    result = OutcomeResult(appointment=appointment)
+    if status == Appointment.Status.NO_SHOW and appointment.measure_id:
+        result.no_shows_on_measure = no_show_count(appointment.measure_id)
+        result.propose_incident = (
+            result.no_shows_on_measure >= appointment.service.no_show_threshold
+        )
+    return result
+
+
+@transaction.atomic
+def appointment_move(
+    *,
+    membership: Membership,
+    appointment: Appointment,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    room: Room | None = None,
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a planned appointment: it becomes "reporté" and a new one takes its place (history
+    kept); its reminders are cancelled, the new one's scheduled, and the person told."""
+    now = now or timezone.now()
+    old = (
+        Appointment.objects.select_for_update()
+        .select_related("person", "service", "site", "room", "establishment")
+        .get(pk=appointment.pk)
+    )
+    staff = list(old.staff.all())
+    staff_ids = {u.pk for u in staff}
+    _require(membership, Action.BOOK_APPOINTMENT, old.person, staff_ids)
+    if not old.is_planned:
+        raise field_errors(starts_at="Seul un rendez-vous planifié peut être déplacé.")
+    if not reason.strip():
+        raise field_errors(status_reason="Indiquez le motif du report.")
+    new = Appointment(
+        service_id=old.service_id,
+        person=old.person,
+        measure_id=old.measure_id,
+        kind=old.kind,
+        place_kind=old.place_kind,
+        site=old.site,
+        room=room if room is not None else old.room,
+        establishment=old.establishment,
+        place_detail=old.place_detail,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        to_bring=old.to_bring,
+        created_by=membership.user,
+        sequence=old.sequence + 1,
+    )
+    _validate(new, staff, now=now)
+    # The old slot is being freed: it does not clash with its replacement.
+    warnings = warnings_for(new, staff_ids, exclude_id=old.pk)
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    old.status = Appointment.Status.POSTPONED
+    old.status_reason = reason.strip()
+    old.status_changed_at = now
+    old.status_changed_by = membership.user
+    old.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
+    messaging.cancel_pending(old)
+    new.replaces = old
+    new.save()
+    new.staff.set(staff)
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        old,
+        person_id=old.person_id,
+        summary="Rendez-vous reporté",
+        changes={"status": ["planned", "postponed"], "starts_at": [old.starts_at, starts_at]},
+    )
+    audit.record_creation(
+        membership, new, person_id=old.person_id, summary="Rendez-vous fixé (report)"
+    )
+    timeline_add(
+        person=old.person,
+        kind=TimelineEvent.Kind.APPOINTMENT,
+        title=f"Rendez-vous du {_when(old.starts_at)} reporté au {_when(new.starts_at)}",
+        detail=reason.strip(),
+        actor=membership.user,
+        instance=new,
+    )
+    messaging.notify(new, Message.Purpose.MOVED, now=now)
+    messaging.schedule_reminders(new, now=now)
+    return new
+
+
+@transaction.atomic
+def appointment_link_note(*, membership: Membership, appointment: Appointment, note) -> None:
+    """Link the interview note written for this appointment."""
+    if note.person_id != appointment.person_id:
+        raise field_errors(note="Cette note ne concerne pas la personne du rendez-vous.")
+    Appointment.objects.filter(pk=appointment.pk).update(note=note, updated_at=timezone.now())
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        appointment,
+        person_id=appointment.person_id,
+        summary="Note d'entretien rattachée au rendez-vous",
+        changes={"note": [None, note.pk]},
+    )

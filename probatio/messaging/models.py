@@ -1,0 +1,85 @@
+"""Messages sent to a person: appointment reminders, and notices of a cancelled or moved
+appointment, by SMS or email.
+
+Exactly once: a message row is created once (unique per appointment, purpose, channel and
+scheduled time); a worker *claims* it with a conditional update (pending → sending) before
+sending, so two workers never send it twice; the provider receives ``idempotency_key``, kept
+across retries, so a request that timed out is retried as the same message.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from probatio.organisation.models import Service
+from probatio.people.models import Person
+
+
+class Message(models.Model):
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", "Rappel de rendez-vous"
+        CANCELLED = "cancelled", "Annulation de rendez-vous"
+        MOVED = "moved", "Rendez-vous déplacé"
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "Courriel"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À envoyer"
+        SENDING = "sending", "Envoi en cours"
+        SENT = "sent", "Envoyé"
+        DELIVERED = "delivered", "Remis"
+        FAILED = "failed", "Échec"
+        CANCELLED = "cancelled", "Annulé"
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="messages")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="messages")
+    appointment = models.ForeignKey(
+        "agenda.Appointment",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        null=True,
+        blank=True,
+    )
+    purpose = models.CharField("objet", max_length=10, choices=Purpose.choices)
+    channel = models.CharField("canal", max_length=5, choices=Channel.choices)
+    recipient = models.CharField("destinataire", max_length=254)
+    subject = models.CharField("sujet", max_length=200, blank=True)
+    body = models.TextField("texte")
+    scheduled_at = models.DateTimeField("prévu le")
+    next_attempt_at = models.DateTimeField("prochaine tentative", db_index=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    claimed_at = models.DateTimeField("pris en charge le", null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    delivered_at = models.DateTimeField("remis le", null=True, blank=True)
+    last_error = models.CharField("dernière erreur", max_length=500, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider_id = models.CharField("référence du prestataire", max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["scheduled_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "purpose", "channel", "scheduled_at"],
+                name="message_once_per_appointment_slot",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["person", "scheduled_at"]),
+            models.Index(
+                fields=["provider_id"],
+                name="message_provider_id",
+                condition=~Q(provider_id=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.get_channel_display()})"

@@ -1,0 +1,73 @@
+"""Pure rules of reminders: when they go, and what they say. No database, no clock."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+MONTHS = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+]  # fmt: skip
+
+# Retries of a failed send: minutes to wait after attempt n (then the message is failed).
+BACKOFF_MINUTES = [1, 5, 30, 120, 480]
+MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
+
+
+def reminder_times(starts_at: datetime, schedule: list[dict], *, now: datetime) -> list[datetime]:
+    """When the reminders of an appointment go, as aware datetimes.
+
+    Each entry of ``schedule`` is ``{"days_before": 2, "time": "10:00"}``: that wall-clock time in
+    Paris, that many calendar days before the appointment's Paris date (so a reminder across a
+    clock change keeps its local time). Reminders already past, or not before the appointment,
+    are dropped; duplicates are merged.
+    """
+    local_day = starts_at.astimezone(PARIS).date()
+    result = set()
+    for entry in schedule:
+        hours, minutes = (int(part) for part in str(entry["time"]).split(":"))
+        day = local_day - timedelta(days=int(entry["days_before"]))
+        moment = datetime.combine(day, time(hours, minutes), tzinfo=PARIS)
+        if now < moment < starts_at:
+            result.add(moment)
+    return sorted(result)
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """Wait before the next attempt after ``attempts`` failed ones; None: give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
+
+
+def when_text(starts_at: datetime) -> str:
+    """``lundi 27 octobre 2025 à 09h00`` (Paris time)."""
+    local = starts_at.astimezone(PARIS)
+    day = "1er" if local.day == 1 else str(local.day)
+    return (
+        f"{DAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year} "
+        f"à {local:%H}h{local:%M}"
+    )
+
+
+def compose(
+    *, purpose: str, service_name: str, service_phone: str, when: str, place: str, address: str
+) -> tuple[str, str]:
+    """(subject, text) of a message. Every text states the date, the time and the place."""
+    where = f"{place}, {address}" if address else place
+    contact = f" En cas d'empêchement, appelez le {service_phone}." if service_phone else ""
+    if purpose == "reminder":
+        subject = f"Rappel : rendez-vous au SPIP le {when}"
+        text = f"{service_name} : rappel de votre rendez-vous le {when}, {where}.{contact}"
+    elif purpose == "cancelled":
+        subject = f"Rendez-vous du {when} annulé"
+        text = (
+            f"{service_name} : votre rendez-vous du {when} ({where}) est annulé. "
+            f"Vous recevrez une nouvelle convocation.{contact}"
+        )
+    else:
+        subject = f"Nouveau rendez-vous le {when}"
+        text = f"{service_name} : votre rendez-vous est déplacé au {when}, {where}.{contact}"
+    return subject, text

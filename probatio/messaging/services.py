@@ -1,0 +1,101 @@
+"""Creating and cancelling the messages of an appointment. Sending is in ``sending.py``, run
+by background tasks only (never inside a web request).
+
+These functions run inside the caller's transaction (the appointment's change); the send tasks
+are enqueued only once it commits.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from probatio.core import phones
+from probatio.messaging import rules
+from probatio.messaging.models import Message
+
+
+def channels_for(person) -> list[tuple[str, str]]:
+    """(channel, recipient) pairs the person agreed to, with the means to reach them."""
+    result = []
+    if person.sms_consent and person.phone and phones.is_mobile(person.phone):
+        result.append((Message.Channel.SMS, person.phone))
+    if person.email_consent and person.email:
+        result.append((Message.Channel.EMAIL, person.email))
+    return result
+
+
+def _enqueue_on_commit(messages: list[Message]) -> None:
+    if not messages:
+        return
+    pks_and_times = [(m.pk, m.next_attempt_at) for m in messages]
+
+    def enqueue():
+        from probatio.messaging import tasks
+
+        for pk, run_after in pks_and_times:
+            tasks.enqueue_send(pk, run_after)
+
+    transaction.on_commit(enqueue)
+
+
+def _create(appointment, purpose: str, scheduled_at: datetime) -> list[Message]:
+    person = appointment.person
+    service = appointment.service
+    created = []
+    for channel, recipient in channels_for(person):
+        subject, body = rules.compose(
+            purpose=purpose,
+            service_name=service.name,
+            service_phone=phones.display(service.phone) if service.phone else "",
+            when=rules.when_text(appointment.starts_at),
+            place=appointment.place_label(),
+            address=appointment.place_address(),
+        )
+        message, was_created = Message.objects.get_or_create(
+            appointment=appointment,
+            purpose=purpose,
+            channel=channel,
+            scheduled_at=scheduled_at,
+            defaults={
+                "service_id": appointment.service_id,
+                "person": person,
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "next_attempt_at": scheduled_at,
+            },
+        )
+        if was_created:
+            created.append(message)
+    return created
+
+
+def schedule_reminders(appointment, *, now: datetime | None = None) -> list[Message]:
+    """The reminders of a planned appointment, at the times set by its service."""
+    now = now or timezone.now()
+    created = []
+    for moment in rules.reminder_times(
+        appointment.starts_at, appointment.service.reminder_schedule, now=now
+    ):
+        created.extend(_create(appointment, Message.Purpose.REMINDER, moment))
+    _enqueue_on_commit(created)
+    return created
+
+
+def cancel_pending(appointment) -> int:
+    """Cancel the reminders not sent yet (a message being sent right now is left to finish)."""
+    return Message.objects.filter(appointment=appointment, status=Message.Status.PENDING).update(
+        status=Message.Status.CANCELLED, last_error=""
+    )
+
+
+def notify(appointment, purpose: str, *, now: datetime | None = None) -> list[Message]:
+    """A message sent at once: the appointment was cancelled (``cancelled``), or this is the
+    appointment it was moved to (``moved``)."""
+    now = now or timezone.now()
+    if appointment.starts_at <= now:
+        return []
+    created = _create(appointment, purpose, now)
+    _enqueue_on_commit(created)
+    return created
