@@ -20,6 +20,9 @@ PROJECT_DIR = Path(settings.BASE_DIR) / "probatio"
 # The only pages open without signing in: sign-in, and the accessibility statement (which
 # holds no personal data and must be reachable by anyone).
 PUBLIC_URL_NAMES = {"accounts:login", "accessibility"}
+# Machine endpoints authenticated by a secret of their own instead of a session: a staff
+# member's calendar feed (secret token in the URL), and what the SMS provider calls.
+TOKEN_URL_NAMES = {"agenda:feed"}
 # Namespaces with their own sign-in (the platform administration).
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -68,7 +71,9 @@ def project_urls() -> list[tuple[str, str]]:
         {
             (url, name)
             for url, name in _walk(get_resolver().url_patterns)
-            if "\0" not in url and not url.startswith(static) and name not in PUBLIC_URL_NAMES
+            if "\0" not in url
+            and not url.startswith(static)
+            and name not in PUBLIC_URL_NAMES | TOKEN_URL_NAMES
         }
     )
 
@@ -89,6 +94,16 @@ def test_every_page_requires_login(client, url, name):
     login = resolve_url(settings.LOGIN_URL)
     assert response.status_code == 302, f"{name} ({url}) answers {response.status_code}"
     assert response["Location"].startswith(f"{login}?next="), response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(TOKEN_URL_NAMES))
+def test_token_endpoints_refuse_a_wrong_secret(client, name):
+    """Open without a session, but only with the right secret: a made-up one is refused."""
+    kwargs = {"token": "not-a-real-secret"} if name == "agenda:feed" else {}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code in (403, 404)
+    assert b"BEGIN:VCALENDAR" not in response.content
 
 
 @pytest.mark.django_db

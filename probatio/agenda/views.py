@@ -1,9 +1,553 @@
-from django.http import Http404
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from probatio.access.policy import Action, PersonFacts, allows
+from probatio.access.roles import Role
+from probatio.agenda import calendar, rules, selectors, services
+from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, OutcomeForm
+from probatio.agenda.models import Appointment, CalendarFeed, Summons
+from probatio.audit import services as audit
+from probatio.core.forms import apply_errors
+from probatio.messaging.models import Message
+from probatio.notes import services as note_services
+from probatio.notes.forms import NoteForm
+from probatio.organisation.models import Site
+from probatio.people.selectors import person_get_for
+from probatio.people.views import dossier_context
+
+WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _membership(request):
+    membership = request.membership
+    if membership is None:
+        raise Http404("Aucun service choisi.")
+    if not allows(membership.role, Action.LIST_PERSONS) or membership.role == Role.JUDGE:
+        raise PermissionDenied("L'agenda est réservé aux équipes du SPIP.")
+    return membership
 
 
-agenda = print_day = detail = set_status = move = write_note = ics = _todo
-feed_manage = feed = person_appointments = book = _todo
+def _log_list(request, membership, summary: str, context: dict) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor=request.user,
+            action=audit.Action.LIST,
+            service_id=membership.service_id,
+            role=membership.role,
+            object_type="agenda.appointment",
+            summary=summary,
+            context=context,
+        )
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _holds_appointments(role: str) -> bool:
+    return role not in (Role.SECRETARIAT, Role.MANAGER, Role.JUDGE)
+
+
+def _may_record_outcome(membership, appointment: Appointment) -> bool:
+    """The policy's answer for a listed appointment, from what the list already loaded (the
+    caseload fact is the assigned CPIP; other professionals use their own agenda)."""
+    facts = PersonFacts(
+        is_caseload=appointment.person.assigned_cpip_id == membership.user_id,
+        is_own=any(u.pk == membership.user_id for u in appointment.staff.all()),
+    )
+    return allows(membership.role, Action.RECORD_OUTCOME, facts)
+
+
+@require_GET
+def agenda(request):
+    """Week or day view of one staff member's agenda, or a site's, or the whole service's."""
+    membership = _membership(request)
+    staff = list(services.staff_of_service(membership.service_id).order_by("last_name"))
+    sites = list(Site.objects.filter(service_id=membership.service_id))
+    params = request.GET.copy()
+    if "agent" not in params and "site" not in params:
+        if _holds_appointments(membership.role):
+            params["agent"] = str(membership.user_id)
+        elif membership.site_id:
+            params["site"] = str(membership.site_id)
+    form = AgendaFilterForm(params, staff=staff, sites=sites)
+    form.is_valid()
+    data = form.cleaned_data if form.is_valid() else {}
+    view = data.get("view") or "semaine"
+    day = data.get("date") or timezone.localdate()
+    agent_id = data.get("agent")
+    site_id = data.get("site")
+    days = [day] if view == "jour" else selectors.week_days(day)
+    appointments = list(
+        selectors.appointments_between(
+            membership, days[0], days[-1], staff_id=agent_id, site_id=site_id
+        )
+    )
+    by_day = {d: [] for d in days}
+    for appointment in appointments:
+        appointment.can_outcome = _may_record_outcome(membership, appointment)
+        local = selectors.local_day(appointment.starts_at)
+        if local in by_day:
+            by_day[local].append(appointment)
+    if view == "semaine" and not any(by_day[d] for d in days[5:]):
+        days = days[:5]  # weekend hidden when empty
+    agent = next((u for u in staff if u.pk == agent_id), None)
+    site = next((s for s in sites if s.pk == site_id), None)
+    heading = (
+        f"Agenda de {agent.get_full_name()}"
+        if agent
+        else f"Agenda de l'antenne {site.name}"
+        if site
+        else "Agenda du service"
+    )
+    _log_list(
+        request,
+        membership,
+        f"Liste : {heading}",
+        {"view": view, "date": day.isoformat(), "agent": agent_id, "site": site_id},
+    )
+    step = timedelta(days=1 if view == "jour" else 7)
+    base = params.copy()
+    base.pop("date", None)
+    own = any(u.pk == membership.user_id for u in staff) and _holds_appointments(membership.role)
+    return render(
+        request,
+        "agenda/agenda.html",
+        {
+            "title": heading,
+            "nav": "agenda",
+            "form": form,
+            "view": view,
+            "day": day,
+            "days": [{"date": d, "name": WEEKDAYS[d.weekday()], "items": by_day[d]} for d in days],
+            "today": timezone.localdate(),
+            "previous": (day - step).isoformat(),
+            "next": (day + step).isoformat(),
+            "base_query": base.urlencode(),
+            "agent": agent,
+            "site": site,
+            "own_agenda": own,
+            "current_path": request.get_full_path(),
+            "now_dt": timezone.now(),
+        },
+    )
+
+
+@require_GET
+def print_day(request):
+    """The reception desk's list for one day: time, name, staff, room. Nothing else."""
+    membership = _membership(request)
+    sites = list(Site.objects.filter(service_id=membership.service_id))
+    form = AgendaFilterForm(request.GET, staff=[], sites=sites)
+    data = form.cleaned_data if form.is_valid() else {}
+    day = data.get("date") or timezone.localdate()
+    site_id = data.get("site") or membership.site_id
+    site = next((s for s in sites if s.pk == site_id), None)
+    appointments = [
+        a
+        for a in selectors.appointments_between(membership, day, day, site_id=site_id)
+        if a.status not in (Appointment.Status.CANCELLED, Appointment.Status.POSTPONED)
+    ]
+    _log_list(
+        request,
+        membership,
+        "Liste : rendez-vous du jour (accueil)",
+        {"date": day.isoformat(), "site": site_id},
+    )
+    return render(
+        request,
+        "agenda/print_day.html",
+        {
+            "title": f"Rendez-vous du {day:%d/%m/%Y}",
+            "day": day,
+            "weekday": WEEKDAYS[day.weekday()],
+            "site": site,
+            "sites": sites,
+            "appointments": appointments,
+        },
+    )
+
+
+def _messages_for(appointments) -> dict[int, list[Message]]:
+    result: dict[int, list[Message]] = {}
+    for message in Message.objects.filter(appointment__in=appointments).order_by(
+        "scheduled_at", "id"
+    ):
+        result.setdefault(message.appointment_id, []).append(message)
+    return result
+
+
+@require_GET
+def detail(request, pk: int):
+    ga = selectors.appointment_get_for(request.membership, pk, log_read="rendez-vous")
+    appointment = ga.appointment
+    outcome_form = OutcomeForm()
+    return render(
+        request,
+        "agenda/detail.html",
+        dossier_context(
+            ga.gated,
+            "appointments",
+            ga=ga,
+            appointment=appointment,
+            outcome_form=outcome_form,
+            messages_sent=_messages_for([appointment]).get(appointment.pk, []),
+            summonses=list(Summons.objects.filter(appointment=appointment)),
+            can_generate=ga.allows(Action.BOOK_APPOINTMENT)
+            and appointment.status
+            not in (Appointment.Status.CANCELLED, Appointment.Status.POSTPONED),
+            can_write_note=ga.gated.allows(Action.WRITE_NOTE) and appointment.note_id is None,
+            title=f"{appointment.get_kind_display()} du "
+            f"{rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M} — {appointment.person}",
+        ),
+    )
+
+
+@require_POST
+def set_status(request, pk: int):
+    ga = selectors.appointment_get_for(request.membership, pk, action=Action.RECORD_OUTCOME)
+    form = OutcomeForm(request.POST)
+    default_next = reverse("agenda:detail", args=[pk])
+    if form.is_valid():
+        try:
+            result = services.appointment_set_status(
+                membership=request.membership,
+                appointment=ga.appointment,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["status_reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            appointment = result.appointment
+            messages.success(
+                request,
+                f"{services.OUTCOME_TITLES[appointment.status]} : "
+                f"{appointment.person} le {rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M}.",
+            )
+            if result.propose_incident:
+                messages.warning(
+                    request,
+                    f"{result.no_shows_on_measure} absences non excusées sur la mesure "
+                    f"{appointment.measure.measure_type.short_label} : un incident est à "
+                    "envisager (rappel des obligations, rapport d'incident au juge).",
+                )
+            return redirect(_safe_next(request, default_next))
+    for message in form.non_field_errors() + [
+        e for field in form.errors if field != "__all__" for e in form.errors[field]
+    ]:
+        messages.error(request, message)
+    return redirect(default_next + "#issue")
+
+
+@require_http_methods(["GET", "POST"])
+def move(request, pk: int):
+    ga = selectors.appointment_get_for(
+        request.membership, pk, action=Action.BOOK_APPOINTMENT, log_read="report de rendez-vous"
+    )
+    appointment = ga.appointment
+    if not appointment.is_planned:
+        messages.error(request, "Seul un rendez-vous planifié peut être déplacé.")
+        return redirect("agenda:detail", pk)
+    form = MoveForm(request.POST or None, appointment=appointment)
+    warnings = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.appointment_move(
+                membership=request.membership,
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                reason=form.cleaned_data["status_reason"],
+                room=form.cleaned_data.get("room"),
+                confirmed=form.cleaned_data["confirm"],
+            )
+        except services.NeedsConfirmation as exc:
+            warnings = exc.warnings
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Rendez-vous reporté au {rules.paris(new.starts_at):%d/%m/%Y à %H:%M} ; "
+                "la personne en est informée si elle a accepté les rappels.",
+            )
+            return redirect("agenda:detail", new.pk)
+    return render(
+        request,
+        "agenda/move.html",
+        dossier_context(
+            ga.gated,
+            "appointments",
+            appointment=appointment,
+            form=form,
+            warnings=warnings,
+            cancel_url=reverse("agenda:detail", args=[pk]),
+            title=f"Reporter un rendez-vous — {appointment.person}",
+        ),
+        status=400 if form.errors or warnings else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def write_note(request, pk: int):
+    """The interview note of this appointment, linked to it once saved."""
+    ga = selectors.appointment_get_for(request.membership, pk, log_read="note de rendez-vous")
+    gated = person_get_for(request.membership, ga.appointment.person_id, action=Action.WRITE_NOTE)
+    appointment = ga.appointment
+    if appointment.note_id:
+        return redirect("notes:detail", appointment.person_id, appointment.note_id)
+    role = request.membership.role
+    if request.method == "POST":
+        form = NoteForm(request.POST, role=role)
+    else:
+        form = NoteForm(
+            initial={
+                "interview_date": rules.paris(appointment.starts_at).date(),
+                "subject": appointment.get_kind_display(),
+            },
+            role=role,
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                note = note_services.note_create(
+                    membership=request.membership, person=gated.person, data=form.cleaned_data
+                )
+                services.appointment_link_note(
+                    membership=request.membership, appointment=appointment, note=note
+                )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Note enregistrée et rattachée au rendez-vous.")
+            return redirect("agenda:detail", pk)
+    return render(
+        request,
+        "notes/note_form.html",
+        dossier_context(
+            gated,
+            "appointments",
+            form=form,
+            draft=None,
+            autosave_url="",
+            cancel_url=reverse("agenda:detail", args=[pk]),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def ics(request, pk: int):
+    ga = selectors.appointment_get_for(request.membership, pk, log_read="export iCalendar")
+    body = calendar.to_ics([ga.appointment], name="Rendez-vous", full_name=True)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rendez-vous-{pk}.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def feed_manage(request):
+    """Create, renew or revoke one's private calendar feed. The secret URL is shown once."""
+    membership = _membership(request)
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    new_url = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        with transaction.atomic():
+            if action == "revoke" and feed is not None:
+                feed.delete()
+                audit.record(
+                    actor=request.user,
+                    action=audit.Action.DELETE,
+                    service_id=membership.service_id,
+                    role=membership.role,
+                    object_type="agenda.calendarfeed",
+                    object_id=feed.pk,
+                    summary="Flux d'agenda révoqué",
+                )
+                feed = None
+                messages.success(request, "Le lien de votre flux d'agenda est révoqué.")
+            elif action == "create":
+                token, digest = calendar.new_token()
+                CalendarFeed.objects.filter(user=request.user).delete()
+                feed = CalendarFeed.objects.create(user=request.user, token_hash=digest)
+                audit.record(
+                    actor=request.user,
+                    action=audit.Action.CREATE,
+                    service_id=membership.service_id,
+                    role=membership.role,
+                    instance=feed,
+                    summary="Flux d'agenda créé (lien secret)",
+                )
+                new_url = request.build_absolute_uri(reverse("agenda:feed", args=[token]))
+    return render(
+        request,
+        "agenda/feed.html",
+        {
+            "title": "Mon flux d'agenda (iCalendar)",
+            "nav": "agenda",
+            "feed": feed,
+            "new_url": new_url,
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def feed(request, token: str):
+    """A staff member's appointments from 30 days ago to 180 days ahead, for a calendar app.
+    Authenticated by the secret token only (calendar apps cannot sign in)."""
+    feed = (
+        CalendarFeed.objects.filter(token_hash=calendar.token_hash(token))
+        .select_related("user")
+        .first()
+    )
+    if feed is None or not feed.user.is_active:
+        raise Http404("Flux inconnu ou révoqué.")
+    today = timezone.localdate()
+    first, _ = rules.day_bounds(today - timedelta(days=30))
+    _, last = rules.day_bounds(today + timedelta(days=180))
+    appointments = (
+        Appointment.objects.filter(
+            staff=feed.user,
+            starts_at__gte=first,
+            starts_at__lt=last,
+            service__memberships__user=feed.user,
+            service__memberships__is_active=True,
+        )
+        .select_related("person", "site", "room", "establishment")
+        .distinct()
+        .order_by("starts_at")
+    )
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    body = calendar.to_ics(appointments, name="Probatio — mes rendez-vous", full_name=False)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def person_appointments(request, pk: int):
+    gated = person_get_for(request.membership, pk, log_read="rendez-vous")
+    person = gated.person
+    appointments = list(
+        Appointment.objects.filter(person=person)
+        .select_related("site", "room", "establishment", "measure__measure_type", "note")
+        .prefetch_related("staff")
+        .order_by("-starts_at")
+    )
+    now = timezone.now()
+    upcoming = [a for a in appointments if a.starts_at >= now]
+    upcoming.reverse()
+    past = [a for a in appointments if a.starts_at < now]
+    by_appointment = _messages_for(appointments)
+    failed = [m for items in by_appointment.values() for m in items if m.status == "failed"]
+    pending = [m for items in by_appointment.values() for m in items if m.status == "pending"]
+    no_shows = {}
+    for a in appointments:
+        if a.status == Appointment.Status.NO_SHOW and a.measure_id:
+            no_shows.setdefault(a.measure, 0)
+            no_shows[a.measure] += 1
+    threshold = person.service.no_show_threshold
+    rows = []
+    for a in upcoming + past:
+        is_own = any(u.pk == request.membership.user_id for u in a.staff.all())
+        ga = selectors.GatedAppointment(appointment=a, gated=gated, is_own=is_own)
+        rows.append(
+            {"a": a, "can_outcome": ga.can_record_outcome, "messages": by_appointment.get(a.pk, [])}
+        )
+    return render(
+        request,
+        "agenda/person_appointments.html",
+        dossier_context(
+            gated,
+            "appointments",
+            upcoming=rows[: len(upcoming)],
+            past=rows[len(upcoming) :],
+            failed_messages=failed,
+            pending_count=len(pending),
+            incident_proposals=[(m, n) for m, n in no_shows.items() if n >= threshold],
+            can_book=allows(request.membership.role, Action.BOOK_APPOINTMENT),
+            now=now,
+            current_path=request.get_full_path(),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, pk: int):
+    membership = request.membership
+    gated = person_get_for(membership, pk, log_read="prise de rendez-vous")
+    if not allows(membership.role, Action.BOOK_APPOINTMENT):
+        raise PermissionDenied("Votre rôle ne permet pas de fixer des rendez-vous.")
+    person = gated.person
+    staff_qs = services.staff_of_service(membership.service_id).order_by("last_name")
+    initial = {
+        "staff": [membership.user_id]
+        if _holds_appointments(membership.role)
+        else ([person.assigned_cpip_id] if person.assigned_cpip_id else []),
+        "place_kind": Appointment.PlaceKind.PRISON
+        if dossier_context(gated, "appointments")["open_custody"]
+        else Appointment.PlaceKind.SITE,
+        "site": membership.site_id,
+        "kind": Appointment.Kind.FIRST
+        if not person.appointments.exists()
+        else Appointment.Kind.FOLLOW_UP,
+        "day": timezone.localdate() + timedelta(days=7),
+    }
+    form = BookingForm(
+        request.POST or None,
+        initial=initial,
+        service_id=membership.service_id,
+        person=person,
+        staff_queryset=staff_qs,
+    )
+    warnings = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.appointment_book(
+                membership=membership,
+                person=person,
+                data=form.service_data(),
+                staff=list(form.cleaned_data["staff"]),
+                confirmed=form.cleaned_data["confirm"],
+            )
+        except services.NeedsConfirmation as exc:
+            warnings = exc.warnings
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as exc:
+            form.add_error("staff", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Rendez-vous fixé le {rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M}.",
+            )
+            return redirect("agenda:detail", appointment.pk)
+    return render(
+        request,
+        "agenda/book.html",
+        dossier_context(
+            gated,
+            "appointments",
+            form=form,
+            warnings=warnings,
+            cancel_url=reverse("agenda:person_list", args=[pk]),
+            title=f"Fixer un rendez-vous — {person}",
+        ),
+        status=400 if form.errors or warnings else 200,
+    )

@@ -35,6 +35,7 @@ from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
+from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
@@ -98,6 +99,8 @@ class ServiceReport:
     measures: int = 0
     obligations: int = 0
     notes: int = 0
+    appointments: int = 0
+    messages: int = 0
     audit_entries: int = 0
     seconds: float = 0.0
 
@@ -210,6 +213,16 @@ class ServiceBuilder:
                     gc.collect(1)
                 if number % 100 == 0:
                     self.log(f"  {self.department.code} : {number}/{len(plans)} personnes")
+            agenda = AgendaBuilder(
+                service=self.service,
+                sites=self.sites,
+                staff=self.staff,
+                rng=self.rng,
+                today=self.today,
+                now=self.now,
+            ).build()
+            self.report.appointments = agenda.appointments
+            self.report.messages = agenda.messages
         self.report.persons = len(plans)
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started
@@ -760,6 +773,7 @@ def build_demo(
         log(
             f"  {report.persons} personnes, {report.measures} mesures, "
             f"{report.obligations} obligations, {report.notes} notes, "
+            f"{report.appointments} rendez-vous, {report.messages} rappels, "
             f"{report.audit_entries} entrées d'audit en {report.seconds:.1f} s"
         )
         reports.append(report)

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import phonenumbers
 from faker import Faker
 
 from probatio.core.dates import add_months
@@ -113,6 +114,21 @@ class PersonPlan:
     @property
     def in_custody(self) -> bool:
         return any(c.release is None for c in self.custody)
+
+
+def mobile_number(rng) -> str:
+    """A metropolitan French mobile number, as people write it (06 12 34 56 78)."""
+    while True:
+        prefix = rng.choice(["06", "06", "07"])
+        first = rng.randint(10, 99) if prefix == "06" else rng.randint(50, 99)
+        number = "{} {:02d} {:02d} {:02d} {:02d}".format(
+            prefix, first, *(rng.randint(0, 99) for _ in range(3))
+        )
+        parsed = phonenumbers.parse(number, "FR")
+        if phonenumbers.region_code_for_number(parsed) == "FR" and phonenumbers.is_valid_number(
+            parsed
+        ):
+            return number
 
 
 class Planner:
@@ -662,11 +678,7 @@ class Planner:
                 rng.choice(self.department.communes)[0] if rng.random() < 0.6 else fake.city()
             )
         if rng.random() < 0.85:
-            prefix = rng.choice(["06", "06", "07"])
-            first = rng.randint(10, 99) if prefix == "06" else rng.randint(50, 99)
-            data["phone"] = "{} {:02d} {:02d} {:02d} {:02d}".format(
-                prefix, first, *(rng.randint(0, 99) for _ in range(3))
-            )
+            data["phone"] = mobile_number(rng)
             # Most people accept SMS reminders once the service explains them.
             data["sms_consent"] = rng.random() < 0.75
         if rng.random() < 0.35:

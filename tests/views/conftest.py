@@ -16,11 +16,13 @@ world of three dossiers seen from every role.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from probatio.accounts.models import Membership
+from probatio.agenda import services as agenda_services
+from probatio.agenda.models import Appointment
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.notes import services as note_services
@@ -83,6 +85,7 @@ class Dossier:
     measure: Measure
     obligation: Obligation
     note: InterviewNote
+    appointment: Appointment
 
 
 def make_dossier(author: Membership, person: Person, *, judge=None) -> Dossier:
@@ -107,8 +110,29 @@ def make_dossier(author: Membership, person: Person, *, judge=None) -> Dossier:
             "restricted_to": "",
         },
     )
+    # A follow-up interview held by the author on 3 February 2025 (booked in January).
+    appointment = agenda_services.appointment_book(
+        membership=author,
+        person=person,
+        data={
+            "kind": "follow_up",
+            "place_kind": "other",
+            "place_detail": "Mission locale, 3 rue des Lilas, 80000 Amiens",
+            "measure": measure,
+            "starts_at": datetime(2025, 2, 3, 8, 30, tzinfo=UTC),
+            "ends_at": datetime(2025, 2, 3, 9, 15, tzinfo=UTC),
+        },
+        staff=[author.user],
+        confirmed=True,
+        now=datetime(2025, 1, 20, tzinfo=UTC),
+    )
     return Dossier(
-        person=person, decision=decision, measure=measure, obligation=obligation, note=note
+        person=person,
+        decision=decision,
+        measure=measure,
+        obligation=obligation,
+        note=note,
+        appointment=appointment,
     )
 
 

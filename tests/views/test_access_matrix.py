@@ -25,30 +25,38 @@ PAGES = {
     "note_create": ("get", "/personnes/{p}/notes/nouvelle/"),
     "note_autosave": ("post", "/personnes/{p}/notes/brouillon/"),
     "note_detail": ("get", "/personnes/{p}/notes/{n}/"),
+    "appointments": ("get", "/personnes/{p}/rendez-vous/"),
+    "appointment_book": ("get", "/personnes/{p}/rendez-vous/nouveau/"),
+    "appointment_detail": ("get", "/agenda/rendez-vous/{a}/"),
+    "appointment_move": ("get", "/agenda/rendez-vous/{a}/deplacer/"),
+    "appointment_ics": ("get", "/agenda/rendez-vous/{a}/rendez-vous.ics"),
 }
 
 # Columns, in the order of PAGES:
 #   identity measures timeline access_log edit | decision_create measure_create measure_edit
-#   obligation_create obligation_edit | note_create note_autosave note_detail (ordinary note)
+#   obligation_create obligation_edit | note_create note_autosave note_detail (ordinary note) |
+#   appointments appointment_book appointment_detail appointment_move appointment_ics
+# The appointment is held by the dossier's author (cpip for "caseload", cpip2 otherwise):
+# moving it is booking in that agenda.
 # fmt: off
 READ = "200 200 200"
-ALL = "200 200 200 200 200 | 200 200 200 200 200 | 200 200 200"
+ALL = "200 200 200 200 200 | 200 200 200 200 200 | 200 200 200 | 200 200 200 200 200"
 EXPECTED = {
     # (a) a person of the caseload (for the judge: a person with a measure they assigned)
-    ("cpip", "caseload"):          f"{READ} 403 200 | 200 200 200 200 200 | 200 200 200",
+    ("cpip", "caseload"):          f"{READ} 403 200 | 200 200 200 200 200 | 200 200 200 | 200 200 200 200 200",
     ("manager", "caseload"):       ALL,
-    ("secretariat", "caseload"):   f"{READ} 403 200 | 200 200 200 200 200 | 403 403 403",
-    ("monitoring", "caseload"):    f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200",
-    ("psychologist", "caseload"):  f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200",
-    ("social_worker", "caseload"): f"{READ} 403 200 | 403 403 403 403 403 | 200 200 200",
-    ("judge", "caseload"):         f"{READ} 403 403 | 403 403 403 403 403 | 403 403 403",
+    ("secretariat", "caseload"):   f"{READ} 403 200 | 200 200 200 200 200 | 403 403 403 | 200 200 200 200 200",
+    ("monitoring", "caseload"):    f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200 | 200 200 200 403 200",
+    ("psychologist", "caseload"):  f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200 | 200 200 200 403 200",
+    ("social_worker", "caseload"): f"{READ} 403 200 | 403 403 403 403 403 | 200 200 200 | 200 200 200 403 200",
+    ("judge", "caseload"):         f"{READ} 403 403 | 403 403 403 403 403 | 403 403 403 | 200 403 200 403 200",
     # (b) a person of the service, not in the caseload (for the judge: no measure of theirs)
-    ("cpip", "service_only"):          f"{READ} 403 403 | 403 403 403 403 403 | 403 403 200",
+    ("cpip", "service_only"):          f"{READ} 403 403 | 403 403 403 403 403 | 403 403 200 | 200 200 200 403 200",
     ("manager", "service_only"):       ALL,
-    ("secretariat", "service_only"):   f"{READ} 403 200 | 200 200 200 200 200 | 403 403 403",
-    ("monitoring", "service_only"):    f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200",
-    ("psychologist", "service_only"):  f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200",
-    ("social_worker", "service_only"): f"{READ} 403 403 | 403 403 403 403 403 | 403 403 200",
+    ("secretariat", "service_only"):   f"{READ} 403 200 | 200 200 200 200 200 | 403 403 403 | 200 200 200 200 200",
+    ("monitoring", "service_only"):    f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200 | 200 200 200 403 200",
+    ("psychologist", "service_only"):  f"{READ} 403 403 | 403 403 403 403 403 | 200 200 200 | 200 200 200 403 200",
+    ("social_worker", "service_only"): f"{READ} 403 403 | 403 403 403 403 403 | 403 403 200 | 200 200 200 403 200",
     ("judge", "service_only"):         " ".join(["404"] * len(PAGES)),
     # (c) a person of another service: it does not exist
     **{(role, "foreign"): " ".join(["404"] * len(PAGES)) for role in ROLES},
@@ -64,7 +72,11 @@ def expected_row(role: str, which: str) -> dict[str, int]:
 
 def url_of(template: str, dossier) -> str:
     return template.format(
-        p=dossier.person.pk, m=dossier.measure.pk, o=dossier.obligation.pk, n=dossier.note.pk
+        p=dossier.person.pk,
+        m=dossier.measure.pk,
+        o=dossier.obligation.pk,
+        n=dossier.note.pk,
+        a=dossier.appointment.pk,
     )
 
 

@@ -1,0 +1,188 @@
+from datetime import timedelta
+
+from django import forms
+
+from probatio.agenda import rules
+from probatio.agenda.models import Appointment
+from probatio.core.forms import BaseForm, DateInput
+from probatio.measures.models import Measure
+from probatio.organisation.models import Establishment, Room, Site
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class MeasureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, measure) -> str:
+        return f"{measure.measure_type.short_label} (depuis le {measure.start_date:%d/%m/%Y})"
+
+
+class _TimesMixin:
+    """Day + start and end times, entered in Paris time, combined into aware datetimes."""
+
+    def clean_times(self, data: dict) -> dict:
+        day, start, end = data.get("day"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            data["starts_at"] = rules.at_paris(day, start)
+            data["ends_at"] = rules.at_paris(day, end)
+            if data["ends_at"] <= data["starts_at"]:
+                self.add_error("end_time", "La fin du rendez-vous doit être après son début.")
+        return data
+
+
+class BookingForm(_TimesMixin, BaseForm):
+    kind = forms.ChoiceField(label="Type de rendez-vous", choices=Appointment.Kind.choices)
+    measure = MeasureChoiceField(
+        label="Mesure concernée",
+        queryset=Measure.objects.none(),
+        required=False,
+        help_text="Pour compter les absences par mesure et joindre l'explication de la mesure "
+        "à la convocation.",
+    )
+    staff = StaffChoiceField(
+        label="Professionnel·les",
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+    )
+    day = forms.DateField(label="Date", widget=DateInput())
+    start_time = forms.TimeField(label="Heure de début (heure de Paris)", widget=TimeInput())
+    end_time = forms.TimeField(label="Heure de fin", widget=TimeInput())
+    place_kind = forms.ChoiceField(label="Lieu", choices=Appointment.PlaceKind.choices)
+    site = forms.ModelChoiceField(label="Antenne", queryset=Site.objects.none(), required=False)
+    room = forms.ModelChoiceField(
+        label="Bureau ou salle", queryset=Room.objects.none(), required=False
+    )
+    establishment = forms.ModelChoiceField(
+        label="Établissement pénitentiaire", queryset=Establishment.objects.none(), required=False
+    )
+    place_detail = forms.CharField(
+        label="Adresse du lieu ou lien de visioconférence",
+        max_length=300,
+        required=False,
+        help_text="Pour « Autre lieu » : l'adresse ; pour une visio : le lien https://…",
+    )
+    to_bring = forms.CharField(
+        label="Documents à apporter",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label="J'ai lu les avertissements et je confirme ce rendez-vous",
+        required=False,
+    )
+
+    def __init__(self, *args, service_id: int, person, staff_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        self.fields["measure"].queryset = Measure.objects.filter(
+            person=person, status__in=Measure.OPEN_STATUSES
+        ).select_related("measure_type")
+        self.fields["site"].queryset = Site.objects.filter(service_id=service_id)
+        self.fields["room"].queryset = Room.objects.filter(
+            site__service_id=service_id, is_active=True
+        ).select_related("site")
+        self.fields["establishment"].queryset = Establishment.objects.filter(service_id=service_id)
+        self.fields["to_bring"].initial = Appointment._meta.get_field("to_bring").default
+
+    def clean(self):
+        return self.clean_times(super().clean())
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "measure": data.get("measure"),
+            "place_kind": data["place_kind"],
+            "site": data.get("site"),
+            "room": data.get("room"),
+            "establishment": data.get("establishment"),
+            "place_detail": data.get("place_detail", ""),
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "to_bring": data.get("to_bring", ""),
+        }
+
+
+class OutcomeForm(BaseForm):
+    status = forms.ChoiceField(
+        label="Issue",
+        choices=[
+            (Appointment.Status.HONOURED, "Honoré"),
+            (Appointment.Status.EXCUSED, "Excusé"),
+            (Appointment.Status.NO_SHOW, "Absent non excusé"),
+            (Appointment.Status.CANCELLED, "Annulé"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    status_reason = forms.CharField(
+        label="Motif",
+        max_length=300,
+        required=False,
+        help_text="Obligatoire pour une absence excusée ou une annulation.",
+    )
+
+
+class MoveForm(_TimesMixin, BaseForm):
+    day = forms.DateField(label="Nouvelle date", widget=DateInput())
+    start_time = forms.TimeField(label="Heure de début (heure de Paris)", widget=TimeInput())
+    end_time = forms.TimeField(label="Heure de fin", widget=TimeInput())
+    room = forms.ModelChoiceField(
+        label="Bureau ou salle", queryset=Room.objects.none(), required=False
+    )
+    status_reason = forms.CharField(label="Motif du report", max_length=300)
+    confirm = forms.BooleanField(
+        label="J'ai lu les avertissements et je confirme ce nouvel horaire", required=False
+    )
+
+    def __init__(self, *args, appointment: Appointment, **kwargs):
+        super().__init__(*args, **kwargs)
+        if appointment.site_id:
+            self.fields["room"].queryset = Room.objects.filter(
+                site_id=appointment.site_id, is_active=True
+            )
+        else:
+            del self.fields["room"]
+        if not self.is_bound:
+            start = rules.paris(appointment.starts_at)
+            self.initial.update(
+                {
+                    "day": start.date() + timedelta(days=7),
+                    "start_time": start.time(),
+                    "end_time": rules.paris(appointment.ends_at).time(),
+                    "room": appointment.room_id,
+                }
+            )
+
+    def clean(self):
+        return self.clean_times(super().clean())
+
+
+class AgendaFilterForm(BaseForm):
+    view = forms.ChoiceField(
+        label="Affichage",
+        choices=[("semaine", "Semaine"), ("jour", "Jour")],
+        required=False,
+    )
+    date = forms.DateField(label="Date", widget=DateInput(), required=False)
+    agent = forms.TypedChoiceField(label="Agenda de", coerce=int, required=False, empty_value=None)
+    site = forms.TypedChoiceField(label="Antenne", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, staff: list, sites: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [("", "Tous les agendas")] + [
+            (u.pk, u.get_full_name() or u.username) for u in staff
+        ]
+        self.fields["site"].choices = [("", "Toutes les antennes")] + [
+            (s.pk, s.name) for s in sites
+        ]

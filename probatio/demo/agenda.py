@@ -1,0 +1,336 @@
+"""The demo's agenda: rooms, a fortnight of appointments for every CPIP (last week's with their
+outcome, this week's and next week's planned), first interviews booked or still missing, and
+the reminders they produced (sent, failed or pending).
+
+Everything goes through the agenda services, each call dated as if made at the time (the
+``now`` argument), so the chronology, the journal and the reminders are what the product would
+have produced. Only the sending of past reminders is summarised (marked sent on their
+scheduled time): their sending belongs to the past.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import holidays
+
+from probatio.access.roles import Role
+from probatio.accounts.models import Membership
+from probatio.agenda import rules
+from probatio.agenda import services as agenda_services
+from probatio.agenda.models import Appointment
+from probatio.measures.models import Measure
+from probatio.messaging.models import Message
+from probatio.organisation.models import Room, Site
+from probatio.people.models import Person
+
+SITE_ACCESS = [
+    "Bus lignes 2 et 5, arrêt « Hôtel de ville ». Accès de plain-pied, ascenseur. "
+    "Sonnez à l'interphone « SPIP » et présentez-vous à l'accueil.",
+    "Gare SNCF à 10 minutes à pied. Entrée par la cour, bâtiment B, 1er étage (ascenseur). "
+    "Présentez-vous à l'accueil avec votre convocation.",
+]
+PRISON_ACCESS = (
+    "Les entretiens ont lieu au bâtiment socio-éducatif ; l'agent du SPIP vient vous chercher "
+    "en détention."
+)
+EXCUSES = [
+    "Arrêt maladie (justificatif transmis)",
+    "Convocation à un entretien d'embauche (justificatif transmis)",
+    "Enfant malade, a prévenu la veille",
+    "Hospitalisation d'un proche",
+]
+CANCELLATIONS = ["Absence du CPIP (formation)", "Fermeture exceptionnelle de l'antenne"]
+SMS_FAILURES = [
+    "Numéro non attribué (réponse de l'opérateur)",
+    "Téléphone injoignable depuis 72 heures (réponse de l'opérateur)",
+]
+SLOTS = [time(9, 0), time(9, 45), time(10, 30), time(11, 15), time(14, 0), time(14, 45),
+         time(15, 30), time(16, 15)]  # fmt: skip
+
+
+@dataclass
+class AgendaReport:
+    appointments: int = 0
+    messages: int = 0
+
+
+class AgendaBuilder:
+    def __init__(
+        self,
+        *,
+        service,
+        sites: dict[str, Site],
+        staff: dict[Role, list[Membership]],
+        rng: random.Random,
+        today: date,
+        now: datetime,
+    ):
+        self.service = service
+        self.sites = sites
+        self.staff = staff
+        self.rng = rng
+        self.today = today
+        self.now = now
+        self.report = AgendaReport()
+        self.busy: dict[int, set[datetime]] = {}  # user → start times already booked
+        self.holidays = holidays.France(years=[today.year - 1, today.year, today.year + 1])
+
+    def build(self) -> AgendaReport:
+        self._rooms()
+        for index, member in enumerate(self.staff[Role.CPIP]):
+            self._cpip_fortnight(member, index)
+        self._psychologist_sessions()
+        self._summarise_past_messages()
+        return self.report
+
+    # --- Places. ---
+
+    def _rooms(self) -> None:
+        self.rooms: dict[int, list[Room]] = {}
+        for number, key in enumerate(("a", "b")):
+            site = self.sites[key]
+            site.access_notes = SITE_ACCESS[number]
+            site.save(update_fields=["access_notes"])
+            self.rooms[site.pk] = [
+                Room.objects.create(site=site, name=f"Bureau {n}") for n in range(1, 6)
+            ]
+            Room.objects.create(
+                site=site, name="Salle collective", access_notes="Rez-de-chaussée, au fond"
+            )
+        prison = self.sites["prison"]
+        prison.access_notes = PRISON_ACCESS
+        prison.save(update_fields=["access_notes"])
+        self.rooms[prison.pk] = [
+            Room.objects.create(site=prison, name=f"Bureau d'entretien {n}") for n in (1, 2)
+        ]
+
+    # --- Appointments. ---
+
+    def _working_days(self, first: date, last: date) -> list[date]:
+        days, day = [], first
+        while day <= last:
+            if day.weekday() < 5 and day not in self.holidays:
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def _free_slots(self, member: Membership, day: date) -> list[time]:
+        taken = self.busy.get(member.user_id, set())
+        return [slot for slot in SLOTS if rules.at_paris(day, slot) not in taken]
+
+    def _book(self, member: Membership, person: Person, start: datetime, **data) -> Appointment:
+        self.busy.setdefault(member.user_id, set()).add(start)
+        booked_at = min(self.now, start - timedelta(days=self.rng.randint(6, 20)))
+        return agenda_services.appointment_book(
+            membership=member,
+            person=person,
+            data={"starts_at": start, "ends_at": start + timedelta(minutes=45), **data},
+            staff=[member.user],
+            confirmed=True,
+            now=booked_at,
+        )
+
+    def _outcome(self, member: Membership, appointment: Appointment, forced: str = "") -> None:
+        roll = self.rng.random()
+        status = forced or (
+            "honoured" if roll < 0.74 else "no_show" if roll < 0.86 else
+            "excused" if roll < 0.95 else "cancelled"
+        )  # fmt: skip
+        reason = ""
+        if status == "excused":
+            reason = self.rng.choice(EXCUSES)
+        elif status == "cancelled":
+            reason = self.rng.choice(CANCELLATIONS)
+        when = appointment.ends_at + timedelta(minutes=self.rng.randint(5, 90))
+        if status == "cancelled":
+            when = appointment.starts_at - timedelta(days=self.rng.randint(1, 3))
+        self._summarise_past_messages(appointment=appointment, before=min(when, self.now))
+        agenda_services.appointment_set_status(
+            membership=member,
+            appointment=appointment,
+            status=status,
+            reason=reason,
+            now=min(when, self.now),
+        )
+
+    def _place(self, member: Membership, person: Person, custody: bool, index: int) -> dict:
+        if custody:
+            prison = self.sites["prison"]
+            return {"place_kind": "prison", "establishment": prison.establishment}
+        site = member.site or self.sites["a"]
+        rooms = self.rooms.get(site.pk, [])
+        roll = self.rng.random()
+        if roll < 0.07 and person.addresses.filter(valid_to__isnull=True).exists():
+            return {"place_kind": "home", "kind": "home_visit"}
+        if roll < 0.12:
+            return {
+                "place_kind": "video",
+                "kind": "video",
+                "place_detail": f"https://visio.justice.fr/spip-{self.service.department_code}"
+                f"-{index}",
+            }
+        return {
+            "place_kind": "site",
+            "site": site,
+            "room": rooms[index % len(rooms)] if rooms else None,
+        }
+
+    def _cpip_fortnight(self, member: Membership, index: int) -> None:
+        persons = list(
+            Person.objects.filter(
+                assigned_cpip=member.user, measures__status__in=Measure.OPEN_STATUSES
+            )
+            .distinct()
+            .prefetch_related("custody_records")
+        )
+        if not persons:
+            return
+        self.rng.shuffle(persons)
+        in_custody = {
+            p.pk for p in persons if any(r.release_date is None for r in p.custody_records.all())
+        }
+        recent = self._first_interviews(member, persons, in_custody, index)
+        pool = [p for p in persons if p.pk not in recent]
+        days = self._working_days(self.today - timedelta(days=7), self.today + timedelta(days=7))
+        no_show_target = pool[0] if index == 0 and pool else None
+        cursor = 0
+        for day in days:
+            free = self._free_slots(member, day)
+            slots = sorted(self.rng.sample(free, min(len(free), self.rng.randint(2, 4))))
+            for slot in slots:
+                if not pool:
+                    return
+                person = pool[cursor % len(pool)]
+                cursor += 1
+                start = rules.at_paris(day, slot)
+                measure = (
+                    person.measures.filter(status__in=Measure.OPEN_STATUSES)
+                    .order_by("-start_date")
+                    .first()
+                )
+                data = {"kind": "follow_up", "measure": measure}
+                if person.pk in in_custody:
+                    data["kind"] = "prison"
+                data.update(self._place(member, person, person.pk in in_custody, index))
+                appointment = self._book(member, person, start, **data)
+                self.report.appointments += 1
+                if appointment.ends_at < self.now:
+                    # Today's morning appointments are left for the CPIP to record.
+                    if day == self.today and self.rng.random() < 0.5:
+                        continue
+                    self._outcome(member, appointment)
+        if no_show_target is not None:
+            self._repeated_no_shows(member, no_show_target)
+
+    def _first_interviews(self, member, persons, in_custody, index) -> set[int]:
+        """Measures opened in the last weeks: most have their first interview booked (some
+        already held), a few not yet — the échéancier shows them as alerts."""
+        since = self.today - timedelta(days=40)
+        started = [
+            p
+            for p in persons
+            if p.pk not in in_custody
+            and p.measures.filter(status__in=Measure.OPEN_STATUSES, start_date__gte=since).exists()
+        ]
+        booked = set()
+        for number, person in enumerate(started):
+            if number % 4 == 3:
+                continue  # not booked yet: an alert in the échéancier
+            measure = person.measures.filter(start_date__gte=since).order_by("start_date").first()
+            offset = self.rng.randint(-6, 9)
+            day = self._working_days(
+                self.today + timedelta(days=offset), self.today + timedelta(days=offset + 5)
+            )[0]
+            start = rules.at_paris(day, self.rng.choice(self._free_slots(member, day)))
+            site = member.site or self.sites["a"]
+            rooms = self.rooms.get(site.pk, [])
+            appointment = self._book(
+                member,
+                person,
+                start,
+                kind="first",
+                measure=measure,
+                place_kind="site",
+                site=site,
+                room=rooms[index % len(rooms)] if rooms else None,
+            )
+            self.report.appointments += 1
+            booked.add(person.pk)
+            if appointment.ends_at < self.now:
+                self._outcome(member, appointment, forced="honoured")
+        return booked
+
+    def _repeated_no_shows(self, member: Membership, person: Person) -> None:
+        """Two more missed appointments a few weeks ago on the same measure: the dossier
+        proposes an incident."""
+        measure = person.measures.filter(status__in=Measure.OPEN_STATUSES).first()
+        for weeks in (5, 3):
+            day = self._working_days(
+                self.today - timedelta(weeks=weeks),
+                self.today - timedelta(weeks=weeks) + timedelta(days=4),
+            )[0]
+            site = member.site or self.sites["a"]
+            appointment = self._book(
+                member,
+                person,
+                rules.at_paris(day, self._free_slots(member, day)[2]),
+                kind="follow_up",
+                measure=measure,
+                place_kind="site",
+                site=site,
+            )
+            self.report.appointments += 1
+            self._outcome(member, appointment, forced="no_show")
+
+    def _psychologist_sessions(self) -> None:
+        """The psychologist sees a few persons of the service (as support staff)."""
+        for member in self.staff.get(Role.PSYCHOLOGIST, []):
+            persons = list(Person.objects.filter(support_staff=member.user)[:6])
+            for number, person in enumerate(persons):
+                day = self._working_days(
+                    self.today + timedelta(days=number - 3), self.today + timedelta(days=number + 2)
+                )[0]
+                appointment = self._book(
+                    member,
+                    person,
+                    rules.at_paris(day, self._free_slots(member, day)[number % 4]),
+                    kind="follow_up",
+                    place_kind="site",
+                    site=member.site or self.sites["a"],
+                )
+                self.report.appointments += 1
+                if appointment.ends_at < self.now:
+                    self._outcome(member, appointment, forced="honoured")
+
+    # --- Reminders. ---
+
+    def _summarise_past_messages(
+        self, *, appointment: Appointment | None = None, before: datetime | None = None
+    ) -> None:
+        """Reminders whose time has passed were sent then; a few failed (wrong number). The
+        others stay pending: the worker sends them on time."""
+        messages = Message.objects.filter(
+            service=self.service,
+            status=Message.Status.PENDING,
+            scheduled_at__lt=before or self.now,
+        )
+        if appointment is not None:
+            messages = messages.filter(appointment=appointment)
+        past = list(messages)
+        for message in past:
+            if message.channel == Message.Channel.SMS and self.rng.random() < 0.04:
+                message.status = Message.Status.FAILED
+                message.attempts = 6
+                message.last_error = self.rng.choice(SMS_FAILURES)
+            else:
+                message.status = Message.Status.DELIVERED
+                message.sent_at = message.scheduled_at + timedelta(seconds=self.rng.randint(2, 40))
+                message.delivered_at = message.sent_at + timedelta(seconds=self.rng.randint(1, 30))
+                message.provider_id = f"demo-{message.idempotency_key.hex[:12]}"
+                message.attempts = 1
+        Message.objects.bulk_update(
+            past, ["status", "attempts", "last_error", "sent_at", "delivered_at", "provider_id"]
+        )
+        if appointment is None:
+            self.report.messages = Message.objects.filter(service=self.service).count()
