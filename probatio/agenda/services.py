@@ -195,7 +195,7 @@ def warnings_for(
         appointment.site.opening_hours, appointment.starts_at, appointment.ends_at
     ):
         warnings.append(
-            f"Le rendez-vous est en dehors des horaires d'ouverture de {appointment.site.name}."
+            f"Le rendez-vous est en dehors des horaires d'ouverture de « {appointment.site.name} »."
         )
     return warnings
 
