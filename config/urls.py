@@ -11,6 +11,7 @@ urlpatterns = [
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("", include("probatio.accounts.urls")),
     path("", include("probatio.caseloads.urls")),
+    path("", include("probatio.organisation.urls")),
     path("personnes/", include("probatio.people.urls")),
     path("personnes/", include("probatio.measures.urls")),
     path("personnes/", include("probatio.notes.urls")),

@@ -1,13 +1,22 @@
 from django.contrib import admin
 
 from probatio.audit.admin import AuditedAdmin
-from probatio.organisation.models import Establishment, Service, Site
+from probatio.organisation.models import Establishment, Room, Service, Site
 
 
 class SiteInline(admin.TabularInline):
     model = Site
     extra = 0
-    fields = ["name", "kind", "address", "postcode", "city", "phone", "establishment"]
+    fields = [
+        "name",
+        "kind",
+        "address",
+        "postcode",
+        "city",
+        "phone",
+        "access_notes",
+        "establishment",
+    ]
 
 
 @admin.register(Service)
@@ -28,3 +37,9 @@ class EstablishmentAdmin(AuditedAdmin):
     list_display = ["name", "code", "kind", "service"]
     list_filter = ["kind", "service"]
     search_fields = ["name", "code"]
+
+
+@admin.register(Room)
+class RoomAdmin(AuditedAdmin):
+    list_display = ["name", "site", "is_active"]
+    list_filter = ["site__service", "is_active"]

@@ -1,0 +1,63 @@
+from django import forms
+
+from probatio.core.forms import BaseForm
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ServiceSettingsForm(BaseForm):
+    """The reminders (up to three), the no-show threshold and the échéancier's defaults."""
+
+    reminder_1_days = forms.IntegerField(
+        label="1er rappel : jours avant le rendez-vous", min_value=0, max_value=14
+    )
+    reminder_1_time = forms.TimeField(label="1er rappel : heure (Paris)", widget=TIME_INPUT)
+    reminder_2_days = forms.IntegerField(
+        label="2e rappel : jours avant", min_value=0, max_value=14, required=False
+    )
+    reminder_2_time = forms.TimeField(label="2e rappel : heure", widget=TIME_INPUT, required=False)
+    reminder_3_days = forms.IntegerField(
+        label="3e rappel : jours avant", min_value=0, max_value=14, required=False
+    )
+    reminder_3_time = forms.TimeField(label="3e rappel : heure", widget=TIME_INPUT, required=False)
+    no_show_threshold = forms.IntegerField(
+        label="Absences non excusées sur une mesure avant de proposer un incident",
+        min_value=1,
+        max_value=10,
+    )
+    first_interview_default_days = forms.IntegerField(
+        label="Délai du premier entretien quand la loi n'en fixe pas (jours)",
+        min_value=1,
+        max_value=120,
+    )
+    measure_end_horizon_days = forms.IntegerField(
+        label="Fins de mesure annoncées dans l'échéancier (jours à l'avance)",
+        min_value=7,
+        max_value=365,
+    )
+
+    @classmethod
+    def initial_for(cls, service) -> dict:
+        initial = {
+            "no_show_threshold": service.no_show_threshold,
+            "first_interview_default_days": service.first_interview_default_days,
+            "measure_end_horizon_days": service.measure_end_horizon_days,
+        }
+        for number, entry in enumerate(service.reminder_schedule[:3], start=1):
+            initial[f"reminder_{number}_days"] = entry["days_before"]
+            initial[f"reminder_{number}_time"] = entry["time"]
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        schedule = []
+        for number in (1, 2, 3):
+            days, clock = data.get(f"reminder_{number}_days"), data.get(f"reminder_{number}_time")
+            if (days is None) != (clock is None):
+                self.add_error(
+                    f"reminder_{number}_time", "Indiquez à la fois le nombre de jours et l'heure."
+                )
+            elif days is not None:
+                schedule.append({"days_before": days, "time": clock.strftime("%H:%M")})
+        data["reminder_schedule"] = schedule
+        return data

@@ -1,0 +1,56 @@
+"""Writes on the service's own settings, by its managers (journaled)."""
+
+from typing import Any
+
+from django.db import transaction
+
+from probatio.audit import services as audit
+from probatio.core.errors import field_errors
+from probatio.organisation.models import Service
+
+SETTING_FIELDS = [
+    "reminder_schedule",
+    "no_show_threshold",
+    "first_interview_default_days",
+    "measure_end_horizon_days",
+]
+
+
+def check_reminder_schedule(schedule: list[dict]) -> None:
+    seen = set()
+    for entry in schedule:
+        days, clock = int(entry["days_before"]), str(entry["time"])
+        if not 0 <= days <= 14:
+            raise field_errors(reminder_schedule="Un rappel part entre 0 et 14 jours avant.")
+        hours, _, minutes = clock.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and 7 <= int(hours) <= 20):
+            raise field_errors(
+                reminder_schedule="Les rappels partent entre 7 h et 20 h (heure de Paris)."
+            )
+        if (days, clock) in seen:
+            raise field_errors(reminder_schedule="Deux rappels sont identiques.")
+        seen.add((days, clock))
+
+
+@transaction.atomic
+def service_settings_update(*, membership, data: dict[str, Any]) -> Service:
+    service = Service.objects.select_for_update().get(pk=membership.service_id)
+    before = audit.snapshot(service, SETTING_FIELDS)
+    if "reminder_schedule" in data:
+        check_reminder_schedule(data["reminder_schedule"])
+    for field in SETTING_FIELDS:
+        if field in data:
+            setattr(service, field, data[field])
+    service.full_clean()
+    service.save(update_fields=SETTING_FIELDS)
+    changes = audit.diff(before, audit.snapshot(service, SETTING_FIELDS))
+    if changes:
+        audit.record_by(
+            membership,
+            audit.Action.UPDATE,
+            service,
+            person_id=None,
+            summary="Paramètres du service modifiés",
+            changes=changes,
+        )
+    return service

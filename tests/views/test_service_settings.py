@@ -1,0 +1,62 @@
+"""The service's settings page, for its managers only."""
+
+import pytest
+
+from probatio.audit.models import AuditEntry
+from probatio.organisation.models import Service
+from tests.views.helpers import field_error, text_of
+
+VALID = {
+    "reminder_1_days": "3",
+    "reminder_1_time": "09:30",
+    "reminder_2_days": "0",
+    "reminder_2_time": "07:45",
+    "no_show_threshold": "3",
+    "first_interview_default_days": "30",
+    "measure_end_horizon_days": "90",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("manager", 200), ("cpip", 403), ("secretariat", 403), ("judge", 403)],
+)
+def test_only_managers_open_the_settings(as_role, role, status):
+    assert as_role(role).get("/service/parametres/").status_code == status
+
+
+def test_the_page_shows_the_defaults(as_role):
+    text = text_of(as_role("manager").get("/service/parametres/"))
+    assert "Rappels de rendez-vous" in text
+    html = as_role("manager").get("/service/parametres/").content.decode()
+    assert 'value="10:00"' in html and 'value="08:00"' in html
+
+
+def test_saving_changes_the_service_and_journals_it(as_role, service):
+    response = as_role("manager").post("/service/parametres/", VALID)
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert service.reminder_schedule == [
+        {"days_before": 3, "time": "09:30"},
+        {"days_before": 0, "time": "07:45"},
+    ]
+    assert service.no_show_threshold == 3
+    assert service.first_interview_default_days == 30
+    assert service.measure_end_horizon_days == 90
+    entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
+    assert "reminder_schedule" in entry.changes
+
+
+def test_bad_values_are_refused_in_french(as_role, service):
+    response = as_role("manager").post(
+        "/service/parametres/", {**VALID, "reminder_1_time": "23:00", "reminder_2_time": ""}
+    )
+    assert response.status_code == 400
+    assert field_error(response, "id_reminder_2_time") == (
+        "Indiquez à la fois le nombre de jours et l'heure."
+    )
+    response = as_role("manager").post(
+        "/service/parametres/", {**VALID, "reminder_1_time": "23:00"}
+    )
+    assert "entre 7 h et 20 h" in text_of(response)
+    assert Service.objects.get(pk=service.pk).no_show_threshold == 2
