@@ -6,8 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from probatio.accounts.models import Membership, User
+from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditEntry
 from probatio.measures.models import Measure
+from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person
 
@@ -39,6 +41,13 @@ def test_load_demo_builds_a_usable_service_once(settings):
     assert "SURSIS_PROBATOIRE" in types and len(types) >= 5
     assert CustodyRecord.objects.filter(release_date__isnull=True).exists()
     assert InterviewNote.objects.exists()
+    # A fortnight of appointments for the CPIPs, with outcomes and reminders.
+    cpip_appointments = Appointment.objects.filter(staff__username="cpip.demo")
+    statuses = set(cpip_appointments.values_list("status", flat=True))
+    assert {"planned", "honoured", "no_show"} <= statuses
+    assert cpip_appointments.filter(kind="first").exists()
+    assert Message.objects.filter(status="delivered").exists()
+    assert Message.objects.filter(status="pending").exists()
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())
