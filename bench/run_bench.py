@@ -26,12 +26,19 @@ SIZES = (1, 10)
 TARGET_RATIO = 1.3
 TARGET_QUERIES = 15
 
-# (label, url or "person" for a dossier of cpip.demo's caseload, username)
+# (label, url — "{person}" is the first person of the user's caseload —, username)
 PAGES = [
     ("/portefeuille/", "/portefeuille/", "cpip.demo"),
     ("/service/", "/service/", "encadrement.demo"),
-    ("/personnes/<id>/", "person", "cpip.demo"),
+    ("/personnes/<id>/", "/personnes/{person}/", "cpip.demo"),
+    ("rendez-vous <id>", "/personnes/{person}/rendez-vous/", "cpip.demo"),
+    ("/agenda/", "/agenda/", "cpip.demo"),
+    ("/agenda/ service", "/agenda/?agent=&site=", "secretariat.demo"),
+    ("/echeancier/", "/echeancier/", "cpip.demo"),
+    ("/echeancier/ serv.", "/echeancier/", "encadrement.demo"),
 ]
+# Bumped when the demo data changes shape, so that stale bench databases are rebuilt.
+DATA_VERSION = 2
 
 
 def child_env(var_dir: Path) -> dict[str, str]:
@@ -65,7 +72,12 @@ def manage(var_dir: Path, *args: str, log) -> None:
 
 
 def wanted_stamp(services: int, args) -> dict:
-    return {"services": services, "seed": args.seed, "persons": args.persons}
+    return {
+        "services": services,
+        "seed": args.seed,
+        "persons": args.persons,
+        "data_version": DATA_VERSION,
+    }
 
 
 def is_built(var_dir: Path, stamp: dict) -> bool:
@@ -152,13 +164,13 @@ def measure(args) -> None:
     results = []
     for label, url, username in PAGES:
         user = User.objects.get(username=username)
-        if url == "person":
+        if "{person}" in url:
             person = (
                 Person.objects.filter(assigned_cpip=user)
                 .order_by("surname", "first_names", "pk")
                 .first()
             )
-            url = f"/personnes/{person.pk}/"
+            url = url.format(person=person.pk)
         client = Client()
         client.force_login(user)
         for _ in range(max(1, args.warmup)):

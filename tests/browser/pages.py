@@ -70,13 +70,11 @@ class Probatio:
         self.page.wait_for_url(re.compile(url_pattern))
         self.check_page()
 
-    def sign_in(self, username: str, password: str) -> None:
+    def sign_in(self, username: str, password: str, landing: str = r"/portefeuille/$") -> None:
         self.visit("/connexion/")
         self.page.get_by_label("Identifiant").fill(username)
         self.page.get_by_label("Mot de passe").fill(password)
-        self.click_and_check(
-            self.page.get_by_role("button", name="Se connecter"), r"/portefeuille/$"
-        )
+        self.click_and_check(self.page.get_by_role("button", name="Se connecter"), landing)
 
     def results(self):
         return self.page.locator('[data-testid="persons"] tbody tr td:first-child a')
