@@ -53,6 +53,20 @@ class Query:
     until: date  # items due on or before this day (overdue ones included)
     service_id: int
     staff_id: int | None = None  # restrict to one staff member's items, when the provider can
+    service: object | None = None  # the Service, when the caller has it (saves a query)
+    with_staff: bool = True  # fill DueItem.staff_ids (the caseload's column does not need it)
+
+    def service_settings(self):
+        """The service (for its settings): the one given, else read once."""
+        if self.service is None:
+            from django.apps import apps
+
+            object.__setattr__(
+                self,
+                "service",
+                apps.get_model("organisation", "Service").objects.get(pk=self.service_id),
+            )
+        return self.service
 
 
 Provider = Callable[[Query], Iterable[DueItem]]

@@ -233,6 +233,7 @@ class AgendaBuilder:
             if p.pk not in in_custody
             and p.measures.filter(status__in=Measure.OPEN_STATUSES, start_date__gte=since).exists()
         ]
+        self._past_first_interviews(member, persons, in_custody, since, index)
         booked = set()
         for number, person in enumerate(started):
             if number % 4 == 3:
@@ -260,6 +261,48 @@ class AgendaBuilder:
             if appointment.ends_at < self.now:
                 self._outcome(member, appointment, forced="honoured")
         return booked
+
+    def _past_first_interviews(self, member, persons, in_custody, since, index) -> None:
+        """Measures of the past year opened before the fortnight: their first interview was
+        held, nearly always within the legal deadline."""
+        site = member.site or self.sites["a"]
+        rooms = self.rooms.get(site.pk, [])
+        for person in persons:
+            if person.pk in in_custody:
+                continue
+            measure = (
+                person.measures.filter(
+                    status__in=Measure.OPEN_STATUSES,
+                    start_date__lt=since,
+                    start_date__gte=self.today - timedelta(days=365),
+                )
+                .order_by("start_date")
+                .first()
+            )
+            if measure is None:
+                continue
+            origin = max(measure.start_date, measure.decision.date)
+            offset = (
+                self.rng.randint(6, 35) if self.rng.random() < 0.9 else self.rng.randint(50, 70)
+            )
+            days = self._working_days(
+                origin + timedelta(days=offset), origin + timedelta(days=offset + 6)
+            )
+            if not days or days[0] >= self.today - timedelta(days=8):
+                continue
+            free = self._free_slots(member, days[0])
+            appointment = self._book(
+                member,
+                person,
+                rules.at_paris(days[0], self.rng.choice(free)),
+                kind="first",
+                measure=measure,
+                place_kind="site",
+                site=site,
+                room=rooms[index % len(rooms)] if rooms else None,
+            )
+            self.report.appointments += 1
+            self._outcome(member, appointment, forced="honoured")
 
     def _repeated_no_shows(self, member: Membership, person: Person) -> None:
         """Two more missed appointments a few weeks ago on the same measure: the dossier
