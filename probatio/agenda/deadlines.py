@@ -3,7 +3,7 @@ and first interviews with their legal deadline. Registered in ``AgendaConfig.rea
 
 from datetime import timedelta
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from probatio.agenda import rules
 from probatio.agenda.models import Appointment
@@ -32,13 +32,17 @@ def appointments(query: Query) -> list[DueItem]:
     scope = Q(person__in=query.persons)
     if query.staff_id:
         scope = Q(staff__id=query.staff_id)
-    planned = Appointment.objects.filter(
-        scope,
-        service_id=query.service_id,
-        status=Appointment.Status.PLANNED,
-        starts_at__gte=first,
-        starts_at__lt=last,
-    ).select_related("establishment").distinct()
+    planned = (
+        Appointment.objects.filter(
+            scope,
+            service_id=query.service_id,
+            status=Appointment.Status.PLANNED,
+            starts_at__gte=first,
+            starts_at__lt=last,
+        )
+        .select_related("establishment")
+        .distinct()
+    )
     if query.with_staff:
         planned = planned.prefetch_related("staff")
     items = []
@@ -87,6 +91,14 @@ def first_interviews(query: Query) -> list[DueItem]:
         .order_by("-release_date")
         .values("release_date")[:1]
     )
+    firsts = Appointment.objects.filter(
+        person_id=OuterRef("person_id"),
+        kind=Appointment.Kind.FIRST,
+        starts_at__date__gte=OuterRef("decision__date"),
+    )
+    booked = firsts.filter(
+        status__in=(Appointment.Status.PLANNED, Appointment.Status.HONOURED)
+    ).order_by("starts_at")
     measures = list(
         Measure.objects.filter(
             person__in=query.persons,
@@ -95,7 +107,12 @@ def first_interviews(query: Query) -> list[DueItem]:
         )
         .exclude(measure_type_id__in=first_interview.NO_FIRST_INTERVIEW)
         .select_related("decision", "person")
-        .annotate(release=Subquery(latest_release))
+        .annotate(
+            release=Subquery(latest_release),
+            first_held=Exists(firsts.filter(status=Appointment.Status.HONOURED)),
+            first_pk=Subquery(booked.values("pk")[:1]),
+            first_at=Subquery(booked.values("starts_at")[:1]),
+        )
         .only(
             "pk",
             "person_id",
@@ -105,14 +122,6 @@ def first_interviews(query: Query) -> list[DueItem]:
             "decision__date",
         )
     )
-    person_ids = {m.person_id for m in measures}
-    booked: dict[int, list] = {}
-    for row in Appointment.objects.filter(
-        person_id__in=person_ids,
-        kind=Appointment.Kind.FIRST,
-        status__in=(Appointment.Status.PLANNED, Appointment.Status.HONOURED),
-    ).values("pk", "person_id", "starts_at", "status"):
-        booked.setdefault(row["person_id"], []).append(row)
 
     best: dict[int, DueItem] = {}
     for measure in measures:
@@ -130,33 +139,25 @@ def first_interviews(query: Query) -> list[DueItem]:
         )
         if deadline is None:
             continue
-        since = measure.decision.date
-        rows = [
-            r
-            for r in booked.get(measure.person_id, [])
-            if rules.paris(r["starts_at"]).date() >= since
-        ]
-        if any(r["status"] == Appointment.Status.HONOURED for r in rows):
+        if measure.first_held:
             continue  # held: nothing left to do
         staff = frozenset(
             [measure.person.assigned_cpip_id] if measure.person.assigned_cpip_id else []
         )
-        on_time = [r for r in rows if rules.paris(r["starts_at"]).date() <= deadline.due]
         detail = f"Délai légal : {deadline.delay} ({deadline.basis})"
-        if on_time:
-            row = min(on_time, key=lambda r: r["starts_at"])
+        booked_day = rules.paris(measure.first_at).date() if measure.first_at else None
+        if booked_day is not None and booked_day <= deadline.due:
             item = DueItem(
                 person_id=measure.person_id,
                 due=deadline.due,
                 kind="first_interview",
-                label=f"Premier entretien fixé le {rules.paris(row['starts_at']):%d/%m/%Y à %H:%M}"
+                label=f"Premier entretien fixé le {rules.paris(measure.first_at):%d/%m/%Y à %H:%M}"
                 f" (délai le {deadline.due:%d/%m/%Y})",
                 detail=detail,
-                url=_url(row["pk"]),
+                url=_url(measure.first_pk),
                 staff_ids=staff,
             )
-        elif rows:
-            row = min(rows, key=lambda r: r["starts_at"])
+        elif booked_day is not None:
             item = DueItem(
                 person_id=measure.person_id,
                 due=deadline.due,
@@ -164,7 +165,7 @@ def first_interviews(query: Query) -> list[DueItem]:
                 label=f"Premier entretien fixé après le délai légal du {deadline.due:%d/%m/%Y}",
                 severity=Severity.ALERT,
                 detail=detail,
-                url=_url(row["pk"]),
+                url=_url(measure.first_pk),
                 staff_ids=staff,
             )
         else:

@@ -4,10 +4,30 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 
 from probatio.accounts.models import User
+from probatio.core.deadlines import Query, next_due_by_person
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
 
 DUE_SOON_DAYS = 60
+# The caseload's "next due item" looks this far ahead.
+NEXT_DUE_HORIZON_DAYS = 365
+
+
+def with_next_due_item(persons: list[Person], membership, *, today: date) -> list[Person]:
+    """Attach each person's soonest open item of the échéancier (``person.next_item``), read
+    through the same providers as the échéancier, for the persons of this page only."""
+    query = Query(
+        persons=Person.objects.filter(pk__in=[p.pk for p in persons]),
+        today=today,
+        until=today + timedelta(days=NEXT_DUE_HORIZON_DAYS),
+        service_id=membership.service_id,
+        service=membership.service,
+        with_staff=False,
+    )
+    due = next_due_by_person(query)
+    for person in persons:
+        person.next_item = due.get(person.pk)
+    return persons
 
 
 def with_open_measures(persons: list[Person]) -> list[Person]:

@@ -12,7 +12,7 @@ from probatio.audit import services as audit
 from probatio.caseloads import selectors
 from probatio.caseloads.forms import PersonFilterForm
 from probatio.core.paging import paginate
-from probatio.measures.models import MeasureType
+from probatio.measures import selectors as measure_selectors
 from probatio.people.selectors import person_list_for
 
 PAGES = {
@@ -37,7 +37,7 @@ def _list_page(request, kind: str):
         workload = list(selectors.cpip_workload(membership.service_id))
         cpips = workload
     form = PersonFilterForm(
-        request.GET or None, measure_types=list(MeasureType.objects.all()), cpips=cpips
+        request.GET or None, measure_types=measure_selectors.measure_types(), cpips=cpips
     )
     filters = form.filters()
     persons = person_list_for(
@@ -46,6 +46,8 @@ def _list_page(request, kind: str):
     today = timezone.localdate()
     page = paginate(request, persons, per_page=25)
     rows = selectors.with_open_measures(list(page.object_list))
+    if kind == "mine" and not is_judge:
+        selectors.with_next_due_item(rows, membership, today=today)
     title, nav = PAGES[kind]
     if kind == "mine" and is_judge:
         title = "Mes dossiers"

@@ -39,7 +39,9 @@ def schedule(request):
         if service_wide
         else None
     )
-    form = ScheduleFilterForm(request.GET or None, cpips=cpips)
+    params = request.GET.copy()
+    params.setdefault("horizon", "30")
+    form = ScheduleFilterForm(params, cpips=cpips)
     filters = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
     horizon = filters.get("horizon") or 30

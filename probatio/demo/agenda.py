@@ -195,6 +195,7 @@ class AgendaBuilder:
         days = self._working_days(self.today - timedelta(days=7), self.today + timedelta(days=7))
         no_show_target = pool[0] if index == 0 and pool else None
         cursor = 0
+        forgotten = False
         for day in days:
             free = self._free_slots(member, day)
             slots = sorted(self.rng.sample(free, min(len(free), self.rng.randint(2, 4))))
@@ -216,8 +217,16 @@ class AgendaBuilder:
                 appointment = self._book(member, person, start, **data)
                 self.report.appointments += 1
                 if appointment.ends_at < self.now:
-                    # Today's morning appointments are left for the CPIP to record.
+                    # Today's morning appointments are left for the CPIP to record, and now
+                    # and then an earlier one was forgotten (the échéancier flags it).
                     if day == self.today and self.rng.random() < 0.5:
+                        continue
+                    if (
+                        not forgotten
+                        and day < self.today
+                        and (index == 0 or self.rng.random() < 0.15)
+                    ):
+                        forgotten = True
                         continue
                     self._outcome(member, appointment)
         if no_show_target is not None:
@@ -267,6 +276,7 @@ class AgendaBuilder:
         held, nearly always within the legal deadline."""
         site = member.site or self.sites["a"]
         rooms = self.rooms.get(site.pk, [])
+        late = 0
         for person in persons:
             if person.pk in in_custody:
                 continue
@@ -281,6 +291,9 @@ class AgendaBuilder:
             )
             if measure is None:
                 continue
+            if late < 1 and measure.start_date > self.today - timedelta(days=120):
+                late += 1
+                continue  # never booked: an overdue alert in the échéancier
             origin = max(measure.start_date, measure.decision.date)
             offset = (
                 self.rng.randint(6, 35) if self.rng.random() < 0.9 else self.rng.randint(50, 70)

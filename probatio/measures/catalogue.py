@@ -709,6 +709,9 @@ OBLIGATION_TYPES = [
 
 def sync(apps=None) -> None:
     """Create or update the reference tables from the data above (idempotent)."""
+    from django.core.cache import cache
+
+    cache.delete("probatio:measure-types")  # measures.selectors.MEASURE_TYPES_CACHE_KEY
     if apps is None:
         from django.apps import apps as global_apps
 

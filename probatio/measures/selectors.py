@@ -1,7 +1,20 @@
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
-from probatio.measures.models import Decision, Measure, Obligation
+from probatio.measures.models import Decision, Measure, MeasureType, Obligation
 from probatio.people.models import Person
+
+MEASURE_TYPES_CACHE_KEY = "probatio:measure-types"
+
+
+def measure_types() -> list[MeasureType]:
+    """The catalogue of measure types, for filter lists. It changes only with a migration or
+    ``sync_catalogue`` (which clears this cache), so list pages do not read it every time."""
+    types = cache.get(MEASURE_TYPES_CACHE_KEY)
+    if types is None:
+        types = list(MeasureType.objects.all())
+        cache.set(MEASURE_TYPES_CACHE_KEY, types, timeout=300)
+    return types
 
 
 def measures_of(person: Person) -> QuerySet[Measure]:
