@@ -1,0 +1,127 @@
+"""The échéancier page: scope per role, order, overdue marks, fixed query count."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from probatio.agenda import rules
+from probatio.agenda import services as agenda
+from probatio.audit.models import AuditEntry
+from tests.factories import SiteFactory, make_decision, make_measure, make_person
+from tests.views.helpers import html, text_of
+
+NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12 November 2025, 10:00 Paris
+TODAY = date(2025, 11, 12)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def site(service):
+    return SiteFactory(service=service)
+
+
+def sentenced(cpip, surname, decided):
+    person = make_person(cpip, surname=surname)
+    decision = make_decision(cpip, person, date=decided, enforceable_date=decided, today=TODAY)
+    make_measure(cpip, person, decision=decision, today=TODAY)
+    return person
+
+
+def book(cpip, person, day, hh, *, site):
+    start = rules.at_paris(day, time(hh))
+    return agenda.appointment_book(
+        membership=cpip,
+        person=person,
+        data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
+              "ends_at": start + timedelta(minutes=45)},
+        staff=[cpip.user],
+        confirmed=True,
+        now=datetime(2025, 11, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_cpip_sees_their_items_soonest_first_with_overdue_marked(client_for, cpip, member, site):
+    late = sentenced(cpip, "Retard", date(2025, 9, 1))  # deadline 16/10/2025: 27 days late
+    soon = make_person(cpip, surname="Bientot")
+    book(cpip, soon, date(2025, 11, 13), 9, site=site)
+    colleague = member("cpip")
+    sentenced(colleague, "Autrui", date(2025, 11, 1))
+    response = client_for(cpip).get("/echeancier/")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "RETARD" in text and "BIENTOT" in text.upper()
+    assert "AUTRUI" not in text.upper()
+    assert text.index("RETARD") < text.index("BIENTOT")
+    assert "En retard de 27 jours" in text
+    assert "1 en retard" in text
+    assert f"/personnes/{late.pk}/" in html(response)
+    entry = AuditEntry.objects.filter(action="list", summary="Liste : échéancier").last()
+    assert entry.context["page"] == "schedule"
+
+
+def test_overdue_filter_and_kind_filter(client_for, cpip, site):
+    sentenced(cpip, "Retard", date(2025, 9, 1))
+    book(cpip, make_person(cpip, surname="Bientot"), date(2025, 11, 13), 9, site=site)
+    client = client_for(cpip)
+    overdue = text_of(client.get("/echeancier/?overdue=on"))
+    assert "RETARD" in overdue and "BIENTOT" not in overdue.upper()
+    appointments = text_of(client.get("/echeancier/?kind=appointment"))
+    assert "BIENTOT" in appointments.upper() and "RETARD" not in appointments
+
+
+def test_manager_sees_the_service_and_filters_by_cpip(client_for, manager, cpip, member):
+    colleague = member("cpip", user__first_name="Noé", user__last_name="Autre")
+    sentenced(cpip, "Mienne", date(2025, 11, 1))
+    sentenced(colleague, "Sienne", date(2025, 11, 1))
+    client = client_for(manager)
+    everything = text_of(client.get("/echeancier/?horizon=60")).upper()
+    assert "MIENNE" in everything and "SIENNE" in everything
+    one = text_of(client.get(f"/echeancier/?horizon=60&cpip={colleague.user.pk}")).upper()
+    assert "SIENNE" in one and "MIENNE" not in one
+
+
+def test_another_service_never_appears(client_for, manager, member, other_service):
+    foreign = member("cpip", service=other_service)
+    sentenced(foreign, "Lointain", date(2025, 11, 1))
+    sentenced(manager, "Local", date(2025, 11, 1))
+    text = text_of(client_for(manager).get("/echeancier/?horizon=60")).upper()
+    assert "LOCAL" in text and "LOINTAIN" not in text
+
+
+def test_the_judge_has_no_echeancier(client_for, judge):
+    assert client_for(judge).get("/echeancier/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["cpip", "manager"])
+def test_fixed_number_of_queries_whatever_the_caseload(request, client_for, role, cpip, site):
+    client = client_for(request.getfixturevalue(role))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/echeancier/").status_code == 200
+        return len(queries)
+
+    for n in range(3):
+        book(cpip, sentenced(cpip, f"Petit{n}", date(2025, 11, 1)), TODAY, 14 + n, site=site)
+    client.get("/echeancier/")  # warm-up
+    few = count()
+    for n in range(27):
+        person = sentenced(cpip, f"Grand{n}", date(2025, 10, 1 + n % 28))
+        book(cpip, person, TODAY + timedelta(days=1 + n % 20), 9 + n % 8, site=site)
+    assert count() == few
+    assert few <= 15
+
+
+def test_caseload_shows_each_persons_next_due_item(client_for, cpip, site):
+    person = sentenced(cpip, "Suivi", date(2025, 11, 3))
+    book(cpip, person, date(2025, 11, 14), 10, site=site)
+    text = text_of(client_for(cpip).get("/portefeuille/"))
+    assert "14/11/2025" in text and "Entretien de suivi à 10:00" in text
