@@ -22,7 +22,7 @@ PROJECT_DIR = Path(settings.BASE_DIR) / "probatio"
 PUBLIC_URL_NAMES = {"accounts:login", "accessibility"}
 # Machine endpoints authenticated by a secret of their own instead of a session: a staff
 # member's calendar feed (secret token in the URL), and what the SMS provider calls.
-TOKEN_URL_NAMES = {"agenda:feed"}
+TOKEN_URL_NAMES = {"agenda:feed", "messaging:sms_webhook"}
 # Namespaces with their own sign-in (the platform administration).
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -100,8 +100,10 @@ def test_every_page_requires_login(client, url, name):
 @pytest.mark.parametrize("name", sorted(TOKEN_URL_NAMES))
 def test_token_endpoints_refuse_a_wrong_secret(client, name):
     """Open without a session, but only with the right secret: a made-up one is refused."""
-    kwargs = {"token": "not-a-real-secret"} if name == "agenda:feed" else {}
-    response = client.get(reverse(name, kwargs=kwargs))
+    url = reverse(name, kwargs={"token": "not-a-real-secret"})
+    response = (
+        client.get(url) if name == "agenda:feed" else client.post(url, "{}", "application/json")
+    )
     assert response.status_code in (403, 404)
     assert b"BEGIN:VCALENDAR" not in response.content
 

@@ -1,5 +1,170 @@
-"""Sending one message exactly once (claim, send, record, retry). To be completed."""
+"""Sending messages exactly once, from background tasks only (never in a web request).
+
+A message is sent by whoever *claims* it: a conditional UPDATE from "pending and due" (or
+"sending" for longer than ``LEASE``: its worker died) to "sending". The database lets one
+UPDATE win, so two workers, or a restarted one, never send the same message twice; a message
+reclaimed after a crash is re-sent with the same idempotency key, which the provider receives.
+
+Failures: temporary ones (timeout, provider down) go back to "pending" with a growing delay
+(``rules.retry_delay``) and a new task; after the last attempt, or at once for a permanent
+refusal, the message is "failed" and the dossier shows it (timeline line and appointment page).
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from probatio.messaging import rules
+from probatio.messaging.models import Message
+from probatio.messaging.sms import SmsPermanentError, SmsTemporaryError, get_backend
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+PLANNED = "planned"
 
 
-def deliver(message_id: int) -> str:
-    raise NotImplementedError
+def _claimable(now: datetime) -> Q:
+    return Q(status=Message.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Message.Status.SENDING, claimed_at__lt=now - LEASE
+    )
+
+
+def _claim(pk: int, now: datetime) -> bool:
+    return (
+        Message.objects.filter(_claimable(now), pk=pk).update(
+            status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def _obsolete(message: Message, now: datetime) -> str:
+    """Why a claimed message must not go any more (French), or ""."""
+    appointment = message.appointment
+    if appointment is not None and message.purpose != Message.Purpose.CANCELLED:
+        if appointment.status != PLANNED:
+            return "Rendez-vous annulé, excusé ou reporté : message sans objet."
+        if appointment.starts_at <= now:
+            return "Le rendez-vous a déjà commencé : rappel sans objet."
+    person = message.person
+    if message.channel == Message.Channel.SMS and not person.sms_consent:
+        return "La personne a retiré son accord pour les SMS."
+    if message.channel == Message.Channel.EMAIL and not person.email_consent:
+        return "La personne a retiré son accord pour les courriels."
+    return ""
+
+
+def _send(message: Message) -> str:
+    """Hand the message to the gateway; the provider's reference."""
+    key = str(message.idempotency_key)
+    if message.channel == Message.Channel.SMS:
+        return (
+            get_backend()
+            .send(to=message.recipient, text=message.body, idempotency_key=key, reference=key)
+            .provider_id
+        )
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={"Message-ID": f"<{key}@probatio>"},
+    )
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise SmsPermanentError("Adresse de courriel refusée par le serveur.") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmsTemporaryError(f"Serveur de courriel indisponible : {exc}") from exc
+    return f"<{key}@probatio>"
+
+
+def _finish(message: Message, **fields) -> None:
+    Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**fields)
+
+
+def _failed(message: Message, reason: str) -> None:
+    from probatio.people.models import TimelineEvent
+    from probatio.people.services import timeline_add
+
+    with transaction.atomic():
+        _finish(message, status=Message.Status.FAILED, last_error=reason[:500])
+        timeline_add(
+            person=message.person,
+            kind=TimelineEvent.Kind.MESSAGE,
+            title=f"Échec d'envoi : {message.get_purpose_display().lower()} par "
+            f"{message.get_channel_display()}",
+            detail=reason,
+            actor=None,
+            instance=message,
+        )
+
+
+def _retry(message: Message, reason: str, now: datetime) -> str:
+    delay = rules.retry_delay(message.attempts)
+    if delay is None:
+        _failed(message, f"{reason} ({message.attempts} tentatives)")
+        return "failed"
+    run_after = now + delay
+    _finish(
+        message,
+        status=Message.Status.PENDING,
+        next_attempt_at=run_after,
+        last_error=reason[:500],
+    )
+    from probatio.messaging import tasks
+
+    transaction.on_commit(lambda: tasks.enqueue_send(message.pk, run_after))
+    return "retry"
+
+
+def deliver(message_id: int, *, now: datetime | None = None, claimed: bool = False) -> str:
+    """Send one message if it is due and nobody else has it. Returns what happened."""
+    now = now or timezone.now()
+    if not claimed and not _claim(message_id, now):
+        return "skipped"
+    message = Message.objects.select_related("appointment", "person").get(pk=message_id)
+    reason = _obsolete(message, now)
+    if reason:
+        _finish(message, status=Message.Status.CANCELLED, last_error=reason)
+        return "cancelled"
+    try:
+        provider_id = _send(message)
+    except SmsPermanentError as exc:
+        _failed(message, str(exc))
+        return "failed"
+    except SmsTemporaryError as exc:
+        return _retry(message, str(exc), now)
+    except Exception as exc:  # an unexpected error must not leave the message claimed
+        log.exception("Envoi du message %s", message_id)
+        return _retry(message, f"Erreur inattendue : {exc.__class__.__name__}", now)
+    _finish(
+        message,
+        status=Message.Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id[:100],
+        last_error="",
+    )
+    return "sent"
+
+
+def send_due(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Send every due message (the batch run by ``send_due_messages``)."""
+    now = now or timezone.now()
+    ids = list(
+        Message.objects.filter(_claimable(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for pk in ids:
+        outcome = deliver(pk, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -1,5 +1,6 @@
 """Background tasks of messaging (django-tasks API, database backend, ``manage.py db_worker``).
-Tasks take primary keys only."""
+Tasks take primary keys only; the backport has no retries, so a failed send re-enqueues itself
+with ``run_after`` (see ``sending._retry``)."""
 
 from datetime import datetime
 
@@ -11,6 +12,13 @@ def send_message(message_id: int) -> str:
     from probatio.messaging import sending
 
     return sending.deliver(message_id)
+
+
+@task()
+def send_due_messages() -> dict:
+    from probatio.messaging import sending
+
+    return sending.send_due()
 
 
 def enqueue_send(message_id: int, run_after: datetime | None) -> None:

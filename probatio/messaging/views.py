@@ -1,0 +1,67 @@
+"""The SMS provider's webhook: delivery reports and STOP replies (Brevo's transactional SMS
+events). Authenticated by a secret in the URL (``SMS_WEBHOOK_TOKEN``), no session."""
+
+import hmac
+import json
+import os
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from probatio.core import phones
+from probatio.messaging.models import Message
+from probatio.people.models import Person
+from probatio.people.services import sms_consent_withdraw
+
+DELIVERED = {"delivered"}
+FAILED = {"hardbounce", "softbounce", "rejected", "error", "blacklisted", "undelivered"}
+STOP = {"unsubscribed", "unsubscribe", "stop"}
+
+
+def _token() -> str:
+    return os.environ.get("SMS_WEBHOOK_TOKEN", getattr(settings, "SMS_WEBHOOK_TOKEN", ""))
+
+
+def _events(payload) -> list[dict]:
+    return payload if isinstance(payload, list) else [payload]
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def sms_webhook(request, token: str):
+    expected = _token()
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        return HttpResponseForbidden("Jeton invalide.")
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponseBadRequest("JSON illisible.")
+    for event in _events(payload):
+        if not isinstance(event, dict):
+            return HttpResponseBadRequest("Événement illisible.")
+        status = str(event.get("msg_status") or event.get("event") or "").strip().lower()
+        reply = str(event.get("reply") or event.get("text") or "").strip().upper()
+        provider_id = str(event.get("messageId") or event.get("message_id") or "")
+        if status in DELIVERED and provider_id:
+            Message.objects.filter(provider_id=provider_id).exclude(
+                status=Message.Status.DELIVERED
+            ).update(status=Message.Status.DELIVERED, delivered_at=timezone.now())
+        elif status in FAILED and provider_id:
+            reason = str(event.get("description") or event.get("reason") or status)
+            Message.objects.filter(provider_id=provider_id).update(
+                status=Message.Status.FAILED, last_error=f"Non remis : {reason}"[:500]
+            )
+        if status in STOP or reply.startswith("STOP"):
+            raw = str(event.get("to") or event.get("phone_number") or event.get("from") or "")
+            try:
+                number = phones.normalise(raw if raw.startswith(("+", "0")) else f"+{raw}")
+            except phones.InvalidPhone:
+                return HttpResponseBadRequest("Numéro illisible.")
+            for person in Person.objects.filter(phone=number, sms_consent=True):
+                sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
+    return HttpResponse("ok")
