@@ -1,12 +1,16 @@
-"""What the measures feed into the échéancier: ends of measures within the service's horizon
-(and measures past their end still open). Registered in ``MeasuresConfig.ready``."""
+"""What the measures feed into the échéancier: ends of open measures within the service's
+horizon (``Service.measure_end_horizon_days``), when the end-of-measure report is due, and
+measures past their end date but still open (to close). Registered in
+``MeasuresConfig.ready``; one query whatever the number of persons."""
 
 from datetime import timedelta
+
+from django.urls import reverse
 
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.measures.models import Measure
 
-# Measures past their end date but still open are listed this long.
+# Measures past their end date but still open are listed this long, as alerts.
 OVERDUE_DAYS = 60
 
 
@@ -15,32 +19,37 @@ def measure_ends(query: Query) -> list[DueItem]:
     service = query.service_settings()
     last = min(query.until, query.today + timedelta(days=service.measure_end_horizon_days))
     rows = Measure.objects.filter(
-        person__in=query.persons,
+        person_id__in=query.persons.order_by().values("pk"),
         status__in=Measure.OPEN_STATUSES,
         end_date__isnull=False,
         end_date__gte=query.today - timedelta(days=OVERDUE_DAYS),
         end_date__lte=last,
-    ).values("pk", "person_id", "person__assigned_cpip_id", "end_date", "measure_type__short_label")
+    ).values(
+        "person_id",
+        "person__assigned_cpip_id",
+        "assigned_cpip_id",
+        "end_date",
+        "measure_type__short_label",
+    )
     items = []
     for row in rows:
-        overdue = row["end_date"] < query.today
+        end = row["end_date"]
+        overdue = end < query.today
+        cpip_id = row["assigned_cpip_id"] or row["person__assigned_cpip_id"]
         items.append(
             DueItem(
                 person_id=row["person_id"],
-                due=row["end_date"],
+                due=end,
                 kind="measure_end",
                 label=(
-                    f"{row['measure_type__short_label']} échue le {row['end_date']:%d/%m/%Y} : "
-                    "à clôturer"
+                    f"Mesure échue le {end:%d/%m/%Y} et toujours en cours : à clôturer"
                     if overdue
-                    else f"Fin de mesure : {row['measure_type__short_label']}"
+                    else f"Fin de mesure le {end:%d/%m/%Y} : rapport de fin de mesure"
                 ),
                 severity=Severity.ALERT if overdue else Severity.INFO,
-                detail="Rapport de fin de mesure au juge",
-                url=f"/personnes/{row['person_id']}/mesures/",
-                staff_ids=frozenset(
-                    [row["person__assigned_cpip_id"]] if row["person__assigned_cpip_id"] else []
-                ),
+                detail=row["measure_type__short_label"],
+                url=reverse("measures:list", args=[row["person_id"]]),
+                staff_ids=frozenset([cpip_id] if cpip_id else []),
             )
         )
     return items

@@ -1,165 +1,229 @@
 """The legal deadline of the first SPIP interview, as data and one pure function.
 
-Each rule says from which event the delay runs (the decision, the release from prison, the
-measure's start) and how long it is (calendar days, months, or working days). A measure with no
-listed rule gets the service's default (``Service.first_interview_default_days``).
+Each rule of ``RULES`` is one row of the table in docs/deadlines.md: a code, the French label
+shown to users, the legal basis, the event the delay runs from (the decision, the release from
+prison, the measure's start) and the delay (calendar days, calendar months or French working
+days). A measure that no row covers gets the service's default
+(``Service.first_interview_default_days``), counted from the measure's start.
+
 Sources: CPP 474, 723-15, 741-1, 741-2, 763-7-1; D. 546-2, D. 546-3, D. 147-17-5; C. pénit.
-R. 621-1, R. 621-2 (see docs/deadlines.md; some delays may have been shortened in 2024: to be
-confirmed by the service).
+R. 621-1, R. 621-2. Some delays may have been shortened by the 2024 wording: to be confirmed with
+the service (docs/deadlines.md); the values below are those of the table.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from probatio.core.dates import add_months
 from probatio.core.workdays import add_working_days
 
+# The event a delay runs from.
 DECISION = "decision"
 RELEASE = "release"
 START = "start"
+
+RUNS_FROM_LABELS = {
+    DECISION: "la décision",
+    RELEASE: "la levée d'écrou",
+    START: "le début de la mesure",
+}
+
+# A release from prison this many days (or less) before the measure's start is the release the
+# measure follows; an older one belongs to an earlier sentence.
+RELEASE_LINK_DAYS = 120
+
+# Measures with no first interview in the community to book.
+NO_FIRST_INTERVIEW = frozenset({"EMPRISONNEMENT", "ENQUETE"})
+
+SERVICE_DEFAULT = "service_default"
 
 
 @dataclass(frozen=True)
 class Rule:
     code: str
-    label: str
-    basis: str
+    label: str  # French, shown in the échéancier
+    basis: str  # legal basis, shown with the label
     runs_from: str  # DECISION, RELEASE or START
     days: int = 0
     months: int = 0
     working_days: int = 0
 
     def delay_text(self) -> str:
+        """The delay in French: "45 jours", "1 mois", "5 jours ouvrables"."""
         if self.working_days:
             return f"{self.working_days} jours ouvrables"
         if self.months:
             return f"{self.months} mois"
         return f"{self.days} jours"
 
+    def due_from(self, origin: date) -> date:
+        if self.working_days:
+            return add_working_days(origin, self.working_days)
+        if self.months:
+            return add_months(origin, self.months)
+        return origin + timedelta(days=self.days)
 
-RULES = {
-    "free_sentenced": Rule(
+
+RULES: tuple[Rule, ...] = (
+    Rule(
         "free_sentenced",
-        "Personne libre condamnée (convocation remise à l'audience)",
+        "Personne libre condamnée, convocation remise à l'audience",
         "CPP 474",
         DECISION,
         days=45,
     ),
-    "referred_for_adjustment": Rule(
+    Rule(
         "referred_for_adjustment",
         "Peine à aménager, dossier transmis par le parquet",
         "CPP 723-15",
         DECISION,
         days=30,
     ),
-    "after_release_strict": Rule(
+    Rule(
         "after_release_strict",
         "Sursis probatoire après détention (suivi renforcé ou SSJ encouru)",
-        "CPP 741-1 ; C. pénit. R. 621-1",
+        "CPP 741-1 ; C. pénit. R. 621-1, R. 621-2",
         RELEASE,
         days=8,
     ),
-    "after_release": Rule(
+    Rule(
         "after_release",
         "Sursis probatoire après détention",
-        "CPP 741-1 ; C. pénit. R. 621-2",
+        "CPP 741-1 ; C. pénit. R. 621-1, R. 621-2",
         RELEASE,
         months=1,
     ),
-    "reinforced_provisional": Rule(
+    Rule(
         "reinforced_provisional",
         "Sursis probatoire renforcé avec exécution provisoire",
-        "CPP 741-2 ; D. 546-2",
+        "CPP 741-2 ; D. 546-2, D. 546-3",
         DECISION,
         days=8,
     ),
-    "reinforced": Rule(
+    Rule(
         "reinforced",
         "Sursis probatoire renforcé",
-        "CPP 741-2 ; D. 546-3",
+        "CPP 741-2 ; D. 546-2, D. 546-3",
         DECISION,
         days=15,
     ),
-    "ssj_release": Rule(
-        "ssj_release", "Suivi socio-judiciaire après détention", "CPP 763-7-1", RELEASE, days=8
+    Rule(
+        "ssj_release",
+        "Suivi socio-judiciaire après détention",
+        "CPP 763-7-1",
+        RELEASE,
+        days=8,
     ),
-    "lsc": Rule(
+    Rule(
         "lsc",
         "Libération sous contrainte",
         "D. 147-17-5",
         RELEASE,
         working_days=5,
     ),
-}
+)
 
-# Measures whose first interview follows a release from prison.
-RELEASE_CODES = {"SSJ", "LSC", "LSC_PLEIN_DROIT", "LC", "SURVEILLANCE_JUDICIAIRE"}
-# Measures not followed in the community by first interview (nothing to book).
-NO_FIRST_INTERVIEW = {"EMPRISONNEMENT", "ENQUETE"}
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+
+def service_default_rule(default_days: int) -> Rule:
+    """The row for every other measure: the service's own delay, from the measure's start."""
+    return Rule(
+        SERVICE_DEFAULT,
+        "Délai fixé par le service",
+        "paramètre du service",
+        START,
+        days=default_days,
+    )
+
+
+class Deadline(NamedTuple):
+    """``(due, rule)``; ``label``, ``basis`` and ``delay`` read through to the rule."""
+
+    due: date
+    rule: Rule
+
+    @property
+    def label(self) -> str:
+        return self.rule.label
+
+    @property
+    def basis(self) -> str:
+        return self.rule.basis
+
+    @property
+    def delay(self) -> str:
+        return self.rule.delay_text()
+
+
+def follows_release(start_date: date, release_date: date | None) -> bool:
+    """Whether the measure follows this release (a recent one, not a release of years ago)."""
+    return release_date is not None and release_date >= start_date - timedelta(
+        days=RELEASE_LINK_DAYS
+    )
 
 
 def rule_for(
-    code: str, *, after_release: bool, reinforced_follow_up: bool, provisional: bool
+    measure_type_code: str,
+    *,
+    after_release: bool,
+    referred_by_prosecutor: bool = False,
+    reinforced_follow_up: bool = False,
+    provisional: bool = False,
 ) -> Rule | None:
-    """The rule for a measure, or None when the service default applies."""
+    """The row of the table for a measure, or None when the service's default applies."""
+    code = measure_type_code
     if code in ("LSC", "LSC_PLEIN_DROIT"):
-        return RULES["lsc"]
-    if code == "SSJ" and after_release:
-        return RULES["ssj_release"]
+        return BY_CODE["lsc"]
+    if code == "SSJ":
+        return BY_CODE["ssj_release"]
     if code == "SURSIS_PROBATOIRE_RENFORCE":
-        return RULES["reinforced_provisional" if provisional else "reinforced"]
+        return BY_CODE["reinforced_provisional" if provisional else "reinforced"]
     if code == "SURSIS_PROBATOIRE":
         if after_release:
-            return RULES["after_release_strict" if reinforced_follow_up else "after_release"]
-        return RULES["free_sentenced"]
-    if code in ("DDSE_AMENAGEMENT", "SEMI_LIBERTE", "PLACEMENT_EXTERIEUR") and not after_release:
-        return RULES["referred_for_adjustment"]
+            return BY_CODE["after_release_strict" if reinforced_follow_up else "after_release"]
+        return BY_CODE["free_sentenced"]
+    if code == "AMENAGEMENT_723_15":
+        # A short firm sentence: referred later by the prosecutor (723-15), or the summons was
+        # handed at the hearing (474).
+        return BY_CODE["referred_for_adjustment" if referred_by_prosecutor else "free_sentenced"]
     return None
 
 
-@dataclass(frozen=True)
-class Deadline:
-    due: date
-    label: str
-    basis: str
-    delay: str
-
-
 def first_interview_deadline(
-    code: str,
+    measure_type_code: str,
     *,
     decision_date: date,
     start_date: date,
     release_date: date | None,
     default_days: int,
+    referred_by_prosecutor: bool = False,
     reinforced_follow_up: bool = False,
     provisional: bool = False,
 ) -> Deadline | None:
-    """When the first SPIP interview is due for a measure; None when there is none to hold.
-    ``release_date``: the release recorded on the person's custody record, when the measure
-    follows a release (else the measure's start stands for it)."""
-    if code in NO_FIRST_INTERVIEW:
+    """When the first SPIP interview is due for a measure, and by which rule; None when there
+    is no first interview to hold (imprisonment, pre-sentence inquiry).
+
+    ``release_date``: the release recorded on the person's most recent closed custody record
+    on or before the measure's start, if any. A rule that runs from the release counts from it
+    when the measure follows it (``follows_release``), else from the measure's start, which
+    then stands for the release. ``referred_by_prosecutor``: the decision is the prosecutor's
+    referral (723-15). ``reinforced_follow_up`` and ``provisional``: facts of the judgment that
+    shorten the delay (8 days)."""
+    if measure_type_code in NO_FIRST_INTERVIEW:
         return None
+    after_release = follows_release(start_date, release_date)
     rule = rule_for(
-        code,
-        after_release=release_date is not None,
+        measure_type_code,
+        after_release=after_release,
+        referred_by_prosecutor=referred_by_prosecutor,
         reinforced_follow_up=reinforced_follow_up,
         provisional=provisional,
-    )
-    if rule is None:
-        return Deadline(
-            due=start_date + timedelta(days=default_days),
-            label="Délai fixé par le service",
-            basis="paramètre du service",
-            delay=f"{default_days} jours",
-        )
-    origin = {DECISION: decision_date, RELEASE: release_date or start_date, START: start_date}[
-        rule.runs_from
-    ]
-    if rule.working_days:
-        due = add_working_days(origin, rule.working_days)
-    elif rule.months:
-        due = add_months(origin, rule.months)
-    else:
-        due = origin + timedelta(days=rule.days)
-    return Deadline(due=due, label=rule.label, basis=rule.basis, delay=rule.delay_text())
+    ) or service_default_rule(default_days)
+    origin = {
+        DECISION: decision_date,
+        RELEASE: release_date if after_release and release_date else start_date,
+        START: start_date,
+    }[rule.runs_from]
+    return Deadline(due=rule.due_from(origin), rule=rule)

@@ -20,6 +20,7 @@ from probatio.people.services import sms_consent_withdraw
 DELIVERED = {"delivered"}
 FAILED = {"hardbounce", "softbounce", "rejected", "error", "blacklisted", "undelivered"}
 STOP = {"unsubscribed", "unsubscribe", "stop"}
+TEXT = "text/plain; charset=utf-8"
 
 
 def _token() -> str:
@@ -36,14 +37,14 @@ def _events(payload) -> list[dict]:
 def sms_webhook(request, token: str):
     expected = _token()
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        return HttpResponseForbidden("Jeton invalide.")
+        return HttpResponseForbidden("Jeton invalide.", content_type=TEXT)
     try:
         payload = json.loads(request.body)
     except ValueError:
-        return HttpResponseBadRequest("JSON illisible.")
+        return HttpResponseBadRequest("JSON illisible.", content_type=TEXT)
     for event in _events(payload):
         if not isinstance(event, dict):
-            return HttpResponseBadRequest("Événement illisible.")
+            return HttpResponseBadRequest("Événement illisible.", content_type=TEXT)
         status = str(event.get("msg_status") or event.get("event") or "").strip().lower()
         reply = str(event.get("reply") or event.get("text") or "").strip().upper()
         provider_id = str(event.get("messageId") or event.get("message_id") or "")
@@ -61,7 +62,7 @@ def sms_webhook(request, token: str):
             try:
                 number = phones.normalise(raw if raw.startswith(("+", "0")) else f"+{raw}")
             except phones.InvalidPhone:
-                return HttpResponseBadRequest("Numéro illisible.")
+                return HttpResponseBadRequest("Numéro illisible.", content_type=TEXT)
             for person in Person.objects.filter(phone=number, sms_consent=True):
                 sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
-    return HttpResponse("ok")
+    return HttpResponse("ok", content_type=TEXT)

@@ -1,76 +1,139 @@
-"""The legal deadline of the first SPIP interview, row by row."""
+"""The legal deadline of the first SPIP interview, row by row (no database)."""
 
 from datetime import date
 
 import pytest
 
-from probatio.measures.first_interview import first_interview_deadline
+from probatio.measures.first_interview import (
+    DECISION,
+    RELEASE,
+    RULES,
+    SERVICE_DEFAULT,
+    START,
+    first_interview_deadline,
+    follows_release,
+)
 
-DECISION = date(2025, 10, 6)
-START = date(2025, 10, 10)
+DECISION_DATE = date(2025, 10, 6)  # Monday
+START_DATE = date(2025, 10, 10)
 
 
-def deadline(code, *, release=None, default=45, **flags):
+def deadline(code, *, release=None, default=45, decided=DECISION_DATE, start=START_DATE, **flags):
     return first_interview_deadline(
         code,
-        decision_date=DECISION,
-        start_date=START,
+        decision_date=decided,
+        start_date=start,
         release_date=release,
         default_days=default,
         **flags,
     )
 
 
+def test_every_row_has_a_code_label_basis_event_and_delay():
+    assert len({rule.code for rule in RULES}) == len(RULES)
+    for rule in RULES:
+        assert rule.label and rule.basis
+        assert rule.runs_from in (DECISION, RELEASE, START)
+        assert sum(1 for d in (rule.days, rule.months, rule.working_days) if d) == 1
+
+
+def test_the_result_is_the_due_date_and_the_rule():
+    due, rule = deadline("SURSIS_PROBATOIRE")
+    assert due == date(2025, 11, 20)
+    assert (rule.code, rule.basis, rule.runs_from) == ("free_sentenced", "CPP 474", DECISION)
+
+
 def test_free_person_sentenced_45_days_from_the_decision():
     result = deadline("SURSIS_PROBATOIRE")
+    assert result.due == date(2025, 11, 20)  # 6 October + 45 days, not from the start
+    assert result.basis == "CPP 474"
+    assert result.delay == "45 jours"
+
+
+def test_short_firm_sentence_summoned_at_the_hearing_45_days():
+    result = deadline("AMENAGEMENT_723_15")
     assert result.due == date(2025, 11, 20)
     assert result.basis == "CPP 474"
 
 
-def test_after_release_one_month_or_8_days():
-    release = date(2025, 10, 31)
-    assert deadline("SURSIS_PROBATOIRE", release=release).due == date(2025, 11, 30)
-    strict = deadline("SURSIS_PROBATOIRE", release=release, reinforced_follow_up=True)
-    assert strict.due == date(2025, 11, 8)
-    assert "741-1" in strict.basis
+def test_case_referred_later_by_the_prosecutor_30_days():
+    result = deadline("AMENAGEMENT_723_15", referred_by_prosecutor=True)
+    assert result.due == date(2025, 11, 5)
+    assert result.basis == "CPP 723-15"
 
 
-def test_month_end_release_clamps():
-    assert deadline("SURSIS_PROBATOIRE", release=date(2025, 1, 31)).due == date(2025, 2, 28)
+def test_partly_suspended_sentence_one_month_after_the_release():
+    # Released 9 October, the day before the probation starts.
+    result = deadline("SURSIS_PROBATOIRE", release=date(2025, 10, 9))
+    assert result.due == date(2025, 11, 9)
+    assert result.rule.code == "after_release"
+    assert "741-1" in result.basis and "R. 621-2" in result.basis
+
+
+def test_partly_suspended_sentence_8_days_when_follow_up_is_reinforced():
+    result = deadline("SURSIS_PROBATOIRE", release=date(2025, 10, 9), reinforced_follow_up=True)
+    assert result.due == date(2025, 10, 17)
+    assert result.rule.code == "after_release_strict"
+    assert "R. 621-1" in result.basis
+
+
+def test_one_month_after_a_month_end_release_is_clamped():
+    result = deadline("SURSIS_PROBATOIRE", release=date(2025, 1, 31), start=date(2025, 1, 31))
+    assert result.due == date(2025, 2, 28)
+
+
+def test_a_release_of_long_ago_is_not_the_one_the_measure_follows():
+    assert not follows_release(START_DATE, date(2024, 1, 15))
+    assert follows_release(START_DATE, date(2025, 7, 1))
+    result = deadline("SURSIS_PROBATOIRE", release=date(2024, 1, 15))
+    assert result.rule.code == "free_sentenced"
 
 
 def test_reinforced_probation_15_days_or_8_with_provisional_execution():
     assert deadline("SURSIS_PROBATOIRE_RENFORCE").due == date(2025, 10, 21)
-    assert deadline("SURSIS_PROBATOIRE_RENFORCE", provisional=True).due == date(2025, 10, 14)
+    provisional = deadline("SURSIS_PROBATOIRE_RENFORCE", provisional=True)
+    assert provisional.due == date(2025, 10, 14)
+    assert "741-2" in provisional.basis
 
 
-def test_socio_judicial_follow_up_8_days_after_release():
-    assert deadline("SSJ", release=date(2025, 10, 20)).due == date(2025, 10, 28)
+def test_socio_judicial_follow_up_8_days_after_the_release():
+    result = deadline("SSJ", release=date(2025, 10, 8))
+    assert result.due == date(2025, 10, 16)
+    assert result.basis == "CPP 763-7-1"
+
+
+def test_release_based_rules_count_from_the_start_without_a_release():
+    assert deadline("SSJ").due == date(2025, 10, 18)  # 10 October + 8 days
+    assert deadline("LSC").due == date(2025, 10, 17)  # Friday 10 + 5 working days
 
 
 def test_release_under_constraint_5_working_days_across_a_holiday():
     # Released Friday 7 November 2025: Monday 10, Wednesday 12 (11 is a holiday), 13, 14, 17.
-    result = deadline("LSC", release=date(2025, 11, 7))
+    result = deadline("LSC", release=date(2025, 11, 7), start=date(2025, 11, 7))
     assert result.due == date(2025, 11, 17)
     assert result.delay == "5 jours ouvrables"
-    assert deadline("LSC_PLEIN_DROIT", release=date(2025, 11, 7)).due == date(2025, 11, 17)
-
-
-def test_adjustment_referred_by_the_prosecutor_30_days():
-    assert deadline("DDSE_AMENAGEMENT").due == date(2025, 11, 5)
+    assert result.basis == "D. 147-17-5"
+    plein_droit = deadline("LSC_PLEIN_DROIT", release=date(2025, 11, 7), start=date(2025, 11, 7))
+    assert plein_droit.due == date(2025, 11, 17)
 
 
 def test_other_measures_use_the_service_default_from_the_start():
     result = deadline("TIG", default=30)
-    assert result.due == date(2025, 11, 9)
+    assert result.due == date(2025, 11, 9)  # 10 October + 30 days
+    assert result.rule.code == SERVICE_DEFAULT
+    assert result.rule.runs_from == START
     assert result.basis == "paramètre du service"
+    assert deadline("DDSE_AMENAGEMENT").due == date(2025, 11, 24)  # default 45 days
 
 
-def test_no_first_interview_for_imprisonment():
-    assert deadline("EMPRISONNEMENT") is None
+@pytest.mark.parametrize("code", ["EMPRISONNEMENT", "ENQUETE"])
+def test_no_first_interview_in_the_community(code):
+    assert deadline(code) is None
 
 
-@pytest.mark.parametrize("code", ["SURSIS_PROBATOIRE", "SSJ", "LSC", "TIG", "SEMI_LIBERTE"])
+@pytest.mark.parametrize(
+    "code", ["SURSIS_PROBATOIRE", "SSJ", "LSC", "TIG", "SEMI_LIBERTE", "AMENAGEMENT_723_15"]
+)
 def test_every_deadline_comes_with_its_basis_and_delay(code):
     result = deadline(code, release=date(2025, 10, 9))
     assert result.basis and result.delay and result.label

@@ -41,3 +41,14 @@ def test_working_days_across_11_november():
 def test_the_starting_day_is_not_counted():
     assert add_working_days(date(2025, 11, 12), 1) == date(2025, 11, 13)
     assert add_working_days(date(2025, 11, 12), 0) == date(2025, 11, 12)
+
+
+def test_the_metropolitan_list_is_used():
+    # Good Friday and 26 December are holidays in Alsace-Moselle only.
+    assert is_working_day(date(2025, 4, 18))
+    assert is_working_day(date(2025, 12, 26))
+
+
+def test_working_days_across_the_new_year():
+    # Wednesday 31 December 2025; 1 January 2026 is a holiday, then Friday 2, Monday 5.
+    assert add_working_days(date(2025, 12, 31), 2) == date(2026, 1, 5)

@@ -1,0 +1,118 @@
+"""The HTTP SMS backend against a local server imitating the provider's API."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from probatio.messaging.sms import HttpBackend, SmsPermanentError, SmsTemporaryError
+
+
+class Provider:
+    """A tiny imitation of Brevo's transactional SMS endpoint."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.script: list[tuple[int, dict]] = []  # answers to give, in order
+        self.delay = 0.0
+
+    def handler(self):
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                provider.requests.append(
+                    {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                )
+                if provider.delay:
+                    time.sleep(provider.delay)
+                status, answer = (
+                    provider.script.pop(0) if provider.script else (201, {"messageId": 42})
+                )
+                if self.headers.get("api-key") != "clef-de-test":  # case-insensitive lookup
+                    status, answer = 401, {"code": "unauthorized"}
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                try:
+                    self.wfile.write(payload)
+                except BrokenPipeError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    imitation = Provider()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), imitation.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(
+        "SMS_API_URL", f"http://127.0.0.1:{server.server_port}/v3/transactionalSMS/sms"
+    )
+    monkeypatch.setenv("SMS_API_KEY", "clef-de-test")
+    monkeypatch.setenv("SMS_SENDER", "SPIP80")
+    monkeypatch.setenv("SMS_TIMEOUT", "1")
+    yield imitation
+    server.shutdown()
+    server.server_close()
+
+
+def send(**extra):
+    return HttpBackend().send(
+        to="+33612345678",
+        text="SPIP de la Somme : rappel de votre rendez-vous le lundi 27 octobre 2025 à 09h00.",
+        idempotency_key="0b8f6a52-1111-4222-8333-944455556666",
+        reference="0b8f6a52-1111-4222-8333-944455556666",
+        **extra,
+    )
+
+
+def test_a_message_is_posted_as_the_provider_documents_it(provider):
+    assert send().provider_id == "42"
+    [request] = provider.requests
+    assert request["headers"]["api-key"] == "clef-de-test"
+    assert request["headers"]["idempotency-key"] == "0b8f6a52-1111-4222-8333-944455556666"
+    body = request["body"]
+    assert body["recipient"] == "33612345678"
+    assert body["sender"] == "SPIP80"
+    assert body["type"] == "transactional"
+    assert "09h00" in body["content"]
+    assert body["tag"] == "0b8f6a52-1111-4222-8333-944455556666"
+
+
+def test_a_server_error_is_temporary_and_the_retry_carries_the_same_key(provider):
+    provider.script = [(503, {"message": "maintenance"})]
+    with pytest.raises(SmsTemporaryError, match="HTTP 503"):
+        send()
+    assert send().provider_id == "42"
+    keys = [r["headers"]["idempotency-key"] for r in provider.requests]
+    assert len(keys) == 2 and len(set(keys)) == 1
+
+
+def test_a_timeout_is_temporary(provider):
+    provider.delay = 2.5
+    with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
+        send()
+
+
+def test_a_refusal_is_permanent(provider):
+    provider.script = [(400, {"code": "invalid_parameter", "message": "recipient invalid"})]
+    with pytest.raises(SmsPermanentError, match="HTTP 400"):
+        send()
+
+
+def test_a_missing_key_is_a_configuration_error(monkeypatch):
+    monkeypatch.delenv("SMS_API_KEY", raising=False)
+    with pytest.raises(SmsPermanentError, match="SMS_API_KEY"):
+        HttpBackend()
