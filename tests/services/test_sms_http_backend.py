@@ -1,5 +1,6 @@
 """The HTTP SMS backend against a local server imitating the provider's API."""
 
+import contextlib
 import json
 import threading
 import time
@@ -40,10 +41,8 @@ class Provider:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     self.wfile.write(payload)
-                except BrokenPipeError:
-                    pass
 
             def log_message(self, *args):
                 pass
