@@ -81,6 +81,8 @@ def _list_page(request, kind: str):
         "show_cpip": kind != "mine",
         "query_string": query.urlencode(),
         "can_create": allows(membership.role, Action.CREATE_PERSON),
+        # The échéancier lists what is due in the caseload (judges have none).
+        "show_schedule": kind == "mine" and not is_judge,
         "unassigned": selectors.unassigned_count(membership.service_id)
         if kind == "service"
         else None,

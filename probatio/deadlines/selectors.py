@@ -1,16 +1,18 @@
-"""The échéancier's scope: whose items a membership sees."""
+"""The échéancier's reads: whose items a membership sees, and the names shown beside them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from probatio.access.roles import Role
-from probatio.accounts.models import Membership
+from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect
 from probatio.people.models import Person
 from probatio.people.selectors import person_list_for
 
+# Roles that see the whole service's échéancier (with a filter by CPIP).
 SERVICE_WIDE = (Role.MANAGER, Role.SECRETARIAT)
 
 
@@ -38,8 +40,11 @@ def schedule_for(
     cpip_id: int | None = None,
     kinds: list[str] | None = None,
 ) -> Schedule:
-    """A CPIP (or another professional): their caseload and their own appointments. Managers
-    and the secretariat: the whole service, or one CPIP's share."""
+    """A CPIP (or another professional): their caseload and the appointments where they are
+    staff. Managers and the secretariat: the whole service, or one CPIP's share."""
+    if membership.role == Role.JUDGE:
+        # Judges have no caseload nor agenda; the view refuses them first.
+        return Schedule(items=[], staff_id=None)
     if membership.role in SERVICE_WIDE:
         staff_id = cpip_id
         persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
@@ -55,3 +60,33 @@ def schedule_for(
         service=membership.service,
     )
     return Schedule(items=collect(query, kinds), staff_id=staff_id)
+
+
+@dataclass
+class ServiceStaff:
+    by_id: dict[int, User]  # everyone who is or was a member of the service
+    cpips: list[User]  # the active CPIPs, by name (the manager's filter)
+
+
+def service_staff(service_id: int) -> ServiceStaff:
+    """The service's members, read once (one query, however many items name them)."""
+    by_id: dict[int, User] = {}
+    cpips: dict[int, User] = {}
+    for membership in Membership.objects.filter(service_id=service_id).select_related("user"):
+        by_id[membership.user_id] = membership.user
+        if membership.role == Role.CPIP and membership.is_active:
+            cpips[membership.user_id] = membership.user
+    return ServiceStaff(
+        by_id=by_id,
+        cpips=sorted(cpips.values(), key=lambda u: (u.last_name, u.first_name, u.pk)),
+    )
+
+
+def persons_named(membership: Membership, ids: Iterable[int]) -> dict[int, Person]:
+    """The persons of a page of items, for their names (one query, within the service)."""
+    return {
+        p.pk: p
+        for p in Person.objects.filter(service_id=membership.service_id, pk__in=set(ids)).only(
+            "pk", "surname", "first_names"
+        )
+    }

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from probatio.access.roles import Role
-from probatio.accounts.models import User
 from probatio.audit import services as audit
 from probatio.core.deadlines import Severity
 from probatio.core.paging import paginate
+from probatio.deadlines import selectors
 from probatio.deadlines.forms import ScheduleFilterForm
-from probatio.deadlines.selectors import SERVICE_WIDE, schedule_for
-from probatio.people.models import Person
+
+DEFAULT_HORIZON = 30
+PER_PAGE = 50
 
 
 @require_GET
@@ -25,44 +26,26 @@ def schedule(request):
         raise Http404("Aucun service choisi.")
     if membership.role == Role.JUDGE:
         raise PermissionDenied("L'échéancier est réservé aux équipes du SPIP.")
-    service_wide = membership.role in SERVICE_WIDE
-    cpips = (
-        list(
-            User.objects.filter(
-                memberships__service_id=membership.service_id,
-                memberships__role=Role.CPIP,
-                memberships__is_active=True,
-            )
-            .distinct()
-            .order_by("last_name", "first_name")
-        )
-        if service_wide
-        else None
-    )
+    service_wide = membership.role in selectors.SERVICE_WIDE
+    staff = selectors.service_staff(membership.service_id)
     params = request.GET.copy()
-    params.setdefault("horizon", "30")
-    form = ScheduleFilterForm(params, cpips=cpips)
+    params.setdefault("horizon", str(DEFAULT_HORIZON))
+    form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
     filters = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
-    horizon = filters.get("horizon") or 30
-    result = schedule_for(
+    horizon = filters.get("horizon") or DEFAULT_HORIZON
+    until = today + timedelta(days=horizon)
+    result = selectors.schedule_for(
         membership,
         today=today,
-        until=today + timedelta(days=horizon),
+        until=until,
         cpip_id=filters.get("cpip"),
         kinds=[filters["kind"]] if filters.get("kind") else None,
     )
+    overdue_count = sum(1 for i in result.items if i.is_overdue(today))
     items = [i for i in result.items if not filters.get("overdue") or i.is_overdue(today)]
-    page = paginate(request, items, per_page=50)
-    persons = Person.objects.filter(pk__in={i.person_id for i in page.object_list}).only(
-        "pk", "surname", "first_names", "assigned_cpip_id"
-    )
-    names = {p.pk: p for p in persons}
-    staff_ids = {s for i in page.object_list for s in i.staff_ids}
-    staff = {u.pk: u for u in cpips or []}
-    missing = staff_ids - staff.keys()
-    if missing:
-        staff.update({u.pk: u for u in User.objects.filter(pk__in=missing)})
+    page = paginate(request, items, per_page=PER_PAGE)
+    names = selectors.persons_named(membership, (i.person_id for i in page.object_list))
     rows = [
         {
             "item": item,
@@ -70,7 +53,7 @@ def schedule(request):
             "overdue_days": (today - item.due).days if item.is_overdue(today) else 0,
             "is_today": item.due == today,
             "alert": item.severity == Severity.ALERT,
-            "staff": [staff[s] for s in sorted(item.staff_ids) if s in staff],
+            "staff": [staff.by_id[s] for s in sorted(item.staff_ids) if s in staff.by_id],
         }
         for item in page.object_list
     ]
@@ -88,7 +71,7 @@ def schedule(request):
                 "page_number": page.number,
             },
         )
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
     return render(
         request,
@@ -101,7 +84,8 @@ def schedule(request):
             "rows": rows,
             "today": today,
             "horizon": horizon,
-            "overdue_count": sum(1 for i in items if i.is_overdue(today)),
+            "until": until,
+            "overdue_count": overdue_count,
             "total": len(items),
             "service_wide": service_wide,
             "query_string": query.urlencode(),

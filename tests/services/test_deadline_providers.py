@@ -4,6 +4,8 @@ measures, and how ``collect`` orders them."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from probatio.agenda import rules
 from probatio.agenda import services as agenda
@@ -157,3 +159,189 @@ def test_collect_orders_soonest_first_and_scopes_to_the_persons(cpip, member, se
     assert theirs.pk in {i.person_id for i in items}
     nexts = next_due_by_person(query(service))
     assert nexts[mine.pk].due == date(2025, 11, 10)
+
+
+def first_interview_of(service, person):
+    return [i for i in first_interview_items(service) if i.person_id == person.pk]
+
+
+def test_an_honoured_first_interview_before_the_measure_start_does_not_count(cpip, service, site):
+    person = make_person(cpip)
+    earlier = book(cpip, person, date(2025, 10, 1), 10, site=site, now=datetime(2025, 9, 1))
+    agenda.appointment_set_status(
+        membership=cpip,
+        appointment=earlier,
+        status="honoured",
+        now=datetime(2025, 10, 1, 12, tzinfo=UTC),
+    )
+    decision = make_decision(
+        cpip, person, date=date(2025, 11, 3), enforceable_date=date(2025, 11, 3), today=TODAY
+    )
+    make_measure(cpip, person, decision=decision, today=TODAY)
+    [item] = first_interview_of(service, person)
+    assert item.severity == Severity.ALERT
+
+
+def test_one_line_per_person_with_the_earliest_deadline(cpip, service):
+    person = make_person(cpip)
+    decision = make_decision(
+        cpip, person, date=date(2025, 11, 3), enforceable_date=date(2025, 11, 3), today=TODAY
+    )
+    make_measure(cpip, person, decision=decision, today=TODAY)  # 45 days: 18/12/2025
+    make_measure(
+        cpip, person, code="SURSIS_PROBATOIRE_RENFORCE", decision=decision, today=TODAY
+    )  # 15 days: 18/11/2025
+    [item] = first_interview_of(service, person)
+    assert item.due == date(2025, 11, 18)
+    assert "CPP 741-2" in item.detail
+
+
+def test_measures_started_more_than_a_year_ago_are_left_out(cpip, service):
+    sentenced(cpip, decided=date(2024, 10, 1))
+    assert first_interview_items(service) == []
+
+
+def test_closed_measures_have_no_first_interview_line(cpip, service):
+    person = sentenced(cpip, decided=date(2025, 11, 3))
+    person.measures.update(status="ended")
+    assert first_interview_items(service) == []
+
+
+def test_a_case_referred_by_the_prosecutor_has_30_days(cpip, service):
+    person = make_person(cpip)
+    decision = make_decision(
+        cpip,
+        person,
+        kind="prosecutor",
+        date=date(2025, 11, 3),
+        enforceable_date=date(2025, 11, 3),
+        today=TODAY,
+    )
+    make_measure(cpip, person, code="AMENAGEMENT_723_15", decision=decision, today=TODAY)
+    [item] = first_interview_of(service, person)
+    assert item.due == date(2025, 12, 3)
+    assert "CPP 723-15" in item.detail
+
+
+def released(cpip, service, person, *, on: date, number: str):
+    establishment = EstablishmentFactory(service=service)
+    people.custody_open(
+        membership=cpip,
+        person=person,
+        establishment_id=establishment.pk,
+        committal_number=number,
+        committal_date=on - timedelta(days=200),
+    )
+    people.custody_close(membership=cpip, person=person, release_date=on)
+
+
+def test_probation_after_prison_runs_from_the_recorded_release(cpip, service):
+    person = make_person(cpip)
+    released(cpip, service, person, on=date(2025, 10, 31), number="100")
+    decision = make_decision(
+        cpip, person, date=date(2025, 3, 1), enforceable_date=date(2025, 3, 1), today=TODAY
+    )
+    make_measure(cpip, person, decision=decision, start_date=date(2025, 11, 1), today=TODAY)
+    [item] = first_interview_of(service, person)
+    assert item.due == date(2025, 11, 30)  # one month after the release
+    assert "741-1" in item.detail
+
+
+def test_a_release_of_years_ago_does_not_make_it_an_after_prison_probation(cpip, service):
+    person = make_person(cpip)
+    released(cpip, service, person, on=date(2021, 5, 3), number="200")
+    sentenced_decision = make_decision(
+        cpip, person, date=date(2025, 11, 3), enforceable_date=date(2025, 11, 3), today=TODAY
+    )
+    make_measure(cpip, person, decision=sentenced_decision, today=TODAY)
+    [item] = first_interview_of(service, person)
+    assert item.due == date(2025, 12, 18)  # 45 days from the decision (CPP 474)
+
+
+def test_the_service_default_applies_to_other_measures(cpip, service):
+    service.first_interview_default_days = 20
+    service.save()
+    person = make_person(cpip)
+    decision = make_decision(
+        cpip, person, date=date(2025, 11, 3), enforceable_date=date(2025, 11, 5), today=TODAY
+    )
+    make_measure(cpip, person, code="TIG", decision=decision, hours=100, duration_months=18,
+                 today=TODAY)  # fmt: skip
+    [item] = first_interview_of(service, person)
+    assert item.due == date(2025, 11, 25)  # 5 November + 20 days
+    assert "Délai du service" in item.detail
+
+
+def test_appointments_outside_the_window_or_not_planned_are_left_out(cpip, service, site):
+    person = make_person(cpip)
+    cancelled = book(cpip, person, date(2025, 11, 20), 9, site=site, kind="follow_up")
+    agenda.appointment_set_status(
+        membership=cpip,
+        appointment=cancelled,
+        status="cancelled",
+        reason="Demande de la personne",
+        now=datetime(2025, 11, 5, tzinfo=UTC),
+    )
+    book(cpip, person, date(2026, 2, 2), 9, site=site, kind="follow_up")  # beyond 60 days
+    book(cpip, person, date(2025, 7, 1), 9, site=site, kind="follow_up",
+         now=datetime(2025, 6, 1, tzinfo=UTC))  # fmt: skip
+    assert [i for i in collect(query(service)) if i.kind == "appointment"] == []
+
+
+def test_a_staff_member_also_gets_their_appointments_outside_their_caseload(
+    cpip, member, service, site
+):
+    colleague = member("cpip")
+    theirs = make_person(colleague)
+    mine = make_person(cpip)
+    together = book(colleague, theirs, date(2025, 11, 20), 9, site=site, kind="follow_up")
+    together.staff.add(cpip.user)
+    book(colleague, theirs, date(2025, 11, 21), 9, site=site, kind="follow_up")
+    items = collect(
+        query(service, Person.objects.filter(pk=mine.pk), staff_id=cpip.user.pk),
+        kinds=["appointment"],
+    )
+    assert [(i.person_id, i.due) for i in items] == [(theirs.pk, date(2025, 11, 20))]
+    assert items[0].staff_ids == {cpip.user.pk, colleague.user.pk}
+
+
+def test_open_measures_past_their_end_are_alerts_to_close(cpip, service):
+    person = make_person(cpip)
+    decision = make_decision(
+        cpip, person, date=date(2023, 11, 1), enforceable_date=date(2023, 11, 1), today=TODAY
+    )
+    make_measure(cpip, person, decision=decision, today=TODAY)  # ends 01/11/2025, still open
+    [item] = [i for i in collect(query(service)) if i.kind == "measure_end"]
+    assert item.severity == Severity.ALERT and item.is_overdue(TODAY)
+    assert "à clôturer" in item.label
+
+
+def test_measure_end_label_names_the_report(cpip, service):
+    person = make_person(cpip)
+    decision = make_decision(
+        cpip, person, date=date(2023, 12, 1), enforceable_date=date(2023, 12, 10), today=TODAY
+    )
+    make_measure(cpip, person, decision=decision, today=TODAY)
+    [item] = [i for i in collect(query(service)) if i.kind == "measure_end"]
+    assert item.label == "Fin de mesure le 10/12/2025 : rapport de fin de mesure"
+    assert item.severity == Severity.INFO
+    assert item.url == f"/personnes/{person.pk}/mesures/"
+
+
+def grow(cpip, site, n: int, offset: int = 0):
+    for k in range(offset, offset + n):
+        person = sentenced(cpip, decided=date(2025, 10, 1 + k % 28))
+        book(cpip, person, TODAY + timedelta(days=1 + k % 20), 9 + k % 8, site=site)
+        if k % 3 == 0:
+            released(cpip, cpip.service, person, on=date(2025, 9, 1), number=f"G{k}")
+
+
+def test_providers_run_a_fixed_number_of_queries(cpip, service, site, django_assert_num_queries):
+    grow(cpip, site, 3)
+    q = query(service, service=service)
+    with CaptureQueriesContext(connection) as few:
+        small = collect(q)
+    grow(cpip, site, 27, offset=3)
+    with django_assert_num_queries(len(few)):
+        large = collect(q)
+    assert len(large) > len(small) >= 6
