@@ -289,7 +289,7 @@ def appointment_set_status(
     incident."""
     now = now or timezone.now()
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("person", "service", "measure")
         .get(pk=appointment.pk)
     )
@@ -368,7 +368,7 @@ def appointment_move(
     kept); its reminders are cancelled, the new one's scheduled, and the person told."""
     now = now or timezone.now()
     old = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("person", "service", "site", "room", "establishment")
         .get(pk=appointment.pk)
     )

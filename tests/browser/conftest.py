@@ -90,9 +90,21 @@ def axe_source() -> str:
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Starting the sync API switches the test thread's context, and Django's connection
+    # handler keys its wrappers on that context: the wrappers seen from now on are new ones,
+    # without the database contents serialized at set-up, so ``serialized_rollback`` would
+    # silently restore nothing after a flush. Carry the contents over.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         launched = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_FLAGS
         )

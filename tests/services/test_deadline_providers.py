@@ -1,6 +1,7 @@
 """The échéancier's providers on a real database: first interviews, appointments, ends of
 measures, and how ``collect`` orders them."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -167,7 +168,9 @@ def first_interview_of(service, person):
 
 def test_an_honoured_first_interview_before_the_measure_start_does_not_count(cpip, service, site):
     person = make_person(cpip)
-    earlier = book(cpip, person, date(2025, 10, 1), 10, site=site, now=datetime(2025, 9, 1))
+    earlier = book(
+        cpip, person, date(2025, 10, 1), 10, site=site, now=datetime(2025, 9, 1, tzinfo=UTC)
+    )
     agenda.appointment_set_status(
         membership=cpip,
         appointment=earlier,
@@ -310,7 +313,8 @@ def test_open_measures_past_their_end_are_alerts_to_close(cpip, service):
     decision = make_decision(
         cpip, person, date=date(2023, 11, 1), enforceable_date=date(2023, 11, 1), today=TODAY
     )
-    make_measure(cpip, person, decision=decision, today=TODAY)  # ends 01/11/2025, still open
+    make_measure(cpip, person, decision=decision, today=TODAY)  # ended 31/10/2025
+    person.measures.update(status="active")  # never closed
     [item] = [i for i in collect(query(service)) if i.kind == "measure_end"]
     assert item.severity == Severity.ALERT and item.is_overdue(TODAY)
     assert "à clôturer" in item.label
@@ -338,7 +342,7 @@ def grow(cpip, site, n: int, offset: int = 0):
 
 def test_providers_run_a_fixed_number_of_queries(cpip, service, site, django_assert_num_queries):
     grow(cpip, site, 3)
-    q = query(service, service=service)
+    q = replace(query(service), service=service)
     with CaptureQueriesContext(connection) as few:
         small = collect(q)
     grow(cpip, site, 27, offset=3)

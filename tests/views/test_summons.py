@@ -83,8 +83,7 @@ def test_secretariat_generates_a_summons_whose_pdf_says_when_and_where(
     assert download["Content-Type"] == "application/pdf"
     assert "attachment" in download["Content-Disposition"]
     assert "no-store" in download["Cache-Control"]
-    content = b"".join(download.streaming_content)
-    download.close()
+    content = b"".join(download.streaming_content)  # consuming it closes the file
     assert hashlib.sha256(content).hexdigest() == record.sha256 and len(content) == record.size
     text = pdf_text(content)
     assert "Éloïse Ménard" in text
@@ -138,7 +137,7 @@ def test_who_may_generate_and_download(client_for, as_role, member, other_servic
     url = f"/agenda/convocations/{record.pk}/convocation.pdf"
     reading = as_role("psychologist").get(url)
     assert reading.status_code == 200  # reads the file
-    reading.close()
+    assert b"".join(reading.streaming_content).startswith(b"%PDF")
     assert (
         as_role("psychologist")
         .post(f"/agenda/rendez-vous/{appointment.pk}/convocation/")
