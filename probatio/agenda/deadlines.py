@@ -179,7 +179,7 @@ def _first_interview_item(row: dict, deadline: first_interview.Deadline) -> DueI
     first_at = row["first_at"]
     if first_at is None:
         return DueItem(
-            label=f"Premier entretien non fixé — délai légal le {deadline.due:%d/%m/%Y}",
+            label=f"Premier entretien non fixé — {which.lower()} le {deadline.due:%d/%m/%Y}",
             severity=Severity.ALERT,
             url=reverse("agenda:book", args=[row["person_id"]]),
             **common,
@@ -193,7 +193,7 @@ def _first_interview_item(row: dict, deadline: first_interview.Deadline) -> DueI
             **common,
         )
     return DueItem(
-        label=f"Premier entretien fixé le {local:%d/%m/%Y}, après le délai légal du "
+        label=f"Premier entretien fixé le {local:%d/%m/%Y}, après le {which.lower()} du "
         f"{deadline.due:%d/%m/%Y}",
         severity=Severity.ALERT,
         url=_appointment_url(row["first_pk"]),

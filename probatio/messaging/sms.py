@@ -117,7 +117,7 @@ class HttpBackend(SmsBackend):
                 payload = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:300].decode(errors="replace")
-            if exc.code == 429 or exc.code >= 500:
+            if exc.code in (408, 429) or exc.code >= 500:
                 raise SmsTemporaryError(
                     f"Le prestataire SMS est indisponible (HTTP {exc.code})."
                 ) from exc

@@ -99,6 +99,13 @@ def test_a_server_error_is_temporary_and_the_retry_carries_the_same_key(provider
     assert len(keys) == 2 and len(set(keys)) == 1
 
 
+@pytest.mark.parametrize("status", [408, 429])
+def test_throttling_and_request_timeouts_are_temporary(provider, status):
+    provider.script = [(status, {"code": "too_many_requests"})]
+    with pytest.raises(SmsTemporaryError, match=f"HTTP {status}"):
+        send()
+
+
 def test_a_timeout_is_temporary(provider):
     provider.delay = 2.5
     with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
