@@ -28,7 +28,7 @@ help:
 	@echo "make run            installe, migre, charge la démo et lance le serveur (http://$(HOST):$(PORT)/)"
 	@echo "make test           suite de tests complète sur SQLite (tests PostgreSQL désélectionnés)"
 	@echo "make test-postgres  suite complète sur PostgreSQL (DATABASE_URL, par défaut $(POSTGRES_URL))"
-	@echo "make bench          mesure des pages portefeuille, service et dossier (1 puis 10 services)"
+	@echo "make bench          mesure les pages principales (1 puis 10 services) et le lot de rappels"
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make quality        lint + migrations à jour + manage.py check"
 	@echo "make clean          supprime var/, .venv/, node_modules/ et probatio/static/vendor/"

@@ -7,7 +7,8 @@ Builds two throwaway SQLite databases under var/bench/ (``load_demo --services 1
 in a separate process with DEBUG off, requests each page ``--repeat`` times after a warm-up
 with Django's test client, and prints the median and 90th percentile time, the number of SQL
 queries, and the ratio between the two sizes against the targets (at most 1.3 times slower
-with ten services, at most 15 queries a page).
+with ten services, at most 15 queries a page). Then runs ``bench_reminders.py``: the reminder
+batch on 10,000 due messages.
 """
 
 import argparse
@@ -38,7 +39,7 @@ PAGES = [
     ("/echeancier/ serv.", "/echeancier/", "encadrement.demo"),
 ]
 # Bumped when the demo data changes shape, so that stale bench databases are rebuilt.
-DATA_VERSION = 2
+DATA_VERSION = 3
 
 
 def child_env(var_dir: Path) -> dict[str, str]:
@@ -312,6 +313,17 @@ def main() -> None:
         log(f"Mesure sur {dirs[size].name} ({args.repeat} requêtes par page)…")
         measured[size] = run_measure(dirs[size], args)
     ok = report(measured)
+    # The reminder batch (10,000 due messages) on a copy of the one-service database.
+    reminders = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "bench_reminders.py"),
+            "--database",
+            str(dirs[SIZES[0]] / "probatio.sqlite3"),
+        ],
+        cwd=BASE_DIR,
+    )
+    ok &= reminders.returncode == 0
     if args.check and not ok:
         sys.exit(1)
 

@@ -4,9 +4,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from probatio.accounts.models import Membership, User
-from probatio.agenda.models import Appointment
+from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
@@ -15,8 +16,15 @@ from probatio.people.models import CustodyRecord, Person
 
 
 @pytest.mark.django_db
-def test_load_demo_builds_a_usable_service_once(settings):
+def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     settings.DEBUG = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
     out = StringIO()
     call_command("load_demo", "--persons", "40", stdout=out)
     persons = Person.objects.count()
@@ -48,6 +56,12 @@ def test_load_demo_builds_a_usable_service_once(settings):
     assert cpip_appointments.filter(kind="first").exists()
     assert Message.objects.filter(status="delivered").exists()
     assert Message.objects.filter(status="pending").exists()
+    # Summons letters of coming first interviews, stored as PDFs, most of them sent.
+    summonses = Summons.objects.filter(appointment__staff__username="cpip.demo")
+    assert summonses.exists() and summonses.filter(sent_on__isnull=False).exists()
+    for record in summonses:
+        assert record.appointment.starts_at > timezone.now()
+        assert (tmp_path / record.file.name).read_bytes().startswith(b"%PDF")
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import holidays
+from django.utils import timezone
 
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
@@ -82,6 +83,7 @@ class AgendaBuilder:
             self._cpip_fortnight(member, index)
         self._psychologist_sessions()
         self._summarise_past_messages()
+        self._summonses()
         return self.report
 
     # --- Places. ---
@@ -358,6 +360,33 @@ class AgendaBuilder:
                 self.report.appointments += 1
                 if appointment.ends_at < self.now:
                     self._outcome(member, appointment, forced="honoured")
+
+    # --- Summons letters. ---
+
+    def _summonses(self) -> None:
+        """The first CPIP's coming first interviews (else follow-ups) have their summons
+        letter (PDF), most of them recorded as sent by post today, one still to send."""
+        from probatio.agenda import summons_services
+        from probatio.agenda.selectors import appointment_get_for
+
+        member = self.staff[Role.CPIP][0]
+        coming = Appointment.objects.filter(
+            staff=member.user, status="planned", starts_at__gte=self.now + timedelta(days=1)
+        )
+        # First interviews first (the summons matters most there), then follow-ups.
+        firsts = list(coming.filter(kind=Appointment.Kind.FIRST).order_by("starts_at")[:4])
+        if len(firsts) < 4:
+            firsts += coming.exclude(kind=Appointment.Kind.FIRST).order_by("starts_at")[
+                : 4 - len(firsts)
+            ]
+        today = timezone.localdate(self.now)
+        for number, appointment in enumerate(firsts):
+            gated = appointment_get_for(member, appointment.pk)
+            record = summons_services.summons_generate(membership=member, gated=gated, today=today)
+            if number != 1:
+                summons_services.summons_mark_sent(
+                    membership=member, summons_record=record, sent_on=today, sent_by="post"
+                )
 
     # --- Reminders. ---
 
