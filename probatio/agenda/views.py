@@ -37,17 +37,10 @@ def _membership(request):
     return membership
 
 
-def _log_list(request, membership, summary: str, context: dict) -> None:
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            action=audit.Action.LIST,
-            service_id=membership.service_id,
-            role=membership.role,
-            object_type="agenda.appointment",
-            summary=summary,
-            context=context,
-        )
+def _log_list(membership, summary: str, context: dict) -> None:
+    audit.record_list(
+        membership, object_type="agenda.appointment", summary=summary, context=context
+    )
 
 
 def _safe_next(request, default: str) -> str:
@@ -114,7 +107,6 @@ def agenda(request):
         else "Agenda du service"
     )
     _log_list(
-        request,
         membership,
         f"Liste : {heading}",
         {"view": view, "date": day.isoformat(), "agent": agent_id, "site": site_id},
@@ -162,7 +154,6 @@ def print_day(request):
         if a.status not in (Appointment.Status.CANCELLED, Appointment.Status.POSTPONED)
     ]
     _log_list(
-        request,
         membership,
         "Liste : rendez-vous du jour (accueil)",
         {"date": day.isoformat(), "site": site_id},

@@ -141,6 +141,21 @@ def record_by(
     )
 
 
+def record_list(membership, *, object_type: str, summary: str, context: dict) -> AuditEntry:
+    """The journal line of a list page read by a membership (its filters in ``context``), in
+    its own transaction: a list page writes nothing else."""
+    with transaction.atomic():
+        return record(
+            actor=membership.user,
+            action=Action.LIST,
+            service_id=membership.service_id,
+            role=membership.role,
+            object_type=object_type,
+            summary=summary,
+            context=context,
+        )
+
+
 def record_creation(
     membership, instance: models.Model, *, person_id: int | None, summary: str
 ) -> AuditEntry:

@@ -1,5 +1,4 @@
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -51,20 +50,16 @@ def _list_page(request, kind: str):
     title, nav = PAGES[kind]
     if kind == "mine" and is_judge:
         title = "Mes dossiers"
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            action=audit.Action.LIST,
-            service_id=membership.service_id,
-            role=membership.role,
-            object_type="people.person",
-            summary=f"Liste : {title}",
-            context={
-                "page": kind,
-                "filters": {k: v for k, v in filters.items() if v},
-                "page_number": page.number,
-            },
-        )
+    audit.record_list(
+        membership,
+        object_type="people.person",
+        summary=f"Liste : {title}",
+        context={
+            "page": kind,
+            "filters": {k: v for k, v in filters.items() if v},
+            "page_number": page.number,
+        },
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -57,20 +56,16 @@ def schedule(request):
         }
         for item in page.object_list
     ]
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            action=audit.Action.LIST,
-            service_id=membership.service_id,
-            role=membership.role,
-            object_type="people.person",
-            summary="Liste : échéancier",
-            context={
-                "page": "schedule",
-                "filters": {k: v for k, v in filters.items() if v},
-                "page_number": page.number,
-            },
-        )
+    audit.record_list(
+        membership,
+        object_type="people.person",
+        summary="Liste : échéancier",
+        context={
+            "page": "schedule",
+            "filters": {k: v for k, v in filters.items() if v},
+            "page_number": page.number,
+        },
+    )
     query = params.copy()
     query.pop("page", None)
     return render(
