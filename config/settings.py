@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "probatio.notes",
     "probatio.messaging",
     "probatio.agenda",
+    "probatio.compliance",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

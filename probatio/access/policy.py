@@ -40,6 +40,9 @@ class Action(StrEnum):
     MANAGE_SERVICE = "manage_service"
     BOOK_APPOINTMENT = "book_appointment"
     RECORD_OUTCOME = "record_outcome"
+    REGISTER_PROOF = "register_proof"
+    REVIEW_PROOF = "review_proof"
+    RECORD_INCIDENT = "record_incident"
 
 
 R = Role
@@ -100,6 +103,19 @@ RULES: dict[Action, dict[Role, Scope]] = {
         R.MONITORING: S.OWN,
         R.PSYCHOLOGIST: S.OWN,
         R.SOCIAL_WORKER: S.OWN,
+    },
+    Action.REGISTER_PROOF: {
+        R.CPIP: S.CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.SOCIAL_WORKER: S.CASELOAD,
+    },
+    Action.REVIEW_PROOF: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
+    Action.RECORD_INCIDENT: {
+        R.CPIP: S.CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.MONITORING: S.SERVICE,
+        R.SOCIAL_WORKER: S.CASELOAD,
     },
 }
 

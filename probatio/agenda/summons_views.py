@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from probatio.access.policy import Action
 from probatio.agenda import selectors, summons_services
 from probatio.agenda.models import Summons
+from probatio.core.downloads import private_file
 from probatio.core.forms import BaseForm, DateInput, apply_errors
 from probatio.people.views import dossier_context
 
@@ -53,14 +54,11 @@ def summons_create(request, pk: int):
 @require_GET
 def summons_download(request, pk: int):
     record, _ = _summons_for(request, pk, log_read="convocation")
-    response = FileResponse(
-        record.file.open("rb"),
-        as_attachment=True,
+    return private_file(
+        record.file,
         filename=f"convocation-{record.appointment_id}-{record.created_at:%Y%m%d}.pdf",
         content_type="application/pdf",
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_http_methods(["GET", "POST"])

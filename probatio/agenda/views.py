@@ -448,12 +448,21 @@ def person_appointments(request, pk: int):
     by_appointment = _messages_for(appointments)
     failed = [m for items in by_appointment.values() for m in items if m.status == "failed"]
     pending = [m for items in by_appointment.values() for m in items if m.status == "pending"]
-    no_shows = {}
-    for a in appointments:
-        if a.status == Appointment.Status.NO_SHOW and a.measure_id:
-            no_shows.setdefault(a.measure, 0)
-            no_shows[a.measure] += 1
+    # No-shows per measure (oldest first); the alert stays while one from the threshold on
+    # has not been confirmed or dismissed as an incident (the "Manquements" tab).
+    handled = set(
+        Appointment.objects.filter(person=person, incidents__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
     threshold = person.service.no_show_threshold
+    counted: dict = {}
+    no_shows = {}
+    for a in reversed(appointments):
+        if a.status == Appointment.Status.NO_SHOW and a.measure_id:
+            counted[a.measure] = counted.get(a.measure, 0) + 1
+            if counted[a.measure] >= threshold and a.pk not in handled:
+                no_shows[a.measure] = counted[a.measure]
     rows = []
     for a in upcoming + past:
         is_own = any(u.pk == request.membership.user_id for u in a.staff.all())
@@ -471,7 +480,7 @@ def person_appointments(request, pk: int):
             past=rows[len(upcoming) :],
             failed_messages=failed,
             pending_count=len(pending),
-            incident_proposals=[(m, n) for m, n in no_shows.items() if n >= threshold],
+            incident_proposals=list(no_shows.items()),
             can_book=allows(request.membership.role, Action.BOOK_APPOINTMENT),
             now=now,
             current_path=request.get_full_path(),

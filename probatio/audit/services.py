@@ -143,8 +143,9 @@ def record_by(
 
 def record_list(membership, *, object_type: str, summary: str, context: dict) -> AuditEntry:
     """The journal line of a list page read by a membership (its filters in ``context``), in
-    its own transaction: a list page writes nothing else."""
-    with transaction.atomic():
+    its own transaction: a list page writes nothing else. No savepoint: inside an outer
+    transaction (tests), a failure here fails the whole request anyway."""
+    with transaction.atomic(savepoint=False):
         return record(
             actor=membership.user,
             action=Action.LIST,

@@ -35,6 +35,11 @@ class ServiceSettingsForm(BaseForm):
         min_value=7,
         max_value=365,
     )
+    proof_grace_days = forms.IntegerField(
+        label="Délai de grâce des justificatifs périodiques (jours après la fin de la période)",
+        min_value=0,
+        max_value=60,
+    )
 
     @classmethod
     def initial_for(cls, service) -> dict:
@@ -42,6 +47,7 @@ class ServiceSettingsForm(BaseForm):
             "no_show_threshold": service.no_show_threshold,
             "first_interview_default_days": service.first_interview_default_days,
             "measure_end_horizon_days": service.measure_end_horizon_days,
+            "proof_grace_days": service.proof_grace_days,
         }
         for number, entry in enumerate(service.reminder_schedule[:3], start=1):
             initial[f"reminder_{number}_days"] = entry["days_before"]

@@ -35,6 +35,9 @@ class Service(models.Model):
     measure_end_horizon_days = models.PositiveSmallIntegerField(
         "fins de mesure signalées (jours à l'avance)", default=60
     )
+    proof_grace_days = models.PositiveSmallIntegerField(
+        "délai de grâce des justificatifs (jours après la fin de la période)", default=10
+    )
 
     class Meta:
         verbose_name = "SPIP"

@@ -13,6 +13,7 @@ SETTING_FIELDS = [
     "no_show_threshold",
     "first_interview_default_days",
     "measure_end_horizon_days",
+    "proof_grace_days",
 ]
 
 

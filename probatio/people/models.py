@@ -244,6 +244,8 @@ class TimelineEvent(models.Model):
         ASSIGNMENT = "assignment", "Suivi"
         APPOINTMENT = "appointment", "Rendez-vous"
         MESSAGE = "message", "Rappel ou message"
+        PROOF = "proof", "Justificatif"
+        INCIDENT = "incident", "Manquement"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

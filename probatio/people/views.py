@@ -29,6 +29,8 @@ TABS = [
     ("identity", "Identité et situation", "people:detail", Action.READ_FILE),
     ("measures", "Mesures et obligations", "measures:list", Action.READ_FILE),
     ("appointments", "Rendez-vous", "agenda:person_list", Action.READ_FILE),
+    ("proofs", "Justificatifs", "compliance:proofs", Action.READ_FILE),
+    ("incidents", "Manquements", "compliance:incidents", Action.READ_FILE),
     ("timeline", "Chronologie", "notes:timeline", Action.READ_FILE),
     ("access_log", "Journal des accès", "people:access_log", Action.READ_ACCESS_LOG),
 ]

@@ -41,6 +41,9 @@ read_access_log   -     S        -            -           -             -       
 manage_service    -     S        -            -           -             -              -
 book_appointment  OC    S        S            O           O             O              -
 record_outcome    OC    S        S            O           O             O              -
+register_proof    C     S        S            -           -             C              -
+review_proof      C     S        -            -           -             -              -
+record_incident   C     S        -            S           -             C              -
 """
 
 

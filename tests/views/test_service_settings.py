@@ -14,6 +14,7 @@ VALID = {
     "no_show_threshold": "3",
     "first_interview_default_days": "30",
     "measure_end_horizon_days": "90",
+    "proof_grace_days": "15",
 }
 
 
@@ -43,6 +44,7 @@ def test_saving_changes_the_service_and_journals_it(as_role, service):
     assert service.no_show_threshold == 3
     assert service.first_interview_default_days == 30
     assert service.measure_end_horizon_days == 90
+    assert service.proof_grace_days == 15
     entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
     assert "reminder_schedule" in entry.changes
 

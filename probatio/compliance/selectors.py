@@ -1,0 +1,278 @@
+"""Reading compliance: proof schedules with their statuses, and incident proposals.
+
+Every function runs a fixed number of queries whatever the number of persons, obligations or
+proofs: obligations in one query, their proofs in one, the address changes in one; the
+schedules are then computed by ``rules`` in Python.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import CharField, QuerySet, Value
+
+from probatio.agenda import rules as agenda_rules
+from probatio.agenda.models import Appointment
+from probatio.compliance import rules
+from probatio.compliance.models import Incident, Proof
+from probatio.measures.models import Measure, Obligation
+from probatio.people.models import Address
+
+
+@dataclass
+class ObligationCompliance:
+    obligation: Obligation
+    states: list[rules.SlotState]
+    proofs_by_slot: dict[date, list[Proof]] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[rules.Status, int]:
+        return rules.counts(self.states)
+
+    @property
+    def overall(self) -> str:
+        """One word for the whole obligation: the worst status met."""
+        counts = self.counts
+        for status in (rules.Status.MISSING, rules.Status.LATE, rules.Status.TO_REVIEW):
+            if counts[status]:
+                return status
+        return rules.Status.ON_TIME if self.states else ""
+
+    @property
+    def rows(self) -> list[tuple[rules.SlotState, list[Proof]]]:
+        """Newest period first, with every proof registered for it."""
+        return [(s, self.proofs_by_slot.get(s.slot.key, [])) for s in reversed(self.states)]
+
+
+def effective_end(obligation: Obligation) -> date | None:
+    """The obligation stops being checked at its own end or its measure's, whichever first."""
+    ends = [d for d in (obligation.end_date, obligation.measure.end_date) if d]
+    return min(ends) if ends else None
+
+
+def slots_of(
+    obligation: Obligation,
+    *,
+    today: date,
+    grace_days: int,
+    changes: list[date],
+    since: date | None = None,
+) -> list[rules.Slot]:
+    return rules.schedule(
+        obligation.proof_frequency,
+        start=obligation.start_date,
+        end=effective_end(obligation),
+        today=today,
+        grace_days=grace_days,
+        course=rules.is_course(obligation.obligation_type_id),
+        changes=changes,
+        since=since,
+    )
+
+
+def scheduled_obligations(person_ids) -> QuerySet[Obligation]:
+    """Obligations with a proof schedule (``person_ids``: a queryset of person ids)."""
+    return (
+        Obligation.objects.filter(
+            measure__person_id__in=person_ids,
+            proof_frequency__in=rules.SCHEDULED,
+        )
+        .exclude(measure__status=Measure.Status.VOID)
+        .select_related("obligation_type", "measure__measure_type", "measure__person")
+        .order_by("measure__person_id", "obligation_type__sort_order", "pk")
+    )
+
+
+def address_changes(person_ids) -> dict[int, list[date]]:
+    changes: dict[int, list[date]] = defaultdict(list)
+    for person_id, day in Address.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "valid_from"
+    ):
+        changes[person_id].append(day)
+    return changes
+
+
+# Marks the address rows in the union of ``_facts_and_changes``.
+_ADDRESS = "address"
+
+
+def _facts_and_changes(obligation_ids, person_ids):
+    """The proofs' facts per obligation and the address changes per person, in ONE query
+    (a UNION ALL): the échéancier and the caseload call every provider on each page, and
+    this keeps the proof provider at two queries."""
+    proofs = (
+        Proof.objects.filter(obligation_id__in=obligation_ids)
+        .order_by()
+        .values_list("obligation_id", "period_start", "received_on", "status")
+    )
+    addresses = (
+        Address.objects.filter(person_id__in=person_ids)
+        .order_by()
+        .annotate(mark=Value(_ADDRESS, output_field=CharField()))
+        .values_list("person_id", "valid_from", "valid_from", "mark")
+    )
+    facts: dict[int, list[rules.ProofFact]] = defaultdict(list)
+    changes: dict[int, list[date]] = defaultdict(list)
+    for owner, day, received_on, status in proofs.union(addresses, all=True):
+        if status == _ADDRESS:
+            changes[owner].append(day)
+        else:
+            facts[owner].append(rules.ProofFact(day, received_on, status))
+    return facts, changes
+
+
+def compliance_of(
+    obligations: list[Obligation],
+    *,
+    today: date,
+    grace_days: int,
+    with_proofs: bool = True,
+    since: date | None = None,
+) -> list[ObligationCompliance]:
+    """Each obligation's schedule with statuses. ``with_proofs``: also the proofs themselves,
+    per slot, for display (two more queries: proofs and addresses); without: their facts
+    only (one more query)."""
+    if not obligations:
+        return []
+    ids = [o.pk for o in obligations]
+    person_ids = {o.measure.person_id for o in obligations}
+    by_obligation: dict[int, list[Proof]] = defaultdict(list)
+    if with_proofs:
+        for proof in (
+            Proof.objects.filter(obligation_id__in=ids)
+            .select_related("reviewed_by", "registered_by")
+            .order_by("received_on", "pk")
+        ):
+            by_obligation[proof.obligation_id].append(proof)
+        facts = {
+            pk: [rules.ProofFact(p.period_start, p.received_on, p.status) for p in proofs]
+            for pk, proofs in by_obligation.items()
+        }
+        changes = address_changes(person_ids)
+    else:
+        facts, changes = _facts_and_changes(ids, person_ids)
+    result = []
+    for obligation in obligations:
+        slots = slots_of(
+            obligation,
+            today=today,
+            grace_days=grace_days,
+            changes=changes.get(obligation.measure.person_id, []),
+            since=since,
+        )
+        by_slot: dict[date, list[Proof]] = defaultdict(list)
+        for proof in by_obligation.get(obligation.pk, []):
+            by_slot[proof.period_start].append(proof)
+        result.append(
+            ObligationCompliance(
+                obligation=obligation,
+                states=rules.compliance(slots, facts.get(obligation.pk, []), today),
+                proofs_by_slot=dict(by_slot),
+            )
+        )
+    return result
+
+
+def person_compliance(person, *, today: date) -> list[ObligationCompliance]:
+    """The dossier's summary: every scheduled obligation of the person (3 queries)."""
+    obligations = list(scheduled_obligations([person.pk]))
+    return compliance_of(obligations, today=today, grace_days=person.service.proof_grace_days)
+
+
+def open_slots(person, obligation: Obligation, *, today: date) -> list[rules.SlotState]:
+    """The slots a new proof may be registered for: all of them, newest first, the ones
+    still lacking an accepted proof first."""
+    [item] = compliance_of([obligation], today=today, grace_days=person.service.proof_grace_days)
+    lacking = [s for s in item.states if s.status not in (rules.Status.ON_TIME, rules.Status.LATE)]
+    done = [s for s in item.states if s not in lacking]
+    return list(reversed(lacking)) + list(reversed(done))
+
+
+# --- Incident proposals. ---
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An incident the software suggests; nothing is stored until the CPIP acts."""
+
+    kind: str  # Incident.Kind
+    occurred_on: date
+    label: str
+    measure_id: int | None = None
+    obligation_id: int | None = None
+    appointment_id: int | None = None
+    missed_period_start: date | None = None
+
+    @property
+    def query(self) -> str:
+        """The form's GET parameters that prefill the incident from this proposal."""
+        if self.appointment_id:
+            return f"rendez_vous={self.appointment_id}"
+        return f"obligation={self.obligation_id}&periode={self.missed_period_start:%Y-%m-%d}"
+
+
+def proposals(person, compliance: list[ObligationCompliance], *, today: date) -> list[Proposal]:
+    """No-shows on a measure from the service's threshold on, and missing proofs, that no
+    incident (recorded or dismissed) covers yet. Two queries."""
+    threshold = person.service.no_show_threshold
+    handled_appointments = set(
+        Incident.objects.filter(person=person, appointment__isnull=False).values_list(
+            "appointment_id", flat=True
+        )
+    )
+    handled_periods = set(
+        Incident.objects.filter(person=person, missed_period_start__isnull=False).values_list(
+            "obligation_id", "missed_period_start"
+        )
+    )
+    result = []
+    no_shows = (
+        Appointment.objects.filter(person=person, status=Appointment.Status.NO_SHOW)
+        .select_related("measure__measure_type")
+        .order_by("starts_at")
+    )
+    seen: dict[int | None, int] = defaultdict(int)
+    for appointment in no_shows:
+        seen[appointment.measure_id] += 1
+        if appointment.measure_id is None or seen[appointment.measure_id] < threshold:
+            continue
+        if appointment.pk in handled_appointments:
+            continue
+        local = agenda_rules.paris(appointment.starts_at)
+        result.append(
+            Proposal(
+                kind=Incident.Kind.MISSED_APPOINTMENT,
+                occurred_on=local.date(),
+                label=f"{seen[appointment.measure_id]}e absence non excusée "
+                f"({appointment.get_kind_display().lower()} du {local:%d/%m/%Y à %H:%M})",
+                measure_id=appointment.measure_id,
+                appointment_id=appointment.pk,
+            )
+        )
+    for item in compliance:
+        for state in item.states:
+            if state.status is not rules.Status.MISSING:
+                continue
+            if (item.obligation.pk, state.slot.key) in handled_periods:
+                continue
+            result.append(
+                Proposal(
+                    kind=Incident.Kind.MISSING_PROOF,
+                    occurred_on=state.slot.due + timedelta(days=1),
+                    label=f"Justificatif manquant : {item.obligation.obligation_type.label} "
+                    f"({state.slot.label}, attendu le {state.slot.due:%d/%m/%Y})",
+                    measure_id=item.obligation.measure_id,
+                    obligation_id=item.obligation.pk,
+                    missed_period_start=state.slot.key,
+                )
+            )
+    result.sort(key=lambda p: p.occurred_on, reverse=True)
+    return result
+
+
+def incidents_of(person) -> QuerySet[Incident]:
+    return (
+        Incident.objects.filter(person=person)
+        .select_related("measure__measure_type", "obligation__obligation_type", "recorded_by")
+        .order_by("-occurred_on", "-pk")
+    )

@@ -1,0 +1,288 @@
+"""The dossier's proofs and incidents tabs, and their forms. Every view goes through the
+dossier gate (``person_get_for``): another service's person is a 404, a role without the right
+a 403; every read is journaled."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from probatio.access.policy import Action
+from probatio.agenda.models import Appointment
+from probatio.compliance import rules, selectors, services
+from probatio.compliance.forms import DismissForm, IncidentForm, ProofForm, ProofReviewForm
+from probatio.compliance.models import Incident, Proof
+from probatio.core.downloads import private_file
+from probatio.core.forms import apply_errors
+from probatio.measures.models import Obligation
+from probatio.people.selectors import person_get_for
+from probatio.people.views import dossier_context
+
+
+def _proofs_url(pk: int) -> str:
+    return reverse("compliance:proofs", args=[pk])
+
+
+def _incidents_url(pk: int) -> str:
+    return reverse("compliance:incidents", args=[pk])
+
+
+@require_GET
+def proofs(request, pk: int):
+    gated = person_get_for(request.membership, pk, log_read="justificatifs")
+    today = timezone.localdate()
+    items = selectors.person_compliance(gated.person, today=today)
+    return render(
+        request,
+        "compliance/proofs.html",
+        dossier_context(
+            gated,
+            "proofs",
+            items=items,
+            today=today,
+            labels=rules.STATUS_LABELS,
+            can_register=gated.allows(Action.REGISTER_PROOF),
+            can_review=gated.allows(Action.REVIEW_PROOF),
+            review_form=ProofReviewForm(),
+            health_codes=rules.HEALTH_CODES,
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def proof_new(request, pk: int, obligation_id: int):
+    gated = person_get_for(
+        request.membership, pk, action=Action.REGISTER_PROOF, log_read="nouveau justificatif"
+    )
+    obligation = (
+        Obligation.objects.filter(
+            pk=obligation_id, measure__person=gated.person, proof_frequency__in=rules.SCHEDULED
+        )
+        .select_related("obligation_type", "measure__measure_type")
+        .first()
+    )
+    if obligation is None:
+        raise Http404("Obligation introuvable.")
+    today = timezone.localdate()
+    slots = selectors.open_slots(gated.person, obligation, today=today)
+    initial = {
+        "period_start": request.GET.get("periode")
+        or (slots[0].slot.key.isoformat() if slots else ""),
+        "received_on": today,
+    }
+    form = ProofForm(
+        request.POST or None,
+        request.FILES or None,
+        obligation=obligation,
+        slots=slots,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.proof_register(
+                membership=request.membership,
+                gated=gated,
+                obligation_id=obligation.pk,
+                period_start=date.fromisoformat(data["period_start"]),
+                document_type=data["document_type"],
+                received_on=data["received_on"],
+                upload=data.get("file"),
+                comment=data.get("comment", ""),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Justificatif enregistré : il reste à l'examiner.")
+            return redirect(_proofs_url(pk))
+    return render(
+        request,
+        "compliance/proof_form.html",
+        dossier_context(gated, "proofs", form=form, obligation=obligation, slots=slots),
+    )
+
+
+def _proof_of(gated, proof_id: int) -> Proof:
+    proof = (
+        Proof.objects.filter(pk=proof_id, person=gated.person)
+        .select_related("obligation__obligation_type")
+        .first()
+    )
+    if proof is None:
+        raise Http404("Justificatif introuvable.")
+    return proof
+
+
+@require_POST
+def proof_review(request, pk: int, proof_id: int):
+    gated = person_get_for(request.membership, pk, action=Action.REVIEW_PROOF)
+    proof = _proof_of(gated, proof_id)
+    form = ProofReviewForm(request.POST)
+    if form.is_valid():
+        accept = form.cleaned_data["decision"] == "accept"
+        try:
+            services.proof_review(
+                membership=request.membership,
+                gated=gated,
+                proof=proof,
+                accept=accept,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Justificatif accepté." if accept else "Justificatif refusé.")
+    else:
+        messages.error(request, "Choisissez d'accepter ou de refuser le justificatif.")
+    return redirect(f"{_proofs_url(pk)}#obligation-{proof.obligation_id}")
+
+
+@require_GET
+def proof_file(request, pk: int, proof_id: int):
+    gated = person_get_for(request.membership, pk, log_read="justificatif (fichier)")
+    proof = _proof_of(gated, proof_id)
+    if not proof.file:
+        raise Http404("Ce justificatif a été vu sur papier : il n'a pas de fichier.")
+    extension = proof.file.name.rsplit(".", 1)[-1]
+    return private_file(
+        proof.file,
+        filename=f"justificatif-{proof.pk}-{proof.period_start:%Y%m%d}.{extension}",
+        content_type=proof.content_type or "application/octet-stream",
+    )
+
+
+# --- Incidents. ---
+
+
+@require_GET
+def incidents(request, pk: int):
+    gated = person_get_for(request.membership, pk, log_read="manquements")
+    today = timezone.localdate()
+    compliance = selectors.person_compliance(gated.person, today=today)
+    can_record = gated.allows(Action.RECORD_INCIDENT)
+    return render(
+        request,
+        "compliance/incidents.html",
+        dossier_context(
+            gated,
+            "incidents",
+            proposals=selectors.proposals(gated.person, compliance, today=today),
+            incidents=list(selectors.incidents_of(gated.person)),
+            can_record=can_record,
+            dismiss_form=DismissForm(),
+        ),
+    )
+
+
+def _prefill(request, gated) -> dict:
+    """The incident form's initial values from a proposal (GET parameters)."""
+    initial = {"occurred_on": timezone.localdate(), "source": Incident.Source.SPIP}
+    appointment_id = request.GET.get("rendez_vous")
+    if appointment_id and appointment_id.isdigit():
+        appointment = (
+            Appointment.objects.filter(
+                pk=appointment_id, person=gated.person, status=Appointment.Status.NO_SHOW
+            )
+            .select_related("measure__measure_type")
+            .first()
+        )
+        if appointment is not None:
+            local = timezone.localtime(appointment.starts_at)
+            initial.update(
+                kind=Incident.Kind.MISSED_APPOINTMENT,
+                occurred_on=local.date(),
+                description=f"Absence non excusée au rendez-vous du {local:%d/%m/%Y à %H:%M} "
+                f"({appointment.get_kind_display().lower()}).",
+                appointment=appointment.pk,
+            )
+    obligation_id, period = request.GET.get("obligation"), request.GET.get("periode")
+    if obligation_id and obligation_id.isdigit() and period:
+        try:
+            period_start = date.fromisoformat(period)
+        except ValueError:
+            period_start = None
+        obligation = (
+            Obligation.objects.filter(pk=obligation_id, measure__person=gated.person)
+            .select_related("obligation_type")
+            .first()
+        )
+        if obligation is not None and period_start is not None:
+            initial.update(
+                kind=Incident.Kind.MISSING_PROOF,
+                obligation=obligation.pk,
+                description=f"Justificatif non produit pour « {obligation.obligation_type.label} » "
+                f"(période commençant le {period_start:%d/%m/%Y}).",
+                missed_period_start=period_start,
+            )
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def incident_new(request, pk: int):
+    gated = person_get_for(
+        request.membership, pk, action=Action.RECORD_INCIDENT, log_read="nouveau manquement"
+    )
+    obligations = list(
+        Obligation.objects.filter(measure__person=gated.person, status="active").select_related(
+            "obligation_type", "measure__measure_type"
+        )
+    )
+    initial = _prefill(request, gated)
+    form = IncidentForm(request.POST or None, obligations=obligations, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["appointment"] = initial.get("appointment")
+        data["missed_period_start"] = initial.get("missed_period_start")
+        try:
+            services.incident_record(membership=request.membership, gated=gated, data=data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Manquement enregistré.")
+            return redirect(_incidents_url(pk))
+    return render(
+        request,
+        "compliance/incident_form.html",
+        dossier_context(
+            gated,
+            "incidents",
+            form=form,
+            from_proposal="appointment" in initial or "missed_period_start" in initial,
+        ),
+    )
+
+
+@require_POST
+def incident_dismiss(request, pk: int):
+    gated = person_get_for(request.membership, pk, action=Action.RECORD_INCIDENT)
+    form = DismissForm(request.POST)
+    appointment_id = request.POST.get("rendez_vous") or None
+    obligation_id = request.POST.get("obligation") or None
+    try:
+        period_start = date.fromisoformat(request.POST.get("periode") or "")
+    except ValueError:
+        period_start = None
+    if not form.is_valid():
+        messages.error(request, "Indiquez pourquoi ce manquement est écarté.")
+        return redirect(_incidents_url(pk))
+    try:
+        services.incident_dismiss(
+            membership=request.membership,
+            gated=gated,
+            reason=form.cleaned_data["reason"],
+            appointment_id=int(appointment_id)
+            if appointment_id and appointment_id.isdigit()
+            else None,
+            obligation_id=int(obligation_id) if obligation_id and obligation_id.isdigit() else None,
+            period_start=period_start,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Proposition écartée : elle ne sera plus présentée.")
+    return redirect(_incidents_url(pk))
