@@ -9,6 +9,7 @@ from django.utils import timezone
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
+from probatio.compliance.models import Incident, Proof
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
@@ -62,6 +63,12 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     for record in summonses:
         assert record.appointment.starts_at > timezone.now()
         assert (tmp_path / record.file.name).read_bytes().startswith(b"%PDF")
+    # Proofs in every state for the demo CPIP's caseload, some of them files; incidents.
+    theirs = Proof.objects.filter(person__assigned_cpip__username="cpip.demo")
+    assert set(theirs.values_list("status", flat=True)) == {"received", "accepted", "refused"}
+    for proof in theirs.filter(medium="file"):
+        assert (tmp_path / proof.file.name).read_bytes()[:4] in (b"%PDF", b"\x89PNG")
+    assert Incident.objects.filter(status="recorded").exists()
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

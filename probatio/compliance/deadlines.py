@@ -1,5 +1,5 @@
 """What proofs feed into the échéancier: proofs due soon, proofs overdue (alerts, the last
-``OVERDUE_DAYS`` days), and proofs received but not yet examined. Registered in
+``RECENT_DAYS`` days), and proofs received but not yet examined. Registered in
 ``ComplianceConfig.ready``; three queries whatever the number of persons (obligations, proofs,
 address changes)."""
 
@@ -8,19 +8,15 @@ from datetime import timedelta
 from django.urls import reverse
 
 from probatio.compliance import rules
-from probatio.compliance.selectors import compliance_of, scheduled_obligations
+from probatio.compliance.selectors import RECENT_DAYS, compliance_of, scheduled_obligations
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.measures.models import Measure
-
-# Missing proofs stay in the échéancier this long after they were due (the dossier keeps the
-# whole history).
-OVERDUE_DAYS = 90
 
 
 @register("proof", "Justificatif")
 def proofs(query: Query) -> list[DueItem]:
     service = query.service_settings()
-    since = query.today - timedelta(days=OVERDUE_DAYS)
+    since = query.today - timedelta(days=RECENT_DAYS)
     obligations = list(
         scheduled_obligations(query.persons.order_by().values("pk")).filter(
             measure__status__in=Measure.OPEN_STATUSES

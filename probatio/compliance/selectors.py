@@ -18,6 +18,10 @@ from probatio.compliance.models import Incident, Proof
 from probatio.measures.models import Measure, Obligation
 from probatio.people.models import Address
 
+# Missing proofs are proposed as incidents, and listed in the échéancier, this long after they
+# were due; older gaps stay visible in the dossier's history.
+RECENT_DAYS = 90
+
 
 @dataclass
 class ObligationCompliance:
@@ -212,8 +216,8 @@ class Proposal:
 
 
 def proposals(person, compliance: list[ObligationCompliance], *, today: date) -> list[Proposal]:
-    """No-shows on a measure from the service's threshold on, and missing proofs, that no
-    incident (recorded or dismissed) covers yet. Two queries."""
+    """No-shows on a measure from the service's threshold on, and proofs missing for less than
+    ``RECENT_DAYS``, that no incident (recorded or dismissed) covers yet. Three queries."""
     threshold = person.service.no_show_threshold
     handled_appointments = set(
         Incident.objects.filter(person=person, appointment__isnull=False).values_list(
@@ -249,9 +253,10 @@ def proposals(person, compliance: list[ObligationCompliance], *, today: date) ->
                 appointment_id=appointment.pk,
             )
         )
+    recent = today - timedelta(days=RECENT_DAYS)
     for item in compliance:
         for state in item.states:
-            if state.status is not rules.Status.MISSING:
+            if state.status is not rules.Status.MISSING or state.slot.due < recent:
                 continue
             if (item.obligation.pk, state.slot.key) in handled_periods:
                 continue

@@ -36,6 +36,7 @@ from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
+from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
@@ -101,6 +102,8 @@ class ServiceReport:
     notes: int = 0
     appointments: int = 0
     messages: int = 0
+    proofs: int = 0
+    incidents: int = 0
     audit_entries: int = 0
     seconds: float = 0.0
 
@@ -223,6 +226,11 @@ class ServiceBuilder:
             ).build()
             self.report.appointments = agenda.appointments
             self.report.messages = agenda.messages
+            compliance = ComplianceBuilder(
+                service=self.service, staff=self.staff, rng=self.rng, today=self.today
+            ).build()
+            self.report.proofs = compliance.proofs
+            self.report.incidents = compliance.incidents
         self.report.persons = len(plans)
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started
@@ -774,6 +782,7 @@ def build_demo(
             f"  {report.persons} personnes, {report.measures} mesures, "
             f"{report.obligations} obligations, {report.notes} notes, "
             f"{report.appointments} rendez-vous, {report.messages} rappels, "
+            f"{report.proofs} justificatifs, {report.incidents} manquements, "
             f"{report.audit_entries} entrées d'audit en {report.seconds:.1f} s"
         )
         reports.append(report)

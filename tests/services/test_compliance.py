@@ -304,6 +304,12 @@ def test_no_shows_from_the_threshold_and_missing_proofs_are_proposed(cpip, dossi
     assert first.pk not in appointments
     missing = [p for p in found if p.kind == Incident.Kind.MISSING_PROOF]
     assert {p.obligation_id for p in missing} == {dossier["work"].pk, dossier["care"].pk}
+    # Only the gaps of the last 90 days are proposed (due from 22 March): March, April, May.
+    assert {p.missed_period_start for p in missing} == {
+        date(2025, 3, 1),
+        date(2025, 4, 1),
+        date(2025, 5, 1),
+    }
 
 
 def test_confirming_a_proposal_records_the_incident_and_it_is_not_proposed_again(cpip, dossier):
@@ -338,7 +344,10 @@ def test_confirming_a_proposal_records_the_incident_and_it_is_not_proposed_again
 
 def test_dismissing_a_missing_proof_needs_a_reason_and_removes_the_proposal(cpip, dossier):
     gated = gate(cpip, dossier["person"])
-    key = date(2025, 1, 10)
+    key = date(2025, 5, 1)  # May, due 10 June: missing, and recent enough to be proposed
+    assert (dossier["work"].pk, key) in [
+        (p.obligation_id, p.missed_period_start) for p in proposals_of(dossier)
+    ]
     with pytest.raises(ValidationError, match="pourquoi"):
         services.incident_dismiss(
             membership=cpip, gated=gated, reason=" ", obligation_id=dossier["work"].pk,
