@@ -86,7 +86,11 @@ class IncidentForm(BaseForm):
     def __init__(self, *args, obligations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["obligation"].choices = [("", "Aucune en particulier")] + [
-            (o.pk, f"{o.obligation_type.label} ({o.measure.measure_type.short_label})")
+            (
+                o.pk,
+                f"{o.obligation_type.label} ({o.measure.measure_type.short_label}"
+                f"{', terminée' if o.status == 'ended' else ''})",
+            )
             for o in obligations
         ]
 

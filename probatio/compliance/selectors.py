@@ -177,10 +177,18 @@ def compliance_of(
     return result
 
 
-def person_compliance(person, *, today: date) -> list[ObligationCompliance]:
-    """The dossier's summary: every scheduled obligation of the person (3 queries)."""
+def person_compliance(
+    person, *, today: date, with_proofs: bool = True
+) -> list[ObligationCompliance]:
+    """The dossier's summary: every scheduled obligation of the person (3 queries; 2 without
+    the proofs themselves)."""
     obligations = list(scheduled_obligations([person.pk]))
-    return compliance_of(obligations, today=today, grace_days=person.service.proof_grace_days)
+    return compliance_of(
+        obligations,
+        today=today,
+        grace_days=person.service.proof_grace_days,
+        with_proofs=with_proofs,
+    )
 
 
 def open_slots(person, obligation: Obligation, *, today: date) -> list[rules.SlotState]:
@@ -215,20 +223,21 @@ class Proposal:
         return f"obligation={self.obligation_id}&periode={self.missed_period_start:%Y-%m-%d}"
 
 
-def proposals(person, compliance: list[ObligationCompliance], *, today: date) -> list[Proposal]:
+def proposals(
+    person,
+    compliance: list[ObligationCompliance],
+    incidents: list[Incident],
+    *,
+    today: date,
+) -> list[Proposal]:
     """No-shows on a measure from the service's threshold on, and proofs missing for less than
-    ``RECENT_DAYS``, that no incident (recorded or dismissed) covers yet. Three queries."""
+    ``RECENT_DAYS``, that none of the person's ``incidents`` (recorded or dismissed) covers
+    yet. One query (the no-shows)."""
     threshold = person.service.no_show_threshold
-    handled_appointments = set(
-        Incident.objects.filter(person=person, appointment__isnull=False).values_list(
-            "appointment_id", flat=True
-        )
-    )
-    handled_periods = set(
-        Incident.objects.filter(person=person, missed_period_start__isnull=False).values_list(
-            "obligation_id", "missed_period_start"
-        )
-    )
+    handled_appointments = {i.appointment_id for i in incidents if i.appointment_id}
+    handled_periods = {
+        (i.obligation_id, i.missed_period_start) for i in incidents if i.missed_period_start
+    }
     result = []
     no_shows = (
         Appointment.objects.filter(person=person, status=Appointment.Status.NO_SHOW)

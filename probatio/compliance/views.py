@@ -104,6 +104,7 @@ def proof_new(request, pk: int, obligation_id: int):
         request,
         "compliance/proof_form.html",
         dossier_context(gated, "proofs", form=form, obligation=obligation, slots=slots),
+        status=400 if form.errors else 200,
     )
 
 
@@ -163,7 +164,8 @@ def proof_file(request, pk: int, proof_id: int):
 def incidents(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="manquements")
     today = timezone.localdate()
-    compliance = selectors.person_compliance(gated.person, today=today)
+    compliance = selectors.person_compliance(gated.person, today=today, with_proofs=False)
+    incidents = list(selectors.incidents_of(gated.person))
     can_record = gated.allows(Action.RECORD_INCIDENT)
     return render(
         request,
@@ -171,8 +173,8 @@ def incidents(request, pk: int):
         dossier_context(
             gated,
             "incidents",
-            proposals=selectors.proposals(gated.person, compliance, today=today),
-            incidents=list(selectors.incidents_of(gated.person)),
+            proposals=selectors.proposals(gated.person, compliance, incidents, today=today),
+            incidents=incidents,
             can_record=can_record,
             dismiss_form=DismissForm(),
         ),
@@ -227,10 +229,12 @@ def incident_new(request, pk: int):
     gated = person_get_for(
         request.membership, pk, action=Action.RECORD_INCIDENT, log_read="nouveau manquement"
     )
+    # Every obligation of the person, ended ones too: a proof missed before an obligation
+    # ended is still an incident on it.
     obligations = list(
-        Obligation.objects.filter(measure__person=gated.person, status="active").select_related(
-            "obligation_type", "measure__measure_type"
-        )
+        Obligation.objects.filter(measure__person=gated.person)
+        .select_related("obligation_type", "measure__measure_type")
+        .order_by("status", "obligation_type__sort_order", "pk")
     )
     initial = _prefill(request, gated)
     form = IncidentForm(request.POST or None, obligations=obligations, initial=initial)
@@ -238,6 +242,8 @@ def incident_new(request, pk: int):
         data = dict(form.cleaned_data)
         data["appointment"] = initial.get("appointment")
         data["missed_period_start"] = initial.get("missed_period_start")
+        if data["missed_period_start"]:
+            data["obligation"] = initial["obligation"]  # the proposal's, whatever was chosen
         try:
             services.incident_record(membership=request.membership, gated=gated, data=data)
         except ValidationError as error:
@@ -254,6 +260,7 @@ def incident_new(request, pk: int):
             form=form,
             from_proposal="appointment" in initial or "missed_period_start" in initial,
         ),
+        status=400 if form.errors else 200,
     )
 
 

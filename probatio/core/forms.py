@@ -5,6 +5,13 @@ from dsfr.forms import DsfrBaseForm
 class BaseForm(DsfrBaseForm):
     """Every form of Probatio: DSFR rendering, optional fields marked (not required ones)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # django-dsfr builds the bound fields in its __init__ (to style the widgets), and a
+        # bound field copies its field's label and help text when built: drop them, so that
+        # what a subclass changes after this call (help texts, labels) is what is shown.
+        self._bound_fields_cache.clear()
+
     def get_context(self) -> dict:
         context = forms.Form.get_context(self)
         context["DSFR_MARK_OPTIONAL_FIELDS"] = True

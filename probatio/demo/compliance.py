@@ -201,8 +201,9 @@ class ComplianceBuilder:
         confirmed_no_show = dismissed = confirmed_proof = 0
         for person in persons:
             gated = person_get_for(member, person.pk)
-            compliance = selectors.person_compliance(person, today=self.today)
-            for proposal in selectors.proposals(person, compliance, today=self.today):
+            compliance = selectors.person_compliance(person, today=self.today, with_proofs=False)
+            incidents = list(selectors.incidents_of(person))
+            for proposal in selectors.proposals(person, compliance, incidents, today=self.today):
                 if proposal.appointment_id and confirmed_no_show < 2:
                     services.incident_record(
                         membership=member,

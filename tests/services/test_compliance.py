@@ -291,7 +291,10 @@ def no_show(cpip, dossier, day: date):
 def proposals_of(dossier):
     person = Person.objects.select_related("service").get(pk=dossier["person"].pk)
     return selectors.proposals(
-        person, selectors.person_compliance(person, today=TODAY), today=TODAY
+        person,
+        selectors.person_compliance(person, today=TODAY, with_proofs=False),
+        list(selectors.incidents_of(person)),
+        today=TODAY,
     )
 
 

@@ -12,9 +12,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from probatio.compliance import selectors as compliance_selectors
+from probatio.compliance import services as compliance_services
 from probatio.measures import services as measure_services
+from probatio.measures.models import Obligation
 from probatio.notes import services as note_services
 from probatio.people import services as people_services
+from probatio.people.selectors import person_get_for
 from tests.factories import (
     CustodyRecordFactory,
     EstablishmentFactory,
@@ -35,6 +39,8 @@ PAGES = {
     "measures": ("cpip", "/personnes/{p}/mesures/"),
     "timeline": ("cpip", "/personnes/{p}/chronologie/"),
     "timeline_as_manager": ("manager", "/personnes/{p}/chronologie/"),
+    "proofs": ("cpip", "/personnes/{p}/justificatifs/"),
+    "incidents": ("cpip", "/personnes/{p}/manquements/"),
 }
 
 
@@ -131,6 +137,32 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
                 obligation_type_code=code,
                 data=data,
             )
+    # Proofs (some reviewed) and incidents.
+    gated = person_get_for(cpip, viewed.pk)
+    for obligation in Obligation.objects.filter(measure__person=viewed, proof_frequency="monthly"):
+        slots = compliance_selectors.slots_of(
+            obligation, today=date.today(), grace_days=10, changes=[]
+        )
+        for n, slot in enumerate(slots[:4]):
+            proof = compliance_services.proof_register(
+                membership=cpip,
+                gated=gated,
+                obligation_id=obligation.pk,
+                period_start=slot.key,
+                document_type="Bulletin de salaire",
+                received_on=slot.due,
+            )
+            if n % 2:
+                compliance_services.proof_review(
+                    membership=cpip, gated=gated, proof=proof, accept=True
+                )
+    for kind in ("new_offence", "victim_report"):
+        compliance_services.incident_record(
+            membership=cpip,
+            gated=gated,
+            data={"kind": kind, "occurred_on": date(2025, 3, 1), "source": "police",
+                  "description": "Faits signalés.", "steps_taken": ["summons"]},
+        )  # fmt: skip
     for n in range(12):
         note(cpip, viewed, n, confidential=n % 3 == 0)
     for n in range(3):
