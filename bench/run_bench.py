@@ -12,6 +12,7 @@ batch on 10,000 due messages.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -37,8 +38,10 @@ PAGES = [
     ("/agenda/ service", "/agenda/?agent=&site=", "secretariat.demo"),
     ("/echeancier/", "/echeancier/", "cpip.demo"),
     ("/echeancier/ serv.", "/echeancier/", "encadrement.demo"),
+    ("justificatifs <id>", "/personnes/{person}/justificatifs/", "cpip.demo"),
+    ("manquements <id>", "/personnes/{person}/manquements/", "cpip.demo"),
 ]
-# Bumped when the demo data changes shape, so that stale bench databases are rebuilt.
+# Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 3
 
 
@@ -72,12 +75,26 @@ def manage(var_dir: Path, *args: str, log) -> None:
 # --- Building the databases. ---
 
 
+def code_version() -> str:
+    """A digest of what shapes a bench database (the migrations and the demo builder): a
+    database built by other code is rebuilt rather than measured with a stale schema."""
+    digest = hashlib.sha256()
+    paths = sorted(BASE_DIR.glob("probatio/*/migrations/*.py")) + sorted(
+        BASE_DIR.glob("probatio/demo/**/*.py")
+    )
+    for path in paths:
+        digest.update(path.relative_to(BASE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def wanted_stamp(services: int, args) -> dict:
     return {
         "services": services,
         "seed": args.seed,
         "persons": args.persons,
         "data_version": DATA_VERSION,
+        "code_version": code_version(),
     }
 
 
@@ -120,7 +137,9 @@ def build(var_dir: Path, stamp: dict, log) -> subprocess.Popen | None:
 
 
 def build_one(var_dir: Path, services: int, args) -> None:
-    """Child process: migrate and load the demo into an empty database, then stamp it."""
+    """Child process: migrate and load the demo into an empty database, then stamp it (with
+    the code as it was when the build began)."""
+    stamp = wanted_stamp(services, args)
     started = time.monotonic()
     manage(var_dir, "migrate", "--noinput", log=print)
     manage(
@@ -136,7 +155,7 @@ def build_one(var_dir: Path, services: int, args) -> None:
     )
     seconds = time.monotonic() - started
     stamp = {
-        **wanted_stamp(services, args),
+        **stamp,
         "seconds": round(seconds, 1),
         "built_on": time.strftime("%Y-%m-%d %H:%M"),
     }
