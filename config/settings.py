@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "probatio.messaging",
     "probatio.agenda",
     "probatio.compliance",
+    "probatio.reports",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("personnes/", include("probatio.notes.urls")),
     path("", include("probatio.agenda.urls")),
     path("personnes/", include("probatio.compliance.urls")),
+    path("", include("probatio.reports.urls")),
     path("", include("probatio.deadlines.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),

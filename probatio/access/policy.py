@@ -43,6 +43,10 @@ class Action(StrEnum):
     REGISTER_PROOF = "register_proof"
     REVIEW_PROOF = "review_proof"
     RECORD_INCIDENT = "record_incident"
+    DRAFT_REPORT = "draft_report"
+    READ_REPORTS = "read_reports"
+    VISA_REPORT = "visa_report"
+    RECORD_ANSWER = "record_answer"
 
 
 R = Role
@@ -117,6 +121,18 @@ RULES: dict[Action, dict[Role, Scope]] = {
         R.MONITORING: S.SERVICE,
         R.SOCIAL_WORKER: S.CASELOAD,
     },
+    # A psychologist drafts the assessments of the persons they follow.
+    Action.DRAFT_REPORT: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.PSYCHOLOGIST: S.CASELOAD},
+    # Reports are further gated one by one (reports.selectors): others' drafts stay with their
+    # author, and a judge reads only the reports transmitted to them.
+    Action.READ_REPORTS: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.PSYCHOLOGIST: S.CASELOAD,
+        R.JUDGE: S.JUDGE_FILES,
+    },
+    Action.VISA_REPORT: {R.MANAGER: S.SERVICE},
+    Action.RECORD_ANSWER: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE, R.JUDGE: S.JUDGE_FILES},
 }
 
 

@@ -43,7 +43,8 @@ def _list_page(request, kind: str):
         membership, caseload_only=(kind == "mine" and not is_judge), **filters
     )
     today = timezone.localdate()
-    page = paginate(request, persons, per_page=25)
+    counts = selectors.counts(persons, today=today)
+    page = paginate(request, persons, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
     if kind == "mine" and not is_judge:
         selectors.with_next_due_item(rows, membership, today=today)
@@ -69,7 +70,7 @@ def _list_page(request, kind: str):
         "form": form,
         "page": page,
         "rows": rows,
-        "counts": selectors.counts(persons, today=today),
+        "counts": counts,
         "today": today,
         "due_soon_days": selectors.DUE_SOON_DAYS,
         "workload": workload,

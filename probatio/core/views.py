@@ -16,6 +16,8 @@ def home(request):
         )
     if membership.role == Role.MANAGER:
         return redirect("caseloads:service")
+    if membership.role == Role.JUDGE:
+        return redirect("reports:list")  # the reports transmitted to them
     if membership.role in (Role.SECRETARIAT, Role.MONITORING):
         return redirect("caseloads:search")
     return redirect("caseloads:mine")

@@ -67,6 +67,8 @@ class Person(models.Model):
         verbose_name="autres intervenant·es",
         help_text="Psychologue, assistant·e de service social… qui suivent aussi la personne.",
     )
+    # Set by a judge's answer (warrant, provisional detention): shown on every page of the file.
+    judicial_alert = models.CharField("alerte judiciaire", max_length=200, blank=True)
     # Lower-case, accent-free "surname birth_surname first_names aliases", for search.
     search_text = models.CharField(max_length=700, editable=False, db_index=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -246,6 +248,7 @@ class TimelineEvent(models.Model):
         MESSAGE = "message", "Rappel ou message"
         PROOF = "proof", "Justificatif"
         INCIDENT = "incident", "Manquement"
+        REPORT = "report", "Rapport au magistrat"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

@@ -31,6 +31,7 @@ TABS = [
     ("appointments", "Rendez-vous", "agenda:person_list", Action.READ_FILE),
     ("proofs", "Justificatifs", "compliance:proofs", Action.READ_FILE),
     ("incidents", "Manquements", "compliance:incidents", Action.READ_FILE),
+    ("reports", "Rapports", "reports:person_list", Action.READ_REPORTS),
     ("timeline", "Chronologie", "notes:timeline", Action.READ_FILE),
     ("access_log", "Journal des accès", "people:access_log", Action.READ_ACCESS_LOG),
 ]

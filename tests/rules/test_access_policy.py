@@ -44,6 +44,10 @@ record_outcome    OC    S        S            O           O             O       
 register_proof    C     S        S            -           -             C              -
 review_proof      C     S        -            -           -             -              -
 record_incident   C     S        -            S           -             C              -
+draft_report      C     S        -            -           C             -              -
+read_reports      S     S        -            -           C             -              J
+visa_report       -     S        -            -           -             -              -
+record_answer     -     S        S            -           -             -              J
 """
 
 

@@ -193,7 +193,7 @@ HOME = {
     "monitoring": "/personnes/",
     "psychologist": "/portefeuille/",
     "social_worker": "/portefeuille/",
-    "judge": "/portefeuille/",
+    "judge": "/rapports/",  # the reports transmitted to them
 }
 
 

@@ -29,7 +29,9 @@
     var status = document.getElementById("autosave-status");
     var edits = 0;      // input events so far
     var confirmed = 0;  // edits the server has confirmed
-    var fields = ["interview_date", "subject", "body", "confidential", "restricted_to"];
+    var fields = form.dataset.autosaveFields
+      ? form.dataset.autosaveFields.split(",")
+      : ["interview_date", "subject", "body", "confidential", "restricted_to"];
 
     function snapshot() {
       var data = {};
@@ -44,7 +46,11 @@
     function say(text) { if (status) status.textContent = text; }
 
     var local = get(key);
-    if (local && form.elements.body && local.body && local.body !== form.elements.body.value) {
+    var differs = local && fields.some(function (name) {
+      var el = form.elements[name];
+      return el && el.type !== "checkbox" && local[name] && local[name] !== el.value;
+    });
+    if (differs) {
       fields.forEach(function (name) {
         var el = form.elements[name];
         if (!el || local[name] === undefined) return;

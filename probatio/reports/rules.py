@@ -1,0 +1,223 @@
+"""Reports to the judge: their templates (sections), their workflow and the effects of the
+judge's answer, as data and pure functions. No database, no clock."""
+
+from dataclasses import dataclass
+
+# --- Kinds and their sections. ---
+
+EVALUATION = "evaluation"
+SITUATION = "situation"
+INCIDENT = "incident"
+END_OF_MEASURE = "end_of_measure"
+OPINION = "opinion"
+ESR = "esr"
+
+KIND_LABELS = {
+    EVALUATION: "Rapport d'évaluation",
+    SITUATION: "Bilan / rapport de situation",
+    INCIDENT: "Rapport d'incident",
+    END_OF_MEASURE: "Rapport de fin de mesure",
+    OPINION: "Avis sur un aménagement ou une libération",
+    ESR: "Enquête sociale rapide",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    required: bool = False
+    # What the application writes in it when the report is created (``prefill`` module):
+    # "identity", "measures", "compliance", "attendance", "situation", "incidents", "partners"
+    # or "" (left for the CPIP).
+    source: str = ""
+
+
+S = Section
+SECTIONS: dict[str, tuple[Section, ...]] = {
+    EVALUATION: (
+        S("identity", "Identité et mesure", source="identity"),
+        S("measures", "Mesures et obligations", source="measures"),
+        S("sources", "Sources (entretiens, documents, partenaires)", source="attendance"),
+        S("situation", "Situation : logement, famille, ressources et travail, santé", True,
+          "situation"),
+        S("offence", "Rapport aux faits et à la victime"),
+        S("analysis", "Facteurs de risque et de protection, besoins, motivation", True),
+        S("plan", "Plan de suivi : objectifs, actions, partenaires", source="partners"),
+        S("proposal", "Intensité de suivi proposée et propositions sur les obligations", True),
+    ),
+    SITUATION: (
+        S("identity", "Identité et mesure", source="identity"),
+        S("compliance", "Respect de chaque obligation et justificatifs reçus", True, "compliance"),
+        S("attendance", "Présence aux convocations", source="attendance"),
+        S("situation", "Évolution de la situation", True, "situation"),
+        S("analysis", "Analyse", True),
+        S("proposal", "Propositions (aménagements, obligations)", True),
+    ),
+    INCIDENT: (
+        S("identity", "Identité et mesure", source="identity"),
+        S("facts", "Faits et dates, obligation concernée", True, "incidents"),
+        S("steps", "Démarches engagées (rappels, convocations)", source="attendance"),
+        S("explanation", "Explications de la personne"),
+        S("analysis", "Analyse du risque", True),
+        S("proposal", "Réponse proposée et degré d'urgence", True),
+    ),
+    END_OF_MEASURE: (
+        S("identity", "Identité et mesure", source="identity"),
+        S("compliance", "Respect des obligations sur toute la mesure", True, "compliance"),
+        S("incidents", "Manquements", source="incidents"),
+        S("situation", "Situation en fin de mesure", True, "situation"),
+        S("analysis", "Analyse", True),
+        S("proposal", "Conclusion", True),
+    ),
+    OPINION: (
+        S("identity", "Identité et situation pénale", source="identity"),
+        S("project", "Projet : logement, travail, soins", True, "situation"),
+        S("feasibility", "Faisabilité technique"),
+        S("victim", "Protection de la victime"),
+        S("analysis", "Avis motivé", True),
+        S("proposal", "Obligations suggérées", True),
+    ),
+    ESR: (
+        S("identity", "Identité", source="identity"),
+        S("situation", "Famille, logement, ressources et travail, santé", True, "situation"),
+        S("checks", "Vérifications faites avec l'accord de la personne"),
+        S("analysis", "Faisabilité d'un contrôle judiciaire, d'une ARSE ou d'une DDSE", True),
+        S("proposal", "Proposition", True),
+    ),
+}  # fmt: skip
+
+
+def blank_sections(kind: str) -> list[dict]:
+    """The sections of a new report of ``kind``, as stored (JSON): key, title, required, text."""
+    return [
+        {"key": s.key, "title": s.title, "required": s.required, "text": ""} for s in SECTIONS[kind]
+    ]
+
+
+def missing_required(sections: list[dict]) -> list[str]:
+    """Titles of the required sections left empty."""
+    return [s["title"] for s in sections if s.get("required") and not (s.get("text") or "").strip()]
+
+
+# --- Workflow. ---
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+RETURNED = "returned"
+APPROVED = "approved"
+TRANSMITTED = "transmitted"
+ANSWERED = "answered"
+
+STATUS_LABELS = {
+    DRAFT: "Brouillon",
+    SUBMITTED: "Soumis au visa",
+    RETURNED: "Renvoyé pour correction",
+    APPROVED: "Visé",
+    TRANSMITTED: "Transmis au magistrat",
+    ANSWERED: "Réponse reçue",
+}
+
+EDITABLE = (DRAFT, RETURNED)
+FROZEN = (TRANSMITTED, ANSWERED)
+
+# Each step: the statuses it starts from, the one it leads to.
+SUBMIT, APPROVE, SEND_BACK, TRANSMIT, ANSWER = (
+    "submit",
+    "approve",
+    "send_back",
+    "transmit",
+    "answer",
+)
+STEPS = {
+    SUBMIT: ((DRAFT, RETURNED), SUBMITTED),
+    APPROVE: ((SUBMITTED,), APPROVED),
+    SEND_BACK: ((SUBMITTED, APPROVED), RETURNED),
+    TRANSMIT: ((APPROVED,), TRANSMITTED),
+    ANSWER: ((TRANSMITTED,), ANSWERED),
+}
+STEP_ERRORS = {
+    SUBMIT: "Seul un brouillon ou un rapport renvoyé peut être soumis au visa.",
+    APPROVE: "Seul un rapport soumis au visa peut être visé.",
+    SEND_BACK: "Seul un rapport soumis ou visé, non transmis, peut être renvoyé.",
+    TRANSMIT: "Seul un rapport visé peut être transmis au magistrat.",
+    ANSWER: "Une réponse ne peut être enregistrée que pour un rapport transmis au magistrat.",
+}
+
+
+def next_status(step: str, current: str) -> str | None:
+    """The status after ``step``, or None when the step is not allowed from ``current``."""
+    sources, target = STEPS[step]
+    return target if current in sources else None
+
+
+# --- The judge's answer. ---
+
+REMINDER = "reminder"
+WARNING = "warning"
+MODIFY_OBLIGATIONS = "modify_obligations"
+EXTEND = "extend"
+WARRANT = "warrant"
+PROVISIONAL_DETENTION = "provisional_detention"
+REVOCATION_FULL = "revocation_full"
+REVOCATION_PARTIAL = "revocation_partial"
+WITHDRAWAL = "withdrawal"
+NO_ACTION = "no_action"
+
+ANSWER_LABELS = {
+    REMINDER: "Rappel des obligations",
+    WARNING: "Avertissement",
+    MODIFY_OBLIGATIONS: "Modification des obligations",
+    EXTEND: "Prolongation du délai d'épreuve",
+    WARRANT: "Mandat (d'amener ou d'arrêt)",
+    PROVISIONAL_DETENTION: "Incarcération provisoire",
+    REVOCATION_FULL: "Révocation totale",
+    REVOCATION_PARTIAL: "Révocation partielle",
+    WITHDRAWAL: "Retrait de la mesure",
+    NO_ACTION: "Classement (pas de suite)",
+}
+
+# What each answer changes (the services apply it):
+TIMELINE_ONLY = "timeline_only"
+NEW_OBLIGATIONS = "new_obligations"
+EXTEND_MEASURE = "extend_measure"
+SUSPEND_AND_FLAG = "suspend_and_flag"
+END_AS_REVOKED = "end_as_revoked"
+EFFECTS = {
+    REMINDER: TIMELINE_ONLY,
+    WARNING: TIMELINE_ONLY,
+    NO_ACTION: TIMELINE_ONLY,
+    MODIFY_OBLIGATIONS: NEW_OBLIGATIONS,
+    EXTEND: EXTEND_MEASURE,
+    WARRANT: SUSPEND_AND_FLAG,
+    PROVISIONAL_DETENTION: SUSPEND_AND_FLAG,
+    REVOCATION_FULL: END_AS_REVOKED,
+    REVOCATION_PARTIAL: END_AS_REVOKED,
+    WITHDRAWAL: END_AS_REVOKED,
+}
+# Answers that act on a measure: the report must concern one.
+ON_A_MEASURE = frozenset(k for k, e in EFFECTS.items() if e != TIMELINE_ONLY)
+
+
+def check_answer(
+    kind: str,
+    *,
+    has_measure: bool,
+    part: str,
+    extra_months: int | None,
+    new_obligations: list[str],
+    ended_obligations: list[int],
+) -> dict[str, str]:
+    """French errors of an answer's input, by field."""
+    errors: dict[str, str] = {}
+    if kind not in EFFECTS:
+        return {"kind": "Choisissez la nature de la réponse."}
+    if kind in ON_A_MEASURE and not has_measure:
+        errors["kind"] = "Cette réponse porte sur une mesure : le rapport n'en désigne aucune."
+    if kind == REVOCATION_PARTIAL and not part.strip():
+        errors["part"] = "Indiquez la part de la peine révoquée."
+    if kind == EXTEND and not extra_months:
+        errors["extra_months"] = "Indiquez la prolongation, en mois."
+    if kind == MODIFY_OBLIGATIONS and not (new_obligations or ended_obligations):
+        errors["new_obligations"] = "Indiquez les obligations ajoutées ou levées."
+    return errors  # fmt: skip

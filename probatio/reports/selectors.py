@@ -1,0 +1,137 @@
+"""The report gate and the report lists.
+
+A report is reached through its person's gate (another service: 404; a judge: only their
+files), then by the report's own rules:
+- a draft, or a report sent back, is read by its author and by managers only;
+- a judge reads only the reports transmitted to them (the judge named on the report);
+- others read the report with ``read_reports``.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from probatio.access.policy import Action
+from probatio.access.roles import Role
+from probatio.people.selectors import Gated, person_get_for
+from probatio.reports import rules
+from probatio.reports.models import Report
+
+
+@dataclass
+class GatedReport:
+    report: Report
+    gated: Gated
+    user_id: int
+
+    @property
+    def role(self) -> str:
+        return self.gated.role
+
+    @property
+    def is_author(self) -> bool:
+        return self.report.author_id == self.user_id
+
+    @property
+    def is_addressee(self) -> bool:
+        return self.report.judge_id == self.user_id
+
+    @property
+    def can_read_content(self) -> bool:
+        return self.gated.allows(Action.READ_REPORTS)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.report.is_editable and (
+            (self.is_author and self.gated.allows(Action.DRAFT_REPORT)) or self.role == Role.MANAGER
+        )
+
+    @property
+    def can_submit(self) -> bool:
+        return self.can_edit
+
+    @property
+    def can_visa(self) -> bool:
+        return self.gated.allows(Action.VISA_REPORT) and self.report.status in (
+            rules.SUBMITTED,
+            rules.APPROVED,
+        )
+
+    @property
+    def can_transmit(self) -> bool:
+        return self.gated.allows(Action.VISA_REPORT) and self.report.status == rules.APPROVED
+
+    @property
+    def can_answer(self) -> bool:
+        if self.report.status != rules.TRANSMITTED or not self.gated.allows(Action.RECORD_ANSWER):
+            return False
+        return self.role != Role.JUDGE or self.is_addressee
+
+    @property
+    def can_correct(self) -> bool:
+        return (
+            self.report.is_frozen
+            and not hasattr(self.report, "correction")
+            and (self.is_author or self.role == Role.MANAGER)
+            and self.gated.allows(Action.DRAFT_REPORT)
+        )
+
+
+def may_read(report: Report, gated: Gated, user_id: int) -> bool:
+    """May open the report's page (its content only with ``read_reports``: the secretariat
+    opens a transmitted report to record an answer received on paper, without its content)."""
+    if not gated.allows(Action.READ_REPORTS):
+        return report.status == rules.TRANSMITTED and gated.allows(Action.RECORD_ANSWER)
+    if gated.role == Role.JUDGE:
+        return report.judge_id == user_id and report.is_frozen
+    if report.status in rules.EDITABLE:
+        return report.author_id == user_id or gated.role == Role.MANAGER
+    return True
+
+
+def report_get_for(membership, pk: int, *, log_read: str | None = None) -> GatedReport:
+    report = (
+        Report.objects.filter(pk=pk, person__service_id=membership.service_id)
+        .select_related("measure__measure_type", "incident", "author", "judge", "approved_by")
+        .first()
+    )
+    if report is None:
+        raise Http404("Rapport introuvable.")
+    gated = person_get_for(membership, report.person_id, log_read=None)
+    if not may_read(report, gated, membership.user_id):
+        if gated.role == Role.JUDGE:
+            raise Http404("Rapport introuvable.")
+        raise PermissionDenied("Ce rapport n'est pas accessible à votre rôle à cette étape.")
+    if log_read:
+        person_get_for(membership, report.person_id, log_read=log_read)
+    report.person = gated.person
+    return GatedReport(report=report, gated=gated, user_id=membership.user_id)
+
+
+def visible_reports(membership) -> QuerySet[Report]:
+    """Reports of the service the membership may see in lists (see the module's rules)."""
+    reports = Report.objects.filter(person__service_id=membership.service_id)
+    role = membership.role
+    if role == Role.JUDGE:
+        return reports.filter(judge_id=membership.user_id, status__in=rules.FROZEN)
+    if role == Role.MANAGER:
+        return reports
+    if role == Role.CPIP:
+        return reports.filter(~Q(status__in=rules.EDITABLE) | Q(author_id=membership.user_id))
+    if role == Role.PSYCHOLOGIST:
+        return reports.filter(author_id=membership.user_id)
+    if role == Role.SECRETARIAT:
+        # The secretariat records answers received on paper: transmitted reports only.
+        return reports.filter(status=rules.TRANSMITTED)
+    return reports.none()
+
+
+def reports_of(person, membership) -> list[Report]:
+    return list(
+        visible_reports(membership)
+        .filter(person=person)
+        .select_related("measure__measure_type", "author", "judge")
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,272 @@
+"""Report pages: the list (the judge's landing page, the managers' visa queue), the dossier
+tab, the report itself (edit with autosave, workflow actions, answer), and its documents.
+Every view passes the report gate (``selectors.report_get_for``) or the dossier gate."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from probatio.access.policy import Action, allows
+from probatio.access.roles import Role
+from probatio.audit import services as audit
+from probatio.compliance.selectors import incidents_of
+from probatio.core.downloads import private_file
+from probatio.core.forms import apply_errors
+from probatio.core.paging import paginate
+from probatio.measures.models import Obligation, ObligationType
+from probatio.measures.selectors import measures_of
+from probatio.people.selectors import person_get_for
+from probatio.people.views import dossier_context
+from probatio.reports import documents, rules, selectors, services
+from probatio.reports.forms import AnswerForm, ReportCreateForm, SendBackForm
+
+
+def _detail_url(pk: int) -> str:
+    return reverse("reports:detail", args=[pk])
+
+
+LIST_FILTERS = {
+    "a_traiter": "À traiter",
+    "tous": "Tous",
+}
+
+
+@require_GET
+def report_list(request):
+    """The judge's landing page (reports transmitted to them), the managers' queue (to visa,
+    to transmit), the CPIP's own drafts and returned reports."""
+    membership = request.membership
+    role = membership.role
+    if not (allows(role, Action.READ_REPORTS) or allows(role, Action.RECORD_ANSWER)):
+        raise PermissionDenied("Les rapports ne sont pas accessibles à votre rôle.")
+    which = request.GET.get("voir", "a_traiter")
+    reports = selectors.visible_reports(membership).select_related(
+        "person", "measure__measure_type", "author", "judge"
+    )
+    if which == "a_traiter":
+        if role == Role.JUDGE or role == Role.SECRETARIAT:
+            reports = reports.filter(status=rules.TRANSMITTED)
+        elif role == Role.MANAGER:
+            reports = reports.filter(status__in=(rules.SUBMITTED, rules.APPROVED))
+        else:
+            reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
+    reports = reports.order_by("due_date", "-updated_at", "-pk")
+    page = paginate(request, reports, per_page=25)
+    audit.record_list(
+        membership,
+        object_type="reports.report",
+        summary="Liste : rapports",
+        context={"voir": which, "page_number": page.number},
+    )
+    return render(
+        request,
+        "reports/list.html",
+        {"title": "Rapports", "nav": "reports", "page": page, "which": which,
+         "filters": LIST_FILTERS, "role": role},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def person_reports(request, pk: int):
+    """The dossier tab, with the form that starts a new report."""
+    gated = person_get_for(request.membership, pk, log_read="rapports")
+    person = gated.person
+    can_draft = gated.allows(Action.DRAFT_REPORT)
+    measures = list(measures_of(person))
+    incidents = list(incidents_of(person))
+    form = ReportCreateForm(
+        request.POST or None,
+        measures=measures,
+        incidents=incidents,
+        initial={"kind": request.GET.get("type"), "incident": request.GET.get("manquement"),
+                 "measure": request.GET.get("mesure")},
+    )  # fmt: skip
+    if request.method == "POST":
+        if not can_draft:
+            raise PermissionDenied(
+                "Votre rôle ne permet pas de rédiger un rapport pour ce dossier."
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = services.report_create(
+                    membership=request.membership,
+                    gated=gated,
+                    kind=data["kind"],
+                    measure=next((m for m in measures if m.pk == data["measure"]), None),
+                    incident=next((i for i in incidents if i.pk == data["incident"]), None),
+                    due_date=data["due_date"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Rapport commencé : les rubriques sont préremplies.")
+                return redirect(_detail_url(report.pk))
+    return render(
+        request,
+        "reports/person_reports.html",
+        dossier_context(
+            gated,
+            "reports",
+            reports=selectors.reports_of(person, request.membership),
+            form=form,
+            can_draft=can_draft,
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+def _answer_form(gated_report, data=None):
+    report = gated_report.report
+    obligations = (
+        Obligation.objects.filter(measure=report.measure, status="active").select_related(
+            "obligation_type"
+        )
+        if report.measure_id
+        else Obligation.objects.none()
+    )
+    today = timezone.localdate()
+    return AnswerForm(
+        data,
+        obligation_types=ObligationType.objects.filter(valid_to__isnull=True).exclude(
+            kind="control"
+        ),
+        obligations=list(obligations),
+        initial={"answered_on": today},
+    )
+
+
+@require_GET
+def detail(request, pk: int):
+    gated_report = selectors.report_get_for(request.membership, pk, log_read="rapport")
+    return _render_detail(request, gated_report)
+
+
+def _render_detail(request, gated_report, *, answer_form=None, send_back_form=None, status=200):
+    report = gated_report.report
+    return render(
+        request,
+        "reports/detail.html",
+        dossier_context(
+            gated_report.gated,
+            "reports",
+            report=report,
+            g=gated_report,
+            steps=list(report.steps.select_related("by")),
+            answer=getattr(report, "answer", None) if report.is_frozen else None,
+            answer_form=answer_form or (_answer_form(gated_report) if gated_report.can_answer
+                                        else None),
+            send_back_form=send_back_form or SendBackForm(),
+            missing=rules.missing_required(report.sections),
+            title=f"{report.title} — Probatio",
+        ),
+        status=status,
+    )  # fmt: skip
+
+
+@require_POST
+def autosave(request, pk: int):
+    """The draft's autosave (htmx, while typing): saves the sections, answers a status line."""
+    gated_report = selectors.report_get_for(request.membership, pk)
+    texts = {s["key"]: request.POST.get(f"section-{s['key']}", s.get("text", ""))
+             for s in gated_report.report.sections}  # fmt: skip
+    services.report_save(
+        membership=request.membership,
+        gated_report=gated_report,
+        texts=texts,
+        title=request.POST.get("title"),
+        autosave=True,
+    )
+    return JsonResponse({"saved_at": f"{timezone.localtime():%H:%M:%S}"})
+
+
+@require_POST
+def act(request, pk: int, step: str):
+    """The workflow's buttons: save, submit, approve, send back, transmit, correct."""
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk)
+    report = gated_report.report
+    try:
+        if step in ("save", "submit"):
+            texts = {s["key"]: request.POST.get(f"section-{s['key']}", s.get("text", ""))
+                     for s in report.sections}  # fmt: skip
+            services.report_save(membership=membership, gated_report=gated_report, texts=texts,
+                                 title=request.POST.get("title"))  # fmt: skip
+            if step == "submit":
+                services.report_submit(membership=membership, gated_report=gated_report)
+                messages.success(request, "Rapport soumis au visa de l'encadrement.")
+            else:
+                messages.success(request, "Brouillon enregistré.")
+        elif step == "approve":
+            services.report_approve(membership=membership, gated_report=gated_report)
+            messages.success(request, "Rapport visé : il peut être transmis au magistrat.")
+        elif step == "send_back":
+            form = SendBackForm(request.POST)
+            if not form.is_valid():
+                return _render_detail(request, gated_report, send_back_form=form, status=400)
+            services.report_send_back(
+                membership=membership,
+                gated_report=gated_report,
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, "Rapport renvoyé à son auteur pour correction.")
+        elif step == "transmit":
+            services.report_transmit(membership=membership, gated_report=gated_report)
+            messages.success(request, "Rapport transmis au magistrat : il est figé.")
+        elif step == "correct":
+            new = services.report_correct(membership=membership, gated_report=gated_report)
+            messages.success(
+                request, f"Version {new.version} créée : corrigez-la puis soumettez-la."
+            )
+            return redirect(_detail_url(new.pk))
+        elif step == "answer":
+            form = _answer_form(gated_report, request.POST)
+            if not form.is_valid():
+                return _render_detail(request, gated_report, answer_form=form, status=400)
+            data = form.cleaned_data
+            try:
+                services.answer_record(
+                    membership=membership,
+                    gated_report=gated_report,
+                    kind=data["kind"],
+                    answered_on=data["answered_on"],
+                    text=data["text"],
+                    part=data["part"],
+                    extra_months=data["extra_months"],
+                    new_obligations=data["new_obligations"],
+                    ended_obligations=data["ended_obligations"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+                return _render_detail(request, gated_report, answer_form=form, status=400)
+            messages.success(request, "Réponse du magistrat enregistrée.")
+        else:
+            raise PermissionDenied("Action inconnue.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_detail_url(pk))
+
+
+@require_GET
+def pdf(request, pk: int):
+    """The transmitted PDF as stored (its SHA-256 is on the page), or, before transmission, a
+    preview of the current content."""
+    gated_report = selectors.report_get_for(request.membership, pk, log_read="rapport (PDF)")
+    report = gated_report.report
+    if not gated_report.can_read_content:
+        raise PermissionDenied("Le contenu du rapport n'est pas accessible à votre rôle.")
+    if report.pdf:
+        return private_file(
+            report.pdf,
+            filename=f"rapport-{report.pk}-v{report.version}.pdf",
+            content_type="application/pdf",
+        )
+    content = documents.render_pdf(documents.document_for(report))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="rapport-{report.pk}-apercu.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,266 @@
+"""Reports to the judge on a real database: prefilled creation, the visa loop with its
+refusals, transmission (frozen PDF and its hash), corrections, and each answer's effect."""
+
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from probatio.compliance import services as compliance
+from probatio.measures import services as measure_services
+from probatio.measures.models import Decision, Obligation
+from probatio.people.models import TimelineEvent
+from probatio.people.selectors import person_get_for
+from probatio.reports import rules, services
+from probatio.reports.models import JudgeAnswer, Report
+from probatio.reports.selectors import report_get_for
+from tests.factories import make_measure, make_person
+
+TODAY = date(2025, 6, 20)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(datetime(2025, 6, 20, 10, 0, tzinfo=UTC), tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def file(cpip, judge):
+    person = make_person(cpip, surname="Ménard", first_names="Éloïse")
+    measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
+    work = measure_services.obligation_create(
+        membership=cpip,
+        measure=measure,
+        decision=measure.decision,
+        obligation_type_code="TRAVAIL_FORMATION",
+        data={"start_date": measure.start_date, "status": "active"},
+    )
+    incident = compliance.incident_record(
+        membership=cpip,
+        gated=person_get_for(cpip, person.pk),
+        data={"kind": "new_offence", "occurred_on": date(2025, 6, 2), "source": "police",
+              "description": "Interpellé pour conduite sans permis.",
+              "steps_taken": ["summons"], "person_explanation": "Dit devoir aller travailler."},
+    )  # fmt: skip
+    return {"person": person, "measure": measure, "work": work, "incident": incident}
+
+
+def create(membership, file, kind=rules.INCIDENT, **kw):
+    return services.report_create(
+        membership=membership,
+        gated=person_get_for(membership, file["person"].pk),
+        kind=kind,
+        measure=kw.pop("measure", file["measure"]),
+        incident=kw.pop("incident", file["incident"] if kind == rules.INCIDENT else None),
+        **kw,
+    )
+
+
+def gated(membership, report):
+    return report_get_for(membership, report.pk)
+
+
+def fill(membership, report):
+    texts = {s["key"]: s["text"] or f"Texte de la rubrique {s['title']}." for s in report.sections}
+    return services.report_save(
+        membership=membership, gated_report=gated(membership, report), texts=texts
+    )
+
+
+def through_to_transmitted(cpip, manager, file, kind=rules.INCIDENT):
+    report = fill(cpip, create(cpip, file, kind))
+    services.report_submit(membership=cpip, gated_report=gated(cpip, report))
+    services.report_approve(membership=manager, gated_report=gated(manager, report))
+    return services.report_transmit(membership=manager, gated_report=gated(manager, report))
+
+
+def test_a_new_report_is_prefilled_from_the_file(cpip, judge, file):
+    report = create(cpip, file)
+    texts = {s["key"]: s["text"] for s in report.sections}
+    assert "MÉNARD Éloïse" in texts["identity"]
+    assert "Sursis probatoire" in texts["identity"]
+    assert "Interpellé pour conduite sans permis" in texts["facts"]
+    assert texts["explanation"] == "Dit devoir aller travailler."
+    assert texts["analysis"] == "" and texts["proposal"] == ""
+    assert report.judge == judge.user and report.status == rules.DRAFT
+    assert TimelineEvent.objects.filter(
+        kind="report", title__startswith="Rapport commencé"
+    ).exists()
+
+
+def test_a_required_section_left_empty_blocks_the_submission(cpip, file):
+    report = create(cpip, file)
+    with pytest.raises(ValidationError, match="Analyse du risque"):
+        services.report_submit(membership=cpip, gated_report=gated(cpip, report))
+    report.refresh_from_db()
+    assert report.status == rules.DRAFT
+
+
+def test_only_a_manager_gives_the_visa_and_a_send_back_needs_a_comment(cpip, manager, file):
+    report = fill(cpip, create(cpip, file))
+    services.report_submit(membership=cpip, gated_report=gated(cpip, report))
+    with pytest.raises(PermissionDenied):
+        services.report_approve(membership=cpip, gated_report=gated(cpip, report))
+    with pytest.raises(ValidationError, match="repris"):
+        services.report_send_back(membership=manager, gated_report=gated(manager, report),
+                                  comment=" ")  # fmt: skip
+    services.report_send_back(
+        membership=manager, gated_report=gated(manager, report), comment="Préciser l'analyse."
+    )
+    report.refresh_from_db()
+    assert report.status == rules.RETURNED and report.return_comment == "Préciser l'analyse."
+    services.report_submit(membership=cpip, gated_report=gated(cpip, report))
+    services.report_approve(membership=manager, gated_report=gated(manager, report))
+    report.refresh_from_db()
+    assert report.status == rules.APPROVED and report.approved_by == manager.user
+    assert [s.step for s in report.steps.all()] == [
+        "create", "submit", "send_back", "submit", "approve"
+    ]  # fmt: skip
+
+
+def test_transmission_freezes_the_report_with_its_pdf_hash(cpip, manager, file, private_files):
+    report = through_to_transmitted(cpip, manager, file)
+    stored = (private_files / report.pdf.name).read_bytes()
+    assert stored.startswith(b"%PDF")
+    assert hashlib.sha256(stored).hexdigest() == report.sha256
+    with pytest.raises(PermissionDenied):
+        services.report_save(
+            membership=cpip, gated_report=gated(cpip, report), texts={"analysis": "Modifié"}
+        )
+    report.refresh_from_db()
+    assert "Modifié" not in str(report.sections)
+
+
+def test_a_correction_is_a_new_version_pointing_to_the_old(cpip, manager, file):
+    old = through_to_transmitted(cpip, manager, file)
+    new = services.report_correct(membership=cpip, gated_report=gated(cpip, old))
+    assert new.version == 2 and new.previous == old and new.status == rules.DRAFT
+    assert new.sections == old.sections
+    with pytest.raises(PermissionDenied):
+        services.report_correct(membership=cpip, gated_report=gated(cpip, old))  # once only
+
+
+def test_an_answer_on_a_report_never_transmitted_is_refused(cpip, judge, manager, file):
+    report = fill(cpip, create(cpip, file))
+    with pytest.raises(ValidationError, match="transmis"):
+        services.answer_record(
+            membership=manager, gated_report=gated(manager, report), kind="warning",
+            answered_on=TODAY,
+        )  # fmt: skip
+    assert not JudgeAnswer.objects.exists()
+
+
+def test_a_judge_answers_a_warning_which_changes_only_the_timeline(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file)
+    answer = services.answer_record(
+        membership=judge,
+        gated_report=gated(judge, report),
+        kind="warning",
+        answered_on=TODAY,
+        text="Avertissement solennel.",
+    )
+    report.refresh_from_db()
+    assert report.status == rules.ANSWERED
+    assert not answer.on_paper and answer.decision.kind == Decision.Kind.JAP_ORDER
+    file["measure"].refresh_from_db()
+    assert file["measure"].status == "active"
+    assert TimelineEvent.objects.filter(
+        kind="report", title__startswith="Réponse du magistrat : avertissement"
+    ).exists()
+
+
+def test_modifying_obligations_ends_the_old_and_creates_the_new(cpip, manager, secretariat, file):
+    report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    answer = services.answer_record(
+        membership=secretariat,
+        gated_report=gated(secretariat, report),
+        kind="modify_obligations",
+        answered_on=TODAY,
+        new_obligations=["SOINS"],
+        ended_obligations=[file["work"].pk],
+    )
+    assert answer.on_paper
+    file["work"].refresh_from_db()
+    assert file["work"].status == "ended" and file["work"].end_date == TODAY
+    assert file["work"].decision == file["measure"].decision  # kept: it started under it
+    [care] = answer.new_obligations.all()
+    assert care.obligation_type_id == "SOINS" and care.decision == answer.decision
+    assert Obligation.objects.filter(measure=file["measure"], status="active").count() == 1
+
+
+def test_extension_moves_the_end_within_the_legal_bounds(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    end = file["measure"].end_date
+    services.answer_record(
+        membership=judge, gated_report=gated(judge, report), kind="extend",
+        answered_on=TODAY, extra_months=6,
+    )  # fmt: skip
+    file["measure"].refresh_from_db()
+    assert file["measure"].duration_months == 30 and file["measure"].end_date > end
+
+
+def test_an_extension_beyond_the_bounds_is_refused_and_nothing_changes(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    with pytest.raises(ValidationError):
+        services.answer_record(
+            membership=judge, gated_report=gated(judge, report), kind="extend",
+            answered_on=TODAY, extra_months=36,
+        )  # fmt: skip
+    report.refresh_from_db()
+    assert report.status == rules.TRANSMITTED and not JudgeAnswer.objects.exists()
+    assert not Decision.objects.filter(kind=Decision.Kind.JAP_ORDER).exists()
+
+
+def test_a_warrant_suspends_the_measure_and_flags_the_person(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file)
+    services.answer_record(
+        membership=judge, gated_report=gated(judge, report), kind="warrant", answered_on=TODAY
+    )
+    file["measure"].refresh_from_db()
+    file["person"].refresh_from_db()
+    assert file["measure"].status == "suspended"
+    assert file["person"].judicial_alert.startswith("Mandat")
+
+
+def test_partial_revocation_needs_its_part_and_ends_the_measure(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file)
+    with pytest.raises(ValidationError, match="part"):
+        services.answer_record(
+            membership=judge, gated_report=gated(judge, report), kind="revocation_partial",
+            answered_on=TODAY,
+        )  # fmt: skip
+    services.answer_record(
+        membership=judge, gated_report=gated(judge, report), kind="revocation_partial",
+        answered_on=TODAY, part="4 mois sur 12",
+    )  # fmt: skip
+    file["measure"].refresh_from_db()
+    assert file["measure"].status == "revoked"
+
+
+def test_a_judge_sees_only_the_reports_transmitted_to_them(cpip, manager, judge, member, file):
+    from django.http import Http404
+
+    draft = fill(cpip, create(cpip, file))
+    with pytest.raises(Http404):
+        report_get_for(judge, draft.pk)
+    sent = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    assert report_get_for(judge, sent.pk).can_answer
+    other_judge = member("judge")
+    Report.objects.filter(pk=sent.pk).update(judge=other_judge.user)
+    with pytest.raises(Http404):
+        report_get_for(judge, sent.pk)
