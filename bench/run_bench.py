@@ -8,7 +8,7 @@ in a separate process with DEBUG off, requests each page ``--repeat`` times afte
 with Django's test client, and prints the median and 90th percentile time, the number of SQL
 queries, and the ratio between the two sizes against the targets (at most 1.3 times slower
 with ten services, at most 15 queries a page). Then runs ``bench_reminders.py``: the reminder
-batch on 10,000 due messages.
+batch on 10,000 due messages, and ``bench_documents.py``: one report PDF.
 """
 
 import argparse
@@ -40,6 +40,8 @@ PAGES = [
     ("/echeancier/ serv.", "/echeancier/", "encadrement.demo"),
     ("justificatifs <id>", "/personnes/{person}/justificatifs/", "cpip.demo"),
     ("manquements <id>", "/personnes/{person}/manquements/", "cpip.demo"),
+    ("/rapports/ juge", "/rapports/", "juge.demo"),
+    ("/rapports/ encadr.", "/rapports/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 3
@@ -343,6 +345,13 @@ def main() -> None:
         cwd=BASE_DIR,
     )
     ok &= reminders.returncode == 0
+    # One report PDF (the transmission's rendering).
+    pdf = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent / "bench_documents.py")],
+        cwd=BASE_DIR,
+        env=child_env(dirs[SIZES[0]]),
+    )
+    ok &= pdf.returncode == 0
     if args.check and not ok:
         sys.exit(1)
 

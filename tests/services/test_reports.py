@@ -264,3 +264,36 @@ def test_a_judge_sees_only_the_reports_transmitted_to_them(cpip, manager, judge,
     Report.objects.filter(pk=sent.pk).update(judge=other_judge.user)
     with pytest.raises(Http404):
         report_get_for(judge, sent.pk)
+
+
+def test_the_echeancier_lists_due_reports_and_the_visa_queue(cpip, manager, service, file):
+    from datetime import timedelta
+
+    from probatio.core.deadlines import Query, Severity, collect
+    from probatio.people.models import Person
+
+    def items():
+        query = Query(
+            persons=Person.objects.filter(service=service),
+            today=TODAY,
+            until=TODAY + timedelta(days=30),
+            service_id=service.pk,
+            service=service,
+        )
+        return [i for i in collect(query) if i.kind == "report"]
+
+    due = create(cpip, file, rules.EVALUATION, due_date=date(2025, 7, 1))
+    create(cpip, file, rules.SITUATION)  # a draft without due date is no deadline
+    [item] = items()
+    assert item.due == date(2025, 7, 1) and item.severity == Severity.INFO
+    assert "Rapport d'évaluation à rendre (pour le 01/07/2025)" in item.label
+    Report.objects.filter(pk=due.pk).update(due_date=date(2025, 6, 10))  # now overdue
+    [item] = items()
+    assert item.severity == Severity.ALERT and item.is_overdue(TODAY)
+    fill(cpip, due)
+    services.report_submit(membership=cpip, gated_report=gated(cpip, due))
+    [item] = items()
+    assert "à viser" in item.label
+    services.report_approve(membership=manager, gated_report=gated(manager, due))
+    services.report_transmit(membership=manager, gated_report=gated(manager, due))
+    assert items() == []  # transmitted: no longer due
