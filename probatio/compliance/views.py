@@ -176,6 +176,7 @@ def incidents(request, pk: int):
             proposals=selectors.proposals(gated.person, compliance, incidents, today=today),
             incidents=incidents,
             can_record=can_record,
+            can_report=gated.allows(Action.DRAFT_REPORT),
             dismiss_form=DismissForm(),
         ),
     )
