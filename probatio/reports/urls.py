@@ -10,5 +10,6 @@ urlpatterns = [
     path("rapports/<int:pk>/brouillon/", views.autosave, name="autosave"),
     path("rapports/<int:pk>/action/<str:step>/", views.act, name="act"),
     path("rapports/<int:pk>/rapport.pdf", views.pdf, name="pdf"),
+    path("rapports/<int:pk>/rapport.odt", views.odt, name="odt"),
     path("personnes/<int:pk>/rapports/", views.person_reports, name="person_list"),
 ]

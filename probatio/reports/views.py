@@ -251,6 +251,27 @@ def act(request, pk: int, step: str):
     return redirect(_detail_url(pk))
 
 
+ODT = "application/vnd.oasis.opendocument.text"
+
+
+@require_GET
+def odt(request, pk: int):
+    """The report as an editable ODT (for offices that edit in LibreOffice), from its current
+    content (a transmitted report's content is frozen, so it is the transmitted text)."""
+    from probatio.reports.odt import render_odt
+
+    gated_report = selectors.report_get_for(request.membership, pk, log_read="rapport (ODT)")
+    report = gated_report.report
+    if not gated_report.can_read_content:
+        raise PermissionDenied("Le contenu du rapport n'est pas accessible à votre rôle.")
+    response = HttpResponse(render_odt(documents.document_for(report)), content_type=ODT)
+    response["Content-Disposition"] = (
+        f'attachment; filename="rapport-{report.pk}-v{report.version}.odt"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_GET
 def pdf(request, pk: int):
     """The transmitted PDF as stored (its SHA-256 is on the page), or, before transmission, a

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from probatio.core import phones
 
@@ -9,3 +10,13 @@ register = template.Library()
 def phone(value: str) -> str:
     """A stored E.164 number in the national format (06 12 34 56 78) when French."""
     return phones.display(value)
+
+
+@register.filter(is_safe=True)
+def css_string(value) -> str:
+    """``value`` as the inside of a double-quoted CSS string (for generated content in print
+    style sheets): backslashes, quotes and line breaks escaped, nothing HTML-escaped."""
+    text = str(value)
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    text = text.replace("\n", "\\A ").replace("<", "\\3C ")
+    return mark_safe(text)  # noqa: S308 (escaped for a CSS string above)
