@@ -141,3 +141,18 @@ def judge_person(cpip, judge):
 @pytest.fixture
 def other_person(member, other_service):
     return make_person(member("cpip", service=other_service))
+
+
+@pytest.fixture
+def private_files(settings, tmp_path):
+    """The default storage (private files: summonses, proofs, reports) in a temporary folder,
+    returned; modules that write files use it with
+    ``pytestmark = pytest.mark.usefixtures("private_files")``."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    return tmp_path

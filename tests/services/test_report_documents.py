@@ -27,22 +27,13 @@ ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 TRICKY = "Risque <élevé> & « réitération » : il dit \"j'irai\".\nÀ revoir d'ici l'été — ça presse."
 
 
+pytestmark = pytest.mark.usefixtures("private_files")  # files into a temporary folder
+
+
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(datetime(2025, 6, 20, 10, 0, tzinfo=UTC), tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    return tmp_path
 
 
 @pytest.fixture

@@ -23,22 +23,13 @@ from tests.views.helpers import assert_dsfr_page, field_error, html, text_of
 NOW = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.usefixtures("private_files")  # files into a temporary folder
+
+
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    return tmp_path
 
 
 def pdf_bytes() -> bytes:

@@ -19,21 +19,13 @@ from tests.views.helpers import field_error, text_of
 NOW = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.usefixtures("private_files")  # files into a temporary folder
+
+
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
 
 
 @pytest.fixture
