@@ -86,6 +86,8 @@ def may_read(report: Report, gated: Gated, user_id: int) -> bool:
         return report.status == rules.TRANSMITTED and gated.allows(Action.RECORD_ANSWER)
     if gated.role == Role.JUDGE:
         return report.judge_id == user_id and report.is_frozen
+    if gated.role == Role.PSYCHOLOGIST:
+        return report.author_id == user_id  # their own assessments only
     if report.status in rules.EDITABLE:
         return report.author_id == user_id or gated.role == Role.MANAGER
     return True

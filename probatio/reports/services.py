@@ -198,8 +198,9 @@ def report_send_back(*, membership, gated_report: GatedReport, comment: str) -> 
     report.approved_at = None
     report.save(update_fields=["status", "return_comment", "approved_by", "approved_at",
                                "updated_at"])  # fmt: skip
+    # The comment stays in the report (its author and the managers): not in the timeline.
     _timeline(report, f"Rapport renvoyé pour correction : {report.get_kind_display().lower()}",
-              membership.user, comment.strip())  # fmt: skip
+              membership.user)  # fmt: skip
     return report
 
 

@@ -73,7 +73,9 @@ def report_list(request):
 @require_http_methods(["GET", "POST"])
 def person_reports(request, pk: int):
     """The dossier tab, with the form that starts a new report."""
-    gated = person_get_for(request.membership, pk, log_read="rapports")
+    gated = person_get_for(
+        request.membership, pk, action=Action.READ_REPORTS, log_read="rapports"
+    )
     person = gated.person
     can_draft = gated.allows(Action.DRAFT_REPORT)
     measures = list(measures_of(person))
@@ -205,6 +207,8 @@ def act(request, pk: int, step: str):
             services.report_approve(membership=membership, gated_report=gated_report)
             messages.success(request, "Rapport visé : il peut être transmis au magistrat.")
         elif step == "send_back":
+            if not gated_report.gated.allows(Action.VISA_REPORT):
+                raise PermissionDenied("Le renvoi revient à l'encadrement du service.")
             form = SendBackForm(request.POST)
             if not form.is_valid():
                 return _render_detail(request, gated_report, send_back_form=form, status=400)
@@ -224,6 +228,8 @@ def act(request, pk: int, step: str):
             )
             return redirect(_detail_url(new.pk))
         elif step == "answer":
+            if report.status == rules.TRANSMITTED and not gated_report.can_answer:
+                raise PermissionDenied("Vous ne pouvez pas enregistrer la réponse à ce rapport.")
             form = _answer_form(gated_report, request.POST)
             if not form.is_valid():
                 return _render_detail(request, gated_report, answer_form=form, status=400)
