@@ -14,6 +14,8 @@ from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person
+from probatio.reports import rules as report_rules
+from probatio.reports.models import JudgeAnswer, Report
 
 
 @pytest.mark.django_db
@@ -69,6 +71,26 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     for proof in theirs.filter(medium="file"):
         assert (tmp_path / proof.file.name).read_bytes()[:4] in (b"%PDF", b"\x89PNG")
     assert Incident.objects.filter(status="recorded").exists()
+    # Reports to the judge at every step of the loop, the transmitted ones frozen as PDFs.
+    assert set(Report.objects.values_list("status", flat=True)) == set(report_rules.STATUS_LABELS)
+    transmitted = Report.objects.filter(status="transmitted", judge__username="juge.demo")
+    assert transmitted.exists()
+    for report in Report.objects.filter(status__in=report_rules.FROZEN):
+        assert (tmp_path / report.pdf.name).read_bytes().startswith(b"%PDF") and report.sha256
+    assert Report.objects.filter(kind="incident", incident__isnull=False).exists()
+    assert Report.objects.filter(status="returned").exclude(return_comment="").exists()
+    assert Report.objects.filter(previous__isnull=False, version=2, status="draft").exists()
+    assert Report.objects.filter(status="draft", due_date__lt=timezone.localdate()).exists()
+    answers = JudgeAnswer.objects.all()
+    assert {"warning", "reminder"} <= set(answers.values_list("kind", flat=True))
+    assert answers.filter(on_paper=True, recorded_by__username="secretariat.demo").exists()
+    changed = answers.filter(kind__in=["modify_obligations", "extend"]).get()
+    if changed.kind == "modify_obligations":
+        assert changed.new_obligations.filter(obligation_type_id="SOINS").exists()
+        lifted = changed.report.measure.obligations.filter(status="ended", end_date=changed.date)
+        assert lifted.exists()
+    else:
+        assert changed.report.measure.duration_months and changed.extra_months
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

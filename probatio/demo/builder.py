@@ -38,6 +38,7 @@ from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
+from probatio.demo.reports import ReportsBuilder
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
@@ -104,6 +105,8 @@ class ServiceReport:
     messages: int = 0
     proofs: int = 0
     incidents: int = 0
+    reports: int = 0
+    answers: int = 0
     audit_entries: int = 0
     seconds: float = 0.0
 
@@ -231,6 +234,11 @@ class ServiceBuilder:
             ).build()
             self.report.proofs = compliance.proofs
             self.report.incidents = compliance.incidents
+            reports = ReportsBuilder(
+                service=self.service, staff=self.staff, rng=self.rng, today=self.today
+            ).build()
+            self.report.reports = reports.reports
+            self.report.answers = reports.answers
         self.report.persons = len(plans)
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started
@@ -783,6 +791,7 @@ def build_demo(
             f"{report.obligations} obligations, {report.notes} notes, "
             f"{report.appointments} rendez-vous, {report.messages} rappels, "
             f"{report.proofs} justificatifs, {report.incidents} manquements, "
+            f"{report.reports} rapports au magistrat ({report.answers} réponses), "
             f"{report.audit_entries} entrées d'audit en {report.seconds:.1f} s"
         )
         reports.append(report)

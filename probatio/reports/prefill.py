@@ -17,7 +17,8 @@ ATTENDANCE_MONTHS = 12
 
 def _identity(person, measure, incident, today: date) -> str:
     lines = [
-        f"{person.surname.upper()} {person.first_names}, né·e le {person.birth_date:%d/%m/%Y}"
+        f"{person.surname.upper()} {person.first_names}, "
+        f"{ {'F': 'née', 'M': 'né'}.get(person.sex, 'né·e') } le {person.birth_date:%d/%m/%Y}"
         + (f" à {person.birth_place}" if person.birth_place else "")
         + ".",
     ]

@@ -216,7 +216,7 @@ def check_answer(
         errors["kind"] = "Cette réponse porte sur une mesure : le rapport n'en désigne aucune."
     if kind == REVOCATION_PARTIAL and not part.strip():
         errors["part"] = "Indiquez la part de la peine révoquée."
-    if kind == EXTEND and not extra_months:
+    if kind == EXTEND and (not extra_months or extra_months < 1):
         errors["extra_months"] = "Indiquez la prolongation, en mois."
     if kind == MODIFY_OBLIGATIONS and not (new_obligations or ended_obligations):
         errors["new_obligations"] = "Indiquez les obligations ajoutées ou levées."

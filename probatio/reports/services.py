@@ -299,6 +299,8 @@ def answer_record(
         new_obligations=new_obligations,
         ended_obligations=ended_obligations,
     )
+    if kind in rules.ON_A_MEASURE and report.measure_id and not report.measure.is_open:
+        errors["kind"] = "La mesure n'est plus en cours : cette réponse ne peut pas s'y appliquer."
     if answered_on > today:
         errors["answered_on"] = "La date de la décision ne peut pas être dans le futur."
     elif report.transmitted_at and answered_on < timezone.localtime(report.transmitted_at).date():
@@ -310,18 +312,20 @@ def answer_record(
     measure = report.measure
     judge = report.judge
     on_paper = membership.role != Role.JUDGE
-    decision = Decision(
+    decision = measure_services.decision_create(
+        membership=membership,
         person=report.person,
-        kind=Decision.Kind.JAP_ORDER,
-        jurisdiction=f"Juge de l'application des peines — {report.person.service.name}",
-        date=answered_on,
-        enforceable_date=answered_on,
-        judge=judge,
-        judge_name=judge.get_full_name() if judge else "",
-        summary=f"{rules.ANSWER_LABELS[kind]} — réponse au rapport « {report.title} »"[:500],
+        data={
+            "kind": Decision.Kind.JAP_ORDER,
+            "jurisdiction": f"Juge de l'application des peines — {report.person.service.name}",
+            "date": answered_on,
+            "enforceable_date": answered_on,
+            "judge": judge,
+            "summary": f"{rules.ANSWER_LABELS[kind]} — réponse au rapport « {report.title} »"[:500],
+        },
+        offences=[],
+        today=today,
     )
-    decision.full_clean()
-    decision.save()
     answer = JudgeAnswer.objects.create(
         report=report,
         kind=kind,
@@ -370,8 +374,16 @@ def answer_record(
 
 
 def _modify_obligations(membership, answer, measure, decision, codes, ended_ids, on) -> None:
-    """New obligations linked to the decision; the ones lifted end the day before."""
+    """New obligations linked to the decision; the ones lifted end on its date. An obligation
+    already in force (and not lifted) is not added twice."""
     obligations = {o.pk: o for o in Obligation.objects.filter(measure=measure, status="active")}
+    lifted = {int(pk) for pk in ended_ids}
+    in_force = {o.obligation_type_id for o in obligations.values() if o.pk not in lifted}
+    twice = sorted(set(codes) & in_force)
+    if twice:
+        raise field_errors(
+            new_obligations="Déjà en vigueur sur cette mesure : " + ", ".join(twice) + "."
+        )
     for pk in ended_ids:
         obligation = obligations.get(int(pk))
         if obligation is None:

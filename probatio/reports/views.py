@@ -73,9 +73,7 @@ def report_list(request):
 @require_http_methods(["GET", "POST"])
 def person_reports(request, pk: int):
     """The dossier tab, with the form that starts a new report."""
-    gated = person_get_for(
-        request.membership, pk, action=Action.READ_REPORTS, log_read="rapports"
-    )
+    gated = person_get_for(request.membership, pk, action=Action.READ_REPORTS, log_read="rapports")
     person = gated.person
     can_draft = gated.allows(Action.DRAFT_REPORT)
     measures = list(measures_of(person))

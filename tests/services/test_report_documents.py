@@ -38,7 +38,9 @@ def frozen():
 
 @pytest.fixture
 def file(cpip, judge):
-    person = make_person(cpip, surname="Ménard", first_names="Éloïse", birth_date=date(1991, 3, 14))
+    person = make_person(
+        cpip, surname="Ménard", first_names="Éloïse", sex="F", birth_date=date(1991, 3, 14)
+    )
     measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
     incident = compliance.incident_record(
         membership=cpip,
@@ -139,7 +141,7 @@ def test_the_pdf_carries_the_whole_report_and_the_visa_once_given(cpip, manager,
     for section in report.sections:
         assert flat(section["title"]) in text
         assert flat(section["text"]) in text
-    assert "MÉNARD Éloïse, né·e le 14/03/1991 à " in text  # the identity section, prefilled
+    assert "MÉNARD Éloïse, née le 14/03/1991 à " in text  # the identity section, prefilled
     assert "Interpellé pour conduite sans permis." in text  # the incident's facts, prefilled
     assert "Rédigé par Camille Conseil" in text
     assert "Visé par Dominique Direction le 20/06/2025." in text
@@ -213,7 +215,7 @@ def test_the_odt_is_an_opendocument_text_with_the_same_content_as_the_pdf(cpip, 
     for section in report.sections:
         for line in section["text"].strip().split("\n"):
             assert line in paragraphs, line
-    assert any(p.startswith("MÉNARD Éloïse, né·e le 14/03/1991 à ") for p in paragraphs)
+    assert any(p.startswith("MÉNARD Éloïse, née le 14/03/1991 à ") for p in paragraphs)
     assert "Interpellé pour conduite sans permis." in " ".join(paragraphs)
     assert paragraphs[-3:] == [
         f"Rédigé par Camille Conseil ({file['person'].service.name}).",

@@ -288,3 +288,39 @@ def test_the_echeancier_lists_due_reports_and_the_visa_queue(cpip, manager, serv
     services.report_approve(membership=manager, gated_report=gated(manager, due))
     services.report_transmit(membership=manager, gated_report=gated(manager, due))
     assert items() == []  # transmitted: no longer due
+
+
+def test_the_answers_decision_is_journaled_and_in_the_timeline(cpip, manager, judge, file):
+    from probatio.audit.models import AuditEntry
+
+    report = through_to_transmitted(cpip, manager, file)
+    answer = services.answer_record(
+        membership=judge, gated_report=gated(judge, report), kind="warning", answered_on=TODAY
+    )
+    assert AuditEntry.objects.filter(
+        object_type="measures.decision", object_id=answer.decision.pk, action="create"
+    ).exists()
+    assert TimelineEvent.objects.filter(kind="decision", object_id=answer.decision.pk).exists()
+
+
+def test_an_obligation_already_in_force_is_not_added_twice(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    with pytest.raises(ValidationError, match="Déjà en vigueur"):
+        services.answer_record(
+            membership=judge, gated_report=gated(judge, report), kind="modify_obligations",
+            answered_on=TODAY, new_obligations=["TRAVAIL_FORMATION"],
+        )  # fmt: skip
+    assert not JudgeAnswer.objects.exists()
+    assert Obligation.objects.filter(measure=file["measure"]).count() == 1
+
+
+def test_an_answer_acting_on_a_measure_no_longer_open_is_refused(cpip, manager, judge, file):
+    report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
+    file["measure"].__class__.objects.filter(pk=file["measure"].pk).update(status="ended")
+    with pytest.raises(ValidationError, match="plus en cours"):
+        services.answer_record(
+            membership=judge, gated_report=gated(judge, report), kind="extend",
+            answered_on=TODAY, extra_months=3,
+        )  # fmt: skip
+    report.refresh_from_db()
+    assert report.status == rules.TRANSMITTED

@@ -47,7 +47,9 @@ pytestmark = pytest.mark.usefixtures("private_files")  # files into a temporary 
 def file(cpip, judge):
     """A person of the CPIP's caseload, a sursis probatoire ordered by ``judge`` (so one of
     the judge's files) with a work obligation, and an incident recorded on that measure."""
-    person = make_person(cpip, surname="Ménard", first_names="Éloïse", birth_date=date(1991, 7, 14))
+    person = make_person(
+        cpip, surname="Ménard", first_names="Éloïse", sex="F", birth_date=date(1991, 7, 14)
+    )
     measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
     work = measure_services.obligation_create(
         membership=cpip,
@@ -248,7 +250,7 @@ def test_a_report_started_from_the_tab_opens_prefilled(client_for, cpip, judge, 
     assert_dsfr_page(page)
     assert "Rapport commencé : les rubriques sont préremplies." in text_of(page)
     identity = textarea(page, "section-identity")
-    assert identity is not None and "MÉNARD Éloïse, né·e le 14/07/1991" in identity
+    assert identity is not None and "MÉNARD Éloïse, née le 14/07/1991" in identity
     assert "Sursis probatoire" in identity
     facts = textarea(page, "section-facts")
     assert facts is not None and "Le 02/06/2025" in facts
