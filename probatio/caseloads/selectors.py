@@ -23,6 +23,10 @@ def with_next_due_item(persons: list[Person], membership, *, today: date) -> lis
         service_id=membership.service_id,
         service=membership.service,
         with_staff=False,
+        # ``with_open_measures`` loaded them for the page: the providers need not again.
+        open_measures=[m for p in persons for m in getattr(p, "open_measures", [])]
+        if all(hasattr(p, "open_measures") for p in persons)
+        else None,
     )
     due = next_due_by_person(query)
     for person in persons:
@@ -40,7 +44,7 @@ def with_open_measures(persons: list[Person]) -> list[Person]:
         Prefetch(
             "measures",
             queryset=Measure.objects.filter(status__in=Measure.OPEN_STATUSES)
-            .select_related("measure_type")
+            .select_related("measure_type", "person")
             .order_by("end_date", "pk"),
             to_attr="open_measures",
         ),

@@ -55,6 +55,9 @@ class Query:
     staff_id: int | None = None  # restrict to one staff member's items, when the provider can
     service: object | None = None  # the Service, when the caller has it (saves a query)
     with_staff: bool = True  # fill DueItem.staff_ids (the caseload's column does not need it)
+    # The persons' open measures (with their type and person), when the caller already loaded
+    # them: a provider that reads open measures uses them instead of querying again.
+    open_measures: list | None = None
 
     def service_settings(self):
         """The service (for its settings): the one given, else read once."""
@@ -77,14 +80,17 @@ class Registration:
     kind: str
     label: str  # French, for the échéancier's filter
     provider: Provider
+    on_caseload: bool = True  # read for the caseload's "next due item" column
 
 
 _REGISTRY: dict[str, Registration] = {}
 
 
-def register(kind: str, label: str) -> Callable[[Provider], Provider]:
+def register(kind: str, label: str, *, on_caseload: bool = True) -> Callable[[Provider], Provider]:
     def decorator(func: Provider) -> Provider:
-        _REGISTRY[kind] = Registration(kind=kind, label=label, provider=func)
+        _REGISTRY[kind] = Registration(
+            kind=kind, label=label, provider=func, on_caseload=on_caseload
+        )
         return func
 
     return decorator
@@ -107,9 +113,11 @@ def collect(query: Query, kinds: Iterable[str] | None = None) -> list[DueItem]:
 
 
 def next_due_by_person(query: Query) -> dict[int, DueItem]:
-    """For the caseload: each person's soonest open item."""
+    """For the caseload: each person's soonest open item, from the providers registered
+    ``on_caseload``."""
     result: dict[int, DueItem] = {}
-    for item in collect(query):
+    kinds = [r.kind for r in _REGISTRY.values() if r.on_caseload]
+    for item in collect(query, kinds):
         if item.done:
             continue
         result.setdefault(item.person_id, item)

@@ -17,20 +17,34 @@ OVERDUE_DAYS = 60
 @register("measure_end", "Fin de mesure")
 def measure_ends(query: Query) -> list[DueItem]:
     service = query.service_settings()
+    first = query.today - timedelta(days=OVERDUE_DAYS)
     last = min(query.until, query.today + timedelta(days=service.measure_end_horizon_days))
-    rows = Measure.objects.filter(
-        person_id__in=query.persons.order_by().values("pk"),
-        status__in=Measure.OPEN_STATUSES,
-        end_date__isnull=False,
-        end_date__gte=query.today - timedelta(days=OVERDUE_DAYS),
-        end_date__lte=last,
-    ).values(
-        "person_id",
-        "person__assigned_cpip_id",
-        "assigned_cpip_id",
-        "end_date",
-        "measure_type__short_label",
-    )
+    if query.open_measures is not None:  # already loaded by the caller: no query
+        rows = [
+            {
+                "person_id": m.person_id,
+                "person__assigned_cpip_id": m.person.assigned_cpip_id,
+                "assigned_cpip_id": m.assigned_cpip_id,
+                "end_date": m.end_date,
+                "measure_type__short_label": m.measure_type.short_label,
+            }
+            for m in query.open_measures
+            if m.status in Measure.OPEN_STATUSES and m.end_date and first <= m.end_date <= last
+        ]
+    else:
+        rows = Measure.objects.filter(
+            person_id__in=query.persons.order_by().values("pk"),
+            status__in=Measure.OPEN_STATUSES,
+            end_date__isnull=False,
+            end_date__gte=first,
+            end_date__lte=last,
+        ).values(
+            "person_id",
+            "person__assigned_cpip_id",
+            "assigned_cpip_id",
+            "end_date",
+            "measure_type__short_label",
+        )
     items = []
     for row in rows:
         end = row["end_date"]

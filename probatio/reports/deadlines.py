@@ -9,7 +9,9 @@ from probatio.reports import rules
 from probatio.reports.models import Report
 
 
-@register("report", "Rapport au magistrat")
+# Reports are followed on the échéancier and the reports list, not in the caseload's column
+# (which keeps to a fixed, small number of queries).
+@register("report", "Rapport au magistrat", on_caseload=False)
 def reports(query: Query) -> list[DueItem]:
     rows = (
         Report.objects.filter(

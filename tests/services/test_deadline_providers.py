@@ -349,3 +349,30 @@ def test_providers_run_a_fixed_number_of_queries(cpip, service, site, django_ass
     with django_assert_num_queries(len(few)):
         large = collect(q)
     assert len(large) > len(small) >= 6
+
+
+def test_ends_of_measures_are_the_same_from_preloaded_open_measures(cpip, service):
+    """The caseload hands the open measures it loaded for the page to the providers: the items
+    are the same as when the provider queries them itself, with one query less."""
+    from probatio.measures.models import Measure
+
+    for started in (date(2023, 11, 1), date(2024, 1, 2), date(2025, 6, 1)):
+        person = make_person(cpip)
+        decision = make_decision(cpip, person, date=started, enforceable_date=started, today=TODAY)
+        make_measure(cpip, person, decision=decision, today=TODAY)
+    Measure.objects.update(status="active")
+    queried = [i for i in collect(query(service)) if i.kind == "measure_end"]
+    assert queried  # some ends fall in the window
+    loaded = list(
+        Measure.objects.filter(status__in=Measure.OPEN_STATUSES).select_related(
+            "measure_type", "person"
+        )
+    )
+    with CaptureQueriesContext(connection) as with_preloaded:
+        preloaded = [
+            i for i in collect(query(service, open_measures=loaded)) if i.kind == "measure_end"
+        ]
+    with CaptureQueriesContext(connection) as without:
+        collect(query(service))
+    assert preloaded == queried
+    assert len(with_preloaded) == len(without) - 1
