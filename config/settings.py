@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "probatio.agenda",
     "probatio.compliance",
     "probatio.reports",
+    "probatio.sentences",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

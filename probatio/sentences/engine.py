@@ -1,0 +1,376 @@
+"""Sentence dates: the estimates of a prison sentence's dates, as pure Python (no database, no
+clock). The convention is documented in docs/sentence-dates.md; every date comes with its
+explanation (the rule, its legal basis, the arithmetic in French).
+
+The prison registry computes the official dates; these are estimates for alerts and planning,
+which may differ from the registry's by a day or two.
+"""
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import holidays
+
+from probatio.core.dates import add_months
+
+
+@dataclass(frozen=True)
+class Length:
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    @property
+    def total_months(self) -> int:
+        return 12 * self.years + self.months
+
+    def text(self) -> str:
+        parts = []
+        if self.years:
+            parts.append(f"{self.years} an{'s' if self.years > 1 else ''}")
+        if self.months:
+            parts.append(f"{self.months} mois")
+        if self.days:
+            parts.append(f"{self.days} jour{'s' if self.days > 1 else ''}")
+        return " ".join(parts) or "0 jour"
+
+
+@dataclass(frozen=True)
+class SentenceInput:
+    sentences: tuple[Length, ...]
+    committal_date: date
+    pretrial_detention_days: int = 0
+    reductions_granted_days: int = 0
+    reductions_withdrawn_days: int = 0
+    safety_period: Length | None = None
+    birth_date: date | None = None
+    lsc_excluded: bool = False
+    lsc_plein_droit_excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Explanation:
+    field: str
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceDates:
+    start_date: date
+    end_date: date
+    release_date: date
+    lc_eligibility_date: date
+    lsc_review_date: date | None
+    lsc_information_date: date | None
+    lsc_plein_droit_date: date | None
+    lsc_plein_droit_information_date: date | None
+    jap_adjustment_date: date
+    explanations: list[Explanation] = field(default_factory=list)
+
+
+class InputError(ValueError):
+    """Bad input: ``field`` names it (with the index inside an array when there is one)."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name} : {message}")
+        self.field = field_name
+        self.message = message
+
+
+def fr(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _add_length(day: date, length: Length) -> date:
+    """Calendar months first (clamped), then days."""
+    return add_months(day, length.total_months) + timedelta(days=length.days)
+
+
+def _total(sentences) -> Length:
+    return Length(
+        years=0,
+        months=sum(s.total_months for s in sentences),
+        days=sum(s.days for s in sentences),
+    )
+
+
+def _gross_end(start: date, total: Length) -> date:
+    if total.months == 1 and total.days == 0:
+        return start + timedelta(days=30)  # exactly one month counts 30 days (CPP 716-1)
+    return _add_length(start, total)
+
+
+def _release_day(end: date) -> date:
+    """Moved back while on a Sunday or a French national public holiday (CPP 716-3)."""
+    public = holidays.France(years=[end.year - 1, end.year])
+    day = end
+    while day.weekday() == 6 or day in public:
+        day -= timedelta(days=1)
+    return day
+
+
+def compute(data: SentenceInput) -> SentenceDates:
+    notes: list[Explanation] = []
+
+    def note(field_name: str, rule: str, text: str) -> None:
+        notes.append(Explanation(field_name, rule, text))
+
+    total = _total(data.sentences)
+    start = data.committal_date - timedelta(days=data.pretrial_detention_days)
+    gross_end = _gross_end(start, total)
+    reductions = max(0, data.reductions_granted_days - data.reductions_withdrawn_days)
+    end = gross_end - timedelta(days=reductions)
+    net = (end - start).days
+    note(
+        "start_date",
+        "CPP 716-2, 716-4",
+        f"Écrou le {fr(data.committal_date)} moins {data.pretrial_detention_days} jour(s) de "
+        f"détention provisoire = {fr(start)}.",
+    )
+    note(
+        "end_date",
+        "CPP 716-1, 721",
+        f"{fr(start)} + {total.text()} (peine(s) prononcée(s), de quantième à quantième"
+        + (", un mois comptant 30 jours" if total.months == 1 and total.days == 0 else "")
+        + f") = {fr(gross_end)}, moins {reductions} jour(s) de réductions de peine "
+        f"(accordées {data.reductions_granted_days}, retirées {data.reductions_withdrawn_days}) "
+        f"= {fr(end)}.",
+    )
+
+    # 7. LC: half of the sentence; the 70-year rule.
+    lc = start + timedelta(days=math.ceil(net / 2))
+    lc_text = (
+        f"Mi-peine : {fr(start)} + {math.ceil(net / 2)} jours (moitié de {net} jours, "
+        f"arrondie au jour supérieur) = {fr(lc)}."
+    )
+    if data.birth_date is not None:
+        seventy = add_months(data.birth_date, 70 * 12)
+        if seventy < lc:
+            lc = seventy
+            lc_text += f" La personne a 70 ans le {fr(seventy)}, avant la mi-peine : cette date la remplace."
+    # 8. LSC review: total ≤ 5 years, two thirds.
+    review = None
+    if gross_end <= add_months(start, 60) and not data.lsc_excluded:
+        review = start + timedelta(days=math.ceil(2 * net / 3))
+    # 9. LSC de plein droit: total ≤ 2 years, end − 3 months.
+    plein_droit = None
+    if gross_end <= add_months(start, 24) and not data.lsc_plein_droit_excluded:
+        plein_droit = add_months(end, -3)
+    # 10. JAP adjustment: end − 2 years.
+    jap = add_months(end, -24)
+
+    # 11. Not before the safety period's end nor the committal; not after the end.
+    floor = data.committal_date
+    safety_end = None
+    if data.safety_period is not None:
+        safety_end = _add_length(start, data.safety_period)
+        floor = max(floor, safety_end)
+
+    def bounded(day: date | None) -> date | None:
+        if day is None:
+            return None
+        return min(max(day, floor), end)
+
+    lc_final, review_final = bounded(lc), bounded(review)
+    plein_final, jap_final = bounded(plein_droit), bounded(jap)
+    bounds_text = f" Jamais avant l'écrou ({fr(data.committal_date)})"
+    if safety_end is not None:
+        bounds_text += f" ni avant la fin de la période de sûreté ({fr(safety_end)})"
+    bounds_text += f", jamais après la fin de peine ({fr(end)})."
+    if end <= data.committal_date:
+        bounds_text += " La détention provisoire couvre la peine : la libération est due aussitôt."
+    note(
+        "lc_eligibility_date",
+        "CPP 729, 729-3",
+        lc_text + bounds_text + f" Retenu : {fr(lc_final)}.",
+    )
+    if review_final is not None:
+        note(
+            "lsc_review_date",
+            "CPP 720 I ; D. 147-17",
+            f"Peine(s) totale(s) ≤ 5 ans : examen aux deux tiers, {fr(start)} + "
+            f"{math.ceil(2 * net / 3)} jours (deux tiers de {net} jours, arrondis au jour "
+            f"supérieur) = {fr(review)}.{bounds_text} Retenu : {fr(review_final)}.",
+        )
+    if plein_final is not None:
+        note(
+            "lsc_plein_droit_date",
+            "CPP 720 II–III ; D. 147-20",
+            f"Peine(s) totale(s) ≤ 2 ans : libération sous contrainte de plein droit 3 mois avant "
+            f"la fin, {fr(end)} − 3 mois = {fr(plein_droit)}.{bounds_text} "
+            f"Retenu : {fr(plein_final)}.",
+        )
+    note(
+        "jap_adjustment_date",
+        "CPP 723-1, 723-7",
+        f"Aménagement possible quand le reliquat est ≤ 2 ans : {fr(end)} − 2 ans = {fr(jap)}."
+        f"{bounds_text} Retenu : {fr(jap_final)}.",
+    )
+
+    # 12. Information dates.
+    def information(day: date | None) -> date | None:
+        if day is None:
+            return None
+        return min(max(add_months(day, -1), data.committal_date), day)
+
+    review_info = information(review_final)
+    plein_info = information(plein_final)
+    if plein_final is not None and gross_end <= add_months(start, 6):
+        plein_info = min(data.committal_date, plein_final)
+    if review_info is not None:
+        note(
+            "lsc_information_date",
+            "D. 147-17",
+            f"Information au moins un mois avant l'examen : {fr(review_final)} − 1 mois, pas "
+            f"avant l'écrou = {fr(review_info)}.",
+        )
+    if plein_info is not None:
+        text = (
+            f"Information au moins un mois avant : {fr(plein_final)} − 1 mois, pas avant "
+            f"l'écrou = {fr(plein_info)}."
+        )
+        if gross_end <= add_months(start, 6):
+            text = f"Peine ≤ 6 mois : information dès l'écrou, soit le {fr(plein_info)}."
+        note("lsc_plein_droit_information_date", "CPP 720 ; D. 147-20", text)
+
+    # 13. Release day.
+    release = _release_day(end)
+    note(
+        "release_date",
+        "CPP 716-3",
+        f"Fin de peine le {fr(end)}"
+        + (
+            f", un dimanche ou un jour férié : libération la veille ouvrable, le {fr(release)}."
+            if release != end
+            else f" : libération le {fr(release)}."
+        ),
+    )
+    return SentenceDates(
+        start_date=start,
+        end_date=end,
+        release_date=release,
+        lc_eligibility_date=lc_final,
+        lsc_review_date=review_final,
+        lsc_information_date=review_info,
+        lsc_plein_droit_date=plein_final,
+        lsc_plein_droit_information_date=plein_info,
+        jap_adjustment_date=jap_final,
+        explanations=notes,
+    )
+
+
+# --- Strict input (the command-line contract). ---
+
+FIELDS = {
+    "sentences",
+    "committal_date",
+    "pretrial_detention_days",
+    "reductions_granted_days",
+    "reductions_withdrawn_days",
+    "safety_period",
+    "birth_date",
+    "lsc_excluded",
+    "lsc_plein_droit_excluded",
+}
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _int(value, name: str, *, minimum: int = 0) -> int:
+    if type(value) is not int:
+        raise InputError(name, "un nombre entier est attendu.")
+    if value < minimum:
+        raise InputError(name, f"la valeur doit être supérieure ou égale à {minimum}.")
+    return value
+
+
+def _date(value, name: str) -> date:
+    if not isinstance(value, str) or not DATE.match(value):
+        raise InputError(name, "une date de la forme AAAA-MM-JJ est attendue.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(name, f"la date {value} n'existe pas.") from exc
+
+
+def _length(value, name: str) -> Length:
+    if not isinstance(value, dict):
+        raise InputError(name, 'un objet {"years", "months", "days"} est attendu.')
+    unknown = set(value) - {"years", "months", "days"}
+    if unknown:
+        raise InputError(name, f"clé inconnue : {', '.join(sorted(unknown))}.")
+    return Length(**{k: _int(v, f"{name}.{k}") for k, v in value.items() if v is not None})
+
+
+def _bool(value, name: str) -> bool:
+    if type(value) is not bool:
+        raise InputError(name, "true ou false est attendu.")
+    return value
+
+
+def parse(obj) -> SentenceInput:
+    """One input object of the contract, strictly checked (French errors naming the field)."""
+    if not isinstance(obj, dict):
+        raise InputError("entrée", "un objet JSON est attendu.")
+    unknown = set(obj) - FIELDS
+    if unknown:
+        raise InputError(sorted(unknown)[0], "champ inconnu.")
+    if obj.get("sentences") is None:
+        raise InputError("sentences", "la liste des peines est obligatoire.")
+    if not isinstance(obj["sentences"], list) or not obj["sentences"]:
+        raise InputError("sentences", "une liste non vide de peines est attendue.")
+    sentences = tuple(_length(s, f"sentences[{i}]") for i, s in enumerate(obj["sentences"]))
+    if obj.get("committal_date") is None:
+        raise InputError("committal_date", "la date d'écrou est obligatoire.")
+
+    def optional(name: str, convert, default):
+        value = obj.get(name)
+        return default if value is None else convert(value, name)
+
+    data = SentenceInput(
+        sentences=sentences,
+        committal_date=_date(obj["committal_date"], "committal_date"),
+        pretrial_detention_days=optional("pretrial_detention_days", _int, 0),
+        reductions_granted_days=optional("reductions_granted_days", _int, 0),
+        reductions_withdrawn_days=optional("reductions_withdrawn_days", _int, 0),
+        safety_period=optional("safety_period", _length, None),
+        birth_date=optional("birth_date", _date, None),
+        lsc_excluded=optional("lsc_excluded", _bool, False),
+        lsc_plein_droit_excluded=optional("lsc_plein_droit_excluded", _bool, False),
+    )
+    total = _total(sentences)
+    if total.months == 0 and total.days == 0:
+        raise InputError("sentences", "la durée totale des peines ne peut pas être nulle.")
+    start = data.committal_date - timedelta(days=data.pretrial_detention_days)
+    gross_end = _gross_end(start, total)
+    reductions = max(0, data.reductions_granted_days - data.reductions_withdrawn_days)
+    if gross_end - timedelta(days=reductions) <= start:
+        raise InputError(
+            "reductions_granted_days", "les réductions de peine atteignent ou dépassent la peine."
+        )
+    if data.safety_period is not None and _add_length(start, data.safety_period) > gross_end:
+        raise InputError("safety_period", "la période de sûreté dépasse la peine prononcée.")
+    return data
+
+
+def to_json(result: SentenceDates) -> dict:
+    def iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {
+        "start_date": iso(result.start_date),
+        "end_date": iso(result.end_date),
+        "release_date": iso(result.release_date),
+        "lc_eligibility_date": iso(result.lc_eligibility_date),
+        "lsc_review_date": iso(result.lsc_review_date),
+        "lsc_information_date": iso(result.lsc_information_date),
+        "lsc_plein_droit_date": iso(result.lsc_plein_droit_date),
+        "lsc_plein_droit_information_date": iso(result.lsc_plein_droit_information_date),
+        "jap_adjustment_date": iso(result.jap_adjustment_date),
+        "explanations": [
+            {"field": e.field, "rule": e.rule, "text": e.text} for e in result.explanations
+        ],
+    }

@@ -1,0 +1,51 @@
+"""``python manage.py sentence_dates [FILE]``: the sentence-dates engine for other tools.
+
+JSON in (one object, or an array of objects), JSON out (the same shape), on standard output.
+On bad input: a French message naming the field (and the index inside an array) on standard
+error, nothing on standard output, exit status 2. See docs/sentence-dates.md.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+
+from probatio.sentences.engine import InputError, compute, parse, to_json
+
+
+class Command(BaseCommand):
+    help = "Calcule les dates d'une peine (JSON en entrée, JSON en sortie)."
+    requires_system_checks = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help="fichier JSON (entrée standard sinon)")
+
+    def fail(self, message: str):
+        """The contract: a French message on standard error, nothing on standard output,
+        exit status 2."""
+        self.stderr.write(message)
+        raise SystemExit(2)
+
+    def handle(self, *args, **options):
+        try:
+            if options["file"]:
+                with open(options["file"], encoding="utf-8") as source:
+                    text = source.read()
+            else:
+                text = sys.stdin.read()
+        except OSError as exc:
+            self.fail(f"Fichier illisible : {exc}")
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            self.fail(f"JSON illisible : {exc}")
+        many = isinstance(payload, list)
+        results = []
+        for index, item in enumerate(payload if many else [payload]):
+            try:
+                results.append(to_json(compute(parse(item))))
+            except InputError as exc:
+                where = f"[{index}] " if many else ""
+                self.fail(f"Entrée invalide : {where}{exc}")
+        self.stdout.write(json.dumps(results if many else results[0], ensure_ascii=False))
