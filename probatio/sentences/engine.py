@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import holidays
+from dateutil.easter import easter
 
 from probatio.core.dates import add_months
 
@@ -98,17 +98,35 @@ def _total(sentences) -> Length:
     )
 
 
+def _within(start: date, gross_end: date, months: int) -> bool:
+    """``S + L ≤ S + months`` (a limit beyond the calendar is never reached)."""
+    try:
+        return gross_end <= add_months(start, months)
+    except ValueError:
+        return True
+
+
 def _gross_end(start: date, total: Length) -> date:
     if total.months == 1 and total.days == 0:
         return start + timedelta(days=30)  # exactly one month counts 30 days (CPP 716-1)
     return _add_length(start, total)
 
 
+def public_holidays(year: int) -> set[date]:
+    """The French national public holidays of the convention (Alsace-Moselle's extra days not
+    applied): fixed days, Easter Monday, Ascension Thursday and Whit Monday — every year, even
+    2005–2007 when Whit Monday was a "journée de solidarité" in some calendars."""
+    easter_sunday = easter(year)
+    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
+    return {date(year, m, d) for m, d in fixed} | {
+        easter_sunday + timedelta(days=n) for n in (1, 39, 50)
+    }
+
+
 def _release_day(end: date) -> date:
     """Moved back while on a Sunday or a French national public holiday (CPP 716-3)."""
-    public = holidays.France(years=[end.year - 1, end.year])
     day = end
-    while day.weekday() == 6 or day in public:
+    while day.weekday() == 6 or day in public_holidays(day.year):
         day -= timedelta(days=1)
     return day
 
@@ -154,11 +172,11 @@ def compute(data: SentenceInput) -> SentenceDates:
             lc_text += f" La personne a 70 ans le {fr(seventy)}, avant la mi-peine : cette date la remplace."
     # 8. LSC review: total ≤ 5 years, two thirds.
     review = None
-    if gross_end <= add_months(start, 60) and not data.lsc_excluded:
+    if _within(start, gross_end, 60) and not data.lsc_excluded:
         review = start + timedelta(days=math.ceil(2 * net / 3))
     # 9. LSC de plein droit: total ≤ 2 years, end − 3 months.
     plein_droit = None
-    if gross_end <= add_months(start, 24) and not data.lsc_plein_droit_excluded:
+    if _within(start, gross_end, 24) and not data.lsc_plein_droit_excluded:
         plein_droit = add_months(end, -3)
     # 10. JAP adjustment: end − 2 years.
     jap = add_months(end, -24)
@@ -219,7 +237,7 @@ def compute(data: SentenceInput) -> SentenceDates:
 
     review_info = information(review_final)
     plein_info = information(plein_final)
-    if plein_final is not None and gross_end <= add_months(start, 6):
+    if plein_final is not None and _within(start, gross_end, 6):
         plein_info = min(data.committal_date, plein_final)
     if review_info is not None:
         note(
@@ -233,7 +251,7 @@ def compute(data: SentenceInput) -> SentenceDates:
             f"Information au moins un mois avant : {fr(plein_final)} − 1 mois, pas avant "
             f"l'écrou = {fr(plein_info)}."
         )
-        if gross_end <= add_months(start, 6):
+        if _within(start, gross_end, 6):
             text = f"Peine ≤ 6 mois : information dès l'écrou, soit le {fr(plein_info)}."
         note("lsc_plein_droit_information_date", "CPP 720 ; D. 147-20", text)
 
@@ -344,15 +362,36 @@ def parse(obj) -> SentenceInput:
     total = _total(sentences)
     if total.months == 0 and total.days == 0:
         raise InputError("sentences", "la durée totale des peines ne peut pas être nulle.")
-    start = data.committal_date - timedelta(days=data.pretrial_detention_days)
-    gross_end = _gross_end(start, total)
+    outside = "le calcul sort du calendrier (valeur hors limites)."
+    try:
+        start = data.committal_date - timedelta(days=data.pretrial_detention_days)
+    except OverflowError as exc:
+        raise InputError("pretrial_detention_days", outside) from exc
+    try:
+        gross_end = _gross_end(start, total)
+    except (OverflowError, ValueError) as exc:
+        raise InputError("sentences", outside) from exc
     reductions = max(0, data.reductions_granted_days - data.reductions_withdrawn_days)
-    if gross_end - timedelta(days=reductions) <= start:
+    if reductions >= (gross_end - start).days:
         raise InputError(
             "reductions_granted_days", "les réductions de peine atteignent ou dépassent la peine."
         )
-    if data.safety_period is not None and _add_length(start, data.safety_period) > gross_end:
-        raise InputError("safety_period", "la période de sûreté dépasse la peine prononcée.")
+    if data.safety_period is not None:
+        try:
+            safety_end = _add_length(start, data.safety_period)
+        except (OverflowError, ValueError) as exc:
+            raise InputError("safety_period", outside) from exc
+        if safety_end > gross_end:
+            raise InputError("safety_period", "la période de sûreté dépasse la peine prononcée.")
+    if data.birth_date is not None:
+        try:
+            add_months(data.birth_date, 70 * 12)
+        except ValueError as exc:
+            raise InputError("birth_date", outside) from exc
+    try:
+        compute(data)
+    except (OverflowError, ValueError) as exc:
+        raise InputError("committal_date", outside) from exc
     return data
 
 

@@ -1,0 +1,1104 @@
+"""Estimated sentence dates: start, end, release, LC, LSC, JAP adjustment (pure, no database).
+
+The convention tested here: all arithmetic on calendar dates, months clamped to the last day of
+the month (2025-01-31 + 1 month = 2025-02-28); a pronounced total of exactly one month counts
+30 days (CPP 716-1); S = committal − remand; E0 = S + total months, then + total days;
+E = E0 − (granted − withdrawn reductions, never below 0); N = E − S days; LC = S + ceil(N/2)
+(a 70th birthday before it replaces it); LSC review = S + ceil(2N/3) when E0 ≤ S + 5 years;
+LSC de plein droit = E − 3 months when E0 ≤ S + 2 years; JAP adjustment = E − 2 years; those
+dates are moved forward to the end of the safety period and to the committal date, then back to
+E; information dates are one month before (from the committal date when E0 ≤ S + 6 months for
+the LSC de plein droit), within [committal date, announced date]; the release date is E moved
+back over Sundays and French national public holidays (CPP 716-3).
+"""
+
+import calendar
+import dataclasses
+import math
+import re
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from probatio.sentences.engine import (
+    InputError,
+    Length,
+    SentenceInput,
+    compute,
+    parse,
+    to_json,
+)
+
+DAY = timedelta(days=1)
+
+DATE_FIELDS = (
+    "start_date",
+    "end_date",
+    "release_date",
+    "lc_eligibility_date",
+    "lsc_review_date",
+    "lsc_information_date",
+    "lsc_plein_droit_date",
+    "lsc_plein_droit_information_date",
+    "jap_adjustment_date",
+)
+# Dates of steps 7 to 12: moved into [committal date, end].
+BOUNDED_FIELDS = (
+    "lc_eligibility_date",
+    "lsc_review_date",
+    "lsc_information_date",
+    "lsc_plein_droit_date",
+    "lsc_plein_droit_information_date",
+    "jap_adjustment_date",
+)
+OUTPUT_KEYS = {*DATE_FIELDS, "explanations"}
+
+
+# --- An independent reading of the convention, used as the reference --------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def add_length(day: date, length: Length) -> date:
+    return add_months(day, 12 * length.years + length.months) + length.days * DAY
+
+
+def easter(year: int) -> date:
+    """Gregorian Easter Sunday (anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def french_holidays(year: int) -> set[date]:
+    sunday = easter(year)
+    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
+    return {date(year, m, d) for m, d in fixed} | {
+        sunday + DAY,  # Easter Monday
+        sunday + 39 * DAY,  # Ascension Thursday
+        sunday + 50 * DAY,  # Whit Monday
+    }
+
+
+def is_non_working(day: date) -> bool:
+    """Sunday or French national public holiday (release moved back from it, CPP 716-3)."""
+    return day.weekday() == 6 or day in french_holidays(day.year)
+
+
+def total_months_days(data: SentenceInput) -> tuple[int, int]:
+    months = sum(12 * s.years + s.months for s in data.sentences)
+    return months, sum(s.days for s in data.sentences)
+
+
+def start_of(data: SentenceInput) -> date:
+    return data.committal_date - data.pretrial_detention_days * DAY
+
+
+def gross_end(data: SentenceInput) -> date:
+    """E0 = S + L (months first, then days; exactly one month is 30 days)."""
+    start = start_of(data)
+    months, days = total_months_days(data)
+    if (months, days) == (1, 0):
+        return start + 30 * DAY
+    return add_months(start, months) + days * DAY
+
+
+def net_end(data: SentenceInput) -> date:
+    net = max(0, data.reductions_granted_days - data.reductions_withdrawn_days)
+    return gross_end(data) - net * DAY
+
+
+def reference(data: SentenceInput) -> dict[str, date | None]:
+    """Steps 1 to 13, read literally."""
+    committal = data.committal_date
+    start = start_of(data)
+    gross = gross_end(data)
+    end = net_end(data)
+    n = (end - start).days
+
+    lc = start + math.ceil(n / 2) * DAY
+    if data.birth_date is not None:
+        birthday = add_months(data.birth_date, 70 * 12)
+        if birthday < lc:
+            lc = birthday
+    review = None
+    if gross <= add_months(start, 60) and not data.lsc_excluded:
+        review = start + math.ceil(2 * n / 3) * DAY
+    plein_droit = None
+    if gross <= add_months(start, 24) and not data.lsc_plein_droit_excluded:
+        plein_droit = add_months(end, -3)
+    jap = add_months(end, -24)
+
+    floor = committal
+    if data.safety_period is not None:
+        floor = max(floor, add_length(start, data.safety_period))
+
+    def bound(day):
+        return None if day is None else min(max(day, floor), end)
+
+    lc, review, plein_droit, jap = bound(lc), bound(review), bound(plein_droit), bound(jap)
+
+    def information(day):
+        return None if day is None else min(max(add_months(day, -1), committal), day)
+
+    review_information = information(review)
+    if plein_droit is None:
+        plein_droit_information = None
+    elif gross <= add_months(start, 6):
+        plein_droit_information = min(committal, plein_droit)
+    else:
+        plein_droit_information = information(plein_droit)
+
+    release = end
+    while is_non_working(release):
+        release -= DAY
+
+    return {
+        "start_date": start,
+        "end_date": end,
+        "release_date": release,
+        "lc_eligibility_date": lc,
+        "lsc_review_date": review,
+        "lsc_information_date": review_information,
+        "lsc_plein_droit_date": plein_droit,
+        "lsc_plein_droit_information_date": plein_droit_information,
+        "jap_adjustment_date": jap,
+    }
+
+
+def dates_of(result) -> dict[str, date | None]:
+    return {name: getattr(result, name) for name in DATE_FIELDS}
+
+
+def sentence(*lengths: Length, committal: date, **kwargs) -> SentenceInput:
+    return SentenceInput(sentences=tuple(lengths), committal_date=committal, **kwargs)
+
+
+# --- French messages -----------------------------------------------------------------------------
+
+FRENCH_WORDS = re.compile(
+    r"\b(le|la|les|de|des|du|un|une|et|ou|à|au|aux|en|sur|par|pour|dans|avant|après|moins|plus|"
+    r"sans|doit|doivent|être|est|pas|entier|entière|champ|inconnue?|attendue?|valeur|durée|"
+    r"peines?|nombre|jours?|mois|ans|années?|objet|tableau|réductions?|période|sûreté|"
+    r"inexistante?|invalide|nulle?|supérieure?|obligatoire|manquante?|écrou|détention|"
+    r"libération|moitié|tiers|fin|début|aménagement)\b",
+    re.IGNORECASE,
+)
+ENGLISH_WORDS = re.compile(
+    r"\b(must|should|expected|invalid|unknown|field|integer|required|missing|not|the|is)\b",
+    re.IGNORECASE,
+)
+
+
+def assert_french(text: str) -> None:
+    assert FRENCH_WORDS.search(text), f"not French: {text!r}"
+    assert not ENGLISH_WORDS.search(text), f"English words in: {text!r}"
+
+
+# --- Worked examples -----------------------------------------------------------------------------
+
+EXAMPLE_A = sentence(Length(years=3), committal=date(2025, 1, 10), pretrial_detention_days=122)
+EXAMPLE_B = sentence(Length(months=18), committal=date(2025, 1, 10))
+
+
+def test_example_a():
+    result = compute(EXAMPLE_A)
+    assert result.start_date == date(2024, 9, 10)
+    assert result.end_date == date(2027, 9, 10)
+    assert result.release_date == date(2027, 9, 10)  # a Friday
+    assert result.lc_eligibility_date == date(2026, 3, 12)
+    assert result.lsc_review_date == date(2026, 9, 10)
+    assert result.lsc_information_date == date(2026, 8, 10)
+    assert result.lsc_plein_droit_date is None
+    assert result.lsc_plein_droit_information_date is None
+    assert result.jap_adjustment_date == date(2025, 9, 10)
+
+
+def test_example_a_with_90_days_of_reductions():
+    result = compute(dataclasses.replace(EXAMPLE_A, reductions_granted_days=90))
+    assert result.start_date == date(2024, 9, 10)
+    assert result.end_date == date(2027, 6, 12)
+    assert (result.end_date - result.start_date).days == 1005
+    assert result.release_date == date(2027, 6, 12)  # a Saturday: not moved
+    assert result.lc_eligibility_date == date(2026, 1, 26)
+    assert result.lsc_review_date == date(2024, 9, 10) + 670 * DAY == date(2026, 7, 12)
+    assert result.lsc_information_date == date(2026, 6, 12)
+    assert result.lsc_plein_droit_date is None
+    assert result.lsc_plein_droit_information_date is None
+    assert result.jap_adjustment_date == date(2025, 6, 12)
+
+
+def test_example_b():
+    result = compute(EXAMPLE_B)
+    assert result.start_date == date(2025, 1, 10)
+    assert result.end_date == date(2026, 7, 10)
+    assert result.release_date == date(2026, 7, 10)  # a Friday
+    assert result.lc_eligibility_date == date(2025, 10, 10)
+    assert result.lsc_review_date == date(2026, 1, 9)
+    assert result.lsc_information_date == date(2025, 12, 9)
+    assert result.lsc_plein_droit_date == date(2026, 4, 10)
+    assert result.lsc_plein_droit_information_date == date(2026, 3, 10)
+    # E − 2 years = 2024-07-10, before the committal: moved forward to it.
+    assert result.jap_adjustment_date == date(2025, 1, 10)
+
+
+def test_withdrawn_reductions_are_added_back():
+    result = compute(
+        dataclasses.replace(EXAMPLE_A, reductions_granted_days=120, reductions_withdrawn_days=30)
+    )
+    assert result.end_date == date(2027, 6, 12)
+    assert result.lc_eligibility_date == date(2026, 1, 26)
+
+
+def test_net_reductions_never_below_zero():
+    result = compute(
+        dataclasses.replace(EXAMPLE_A, reductions_granted_days=10, reductions_withdrawn_days=40)
+    )
+    assert dates_of(result) == dates_of(compute(EXAMPLE_A))
+
+
+# --- Counting ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("committal", "end"),
+    [
+        (date(2025, 2, 1), date(2025, 3, 3)),  # calendar would give 2025-03-01
+        (date(2025, 1, 31), date(2025, 3, 2)),  # calendar would give 2025-02-28
+        (date(2025, 1, 1), date(2025, 1, 31)),  # calendar would give 2025-02-01
+    ],
+)
+def test_exactly_one_month_counts_30_days(committal, end):
+    result = compute(sentence(Length(months=1), committal=committal))
+    assert result.end_date == end == committal + 30 * DAY
+
+
+def test_one_month_split_as_one_month_and_zero_days_still_counts_30_days():
+    result = compute(sentence(Length(months=1), Length(days=0), committal=date(2025, 2, 1)))
+    assert result.end_date == date(2025, 3, 3)
+
+
+def test_one_month_and_one_day_is_counted_on_the_calendar_with_clamping():
+    # 2025-01-31 + 1 month = 2025-02-28 (clamped), + 1 day = 2025-03-01.
+    result = compute(sentence(Length(months=1, days=1), committal=date(2025, 1, 31)))
+    assert result.end_date == date(2025, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("length", "committal", "end"),
+    [
+        (Length(months=2), date(2025, 1, 31), date(2025, 3, 31)),
+        (Length(months=1, days=0, years=1), date(2025, 1, 31), date(2026, 2, 28)),
+        (Length(years=1), date(2024, 2, 29), date(2025, 2, 28)),
+        (Length(months=2), date(2025, 12, 31), date(2026, 2, 28)),
+        (Length(days=45), date(2025, 1, 31), date(2025, 3, 17)),
+        (Length(months=14, days=3), date(2025, 12, 31), date(2027, 3, 3)),
+    ],
+)
+def test_calendar_month_clamping(length, committal, end):
+    assert compute(sentence(length, committal=committal)).end_date == end
+
+
+def test_consecutive_sentences_are_summed_months_then_days():
+    # Σ = 26 months and 10 days: 2025-01-31 + 26 months = 2027-03-31, + 10 days.
+    result = compute(
+        sentence(Length(years=1, months=6), Length(months=8, days=10), committal=date(2025, 1, 31))
+    )
+    assert result.end_date == date(2027, 4, 10)
+
+
+def test_two_sentences_of_one_month_are_two_calendar_months():
+    # Not 30 + 30 days, and not month after month (2025-02-28 then 2025-03-28).
+    result = compute(sentence(Length(months=1), Length(months=1), committal=date(2025, 1, 31)))
+    assert result.end_date == date(2025, 3, 31)
+
+
+def test_days_of_several_sentences_are_added_after_the_months():
+    # Σ = 1 month and 35 days (not "exactly one month"): 2025-01-31 → 2025-02-28 → 2025-04-04.
+    result = compute(
+        sentence(Length(months=1, days=10), Length(days=25), committal=date(2025, 1, 31))
+    )
+    assert result.end_date == date(2025, 4, 4)
+
+
+def test_several_sentences_make_one_total_for_the_thresholds():
+    # 18 months + 8 months = 26 months > 2 years: no LSC de plein droit, LSC review (≤ 5 years).
+    result = compute(sentence(Length(months=18), Length(months=8), committal=date(2025, 1, 10)))
+    assert result.end_date == date(2027, 3, 10)
+    assert result.lsc_plein_droit_date is None
+    assert result.lsc_review_date is not None
+    # 3 years + 2 years 1 day > 5 years: no LSC review.
+    result = compute(
+        sentence(Length(years=3), Length(years=2, days=1), committal=date(2025, 1, 10))
+    )
+    assert result.lsc_review_date is None
+    assert result.lsc_information_date is None
+
+
+@pytest.mark.parametrize(
+    ("lengths", "review", "plein_droit"),
+    [
+        ((Length(years=5),), True, False),
+        ((Length(years=5, days=1),), False, False),
+        ((Length(years=4, months=12),), True, False),
+        ((Length(years=2),), True, True),
+        ((Length(years=1), Length(months=12)), True, True),
+        ((Length(years=2, days=1),), True, False),
+    ],
+)
+def test_thresholds_on_the_pronounced_total(lengths, review, plein_droit):
+    # Reductions do not change which regime applies: the pronounced total does.
+    data = sentence(*lengths, committal=date(2025, 1, 10), reductions_granted_days=100)
+    result = compute(data)
+    assert (result.lsc_review_date is not None) is review
+    assert (result.lsc_information_date is not None) is review
+    assert (result.lsc_plein_droit_date is not None) is plein_droit
+    assert (result.lsc_plein_droit_information_date is not None) is plein_droit
+
+
+@pytest.mark.parametrize(
+    ("committal", "plein_droit"),
+    [
+        # 2025-01-31 + 23 months = 2026-12-31, + 31 days = 2027-01-31 = S + 2 years.
+        (date(2025, 1, 31), True),
+        # 2025-03-01 + 23 months = 2027-02-01, + 31 days = 2027-03-04 > 2027-03-01.
+        (date(2025, 3, 1), False),
+    ],
+)
+def test_the_two_year_threshold_compares_dates(committal, plein_droit):
+    result = compute(sentence(Length(years=1, months=11, days=31), committal=committal))
+    assert (result.lsc_plein_droit_date is not None) is plein_droit
+
+
+def test_exclusions():
+    result = compute(dataclasses.replace(EXAMPLE_B, lsc_excluded=True))
+    assert result.lsc_review_date is None
+    assert result.lsc_information_date is None
+    assert result.lsc_plein_droit_date == date(2026, 4, 10)
+    assert result.lc_eligibility_date == date(2025, 10, 10)
+
+    result = compute(dataclasses.replace(EXAMPLE_B, lsc_plein_droit_excluded=True))
+    assert result.lsc_plein_droit_date is None
+    assert result.lsc_plein_droit_information_date is None
+    assert result.lsc_review_date == date(2026, 1, 9)
+
+
+# --- Safety period, 70 years, remand -------------------------------------------------------------
+
+
+def test_safety_period_moves_lc_later():
+    # 10 years from 2025-01-10: half-point 2030-01-10; safety period 6 years → 2031-01-10.
+    data = sentence(Length(years=10), committal=date(2025, 1, 10))
+    assert compute(data).lc_eligibility_date == date(2030, 1, 10)
+    result = compute(dataclasses.replace(data, safety_period=Length(years=6)))
+    assert result.lc_eligibility_date == date(2031, 1, 10)
+    assert result.jap_adjustment_date == date(2033, 1, 10)  # already after it
+    assert result.end_date == date(2035, 1, 10)
+
+
+def test_safety_period_moves_every_eligibility_date_later():
+    # 3 years from 2025-01-10 (E = 2028-01-10); safety period 2 years 6 months → 2027-07-10.
+    result = compute(
+        sentence(
+            Length(years=3),
+            committal=date(2025, 1, 10),
+            safety_period=Length(years=2, months=6),
+        )
+    )
+    assert result.lc_eligibility_date == date(2027, 7, 10)  # instead of 2026-07-12
+    assert result.lsc_review_date == date(2027, 7, 10)  # instead of 2027-01-10
+    assert result.lsc_information_date == date(2027, 6, 10)
+    assert result.jap_adjustment_date == date(2027, 7, 10)  # instead of 2026-01-10
+
+
+def test_safety_period_is_counted_from_the_start_months_then_days():
+    # S = 2024-09-10 (122 days of remand); 1 year 5 months 25 days → 2026-03-07, before the
+    # half-point (2026-03-12): no change; 1 year 6 months 5 days → 2026-03-15.
+    result = compute(
+        dataclasses.replace(EXAMPLE_A, safety_period=Length(years=1, months=5, days=25))
+    )
+    assert result.lc_eligibility_date == date(2026, 3, 12)
+    result = compute(
+        dataclasses.replace(EXAMPLE_A, safety_period=Length(years=1, months=6, days=5))
+    )
+    assert result.lc_eligibility_date == date(2026, 3, 15)
+    # 3 months from 2025-01-30 (E = 2025-04-30); 1 month 1 day: 2025-02-28 (clamped) + 1 day,
+    # not 2025-01-31 + 1 month. LSC de plein droit (E − 3 months) and JAP (E − 2 years) move to it.
+    result = compute(
+        sentence(
+            Length(months=3), committal=date(2025, 1, 30), safety_period=Length(months=1, days=1)
+        )
+    )
+    assert result.lsc_plein_droit_date == date(2025, 3, 1)
+    assert result.jap_adjustment_date == date(2025, 3, 1)
+
+
+def test_safety_period_equal_to_the_sentence_with_reductions_gives_the_end():
+    result = compute(
+        sentence(
+            Length(years=1),
+            committal=date(2025, 1, 10),
+            safety_period=Length(years=1),
+            reductions_granted_days=30,
+        )
+    )
+    assert result.end_date == date(2025, 12, 11)
+    assert result.lc_eligibility_date == date(2025, 12, 11)
+    assert result.jap_adjustment_date == date(2025, 12, 11)
+
+
+@pytest.mark.parametrize(
+    ("birth", "lc"),
+    [
+        (date(1955, 6, 15), date(2025, 6, 15)),  # 70 on 2025-06-15, before 2026-03-12
+        (date(1956, 2, 29), date(2026, 2, 28)),  # 70 on 2026-02-28 (clamped)
+        (date(1956, 3, 12), date(2026, 3, 12)),  # 70 on the half-point itself
+        (date(1957, 1, 1), date(2026, 3, 12)),  # 70 after the half-point: no change
+        (date(1950, 1, 1), date(2025, 1, 10)),  # already 70: from the committal date
+        (None, date(2026, 3, 12)),
+    ],
+)
+def test_the_seventy_year_rule(birth, lc):
+    result = compute(dataclasses.replace(EXAMPLE_A, birth_date=birth))
+    assert result.lc_eligibility_date == lc
+    # Only LC is concerned.
+    assert result.lsc_review_date == date(2026, 9, 10)
+    assert result.jap_adjustment_date == date(2025, 9, 10)
+
+
+def test_the_seventy_year_rule_does_not_override_the_safety_period():
+    result = compute(
+        dataclasses.replace(EXAMPLE_A, birth_date=date(1955, 6, 15), safety_period=Length(years=1))
+    )
+    assert result.lc_eligibility_date == date(2025, 9, 10)
+
+
+def test_remand_covering_the_whole_sentence_means_release_at_once():
+    # 4 months; 150 days of remand before a committal on 2025-06-02: S = 2025-01-03,
+    # E = 2025-05-03 (a Saturday), before the committal.
+    result = compute(
+        sentence(Length(months=4), committal=date(2025, 6, 2), pretrial_detention_days=150)
+    )
+    end = date(2025, 5, 3)
+    assert result.start_date == date(2025, 1, 3)
+    assert result.end_date == end
+    assert result.release_date == end
+    for name in BOUNDED_FIELDS:
+        assert getattr(result, name) == end, name
+
+
+def test_remand_exactly_covering_the_sentence():
+    # 3 months; 92 days of remand: S = 2025-03-03, E = 2025-06-03 = the committal date (Tuesday).
+    result = compute(
+        sentence(Length(months=3), committal=date(2025, 6, 3), pretrial_detention_days=92)
+    )
+    end = date(2025, 6, 3)
+    assert result.start_date == date(2025, 3, 3)
+    assert result.end_date == end
+    assert result.release_date == end
+    for name in BOUNDED_FIELDS:
+        assert getattr(result, name) == end, name
+
+
+def test_dates_before_the_committal_are_moved_to_it():
+    # 2 months from 2025-03-10: E = 2025-05-10; E − 3 months and E − 2 years are before the
+    # committal date.
+    result = compute(sentence(Length(months=2), committal=date(2025, 3, 10)))
+    assert result.end_date == date(2025, 5, 10)
+    assert result.lc_eligibility_date == date(2025, 4, 10)
+    assert result.lsc_review_date == date(2025, 4, 20)
+    assert result.lsc_information_date == date(2025, 3, 20)
+    assert result.lsc_plein_droit_date == date(2025, 3, 10)
+    assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
+    assert result.jap_adjustment_date == date(2025, 3, 10)
+
+
+# --- Release day ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("end", "release"),
+    [
+        (date(2026, 12, 25), date(2026, 12, 24)),  # Christmas, a Friday
+        (date(2027, 1, 1), date(2026, 12, 31)),  # New Year's Day, a Friday
+        (date(2026, 1, 1), date(2025, 12, 31)),  # New Year's Day, a Thursday
+        (date(2026, 3, 15), date(2026, 3, 14)),  # a Sunday
+        (date(2026, 4, 6), date(2026, 4, 4)),  # Easter Monday: back over the Sunday
+        (date(2025, 7, 14), date(2025, 7, 12)),  # 14 July on a Monday
+        (date(2026, 5, 14), date(2026, 5, 13)),  # Ascension Thursday
+        (date(2026, 5, 25), date(2026, 5, 23)),  # Whit Monday
+        # Whit Monday stayed a public holiday in 2005-2007 (journée de solidarité or not).
+        (date(2006, 6, 5), date(2006, 6, 3)),
+        (date(2026, 5, 1), date(2026, 4, 30)),
+        (date(2026, 5, 8), date(2026, 5, 7)),
+        (date(2026, 8, 15), date(2026, 8, 14)),  # 15 August on a Saturday
+        (date(2025, 8, 15), date(2025, 8, 14)),  # 15 August, a Friday
+        (date(2025, 11, 11), date(2025, 11, 10)),
+        (date(2026, 11, 1), date(2026, 10, 31)),  # All Saints' Day on a Sunday
+        (date(2026, 3, 14), date(2026, 3, 14)),  # a Saturday: not moved
+        (date(2026, 4, 3), date(2026, 4, 3)),  # Good Friday: Alsace-Moselle only
+        (date(2026, 12, 26), date(2026, 12, 26)),  # 26 December: Alsace-Moselle only
+        (date(2026, 3, 16), date(2026, 3, 16)),  # an ordinary Monday
+    ],
+)
+def test_release_date_moved_back_from_sundays_and_public_holidays(end, release):
+    result = compute(sentence(Length(days=100), committal=end - 100 * DAY))
+    assert result.end_date == end
+    assert result.release_date == release
+
+
+def test_release_date_does_not_move_the_other_dates():
+    # E on Christmas 2026 (1 year from 2025-12-25).
+    result = compute(sentence(Length(years=1), committal=date(2025, 12, 25)))
+    assert result.end_date == date(2026, 12, 25)
+    assert result.release_date == date(2026, 12, 24)
+    assert result.lsc_plein_droit_date == date(2026, 9, 25)
+
+
+# --- Information dates ---------------------------------------------------------------------------
+
+
+def test_information_dates_for_a_sentence_of_six_months_or_less():
+    # 6 months from 2025-03-10: E = 2025-09-10, N = 184.
+    result = compute(sentence(Length(months=6), committal=date(2025, 3, 10)))
+    assert result.end_date == date(2025, 9, 10)
+    assert result.lc_eligibility_date == date(2025, 6, 10)
+    assert result.lsc_review_date == date(2025, 7, 11)
+    assert result.lsc_information_date == date(2025, 6, 11)
+    assert result.lsc_plein_droit_date == date(2025, 6, 10)
+    # Informed at committal.
+    assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
+
+
+def test_information_dates_for_a_short_sentence_with_remand():
+    # 5 months, 20 days of remand: S = 2025-02-18, E = 2025-07-18; committal 2025-03-10.
+    result = compute(
+        sentence(Length(months=5), committal=date(2025, 3, 10), pretrial_detention_days=20)
+    )
+    assert result.end_date == date(2025, 7, 18)
+    assert result.lsc_plein_droit_date == date(2025, 4, 18)
+    assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
+
+
+def test_information_dates_for_a_sentence_just_over_six_months():
+    # 7 months from 2025-01-10: E = 2025-08-10; LSC de plein droit 2025-05-10, told 2025-04-10.
+    result = compute(sentence(Length(months=7), committal=date(2025, 1, 10)))
+    assert result.lsc_plein_droit_date == date(2025, 5, 10)
+    assert result.lsc_plein_droit_information_date == date(2025, 4, 10)
+    # 6 months and 1 day: not "six months or less".
+    result = compute(sentence(Length(months=6, days=1), committal=date(2025, 1, 10)))
+    assert result.end_date == date(2025, 7, 11)
+    assert result.lsc_plein_droit_date == date(2025, 4, 11)
+    assert result.lsc_plein_droit_information_date == date(2025, 3, 11)
+
+
+def test_information_date_never_before_the_committal_date():
+    # 3 months from 2025-01-10: LSC review S + 60 = 2025-03-11, told a month before.
+    result = compute(sentence(Length(months=3), committal=date(2025, 1, 10)))
+    assert result.lsc_review_date == date(2025, 3, 11)
+    assert result.lsc_information_date == date(2025, 2, 11)
+    # Same with 40 days of remand (S = 2025-01-02, committal 2025-02-11): LSC review
+    # 2025-03-03, a month before is 2025-02-03, before the committal: told at committal.
+    result = compute(
+        sentence(Length(months=3), committal=date(2025, 2, 11), pretrial_detention_days=40)
+    )
+    assert result.lsc_review_date == date(2025, 3, 3)
+    assert result.lsc_information_date == date(2025, 2, 11)
+    # 7 months, 120 days of remand: LSC de plein droit on the committal date itself.
+    result = compute(
+        sentence(Length(months=7), committal=date(2025, 5, 10), pretrial_detention_days=120)
+    )
+    # S = 2025-01-10, E = 2025-08-10, LSC de plein droit 2025-05-10 = committal.
+    assert result.lsc_plein_droit_date == date(2025, 5, 10)
+    assert result.lsc_plein_droit_information_date == date(2025, 5, 10)
+
+
+# --- Explanations --------------------------------------------------------------------------------
+
+RULE = re.compile(r"\b(CPP|CP|D\.?)\s*\d")
+MAIN_ARTICLE = {
+    "start_date": "716",
+    "release_date": "716-3",
+    "lc_eligibility_date": "729",
+    "lsc_review_date": "720",
+    "lsc_plein_droit_date": "720",
+    "jap_adjustment_date": "723",
+}
+
+
+def check_explanations(result) -> None:
+    assert result.explanations
+    for explanation in result.explanations:
+        assert explanation.text.strip()
+        assert_french(explanation.text)
+    for name in DATE_FIELDS:
+        if getattr(result, name) is None:
+            continue
+        own = [e for e in result.explanations if e.field == name]
+        assert own, f"no explanation for {name}"
+        assert any(RULE.search(e.rule) for e in own), (name, own)
+        if name in MAIN_ARTICLE:
+            assert any(MAIN_ARTICLE[name] in e.rule for e in own), (name, own)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        EXAMPLE_A,
+        EXAMPLE_B,
+        dataclasses.replace(EXAMPLE_A, reductions_granted_days=90, birth_date=date(1955, 6, 15)),
+        dataclasses.replace(EXAMPLE_B, safety_period=Length(months=10)),
+        sentence(Length(months=4), committal=date(2025, 6, 2), pretrial_detention_days=150),
+        sentence(Length(years=1), committal=date(2025, 12, 25)),
+    ],
+)
+def test_explanations(data):
+    check_explanations(compute(data))
+
+
+def test_explanations_show_the_rule_of_each_date():
+    result = compute(EXAMPLE_A)
+    lc = [e for e in result.explanations if e.field == "lc_eligibility_date"]
+    assert any("CPP 729" in e.rule for e in lc)
+    # The arithmetic is shown: some number appears in the text.
+    assert all(re.search(r"\d", e.text) for e in lc)
+
+
+# --- Properties ----------------------------------------------------------------------------------
+
+lengths = st.one_of(
+    st.builds(
+        Length,
+        years=st.just(0),
+        months=st.integers(0, 6),
+        days=st.integers(0, 60),
+    ),
+    st.builds(
+        Length,
+        years=st.integers(0, 3),
+        months=st.integers(0, 11),
+        days=st.integers(0, 31),
+    ),
+    st.builds(Length, years=st.integers(0, 12), months=st.integers(0, 11)),
+    st.sampled_from([Length(months=1), Length(years=2), Length(years=5), Length(months=6)]),
+)
+
+
+@st.composite
+def valid_inputs(draw) -> SentenceInput:
+    sentences = tuple(
+        draw(
+            st.lists(lengths, min_size=1, max_size=3).filter(
+                lambda items: any(s.years or s.months or s.days for s in items)
+            )
+        )
+    )
+    committal = draw(st.dates(date(2015, 1, 1), date(2045, 12, 31)))
+    pretrial = draw(st.one_of(st.just(0), st.integers(0, 400), st.integers(0, 6000)))
+    data = SentenceInput(
+        sentences=sentences, committal_date=committal, pretrial_detention_days=pretrial
+    )
+    start, gross = start_of(data), gross_end(data)
+    gross_days = (gross - start).days
+    withdrawn = draw(st.one_of(st.just(0), st.integers(0, 120)))
+    granted = draw(st.one_of(st.just(0), st.integers(0, gross_days - 1 + withdrawn)))
+
+    safety = None
+    if draw(st.booleans()) and total_months_days(data) != (1, 0):
+        months, days = total_months_days(data)
+        candidate = Length(
+            years=draw(st.integers(0, months // 12)),
+            months=draw(st.integers(0, 11)),
+            days=draw(st.integers(0, max(days, 0))),
+        )
+        if any((candidate.years, candidate.months, candidate.days)) and (
+            add_length(start, candidate) <= gross
+        ):
+            safety = candidate
+    birth = draw(st.one_of(st.none(), st.dates(date(1940, 1, 1), date(2005, 12, 31))))
+    return dataclasses.replace(
+        data,
+        reductions_granted_days=granted,
+        reductions_withdrawn_days=withdrawn,
+        safety_period=safety,
+        birth_date=birth,
+        lsc_excluded=draw(st.booleans()),
+        lsc_plein_droit_excluded=draw(st.booleans()),
+    )
+
+
+def as_json_input(data: SentenceInput) -> dict:
+    def length(value: Length) -> dict:
+        return {"years": value.years, "months": value.months, "days": value.days}
+
+    return {
+        "sentences": [length(s) for s in data.sentences],
+        "committal_date": data.committal_date.isoformat(),
+        "pretrial_detention_days": data.pretrial_detention_days,
+        "reductions_granted_days": data.reductions_granted_days,
+        "reductions_withdrawn_days": data.reductions_withdrawn_days,
+        "safety_period": None if data.safety_period is None else length(data.safety_period),
+        "birth_date": None if data.birth_date is None else data.birth_date.isoformat(),
+        "lsc_excluded": data.lsc_excluded,
+        "lsc_plein_droit_excluded": data.lsc_plein_droit_excluded,
+    }
+
+
+def check_order(result) -> None:
+    assert result.start_date < result.end_date
+    assert result.start_date <= result.lc_eligibility_date <= result.end_date
+    if result.lsc_review_date is not None:
+        assert result.lc_eligibility_date <= result.lsc_review_date <= result.end_date
+        assert result.lsc_information_date <= result.lsc_review_date
+    else:
+        assert result.lsc_information_date is None
+    if result.lsc_plein_droit_date is not None:
+        assert result.lsc_plein_droit_date <= result.end_date
+        assert result.lsc_plein_droit_information_date <= result.lsc_plein_droit_date
+    else:
+        assert result.lsc_plein_droit_information_date is None
+    assert result.jap_adjustment_date <= result.end_date
+    assert result.release_date <= result.end_date
+
+
+def check_committal_and_safety_bounds(data, result) -> None:
+    committal = data.committal_date
+    assert result.start_date == committal - data.pretrial_detention_days * DAY
+    if result.end_date >= committal:
+        for name in BOUNDED_FIELDS:
+            value = getattr(result, name)
+            assert value is None or value >= committal, name
+    else:  # the remand covers the sentence: release is due at once
+        for name in BOUNDED_FIELDS:
+            value = getattr(result, name)
+            assert value is None or value == result.end_date, name
+    if data.safety_period is not None:
+        safety_end = min(add_length(result.start_date, data.safety_period), result.end_date)
+        for name in ("lc_eligibility_date", "lsc_review_date", "lsc_plein_droit_date"):
+            value = getattr(result, name)
+            assert value is None or value >= safety_end, name
+        assert result.jap_adjustment_date >= safety_end
+
+
+def check_release(result) -> None:
+    assert result.release_date <= result.end_date
+    assert not is_non_working(result.release_date)
+    day = result.release_date + DAY
+    while day <= result.end_date:
+        assert is_non_working(day), day
+        day += DAY
+
+
+@settings(max_examples=200)
+@given(valid_inputs(), st.data())
+def test_more_reductions_never_move_a_date_later(data, draws):
+    start, gross = start_of(data), gross_end(data)
+    room = (gross - start).days - 1 + data.reductions_withdrawn_days
+    room -= data.reductions_granted_days
+    assume(room >= 1)
+    more = dataclasses.replace(
+        data,
+        reductions_granted_days=data.reductions_granted_days + draws.draw(st.integers(1, room)),
+    )
+    before, after = dates_of(compute(data)), dates_of(compute(more))
+    assert after["start_date"] == before["start_date"]
+    assert after["end_date"] <= before["end_date"]
+    for name in DATE_FIELDS:
+        assert (after[name] is None) == (before[name] is None), name
+        if after[name] is not None:
+            assert after[name] <= before[name], name
+
+
+@settings(max_examples=200)
+@given(valid_inputs())
+def test_dates_follow_the_convention_step_by_step(data):
+    assert dates_of(compute(data)) == reference(data)
+
+
+@settings(max_examples=200)
+@given(valid_inputs())
+def test_invariants_of_every_valid_input(data):
+    """Ordered dates, none before the committal date (but the start) or the safety period,
+    release on the last working day up to the end, every date explained."""
+    result = compute(data)
+    check_order(result)
+    check_committal_and_safety_bounds(data, result)
+    check_release(result)
+    check_explanations(result)
+
+
+@settings(max_examples=200)
+@given(valid_inputs())
+def test_parse_accepts_valid_input_and_to_json_follows_the_contract(data):
+    assert parse(as_json_input(data)) == data
+    result = compute(data)
+    output = to_json(result)
+    assert set(output) == OUTPUT_KEYS
+    for name in DATE_FIELDS:
+        value = getattr(result, name)
+        assert output[name] == (None if value is None else value.isoformat()), name
+    assert output["explanations"] == [
+        {"field": e.field, "rule": e.rule, "text": e.text} for e in result.explanations
+    ]
+
+
+# --- parse() -------------------------------------------------------------------------------------
+
+BASE = {"sentences": [{"years": 1}], "committal_date": "2025-01-10"}
+MISSING = object()
+
+
+def with_(**changes) -> dict:
+    obj = {**BASE}
+    for key, value in changes.items():
+        if value is MISSING:
+            obj.pop(key, None)
+        else:
+            obj[key] = value
+    return obj
+
+
+def test_parse_minimal_input_takes_the_defaults():
+    assert parse(BASE) == SentenceInput(
+        sentences=(Length(years=1),), committal_date=date(2025, 1, 10)
+    )
+
+
+def test_parse_full_input():
+    obj = {
+        "sentences": [{"years": 1, "months": 2, "days": 3}, {"months": 6}, {"days": 10}],
+        "committal_date": "2025-01-10",
+        "pretrial_detention_days": 12,
+        "reductions_granted_days": 30,
+        "reductions_withdrawn_days": 5,
+        "safety_period": {"months": 8},
+        "birth_date": "1960-02-29",
+        "lsc_excluded": True,
+        "lsc_plein_droit_excluded": False,
+    }
+    assert parse(obj) == SentenceInput(
+        sentences=(Length(1, 2, 3), Length(months=6), Length(days=10)),
+        committal_date=date(2025, 1, 10),
+        pretrial_detention_days=12,
+        reductions_granted_days=30,
+        reductions_withdrawn_days=5,
+        safety_period=Length(months=8),
+        birth_date=date(1960, 2, 29),
+        lsc_excluded=True,
+        lsc_plein_droit_excluded=False,
+    )
+
+
+def test_parse_null_means_the_default():
+    obj = with_(
+        pretrial_detention_days=None,
+        reductions_granted_days=None,
+        reductions_withdrawn_days=None,
+        safety_period=None,
+        birth_date=None,
+        lsc_excluded=None,
+        lsc_plein_droit_excluded=None,
+    )
+    assert parse(obj) == parse(BASE)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        with_(reductions_granted_days=10, reductions_withdrawn_days=50),  # net 0
+        with_(sentences=[{"months": 1}], reductions_granted_days=29),  # E = S + 1 day
+        with_(safety_period={"years": 1}),  # as long as the sentence
+        with_(safety_period={"months": 12}),
+        with_(sentences=[{"years": 0, "months": 0, "days": 1}]),
+        with_(pretrial_detention_days=5000),  # remand longer than the sentence
+    ],
+)
+def test_parse_accepts_edge_values(obj):
+    assert isinstance(parse(obj), SentenceInput)
+
+
+BAD_INPUTS = [
+    # Required fields.
+    (with_(sentences=MISSING), "sentences"),
+    (with_(sentences=None), "sentences"),
+    (with_(committal_date=MISSING), "committal_date"),
+    (with_(committal_date=None), "committal_date"),
+    # Sentences.
+    (with_(sentences=[]), "sentences"),
+    (with_(sentences={"years": 1}), "sentences"),
+    (with_(sentences=[1]), "sentences"),
+    (with_(sentences=["1 an"]), "sentences"),
+    (with_(sentences=[{"years": True}]), "sentences"),
+    (with_(sentences=[{"years": 1.0}]), "sentences"),
+    (with_(sentences=[{"months": "6"}]), "sentences"),
+    (with_(sentences=[{"days": None, "years": None}]), "sentences"),
+    (with_(sentences=[{"years": -1}]), "sentences"),
+    (with_(sentences=[{"years": 1, "weeks": 2}]), "sentences"),
+    # A sentence of zero total length.
+    (with_(sentences=[{}]), "sentences"),
+    (with_(sentences=[{"years": 0, "months": 0, "days": 0}]), "sentences"),
+    (with_(sentences=[{"days": 0}, {"months": 0}]), "sentences"),
+    # Integers: JSON integers, not booleans, floats or strings; ≥ 0.
+    (with_(pretrial_detention_days=True), "pretrial_detention_days"),
+    (with_(pretrial_detention_days=False), "pretrial_detention_days"),
+    (with_(pretrial_detention_days=3.0), "pretrial_detention_days"),
+    (with_(pretrial_detention_days=1.5), "pretrial_detention_days"),
+    (with_(pretrial_detention_days="3"), "pretrial_detention_days"),
+    (with_(pretrial_detention_days=-1), "pretrial_detention_days"),
+    (with_(pretrial_detention_days=[3]), "pretrial_detention_days"),
+    (with_(reductions_granted_days=True), "reductions_granted_days"),
+    (with_(reductions_granted_days="10"), "reductions_granted_days"),
+    (with_(reductions_granted_days=-5), "reductions_granted_days"),
+    (with_(reductions_withdrawn_days=2.0), "reductions_withdrawn_days"),
+    (with_(reductions_withdrawn_days=-1), "reductions_withdrawn_days"),
+    # Dates: exactly YYYY-MM-DD, and existing.
+    (with_(committal_date="2025-1-10"), "committal_date"),
+    (with_(committal_date="2025-01-1"), "committal_date"),
+    (with_(committal_date="2025-02-30"), "committal_date"),
+    (with_(committal_date="2025-02-29"), "committal_date"),
+    (with_(committal_date="2025-13-01"), "committal_date"),
+    (with_(committal_date="2025-00-10"), "committal_date"),
+    (with_(committal_date="0000-01-10"), "committal_date"),
+    (with_(committal_date="10/01/2025"), "committal_date"),
+    (with_(committal_date="20250110"), "committal_date"),
+    (with_(committal_date="2025-W02-5"), "committal_date"),
+    (with_(committal_date="2025-010"), "committal_date"),
+    (with_(committal_date="2025-01-10T00:00:00"), "committal_date"),
+    (with_(committal_date="2025-01-10 "), "committal_date"),
+    (with_(committal_date=" 2025-01-10"), "committal_date"),
+    (with_(committal_date="2025-01-10\n"), "committal_date"),
+    (with_(committal_date="２０２５-01-10"), "committal_date"),
+    (with_(committal_date="+2025-01-10"), "committal_date"),
+    (with_(committal_date=""), "committal_date"),
+    (with_(committal_date=20250110), "committal_date"),
+    (with_(committal_date=["2025-01-10"]), "committal_date"),
+    (with_(birth_date="1960-02-30"), "birth_date"),
+    (with_(birth_date="1961-02-29"), "birth_date"),
+    (with_(birth_date="1960/01/01"), "birth_date"),
+    (with_(birth_date="19600101"), "birth_date"),
+    (with_(birth_date=True), "birth_date"),
+    (with_(birth_date=19600101), "birth_date"),
+    # Safety period.
+    (with_(safety_period=5), "safety_period"),
+    (with_(safety_period="2 ans"), "safety_period"),
+    (with_(safety_period=[]), "safety_period"),
+    (with_(safety_period={"years": "1"}), "safety_period"),
+    (with_(safety_period={"months": 1.0}), "safety_period"),
+    (with_(safety_period={"months": True}), "safety_period"),
+    (with_(safety_period={"months": -1}), "safety_period"),
+    (with_(safety_period={"weeks": 1}), "safety_period"),
+    # Longer than the pronounced sentence.
+    (with_(safety_period={"years": 2}), "safety_period"),
+    (with_(safety_period={"years": 1, "days": 1}), "safety_period"),
+    (with_(safety_period={"months": 13}), "safety_period"),
+    # Booleans: JSON booleans.
+    (with_(lsc_excluded=1), "lsc_excluded"),
+    (with_(lsc_excluded=0), "lsc_excluded"),
+    (with_(lsc_excluded="true"), "lsc_excluded"),
+    (with_(lsc_plein_droit_excluded="false"), "lsc_plein_droit_excluded"),
+    (with_(lsc_plein_droit_excluded=0), "lsc_plein_droit_excluded"),
+    # Unknown keys.
+    (with_(foo=1), "foo"),
+    (with_(pretrial_days=10), "pretrial_days"),
+    (with_(Committal_date="2025-01-10"), "Committal_date"),
+]
+
+
+@pytest.mark.parametrize(("obj", "field"), BAD_INPUTS)
+def test_parse_refuses_bad_input(obj, field):
+    with pytest.raises(InputError) as caught:
+        parse(obj)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert field in error.field
+    assert field in str(error)
+    assert_french(str(error))
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        # 1 month = 30 days; 30 days of reductions: E = S.
+        with_(sentences=[{"months": 1}], reductions_granted_days=30),
+        with_(sentences=[{"months": 1}], reductions_granted_days=31),
+        with_(sentences=[{"days": 10}], reductions_granted_days=40, reductions_withdrawn_days=30),
+        # 1 year from 2025-01-10 is 365 days.
+        with_(reductions_granted_days=365),
+        with_(reductions_granted_days=1000, reductions_withdrawn_days=10),
+    ],
+)
+def test_parse_refuses_reductions_reaching_the_sentence(obj):
+    with pytest.raises(InputError) as caught:
+        parse(obj)
+    error = caught.value
+    assert "reductions" in error.field
+    assert "reductions" in str(error)
+    assert_french(str(error))
+
+
+def test_input_error_names_the_sentence_in_error():
+    with pytest.raises(InputError) as caught:
+        parse(with_(sentences=[{"years": 1}, {"months": "6"}]))
+    assert "sentences" in caught.value.field
+    assert "1" in caught.value.field or "1" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("obj", "field"),
+    [
+        # Values whose dates fall outside the calendar (years 1 to 9999) are bad input too:
+        # an InputError naming the field, never an OverflowError or a bare ValueError.
+        (with_(sentences=[{"years": 100000}]), "sentences"),
+        (with_(sentences=[{"days": 10**9}]), "sentences"),
+        (with_(pretrial_detention_days=1_000_000), "pretrial_detention_days"),
+        (with_(pretrial_detention_days=10**10), "pretrial_detention_days"),
+        (with_(reductions_granted_days=10**10), "reductions"),
+        (with_(safety_period={"years": 100000}), "safety_period"),
+        (with_(committal_date="0001-01-01", pretrial_detention_days=1), "pretrial_detention_days"),
+    ],
+    ids=[
+        "years-100000",
+        "days-1e9",
+        "remand-1e6",
+        "remand-1e10",
+        "reductions-1e10",
+        "safety-years-100000",
+        "start-before-year-1",
+    ],
+)
+def test_parse_refuses_values_outside_the_calendar(obj, field):
+    with pytest.raises(InputError) as caught:
+        parse(obj)
+    assert field in caught.value.field
+    assert_french(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        with_(committal_date="9999-06-01"),  # the end would be in year 10000
+        with_(committal_date="9998-12-01"),  # the end (9999-12-01) exists
+        with_(birth_date="9990-01-01"),  # the 70th birthday does not exist
+    ],
+    ids=["end-in-year-10000", "end-9999-12-01", "birthday-in-year-10060"],
+)
+def test_dates_near_the_end_of_the_calendar_never_crash(obj):
+    try:
+        data = parse(obj)
+    except InputError as error:
+        assert_french(str(error))
+        return
+    result = compute(data)
+    check_order(result)
