@@ -168,12 +168,19 @@ def _render_detail(request, gated_report, *, answer_form=None, send_back_form=No
     )  # fmt: skip
 
 
+def _posted_texts(request, report) -> dict[str, str]:
+    """The sections' texts as posted (``section-<key>``); a section not posted keeps its text."""
+    return {
+        s["key"]: request.POST.get(f"section-{s['key']}", s.get("text", ""))
+        for s in report.sections
+    }
+
+
 @require_POST
 def autosave(request, pk: int):
     """The draft's autosave (htmx, while typing): saves the sections, answers a status line."""
     gated_report = selectors.report_get_for(request.membership, pk)
-    texts = {s["key"]: request.POST.get(f"section-{s['key']}", s.get("text", ""))
-             for s in gated_report.report.sections}  # fmt: skip
+    texts = _posted_texts(request, gated_report.report)
     services.report_save(
         membership=request.membership,
         gated_report=gated_report,
@@ -192,8 +199,7 @@ def act(request, pk: int, step: str):
     report = gated_report.report
     try:
         if step in ("save", "submit"):
-            texts = {s["key"]: request.POST.get(f"section-{s['key']}", s.get("text", ""))
-                     for s in report.sections}  # fmt: skip
+            texts = _posted_texts(request, report)
             services.report_save(membership=membership, gated_report=gated_report, texts=texts,
                                  title=request.POST.get("title"))  # fmt: skip
             if step == "submit":

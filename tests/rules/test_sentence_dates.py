@@ -485,27 +485,23 @@ def test_the_seventy_year_rule_does_not_override_the_safety_period():
     assert result.lc_eligibility_date == date(2025, 9, 10)
 
 
-def test_remand_covering_the_whole_sentence_means_release_at_once():
-    # 4 months; 150 days of remand before a committal on 2025-06-02: S = 2025-01-03,
-    # E = 2025-05-03 (a Saturday), before the committal.
+@pytest.mark.parametrize(
+    ("months", "committal", "remand", "start", "end"),
+    [
+        # 4 months; 150 days of remand before a committal on 2025-06-02: S = 2025-01-03,
+        # E = 2025-05-03 (a Saturday), before the committal.
+        (4, date(2025, 6, 2), 150, date(2025, 1, 3), date(2025, 5, 3)),
+        # 3 months; 92 days of remand: S = 2025-03-03, E = 2025-06-03 = the committal date.
+        (3, date(2025, 6, 3), 92, date(2025, 3, 3), date(2025, 6, 3)),
+    ],
+)
+def test_remand_covering_the_whole_sentence_means_release_at_once(
+    months, committal, remand, start, end
+):
     result = compute(
-        sentence(Length(months=4), committal=date(2025, 6, 2), pretrial_detention_days=150)
+        sentence(Length(months=months), committal=committal, pretrial_detention_days=remand)
     )
-    end = date(2025, 5, 3)
-    assert result.start_date == date(2025, 1, 3)
-    assert result.end_date == end
-    assert result.release_date == end
-    for name in BOUNDED_FIELDS:
-        assert getattr(result, name) == end, name
-
-
-def test_remand_exactly_covering_the_sentence():
-    # 3 months; 92 days of remand: S = 2025-03-03, E = 2025-06-03 = the committal date (Tuesday).
-    result = compute(
-        sentence(Length(months=3), committal=date(2025, 6, 3), pretrial_detention_days=92)
-    )
-    end = date(2025, 6, 3)
-    assert result.start_date == date(2025, 3, 3)
+    assert result.start_date == start
     assert result.end_date == end
     assert result.release_date == end
     for name in BOUNDED_FIELDS:
