@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("probatio.agenda.urls")),
     path("personnes/", include("probatio.compliance.urls")),
     path("", include("probatio.reports.urls")),
+    path("", include("probatio.sentences.urls")),
     path("", include("probatio.deadlines.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),

@@ -9,7 +9,7 @@ Catalogue rows (measure and obligation types) come from the data migration: use 
 """
 
 import datetime as dt
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import factory
@@ -288,3 +288,52 @@ def make_measure(
         data=data,
         today=today,
     )
+
+
+def make_prisoner(
+    membership: Membership,
+    *,
+    establishment: Establishment | None = None,
+    committal_number: str | None = None,
+    committal_date: date = date(2025, 1, 10),
+    sentences: tuple[dict, ...] = ({"years": 3},),
+    remand_days: int = 0,
+    person: Person | None = None,
+    **person_overrides,
+) -> Person:
+    """A person in prison, created through the services: committal (écrou), a judgment, the
+    sentence(s) served and the remand to deduct (worked example A of the sentence-dates
+    convention with ``sentences=({"years": 3},), remand_days=122``)."""
+    from probatio.sentences import services as sentence_services
+
+    if person is None:
+        person = make_person(membership, **person_overrides)
+    if establishment is None:
+        establishment = Establishment.objects.filter(
+            service_id=membership.service_id
+        ).first() or EstablishmentFactory(service_id=membership.service_id)
+    custody = people_services.custody_open(
+        membership=membership,
+        person=person,
+        establishment_id=establishment.pk,
+        committal_number=committal_number or f"{person.pk:06d}",
+        committal_date=committal_date,
+    )
+    decision = make_decision(
+        membership,
+        person,
+        date=committal_date - timedelta(days=30),
+        enforceable_date=committal_date - timedelta(days=20),
+    )
+    for length in sentences:
+        sentence_services.sentence_add(
+            membership=membership,
+            person=person,
+            custody=custody,
+            data={"decision": decision, "description": "Emprisonnement ferme", **length},
+        )
+    if remand_days:
+        sentence_services.terms_update(
+            membership=membership, person=person, custody=custody, data={"remand_days": remand_days}
+        )
+    return person

@@ -47,6 +47,9 @@ class Action(StrEnum):
     READ_REPORTS = "read_reports"
     VISA_REPORT = "visa_report"
     RECORD_ANSWER = "record_answer"
+    READ_CAP = "read_cap"  # the CAP lists of the service's establishments
+    PREPARE_CAP = "prepare_cap"  # schedule CAP sessions
+    IMPORT_OFFICIAL_DATES = "import_official_dates"  # the registry's CSV of official dates
 
 
 R = Role
@@ -133,6 +136,11 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     Action.VISA_REPORT: {R.MANAGER: S.SERVICE},
     Action.RECORD_ANSWER: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE, R.JUDGE: S.JUDGE_FILES},
+    # The CAP list shows the CPIP in charge and the state of the SPIP's opinion (drafts
+    # included): staff who prepare the commission, not judges.
+    Action.READ_CAP: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.PREPARE_CAP: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.IMPORT_OFFICIAL_DATES: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
 }
 
 

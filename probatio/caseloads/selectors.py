@@ -27,6 +27,9 @@ def with_next_due_item(persons: list[Person], membership, *, today: date) -> lis
         open_measures=[m for p in persons for m in getattr(p, "open_measures", [])]
         if all(hasattr(p, "open_measures") for p in persons)
         else None,
+        custody_person_ids=frozenset(p.pk for p in persons if getattr(p, "in_custody", False))
+        if all(hasattr(p, "in_custody") for p in persons)
+        else None,
     )
     due = next_due_by_person(query)
     for person in persons:

@@ -40,6 +40,31 @@ class ServiceSettingsForm(BaseForm):
         min_value=0,
         max_value=60,
     )
+    lc_alert_months = forms.IntegerField(
+        label="Détention : « LC possible » annoncée (mois à l'avance)", min_value=1, max_value=24
+    )
+    lsc_alert_months = forms.IntegerField(
+        label="Détention : examen de la libération sous contrainte annoncé (mois à l'avance)",
+        min_value=1,
+        max_value=24,
+    )
+    information_alert_months = forms.IntegerField(
+        label="Détention : information de la personne annoncée (mois à l'avance)",
+        min_value=1,
+        max_value=12,
+    )
+    lsc_plein_droit_alert_months = forms.IntegerField(
+        label="Détention : LSC de plein droit annoncée (mois à l'avance)",
+        min_value=1,
+        max_value=12,
+    )
+
+    ALERT_FIELDS = (
+        "lc_alert_months",
+        "lsc_alert_months",
+        "information_alert_months",
+        "lsc_plein_droit_alert_months",
+    )
 
     @classmethod
     def initial_for(cls, service) -> dict:
@@ -48,6 +73,7 @@ class ServiceSettingsForm(BaseForm):
             "first_interview_default_days": service.first_interview_default_days,
             "measure_end_horizon_days": service.measure_end_horizon_days,
             "proof_grace_days": service.proof_grace_days,
+            **{name: getattr(service, name) for name in cls.ALERT_FIELDS},
         }
         for number, entry in enumerate(service.reminder_schedule[:3], start=1):
             initial[f"reminder_{number}_days"] = entry["days_before"]

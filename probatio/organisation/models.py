@@ -38,6 +38,19 @@ class Service(models.Model):
     proof_grace_days = models.PositiveSmallIntegerField(
         "délai de grâce des justificatifs (jours après la fin de la période)", default=10
     )
+    # Eligibility alerts of persons in prison: months ahead each one appears in the échéancier.
+    lc_alert_months = models.PositiveSmallIntegerField(
+        "LC possible : alerte (mois à l'avance)", default=6
+    )
+    lsc_alert_months = models.PositiveSmallIntegerField(
+        "examen de la LSC : alerte (mois à l'avance)", default=4
+    )
+    information_alert_months = models.PositiveSmallIntegerField(
+        "information de la personne : alerte (mois à l'avance)", default=2
+    )
+    lsc_plein_droit_alert_months = models.PositiveSmallIntegerField(
+        "LSC de plein droit : alerte (mois à l'avance)", default=4
+    )
 
     class Meta:
         verbose_name = "SPIP"

@@ -14,6 +14,10 @@ SETTING_FIELDS = [
     "first_interview_default_days",
     "measure_end_horizon_days",
     "proof_grace_days",
+    "lc_alert_months",
+    "lsc_alert_months",
+    "information_alert_months",
+    "lsc_plein_droit_alert_months",
 ]
 
 

@@ -32,6 +32,7 @@ TABS = [
     ("proofs", "Justificatifs", "compliance:proofs", Action.READ_FILE),
     ("incidents", "Manquements", "compliance:incidents", Action.READ_FILE),
     ("reports", "Rapports", "reports:person_list", Action.READ_REPORTS),
+    ("sentence", "Peine et dates", "sentences:panel", Action.READ_FILE),
     ("timeline", "Chronologie", "notes:timeline", Action.READ_FILE),
     ("access_log", "Journal des accès", "people:access_log", Action.READ_ACCESS_LOG),
 ]

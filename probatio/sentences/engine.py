@@ -359,7 +359,14 @@ def parse(obj) -> SentenceInput:
         lsc_excluded=optional("lsc_excluded", _bool, False),
         lsc_plein_droit_excluded=optional("lsc_plein_droit_excluded", _bool, False),
     )
-    total = _total(sentences)
+    check(data)
+    return data
+
+
+def check(data: SentenceInput) -> None:
+    """The rules on values (not on types): a sentence of some length, reductions short of it, a
+    safety period within it, and dates that stay inside the calendar. Raises ``InputError``."""
+    total = _total(data.sentences)
     if total.months == 0 and total.days == 0:
         raise InputError("sentences", "la durée totale des peines ne peut pas être nulle.")
     outside = "le calcul sort du calendrier (valeur hors limites)."
@@ -392,7 +399,6 @@ def parse(obj) -> SentenceInput:
         compute(data)
     except (OverflowError, ValueError) as exc:
         raise InputError("committal_date", outside) from exc
-    return data
 
 
 def to_json(result: SentenceDates) -> dict:

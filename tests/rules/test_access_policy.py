@@ -48,6 +48,9 @@ draft_report      C     S        -            -           C             -       
 read_reports      S     S        -            -           C             -              J
 visa_report       -     S        -            -           -             -              -
 record_answer     -     S        S            -           -             -              J
+read_cap          S     S        S            -           -             -              -
+prepare_cap       -     S        S            -           -             -              -
+import_official_dates -  S       S            -           -             -              -
 """
 
 

@@ -1,0 +1,162 @@
+"""Reads of the prison side: the dossier's date panel (a fixed number of queries whatever the
+number of sentences, reductions and official dates), and the stored dates of many persons at
+once (one query) for the échéancier and the CAP list."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from probatio.people.models import CustodyRecord, Person
+from probatio.sentences import engine, rules
+from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
+from probatio.sentences.services import engine_input
+
+
+@dataclass
+class DateRow:
+    name: str
+    label: str
+    computed: date | None
+    explanations: list[engine.Explanation]
+    official: OfficialDate | None = None
+    difference: rules.Difference | None = None
+
+
+@dataclass
+class Panel:
+    custody: CustodyRecord | None
+    situation: PenalSituation | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    reductions: list[Reduction] = field(default_factory=list)
+    official_history: list[OfficialDate] = field(default_factory=list)
+    result: engine.SentenceDates | None = None
+    rows: list[DateRow] = field(default_factory=list)
+    orphan_officials: list[OfficialDate] = field(default_factory=list)  # no estimate to face
+    error: str = ""
+    released_at_once: bool = False  # the remand alone covers the sentence
+
+    @property
+    def granted_days(self) -> int:
+        return sum(r.days for r in self.reductions if r.kind == Reduction.Kind.GRANTED)
+
+    @property
+    def withdrawn_days(self) -> int:
+        return sum(r.days for r in self.reductions if r.kind == Reduction.Kind.WITHDRAWN)
+
+    @property
+    def differences(self) -> list[DateRow]:
+        return [r for r in self.rows if r.difference and r.difference.differs]
+
+
+def panel_for(person: Person, custody: CustodyRecord | None) -> Panel:
+    """Everything the dossier's sentence tab shows, for the open committal (4 queries)."""
+    panel = Panel(custody=custody)
+    if custody is None:
+        return panel
+    situation = PenalSituation.objects.filter(custody=custody).first()
+    officials = list(
+        OfficialDate.objects.filter(custody=custody).select_related("recorded_by", "batch")
+    )
+    panel.official_history = officials
+    current = {o.kind: o for o in officials if o.is_current}
+    if situation is not None:
+        situation.custody = custody
+        panel.situation = situation
+        panel.sentences = list(situation.sentences.select_related("decision"))
+        panel.reductions = list(situation.reductions.select_related("decision"))
+        data = engine_input(
+            situation,
+            sentences=panel.sentences,
+            reductions=panel.reductions,
+            birth_date=person.birth_date,
+        )
+        if data is not None:
+            try:
+                engine.check(data)
+            except engine.InputError as error:
+                panel.error = error.message
+            else:
+                panel.result = engine.compute(data)
+                panel.released_at_once = panel.result.end_date <= custody.committal_date
+    computed = (
+        {name: getattr(panel.result, name) for name in rules.COMPUTED_FIELDS}
+        if panel.result
+        else {}
+    )
+    facing = {v: k for k, v in rules.OFFICIAL_TO_COMPUTED.items()}
+    for name, label in rules.COMPUTED_LABELS.items():
+        kind = facing.get(name)
+        official = current.pop(kind, None) if kind else None
+        value = computed.get(name)
+        if value is None and official is None:
+            continue
+        panel.rows.append(
+            DateRow(
+                name=name,
+                label=label,
+                computed=value,
+                explanations=[e for e in panel.result.explanations if e.field == name]
+                if panel.result
+                else [],
+                official=official,
+                difference=rules.difference(kind, official.date, computed) if official else None,
+            )
+        )
+    panel.orphan_officials = list(current.values())
+    return panel
+
+
+def _official(kind: str):
+    return Subquery(
+        OfficialDate.objects.filter(custody_id=OuterRef("custody_id"), kind=kind, is_current=True)
+        .order_by()
+        .values("date")[:1]
+    )
+
+
+DATE_VALUES = [
+    "custody__person_id",
+    "custody__person__assigned_cpip_id",
+    "custody__establishment_id",
+    "custody__committal_number",
+    "custody__committal_date",
+    *rules.COMPUTED_FIELDS,
+]
+
+
+def stored_dates(situations: QuerySet[PenalSituation]) -> list[dict]:
+    """The stored estimates of open committals, with the registry's current dates laid over
+    them where known (the official date wins), in one query. Each row also keeps the
+    estimate under ``estimated_<field>``."""
+    rows = situations.filter(custody__release_date__isnull=True).annotate(
+        **{f"official_{kind}": _official(kind) for kind in rules.OFFICIAL_TO_COMPUTED}
+    )
+    result = []
+    for row in rows.values(*DATE_VALUES, *(f"official_{k}" for k in rules.OFFICIAL_TO_COMPUTED)):
+        for kind, name in rules.OFFICIAL_TO_COMPUTED.items():
+            row[f"estimated_{name}"] = row[name]
+            official = row.pop(f"official_{kind}")
+            if official is not None:
+                row[name] = official
+        for info, announced in (
+            ("lsc_information_date", "lsc_review_date"),
+            ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
+        ):
+            estimated = row[f"estimated_{announced}"]
+            # The registry's date moves the information date with it (one month before, never
+            # before the committal, never after the date announced); an information due at
+            # committal (short sentences) stays so.
+            moved = row[announced] != estimated and row[announced] is not None
+            if moved and row[info] and row[info] != row["custody__committal_date"]:
+                before = row[announced] - relativedelta(months=1)
+                row[info] = min(row[announced], max(row["custody__committal_date"], before))
+        result.append(row)
+    return result
+
+
+def dates_of_persons(persons: QuerySet[Person]) -> list[dict]:
+    return stored_dates(
+        PenalSituation.objects.filter(custody__person_id__in=persons.order_by().values("pk"))
+    )

@@ -1,0 +1,407 @@
+"""Writes on the prison side of a file: sentences, remand and safety period, exclusions,
+reductions (each a dated JAP decision), official dates; and the recomputation of the stored
+estimates. Every write is checked against the engine *before* anything is saved (a sentence, a
+reduction or a safety period that would make the dates impossible is refused with a French
+message), journaled, and followed by the recomputation, all in one transaction.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from probatio.accounts.models import Membership
+from probatio.audit import services as audit
+from probatio.core.errors import field_errors
+from probatio.measures.models import Decision
+from probatio.measures.services import decision_create
+from probatio.people.models import CustodyRecord, Person, TimelineEvent
+from probatio.people.services import timeline_add
+from probatio.sentences import engine, rules
+from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
+
+# Engine field → the form field the message is shown next to.
+_ENGINE_FIELDS = {
+    "sentences": "years",
+    "reductions_granted_days": "days",
+    "reductions_withdrawn_days": "days",
+    "safety_period": "safety_years",
+    "pretrial_detention_days": "remand_days",
+    "birth_date": "__all__",
+    "committal_date": "__all__",
+}
+
+
+# --- Inputs of the engine ---------------------------------------------------------------------
+
+
+def engine_input(
+    situation: PenalSituation,
+    *,
+    sentences: list[Sentence],
+    reductions: list[Reduction],
+    birth_date: date | None,
+) -> engine.SentenceInput | None:
+    """The engine's input for one committal; None while no sentence is recorded."""
+    if not sentences:
+        return None
+    granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
+    withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+    safety = (
+        engine.Length(situation.safety_years, situation.safety_months, situation.safety_days)
+        if situation.has_safety_period
+        else None
+    )
+    return engine.SentenceInput(
+        sentences=tuple(engine.Length(s.years, s.months, s.days) for s in sentences),
+        committal_date=situation.custody.committal_date,
+        pretrial_detention_days=situation.remand_days,
+        reductions_granted_days=granted,
+        reductions_withdrawn_days=withdrawn,
+        safety_period=safety,
+        birth_date=birth_date,
+        lsc_excluded=bool(situation.lsc_exclusions),
+        lsc_plein_droit_excluded=bool(situation.lsc_plein_droit_exclusions),
+    )
+
+
+def _check(data: engine.SentenceInput | None, field_map: dict | None = None) -> None:
+    if data is None:
+        return
+    try:
+        engine.check(data)
+    except engine.InputError as error:
+        key = error.field.split("[")[0]
+        field = (field_map or _ENGINE_FIELDS).get(key, "__all__")
+        raise field_errors(**{field: _french(error)}) from error
+
+
+def _french(error: engine.InputError) -> str:
+    messages = {
+        "reductions_granted_days": "Les réductions de peine atteindraient ou dépasseraient la "
+        "peine : vérifiez le nombre de jours.",
+        "safety_period": "La période de sûreté ne peut pas dépasser la peine prononcée.",
+    }
+    if error.field in messages and "calendrier" not in error.message:
+        return messages[error.field]
+    if error.field.startswith("sentences") and "nulle" in error.message:
+        return "La durée de la peine ne peut pas être nulle."
+    return "Les dates ne peuvent pas être calculées : une valeur sort des limites du calendrier."
+
+
+def _apply(situation: PenalSituation, result: engine.SentenceDates | None) -> list[str]:
+    for name in rules.COMPUTED_FIELDS:
+        setattr(situation, name, getattr(result, name) if result else None)
+    situation.computed_at = timezone.now()
+    return [*rules.COMPUTED_FIELDS, "computed_at"]
+
+
+def recompute(situation: PenalSituation) -> engine.SentenceDates | None:
+    """Compute and store the estimates of one committal (call inside the write's transaction)."""
+    data = engine_input(
+        situation,
+        sentences=list(situation.sentences.all()),
+        reductions=list(situation.reductions.all()),
+        birth_date=situation.custody.person.birth_date,
+    )
+    result = engine.compute(data) if data else None
+    situation.save(update_fields=_apply(situation, result))
+    return result
+
+
+def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> dict[str, int]:
+    """The nightly recomputation: every open committal's estimates (of one service, or all),
+    in a fixed number of queries per batch. Returns counts (computed, without sentence,
+    changed, errors: inputs the engine refuses, left as they were and counted)."""
+    situations = PenalSituation.objects.filter(custody__release_date__isnull=True)
+    if service_id is not None:
+        situations = situations.filter(custody__person__service_id=service_id)
+    ids = list(situations.order_by("pk").values_list("pk", flat=True))
+    counts = {"computed": 0, "without_sentence": 0, "changed": 0, "errors": 0}
+    for first in range(0, len(ids), batch_size):
+        chunk = ids[first : first + batch_size]
+        batch = list(
+            PenalSituation.objects.filter(pk__in=chunk)
+            .select_related("custody__person")
+            .prefetch_related("sentences", "reductions")
+        )
+        changed = []
+        for situation in batch:
+            before = situation.computed()
+            data = engine_input(
+                situation,
+                sentences=list(situation.sentences.all()),
+                reductions=list(situation.reductions.all()),
+                birth_date=situation.custody.person.birth_date,
+            )
+            if data is None:
+                counts["without_sentence"] += 1
+                result = None
+            else:
+                try:
+                    engine.check(data)
+                except engine.InputError:
+                    counts["errors"] += 1
+                    continue
+                result = engine.compute(data)
+                counts["computed"] += 1
+            _apply(situation, result)
+            if situation.computed() != before:
+                changed.append(situation)
+        with transaction.atomic():
+            PenalSituation.objects.bulk_update(changed, [*rules.COMPUTED_FIELDS, "computed_at"])
+        counts["changed"] += len(changed)
+    return counts
+
+
+# --- Writes --------------------------------------------------------------------------------
+
+
+def situation_for(custody: CustodyRecord) -> PenalSituation:
+    """The committal's penal situation, created empty the first time it is needed."""
+    situation, _ = PenalSituation.objects.get_or_create(custody=custody)
+    situation.custody = custody
+    return situation
+
+
+def _prospective(situation, person, *, sentences=None, reductions=None) -> engine.SentenceInput:
+    return engine_input(
+        situation,
+        sentences=list(situation.sentences.all()) if sentences is None else sentences,
+        reductions=list(situation.reductions.all()) if reductions is None else reductions,
+        birth_date=person.birth_date,
+    )
+
+
+def _locked(custody: CustodyRecord) -> PenalSituation:
+    situation = situation_for(custody)
+    situation = PenalSituation.objects.select_for_update().get(pk=situation.pk)
+    situation.custody = custody
+    return situation
+
+
+def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
+    audit.record_by(
+        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
+    )
+
+
+@transaction.atomic
+def sentence_add(
+    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
+) -> Sentence:
+    decision = data["decision"]
+    if decision.person_id != person.pk:
+        raise field_errors(decision="Cette décision ne concerne pas cette personne.")
+    if not (data.get("years") or data.get("months") or data.get("days")):
+        raise field_errors(years="La durée de la peine ne peut pas être nulle.")
+    situation = _locked(custody)
+    sentence = Sentence(
+        situation=situation,
+        decision=decision,
+        years=data.get("years") or 0,
+        months=data.get("months") or 0,
+        days=data.get("days") or 0,
+        description=data.get("description", ""),
+    )
+    _check(_prospective(situation, person, sentences=[*situation.sentences.all(), sentence]))
+    sentence.full_clean()
+    sentence.save()
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        sentence,
+        person,
+        "Peine d'emprisonnement ajoutée",
+        audit.diff({}, audit.snapshot(sentence)),
+    )
+    recompute(situation)
+    return sentence
+
+
+@transaction.atomic
+def sentence_remove(*, membership: Membership, person: Person, sentence: Sentence) -> None:
+    """Remove a sentence entered by mistake (the decision stays)."""
+    situation = _locked(sentence.situation.custody)
+    remaining = [s for s in situation.sentences.all() if s.pk != sentence.pk]
+    if remaining:
+        _check(_prospective(situation, person, sentences=remaining))
+    _audit(
+        membership,
+        audit.Action.DELETE,
+        sentence,
+        person,
+        "Peine d'emprisonnement retirée (erreur de saisie)",
+        audit.diff(audit.snapshot(sentence), {}),
+    )
+    sentence.delete()
+    recompute(situation)
+
+
+TERMS_FIELDS = [
+    "remand_days",
+    "safety_years",
+    "safety_months",
+    "safety_days",
+    "lsc_exclusions",
+    "lsc_plein_droit_exclusions",
+]
+
+
+@transaction.atomic
+def terms_update(
+    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
+) -> PenalSituation:
+    """Remand, safety period and the 720 I / 720 III checklists."""
+    for name, allowed in (
+        ("lsc_exclusions", rules.LSC_EXCLUSIONS),
+        ("lsc_plein_droit_exclusions", rules.LSC_PLEIN_DROIT_EXCLUSIONS),
+    ):
+        if name in data and rules.unknown_codes(data[name], allowed):
+            raise field_errors(**{name: "Cas d'exclusion inconnu."})
+    situation = _locked(custody)
+    before = audit.snapshot(situation, TERMS_FIELDS)
+    for name in TERMS_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(situation, name, sorted(value) if isinstance(value, list | set) else value)
+    _check(_prospective(situation, person))
+    situation.full_clean()
+    situation.save(update_fields=[*TERMS_FIELDS, "updated_at"])
+    changes = audit.diff(before, audit.snapshot(situation, TERMS_FIELDS))
+    if changes:
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            situation,
+            person,
+            "Situation pénale modifiée (détention provisoire, sûreté, exclusions)",
+            changes,
+        )
+    recompute(situation)
+    return situation
+
+
+@transaction.atomic
+def reduction_add(
+    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
+) -> Reduction:
+    """A reduction granted or withdrawn: the JAP's order is recorded as a decision (journaled,
+    in the timeline) and the estimates move at once."""
+    kind = data["kind"]
+    if kind not in Reduction.Kind.values:
+        raise field_errors(kind="Choisissez une réduction accordée ou un retrait.")
+    if not data.get("days") or data["days"] <= 0:
+        raise field_errors(days="Le nombre de jours doit être positif.")
+    situation = _locked(custody)
+    if not situation.sentences.exists():
+        raise field_errors(
+            __all__="Enregistrez d'abord la peine : une réduction porte sur une peine en cours."
+        )
+    if data["date"] < custody.committal_date:
+        raise field_errors(date="La décision ne peut pas précéder la date d'écrou.")
+    reductions = list(situation.reductions.all())
+    if kind == Reduction.Kind.WITHDRAWN:
+        granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
+        withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+        if data["days"] > granted - withdrawn:
+            raise field_errors(
+                days=f"On ne peut retirer plus que les réductions accordées et non retirées "
+                f"({granted - withdrawn} jour(s))."
+            )
+    probe = Reduction(situation=situation, kind=kind, days=data["days"])
+    _check(_prospective(situation, person, reductions=[*reductions, probe]))
+    label = (
+        "Réduction de peine accordée"
+        if kind == Reduction.Kind.GRANTED
+        else "Retrait de réduction de peine"
+    )
+    decision = decision_create(
+        membership=membership,
+        person=person,
+        data={
+            "kind": Decision.Kind.JAP_ORDER,
+            "jurisdiction": data.get("jurisdiction") or "Juge de l'application des peines",
+            "date": data["date"],
+            "judge_name": data.get("judge_name", ""),
+            "summary": f"{label} : {data['days']} jour(s)"
+            + (f". {data['summary']}" if data.get("summary") else ""),
+        },
+        offences=[],
+    )
+    probe.decision = decision
+    probe.full_clean()
+    probe.save()
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        probe,
+        person,
+        label,
+        audit.diff({}, audit.snapshot(probe)),
+    )
+    result = recompute(situation)
+    if result is not None:
+        timeline_add(
+            person=person,
+            kind=TimelineEvent.Kind.CUSTODY,
+            title=f"{label} : {data['days']} jour(s)",
+            detail=f"Fin de peine estimée désormais au {result.end_date:%d/%m/%Y}.",
+            actor=membership.user,
+            instance=probe,
+        )
+    return probe
+
+
+def official_date_set(
+    *,
+    membership: Membership,
+    person: Person,
+    custody: CustodyRecord,
+    kind: str,
+    day: date,
+    source: str = OfficialDate.Source.ENTERED,
+    batch=None,
+) -> str:
+    """Record a registry date: ``"created"``, ``"updated"`` (the previous one kept as history)
+    or ``"unchanged"`` (the same date is already current: nothing is written). Call inside a
+    transaction."""
+    if kind not in rules.OFFICIAL_KINDS:
+        raise field_errors(kind="Type de date inconnu.")
+    current = (
+        OfficialDate.objects.select_for_update()
+        .filter(custody=custody, kind=kind, is_current=True)
+        .first()
+    )
+    if current is not None and current.date == day:
+        return "unchanged"
+    if current is not None:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    official = OfficialDate.objects.create(
+        custody=custody,
+        kind=kind,
+        date=day,
+        source=source,
+        batch=batch,
+        recorded_by=membership.user,
+    )
+    _audit(
+        membership,
+        audit.Action.UPDATE if current else audit.Action.CREATE,
+        official,
+        person,
+        f"Date officielle : {rules.OFFICIAL_KINDS[kind].lower()}",
+        {"date": [current.date.isoformat() if current else None, day.isoformat()]},
+    )
+    return "updated" if current else "created"
+
+
+@transaction.atomic
+def official_date_enter(
+    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
+) -> str:
+    return official_date_set(
+        membership=membership, person=person, custody=custody, kind=data["kind"], day=data["date"]
+    )
