@@ -1,19 +1,230 @@
-"""Placeholder while this module is written (answers 404)."""
+"""The "Détention et CAP" pages of a service: its establishments and their CAP sessions,
+scheduling a session, and each session's list (page and PDF).
 
-from django.http import Http404
+No service chosen: 404; a role without ``read_cap`` (or ``prepare_cap`` to schedule): 403; a
+session of another service's establishment: 404. The lists name persons: each read is
+journaled once, with the session it shows.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from probatio.access.policy import Action, allows
+from probatio.agenda.summons import FONTS
+from probatio.audit import services as audit
+from probatio.core.forms import BaseForm, DateInput, apply_errors
+from probatio.organisation.models import Establishment
+from probatio.sentences import cap, rules
+from probatio.sentences.models import CapSession
+
+# Past sessions shown on the index page, per establishment.
+RECENT_SESSIONS = 5
+RECENT_DAYS = 365
+
+OPINION_BADGES = {
+    rules.OPINION_NOT_STARTED: "fr-badge--error",
+    rules.OPINION_DRAFT: "fr-badge--warning",
+    rules.OPINION_VISA: "fr-badge--info",
+    rules.OPINION_TRANSMITTED: "fr-badge--success",
+}
 
 
-def index(request, **kwargs):
-    raise Http404
+class CapSessionForm(BaseForm):
+    establishment = forms.ModelChoiceField(
+        label="Établissement",
+        queryset=Establishment.objects.none(),
+        empty_label="Choisir un établissement",
+    )
+    date = forms.DateField(label="Date de la séance", widget=DateInput)
+    horizon_months = forms.IntegerField(
+        label="Horizon examiné (en mois)",
+        min_value=cap.HORIZON_MIN,
+        max_value=cap.HORIZON_MAX,
+        initial=3,
+        help_text="La liste reprend ce qui arrive entre la séance et ce nombre de mois après "
+        "(de 1 à 12 mois).",
+    )
+    notes = forms.CharField(
+        label="Remarques",
+        max_length=300,
+        required=False,
+        help_text="Par exemple : salle, composition, dossiers à apporter.",
+    )
+
+    def __init__(self, *args, service_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].queryset = Establishment.objects.filter(
+            service_id=service_id
+        ).order_by("name")
 
 
-def session_new(request, **kwargs):
-    raise Http404
+def _membership(request, action: Action):
+    membership = request.membership
+    if membership is None:
+        raise Http404("Aucun service choisi.")
+    if not allows(membership.role, action):
+        if action is Action.PREPARE_CAP:
+            raise PermissionDenied(
+                "La programmation des séances de CAP revient à l'encadrement et au secrétariat."
+            )
+        raise PermissionDenied("Les listes de CAP sont réservées aux équipes du SPIP.")
+    return membership
 
 
-def session_detail(request, **kwargs):
-    raise Http404
+def _session(membership, session_id: int) -> CapSession:
+    session = cap.session_get_for(membership, session_id)
+    if session is None:
+        raise Http404("Séance de CAP introuvable.")
+    return session
 
 
-def session_pdf(request, **kwargs):
-    raise Http404
+@require_GET
+def index(request):
+    """The service's establishments with their upcoming and recent CAP sessions."""
+    membership = _membership(request, Action.READ_CAP)
+    today = timezone.localdate()
+    establishments = cap.establishments_of(membership)
+    sessions = list(
+        CapSession.objects.filter(
+            establishment__service_id=membership.service_id,
+            date__gte=today - timedelta(days=RECENT_DAYS),
+        ).order_by("date", "pk")
+    )
+    upcoming = [s for s in sessions if s.date >= today]
+    counts = cap.persons_to_examine(upcoming, membership.service_id)
+    for session in upcoming:
+        session.persons_count = counts.get(session.pk, 0)
+    blocks = []
+    for establishment in establishments:
+        own = [s for s in sessions if s.establishment_id == establishment.pk]
+        past = [s for s in own if s.date < today]
+        past.reverse()
+        blocks.append(
+            {
+                "establishment": establishment,
+                "upcoming": [s for s in own if s.date >= today],
+                "recent": past[:RECENT_SESSIONS],
+            }
+        )
+    return render(
+        request,
+        "sentences/cap_index.html",
+        {
+            "title": "Détention et CAP",
+            "nav": "detention",
+            "blocks": blocks,
+            "today": today,
+            "can_prepare": allows(membership.role, Action.PREPARE_CAP),
+            "can_import": allows(membership.role, Action.IMPORT_OFFICIAL_DATES),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_new(request):
+    membership = _membership(request, Action.PREPARE_CAP)
+    initial = {"horizon_months": 3}
+    chosen = request.GET.get("etablissement", "")
+    if chosen.isdigit():
+        initial["establishment"] = int(chosen)
+    form = CapSessionForm(
+        request.POST or None, initial=initial, service_id=membership.service_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = cap.cap_session_create(membership=membership, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Séance de CAP programmée le {session.date:%d/%m/%Y} : "
+                "voici les personnes dont la situation doit être examinée.",
+            )
+            return redirect("detention:cap_detail", session_id=session.pk)
+    return render(
+        request,
+        "sentences/cap_session_form.html",
+        {
+            "title": "Programmer une séance de CAP",
+            "nav": "detention",
+            "form": form,
+            "has_establishments": form.fields["establishment"].queryset.exists(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _journal(membership, session: CapSession, what: str, count: int) -> None:
+    audit.record_list(
+        membership,
+        object_type="people.person",
+        summary=f"Liste : CAP du {session.date:%d/%m/%Y} ({session.establishment.name}){what}",
+        context={
+            "page": "cap",
+            "session": session.pk,
+            "filters": {
+                "establishment": session.establishment_id,
+                "date": session.date.isoformat(),
+                "horizon_months": session.horizon_months,
+            },
+            "persons": count,
+        },
+    )
+
+
+@require_GET
+def session_detail(request, session_id: int):
+    membership = _membership(request, Action.READ_CAP)
+    session = _session(membership, session_id)
+    data = cap.cap_list(session, membership=membership)
+    _journal(membership, session, "", len(data.rows))
+    return render(
+        request,
+        "sentences/cap_session.html",
+        {
+            "title": f"CAP du {session.date:%d/%m/%Y} — {session.establishment.name}",
+            "nav": "detention",
+            "session": session,
+            "cap": data,
+            "badges": OPINION_BADGES,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def session_pdf(request, session_id: int):
+    """The list as a PDF (WeasyPrint), built on the fly and not stored."""
+    from weasyprint import HTML
+
+    membership = _membership(request, Action.READ_CAP)
+    session = _session(membership, session_id)
+    data = cap.cap_list(session, membership=membership)
+    _journal(membership, session, " (PDF)", len(data.rows))
+    service = session.establishment.service
+    html = render_to_string(
+        "sentences/cap_pdf.html",
+        {
+            "session": session,
+            "cap": data,
+            "service_name": service.name,
+            "service_address": service.address,
+            "printed_on": timezone.localdate(),
+            "fonts": FONTS.as_uri(),
+        },
+    )
+    content = HTML(string=html, base_url=str(FONTS)).write_pdf()
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"cap-{session.date:%Y-%m-%d}-{session.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,7 +1,8 @@
 """What the prison side feeds into the échéancier and the caseload: the eligibility alerts of
 persons in prison ("LC possible à partir du …", "Examen de la LSC le …", "Informer la personne
 avant le …", "LSC de plein droit le … — hébergement à sécuriser"), each appearing the number of
-months ahead set by the service. Read from the stored estimates, with the registry's official
+months ahead set by the service (whatever the horizon of the page: an eligibility alert is an
+announcement, shown as soon as its own window opens). Read from the stored estimates, with the registry's official
 dates laid over them; one query whatever the number of persons, none when the caller knows that
 none of them is in prison."""
 
@@ -33,8 +34,6 @@ def sentence_alerts(query: Query) -> list[DueItem]:
         person_id = row["custody__person_id"]
         cpip_id = row["custody__person__assigned_cpip_id"]
         for alert in rules.alerts(row, today=query.today, months=months):
-            if alert.due > query.until:
-                continue
             items.append(
                 DueItem(
                     person_id=person_id,

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from probatio.reports import rules as report_rules
+
 # --- Exclusions (checklists of their legal cases) -------------------------------------------
 
 # CPP 720 I: the compulsory review of release under constraint does not apply.
@@ -152,7 +154,9 @@ def alerts(dates: dict, *, today: date, months: AlertMonths) -> list[Alert]:
         found.append(Alert(code, due, label, urgent=due <= today + timedelta(days=15)))
 
     lc = dates.get("lc_eligibility_date")
-    add(ALERT_LC, lc, months.lc, f"LC possible à partir du {lc:%d/%m/%Y}" if lc else "")
+    if lc:
+        since = "depuis le" if lc <= today else "à partir du"
+        add(ALERT_LC, lc, months.lc, f"LC possible {since} {lc:%d/%m/%Y}")
     review = dates.get("lsc_review_date")
     if review:
         add(ALERT_LSC_REVIEW, review, months.lsc, f"Examen de la LSC le {review:%d/%m/%Y}")
@@ -223,7 +227,8 @@ def cap_items(dates: dict, *, session: date, horizon_end: date) -> list[CapItem]
     start, end = dates.get("start_date"), dates.get("end_date")
     if start is None or end is None:
         return items
-    for day in anniversaries(start, session, min(horizon_end, end)):
+    # An anniversary on the day of release examines nothing: strictly before the end.
+    for day in anniversaries(start, session, min(horizon_end, end - timedelta(days=1))):
         items.append(CapItem(CAP_REDUCTION, day, f"Examen annuel des réductions ({day:%d/%m/%Y})"))
     review = dates.get("lsc_review_date")
     if review and session <= review <= horizon_end:
@@ -239,8 +244,8 @@ def cap_items(dates: dict, *, session: date, horizon_end: date) -> list[CapItem]
             )
     lc = dates.get("lc_eligibility_date")
     if lc and lc <= horizon_end and lc < end:
-        reached = "atteinte le" if lc <= session else "atteinte au"
-        items.append(CapItem(CAP_LC, lc, f"Mi-peine (LC) {reached} {lc:%d/%m/%Y}"))
+        since = "depuis le" if lc <= session else "à partir du"
+        items.append(CapItem(CAP_LC, lc, f"LC possible {since} {lc:%d/%m/%Y}"))
     items.sort(key=lambda item: item.due)
     return items
 
@@ -259,12 +264,24 @@ OPINION_LABELS = {
 }
 
 
+# Each report workflow step (reports.rules codes): a report sent back is with its author again,
+# a report visé but not yet transmitted is still at the visa stage.
+OPINION_BY_REPORT_STATUS = {
+    report_rules.DRAFT: OPINION_DRAFT,
+    report_rules.RETURNED: OPINION_DRAFT,
+    report_rules.SUBMITTED: OPINION_VISA,
+    report_rules.APPROVED: OPINION_VISA,
+    report_rules.TRANSMITTED: OPINION_TRANSMITTED,
+    report_rules.ANSWERED: OPINION_TRANSMITTED,
+}
+
+
 def opinion_state(report_status: str | None) -> str:
-    """Report workflow step (reports.rules codes) → opinion state for the CAP list."""
+    """Report workflow step (reports.rules codes) → opinion state for the CAP list. An unknown
+    step is an error, never silently shown as transmitted."""
     if report_status is None:
         return OPINION_NOT_STARTED
-    if report_status in ("draft", "returned"):
-        return OPINION_DRAFT
-    if report_status in ("submitted", "approved"):
-        return OPINION_VISA
-    return OPINION_TRANSMITTED  # transmitted, answered
+    try:
+        return OPINION_BY_REPORT_STATUS[report_status]
+    except KeyError:
+        raise ValueError(f"Unknown report status: {report_status!r}") from None

@@ -95,7 +95,11 @@ def small_world(cpip, judge):
         effective_date=date(2020, 1, 1),
     )
     people_services.court_number_add(membership=cpip, person=viewed, kind="jap", number="JAP-1")
-    make_person(cpip, surname="Voisin", first_names="Simple")
+    neighbour = make_person(cpip, surname="Voisin", first_names="Simple")
+    CustodyRecordFactory(person=neighbour)  # someone in prison: the sentence alerts are read
+    held = make_person(cpip, surname="Dossier", first_names="Détenu")  # found by the filter too
+    make_measure(cpip, held)
+    CustodyRecordFactory(person=held)
     return viewed
 
 
@@ -262,7 +266,7 @@ def test_the_grown_data_is_really_there(client_for, team):
     client = client_for(team["cpip"])
     caseload = client.get("/portefeuille/").content.decode()
     assert "1 / 2" in caseload
-    assert "32 personnes" in caseload
+    assert "33 personnes" in caseload
     measures = client.get(f"/personnes/{viewed.pk}/mesures/").content.decode()
     assert measures.count("Ajouter une obligation") == 4
     timeline = client.get(f"/personnes/{viewed.pk}/chronologie/").content.decode()

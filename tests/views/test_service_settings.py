@@ -15,6 +15,10 @@ VALID = {
     "first_interview_default_days": "30",
     "measure_end_horizon_days": "90",
     "proof_grace_days": "15",
+    "lc_alert_months": "5",
+    "lsc_alert_months": "3",
+    "information_alert_months": "2",
+    "lsc_plein_droit_alert_months": "4",
 }
 
 
@@ -45,6 +49,7 @@ def test_saving_changes_the_service_and_journals_it(as_role, service):
     assert service.first_interview_default_days == 30
     assert service.measure_end_horizon_days == 90
     assert service.proof_grace_days == 15
+    assert (service.lc_alert_months, service.lsc_alert_months) == (5, 3)
     entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
     assert "reminder_schedule" in entry.changes
 
