@@ -35,6 +35,14 @@ from probatio.sentences.selectors import stored_dates
 OPINION_MONTHS = 6
 HORIZON_MIN, HORIZON_MAX = 1, 12
 
+# The DSFR badge of each opinion state.
+OPINION_BADGES = {
+    rules.OPINION_NOT_STARTED: "fr-badge--error",
+    rules.OPINION_DRAFT: "fr-badge--warning",
+    rules.OPINION_VISA: "fr-badge--info",
+    rules.OPINION_TRANSMITTED: "fr-badge--success",
+}
+
 
 @dataclass
 class CapRow:
@@ -52,6 +60,10 @@ class CapRow:
     @property
     def opinion_label(self) -> str:
         return rules.OPINION_LABELS[self.opinion]
+
+    @property
+    def badge(self) -> str:
+        return OPINION_BADGES[self.opinion]
 
     @property
     def report_status_label(self) -> str:

@@ -22,19 +22,12 @@ from probatio.agenda.summons import FONTS
 from probatio.audit import services as audit
 from probatio.core.forms import BaseForm, DateInput, apply_errors
 from probatio.organisation.models import Establishment
-from probatio.sentences import cap, rules
+from probatio.sentences import cap
 from probatio.sentences.models import CapSession
 
 # Past sessions shown on the index page, per establishment.
 RECENT_SESSIONS = 5
 RECENT_DAYS = 365
-
-OPINION_BADGES = {
-    rules.OPINION_NOT_STARTED: "fr-badge--error",
-    rules.OPINION_DRAFT: "fr-badge--warning",
-    rules.OPINION_VISA: "fr-badge--info",
-    rules.OPINION_TRANSMITTED: "fr-badge--success",
-}
 
 
 class CapSessionForm(BaseForm):
@@ -135,9 +128,7 @@ def session_new(request):
     chosen = request.GET.get("etablissement", "")
     if chosen.isdigit():
         initial["establishment"] = int(chosen)
-    form = CapSessionForm(
-        request.POST or None, initial=initial, service_id=membership.service_id
-    )
+    form = CapSessionForm(request.POST or None, initial=initial, service_id=membership.service_id)
     if request.method == "POST" and form.is_valid():
         try:
             session = cap.cap_session_create(membership=membership, data=form.cleaned_data)
@@ -195,7 +186,10 @@ def session_detail(request, session_id: int):
             "nav": "detention",
             "session": session,
             "cap": data,
-            "badges": OPINION_BADGES,
+            "counts": [
+                {"code": code, "label": label, "number": number, "badge": cap.OPINION_BADGES[code]}
+                for code, label, number in data.counts
+            ],
             "today": timezone.localdate(),
         },
     )
@@ -219,6 +213,7 @@ def session_pdf(request, session_id: int):
             "service_name": service.name,
             "service_address": service.address,
             "printed_on": timezone.localdate(),
+            "footer": f"CAP du {session.date:%d/%m/%Y} — {session.establishment.name}",
             "fonts": FONTS.as_uri(),
         },
     )

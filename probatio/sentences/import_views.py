@@ -81,7 +81,7 @@ def import_page(request):
         raise PermissionDenied(
             "L'import des dates officielles est réservé à l'encadrement et au secrétariat."
         )
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
