@@ -7,6 +7,7 @@ from probatio.accounts.models import User
 from probatio.core.deadlines import Query, next_due_by_person
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
+from probatio.sentences import selectors as sentence_selectors
 
 DUE_SOON_DAYS = 60
 # The caseload's "next due item" looks this far ahead.
@@ -27,8 +28,9 @@ def with_next_due_item(persons: list[Person], membership, *, today: date) -> lis
         open_measures=[m for p in persons for m in getattr(p, "open_measures", [])]
         if all(hasattr(p, "open_measures") for p in persons)
         else None,
-        custody_person_ids=frozenset(p.pk for p in persons if getattr(p, "in_custody", False))
-        if all(hasattr(p, "in_custody") for p in persons)
+        # ``with_stored_dates`` joined the sentence dates into the page's query.
+        custody_dates=sentence_selectors.dates_from_annotations(persons)
+        if all(hasattr(p, "sd_computed_at") for p in persons)
         else None,
     )
     due = next_due_by_person(query)

@@ -13,6 +13,7 @@ from probatio.caseloads.forms import PersonFilterForm
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
 from probatio.people.selectors import person_list_for
+from probatio.sentences import selectors as sentence_selectors
 
 PAGES = {
     "mine": ("Mon portefeuille", "caseload"),
@@ -44,7 +45,10 @@ def _list_page(request, kind: str):
     )
     today = timezone.localdate()
     counts = selectors.counts(persons, today=today)
-    page = paginate(request, persons, per_page=25, count=counts["total"])
+    listed = persons
+    if kind == "mine" and not is_judge:  # the next due item reads the sentence dates
+        listed = sentence_selectors.with_stored_dates(persons)
+    page = paginate(request, listed, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
     if kind == "mine" and not is_judge:
         selectors.with_next_due_item(rows, membership, today=today)

@@ -58,9 +58,10 @@ class Query:
     # The persons' open measures (with their type and person), when the caller already loaded
     # them: a provider that reads open measures uses them instead of querying again.
     open_measures: list | None = None
-    # The ids of the persons in custody among ``persons``, when the caller already knows them:
-    # a provider about prison only (sentence dates) then skips its query when there are none.
-    custody_person_ids: frozenset[int] | None = None
+    # The stored sentence dates of the persons in custody (rows of
+    # ``sentences.selectors.stored_dates``), when the caller loaded them with its own list: the
+    # sentence provider then runs no query.
+    custody_dates: list | None = None
 
     def service_settings(self):
         """The service (for its settings): the one given, else read once."""

@@ -3,8 +3,8 @@ persons in prison ("LC possible à partir du …", "Examen de la LSC le …", "I
 avant le …", "LSC de plein droit le … — hébergement à sécuriser"), each appearing the number of
 months ahead set by the service (whatever the horizon of the page: an eligibility alert is an
 announcement, shown as soon as its own window opens). Read from the stored estimates, with the registry's official
-dates laid over them; one query whatever the number of persons, none when the caller knows that
-none of them is in prison."""
+dates laid over them; one query whatever the number of persons, none when the caller joined them
+into its own list (the caseload)."""
 
 from django.urls import reverse
 
@@ -23,14 +23,16 @@ def alert_months(service) -> rules.AlertMonths:
 
 @register("sentence", "Dates de peine (détention)")
 def sentence_alerts(query: Query) -> list[DueItem]:
-    if query.custody_person_ids is not None and not query.custody_person_ids:
+    if query.custody_dates is not None and not query.custody_dates:
         return []
     months = alert_months(query.service_settings())
-    persons = query.persons
-    if query.custody_person_ids is not None:
-        persons = persons.filter(pk__in=query.custody_person_ids)
+    rows = (
+        query.custody_dates
+        if query.custody_dates is not None
+        else selectors.dates_of_persons(query.persons)
+    )
     items = []
-    for row in selectors.dates_of_persons(persons):
+    for row in rows:
         person_id = row["custody__person_id"]
         cpip_id = row["custody__person__assigned_cpip_id"]
         for alert in rules.alerts(row, today=query.today, months=months):

@@ -173,9 +173,7 @@ def parse(content: bytes) -> tuple[list[Row], list[Problem]]:
     if not content or not content.strip():
         return [], [Problem(None, "Le fichier est vide.")]
     if len(content) > MAX_BYTES:
-        return [], [
-            Problem(None, f"Le fichier dépasse la taille maximale ({MAX_MEGABYTES} Mo).")
-        ]
+        return [], [Problem(None, f"Le fichier dépasse la taille maximale ({MAX_MEGABYTES} Mo).")]
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:

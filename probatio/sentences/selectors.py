@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from probatio.people.models import CustodyRecord, Person
 from probatio.sentences import engine, rules
@@ -133,27 +133,85 @@ def stored_dates(situations: QuerySet[PenalSituation]) -> list[dict]:
     rows = situations.filter(custody__release_date__isnull=True).annotate(
         **{f"official_{kind}": _official(kind) for kind in rules.OFFICIAL_TO_COMPUTED}
     )
-    result = []
-    for row in rows.values(*DATE_VALUES, *(f"official_{k}" for k in rules.OFFICIAL_TO_COMPUTED)):
-        for kind, name in rules.OFFICIAL_TO_COMPUTED.items():
-            row[f"estimated_{name}"] = row[name]
-            official = row.pop(f"official_{kind}")
-            if official is not None:
-                row[name] = official
-        for info, announced in (
-            ("lsc_information_date", "lsc_review_date"),
-            ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
-        ):
-            estimated = row[f"estimated_{announced}"]
-            # The registry's date moves the information date with it (one month before, never
-            # before the committal, never after the date announced); an information due at
-            # committal (short sentences) stays so.
-            moved = row[announced] != estimated and row[announced] is not None
-            if moved and row[info] and row[info] != row["custody__committal_date"]:
-                before = row[announced] - relativedelta(months=1)
-                row[info] = min(row[announced], max(row["custody__committal_date"], before))
-        result.append(row)
-    return result
+    return [
+        _overlay(row)
+        for row in rows.values(*DATE_VALUES, *(f"official_{k}" for k in rules.OFFICIAL_TO_COMPUTED))
+    ]
+
+
+def _overlay(row: dict) -> dict:
+    """Lay the registry's current dates (``official_<kind>`` keys) over the estimates."""
+    for kind, name in rules.OFFICIAL_TO_COMPUTED.items():
+        row[f"estimated_{name}"] = row[name]
+        official = row.pop(f"official_{kind}")
+        if official is not None:
+            row[name] = official
+    for info, announced in (
+        ("lsc_information_date", "lsc_review_date"),
+        ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
+    ):
+        estimated = row[f"estimated_{announced}"]
+        # The registry's date moves the information date with it (one month before, never
+        # before the committal, never after the date announced); an information due at
+        # committal (short sentences) stays so.
+        moved = row[announced] != estimated and row[announced] is not None
+        if moved and row[info] and row[info] != row["custody__committal_date"]:
+            before = row[announced] - relativedelta(months=1)
+            row[info] = min(row[announced], max(row["custody__committal_date"], before))
+    return row
+
+
+def with_stored_dates(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate a list of persons with their open committal's stored dates and the registry's
+    current ones (joined into the list's own query: no query of its own). Read them back with
+    ``dates_from_annotations``."""
+    open_custody = FilteredRelation(
+        "custody_records", condition=Q(custody_records__release_date__isnull=True)
+    )
+    values = {
+        "sd_custody_id": F("open_custody__id"),
+        "sd_committal_number": F("open_custody__committal_number"),
+        "sd_committal_date": F("open_custody__committal_date"),
+        "sd_establishment_id": F("open_custody__establishment_id"),
+        "sd_computed_at": F("open_custody__penal_situation__computed_at"),
+        **{
+            f"sd_{name}": F(f"open_custody__penal_situation__{name}")
+            for name in rules.COMPUTED_FIELDS
+        },
+    }
+    officials = {
+        f"sd_official_{kind}": Subquery(
+            OfficialDate.objects.filter(
+                custody_id=OuterRef("sd_custody_id"), kind=kind, is_current=True
+            )
+            .order_by()
+            .values("date")[:1]
+        )
+        for kind in rules.OFFICIAL_TO_COMPUTED
+    }
+    return persons.annotate(open_custody=open_custody).annotate(**values).annotate(**officials)
+
+
+def dates_from_annotations(persons: list[Person]) -> list[dict]:
+    """The rows of ``stored_dates`` for persons annotated by ``with_stored_dates``."""
+    rows = []
+    for person in persons:
+        if getattr(person, "sd_computed_at", None) is None:
+            continue  # not in prison, or no penal situation recorded
+        row = {
+            "custody__person_id": person.pk,
+            "custody__person__assigned_cpip_id": person.assigned_cpip_id,
+            "custody__establishment_id": person.sd_establishment_id,
+            "custody__committal_number": person.sd_committal_number,
+            "custody__committal_date": person.sd_committal_date,
+            **{name: getattr(person, f"sd_{name}") for name in rules.COMPUTED_FIELDS},
+            **{
+                f"official_{kind}": getattr(person, f"sd_official_{kind}")
+                for kind in rules.OFFICIAL_TO_COMPUTED
+            },
+        }
+        rows.append(_overlay(row))
+    return rows
 
 
 def dates_of_persons(persons: QuerySet[Person]) -> list[dict]:

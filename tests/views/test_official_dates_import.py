@@ -9,9 +9,12 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from probatio.audit.models import AuditEntry
+from probatio.sentences.imports import import_official_dates
 from probatio.sentences.models import OfficialDate, OfficialDatesImport
 from tests.factories import EstablishmentFactory, UserFactory, make_prisoner
 from tests.views.helpers import text_of
@@ -55,8 +58,7 @@ def inmates(manager, prison):
 
 def current_dates(person) -> dict[str, date]:
     return {
-        o.kind: o.date
-        for o in OfficialDate.objects.filter(custody__person=person, is_current=True)
+        o.kind: o.date for o in OfficialDate.objects.filter(custody__person=person, is_current=True)
     }
 
 
@@ -188,7 +190,10 @@ def test_the_page_read_is_journaled_as_a_list(client_for, manager):
 def test_only_the_service_s_own_imports_are_listed(client_for, manager, member, other_service):
     other_manager = member("manager", service=other_service)
     OfficialDatesImport.objects.create(
-        service=other_service, file_name="ailleurs.csv", sha256="0" * 64, imported_by=other_manager.user
+        service=other_service,
+        file_name="ailleurs.csv",
+        sha256="0" * 64,
+        imported_by=other_manager.user,
     )
     text = text_of(client_for(manager).get(URL))
     assert "ailleurs.csv" not in text
@@ -218,9 +223,11 @@ def test_a_file_with_an_unknown_committal_number_stores_nothing_and_lists_the_li
     assert "Type de date « sortie » inconnu" in rows[1][1]
     assert not OfficialDate.objects.exists()
     assert not OfficialDatesImport.objects.exists()
-    assert not AuditEntry.objects.filter(object_type__startswith="sentences.official").exclude(
-        action="list"
-    ).exists()
+    assert (
+        not AuditEntry.objects.filter(object_type__startswith="sentences.official")
+        .exclude(action="list")
+        .exists()
+    )
 
 
 def test_a_refused_file_leaves_the_dates_already_known_as_they_were(client_for, manager, inmates):
@@ -241,9 +248,7 @@ def test_a_refused_file_leaves_the_dates_already_known_as_they_were(client_for, 
 
 
 def test_a_wrong_header_is_refused(client_for, manager, inmates):
-    response = post(
-        client_for(manager), upload(*GOOD, header="etablissement;ecrou;type;date\n")
-    )
+    response = post(client_for(manager), upload(*GOOD, header="etablissement;ecrou;type;date\n"))
     assert response.status_code == 400
     [(line, message)] = problem_rows(response)
     assert line == "1"
@@ -302,3 +307,18 @@ def test_a_file_over_two_megabytes_is_refused(client_for, manager, inmates):
     assert response.status_code == 400
     assert "Le fichier dépasse la taille maximale (2 Mo)." in text_of(response)
     assert not OfficialDate.objects.exists()
+
+
+def test_the_rows_are_matched_in_a_fixed_number_of_queries(manager, prison):
+    numbers = [f"2{n:03d}" for n in range(6)]
+    for number in numbers:
+        make_prisoner(manager, establishment=prison, committal_number=number)
+    content = (
+        HEADER + "".join(f"MA80001;{number};fin_peine;10/09/2027\n" for number in numbers)
+    ).encode()
+    with CaptureQueriesContext(connection) as queries:
+        result = import_official_dates(membership=manager, file_name="f.csv", content=content)
+    assert (result.created, result.problems) == (6, [])
+    custody_reads = [q for q in queries if 'FROM "people_custodyrecord"' in q["sql"]]
+    establishment_reads = [q for q in queries if 'FROM "organisation_establishment"' in q["sql"]]
+    assert (len(custody_reads), len(establishment_reads)) == (1, 1)

@@ -143,3 +143,20 @@ def test_the_nightly_command_recomputes(cpip, example_b, capsys):
     call_command("recompute_sentence_dates")
     assert "1 écrou(s) calculé(s), 1 modifié(s)" in capsys.readouterr().out
     assert PenalSituation.objects.get().lsc_review_date == date(2026, 1, 9)
+
+
+def test_the_caseload_reads_the_sentence_dates_within_its_own_query(client_for, cpip):
+    from tests.factories import make_person
+
+    make_person(cpip, surname="Libre")
+    client = client_for(cpip)
+    client.get("/portefeuille/")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/portefeuille/").status_code == 200
+        return len(queries.captured_queries)
+
+    without = count()
+    make_prisoner(cpip, sentences=({"months": 18},), surname="Bdetenu")
+    assert count() == without
