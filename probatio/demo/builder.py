@@ -39,6 +39,7 @@ from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.reports import ReportsBuilder
+from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
@@ -47,6 +48,7 @@ from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CourtFileNumber, Person, TimelineEvent
+from probatio.sentences.deadlines import alert_months
 
 DEFAULT_SEED = 2025
 DEFAULT_PERSONS = 600
@@ -213,6 +215,14 @@ class ServiceBuilder:
             self.planner.assign_caseloads(
                 plans, community_cpips=self.community_cpips, prison_cpips=self.prison_cpips
             )
+            prison_caseloads(
+                plans,
+                planner=self.planner,
+                today=self.today,
+                months=alert_months(self.service),
+                prison_cpips=self.prison_cpips,
+                first_cpip=self.community_cpips[0],
+            )
             for number, plan in enumerate(plans, start=1):
                 self._write_person(plan)
                 if number % 50 == 0:
@@ -239,6 +249,13 @@ class ServiceBuilder:
             ).build()
             self.report.reports = reports.reports
             self.report.answers = reports.answers
+            SentencesBuilder(
+                service=self.service,
+                staff=self.staff,
+                rng=self.rng,
+                fake=self.fake,
+                today=self.today,
+            ).build()
         self.report.persons = len(plans)
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started

@@ -1,0 +1,853 @@
+"""The demo's prison side: sentences, remand, reductions, official dates, CAP sessions.
+
+Two steps, both through the application's own services (every write checked by the engine,
+journaled, and the estimates stored for the alerts and the CAP lists):
+
+- ``prison_caseloads``, on the plans, once the caseloads are assigned: a few persons in prison at
+  least (a small demo draws too few), and two of them, held in the first establishment, given to
+  the first CPIP (``cpip.demo`` in the demonstration service), chosen so that an eligibility date
+  of each can fall in the coming weeks (one within the échéancier's first month, one within
+  three months);
+- ``SentencesBuilder``, at the end of the service's build, for every person with an open
+  committal: the sentence of the judgment that sent them to prison (and, for some, a second one
+  served consecutively: a suspended sentence revoked, or another judgment), remand for about
+  half of them, the reductions granted by the JAP at each year of detention (one of them partly
+  withdrawn after a disciplinary sanction), a safety period on the longest sentence, the 720 III
+  exclusions that follow from the offences (crime, violence on a partner) and one 720 I
+  exclusion; official dates of the registry for several persons, equal to the estimates but one
+  (a day or two apart, which the dossier flags); a CAP session in each establishment, the first
+  one in two or three weeks, and the SPIP's opinion for some persons of its list at different
+  steps (draft, submitted to the visa, transmitted to the judge).
+
+Dates are relative to ``today``; the choices come from the service's random generator, in a
+fixed order, so that a seed and a day always give the same data.
+"""
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.utils import timezone
+from faker import Faker
+
+from probatio.access.roles import Role
+from probatio.accounts.models import Membership
+from probatio.core.dates import add_months
+from probatio.demo import vocabulary as voc
+from probatio.demo.vocabulary import of_place
+from probatio.measures import services as measure_services
+from probatio.measures.models import Decision, Measure
+from probatio.organisation.models import Establishment
+from probatio.people.models import CustodyRecord, Person, TimelineEvent
+from probatio.people.selectors import person_get_for
+from probatio.reports import rules as report_rules
+from probatio.reports import services as report_services
+from probatio.reports.selectors import report_get_for
+from probatio.sentences import cap, engine, imports, rules
+from probatio.sentences import services as sentence_services
+from probatio.sentences.deadlines import alert_months
+from probatio.sentences.models import CapSession, OfficialDate, PenalSituation, Reduction
+
+# At least this many persons in prison in a service (a small demo draws too few).
+MIN_IN_CUSTODY = 4
+# The first CPIP's two persons in prison: an eligibility alert due in each window (days from
+# today): the first within the échéancier's default month, the second within three months.
+FIRST_CPIP_WINDOWS = ((5, 28), (30, 80))
+# At least this many persons with an alert due within the next three months.
+MIN_SOON = 3
+SOON_DAYS = 90
+# A person in prison is released this many days from today at the earliest (remand and
+# reductions are never drawn so that the release would already be due).
+MIN_DAYS_LEFT = 21
+MAX_REMAND_DAYS = 365
+# Replacement plans drawn at most, while looking for persons in prison that fit.
+MAX_DRAWS = 3000
+EARLIEST_DECISION = date(2020, 5, 1)
+
+DOMESTIC_OFFENCES = {o.label for o in voc.OFFENCES if o.family == "domestic"}
+REDUCTION_DAYS = [30, 45, 60, 60, 75, 90, 90, 120]
+
+
+# --- Dates of a plan, and the remand that brings an eligibility date into a window. ---
+
+
+def _dates(data: engine.SentenceInput) -> dict:
+    result = engine.compute(data)
+    return {name: getattr(result, name) for name in rules.COMPUTED_FIELDS}
+
+
+def _valid(data: engine.SentenceInput, today: date) -> bool:
+    try:
+        engine.check(data)
+    except engine.InputError:
+        return False
+    return engine.compute(data).release_date > today + timedelta(days=MIN_DAYS_LEFT)
+
+
+def _alerts_between(
+    data: engine.SentenceInput, *, today: date, months: rules.AlertMonths, first: int, last: int
+) -> list[rules.Alert]:
+    low, high = today + timedelta(days=first), today + timedelta(days=last)
+    return [
+        alert
+        for alert in rules.alerts(_dates(data), today=today, months=months)
+        if low <= alert.due <= high
+    ]
+
+
+def fitting_remand(
+    data: engine.SentenceInput,
+    *,
+    today: date,
+    months: rules.AlertMonths,
+    window: tuple[int, int],
+    preferred: int = 0,
+) -> int | None:
+    """The remand (days), closest to ``preferred``, that puts an eligibility alert of this
+    sentence between ``window`` days from today, the release still ahead; None if none does."""
+    for remand in sorted(range(MAX_REMAND_DAYS + 1), key=lambda r: (abs(r - preferred), r)):
+        candidate = replace(data, pretrial_detention_days=remand)
+        if _valid(candidate, today) and _alerts_between(
+            candidate, today=today, months=months, first=window[0], last=window[1]
+        ):
+            return remand
+    return None
+
+
+# --- Step 1: on the plans (see builder.ServiceBuilder.build). ---
+
+
+def _open_custody(plan):
+    return next((c for c in plan.custody if c.release is None), None)
+
+
+def _plain_input(plan) -> engine.SentenceInput:
+    """The sentence of the judgment alone (no remand, no reduction), from a person's plan."""
+    main = plan.main
+    return engine.SentenceInput(
+        sentences=(engine.Length(months=main.months or 0, days=main.days or 0),),
+        committal_date=_open_custody(plan).committal,
+        birth_date=plan.identity["birth_date"],
+    )
+
+
+def prison_caseloads(
+    plans: list,
+    *,
+    planner,
+    today: date,
+    months: rules.AlertMonths,
+    prison_cpips: list[int],
+    first_cpip: int,
+) -> None:
+    """After the caseloads are assigned (indices among the service's CPIPs): at least
+    ``MIN_IN_CUSTODY`` persons in prison, one held for more than a year, and two in the first
+    establishment whose dates can fall in ``FIRST_CPIP_WINDOWS``, given to the first CPIP. When
+    the plans lack them, the last plans outside prison (none of the first CPIP's) are replaced
+    by persons in prison drawn by the planner. Nothing is drawn when the plans have them."""
+    first_establishment = planner.establishments[0].pk
+
+    def fits(plan, window) -> bool:
+        custody = _open_custody(plan)
+        if custody is None or custody.establishment.pk != first_establishment:
+            return False
+        data = _plain_input(plan)
+        return fitting_remand(data, today=today, months=months, window=window) is not None
+
+    def long_held(plan) -> bool:
+        custody = _open_custody(plan)
+        return custody is not None and custody.committal <= today - timedelta(days=400)
+
+    chosen: list = []
+
+    def choose() -> None:
+        chosen.clear()
+        for window in FIRST_CPIP_WINDOWS:
+            found = next(
+                (p for p in plans if p.in_custody and p not in chosen and fits(p, window)), None
+            )
+            if found is not None:
+                chosen.append(found)
+
+    def missing() -> set[str]:
+        wanted = set()
+        if sum(p.in_custody for p in plans) < MIN_IN_CUSTODY:
+            wanted.add("count")
+        if not any(long_held(p) for p in plans):
+            wanted.add("long")
+        if len(chosen) < len(FIRST_CPIP_WINDOWS):
+            wanted.add("window")
+        return wanted
+
+    choose()
+    replaceable = [
+        i for i, p in enumerate(plans) if not p.in_custody and p.cpip_index != first_cpip
+    ]
+    draws = 0
+    while (wanted := missing()) and replaceable and draws < MAX_DRAWS:
+        draws += 1
+        drawn = planner.plan_person()
+        if not drawn.in_custody:
+            continue
+        useful = (
+            "count" in wanted
+            or ("long" in wanted and long_held(drawn))
+            or ("window" in wanted and any(fits(drawn, w) for w in FIRST_CPIP_WINDOWS))
+        )
+        if not useful:
+            continue
+        position = replaceable.pop()
+        drawn.cpip_index = prison_cpips[position % len(prison_cpips)]
+        plans[position] = drawn
+        choose()
+    for plan in chosen:
+        plan.cpip_index = first_cpip
+
+
+# --- Step 2: the prison side of each person in prison (see builder.ServiceBuilder.build). ---
+
+
+@dataclass
+class SentencesReport:
+    persons: int = 0
+    sentences: int = 0
+    reductions: int = 0
+    official_dates: int = 0
+    cap_sessions: int = 0
+    opinions: int = 0
+
+
+@dataclass
+class Line:
+    """One sentence: its decision (or the judgment to record first) and its length."""
+
+    length: engine.Length
+    description: str
+    decision: Decision | None = None
+    new_judgment: dict | None = None
+    offences: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Grant:
+    day: date
+    kind: str
+    days: int
+    summary: str
+
+
+@dataclass
+class PrisonPlan:
+    custody: CustodyRecord
+    person: Person
+    measure: Measure | None
+    lines: list[Line]
+    offence_labels: set[str]
+    crime: bool
+    remand: int = 0
+    reductions: list[Grant] = field(default_factory=list)
+    safety: engine.Length | None = None
+    lsc_exclusions: list[str] = field(default_factory=list)
+    plein_droit_exclusions: list[str] = field(default_factory=list)
+    first_cpip: bool = False
+
+    @property
+    def total_months(self) -> int:
+        return sum(line.length.total_months for line in self.lines)
+
+    def data(self, *, remand: int | None = None, reductions=None) -> engine.SentenceInput:
+        reductions = self.reductions if reductions is None else reductions
+        granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
+        withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+        return engine.SentenceInput(
+            sentences=tuple(line.length for line in self.lines),
+            committal_date=self.custody.committal_date,
+            pretrial_detention_days=self.remand if remand is None else remand,
+            reductions_granted_days=granted,
+            reductions_withdrawn_days=withdrawn,
+            safety_period=self.safety,
+            birth_date=self.person.birth_date,
+            lsc_excluded=bool(self.lsc_exclusions),
+            lsc_plein_droit_excluded=bool(self.plein_droit_exclusions),
+        )
+
+
+def _length(months: int, days: int = 0) -> engine.Length:
+    return engine.Length(years=months // 12, months=months % 12, days=days)
+
+
+# The SPIP's opinion for the CAP: the author's sections ({il}, {e}: the person's gender).
+OPINION_TEXTS = {
+    "project": [
+        "{Il} envisage d'être hébergé{e} chez sa sœur à {town} (attestation d'hébergement et "
+        "justificatif de domicile versés au dossier). Une promesse d'embauche comme "
+        "manutentionnaire lui a été remise par une entreprise de logistique de l'agglomération ; "
+        "un suivi en addictologie est prévu au CSAPA dès la sortie.",
+        "{Il} prévoit de rejoindre le domicile de sa mère à {town}, qui confirme l'accueillir. "
+        "Inscrit{e} à France Travail depuis la détention, {il} a obtenu un rendez-vous avec la "
+        "mission locale pour une formation qualifiante dans le bâtiment.",
+    ],
+    "feasibility": [
+        "L'adresse a été vérifiée par le SPIP (enquête de faisabilité du {day}) : elle permet une "
+        "détention à domicile sous surveillance électronique, avec l'accord écrit de "
+        "l'hébergeant.",
+        "Hébergement confirmé par l'hébergeant lors d'un entretien téléphonique ; la couverture "
+        "du réseau mobile permet la pose d'un bracelet électronique si le juge retient cette "
+        "modalité.",
+    ],
+    "victim": [
+        "La victime réside dans une autre commune ; une interdiction d'entrer en contact avec "
+        "elle et de paraître à son domicile est proposée.",
+        "Aucune victime identifiée ne réside à proximité de l'adresse proposée.",
+    ],
+    "analysis": [
+        "Détention sans incident depuis l'écrou du {committal}. {Il} travaille aux ateliers et "
+        "indemnise régulièrement la partie civile. Le projet est construit et vérifié : le SPIP "
+        "émet un avis favorable à une libération sous contrainte sous la forme d'une détention à "
+        "domicile sous surveillance électronique.",
+        "Le parcours en détention est globalement positif (formation suivie, aucune sanction "
+        "disciplinaire depuis un an). Le projet de sortie reste à consolider sur le plan de "
+        "l'emploi ; le SPIP émet un avis favorable à une libération conditionnelle assortie d'un "
+        "suivi renforcé les premiers mois.",
+    ],
+    "proposal": [
+        "Établir sa résidence à l'adresse indiquée ; exercer une activité professionnelle ou "
+        "suivre une formation ; se soumettre à des soins en addictologie ; indemniser la partie "
+        "civile.",
+        "Répondre aux convocations du SPIP ; justifier d'une recherche d'emploi ; ne pas entrer "
+        "en contact avec la victime ; se soumettre à des soins.",
+    ],
+}
+OPINION_STEPS = (report_rules.DRAFT, report_rules.TRANSMITTED, report_rules.SUBMITTED)
+CAP_NOTES = [
+    "Salle de la commission, bâtiment administratif. Avis du SPIP à transmettre une semaine "
+    "avant la séance.",
+    "Séance ordinaire. Dossiers à déposer au greffe de l'application des peines une semaine avant.",
+]
+
+
+class SentencesBuilder:
+    def __init__(
+        self,
+        *,
+        service,
+        staff: dict[Role, list[Membership]],
+        rng: random.Random,
+        fake: Faker,
+        today: date,
+    ):
+        self.service = service
+        self.staff = staff
+        self.rng = rng
+        self.fake = fake
+        self.today = today
+        self.secretariat = staff[Role.SECRETARIAT][0]
+        self.manager = staff[Role.MANAGER][0]
+        self.first_cpip = staff[Role.CPIP][0]
+        self.cpips = {m.user_id: m for m in staff[Role.CPIP]}
+        self.months = alert_months(service)
+        self.department = next(
+            (d for d in voc.DEPARTMENTS if d.code == service.department_code), voc.DEPARTMENTS[0]
+        )
+        self.report = SentencesReport()
+
+    def build(self) -> SentencesReport:
+        plans = self._plans()
+        if not plans:
+            return self.report
+        for plan in plans:
+            self._draw(plan)
+        self._withdrawal(plans)
+        self._safety_period(plans)
+        self._lsc_refused(plans)
+        self._bring_dates_near(plans)
+        for plan in plans:
+            self._write(plan)
+        self.report.persons = len(plans)
+        self._official_dates(plans)
+        sessions = self._cap_sessions()
+        if sessions:
+            self._opinions(sessions[0], plans)
+        return self.report
+
+    # --- Planning each person's sentences. ---
+
+    def _plans(self) -> list[PrisonPlan]:
+        custodies = list(
+            CustodyRecord.objects.filter(person__service=self.service, release_date__isnull=True)
+            .select_related("person", "establishment")
+            .order_by("pk")
+        )
+        persons = [c.person_id for c in custodies]
+        measures = (
+            Measure.objects.filter(person_id__in=persons)
+            .filter(measure_type_id__in=["EMPRISONNEMENT", "SURSIS_PROBATOIRE"])
+            .select_related("decision", "assigning_judge")
+            .prefetch_related("decision__offences")
+            .order_by("pk")
+        )
+        prison: dict[int, Measure] = {}
+        revoked: dict[int, Measure] = {}
+        for measure in measures:
+            if measure.measure_type_id == "EMPRISONNEMENT" and measure.is_open:
+                prison.setdefault(measure.person_id, measure)
+            elif measure.status == Measure.Status.REVOKED:
+                revoked.setdefault(measure.person_id, measure)
+        plans = []
+        for custody in custodies:
+            measure = prison.get(custody.person_id)
+            lines, labels, crime = self._lines(custody, measure, revoked.get(custody.person_id))
+            plans.append(
+                PrisonPlan(
+                    custody=custody,
+                    person=custody.person,
+                    measure=measure,
+                    lines=lines,
+                    offence_labels=labels,
+                    crime=crime,
+                    first_cpip=custody.person.assigned_cpip_id == self.first_cpip.user_id,
+                )
+            )
+        return plans
+
+    def _lines(self, custody, measure, revoked) -> tuple[list[Line], set[str], bool]:
+        rng = self.rng
+        lines = []
+        if measure is not None:
+            judgment = measure.decision
+            length = _length(measure.duration_months or 0, measure.duration_days or 0)
+            if not length.total_months and not length.days:
+                length = _length(rng.choice([6, 8, 12, 18]))
+            offences = [
+                {"label": o.label, "qualification": o.qualification}
+                for o in judgment.offences.all()
+            ]
+            lines.append(Line(length, "Emprisonnement ferme", decision=judgment))
+        else:
+            # No judgment fits (the committal was recorded alone): record one.
+            offence = self._offence()
+            months = rng.choice([6, 8, 10, 12, 18, 24])
+            day = max(EARLIEST_DECISION, custody.committal_date - timedelta(days=rng.randint(0, 3)))
+            offences = [offence]
+            lines.append(
+                Line(
+                    _length(months),
+                    "Emprisonnement ferme",
+                    new_judgment=self._judgment_data(day, months, " avec mandat de dépôt"),
+                    offences=[offence],
+                )
+            )
+        if revoked is not None and revoked.decision.date < custody.committal_date:
+            # The suspended sentence of an earlier judgment, revoked: served after this one.
+            lines.insert(
+                0,
+                Line(
+                    _length(8),
+                    "Révocation du sursis probatoire (8 mois)",
+                    decision=revoked.decision,
+                ),
+            )
+        elif custody.person.assigned_cpip_id != self.first_cpip.user_id and rng.random() < 0.2:
+            # Another judgment, earlier, put into execution with this committal.
+            months = rng.choice([4, 6, 6, 8, 10, 12])
+            latest = custody.committal_date - timedelta(days=45)
+            earliest = max(EARLIEST_DECISION, custody.committal_date - timedelta(days=400))
+            if earliest <= latest:
+                day = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
+                offence = self._offence()
+                lines.insert(
+                    0,
+                    Line(
+                        _length(months),
+                        "Emprisonnement ferme (peine mise à exécution)",
+                        new_judgment=self._judgment_data(day, months, ""),
+                        offences=[offence],
+                    ),
+                )
+        labels = {o["label"] for o in offences}
+        crime = any(o["qualification"] == "crime" for o in offences)
+        return lines, labels, crime
+
+    def _offence(self) -> dict:
+        offences = [o for o in voc.OFFENCES if o.qualification == "delit"]
+        chosen = self.rng.choices(offences, [o.weight for o in offences])[0]
+        return {"label": chosen.label, "qualification": chosen.qualification}
+
+    def _judgment_data(self, day: date, months: int, suffix: str) -> dict:
+        court = self.rng.choice(self.department.courts)
+        if self.rng.random() < 0.55:
+            presiding = f"Mme {self.fake.first_name_female()} {self.fake.last_name()}"
+        else:
+            presiding = f"M. {self.fake.first_name_male()} {self.fake.last_name()}"
+        return dict(
+            kind=Decision.Kind.JUDGMENT,
+            jurisdiction=f"Tribunal correctionnel {of_place(court)}",
+            date=day,
+            enforceable_date=day,
+            judge_name=presiding,
+            summary=f"{months} mois d'emprisonnement{suffix}",
+            court_file_number=f"{day:%y}{self.rng.randint(1, 365):03d}"
+            f"{self.rng.randint(1, 99999):06d}",
+        )
+
+    def _draw(self, plan: PrisonPlan) -> None:
+        """Remand for about half, the yearly reductions, the exclusions that follow from the
+        offences; none of it may bring the release closer than ``MIN_DAYS_LEFT`` days."""
+        rng = self.rng
+        if rng.random() < 0.5:
+            draw = rng.random()
+            if draw < 0.35:
+                plan.remand = rng.randint(2, 6)  # deferred, then tried at once
+            elif draw < 0.8:
+                plan.remand = rng.randint(20, 120)
+            else:
+                plan.remand = rng.randint(120, 300)
+        if plan.crime:
+            plan.plein_droit_exclusions.append("crime")
+        if plan.offence_labels & DOMESTIC_OFFENCES:
+            plan.plein_droit_exclusions.append("partner_violence")
+        start = plan.custody.committal_date - timedelta(days=plan.remand)
+        years = 1
+        while True:
+            anniversary = add_months(start, 12 * years)
+            day = max(anniversary, plan.custody.committal_date) + timedelta(days=rng.randint(5, 35))
+            if day > self.today:
+                break
+            plan.reductions.append(
+                Grant(
+                    day,
+                    Reduction.Kind.GRANTED,
+                    rng.choice(REDUCTION_DAYS),
+                    "Examen annuel en commission de l'application des peines",
+                )
+            )
+            years += 1
+        while not _valid(plan.data(), self.today) and (plan.reductions or plan.remand):
+            if plan.reductions:
+                plan.reductions.pop()
+            else:
+                plan.remand = 0
+
+    def _withdrawal(self, plans: list[PrisonPlan]) -> None:
+        """One reduction partly withdrawn after a disciplinary sanction for violence (which
+        also excludes the LSC de plein droit)."""
+        candidates = [p for p in plans if p.reductions and not p.first_cpip] or [
+            p for p in plans if p.reductions
+        ]
+        if not candidates:
+            return
+        plan = max(candidates, key=lambda p: (len(p.reductions), -p.custody.pk))
+        last = plan.reductions[-1].day
+        if last + timedelta(days=10) > self.today:
+            return
+        day = last + timedelta(days=self.rng.randint(10, (self.today - last).days))
+        granted = sum(r.days for r in plan.reductions)
+        plan.reductions.append(
+            Grant(
+                day,
+                Reduction.Kind.WITHDRAWN,
+                min(granted, self.rng.randint(10, 30)),
+                "Sanction disciplinaire pour violences sur un codétenu",
+            )
+        )
+        if "discipline_violence" not in plan.plein_droit_exclusions:
+            plan.plein_droit_exclusions.append("discipline_violence")
+
+    def _safety_period(self, plans: list[PrisonPlan]) -> None:
+        """Half of the longest sentence, when it is of five years or more."""
+        longest = max(plans, key=lambda p: (p.total_months, -p.custody.pk))
+        if longest.total_months < 60:
+            return
+        longest.safety = engine.Length(years=longest.total_months // 24)
+        if not _valid(longest.data(), self.today):
+            longest.safety = None
+
+    def _lsc_refused(self, plans: list[PrisonPlan]) -> None:
+        """One person who refused the release under constraint (CPP 720 I): the review whose
+        date is the nearest ahead, among sentences of five years at most."""
+        horizon = self.today + timedelta(days=240)
+        candidates = []
+        for plan in plans:
+            if plan.first_cpip or plan.total_months > 60:
+                continue
+            review = _dates(plan.data())["lsc_review_date"]
+            if review and self.today < review <= horizon:
+                candidates.append((review, plan.custody.pk, plan))
+        if candidates:
+            min(candidates, key=lambda c: c[:2])[2].lsc_exclusions.append("lsc_refused")
+
+    def _bring_dates_near(self, plans: list[PrisonPlan]) -> None:
+        """The first CPIP's persons: an alert in each window of ``FIRST_CPIP_WINDOWS``; then at
+        least ``MIN_SOON`` persons with an alert within ``SOON_DAYS``. The remand (then, if it
+        is not enough, the reductions dropped) brings the dates where they are wanted."""
+        windows = iter(FIRST_CPIP_WINDOWS)
+        for plan in plans:
+            if plan.first_cpip:
+                self._fit(plan, next(windows, (7, 80)))
+
+        def soon(plan) -> bool:
+            return bool(
+                _alerts_between(
+                    plan.data(), today=self.today, months=self.months, first=0, last=SOON_DAYS
+                )
+            )
+
+        count = sum(soon(p) for p in plans)
+        for plan in plans:
+            if count >= MIN_SOON:
+                break
+            if not soon(plan) and self._fit(plan, (7, SOON_DAYS - 5)):
+                count += 1
+        if not any(p.remand for p in plans):
+            for plan in plans:
+                remand = fitting_remand(
+                    plan.data(), today=self.today, months=self.months, window=(0, SOON_DAYS)
+                )
+                if remand:
+                    plan.remand = remand
+                    break
+
+    def _fit(self, plan: PrisonPlan, window: tuple[int, int]) -> bool:
+        for reductions in (plan.reductions, []):
+            data = plan.data(reductions=reductions)
+            remand = fitting_remand(
+                data, today=self.today, months=self.months, window=window, preferred=plan.remand
+            )
+            if remand is not None:
+                plan.remand, plan.reductions = remand, reductions
+                return True
+        return False
+
+    # --- Writing through the services. ---
+
+    def _write(self, plan: PrisonPlan) -> None:
+        secretariat, person, custody = self.secretariat, plan.person, plan.custody
+        for line in plan.lines:
+            decision = line.decision
+            if decision is None:
+                decision = measure_services.decision_create(
+                    membership=secretariat,
+                    person=person,
+                    data=line.new_judgment,
+                    offences=line.offences,
+                    today=self.today,
+                )
+            sentence_services.sentence_add(
+                membership=secretariat,
+                person=person,
+                custody=custody,
+                data={
+                    "decision": decision,
+                    "years": line.length.years,
+                    "months": line.length.months,
+                    "days": line.length.days,
+                    "description": line.description,
+                },
+            )
+            self.report.sentences += 1
+        terms = {}
+        if plan.remand:
+            terms["remand_days"] = plan.remand
+        if plan.safety is not None:
+            terms.update(
+                safety_years=plan.safety.years,
+                safety_months=plan.safety.months,
+                safety_days=plan.safety.days,
+            )
+        if plan.lsc_exclusions:
+            terms["lsc_exclusions"] = plan.lsc_exclusions
+        if plan.plein_droit_exclusions:
+            terms["lsc_plein_droit_exclusions"] = plan.plein_droit_exclusions
+        if terms:
+            sentence_services.terms_update(
+                membership=secretariat, person=person, custody=custody, data=terms
+            )
+        judge = plan.measure.assigning_judge if plan.measure is not None else None
+        written = []
+        for grant in sorted(plan.reductions, key=lambda g: g.day):
+            reduction = sentence_services.reduction_add(
+                membership=secretariat,
+                person=person,
+                custody=custody,
+                data={
+                    "kind": grant.kind,
+                    "days": grant.days,
+                    "date": grant.day,
+                    "jurisdiction": f"Juge de l'application des peines — {self.service.name}",
+                    "judge_name": judge.get_full_name() if judge else "",
+                    "summary": grant.summary,
+                },
+            )
+            written.append((reduction, grant.day))
+            self.report.reductions += 1
+        self._backdate(person, written)
+
+    def _backdate(self, person: Person, written: list[tuple[Reduction, date]]) -> None:
+        """The reduction's line of the chronology on the day of the JAP's order (the journal
+        keeps the real time of writing), as the main builder does for the other lines."""
+        if not written:
+            return
+        ops = connection.ops
+        table = ops.quote_name(TimelineEvent._meta.db_table)
+        rows = []
+        for reduction, day in written:
+            moment = min(timezone.now(), timezone.make_aware(datetime.combine(day, time(10))))
+            rows.append((ops.adapt_datetimefield_value(moment), person.pk, reduction.pk))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET occurred_at = %s WHERE person_id = %s "
+                "AND object_type = 'sentences.reduction' AND object_id = %s",
+                rows,
+            )
+
+    # --- Official dates of the registry. ---
+
+    def _official_dates(self, plans: list[PrisonPlan]) -> None:
+        """The registry's dates of several persons, imported as the registry's CSV file (one
+        import): equal to the estimates, but the end of sentence of one of the first CPIP's
+        persons, a day or two apart. One person had an end of sentence typed in by their CPIP
+        before the last reduction: the import updates it (history kept)."""
+        situations = {
+            s.custody_id: s
+            for s in PenalSituation.objects.filter(custody_id__in=[p.custody.pk for p in plans])
+        }
+        differing = next((p for p in plans if p.first_cpip), plans[0])
+        others = [p for p in plans if p is not differing]
+        count = min(len(others), max(3, len(plans) // 4))
+        chosen = sorted(self.rng.sample(others, count), key=lambda p: p.custody.pk)
+        lines = [";".join(imports.HEADER)]
+        for plan in sorted([differing, *chosen], key=lambda p: p.custody.pk):
+            computed = situations[plan.custody.pk].computed()
+            kinds = [rules.FIN_PEINE, rules.LIBERATION, rules.LC, rules.LSC, rules.LSC_PLEIN_DROIT]
+            if plan is differing:
+                kinds = [rules.FIN_PEINE, rules.LC]
+            for kind in kinds:
+                day = computed[rules.OFFICIAL_TO_COMPUTED[kind]]
+                if day is None:
+                    continue
+                if plan is differing and kind == rules.FIN_PEINE:
+                    day += timedelta(days=self.rng.choice([-2, -1, 1, 2]))
+                lines.append(
+                    f"{plan.custody.establishment.code};{plan.custody.committal_number};"
+                    f"{kind};{day:%d/%m/%Y}"
+                )
+        history = next((p for p in chosen if p.reductions), None)
+        if history is not None:
+            last = max(
+                (g for g in history.reductions if g.kind == Reduction.Kind.GRANTED),
+                key=lambda g: g.day,
+            )
+            end = situations[history.custody.pk].end_date
+            sentence_services.official_date_set(
+                membership=self.cpips.get(history.person.assigned_cpip_id, self.secretariat),
+                person=history.person,
+                custody=history.custody,
+                kind=rules.FIN_PEINE,
+                day=end + timedelta(days=last.days),
+                source=OfficialDate.Source.ENTERED,
+            )
+            self.report.official_dates += 1
+        result = imports.import_official_dates(
+            membership=self.secretariat,
+            file_name=f"dates-greffe-{self.today:%Y-%m-%d}.csv",
+            content=("\n".join(lines) + "\n").encode(),
+        )
+        if result.problems:
+            raise ValueError(f"Import des dates officielles refusé : {result.problems}")
+        self.report.official_dates += result.created + result.updated
+
+    # --- The CAP: a session in each establishment, the SPIP's opinions for the first. ---
+
+    def _session_day(self, first: int, last: int) -> date:
+        days = [self.today + timedelta(days=n) for n in range(first, last + 1)]
+        return self.rng.choice(
+            [d for d in days if d.weekday() < 5 and d not in engine.public_holidays(d.year)]
+        )
+
+    def _cap_sessions(self) -> list[CapSession]:
+        """The first establishment's session in two or three weeks, the others' later; three
+        months examined each time."""
+        sessions = []
+        establishments = Establishment.objects.filter(service=self.service).order_by("pk")
+        for position, establishment in enumerate(establishments):
+            day = self._session_day(14, 21) if position == 0 else self._session_day(28, 49)
+            sessions.append(
+                cap.cap_session_create(
+                    membership=self.manager,
+                    data={
+                        "establishment": establishment,
+                        "date": day,
+                        "horizon_months": 3,
+                        "notes": CAP_NOTES[position % len(CAP_NOTES)],
+                    },
+                )
+            )
+            self.report.cap_sessions += 1
+        return sessions
+
+    def _opinions(self, session: CapSession, plans: list[PrisonPlan]) -> None:
+        """The SPIP's opinion for some persons of the session's list: the first CPIP's draft,
+        then one transmitted to the judge and one submitted to the visa."""
+        listed = {row.person.pk for row in cap.cap_list(session).rows}
+        candidates = [
+            p
+            for p in plans
+            if p.person.pk in listed
+            and p.measure is not None
+            and p.person.assigned_cpip_id in self.cpips
+        ]
+        first = [p for p in candidates if p.first_cpip]
+        others = [p for p in candidates if not p.first_cpip]
+        # The first CPIP's draft first, the others' next, the first CPIP's second person last.
+        ordered = first[:1] + others + first[1:]
+        for step, plan in zip(OPINION_STEPS, ordered, strict=False):
+            if step == report_rules.TRANSMITTED and plan.measure.assigning_judge_id is None:
+                continue
+            self._opinion(plan, step, session)
+
+    def _opinion(self, plan: PrisonPlan, step: str, session: CapSession) -> None:
+        rng = self.rng
+        author = self.cpips[plan.person.assigned_cpip_id]
+        person = plan.person
+        report = report_services.report_create(
+            membership=author,
+            gated=person_get_for(author, person.pk),
+            kind=report_rules.OPINION,
+            measure=plan.measure,
+            due_date=session.date - timedelta(days=7),
+            today=self.today,
+        )
+        female = person.sex == Person.Sex.FEMALE
+        words = {
+            "Il": "Elle" if female else "Il",
+            "il": "elle" if female else "il",
+            "e": "e" if female else "",
+            "town": rng.choice(self.department.communes)[0],
+            "day": f"{self.today - timedelta(days=rng.randint(5, 20)):%d/%m/%Y}",
+            "committal": f"{plan.custody.committal_date:%d/%m/%Y}",
+        }
+        domestic = bool(plan.offence_labels & DOMESTIC_OFFENCES)
+        texts = {}
+        for section in report.sections:
+            if section["text"].strip() or section["key"] not in OPINION_TEXTS:
+                continue
+            variants = OPINION_TEXTS[section["key"]]
+            if section["key"] == "victim":
+                text = variants[0] if domestic else variants[1]
+            else:
+                text = rng.choice(variants)
+            texts[section["key"]] = text.format(**words)
+        drafting = report_get_for(author, report.pk)
+        report_services.report_save(membership=author, gated_report=drafting, texts=texts)
+        self.report.opinions += 1
+        if step == report_rules.DRAFT:
+            return
+        report_services.report_submit(membership=author, gated_report=drafting)
+        if step == report_rules.SUBMITTED:
+            return
+        visa = report_get_for(self.manager, report.pk)
+        visa.report = report_services.report_approve(membership=self.manager, gated_report=visa)
+        report_services.report_transmit(
+            membership=self.manager, gated_report=visa, today=self.today
+        )
