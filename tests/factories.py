@@ -307,6 +307,8 @@ def make_prisoner(
     from probatio.sentences import services as sentence_services
 
     if person is None:
+        # A fixed birth date: a random one could make a 70th birthday move the LC date.
+        person_overrides.setdefault("birth_date", date(1985, 4, 12))
         person = make_person(membership, **person_overrides)
     if establishment is None:
         establishment = Establishment.objects.filter(

@@ -61,11 +61,21 @@ SOON_DAYS = 90
 # reductions are never drawn so that the release would already be due).
 MIN_DAYS_LEFT = 21
 MAX_REMAND_DAYS = 365
+# The estimates that raise an eligibility alert.
+ALERT_FIELDS = (
+    "lc_eligibility_date",
+    "lsc_review_date",
+    "lsc_information_date",
+    "lsc_plein_droit_date",
+    "lsc_plein_droit_information_date",
+)
 # Replacement plans drawn at most, while looking for persons in prison that fit.
 MAX_DRAWS = 3000
 EARLIEST_DECISION = date(2020, 5, 1)
 
 DOMESTIC_OFFENCES = {o.label for o in voc.OFFENCES if o.family == "domestic"}
+# The suspended sentence of the demo's revoked sursis probatoire (see planning).
+REVOKED_LENGTH = engine.Length(months=8)
 REDUCTION_DAYS = [30, 45, 60, 60, 75, 90, 90, 120]
 
 
@@ -105,8 +115,21 @@ def fitting_remand(
     preferred: int = 0,
 ) -> int | None:
     """The remand (days), closest to ``preferred``, that puts an eligibility alert of this
-    sentence between ``window`` days from today, the release still ahead; None if none does."""
-    for remand in sorted(range(MAX_REMAND_DAYS + 1), key=lambda r: (abs(r - preferred), r)):
+    sentence between ``window`` days from today, the release still ahead; None if none does.
+    A day of remand moves each date a day earlier (unless held by a bound): only the remands
+    that bring one of them near the window are tried."""
+    base = replace(data, pretrial_detention_days=0)
+    if not _valid(base, today):
+        return None  # remand only brings the release closer
+    dates = _dates(base)
+    limit = min(MAX_REMAND_DAYS, (dates["release_date"] - today).days - MIN_DAYS_LEFT - 1)
+    low, high = today + timedelta(days=window[0]), today + timedelta(days=window[1])
+    tried: set[int] = set()
+    for name in ALERT_FIELDS:
+        if dates[name] is not None:
+            first, last = (dates[name] - high).days - 3, (dates[name] - low).days + 3
+            tried.update(range(max(0, first), min(limit, last) + 1))
+    for remand in sorted(tried, key=lambda r: (abs(r - preferred), r)):
         candidate = replace(data, pretrial_detention_days=remand)
         if _valid(candidate, today) and _alerts_between(
             candidate, today=today, months=months, first=window[0], last=window[1]
@@ -123,12 +146,25 @@ def _open_custody(plan):
 
 
 def _plain_input(plan) -> engine.SentenceInput:
-    """The sentence of the judgment alone (no remand, no reduction), from a person's plan."""
-    main = plan.main
+    """A person's sentence(s) from their plan, as the builder below will record them, without
+    remand nor reductions."""
+    custody = _open_custody(plan)
+    lengths = [_length(plan.main.months or 0, plan.main.days or 0)]
+    revoked = any(
+        m.code == "SURSIS_PROBATOIRE" and m.status == "revoked" and d.date < custody.committal
+        for d in plan.decisions
+        for m in d.measures
+    )
+    if revoked:
+        lengths.insert(0, REVOKED_LENGTH)
+    offences = next(d.offences for d in plan.decisions if plan.main in d.measures)
     return engine.SentenceInput(
-        sentences=(engine.Length(months=main.months or 0, days=main.days or 0),),
-        committal_date=_open_custody(plan).committal,
+        sentences=tuple(lengths),
+        committal_date=custody.committal,
         birth_date=plan.identity["birth_date"],
+        lsc_plein_droit_excluded=any(
+            o.qualification == "crime" or o.family == "domestic" for o in offences
+        ),
     )
 
 
@@ -142,41 +178,52 @@ def prison_caseloads(
     first_cpip: int,
 ) -> None:
     """After the caseloads are assigned (indices among the service's CPIPs): at least
-    ``MIN_IN_CUSTODY`` persons in prison, one held for more than a year, and two in the first
-    establishment whose dates can fall in ``FIRST_CPIP_WINDOWS``, given to the first CPIP. When
-    the plans lack them, the last plans outside prison (none of the first CPIP's) are replaced
-    by persons in prison drawn by the planner. Nothing is drawn when the plans have them."""
+    ``MIN_IN_CUSTODY`` persons in prison, one held for more than a year, two in the first
+    establishment whose dates can fall in ``FIRST_CPIP_WINDOWS`` (given to the first CPIP) and
+    a third whose dates can fall within ``SOON_DAYS``. When the plans lack them, the last plans
+    outside prison (none of the first CPIP's) are replaced by persons in prison drawn by the
+    planner: nothing is drawn when the plans have them."""
     first_establishment = planner.establishments[0].pk
+    slots = [(window, True) for window in FIRST_CPIP_WINDOWS] + [((7, SOON_DAYS - 5), False)]
+    fitting: dict[tuple[int, int], bool] = {}
 
-    def fits(plan, window) -> bool:
+    def fits(plan, slot) -> bool:
+        window, in_first = slot
         custody = _open_custody(plan)
-        if custody is None or custody.establishment.pk != first_establishment:
+        if custody is None or (in_first and custody.establishment.pk != first_establishment):
             return False
-        data = _plain_input(plan)
-        return fitting_remand(data, today=today, months=months, window=window) is not None
+        key = (id(plan), window)
+        if key not in fitting:
+            remand = fitting_remand(_plain_input(plan), today=today, months=months, window=window)
+            fitting[key] = remand is not None
+        return fitting[key]
 
     def long_held(plan) -> bool:
         custody = _open_custody(plan)
         return custody is not None and custody.committal <= today - timedelta(days=400)
 
-    chosen: list = []
+    chosen: dict[int, object] = {}  # slot index -> plan
 
     def choose() -> None:
         chosen.clear()
-        for window in FIRST_CPIP_WINDOWS:
-            found = next(
-                (p for p in plans if p.in_custody and p not in chosen and fits(p, window)), None
-            )
+        for index, slot in enumerate(slots):
+            taken = list(chosen.values())
+            found = next((p for p in plans if p not in taken and fits(p, slot)), None)
             if found is not None:
-                chosen.append(found)
+                chosen[index] = found
+
+    def for_first_cpip() -> list:
+        return [plan for index, plan in chosen.items() if slots[index][1]]
 
     def missing() -> set[str]:
         wanted = set()
         if sum(p.in_custody for p in plans) < MIN_IN_CUSTODY:
             wanted.add("count")
-        if not any(long_held(p) for p in plans):
+        # Held for more than a year, and not one of the first CPIP's (whose dates are fitted
+        # to the windows): the reductions granted each year, one of them withdrawn.
+        if not any(long_held(p) and p not in for_first_cpip() for p in plans):
             wanted.add("long")
-        if len(chosen) < len(FIRST_CPIP_WINDOWS):
+        if len(chosen) < len(slots):
             wanted.add("window")
         return wanted
 
@@ -193,7 +240,7 @@ def prison_caseloads(
         useful = (
             "count" in wanted
             or ("long" in wanted and long_held(drawn))
-            or ("window" in wanted and any(fits(drawn, w) for w in FIRST_CPIP_WINDOWS))
+            or ("window" in wanted and any(fits(drawn, slot) for slot in slots))
         )
         if not useful:
             continue
@@ -201,7 +248,7 @@ def prison_caseloads(
         drawn.cpip_index = prison_cpips[position % len(prison_cpips)]
         plans[position] = drawn
         choose()
-    for plan in chosen:
+    for plan in for_first_cpip():
         plan.cpip_index = first_cpip
 
 
@@ -443,7 +490,7 @@ class SentencesBuilder:
             lines.insert(
                 0,
                 Line(
-                    _length(8),
+                    REVOKED_LENGTH,
                     "Révocation du sursis probatoire (8 mois)",
                     decision=revoked.decision,
                 ),
@@ -532,9 +579,7 @@ class SentencesBuilder:
     def _withdrawal(self, plans: list[PrisonPlan]) -> None:
         """One reduction partly withdrawn after a disciplinary sanction for violence (which
         also excludes the LSC de plein droit)."""
-        candidates = [p for p in plans if p.reductions and not p.first_cpip] or [
-            p for p in plans if p.reductions
-        ]
+        candidates = [p for p in plans if p.reductions and not p.first_cpip]
         if not candidates:
             return
         plan = max(candidates, key=lambda p: (len(p.reductions), -p.custody.pk))
@@ -565,17 +610,20 @@ class SentencesBuilder:
 
     def _lsc_refused(self, plans: list[PrisonPlan]) -> None:
         """One person who refused the release under constraint (CPP 720 I): the review whose
-        date is the nearest ahead, among sentences of five years at most."""
+        date is the nearest ahead, among sentences of five years at most; a person whose
+        parole date is still ahead first (that alert stays)."""
         horizon = self.today + timedelta(days=240)
         candidates = []
         for plan in plans:
             if plan.first_cpip or plan.total_months > 60:
                 continue
-            review = _dates(plan.data())["lsc_review_date"]
+            dates = _dates(plan.data())
+            review = dates["lsc_review_date"]
             if review and self.today < review <= horizon:
-                candidates.append((review, plan.custody.pk, plan))
+                passed = dates["lc_eligibility_date"] <= self.today
+                candidates.append((passed, review, plan.custody.pk, plan))
         if candidates:
-            min(candidates, key=lambda c: c[:2])[2].lsc_exclusions.append("lsc_refused")
+            min(candidates, key=lambda c: c[:3])[3].lsc_exclusions.append("lsc_refused")
 
     def _bring_dates_near(self, plans: list[PrisonPlan]) -> None:
         """The first CPIP's persons: an alert in each window of ``FIRST_CPIP_WINDOWS``; then at

@@ -142,8 +142,6 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
         committal_number, items = found[person.pk]
         report = reports.get(person.pk)
         report_status = report.status if report else None
-        if report is not None:
-            report.person = person
         may_open = bool(
             report is not None
             and membership is not None

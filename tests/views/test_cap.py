@@ -334,8 +334,7 @@ def test_the_list_holds_who_must_be_examined_and_for_what(client_for, cpip, sess
     assert f'href="/personnes/{person.pk}/peine/"' in page
     assert "Maison d'arrêt d'Amiens" in text
     assert "entre le 08/09/2025 et le 08/12/2025" in text
-    assert "3 personnes à examiner" in text
-    assert "Avis non commencé : 3" in text
+    assert "3 personnes à examiner. État de l'avis du SPIP : Non commencé : 3" in text
     assert "Camille Conseil" in text  # the CPIP in charge
     assert f'href="/detention/cap/{session.pk}/pdf/"' in page
 
@@ -448,7 +447,7 @@ def test_the_opinion_state_follows_the_report_through_its_workflow(
     )
     response = client.get(url(session))
     assert rows_of(response)[name]["opinion"] == "transmitted"
-    assert "Avis transmis : 1" in text_of(response)
+    assert "Transmis : 1" in text_of(response)
     assert f'href="/rapports/{report.pk}/"' in html(response)
 
     # A correction supersedes the transmitted version: the opinion is a draft again.
