@@ -8,7 +8,9 @@ in a separate process with DEBUG off, requests each page ``--repeat`` times afte
 with Django's test client, and prints the median and 90th percentile time, the number of SQL
 queries, and the ratio between the two sizes against the targets (at most 1.3 times slower
 with ten services, at most 15 queries a page). Then runs ``bench_reminders.py``: the reminder
-batch on 10,000 due messages, and ``bench_documents.py``: one report PDF.
+batch on 10,000 due messages, ``bench_documents.py``: one report PDF, and
+``bench_sentences.py``: the nightly recomputation of sentence dates for 2,000 persons in prison
+and the queries of the dossier's date panel.
 """
 
 import argparse
@@ -352,6 +354,12 @@ def main() -> None:
         env=child_env(dirs[SIZES[0]]),
     )
     ok &= pdf.returncode == 0
+    # The nightly recomputation of sentence dates (2,000 persons in prison), the date panel.
+    sentences = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent / "bench_sentences.py"), "--check"],
+        cwd=BASE_DIR,
+    )
+    ok &= sentences.returncode == 0
     if args.check and not ok:
         sys.exit(1)
 

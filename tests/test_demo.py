@@ -1,5 +1,6 @@
 """The demo service: built through the real services, reproducible, idempotent."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -10,12 +11,16 @@ from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
 from probatio.compliance.models import Incident, Proof
+from probatio.core.deadlines import Query, collect
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person
 from probatio.reports import rules as report_rules
 from probatio.reports.models import JudgeAnswer, Report
+from probatio.sentences import rules as sentence_rules
+from probatio.sentences.cap import cap_list
+from probatio.sentences.models import CapSession, OfficialDate, PenalSituation, Reduction, Sentence
 
 
 @pytest.mark.django_db
@@ -91,6 +96,54 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         assert lifted.exists()
     else:
         assert changed.report.measure.duration_months and changed.extra_months
+    # The prison side: every person in prison has sentences and stored estimates; remand,
+    # reductions (one withdrawn), the registry's official dates with exactly one a day or two
+    # from its estimate, a CAP session in each establishment with a list, opinions for it.
+    held = PenalSituation.objects.filter(custody__release_date__isnull=True)
+    assert held.count() == CustodyRecord.objects.filter(release_date__isnull=True).count()
+    assert not held.filter(end_date__isnull=True).exists()
+    assert Sentence.objects.count() >= held.count()
+    assert held.filter(remand_days__gt=0).exists()
+    assert Reduction.objects.filter(kind="granted").exists()
+    assert Reduction.objects.filter(kind="withdrawn").count() == 1
+    assert held.exclude(lsc_plein_droit_exclusions=[]).exists()
+    assert held.exclude(lsc_exclusions=[]).count() == 1
+    officials = OfficialDate.objects.filter(is_current=True).select_related(
+        "custody__penal_situation"
+    )
+    gaps = [
+        sentence_rules.difference(o.kind, o.date, o.custody.penal_situation.computed())
+        for o in officials
+    ]
+    assert len(gaps) >= 6
+    differing = [gap for gap in gaps if gap.differs]
+    assert len(differing) == 1 and differing[0].days in (-2, -1, 1, 2)
+    today = timezone.localdate()
+    service = Person.objects.first().service
+    sessions = CapSession.objects.filter(establishment__service=service)
+    assert sessions.count() == service.establishments.count()
+    soon = sessions.get(date__range=(today + timedelta(days=14), today + timedelta(days=21)))
+    assert soon.horizon_months == 3 and cap_list(soon).rows
+    opinions = Report.objects.filter(kind=report_rules.OPINION)
+    assert {"draft", "transmitted"} <= set(opinions.values_list("status", flat=True))
+    # cpip.demo follows persons in prison, whose eligibility alerts reach the échéancier: one
+    # within its first month, another within three months.
+    cpip = User.objects.get(username="cpip.demo")
+    assert (
+        CustodyRecord.objects.filter(release_date__isnull=True, person__assigned_cpip=cpip).count()
+        >= 2
+    )
+    alerts = collect(
+        Query(
+            persons=Person.objects.filter(assigned_cpip=cpip),
+            today=today,
+            until=today + timedelta(days=90),
+            service_id=service.pk,
+        ),
+        kinds=["sentence"],
+    )
+    assert len({item.person_id for item in alerts if item.due >= today}) >= 2
+    assert any(today <= item.due <= today + timedelta(days=30) for item in alerts)
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

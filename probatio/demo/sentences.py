@@ -1,15 +1,15 @@
 """The demo's prison side: sentences, remand, reductions, official dates, CAP sessions.
 
-Two steps, both through the application's own services (every write checked by the engine,
-journaled, and the estimates stored for the alerts and the CAP lists):
+Two steps:
 
 - ``prison_caseloads``, on the plans, once the caseloads are assigned: a few persons in prison at
   least (a small demo draws too few), and two of them, held in the first establishment, given to
   the first CPIP (``cpip.demo`` in the demonstration service), chosen so that an eligibility date
   of each can fall in the coming weeks (one within the échéancier's first month, one within
   three months);
-- ``SentencesBuilder``, at the end of the service's build, for every person with an open
-  committal: the sentence of the judgment that sent them to prison (and, for some, a second one
+- ``SentencesBuilder``, at the end of the service's build, through the application's own
+  services (every write checked by the engine, journaled, and the estimates stored for the
+  alerts and the CAP lists), for every person with an open committal: the sentence of the judgment that sent them to prison (and, for some, a second one
   served consecutively: a suspended sentence revoked, or another judgment), remand for about
   half of them, the reductions granted by the JAP at each year of detention (one of them partly
   withdrawn after a disciplinary sanction), a safety period on the longest sentence, the 720 III
@@ -26,6 +26,7 @@ fixed order, so that a seed and a day always give the same data.
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from itertools import permutations
 
 from django.db import connection
 from django.utils import timezone
@@ -57,8 +58,8 @@ FIRST_CPIP_WINDOWS = ((5, 28), (30, 80))
 # At least this many persons with an alert due within the next three months.
 MIN_SOON = 3
 SOON_DAYS = 90
-# A person in prison is released this many days from today at the earliest (remand and
-# reductions are never drawn so that the release would already be due).
+# Remand and reductions are never drawn so that the release would come within this many days
+# from today (the person would be about to leave: no date left to prepare).
 MIN_DAYS_LEFT = 21
 MAX_REMAND_DAYS = 365
 # The estimates that raise an eligibility alert.
@@ -185,7 +186,8 @@ def prison_caseloads(
     planner: nothing is drawn when the plans have them."""
     first_establishment = planner.establishments[0].pk
     slots = [(window, True) for window in FIRST_CPIP_WINDOWS] + [((7, SOON_DAYS - 5), False)]
-    fitting: dict[tuple[int, int], bool] = {}
+    # (id of the plan, window) -> (the plan, kept alive so that its id is not reused; fits)
+    fitting: dict[tuple[int, tuple[int, int]], tuple[object, bool]] = {}
 
     def fits(plan, slot) -> bool:
         window, in_first = slot
@@ -195,12 +197,20 @@ def prison_caseloads(
         key = (id(plan), window)
         if key not in fitting:
             remand = fitting_remand(_plain_input(plan), today=today, months=months, window=window)
-            fitting[key] = remand is not None
-        return fitting[key]
+            fitting[key] = (plan, remand is not None)
+        return fitting[key][1]
 
     def long_held(plan) -> bool:
+        """Held for more than a year (a reduction granted, and withdrawn in part, before
+        today), with time still to serve."""
         custody = _open_custody(plan)
-        return custody is not None and custody.committal <= today - timedelta(days=400)
+        if custody is None or custody.committal > today - timedelta(days=430):
+            return False
+        return _valid(replace(_plain_input(plan), reductions_granted_days=120), today)
+
+    def short(plan) -> bool:
+        """A sentence of five years at most (its LSC review is due, unless excluded)."""
+        return _open_custody(plan) is not None and (plan.main.months or 0) <= 60
 
     chosen: dict[int, object] = {}  # slot index -> plan
 
@@ -223,6 +233,8 @@ def prison_caseloads(
         # to the windows): the reductions granted each year, one of them withdrawn.
         if not any(long_held(p) and p not in for_first_cpip() for p in plans):
             wanted.add("long")
+        if not any(short(p) and p not in for_first_cpip() for p in plans):
+            wanted.add("short")
         if len(chosen) < len(slots):
             wanted.add("window")
         return wanted
@@ -240,6 +252,7 @@ def prison_caseloads(
         useful = (
             "count" in wanted
             or ("long" in wanted and long_held(drawn))
+            or ("short" in wanted and short(drawn))
             or ("window" in wanted and any(fits(drawn, slot) for slot in slots))
         )
         if not useful:
@@ -350,7 +363,7 @@ OPINION_TEXTS = {
     ],
     "analysis": [
         "Détention sans incident depuis l'écrou du {committal}. {Il} travaille aux ateliers et "
-        "indemnise régulièrement la partie civile. Le projet est construit et vérifié : le SPIP "
+        "s'est investi{e} dans les activités proposées. Le projet est construit et vérifié : le SPIP "
         "émet un avis favorable à une libération sous contrainte sous la forme d'une détention à "
         "domicile sous surveillance électronique.",
         "Le parcours en détention est globalement positif (formation suivie, aucune sanction "
@@ -360,12 +373,12 @@ OPINION_TEXTS = {
     ],
     "proposal": [
         "Établir sa résidence à l'adresse indiquée ; exercer une activité professionnelle ou "
-        "suivre une formation ; se soumettre à des soins en addictologie ; indemniser la partie "
-        "civile.",
-        "Répondre aux convocations du SPIP ; justifier d'une recherche d'emploi ; ne pas entrer "
-        "en contact avec la victime ; se soumettre à des soins.",
+        "suivre une formation ; se soumettre à des soins en addictologie{victim}.",
+        "Répondre aux convocations du SPIP ; justifier d'une recherche d'emploi ; se soumettre à "
+        "des soins{victim}.",
     ],
 }
+VICTIM_OBLIGATION = " ; ne pas entrer en contact avec la victime ni paraître à son domicile"
 OPINION_STEPS = (report_rules.DRAFT, report_rules.TRANSMITTED, report_rules.SUBMITTED)
 CAP_NOTES = [
     "Salle de la commission, bâtiment administratif. Avis du SPIP à transmettre une semaine "
@@ -486,14 +499,10 @@ class SentencesBuilder:
                 )
             )
         if revoked is not None and revoked.decision.date < custody.committal_date:
-            # The suspended sentence of an earlier judgment, revoked: served after this one.
+            # The suspended sentence of an earlier judgment, revoked: served with this one.
             lines.insert(
                 0,
-                Line(
-                    REVOKED_LENGTH,
-                    "Révocation du sursis probatoire (8 mois)",
-                    decision=revoked.decision,
-                ),
+                Line(REVOKED_LENGTH, "Révocation du sursis probatoire", decision=revoked.decision),
             )
         elif custody.person.assigned_cpip_id != self.first_cpip.user_id and rng.random() < 0.2:
             # Another judgment, earlier, put into execution with this committal.
@@ -542,7 +551,7 @@ class SentencesBuilder:
         """Remand for about half, the yearly reductions, the exclusions that follow from the
         offences; none of it may bring the release closer than ``MIN_DAYS_LEFT`` days."""
         rng = self.rng
-        if rng.random() < 0.5:
+        if rng.random() < 0.6:  # some dropped below: about half keep theirs
             draw = rng.random()
             if draw < 0.35:
                 plan.remand = rng.randint(2, 6)  # deferred, then tried at once
@@ -570,24 +579,24 @@ class SentencesBuilder:
                 )
             )
             years += 1
-        while not _valid(plan.data(), self.today) and (plan.reductions or plan.remand):
-            if plan.reductions:
-                plan.reductions.pop()
-            else:
-                plan.remand = 0
+        if not _valid(plan.data(), self.today):
+            plan.remand = 0
+        while not _valid(plan.data(), self.today) and plan.reductions:
+            plan.reductions.pop()
 
     def _withdrawal(self, plans: list[PrisonPlan]) -> None:
         """One reduction partly withdrawn after a disciplinary sanction for violence (which
-        also excludes the LSC de plein droit)."""
-        candidates = [p for p in plans if p.reductions and not p.first_cpip]
+        also excludes the LSC de plein droit), ten days at least after a grant."""
+        latest = self.today - timedelta(days=10)
+        candidates = [
+            p for p in plans if not p.first_cpip and any(g.day <= latest for g in p.reductions)
+        ]
         if not candidates:
             return
         plan = max(candidates, key=lambda p: (len(p.reductions), -p.custody.pk))
-        last = plan.reductions[-1].day
-        if last + timedelta(days=10) > self.today:
-            return
-        day = last + timedelta(days=self.rng.randint(10, (self.today - last).days))
-        granted = sum(r.days for r in plan.reductions)
+        after = max(g.day for g in plan.reductions if g.day <= latest)
+        day = after + timedelta(days=self.rng.randint(10, (self.today - after).days))
+        granted = sum(g.days for g in plan.reductions if g.day <= day)
         plan.reductions.append(
             Grant(
                 day,
@@ -601,7 +610,10 @@ class SentencesBuilder:
 
     def _safety_period(self, plans: list[PrisonPlan]) -> None:
         """Half of the longest sentence, when it is of five years or more."""
-        longest = max(plans, key=lambda p: (p.total_months, -p.custody.pk))
+        team = [p for p in plans if not p.first_cpip]
+        if not team:
+            return
+        longest = max(team, key=lambda p: (p.total_months, -p.custody.pk))
         if longest.total_months < 60:
             return
         longest.safety = engine.Length(years=longest.total_months // 24)
@@ -609,30 +621,41 @@ class SentencesBuilder:
             longest.safety = None
 
     def _lsc_refused(self, plans: list[PrisonPlan]) -> None:
-        """One person who refused the release under constraint (CPP 720 I): the review whose
-        date is the nearest ahead, among sentences of five years at most; a person whose
-        parole date is still ahead first (that alert stays)."""
+        """One person who refused the release under constraint (CPP 720 I): the review the
+        nearest ahead (within eight months, else the nearest), a person whose parole date is
+        still ahead first (that alert stays)."""
         horizon = self.today + timedelta(days=240)
         candidates = []
         for plan in plans:
-            if plan.first_cpip or plan.total_months > 60:
+            if plan.first_cpip:
                 continue
             dates = _dates(plan.data())
             review = dates["lsc_review_date"]
-            if review and self.today < review <= horizon:
-                passed = dates["lc_eligibility_date"] <= self.today
-                candidates.append((passed, review, plan.custody.pk, plan))
+            if review is None:
+                continue
+            ahead = self.today < review <= horizon
+            passed = dates["lc_eligibility_date"] <= self.today
+            distance = abs((review - self.today).days)
+            candidates.append((not ahead, passed, distance, plan.custody.pk, plan))
         if candidates:
-            min(candidates, key=lambda c: c[:3])[3].lsc_exclusions.append("lsc_refused")
+            min(candidates, key=lambda c: c[:4])[4].lsc_exclusions.append("lsc_refused")
 
     def _bring_dates_near(self, plans: list[PrisonPlan]) -> None:
-        """The first CPIP's persons: an alert in each window of ``FIRST_CPIP_WINDOWS``; then at
-        least ``MIN_SOON`` persons with an alert within ``SOON_DAYS``. The remand (then, if it
-        is not enough, the reductions dropped) brings the dates where they are wanted."""
-        windows = iter(FIRST_CPIP_WINDOWS)
-        for plan in plans:
-            if plan.first_cpip:
-                self._fit(plan, next(windows, (7, 80)))
+        """The first CPIP's persons: an alert in each window of ``FIRST_CPIP_WINDOWS`` (the
+        persons matched to the windows in the order that fits them all, if one does); then at
+        least ``MIN_SOON`` persons with an alert within ``SOON_DAYS``; and some remand in a
+        small demo. The remand (then, for the first CPIP's persons, the reductions dropped)
+        brings the dates where they are wanted."""
+        first = [p for p in plans if p.first_cpip][: len(FIRST_CPIP_WINDOWS)]
+        windows = FIRST_CPIP_WINDOWS[: len(first)]
+        best: list = []
+        for order in permutations(first):
+            fits = [self._fitting(p, w, drop=True) for p, w in zip(order, windows, strict=True)]
+            fitted = [(p, f) for p, f in zip(order, fits, strict=True) if f is not None]
+            if len(fitted) > len(best):
+                best = fitted
+        for plan, (remand, reductions) in best:
+            plan.remand, plan.reductions = remand, reductions
 
         def soon(plan) -> bool:
             return bool(
@@ -645,27 +668,31 @@ class SentencesBuilder:
         for plan in plans:
             if count >= MIN_SOON:
                 break
-            if not soon(plan) and self._fit(plan, (7, SOON_DAYS - 5)):
+            if not soon(plan) and (fit := self._fitting(plan, (7, SOON_DAYS - 5))):
+                plan.remand, plan.reductions = fit
                 count += 1
-        if not any(p.remand for p in plans):
+        if not any(p.remand for p in plans):  # a small demo: a few days of remand somewhere
             for plan in plans:
-                remand = fitting_remand(
-                    plan.data(), today=self.today, months=self.months, window=(0, SOON_DAYS)
-                )
-                if remand:
-                    plan.remand = remand
+                if not plan.first_cpip and _valid(plan.data(remand=3), self.today):
+                    plan.remand = 3
                     break
 
-    def _fit(self, plan: PrisonPlan, window: tuple[int, int]) -> bool:
-        for reductions in (plan.reductions, []):
-            data = plan.data(reductions=reductions)
+    def _fitting(
+        self, plan: PrisonPlan, window: tuple[int, int], *, drop: bool = False
+    ) -> tuple[int, list[Grant]] | None:
+        """The remand (and reductions) that bring an alert in ``window``: the remand first;
+        with ``drop``, if none does, without the reductions (they bring the dates closer too)."""
+        for reductions in (plan.reductions, []) if drop else (plan.reductions,):
             remand = fitting_remand(
-                data, today=self.today, months=self.months, window=window, preferred=plan.remand
+                plan.data(reductions=reductions),
+                today=self.today,
+                months=self.months,
+                window=window,
+                preferred=plan.remand,
             )
             if remand is not None:
-                plan.remand, plan.reductions = remand, reductions
-                return True
-        return False
+                return remand, reductions
+        return None
 
     # --- Writing through the services. ---
 
@@ -876,6 +903,7 @@ class SentencesBuilder:
             "committal": f"{plan.custody.committal_date:%d/%m/%Y}",
         }
         domestic = bool(plan.offence_labels & DOMESTIC_OFFENCES)
+        words["victim"] = VICTIM_OBLIGATION if domestic else ""
         texts = {}
         for section in report.sections:
             if section["text"].strip() or section["key"] not in OPINION_TEXTS:
