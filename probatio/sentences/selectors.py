@@ -22,6 +22,7 @@ class DateRow:
     explanations: list[engine.Explanation]
     official: OfficialDate | None = None
     difference: rules.Difference | None = None
+    official_kind: str = ""  # the registry's kind facing this date, when there is one
 
 
 @dataclass
@@ -101,6 +102,7 @@ def panel_for(person: Person, custody: CustodyRecord | None) -> Panel:
                 if panel.result
                 else [],
                 official=official,
+                official_kind=kind or "",
                 difference=rules.difference(kind, official.date, computed) if official else None,
             )
         )
