@@ -17,7 +17,7 @@ from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 from probatio.sentences import rules, selectors, services
 from probatio.sentences.forms import OfficialDateForm, ReductionForm, SentenceForm, TermsForm
-from probatio.sentences.models import Sentence
+from probatio.sentences.models import PenalSituation, Sentence
 
 
 def _panel_url(pk: int) -> str:
@@ -112,10 +112,9 @@ def terms_edit(request, pk: int):
     )
     context = dossier_context(gated, "sentence")
     custody = _open_custody(context)
-    situation = services.situation_for(custody) if request.method == "GET" else None
-    initial = (
-        {name: getattr(situation, name) for name in services.TERMS_FIELDS} if situation else None
-    )
+    # A GET writes nothing: an unrecorded situation shows the defaults.
+    situation = PenalSituation.objects.filter(custody=custody).first() or PenalSituation()
+    initial = {name: getattr(situation, name) for name in services.TERMS_FIELDS}
     form = TermsForm(request.POST or None, initial=initial)
     return _form_page(
         request,

@@ -242,3 +242,12 @@ def test_another_service_gets_a_404_and_a_cpip_off_caseload_may_read_not_write(
     client = client_for(colleague)
     assert client.get(f"/personnes/{prisoner.pk}/peine/").status_code == 200
     assert client.get(f"/personnes/{prisoner.pk}/peine/situation/").status_code == 403
+
+
+def test_opening_a_form_writes_nothing(client_for, cpip, person):
+    from tests.factories import CustodyRecordFactory
+
+    CustodyRecordFactory(person=person)
+    response = client_for(cpip).get(f"/personnes/{person.pk}/peine/situation/")
+    assert response.status_code == 200
+    assert not PenalSituation.objects.exists()
