@@ -90,10 +90,10 @@ def _dates(data: engine.SentenceInput) -> dict:
 
 def _valid(data: engine.SentenceInput, today: date) -> bool:
     try:
-        engine.check(data)
+        result = engine.check(data)
     except engine.InputError:
         return False
-    return engine.compute(data).release_date > today + timedelta(days=MIN_DAYS_LEFT)
+    return result.release_date > today + timedelta(days=MIN_DAYS_LEFT)
 
 
 def _alerts_between(
@@ -318,8 +318,7 @@ class PrisonPlan:
 
     def data(self, *, remand: int | None = None, reductions=None) -> engine.SentenceInput:
         reductions = self.reductions if reductions is None else reductions
-        granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
-        withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+        granted, withdrawn = sentence_services.reduction_totals(reductions)
         return engine.SentenceInput(
             sentences=tuple(line.length for line in self.lines),
             committal_date=self.custody.committal_date,

@@ -230,13 +230,8 @@ def compute(data: SentenceInput) -> SentenceDates:
     )
 
     # 12. Information dates.
-    def information(day: date | None) -> date | None:
-        if day is None:
-            return None
-        return min(max(add_months(day, -1), data.committal_date), day)
-
-    review_info = information(review_final)
-    plein_info = information(plein_final)
+    review_info = information_date(review_final, data.committal_date)
+    plein_info = information_date(plein_final, data.committal_date)
     if plein_final is not None and _within(start, gross_end, 6):
         plein_info = min(data.committal_date, plein_final)
     if review_info is not None:
@@ -363,9 +358,17 @@ def parse(obj) -> SentenceInput:
     return data
 
 
-def check(data: SentenceInput) -> None:
+def information_date(day: date | None, committal_date: date) -> date | None:
+    """One month before ``day`` (calendar), not before the committal, never after ``day``."""
+    if day is None:
+        return None
+    return min(max(add_months(day, -1), committal_date), day)
+
+
+def check(data: SentenceInput) -> SentenceDates:
     """The rules on values (not on types): a sentence of some length, reductions short of it, a
-    safety period within it, and dates that stay inside the calendar. Raises ``InputError``."""
+    safety period within it, and dates that stay inside the calendar. Raises ``InputError``;
+    otherwise returns the dates (computed once, for the caller to use)."""
     total = _total(data.sentences)
     if total.months == 0 and total.days == 0:
         raise InputError("sentences", "la durée totale des peines ne peut pas être nulle.")
@@ -396,7 +399,7 @@ def check(data: SentenceInput) -> None:
         except ValueError as exc:
             raise InputError("birth_date", outside) from exc
     try:
-        compute(data)
+        return compute(data)
     except (OverflowError, ValueError) as exc:
         raise InputError("committal_date", outside) from exc
 

@@ -6,8 +6,7 @@ database, no clock: callers pass ``today`` and plain values. Codes, never labels
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
+from probatio.core.dates import add_months
 from probatio.reports import rules as report_rules
 
 # --- Exclusions (checklists of their legal cases) -------------------------------------------
@@ -149,7 +148,7 @@ def alerts(dates: dict, *, today: date, months: AlertMonths) -> list[Alert]:
     def add(code: str, due: date | None, ahead: int, label: str) -> None:
         if due is None or (release is not None and due > release):
             return
-        if today + relativedelta(months=ahead) < due or due < today - timedelta(days=PASSED_DAYS):
+        if add_months(today, ahead) < due or due < today - timedelta(days=PASSED_DAYS):
             return
         found.append(Alert(code, due, label, urgent=due <= today + timedelta(days=15)))
 
@@ -211,7 +210,7 @@ def anniversaries(start: date, first: date, last: date) -> list[date]:
     found = []
     years = max(1, first.year - start.year - 1)
     while True:
-        day = start + relativedelta(years=years)
+        day = add_months(start, 12 * years)
         if day > last:
             return found
         if day >= first:

@@ -5,13 +5,12 @@ once (one query) for the échéancier and the CAP list."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from probatio.people.models import CustodyRecord, Person
 from probatio.sentences import engine, rules
 from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
-from probatio.sentences.services import engine_input
+from probatio.sentences.services import engine_input, reduction_totals
 
 
 @dataclass
@@ -40,11 +39,11 @@ class Panel:
 
     @property
     def granted_days(self) -> int:
-        return sum(r.days for r in self.reductions if r.kind == Reduction.Kind.GRANTED)
+        return reduction_totals(self.reductions)[0]
 
     @property
     def withdrawn_days(self) -> int:
-        return sum(r.days for r in self.reductions if r.kind == Reduction.Kind.WITHDRAWN)
+        return reduction_totals(self.reductions)[1]
 
     @property
     def differences(self) -> list[DateRow]:
@@ -75,11 +74,10 @@ def panel_for(person: Person, custody: CustodyRecord | None) -> Panel:
         )
         if data is not None:
             try:
-                engine.check(data)
+                panel.result = engine.check(data)
             except engine.InputError as error:
                 panel.error = error.message
             else:
-                panel.result = engine.compute(data)
                 panel.released_at_once = panel.result.end_date <= custody.committal_date
     computed = (
         {name: getattr(panel.result, name) for name in rules.COMPUTED_FIELDS}
@@ -158,8 +156,7 @@ def _overlay(row: dict) -> dict:
         # committal (short sentences) stays so.
         moved = row[announced] != estimated and row[announced] is not None
         if moved and row[info] and row[info] != row["custody__committal_date"]:
-            before = row[announced] - relativedelta(months=1)
-            row[info] = min(row[announced], max(row["custody__committal_date"], before))
+            row[info] = engine.information_date(row[announced], row["custody__committal_date"])
     return row
 
 

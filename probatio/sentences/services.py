@@ -36,6 +36,13 @@ _ENGINE_FIELDS = {
 # --- Inputs of the engine ---------------------------------------------------------------------
 
 
+def reduction_totals(reductions) -> tuple[int, int]:
+    """Days granted and days withdrawn, over reductions (anything with ``kind`` and ``days``)."""
+    granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
+    withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+    return granted, withdrawn
+
+
 def engine_input(
     situation: PenalSituation,
     *,
@@ -46,8 +53,7 @@ def engine_input(
     """The engine's input for one committal; None while no sentence is recorded."""
     if not sentences:
         return None
-    granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
-    withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+    granted, withdrawn = reduction_totals(reductions)
     safety = (
         engine.Length(situation.safety_years, situation.safety_months, situation.safety_days)
         if situation.has_safety_period
@@ -97,14 +103,9 @@ def _apply(situation: PenalSituation, result: engine.SentenceDates | None) -> li
     return [*rules.COMPUTED_FIELDS, "computed_at"]
 
 
-def recompute(situation: PenalSituation) -> engine.SentenceDates | None:
+def recompute(situation: PenalSituation, person: Person) -> engine.SentenceDates | None:
     """Compute and store the estimates of one committal (call inside the write's transaction)."""
-    data = engine_input(
-        situation,
-        sentences=list(situation.sentences.all()),
-        reductions=list(situation.reductions.all()),
-        birth_date=situation.custody.person.birth_date,
-    )
+    data = _prospective(situation, person)
     result = engine.compute(data) if data else None
     situation.save(update_fields=_apply(situation, result))
     return result
@@ -129,22 +130,16 @@ def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> di
         changed = []
         for situation in batch:
             before = situation.computed()
-            data = engine_input(
-                situation,
-                sentences=list(situation.sentences.all()),
-                reductions=list(situation.reductions.all()),
-                birth_date=situation.custody.person.birth_date,
-            )
+            data = _prospective(situation, situation.custody.person)
             if data is None:
                 counts["without_sentence"] += 1
                 result = None
             else:
                 try:
-                    engine.check(data)
+                    result = engine.check(data)
                 except engine.InputError:
                     counts["errors"] += 1
                     continue
-                result = engine.compute(data)
                 counts["computed"] += 1
             _apply(situation, result)
             if situation.computed() != before:
@@ -165,7 +160,11 @@ def situation_for(custody: CustodyRecord) -> PenalSituation:
     return situation
 
 
-def _prospective(situation, person, *, sentences=None, reductions=None) -> engine.SentenceInput:
+def _prospective(
+    situation, person, *, sentences=None, reductions=None
+) -> engine.SentenceInput | None:
+    """The engine's input of a committal, with its recorded sentences and reductions unless
+    others are given (the inputs as they would be after a change)."""
     return engine_input(
         situation,
         sentences=list(situation.sentences.all()) if sentences is None else sentences,
@@ -216,7 +215,7 @@ def sentence_add(
         "Peine d'emprisonnement ajoutée",
         audit.diff({}, audit.snapshot(sentence)),
     )
-    recompute(situation)
+    recompute(situation, person)
     return sentence
 
 
@@ -236,7 +235,7 @@ def sentence_remove(*, membership: Membership, person: Person, sentence: Sentenc
         audit.diff(audit.snapshot(sentence), {}),
     )
     sentence.delete()
-    recompute(situation)
+    recompute(situation, person)
 
 
 TERMS_FIELDS = [
@@ -279,7 +278,7 @@ def terms_update(
             "Situation pénale modifiée (détention provisoire, sûreté, exclusions)",
             changes,
         )
-    recompute(situation)
+    recompute(situation, person)
     return situation
 
 
@@ -303,8 +302,7 @@ def reduction_add(
         raise field_errors(date="La décision ne peut pas précéder la date d'écrou.")
     reductions = list(situation.reductions.all())
     if kind == Reduction.Kind.WITHDRAWN:
-        granted = sum(r.days for r in reductions if r.kind == Reduction.Kind.GRANTED)
-        withdrawn = sum(r.days for r in reductions if r.kind == Reduction.Kind.WITHDRAWN)
+        granted, withdrawn = reduction_totals(reductions)
         if data["days"] > granted - withdrawn:
             raise field_errors(
                 days=f"On ne peut retirer plus que les réductions accordées et non retirées "
@@ -341,7 +339,7 @@ def reduction_add(
         label,
         audit.diff({}, audit.snapshot(probe)),
     )
-    result = recompute(situation)
+    result = recompute(situation, person)
     if result is not None:
         timeline_add(
             person=person,
