@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "probatio.compliance",
     "probatio.reports",
     "probatio.sentences",
+    "probatio.reintegration",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

@@ -50,6 +50,11 @@ class Action(StrEnum):
     READ_CAP = "read_cap"  # the CAP lists of the service's establishments
     PREPARE_CAP = "prepare_cap"  # schedule CAP sessions
     IMPORT_OFFICIAL_DATES = "import_official_dates"  # the registry's CSV of official dates
+    READ_PARTNERS = "read_partners"  # the service's partner directory
+    # Manage the directory: managers, and staff a manager authorised (PartnerEditor, checked
+    # by the reintegration gate on top of this table).
+    MANAGE_PARTNERS = "manage_partners"
+    RECORD_REINTEGRATION = "record_reintegration"  # needs, referrals and their outcomes
 
 
 R = Role
@@ -141,6 +146,13 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.READ_CAP: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.PREPARE_CAP: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.IMPORT_OFFICIAL_DATES: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.READ_PARTNERS: dict(_EVERY_STAFF),
+    Action.MANAGE_PARTNERS: {R.MANAGER: S.SERVICE},
+    Action.RECORD_REINTEGRATION: {
+        R.CPIP: S.CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.SOCIAL_WORKER: S.CASELOAD,
+    },
 }
 
 

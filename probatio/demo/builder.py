@@ -37,7 +37,9 @@ from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.compliance import ComplianceBuilder
+from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
+from probatio.demo.referrals import build_referrals
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.vocabulary import of_place
@@ -256,6 +258,15 @@ class ServiceBuilder:
                 fake=self.fake,
                 today=self.today,
             ).build()
+            # The partner directory, then needs and referrals to those partners.
+            for build in (build_partners, build_referrals):
+                build(
+                    service=self.service,
+                    staff=self.staff,
+                    rng=self.rng,
+                    fake=self.fake,
+                    today=self.today,
+                )
         self.report.persons = len(plans)
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started

@@ -59,11 +59,18 @@ class ServiceSettingsForm(BaseForm):
         max_value=12,
     )
 
+    referral_reminder_days = forms.IntegerField(
+        label="Orientation vers un partenaire sans réponse : relance après (jours)",
+        min_value=1,
+        max_value=90,
+    )
+
     ALERT_FIELDS = (
         "lc_alert_months",
         "lsc_alert_months",
         "information_alert_months",
         "lsc_plein_droit_alert_months",
+        "referral_reminder_days",
     )
 
     @classmethod

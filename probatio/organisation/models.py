@@ -51,6 +51,9 @@ class Service(models.Model):
     lsc_plein_droit_alert_months = models.PositiveSmallIntegerField(
         "LSC de plein droit : alerte (mois à l'avance)", default=4
     )
+    referral_reminder_days = models.PositiveSmallIntegerField(
+        "orientation sans réponse : relance après (jours)", default=15
+    )
 
     class Meta:
         verbose_name = "SPIP"

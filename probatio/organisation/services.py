@@ -18,6 +18,7 @@ SETTING_FIELDS = [
     "lsc_alert_months",
     "information_alert_months",
     "lsc_plein_droit_alert_months",
+    "referral_reminder_days",
 ]
 
 

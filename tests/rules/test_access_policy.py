@@ -51,6 +51,9 @@ record_answer     -     S        S            -           -             -       
 read_cap          S     S        S            -           -             -              -
 prepare_cap       -     S        S            -           -             -              -
 import_official_dates -  S       S            -           -             -              -
+read_partners     S     S        S            S           S             S              -
+manage_partners   -     S        -            -           -             -              -
+record_reintegration C  S        -            -           -             C              -
 """
 
 

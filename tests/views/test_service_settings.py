@@ -19,6 +19,7 @@ VALID = {
     "lsc_alert_months": "3",
     "information_alert_months": "2",
     "lsc_plein_droit_alert_months": "4",
+    "referral_reminder_days": "20",
 }
 
 

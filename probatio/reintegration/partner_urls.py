@@ -1,0 +1,5 @@
+"""Placeholder while these pages are written."""
+
+app_name = "partners"
+
+urlpatterns: list = []

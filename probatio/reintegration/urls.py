@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("probatio.reintegration.partner_urls")),
+    path("", include("probatio.reintegration.dossier_urls")),
+]
