@@ -65,12 +65,19 @@ class ServiceSettingsForm(BaseForm):
         max_value=90,
     )
 
+    release_plan_horizon_months = forms.IntegerField(
+        label="Plan de sortie pour les libérations prévues dans les (mois)",
+        min_value=1,
+        max_value=24,
+    )
+
     ALERT_FIELDS = (
         "lc_alert_months",
         "lsc_alert_months",
         "information_alert_months",
         "lsc_plein_droit_alert_months",
         "referral_reminder_days",
+        "release_plan_horizon_months",
     )
 
     @classmethod

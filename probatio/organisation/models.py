@@ -54,6 +54,9 @@ class Service(models.Model):
     referral_reminder_days = models.PositiveSmallIntegerField(
         "orientation sans réponse : relance après (jours)", default=15
     )
+    release_plan_horizon_months = models.PositiveSmallIntegerField(
+        "plan de sortie : libérations prévues dans les (mois)", default=6
+    )
 
     class Meta:
         verbose_name = "SPIP"

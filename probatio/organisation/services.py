@@ -19,6 +19,7 @@ SETTING_FIELDS = [
     "information_alert_months",
     "lsc_plein_droit_alert_months",
     "referral_reminder_days",
+    "release_plan_horizon_months",
 ]
 
 

@@ -231,3 +231,58 @@ class ReferralStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} le {self.on:%d/%m/%Y}"
+
+
+class ReleasePlan(models.Model):
+    """The preparation of a release from prison: one per committal, a checklist of items each
+    with an owner, a due date and a status (feeding the échéancier)."""
+
+    custody = models.OneToOneField(
+        "people.CustodyRecord",
+        on_delete=models.CASCADE,
+        related_name="release_plan",
+        verbose_name="écrou",
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="release_plans")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "plan de sortie"
+        verbose_name_plural = "plans de sortie"
+
+    def __str__(self) -> str:
+        return f"Plan de sortie — {self.person}"
+
+
+class ReleasePlanItem(models.Model):
+    plan = models.ForeignKey(ReleasePlan, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField("élément", max_length=30, choices=list(rules.RELEASE_ITEMS.items()))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="release_items",
+        verbose_name="responsable",
+    )
+    due_date = models.DateField("échéance", null=True, blank=True)
+    status = models.CharField(
+        "statut",
+        max_length=20,
+        choices=list(rules.ITEM_STATUSES.items()),
+        default=rules.ITEM_TO_DO,
+    )
+    comment = models.CharField("commentaire", max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "élément du plan de sortie"
+        ordering = ["plan", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="release_item_unique")]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} ({self.get_status_display().lower()})"

@@ -141,11 +141,13 @@ def stored_dates(situations: QuerySet[PenalSituation]) -> list[dict]:
 
 def _overlay(row: dict) -> dict:
     """Lay the registry's current dates (``official_<kind>`` keys) over the estimates."""
+    row["official_fields"] = set()
     for kind, name in rules.OFFICIAL_TO_COMPUTED.items():
         row[f"estimated_{name}"] = row[name]
         official = row.pop(f"official_{kind}")
         if official is not None:
             row[name] = official
+            row["official_fields"].add(name)
     for info, announced in (
         ("lsc_information_date", "lsc_review_date"),
         ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),

@@ -20,6 +20,7 @@ VALID = {
     "information_alert_months": "2",
     "lsc_plein_droit_alert_months": "4",
     "referral_reminder_days": "20",
+    "release_plan_horizon_months": "6",
 }
 
 

@@ -1,0 +1,244 @@
+"""Release preparation: the expected release date of a person in prison, the release plan (a
+checklist with owners, due dates and statuses) and what it feeds into the échéancier.
+
+The expected release date comes from the prison side (``sentences.selectors.stored_dates``:
+the registry's dates laid over the estimates) through ``rules.expected_release``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from probatio.accounts.models import Membership
+from probatio.audit import services as audit
+from probatio.core.dates import add_months
+from probatio.core.deadlines import DueItem, Query, Severity, register
+from probatio.core.errors import field_errors
+from probatio.people.models import CustodyRecord, Person, TimelineEvent
+from probatio.people.services import timeline_add
+from probatio.reintegration import rules
+from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
+from probatio.sentences import selectors as sentence_selectors
+
+# When each item is due by default: this many days before the expected release.
+DEFAULT_LEAD_DAYS = {
+    "identity_documents": 90,
+    "health_insurance": 60,
+    "housing": 60,
+    "income": 45,
+    "employment_training": 45,
+    "care_continuity": 30,
+    "bank_account": 45,
+    "transport": 7,
+    "community_appointment": 15,
+}
+
+
+@dataclass
+class Release:
+    custody: CustodyRecord | None
+    expected: date | None = None
+    source: str = ""
+    plan: ReleasePlan | None = None
+    items: list[ReleasePlanItem] = field(default_factory=list)
+
+    @property
+    def source_label(self) -> str:
+        return rules.RELEASE_SOURCES.get(self.source, "")
+
+    @property
+    def housing_status(self) -> str | None:
+        for item in self.items:
+            if item.code == rules.HOUSING_ITEM:
+                return item.status
+        return None
+
+    def housing_at_risk(self, today: date) -> bool:
+        return rules.housing_at_risk(self.expected, self.housing_status, today)
+
+
+def release_of(person: Person, custody: CustodyRecord | None) -> Release:
+    """The person's expected release and plan (3 queries)."""
+    release = Release(custody=custody)
+    if custody is None:
+        return release
+    rows = sentence_selectors.dates_of_persons(Person.objects.filter(pk=person.pk))
+    if rows:
+        release.expected, release.source = rules.expected_release(rows[0])
+    release.plan = ReleasePlan.objects.filter(custody=custody).first()
+    if release.plan is not None:
+        release.items = list(release.plan.items.select_related("owner"))
+    return release
+
+
+def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
+    audit.record_by(
+        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
+    )
+
+
+@transaction.atomic
+def plan_create(*, membership: Membership, person: Person, today: date) -> ReleasePlan:
+    """Open the release plan of a person in prison, with every item of the checklist, owned by
+    the person's CPIP and due ahead of the expected release."""
+    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    if custody is None:
+        raise field_errors(
+            __all__="La personne n'est pas écrouée : un plan de sortie concerne une personne "
+            "détenue."
+        )
+    release = release_of(person, custody)
+    try:
+        with transaction.atomic():
+            plan = ReleasePlan.objects.create(
+                custody=custody, person=person, created_by=membership.user
+            )
+    except IntegrityError as error:
+        raise field_errors(__all__="Le plan de sortie de cet écrou existe déjà.") from error
+    for code in rules.RELEASE_ITEMS:
+        due = None
+        if release.expected is not None:
+            due = max(today, release.expected - timedelta(days=DEFAULT_LEAD_DAYS[code]))
+        ReleasePlanItem.objects.create(
+            plan=plan, code=code, owner_id=person.assigned_cpip_id, due_date=due
+        )
+    _audit(membership, audit.Action.CREATE, plan, person, "Plan de sortie établi")
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title="Plan de sortie établi",
+        detail=(
+            f"Sortie prévue le {release.expected:%d/%m/%Y} ({release.source_label})."
+            if release.expected
+            else "Date de sortie non connue."
+        ),
+        actor=membership.user,
+        instance=plan,
+    )
+    return plan
+
+
+ITEM_FIELDS = ["owner", "due_date", "status", "comment"]
+
+
+@transaction.atomic
+def item_update(
+    *, membership: Membership, person: Person, item: ReleasePlanItem, data: dict[str, Any]
+) -> ReleasePlanItem:
+    if item.plan.person_id != person.pk:
+        raise field_errors(__all__="Cet élément n'appartient pas au plan de cette personne.")
+    owner = data.get("owner")
+    if (
+        owner is not None
+        and not owner.memberships.filter(service_id=membership.service_id, is_active=True).exists()
+    ):
+        raise field_errors(owner="Choisissez un membre du service.")
+    if data.get("status") not in rules.ITEM_STATUSES:
+        raise field_errors(status="Statut inconnu.")
+    before = audit.snapshot(item, ITEM_FIELDS)
+    for name in ITEM_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    item.full_clean()
+    item.save()
+    changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
+    if changes:
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            item,
+            person,
+            f"Plan de sortie : {item.get_code_display()}",
+            changes,
+        )
+        if "status" in changes and item.status == rules.ITEM_DONE:
+            timeline_add(
+                person=person,
+                kind=TimelineEvent.Kind.CUSTODY,
+                title=f"Plan de sortie : {item.get_code_display().lower()} — fait",
+                detail=item.comment,
+                actor=membership.user,
+                instance=item,
+            )
+    return item
+
+
+# --- The échéancier ------------------------------------------------------------------------
+
+
+@register("release_plan", "Préparation à la sortie", on_caseload=False)
+def release_items(query: Query) -> list[DueItem]:
+    """Per person in prison whose expected release is within the service's horizon: the plan to
+    open when there is none; the plan's open items by their due date; and, as an alert, a
+    release less than a month away without housing secured. Two queries."""
+    service = query.service_settings()
+    horizon = add_months(query.today, service.release_plan_horizon_months)
+    rows = (
+        query.custody_dates
+        if query.custody_dates is not None
+        else sentence_selectors.dates_of_persons(query.persons)
+    )
+    expected = {}
+    for row in rows:
+        day, source = rules.expected_release(row)
+        if day is not None and day <= horizon:
+            expected[row["custody__person_id"]] = (day, row)
+    if not expected:
+        return []
+    items_by_person: dict[int, list] = {}
+    for item in ReleasePlanItem.objects.filter(
+        plan__person_id__in=list(expected), plan__custody__release_date__isnull=True
+    ).values("plan__person_id", "code", "status", "due_date", "owner_id"):
+        items_by_person.setdefault(item["plan__person_id"], []).append(item)
+    found = []
+    for person_id, (release, row) in expected.items():
+        url = reverse("release:tab", args=[person_id])
+        cpip = row["custody__person__assigned_cpip_id"]
+        staff = frozenset([cpip] if cpip else [])
+        items = items_by_person.get(person_id)
+        if items is None:
+            found.append(
+                DueItem(
+                    person_id=person_id,
+                    due=max(query.today, release - timedelta(days=90)),
+                    kind="release_plan",
+                    label=f"Sortie prévue le {release:%d/%m/%Y} : plan de sortie à établir",
+                    severity=Severity.ALERT if (release - query.today).days < 60 else Severity.INFO,
+                    url=url,
+                    staff_ids=staff,
+                )
+            )
+            housing = None
+        else:
+            housing = next((i["status"] for i in items if i["code"] == rules.HOUSING_ITEM), None)
+            for item in items:
+                if item["status"] in rules.OPEN_ITEM_STATUSES and item["due_date"]:
+                    if item["due_date"] > query.until:
+                        continue
+                    found.append(
+                        DueItem(
+                            person_id=person_id,
+                            due=item["due_date"],
+                            kind="release_plan",
+                            label=f"Plan de sortie : {rules.RELEASE_ITEMS[item['code']].lower()}",
+                            detail=f"Sortie prévue le {release:%d/%m/%Y}",
+                            url=url,
+                            staff_ids=frozenset([item["owner_id"]]) if item["owner_id"] else staff,
+                        )
+                    )
+        if rules.housing_at_risk(release, housing, query.today):
+            found.append(
+                DueItem(
+                    person_id=person_id,
+                    due=release,
+                    kind="release_plan",
+                    label=f"Sortie le {release:%d/%m/%Y} sans hébergement assuré",
+                    severity=Severity.ALERT,
+                    url=url,
+                    staff_ids=staff,
+                )
+            )
+    return found
