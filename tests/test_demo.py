@@ -16,6 +16,15 @@ from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person
+from probatio.reintegration import rules as reintegration_rules
+from probatio.reintegration.models import (
+    Partner,
+    PartnerAgreement,
+    PartnerContact,
+    PartnerEditor,
+    PartnerReferral,
+    PartnerSite,
+)
 from probatio.reports import rules as report_rules
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.sentences import rules as sentence_rules
@@ -144,6 +153,41 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     )
     assert len({item.person_id for item in alerts if item.due >= today}) >= 2
     assert any(today <= item.due <= today + timedelta(days=30) for item in alerts)
+    # The partner directory: at least 25 partners, of every kind, with sites serving areas,
+    # contacts, conventions, a few inactive, and a CPIP other than cpip.demo authorised.
+    directory = Partner.objects.filter(service=service)
+    assert directory.count() >= 25
+    assert set(directory.values_list("kind", flat=True)) == set(reintegration_rules.PARTNER_KINDS)
+    assert 1 <= directory.filter(is_active=False).count() <= 2
+    assert not directory.filter(sites__isnull=True).exists()
+    assert not PartnerSite.objects.filter(partner__service=service, areas=[]).exists()
+    assert PartnerContact.objects.filter(partner__service=service).count() >= 25
+    assert PartnerAgreement.objects.filter(partner__service=service, places__gt=0).exists()
+    editors = PartnerEditor.objects.filter(service=service, user__memberships__role="cpip")
+    assert editors.exists() and not editors.filter(user__username="cpip.demo").exists()
+    # Needs and referrals: referrals at every status, the partner's answer on the answered
+    # ones, and cpip.demo's échéancier chasing up referrals sent long ago without answer.
+    referrals = PartnerReferral.objects.filter(person__service=service)
+    assert set(referrals.values_list("status", flat=True)) == set(
+        reintegration_rules.REFERRAL_STATUSES
+    )
+    mine = referrals.filter(person__assigned_cpip=cpip)
+    assert set(mine.values_list("status", flat=True)) == set(reintegration_rules.REFERRAL_STATUSES)
+    assert not referrals.filter(status="completed", outcome="").exists()
+    assert not referrals.exclude(partner__service=service).exists()
+    assert not referrals.filter(partner__is_active=False).exists()
+    for referral in referrals.exclude(letter_file=""):
+        assert (tmp_path / referral.letter_file).read_bytes().startswith(b"%PDF")
+    chased = collect(
+        Query(
+            persons=Person.objects.filter(assigned_cpip=cpip),
+            today=today,
+            until=today,
+            service_id=service.pk,
+        ),
+        kinds=["referral"],
+    )
+    assert len(chased) >= 2
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

@@ -40,6 +40,7 @@ from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.referrals import build_referrals
+from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.vocabulary import of_place
@@ -259,7 +260,7 @@ class ServiceBuilder:
                 today=self.today,
             ).build()
             # The partner directory, then needs and referrals to those partners.
-            for build in (build_partners, build_referrals):
+            for build in (build_partners, build_referrals, build_release_plans):
                 build(
                     service=self.service,
                     staff=self.staff,

@@ -249,6 +249,7 @@ class TimelineEvent(models.Model):
         PROOF = "proof", "Justificatif"
         INCIDENT = "incident", "Manquement"
         REPORT = "report", "Rapport au magistrat"
+        REINTEGRATION = "reintegration", "Insertion"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("probatio.reintegration.partner_urls")),
     path("", include("probatio.reintegration.dossier_urls")),
+    path("", include("probatio.reintegration.release_urls")),
 ]

@@ -1,0 +1,437 @@
+"""Writes on a person's needs and referrals (orientations). Each write is checked first (French
+messages keyed by field, nothing stored on a refusal), then saved in one transaction with its
+audit entry and, for referrals, its line in the person's chronology.
+
+Rules enforced here, on top of the pure ones of ``rules``:
+
+- a referral's partner belongs to the person's service (another service's partner is "not
+  found") and is active; its need, when given, is one of the person's;
+- a referral moves only as ``rules.REFERRAL_MOVES`` allows, each move dated (not in the future,
+  not before the referral nor its previous step) and kept as a ``ReferralStep``;
+- the need follows its referral (``rules.need_status_after``), each change kept as a
+  ``NeedChange``;
+- the partner's answer (outcome) is entered once the referral is accepted, in progress,
+  completed or refused.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from probatio.accounts.models import Membership
+from probatio.audit import services as audit
+from probatio.core.errors import field_errors
+from probatio.people.models import Person, TimelineEvent
+from probatio.people.services import timeline_add
+from probatio.reintegration import letters, rules
+from probatio.reintegration.models import Need, NeedChange, Partner, PartnerReferral, ReferralStep
+
+REFERRAL_FIELDS = ["need_id", "partner_id", "referred_on", "purpose", "status", "status_on"]
+
+
+def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
+    audit.record_by(
+        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
+    )
+
+
+def _check_day(field: str, day: date | None, today: date, *, not_before=None, label="") -> None:
+    if day is None:
+        raise field_errors(**{field: "Indiquez la date."})
+    if day > today:
+        raise field_errors(**{field: "La date ne peut pas être dans le futur."})
+    if not_before is not None and day < not_before:
+        raise field_errors(
+            **{field: f"La date ne peut pas précéder {label} ({not_before:%d/%m/%Y})."}
+        )
+
+
+def _id_of(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if hasattr(value, "pk"):
+        return value.pk
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _need_follows(
+    *, membership: Membership, person: Person, need: Need | None, referral_status: str, on: date,
+    partner: Partner,
+) -> None:  # fmt: skip
+    """The need's status after its referral moved, with its history."""
+    if need is None:
+        return
+    new = rules.need_status_after(referral_status, need.status)
+    if new == need.status:
+        return
+    before = need.status
+    need.status = new
+    need.save(update_fields=["status", "updated_at"])
+    NeedChange.objects.create(
+        need=need,
+        status=new,
+        changed_on=on,
+        changed_by=membership.user,
+        comment=f"Orientation vers {partner.name} "
+        f"{rules.REFERRAL_STATUSES[referral_status].lower()}"[:300],
+    )
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        need,
+        person,
+        f"Besoin « {need.get_pathway_display().lower()} » : "
+        f"{rules.NEED_STATUSES[new].lower()} (suite de l'orientation)",
+        {"status": [before, new]},
+    )
+
+
+# --- Needs ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def need_create(
+    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+) -> Need:
+    today = today or timezone.localdate()
+    pathway = data.get("pathway")
+    if pathway not in rules.PATHWAYS:
+        raise field_errors(pathway="Choisissez un parcours d'insertion.")
+    _check_day("identified_on", data.get("identified_on"), today)
+    if Need.objects.filter(
+        person=person, pathway=pathway, status__in=rules.OPEN_NEED_STATUSES
+    ).exists():
+        raise field_errors(
+            pathway="Un besoin de ce parcours est déjà ouvert pour cette personne : "
+            "mettez-le à jour plutôt que d'en créer un second."
+        )
+    need = Need.objects.create(
+        person=person,
+        pathway=pathway,
+        details=(data.get("details") or "").strip(),
+        identified_on=data["identified_on"],
+        created_by=membership.user,
+    )
+    NeedChange.objects.create(
+        need=need,
+        status=need.status,
+        changed_on=need.identified_on,
+        changed_by=membership.user,
+    )
+    audit.record_creation(
+        membership, need, person_id=person.pk, summary=f"Besoin identifié : {need}"
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=f"Besoin identifié : {need.get_pathway_display().lower()}",
+        actor=membership.user,
+        instance=need,
+    )
+    return need
+
+
+@transaction.atomic
+def need_status_set(
+    *,
+    membership: Membership,
+    person: Person,
+    need: Need,
+    status: str,
+    changed_on: date | None,
+    comment: str = "",
+    today: date | None = None,
+) -> Need:
+    today = today or timezone.localdate()
+    need = Need.objects.select_for_update().get(pk=need.pk, person=person)
+    if status not in rules.NEED_STATUSES:
+        raise field_errors(status="Statut de besoin inconnu.")
+    if status == need.status:
+        raise field_errors(status="Le besoin a déjà ce statut.")
+    last = need.changes.order_by("-changed_on", "-pk").first()
+    _check_day(
+        "changed_on",
+        changed_on,
+        today,
+        not_before=last.changed_on if last else need.identified_on,
+        label="le dernier changement du besoin",
+    )
+    before = need.status
+    need.status = status
+    need.save(update_fields=["status", "updated_at"])
+    NeedChange.objects.create(
+        need=need,
+        status=status,
+        changed_on=changed_on,
+        changed_by=membership.user,
+        comment=comment.strip()[:300],
+    )
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        need,
+        person,
+        f"Besoin « {need.get_pathway_display().lower()} » : {rules.NEED_STATUSES[status].lower()}",
+        {"status": [before, status]},
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=f"Besoin « {need.get_pathway_display().lower()} » : "
+        f"{rules.NEED_STATUSES[status].lower()}",
+        actor=membership.user,
+        instance=need,
+    )
+    return need
+
+
+# --- Referrals -------------------------------------------------------------------------------
+
+# The statuses a referral may be recorded in when created: proposed to the person, or already
+# sent to the partner.
+INITIAL_STATUSES = (rules.PROPOSED, rules.SENT)
+
+
+def _partner_for(person: Person, value) -> Partner:
+    partner_id = _id_of(value)
+    partner = (
+        Partner.objects.filter(pk=partner_id, service_id=person.service_id).first()
+        if partner_id
+        else None
+    )
+    if partner is None:
+        raise field_errors(partner="Partenaire introuvable : choisissez un partenaire du service.")
+    if not partner.is_active:
+        raise field_errors(partner="Ce partenaire est inactif : choisissez un partenaire actif.")
+    return partner
+
+
+def _need_for(person: Person, value, *, lock: bool = False) -> Need | None:
+    need_id = _id_of(value)
+    if need_id is None:
+        return None
+    needs = Need.objects.select_for_update() if lock else Need.objects
+    need = needs.filter(pk=need_id, person=person).first()
+    if need is None:
+        raise field_errors(need="Besoin introuvable dans ce dossier.")
+    return need
+
+
+def _referral_title(referral: PartnerReferral, status: str) -> str:
+    return f"Orientation vers {referral.partner.name} : {rules.REFERRAL_STATUSES[status].lower()}"
+
+
+@transaction.atomic
+def referral_create(
+    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+) -> PartnerReferral:
+    today = today or timezone.localdate()
+    partner = _partner_for(person, data.get("partner"))
+    need = _need_for(person, data.get("need"), lock=True)
+    status = data.get("status") or rules.PROPOSED
+    if status not in INITIAL_STATUSES:
+        raise field_errors(status="Une orientation commence proposée ou envoyée au partenaire.")
+    referred_on = data.get("referred_on")
+    _check_day("referred_on", referred_on, today)
+    purpose = (data.get("purpose") or "").strip()
+    if not purpose:
+        raise field_errors(purpose="Indiquez l'objet de l'orientation.")
+    if need is not None and referred_on < need.identified_on:
+        raise field_errors(
+            referred_on=f"L'orientation ne peut pas précéder l'identification du besoin "
+            f"({need.identified_on:%d/%m/%Y})."
+        )
+    referral = PartnerReferral(
+        person=person,
+        need=need,
+        partner=partner,
+        referred_on=referred_on,
+        purpose=purpose[:500],
+        status=status,
+        status_on=referred_on,
+        created_by=membership.user,
+    )
+    referral.full_clean()
+    referral.save()
+    ReferralStep.objects.create(
+        referral=referral, status=status, on=referred_on, by=membership.user
+    )
+    audit.record_creation(
+        membership,
+        referral,
+        person_id=person.pk,
+        summary=f"Orientation vers {partner.name} ({rules.REFERRAL_STATUSES[status].lower()})",
+    )
+    _need_follows(
+        membership=membership,
+        person=person,
+        need=need,
+        referral_status=status,
+        on=referred_on,
+        partner=partner,
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=_referral_title(referral, status),
+        detail=f"Besoin : {need.get_pathway_display().lower()}" if need else "",
+        actor=membership.user,
+        instance=referral,
+    )
+    return referral
+
+
+def _locked_referral(person: Person, referral: PartnerReferral) -> PartnerReferral:
+    return (
+        PartnerReferral.objects.select_for_update()
+        .select_related("partner", "need")
+        .get(pk=referral.pk, person=person)
+    )
+
+
+@transaction.atomic
+def referral_move(
+    *,
+    membership: Membership,
+    person: Person,
+    referral: PartnerReferral,
+    status: str,
+    on: date | None,
+    comment: str = "",
+    today: date | None = None,
+) -> PartnerReferral:
+    """The referral goes to its next status, dated; its need follows."""
+    today = today or timezone.localdate()
+    referral = _locked_referral(person, referral)
+    error = rules.move_error(referral.status, status)
+    if error:
+        raise field_errors(status=error)
+    _check_day("on", on, today, not_before=referral.status_on, label="l'étape précédente")
+    before = audit.snapshot(referral, ["status", "status_on"])
+    referral.status = status
+    referral.status_on = on
+    referral.save(update_fields=["status", "status_on", "updated_at"])
+    ReferralStep.objects.create(
+        referral=referral, status=status, on=on, comment=comment.strip()[:500], by=membership.user
+    )
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        referral,
+        person,
+        _referral_title(referral, status),
+        audit.diff(before, audit.snapshot(referral, ["status", "status_on"])),
+    )
+    need = Need.objects.select_for_update().get(pk=referral.need_id) if referral.need_id else None
+    _need_follows(
+        membership=membership,
+        person=person,
+        need=need,
+        referral_status=status,
+        on=on,
+        partner=referral.partner,
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=_referral_title(referral, status),
+        detail=f"Le {on:%d/%m/%Y}",
+        actor=membership.user,
+        instance=referral,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_outcome_set(
+    *, membership: Membership, person: Person, referral: PartnerReferral, outcome: str
+) -> PartnerReferral:
+    """The answer the partner reported (entered by staff); entered again, it replaces the
+    previous one (kept in the audit trail)."""
+    referral = _locked_referral(person, referral)
+    error = rules.outcome_error(referral.status)
+    if error:
+        raise field_errors(outcome=error)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise field_errors(outcome="Indiquez la suite donnée par le partenaire.")
+    before = audit.snapshot(referral, ["outcome"])
+    first = not referral.outcome
+    referral.outcome = outcome
+    referral.save(update_fields=["outcome", "updated_at"])
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        referral,
+        person,
+        f"Retour du partenaire enregistré (orientation vers {referral.partner.name})",
+        audit.diff(before, audit.snapshot(referral, ["outcome"])),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=f"{'Retour' if first else 'Retour corrigé'} du partenaire : "
+        f"orientation vers {referral.partner.name}",
+        actor=membership.user,
+        instance=referral,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_letter_create(
+    *,
+    membership: Membership,
+    person: Person,
+    referral: PartnerReferral,
+    today: date | None = None,
+) -> PartnerReferral:
+    """The referral letter (PDF) for the partner, stored privately; a new one replaces the
+    previous one."""
+    today = today or timezone.localdate()
+    referral = _locked_referral(person, referral)
+    if referral.status in rules.CLOSED_REFERRAL_STATUSES:
+        raise field_errors(
+            __all__="L'orientation est close : le courrier d'orientation ne s'édite plus."
+        )
+    content = letters.render_pdf(
+        letters.letter_for(referral, person=person, author=membership.user, today=today)
+    )
+    previous = referral.letter_file
+    name = default_storage.save(
+        f"orientations/{today:%Y/%m}/orientation-{person.pk}-{referral.pk}-{today:%Y%m%d}.pdf",
+        ContentFile(content),
+    )
+    # The file is written before the row: if the transaction fails, remove it again.
+    transaction.on_commit(lambda: previous and default_storage.delete(previous))
+    before = audit.snapshot(referral, ["letter_file", "letter_sha256"])
+    referral.letter_file = name
+    referral.letter_sha256 = letters.sha256(content)
+    try:
+        referral.save(update_fields=["letter_file", "letter_sha256", "updated_at"])
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            referral,
+            person,
+            f"Courrier d'orientation édité (orientation vers {referral.partner.name})",
+            audit.diff(before, audit.snapshot(referral, ["letter_file", "letter_sha256"])),
+        )
+    except Exception:
+        default_storage.delete(name)
+        raise
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.REINTEGRATION,
+        title=f"Courrier d'orientation édité pour {referral.partner.name}",
+        actor=membership.user,
+        instance=referral,
+    )
+    return referral
