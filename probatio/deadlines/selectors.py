@@ -11,6 +11,10 @@ from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect
 from probatio.people.models import Person
 from probatio.people.selectors import person_list_for
+from probatio.sentences import selectors as sentence_selectors
+
+# Providers that read the stored sentence dates of the persons in custody: loaded once for all.
+CUSTODY_DATE_KINDS = ("sentence", "release_plan")
 
 # Roles that see the whole service's échéancier (with a filter by CPIP).
 SERVICE_WIDE = (Role.MANAGER, Role.SECRETARIAT)
@@ -58,6 +62,11 @@ def schedule_for(
         service_id=membership.service_id,
         staff_id=staff_id,
         service=membership.service,
+        custody_dates=(
+            sentence_selectors.dates_of_persons(persons)
+            if kinds is None or any(kind in kinds for kind in CUSTODY_DATE_KINDS)
+            else None
+        ),
     )
     return Schedule(items=collect(query, kinds), staff_id=staff_id)
 

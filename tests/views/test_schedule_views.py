@@ -117,7 +117,10 @@ def test_fixed_number_of_queries_whatever_the_caseload(request, client_for, role
         person = sentenced(cpip, f"Grand{n}", date(2025, 10, 1 + n % 28))
         book(cpip, person, TODAY + timedelta(days=1 + n % 20), 9 + n % 8, site=site)
     assert count() == few
-    assert few <= 15
+    # Sign-in and membership 3, the custody dates shared by two providers 1, one or two per
+    # provider (first interviews, appointments, ends of measures, proofs, reports, referrals,
+    # release plans), names 1, the journal 3.
+    assert few <= 16
 
 
 def test_caseload_shows_each_persons_next_due_item(client_for, cpip, site):
