@@ -81,7 +81,8 @@ FRENCH_WORDS = re.compile(
     re.IGNORECASE,
 )
 ENGLISH_WORDS = re.compile(
-    r"\b(must|should|expected|invalid|unknown|field|integer|required|missing|not|the|is)\b",
+    r"\b(must|should|expected|expecting|invalid|unknown|field|integer|required|missing|not|the|"
+    r"is|delimiter|char|exceeds|limit|digits|such|file|directory|codec|decode|byte)\b",
     re.IGNORECASE,
 )
 
@@ -258,3 +259,28 @@ def test_a_non_object_in_an_array_is_refused_with_its_index():
 )
 def test_input_that_is_not_one_object_or_array_is_refused(document):
     check_refused(run_stdin(document))
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        ("", "vide"),
+        ("[1,2", "ligne 1, colonne 5"),
+        ('{"committal_date": }', "ligne 1, colonne 20"),
+        ("[" * 100_000, "imbriqué"),
+        ('{"pretrial_detention_days": ' + "9" * 5000 + "}", "nombre"),
+    ],
+)
+def test_malformed_json_gets_a_french_message(document, words):
+    assert words in check_refused(run_stdin(document))
+
+
+def test_a_file_not_in_utf8_is_refused_in_french(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"committal_date": "2025-01-10", "sentences": [{"months": 6}], "x": "é"}'
+                     .encode("latin-1"))  # fmt: skip
+    assert "UTF-8" in check_refused(run(str(path)))
+
+
+def test_a_missing_file_is_refused_in_french(tmp_path):
+    assert "introuvable" in check_refused(run(str(tmp_path / "absent.json")))

@@ -196,6 +196,8 @@ def compute(data: SentenceInput) -> SentenceDates:
     lc_final, review_final = bounded(lc), bounded(review)
     plein_final, jap_final = bounded(plein_droit), bounded(jap)
     bounds_text = f" Jamais avant l'écrou ({fr(data.committal_date)})"
+    # The safety period's legal basis joins the rule of every date it bounds.
+    safety_basis = " ; CP 132-23" if safety_end is not None else ""
     if safety_end is not None:
         bounds_text += f" ni avant la fin de la période de sûreté ({fr(safety_end)})"
     bounds_text += f", jamais après la fin de peine ({fr(end)})."
@@ -203,13 +205,13 @@ def compute(data: SentenceInput) -> SentenceDates:
         bounds_text += " La détention provisoire couvre la peine : la libération est due aussitôt."
     note(
         "lc_eligibility_date",
-        "CPP 729, 729-3",
+        "CPP 729, 729-3" + safety_basis,
         lc_text + bounds_text + f" Retenu : {fr(lc_final)}.",
     )
     if review_final is not None:
         note(
             "lsc_review_date",
-            "CPP 720 I ; D. 147-17",
+            "CPP 720 I ; D. 147-17" + safety_basis,
             f"Peine(s) totale(s) ≤ 5 ans : examen aux deux tiers, {fr(start)} + "
             f"{math.ceil(2 * net / 3)} jours (deux tiers de {net} jours, arrondis au jour "
             f"supérieur) = {fr(review)}.{bounds_text} Retenu : {fr(review_final)}.",
@@ -217,14 +219,14 @@ def compute(data: SentenceInput) -> SentenceDates:
     if plein_final is not None:
         note(
             "lsc_plein_droit_date",
-            "CPP 720 II–III ; D. 147-20",
+            "CPP 720 II–III ; D. 147-20" + safety_basis,
             f"Peine(s) totale(s) ≤ 2 ans : libération sous contrainte de plein droit 3 mois avant "
             f"la fin, {fr(end)} − 3 mois = {fr(plein_droit)}.{bounds_text} "
             f"Retenu : {fr(plein_final)}.",
         )
     note(
         "jap_adjustment_date",
-        "CPP 723-1, 723-7",
+        "CPP 723-1, 723-7" + safety_basis,
         f"Aménagement possible quand le reliquat est ≤ 2 ans : {fr(end)} − 2 ans = {fr(jap)}."
         f"{bounds_text} Retenu : {fr(jap_final)}.",
     )
@@ -388,10 +390,12 @@ def check(data: SentenceInput) -> SentenceDates:
         )
     if data.safety_period is not None:
         try:
-            safety_end = _add_length(start, data.safety_period)
+            _add_length(start, data.safety_period)
         except (OverflowError, ValueError) as exc:
             raise InputError("safety_period", outside) from exc
-        if safety_end > gross_end:
+        # Lengths compared with the same counting (a one-month safety period in a one-month
+        # sentence is 30 days too, and not longer than it).
+        if _gross_end(start, _total([data.safety_period])) > gross_end:
             raise InputError("safety_period", "la période de sûreté dépasse la peine prononcée.")
     if data.birth_date is not None:
         try:

@@ -153,12 +153,20 @@ def _overlay(row: dict) -> dict:
         ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
     ):
         estimated = row[f"estimated_{announced}"]
+        committal = row["custody__committal_date"]
         # The registry's date moves the information date with it (one month before, never
-        # before the committal, never after the date announced); an information due at
-        # committal (short sentences) stays so.
+        # before the committal, never after the date announced). The one exception is the
+        # LSC de plein droit information of a short sentence (6 months or less), due at the
+        # committal by rule: the estimate put it there although one month before the estimated
+        # date falls later.
         moved = row[announced] != estimated and row[announced] is not None
-        if moved and row[info] and row[info] != row["custody__committal_date"]:
-            row[info] = engine.information_date(row[announced], row["custody__committal_date"])
+        at_committal_by_rule = (
+            info == "lsc_plein_droit_information_date"
+            and row[info] == committal
+            and engine.information_date(estimated, committal) != committal
+        )
+        if moved and row[info] and not at_committal_by_rule:
+            row[info] = engine.information_date(row[announced], committal)
     return row
 
 

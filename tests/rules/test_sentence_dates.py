@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from probatio.sentences.engine import (
     InputError,
+    check,
     Length,
     SentenceInput,
     compute,
@@ -1098,3 +1099,24 @@ def test_dates_near_the_end_of_the_calendar_never_crash(obj):
         return
     result = compute(data)
     check_order(result)
+
+
+def test_a_safety_period_as_long_as_a_one_month_sentence_is_accepted():
+    # One month from 2025-03-01 counts 30 days (E0 = 2025-03-31); a safety period of one month
+    # is as long, not longer (even though March has 31 days).
+    data = sentence(Length(months=1), committal=date(2025, 3, 1), safety_period=Length(months=1))
+    result = check(data)
+    assert result.end_date == date(2025, 3, 31)
+    assert result.lc_eligibility_date == date(2025, 3, 31)  # moved back to the end
+    with pytest.raises(InputError) as refused:
+        check(dataclasses.replace(data, safety_period=Length(months=1, days=1)))
+    assert refused.value.field == "safety_period"
+
+
+def test_the_safety_period_names_its_legal_basis_in_the_rules_it_bounds():
+    result = compute(dataclasses.replace(EXAMPLE_A, safety_period=Length(years=2)))
+    rules_of = {e.field: e.rule for e in result.explanations}
+    for name in ("lc_eligibility_date", "lsc_review_date", "jap_adjustment_date"):
+        assert "CP 132-23" in rules_of[name], (name, rules_of[name])
+    plain = {e.field: e.rule for e in compute(EXAMPLE_A).explanations}
+    assert "CP 132-23" not in plain["lc_eligibility_date"]

@@ -27,6 +27,21 @@ class Command(BaseCommand):
         self.stderr.write(message)
         raise SystemExit(2)
 
+    def load(self, text: str):
+        """The JSON document, or the contract's French message on malformed JSON."""
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if not text.strip():
+                self.fail("JSON illisible : l'entrée est vide.")
+            self.fail(
+                f"JSON illisible : erreur de syntaxe ligne {exc.lineno}, colonne {exc.colno}."
+            )
+        except RecursionError:
+            self.fail("JSON illisible : le document est trop profondément imbriqué.")
+        except ValueError:  # e.g. an integer beyond Python's digit limit
+            self.fail("JSON illisible : un nombre est trop long.")
+
     def handle(self, *args, **options):
         try:
             if options["file"]:
@@ -34,12 +49,17 @@ class Command(BaseCommand):
                     text = source.read()
             else:
                 text = sys.stdin.read()
-        except OSError as exc:
-            self.fail(f"Fichier illisible : {exc}")
-        try:
-            payload = json.loads(text)
-        except ValueError as exc:
-            self.fail(f"JSON illisible : {exc}")
+        except UnicodeDecodeError:
+            self.fail("Entrée illisible : le fichier doit être encodé en UTF-8.")
+        except FileNotFoundError:
+            self.fail(f"Fichier introuvable : {options['file']}.")
+        except IsADirectoryError:
+            self.fail(f"Fichier illisible : {options['file']} est un dossier.")
+        except PermissionError:
+            self.fail(f"Fichier illisible : accès refusé à {options['file']}.")
+        except OSError:
+            self.fail(f"Fichier illisible : {options['file']}.")
+        payload = self.load(text)
         many = isinstance(payload, list)
         results = []
         for index, item in enumerate(payload if many else [payload]):
