@@ -33,9 +33,7 @@ def test_an_official_lsc_date_moves_an_information_date_clamped_to_the_committal
 def test_a_short_sentences_information_at_committal_stays_there():
     # 6 months or less: the LSC de plein droit information is due at the committal by rule,
     # although one month before the estimated date (2025-05-11) falls later.
-    data = row(
-        lsc_plein_droit_date=date(2025, 5, 11), lsc_plein_droit_information_date=COMMITTAL
-    )
+    data = row(lsc_plein_droit_date=date(2025, 5, 11), lsc_plein_droit_information_date=COMMITTAL)
     data["official_lsc_plein_droit"] = date(2025, 5, 20)
     result = _overlay(data)
     assert result["lsc_plein_droit_date"] == date(2025, 5, 20)

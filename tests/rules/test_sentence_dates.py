@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 
 from probatio.sentences.engine import (
     InputError,
-    check,
     Length,
     SentenceInput,
+    check,
     compute,
     parse,
     to_json,
