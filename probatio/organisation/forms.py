@@ -71,6 +71,12 @@ class ServiceSettingsForm(BaseForm):
         max_value=24,
     )
 
+    arrival_interview_days = forms.IntegerField(
+        label="Entretien arrivant à mener dans les (jours suivant l'écrou)",
+        min_value=1,
+        max_value=30,
+    )
+
     ALERT_FIELDS = (
         "lc_alert_months",
         "lsc_alert_months",
@@ -78,6 +84,7 @@ class ServiceSettingsForm(BaseForm):
         "lsc_plein_droit_alert_months",
         "referral_reminder_days",
         "release_plan_horizon_months",
+        "arrival_interview_days",
     )
 
     @classmethod

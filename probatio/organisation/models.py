@@ -57,6 +57,9 @@ class Service(models.Model):
     release_plan_horizon_months = models.PositiveSmallIntegerField(
         "plan de sortie : libérations prévues dans les (mois)", default=6
     )
+    arrival_interview_days = models.PositiveSmallIntegerField(
+        "entretien arrivant : à mener dans les (jours suivant l'écrou)", default=7
+    )
 
     class Meta:
         verbose_name = "SPIP"

@@ -20,6 +20,7 @@ SETTING_FIELDS = [
     "lsc_plein_droit_alert_months",
     "referral_reminder_days",
     "release_plan_horizon_months",
+    "arrival_interview_days",
 ]
 
 

@@ -7,5 +7,5 @@ class ReintegrationConfig(AppConfig):
     verbose_name = "Insertion et partenaires"
 
     def ready(self):
-        # Both register their échéancier items.
-        from probatio.reintegration import deadlines, release  # noqa: F401
+        # Each registers its échéancier items.
+        from probatio.reintegration import deadlines, release, support  # noqa: F401

@@ -286,3 +286,189 @@ class ReleasePlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} ({self.get_status_display().lower()})"
+
+
+# --- Support in prison ----------------------------------------------------------------------------
+
+
+def _screening_field(domain: str) -> models.CharField:
+    label, answers = rules.SCREENING[domain]
+    return models.CharField(label, max_length=20, choices=list(answers.items()))
+
+
+class ArrivalInterview(models.Model):
+    """The SPIP's interview of a person arriving in prison (one per committal): a screening of
+    destitution, literacy, addiction, family ties and identity documents, whose answers record
+    the needs they call for."""
+
+    custody = models.OneToOneField(
+        "people.CustodyRecord",
+        on_delete=models.CASCADE,
+        related_name="arrival_interview",
+        verbose_name="écrou",
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="arrival_interviews")
+    held_on = models.DateField("date de l'entretien")
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="mené par",
+    )
+    destitution = _screening_field("destitution")
+    literacy = _screening_field("literacy")
+    addiction = _screening_field("addiction")
+    family_ties = _screening_field("family_ties")
+    identity_documents = _screening_field("identity_documents")
+    observations = models.TextField("observations", max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "entretien arrivant"
+        verbose_name_plural = "entretiens arrivants"
+
+    def __str__(self) -> str:
+        return f"Entretien arrivant du {self.held_on:%d/%m/%Y}"
+
+    def answers(self) -> list[tuple[str, str]]:
+        """(domain label, answer label) in the screening's order."""
+        return [
+            (label, answers[getattr(self, domain)])
+            for domain, (label, answers) in rules.SCREENING.items()
+        ]
+
+
+class DestitutionAssessment(models.Model):
+    """Whether a person in prison is recognised as destitute (sans ressources suffisantes), on
+    a date; the latest one is the current situation."""
+
+    custody = models.ForeignKey(
+        "people.CustodyRecord",
+        on_delete=models.CASCADE,
+        related_name="destitution_assessments",
+        verbose_name="écrou",
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="destitution_assessments"
+    )
+    assessed_on = models.DateField("date")
+    is_destitute = models.BooleanField("reconnue sans ressources suffisantes")
+    comment = models.CharField("précisions", max_length=300, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "situation d'indigence"
+        ordering = ["-assessed_on", "-pk"]
+        indexes = [models.Index(fields=["custody", "-assessed_on"])]
+
+    def __str__(self) -> str:
+        state = "indigente" if self.is_destitute else "non indigente"
+        return f"Personne {state} au {self.assessed_on:%d/%m/%Y}"
+
+
+class DestitutionAid(models.Model):
+    """Help granted to a person in prison: an amount, an item, or both."""
+
+    custody = models.ForeignKey(
+        "people.CustodyRecord",
+        on_delete=models.CASCADE,
+        related_name="destitution_aids",
+        verbose_name="écrou",
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="destitution_aids")
+    kind = models.CharField("type d'aide", max_length=20, choices=list(rules.AID_KINDS.items()))
+    amount = models.DecimalField(
+        "montant (€)", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    item = models.CharField("aide remise", max_length=200, blank=True)
+    granted_on = models.DateField("date")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "aide à une personne indigente"
+        verbose_name_plural = "aides aux personnes indigentes"
+        ordering = ["-granted_on", "-pk"]
+        indexes = [models.Index(fields=["custody", "granted_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="destitution_aid_amount_not_negative",
+                violation_error_message="Le montant ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} le {self.granted_on:%d/%m/%Y}"
+
+
+def _contact_mode_field(label: str) -> models.CharField:
+    return models.CharField(
+        label, max_length=10, choices=list(rules.CONTACT_STATES.items()), default="none"
+    )
+
+
+class FamilyContact(models.Model):
+    """A family member or close contact of the person, and how the tie is kept."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family_contacts")
+    name = models.CharField("nom et prénom", max_length=150)
+    relationship = models.CharField(
+        "lien", max_length=20, choices=list(rules.RELATIONSHIPS.items())
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    visits = _contact_mode_field("parloirs")
+    phone_calls = _contact_mode_field("téléphone")
+    mail = _contact_mode_field("courrier")
+    comment = models.CharField("précisions", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "proche"
+        ordering = ["relationship", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relationship_display().lower()})"
+
+    def modes(self) -> list[tuple[str, str, str]]:
+        """(mode label, state code, state label) for visits, phone and mail."""
+        return [
+            (label, getattr(self, code), rules.CONTACT_STATES[getattr(self, code)])
+            for code, label in rules.CONTACT_MODES.items()
+        ]
+
+
+class FamilyStep(models.Model):
+    """A step taken to keep family ties: a visit permit requested, a family mediation…"""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family_steps")
+    contact = models.ForeignKey(
+        FamilyContact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="steps",
+        verbose_name="proche concerné",
+    )
+    kind = models.CharField("démarche", max_length=30, choices=list(rules.FAMILY_STEPS.items()))
+    on = models.DateField("date")
+    comment = models.CharField("précisions", max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "démarche pour les liens familiaux"
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} le {self.on:%d/%m/%Y}"

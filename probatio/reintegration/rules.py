@@ -194,3 +194,158 @@ def housing_at_risk(release, housing_status: str | None, today) -> bool:
         return False
     secured = housing_status in (ITEM_DONE, ITEM_NOT_APPLICABLE)
     return not secured and (release - today).days < HOUSING_FLAG_DAYS
+
+
+# --- Support in prison: the arrival interview's screening ---------------------------------------
+# Each screened domain has its answers; some answers call for a need on a pathway. The
+# interview records facts, never medical content (addiction: declared or not, care or not).
+
+NOT_DISCUSSED = "not_discussed"
+
+SCREENING = {
+    "destitution": (
+        "Indigence",
+        {
+            "no": "Pas de difficulté de ressources",
+            "at_risk": "Ressources faibles, à surveiller",
+            "yes": "Sans ressources (indigence à examiner)",
+            NOT_DISCUSSED: "Non abordé",
+        },
+    ),
+    "literacy": (
+        "Lecture et écriture",
+        {
+            "no_difficulty": "Pas de difficulté",
+            "difficulties": "Difficultés de lecture ou d'écriture",
+            "cannot_read": "Ne lit pas, n'écrit pas le français",
+            NOT_DISCUSSED: "Non abordé",
+        },
+    ),
+    "addiction": (
+        "Addictions",
+        {
+            "none": "Aucune addiction déclarée",
+            "declared_no_care": "Addiction déclarée, sans suivi",
+            "care_in_place": "Addiction déclarée, suivi en place",
+            NOT_DISCUSSED: "Non abordé",
+        },
+    ),
+    "family_ties": (
+        "Liens familiaux",
+        {
+            "maintained": "Liens maintenus",
+            "weakened": "Liens fragilisés",
+            "broken": "Liens rompus, reprise souhaitée",
+            "none_wished": "Pas de lien souhaité",
+            NOT_DISCUSSED: "Non abordé",
+        },
+    ),
+    "identity_documents": (
+        "Papiers d'identité",
+        {
+            "valid": "Pièce d'identité valide",
+            "expired": "Pièce d'identité expirée",
+            "none": "Aucune pièce d'identité",
+            NOT_DISCUSSED: "Non abordé",
+        },
+    ),
+}
+
+# The answers that call for a need, with the pathway and the need's details.
+SCREENING_NEEDS = {
+    ("destitution", "yes"): ("finances", "Sans ressources à l'arrivée en détention."),
+    ("destitution", "at_risk"): ("finances", "Ressources faibles à l'arrivée en détention."),
+    ("literacy", "difficulties"): ("education", "Difficultés de lecture ou d'écriture."),
+    ("literacy", "cannot_read"): ("education", "Ne lit pas, n'écrit pas le français."),
+    ("addiction", "declared_no_care"): ("health", "Addiction déclarée, sans suivi."),
+    ("family_ties", "weakened"): ("family", "Liens familiaux fragilisés."),
+    ("family_ties", "broken"): ("family", "Liens familiaux rompus, reprise souhaitée."),
+    ("identity_documents", "expired"): ("rights", "Pièce d'identité expirée."),
+    ("identity_documents", "none"): ("rights", "Aucune pièce d'identité."),
+}
+
+
+def screening_error(domain: str, answer: str | None) -> str | None:
+    """Why ``answer`` is not an answer of ``domain`` (French), or None."""
+    if domain not in SCREENING:
+        return "Domaine de repérage inconnu."
+    if answer not in SCREENING[domain][1]:
+        return "Choisissez une réponse."
+    return None
+
+
+def arrival_needs(answers: dict[str, str]) -> list[tuple[str, str]]:
+    """The needs the screening calls for: (pathway, details), one per pathway, in the order of
+    the screening (the first answer of a pathway wins)."""
+    needs: dict[str, str] = {}
+    for domain in SCREENING:
+        found = SCREENING_NEEDS.get((domain, answers.get(domain)))
+        if found and found[0] not in needs:
+            needs[found[0]] = found[1]
+    return list(needs.items())
+
+
+def arrival_interview_due(committal_date: date, delay_days: int) -> date:
+    """The day the arrival interview is due: the committal plus the service's delay."""
+    return committal_date + timedelta(days=delay_days)
+
+
+# Committals older than this are not chased for a missing arrival interview (files taken over
+# or imported long after the arrival).
+ARRIVAL_LOOKBACK_DAYS = 90
+
+# --- Destitution (indigence) --------------------------------------------------------------------
+
+AID_KINDS = {
+    "cash": "Aide financière (numéraire)",
+    "clothing": "Vêtements",
+    "hygiene": "Kit d'hygiène",
+    "correspondence": "Correspondance (timbres, enveloppes)",
+    "phone": "Crédit de téléphone",
+    "television": "Location de télévision",
+    "other": "Autre aide",
+}
+
+
+def aid_error(kind: str, amount, item: str) -> dict[str, str]:
+    """What is wrong with an aid (French messages by field): a known kind, an amount not
+    negative, and something given (an amount for cash, an amount or an item otherwise)."""
+    errors = {}
+    if kind not in AID_KINDS:
+        errors["kind"] = "Choisissez le type d'aide."
+    if amount is not None and amount < 0:
+        errors["amount"] = "Le montant ne peut pas être négatif."
+    elif kind == "cash" and not amount:
+        errors["amount"] = "Indiquez le montant de l'aide financière."
+    elif kind in AID_KINDS and kind != "cash" and amount is None and not item.strip():
+        errors["item"] = "Indiquez ce qui a été remis, ou son montant."
+    return errors
+
+
+# --- Family ties --------------------------------------------------------------------------------
+
+RELATIONSHIPS = {
+    "partner": "Conjoint·e, concubin·e, partenaire",
+    "child": "Enfant",
+    "parent": "Parent",
+    "sibling": "Frère ou sœur",
+    "grandparent": "Grand-parent",
+    "other_family": "Autre membre de la famille",
+    "friend": "Proche (ami·e)",
+    "other": "Autre",
+}
+
+# How a tie is kept: visits (parloirs), phone, mail; each none, wished or in place.
+CONTACT_MODES = {"visits": "Parloirs", "phone_calls": "Téléphone", "mail": "Courrier"}
+CONTACT_STATES = {"none": "Non", "wished": "Souhaité", "in_place": "En place"}
+
+FAMILY_STEPS = {
+    "visit_permit_requested": "Permis de visite demandé",
+    "visit_permit_granted": "Permis de visite délivré",
+    "visit_permit_refused": "Permis de visite refusé",
+    "phone_authorised": "Numéro de téléphone autorisé",
+    "family_visit_unit": "Demande d'unité de vie familiale ou de parloir familial",
+    "family_mediation": "Médiation familiale",
+    "family_information": "Information de la famille (avec l'accord de la personne)",
+    "other": "Autre démarche",
+}
