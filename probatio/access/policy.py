@@ -55,6 +55,8 @@ class Action(StrEnum):
     # by the reintegration gate on top of this table).
     MANAGE_PARTNERS = "manage_partners"
     RECORD_REINTEGRATION = "record_reintegration"  # needs, referrals and their outcomes
+    # The service's figures (destitution help per establishment, and later statistics).
+    READ_SERVICE_FIGURES = "read_service_figures"
 
 
 R = Role
@@ -153,6 +155,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
         R.MANAGER: S.SERVICE,
         R.SOCIAL_WORKER: S.CASELOAD,
     },
+    Action.READ_SERVICE_FIGURES: {R.MANAGER: S.SERVICE},
 }
 
 

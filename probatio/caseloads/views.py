@@ -12,7 +12,9 @@ from probatio.caseloads import selectors
 from probatio.caseloads.forms import PersonFilterForm
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
+from probatio.people.models import Person
 from probatio.people.selectors import person_list_for
+from probatio.reintegration import release
 from probatio.sentences import selectors as sentence_selectors
 
 PAGES = {
@@ -65,6 +67,14 @@ def _list_page(request, kind: str):
             "page_number": page.number,
         },
     )
+    housing_alerts = []
+    if kind == "service":  # releases within a month without housing: flagged to managers
+        alerts = release.housing_alerts(person_list_for(membership), today=today)
+        if alerts:
+            names = Person.objects.select_related("assigned_cpip").in_bulk(
+                [a.person_id for a in alerts]
+            )
+            housing_alerts = [(a, names[a.person_id]) for a in alerts]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -78,6 +88,7 @@ def _list_page(request, kind: str):
         "today": today,
         "due_soon_days": selectors.DUE_SOON_DAYS,
         "workload": workload,
+        "housing_alerts": housing_alerts,
         "show_cpip": kind != "mine",
         "query_string": query.urlencode(),
         "can_create": allows(membership.role, Action.CREATE_PERSON),

@@ -34,6 +34,7 @@ TABS = [
     ("reports", "Rapports", "reports:person_list", Action.READ_REPORTS),
     ("sentence", "Peine et dates", "sentences:panel", Action.READ_FILE),
     ("reintegration", "Insertion", "reintegration:tab", Action.READ_FILE),
+    ("support", "Accompagnement", "support:tab", Action.READ_FILE),
     ("release", "Sortie", "release:tab", Action.READ_FILE),
     ("timeline", "Chronologie", "notes:timeline", Action.READ_FILE),
     ("access_log", "Journal des accès", "people:access_log", Action.READ_ACCESS_LOG),

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from probatio.people.services import timeline_add
 from probatio.reintegration import rules
 from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
 from probatio.sentences import selectors as sentence_selectors
+from probatio.sentences.models import OfficialDate, PenalSituation
 
 # When each item is due by default: this many days before the expected release.
 DEFAULT_LEAD_DAYS = {
@@ -312,3 +314,51 @@ def release_record(
         instance=custody,
     )
     return custody
+
+
+@dataclass(frozen=True)
+class HousingAlert:
+    person_id: int
+    expected: date
+    source: str
+
+
+def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
+    """Persons of ``persons`` leaving prison within ``rules.HOUSING_FLAG_DAYS`` without housing
+    secured in their release plan, soonest first (two queries). The committals are narrowed in
+    SQL to those with an estimated or official date within the window (a superset of those
+    whose expected release falls in it), then the exact rule of ``rules.expected_release``
+    applies."""
+    until = today + timedelta(days=rules.HOUSING_FLAG_DAYS)
+    soon = (
+        Q(release_date__lte=until)
+        | Q(lsc_plein_droit_date__lte=until)
+        | Exists(
+            OfficialDate.objects.filter(
+                custody_id=OuterRef("custody_id"), is_current=True, date__lte=until
+            )
+        )
+    )
+    rows = sentence_selectors.stored_dates(
+        PenalSituation.objects.filter(
+            soon, custody__person_id__in=persons.order_by().values("pk")
+        )
+    )
+    expected = {}
+    for row in rows:
+        day, source = rules.expected_release(row)
+        if day is not None:
+            expected[row["custody__person_id"]] = (day, source)
+    housing = dict(
+        ReleasePlanItem.objects.filter(
+            plan__person_id__in=list(expected),
+            plan__custody__release_date__isnull=True,
+            code=rules.HOUSING_ITEM,
+        ).values_list("plan__person_id", "status")
+    )
+    alerts = [
+        HousingAlert(person_id, day, source)
+        for person_id, (day, source) in expected.items()
+        if rules.housing_at_risk(day, housing.get(person_id), today)
+    ]
+    return sorted(alerts, key=lambda a: (a.expected, a.person_id))

@@ -467,4 +467,3 @@ def family_step_record(
         occurred_at=on_day(step.on),
     )
     return step
-

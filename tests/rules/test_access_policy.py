@@ -54,6 +54,7 @@ import_official_dates -  S       S            -           -             -       
 read_partners     S     S        S            S           S             S              -
 manage_partners   -     S        -            -           -             -              -
 record_reintegration C  S        -            -           -             C              -
+read_service_figures -  S        -            -           -             -              -
 """
 
 
