@@ -25,7 +25,7 @@ from probatio.people import services as people
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.services import timeline_add
 from probatio.reintegration import rules
-from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
+from probatio.reintegration.models import PartnerReferral, ReleasePlan, ReleasePlanItem
 from probatio.sentences import selectors as sentence_selectors
 from probatio.sentences.models import OfficialDate, PenalSituation
 
@@ -67,7 +67,8 @@ class Release:
 
 
 def release_of(person: Person, custody: CustodyRecord | None) -> Release:
-    """The person's expected release and plan (3 queries)."""
+    """The person's expected release and plan, each item with the referrals made for a need of
+    its pathway (4 queries)."""
     release = Release(custody=custody)
     if custody is None:
         return release
@@ -77,6 +78,15 @@ def release_of(person: Person, custody: CustodyRecord | None) -> Release:
     release.plan = ReleasePlan.objects.filter(custody=custody).first()
     if release.plan is not None:
         release.items = list(release.plan.items.select_related("owner"))
+        by_pathway: dict[str, list] = {}
+        for referral in (
+            PartnerReferral.objects.filter(person=person, need__isnull=False)
+            .select_related("partner", "need")
+            .order_by("-referred_on", "-pk")
+        ):
+            by_pathway.setdefault(referral.need.pathway, []).append(referral)
+        for item in release.items:
+            item.referrals = by_pathway.get(rules.RELEASE_ITEM_PATHWAYS.get(item.code, ""), [])
     return release
 
 
@@ -340,9 +350,7 @@ def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
         )
     )
     rows = sentence_selectors.stored_dates(
-        PenalSituation.objects.filter(
-            soon, custody__person_id__in=persons.order_by().values("pk")
-        )
+        PenalSituation.objects.filter(soon, custody__person_id__in=persons.order_by().values("pk"))
     )
     expected = {}
     for row in rows:

@@ -163,6 +163,28 @@ ITEM_STATUSES = {
 }
 OPEN_ITEM_STATUSES = (ITEM_TO_DO, ITEM_IN_PROGRESS)
 
+# The pathway each item of the plan belongs to: the referrals made for a need of that pathway
+# are shown beside the item, and move it on.
+RELEASE_ITEM_PATHWAYS = {
+    "identity_documents": "rights",
+    "health_insurance": "rights",
+    "housing": "housing",
+    "income": "finances",
+    "employment_training": "employment",
+    "care_continuity": "health",
+    "bank_account": "finances",
+}
+
+
+def release_item_after(item_status: str, referral_status: str) -> str:
+    """What a referral of the item's pathway does to a release-plan item: once the partner
+    took it up (accepted, in progress or completed), an item still to do is in progress. Only
+    staff mark an item done (a place accepted is not yet a place on the release day)."""
+    if item_status == ITEM_TO_DO and referral_status in (ACCEPTED, IN_PROGRESS, COMPLETED):
+        return ITEM_IN_PROGRESS
+    return item_status
+
+
 # Release within this many days without housing secured: flagged to managers.
 HOUSING_FLAG_DAYS = 31
 

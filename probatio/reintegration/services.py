@@ -27,8 +27,15 @@ from probatio.audit import services as audit
 from probatio.core.errors import field_errors
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.services import timeline_add
-from probatio.reintegration import letters, rules
-from probatio.reintegration.models import Need, NeedChange, Partner, PartnerReferral, ReferralStep
+from probatio.reintegration import letters, release, rules
+from probatio.reintegration.models import (
+    Need,
+    NeedChange,
+    Partner,
+    PartnerReferral,
+    ReferralStep,
+    ReleasePlanItem,
+)
 
 REFERRAL_FIELDS = ["need_id", "partner_id", "referred_on", "purpose", "status", "status_on"]
 
@@ -91,6 +98,33 @@ def _need_follows(
         f"{rules.NEED_STATUSES[new].lower()} (suite de l'orientation)",
         {"status": [before, new]},
     )
+
+
+def _plan_follows(
+    *, membership: Membership, person: Person, need: Need | None, referral_status: str, on: date,
+    partner: Partner,
+) -> None:  # fmt: skip
+    """The release-plan items of the need's pathway follow the referral
+    (``rules.release_item_after``), through the plan's own service (journaled)."""
+    if need is None:
+        return
+    codes = [c for c, p in rules.RELEASE_ITEM_PATHWAYS.items() if p == need.pathway]
+    items = ReleasePlanItem.objects.filter(
+        plan__person=person, plan__custody__release_date__isnull=True, code__in=codes
+    ).select_related("plan")
+    for item in items:
+        new = rules.release_item_after(item.status, referral_status)
+        if new != item.status:
+            release.item_update(
+                membership=membership,
+                person=person,
+                item=item,
+                data={
+                    "status": new,
+                    "comment": f"Orientation vers {partner.name} "
+                    f"{rules.REFERRAL_STATUSES[referral_status].lower()} le {on:%d/%m/%Y}."[:300],
+                },
+            )
 
 
 # --- Needs ------------------------------------------------------------------------------------
@@ -269,14 +303,15 @@ def referral_create(
         person_id=person.pk,
         summary=f"Orientation vers {partner.name} ({rules.REFERRAL_STATUSES[status].lower()})",
     )
-    _need_follows(
-        membership=membership,
-        person=person,
-        need=need,
-        referral_status=status,
-        on=referred_on,
-        partner=partner,
-    )
+    for follows in (_need_follows, _plan_follows):
+        follows(
+            membership=membership,
+            person=person,
+            need=need,
+            referral_status=status,
+            on=referred_on,
+            partner=partner,
+        )
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.REINTEGRATION,
@@ -330,14 +365,15 @@ def referral_move(
         audit.diff(before, audit.snapshot(referral, ["status", "status_on"])),
     )
     need = Need.objects.select_for_update().get(pk=referral.need_id) if referral.need_id else None
-    _need_follows(
-        membership=membership,
-        person=person,
-        need=need,
-        referral_status=status,
-        on=on,
-        partner=referral.partner,
-    )
+    for follows in (_need_follows, _plan_follows):
+        follows(
+            membership=membership,
+            person=person,
+            need=need,
+            referral_status=status,
+            on=on,
+            partner=referral.partner,
+        )
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.REINTEGRATION,
