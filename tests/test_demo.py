@@ -18,6 +18,10 @@ from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import (
+    ArrivalInterview,
+    DestitutionAid,
+    FamilyContact,
+    FamilyStep,
     Partner,
     PartnerAgreement,
     PartnerContact,
@@ -109,7 +113,12 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     # reductions (one withdrawn), the registry's official dates with exactly one a day or two
     # from its estimate, a CAP session in each establishment with a list, opinions for it.
     held = PenalSituation.objects.filter(custody__release_date__isnull=True)
-    assert held.count() == CustodyRecord.objects.filter(release_date__isnull=True).count()
+    # (but the newcomer on remand, committed three days ago: no sentence yet).
+    on_remand = CustodyRecord.objects.filter(
+        release_date__isnull=True, person__legal_status="prevenu"
+    )
+    assert on_remand.count() == 1
+    assert held.count() == CustodyRecord.objects.filter(release_date__isnull=True).count() - 1
     assert not held.filter(end_date__isnull=True).exists()
     assert Sentence.objects.count() >= held.count()
     assert held.filter(remand_days__gt=0).exists()
@@ -188,6 +197,29 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         kinds=["referral"],
     )
     assert len(chased) >= 2
+    # Support in prison: arrival interviews (cpip.demo's newcomer still to be seen, in their
+    # échéancier), destitution with help granted, family ties; one person released today,
+    # now followed by cpip.demo in the community with the whole history.
+    assert ArrivalInterview.objects.filter(person__service=service).count() >= 3
+    arrivals = collect(
+        Query(
+            persons=Person.objects.filter(assigned_cpip=cpip),
+            today=today,
+            until=today + timedelta(days=30),
+            service_id=service.pk,
+        ),
+        kinds=["arrival_interview"],
+    )
+    assert len(arrivals) == 1 and arrivals[0].due == today + timedelta(days=4)
+    assert DestitutionAid.objects.filter(person__service=service).exists()
+    assert FamilyContact.objects.filter(person__service=service).exists()
+    assert FamilyStep.objects.filter(person__service=service).exists()
+    released = CustodyRecord.objects.get(release_date=today, person__assigned_cpip=cpip)
+    assert released.release_plan.items.get(code="community_appointment").status == "done"
+    assert Appointment.objects.filter(
+        person=released.person, staff=cpip, kind="first", status="planned"
+    ).exists()
+    assert released.penal_situation.sentences.exists()
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

@@ -43,6 +43,7 @@ from probatio.demo.referrals import build_referrals
 from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
+from probatio.demo.support import build_support
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
@@ -214,7 +215,9 @@ class ServiceBuilder:
         with transaction.atomic(), _few_collections(), _constraints_left_to_the_database():
             self._create_structure()
             self._create_staff()
-            plans = [self.planner.plan_person() for _ in range(self.person_count)]
+            # The last person arrives in prison three days ago, once everything else is
+            # written (demo/support.py: the arrival interview still to hold).
+            plans = [self.planner.plan_person() for _ in range(max(1, self.person_count - 1))]
             self.planner.assign_caseloads(
                 plans, community_cpips=self.community_cpips, prison_cpips=self.prison_cpips
             )
@@ -259,8 +262,9 @@ class ServiceBuilder:
                 fake=self.fake,
                 today=self.today,
             ).build()
-            # The partner directory, then needs and referrals to those partners.
-            for build in (build_partners, build_referrals, build_release_plans):
+            # The partner directory, needs and referrals to those partners, support in prison
+            # (arrival interviews, destitution, family ties), then release plans and a release.
+            for build in (build_partners, build_referrals, build_support, build_release_plans):
                 build(
                     service=self.service,
                     staff=self.staff,
@@ -268,7 +272,7 @@ class ServiceBuilder:
                     fake=self.fake,
                     today=self.today,
                 )
-        self.report.persons = len(plans)
+        self.report.persons = Person.objects.filter(service=self.service).count()
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started
         return self.report
