@@ -86,9 +86,7 @@ def _release_one(*, service, staff, planned: list[Person], flagged: set[int], to
     if not others:
         others = list(
             Person.objects.filter(
-                Exists(
-                    CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date=None)
-                ),
+                Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date=None)),
                 service=service,
                 legal_status=Person.LegalStatus.CONDAMNE,
             )
