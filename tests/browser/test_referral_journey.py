@@ -1,6 +1,7 @@
-"""Needs and referrals in a real browser: the CPIP records a housing need in the dossier's
-"Insertion" tab, refers the person to a shelter partner of the service, records the
-partner's acceptance with its answer, and finds every step in the chronology."""
+"""Needs and referrals in a real browser, for a person in prison whose release is near: the CPIP
+opens the release plan, records a housing need in the dossier's "Insertion" tab, refers the
+person to a shelter partner of the service, records the partner's acceptance with its answer,
+and finds every step in the chronology and the acceptance in the release plan."""
 
 import time
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from probatio.reintegration.models import Need, Partner, PartnerReferral
 from tests.browser.pages import Probatio
-from tests.factories import PASSWORD, MembershipFactory, ServiceFactory, make_person
+from tests.factories import PASSWORD, MembershipFactory, ServiceFactory, make_prisoner
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,8 +33,15 @@ def office():
         user__last_name="Conseil",
     )
     manager = MembershipFactory(service=service, role="manager")
-    person = make_person(
-        cpip, surname="Ménard", first_names="Éloïse", sex="F", birth_date=date(1991, 7, 14)
+    # Two years, committed 500 days ago: LSC de plein droit in about four and a half months.
+    person = make_prisoner(
+        cpip,
+        committal_date=timezone.localdate() - timedelta(days=500),
+        sentences=({"months": 24},),
+        surname="Ménard",
+        first_names="Éloïse",
+        sex="F",
+        birth_date=date(1991, 7, 14),
     )
     shelter = Partner.objects.create(
         service=service,
@@ -69,8 +77,16 @@ def test_referral_journey(page, axe_source, office, database_turn):
     app = Probatio(page, axe_source)
     app.sign_in("camille.cpip", PASSWORD)
 
-    # 1. The CPIP records a housing need from the dossier's "Insertion" tab.
+    # 0. The CPIP opens the release plan: housing at release is still to do.
     app.visit(f"/personnes/{person.pk}/")
+    app.open_tab("Sortie", r"/personnes/\d+/sortie/$")
+    post_and_check(
+        app, page.get_by_role("button", name="Établir le plan de sortie"), "Plan de sortie établi."
+    )
+    housing_row = page.get_by_role("row").filter(has_text="Hébergement ou logement à la sortie")
+    expect(housing_row).to_contain_text("À faire")
+
+    # 1. The CPIP records a housing need from the dossier's "Insertion" tab.
     app.open_tab("Insertion", r"/personnes/\d+/insertion/$")
     expect(page.get_by_test_id("needs")).to_contain_text("Aucun besoin identifié.")
     app.click_and_check(
@@ -151,5 +167,11 @@ def test_referral_journey(page, axe_source, office, database_turn):
         "Retour du partenaire : orientation vers CHRS L'Escale",
     ):
         expect(timeline).to_contain_text(line)
+
+    # 5. The release plan shows the shelter's acceptance beside housing, now in progress.
+    app.open_tab("Sortie", r"/personnes/\d+/sortie/$")
+    housing_row = page.get_by_role("row").filter(has_text="Hébergement ou logement à la sortie")
+    expect(housing_row).to_contain_text("En cours")
+    expect(housing_row).to_contain_text("Orientation vers CHRS L'Escale : acceptée depuis le")
 
     assert time.monotonic() - started < JOURNEY_SECONDS
