@@ -117,6 +117,7 @@ def index(request):
             "today": today,
             "can_prepare": allows(membership.role, Action.PREPARE_CAP),
             "can_import": allows(membership.role, Action.IMPORT_OFFICIAL_DATES),
+            "can_read_figures": allows(membership.role, Action.READ_SERVICE_FIGURES),
         },
     )
 
