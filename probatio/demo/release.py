@@ -26,7 +26,7 @@ def build_release_plans(*, service, staff, rng: random.Random, fake, today: date
     rows = sentence_selectors.dates_of_persons(Person.objects.filter(service=service))
     leaving = []
     for row in rows:
-        day, _ = rules.expected_release(row)
+        day, _ = rules.expected_release(row, today)
         if day is not None and today <= day <= horizon:
             leaving.append((day, row["custody__person_id"]))
     leaving.sort()

@@ -66,7 +66,7 @@ class Release:
         return rules.housing_at_risk(self.expected, self.housing_status, today)
 
 
-def release_of(person: Person, custody: CustodyRecord | None) -> Release:
+def release_of(person: Person, custody: CustodyRecord | None, *, today: date) -> Release:
     """The person's expected release and plan, each item with the referrals made for a need of
     its pathway (4 queries)."""
     release = Release(custody=custody)
@@ -74,7 +74,7 @@ def release_of(person: Person, custody: CustodyRecord | None) -> Release:
         return release
     rows = sentence_selectors.dates_of_persons(Person.objects.filter(pk=person.pk))
     if rows:
-        release.expected, release.source = rules.expected_release(rows[0])
+        release.expected, release.source = rules.expected_release(rows[0], today)
     release.plan = ReleasePlan.objects.filter(custody=custody).first()
     if release.plan is not None:
         release.items = list(release.plan.items.select_related("owner"))
@@ -106,7 +106,7 @@ def plan_create(*, membership: Membership, person: Person, today: date) -> Relea
             __all__="La personne n'est pas écrouée : un plan de sortie concerne une personne "
             "détenue."
         )
-    release = release_of(person, custody)
+    release = release_of(person, custody, today=today)
     try:
         with transaction.atomic():
             plan = ReleasePlan.objects.create(
@@ -199,7 +199,7 @@ def release_items(query: Query) -> list[DueItem]:
     )
     expected = {}
     for row in rows:
-        day, source = rules.expected_release(row)
+        day, source = rules.expected_release(row, query.today)
         if day is not None and day <= horizon:
             expected[row["custody__person_id"]] = (day, row)
     if not expected:
@@ -354,7 +354,7 @@ def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
     )
     expected = {}
     for row in rows:
-        day, source = rules.expected_release(row)
+        day, source = rules.expected_release(row, today)
         if day is not None:
             expected[row["custody__person_id"]] = (day, source)
     housing = dict(

@@ -28,7 +28,7 @@ def tab(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="sortie")
     context = dossier_context(gated, "release")
     today = timezone.localdate()
-    data = release.release_of(gated.person, context["open_custody"])
+    data = release.release_of(gated.person, context["open_custody"], today=today)
     past_plan = None
     if data.custody is None:  # released: the plan of the last committal, for the record
         past_plan = (

@@ -195,16 +195,19 @@ RELEASE_SOURCES = {
 }
 
 
-def expected_release(dates: dict):
+def expected_release(dates: dict, today: date | None = None):
     """The expected release date of a person in prison and where it comes from, from a row
     of ``sentences.selectors.stored_dates`` (official dates laid over the estimates): the
     registry's release date when known, otherwise the LSC de plein droit date when it applies,
     otherwise the estimated release at the end of the sentence. ``(None, "")`` when nothing is
-    known."""
+    known. Given ``today``, a LSC de plein droit date already past is not expected any more
+    (the person is still in prison: it was not granted, for want of housing for instance), and
+    the end of the sentence is."""
     if dates.get("release_date") and "release_date" in dates.get("official_fields", ()):
         return dates["release_date"], "official"
-    if dates.get("lsc_plein_droit_date"):
-        return dates["lsc_plein_droit_date"], "lsc_plein_droit"
+    plein_droit = dates.get("lsc_plein_droit_date")
+    if plein_droit and (today is None or plein_droit >= today):
+        return plein_droit, "lsc_plein_droit"
     if dates.get("release_date"):
         return dates["release_date"], "end"
     return None, ""

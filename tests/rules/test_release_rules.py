@@ -48,3 +48,13 @@ def test_housing_is_at_risk_within_a_month_unless_secured():
     assert not rules.housing_at_risk(date(2026, 12, 1), rules.ITEM_DONE, today)
     assert not rules.housing_at_risk(date(2026, 12, 1), rules.ITEM_NOT_APPLICABLE, today)
     assert not rules.housing_at_risk(None, None, today)
+
+
+def test_a_past_lsc_de_plein_droit_date_gives_way_to_the_end_of_the_sentence():
+    # Still in prison after the LSC de plein droit date (not granted): the end is expected.
+    dates = row(lsc_plein_droit_date=date(2027, 3, 10))
+    assert rules.expected_release(dates, date(2027, 3, 10)) == (
+        date(2027, 3, 10),
+        "lsc_plein_droit",
+    )
+    assert rules.expected_release(dates, date(2027, 3, 11)) == (date(2027, 6, 10), "end")
