@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -314,22 +314,33 @@ class EstablishmentFigures:
 
 
 def destitution_figures(service_id: int, *, start: date, end: date) -> list[EstablishmentFigures]:
-    """Per establishment of the service, over [start, end]: persons assessed and recognised
-    destitute (their latest assessment of the period), persons helped, number of aids, total
-    amount, aids by kind. Four queries whatever the size of the service."""
+    """Per establishment of the service, over [start, end]:
+
+    - persons **recognised destitute**: held there during the period (their committal open on
+      one day of it) and whose latest assessment up to the end of the period says so;
+    - persons **assessed** during the period;
+    - persons **helped**, the number of **aids**, their total **amount** and the aids **by
+      kind**, granted during the period.
+
+    Four queries whatever the size of the service."""
     establishments = list(Establishment.objects.filter(service_id=service_id).order_by("name"))
     assessments = (
         DestitutionAssessment.objects.filter(
             custody__establishment__service_id=service_id,
-            assessed_on__gte=start,
+            custody__committal_date__lte=end,
             assessed_on__lte=end,
         )
+        .filter(Q(custody__release_date__isnull=True) | Q(custody__release_date__gte=start))
         .order_by("person_id", "-assessed_on", "-pk")
-        .values("person_id", "custody__establishment_id", "is_destitute")
+        .values("person_id", "custody__establishment_id", "is_destitute", "assessed_on")
     )
-    latest: dict[tuple[int, int], bool] = {}
+    latest: dict[int, tuple[int, bool]] = {}
+    assessed: set[tuple[int, int]] = set()
     for row in assessments:
-        latest.setdefault((row["custody__establishment_id"], row["person_id"]), row["is_destitute"])
+        establishment_id = row["custody__establishment_id"]
+        latest.setdefault(row["person_id"], (establishment_id, row["is_destitute"]))
+        if row["assessed_on"] >= start:
+            assessed.add((establishment_id, row["person_id"]))
     aids = (
         DestitutionAid.objects.filter(
             custody__establishment__service_id=service_id,
@@ -355,9 +366,10 @@ def destitution_figures(service_id: int, *, start: date, end: date) -> list[Esta
         e.pk: EstablishmentFigures(e, 0, 0, aided.get(e.pk, 0), 0, Decimal(0), {})
         for e in establishments
     }
-    for (establishment_id, _), destitute in latest.items():
-        figures[establishment_id].assessed += 1
+    for establishment_id, destitute in latest.values():
         figures[establishment_id].destitute += int(destitute)
+    for establishment_id, _ in assessed:
+        figures[establishment_id].assessed += 1
     for row in aids:
         entry = figures[row["custody__establishment_id"]]
         entry.aids += row["n"]
