@@ -29,12 +29,16 @@ class ReleaseItemForm(BaseForm):
 class ReleaseForm(BaseForm):
     release_date = forms.DateField(label="Date de la levée d'écrou", widget=DateInput())
     cpip = forms.ModelChoiceField(
-        label="CPIP qui suivra la personne en milieu ouvert", queryset=User.objects.none()
+        label="CPIP qui suivra la personne en milieu ouvert",
+        queryset=User.objects.none(),
+        empty_label="Choisir un ou une CPIP",
     )
     day = forms.DateField(label="Premier rendez-vous au SPIP : date", widget=DateInput())
     start_time = forms.TimeField(label="Heure de début (heure de Paris)", widget=TimeInput())
     end_time = forms.TimeField(label="Heure de fin", widget=TimeInput())
-    site = forms.ModelChoiceField(label="Antenne", queryset=Site.objects.none())
+    site = forms.ModelChoiceField(
+        label="Antenne", queryset=Site.objects.none(), empty_label="Choisir une antenne"
+    )
     confirm = forms.BooleanField(
         label="J'ai lu les avertissements et je confirme ce rendez-vous", required=False
     )
