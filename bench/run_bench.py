@@ -30,7 +30,8 @@ SIZES = (1, 10)
 TARGET_RATIO = 1.3
 TARGET_QUERIES = 15
 
-# (label, url — "{person}" is the first person of the user's caseload —, username)
+# (label, url — "{person}" is the first person of the user's caseload, "{prisoner}" the first
+# one in prison —, username)
 PAGES = [
     ("/portefeuille/", "/portefeuille/", "cpip.demo"),
     ("/service/", "/service/", "encadrement.demo"),
@@ -44,6 +45,11 @@ PAGES = [
     ("manquements <id>", "/personnes/{person}/manquements/", "cpip.demo"),
     ("/rapports/ juge", "/rapports/", "juge.demo"),
     ("/rapports/ encadr.", "/rapports/", "encadrement.demo"),
+    ("insertion <id>", "/personnes/{person}/insertion/", "cpip.demo"),
+    ("accompagnement <id>", "/personnes/{prisoner}/accompagnement/", "cpip.demo"),
+    ("sortie <id>", "/personnes/{prisoner}/sortie/", "cpip.demo"),
+    ("/partenaires/", "/partenaires/", "cpip.demo"),
+    ("/detention/indigence/", "/detention/indigence/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 3
@@ -195,6 +201,16 @@ def measure(args) -> None:
                 .first()
             )
             url = url.format(person=person.pk)
+        if "{prisoner}" in url:
+            prisoner = (
+                Person.objects.filter(
+                    assigned_cpip=user, custody_records__release_date__isnull=True
+                )
+                .exclude(custody_records__isnull=True)
+                .order_by("surname", "first_names", "pk")
+                .first()
+            )
+            url = url.format(prisoner=prisoner.pk)
         client = Client()
         client.force_login(user)
         for _ in range(max(1, args.warmup)):
