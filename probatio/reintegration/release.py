@@ -114,12 +114,31 @@ def plan_create(*, membership: Membership, person: Person, today: date) -> Relea
             )
     except IntegrityError as error:
         raise field_errors(__all__="Le plan de sortie de cet écrou existe déjà.") from error
+    # Referrals already taken up by a partner move their items on from the start.
+    taken_up: dict[str, str] = {}
+    for referral in (
+        PartnerReferral.objects.filter(person=person, need__isnull=False)
+        .select_related("partner", "need")
+        .order_by("status_on", "pk")
+    ):
+        if rules.release_item_after(rules.ITEM_TO_DO, referral.status) != rules.ITEM_TO_DO:
+            taken_up[referral.need.pathway] = (
+                f"Orientation vers {referral.partner.name} "
+                f"{rules.REFERRAL_STATUSES[referral.status].lower()} le "
+                f"{referral.status_on:%d/%m/%Y}."
+            )
     for code in rules.RELEASE_ITEMS:
         due = None
         if release.expected is not None:
             due = max(today, release.expected - timedelta(days=DEFAULT_LEAD_DAYS[code]))
+        comment = taken_up.get(rules.RELEASE_ITEM_PATHWAYS.get(code, ""), "")
         ReleasePlanItem.objects.create(
-            plan=plan, code=code, owner_id=person.assigned_cpip_id, due_date=due
+            plan=plan,
+            code=code,
+            owner_id=person.assigned_cpip_id,
+            due_date=due,
+            status=rules.ITEM_IN_PROGRESS if comment else rules.ITEM_TO_DO,
+            comment=comment,
         )
     _audit(membership, audit.Action.CREATE, plan, person, "Plan de sortie établi")
     timeline_add(
@@ -312,7 +331,9 @@ def release_record(
             item=item,
             data={
                 "status": rules.ITEM_DONE,
-                "comment": f"Rendez-vous le {when} avec {cpip.get_full_name()}.",
+                "comment": rules.joined_comment(
+                    item.comment, f"Rendez-vous le {when} avec {cpip.get_full_name()}."
+                ),
             },
         )
     timeline_add(

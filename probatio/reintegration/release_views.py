@@ -135,8 +135,10 @@ def release_new(request, pk: int):
             )
         except NeedsConfirmation as exc:
             warnings = exc.warnings
+            gated.person.refresh_from_db()  # the rolled-back CPIP stays off the page
         except ValidationError as error:
             apply_errors(form, error)
+            gated.person.refresh_from_db()
         else:
             messages.success(
                 request,

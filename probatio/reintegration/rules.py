@@ -176,6 +176,16 @@ RELEASE_ITEM_PATHWAYS = {
 }
 
 
+def joined_comment(current: str, added: str, limit: int = 300) -> str:
+    """An item's comment with a line added by the application (a referral, the release
+    appointment): staff's own words come first and are never cut; what does not fit is left
+    out (the journal and the referral keep it)."""
+    if not current:
+        return added[:limit]
+    together = f"{current} — {added}"
+    return together if len(together) <= limit else current
+
+
 def release_item_after(item_status: str, referral_status: str) -> str:
     """What a referral of the item's pathway does to a release-plan item: once the partner
     took it up (accepted, in progress or completed), an item still to do is in progress. Only
@@ -342,7 +352,7 @@ def aid_error(kind: str, amount, item: str) -> dict[str, str]:
         errors["amount"] = "Le montant ne peut pas être négatif."
     elif kind == "cash" and not amount:
         errors["amount"] = "Indiquez le montant de l'aide financière."
-    elif kind in AID_KINDS and kind != "cash" and amount is None and not item.strip():
+    elif kind in AID_KINDS and kind != "cash" and not amount and not item.strip():
         errors["item"] = "Indiquez ce qui a été remis, ou son montant."
     return errors
 

@@ -121,8 +121,11 @@ def _plan_follows(
                 item=item,
                 data={
                     "status": new,
-                    "comment": f"Orientation vers {partner.name} "
-                    f"{rules.REFERRAL_STATUSES[referral_status].lower()} le {on:%d/%m/%Y}."[:300],
+                    "comment": rules.joined_comment(
+                        item.comment,
+                        f"Orientation vers {partner.name} "
+                        f"{rules.REFERRAL_STATUSES[referral_status].lower()} le {on:%d/%m/%Y}.",
+                    ),
                 },
             )
 

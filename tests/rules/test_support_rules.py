@@ -208,10 +208,24 @@ def test_cash_needs_an_amount(amount):
 
 
 @pytest.mark.parametrize("item", ["", "   "])
-def test_other_aids_need_an_item_or_an_amount(item):
-    assert rules.aid_error("hygiene", None, item) == {
+@pytest.mark.parametrize("amount", [None, Decimal("0")])
+def test_other_aids_need_an_item_or_an_amount(item, amount):
+    assert rules.aid_error("hygiene", amount, item) == {
         "item": "Indiquez ce qui a été remis, ou son montant."
     }
+
+
+def test_an_item_given_for_nothing_is_an_aid():
+    assert rules.aid_error("clothing", Decimal("0"), "Un manteau") == {}
+
+
+def test_the_applications_words_join_staffs_comment_without_cutting_it():
+    assert rules.joined_comment("", "Rendez-vous le 08/12/2026.") == "Rendez-vous le 08/12/2026."
+    assert rules.joined_comment("Voir le SIAO.", "Orientation acceptée.") == (
+        "Voir le SIAO. — Orientation acceptée."
+    )
+    long = "x" * 290
+    assert rules.joined_comment(long, "Orientation acceptée.") == long
 
 
 @pytest.mark.parametrize("kind", ["", None, "food", "Vêtements"])
@@ -298,3 +312,19 @@ def test_the_expected_release_ignores_an_estimated_release_date_when_lsc_applies
     }
     assert rules.expected_release(dates) == (date(2027, 3, 10), "lsc_plein_droit")
     assert rules.expected_release({}) == (None, "")
+
+
+def test_a_lsc_de_plein_droit_already_past_gives_way_to_the_end_of_the_sentence():
+    dates = {
+        "release_date": date(2026, 9, 10),
+        "lsc_plein_droit_date": date(2026, 3, 10),
+        "official_fields": set(),
+    }
+    assert rules.expected_release(dates, date(2026, 3, 20)) == (date(2026, 9, 10), "end")
+    assert rules.expected_release(dates, date(2026, 3, 10)) == (
+        date(2026, 3, 10),
+        "lsc_plein_droit",
+    )
+    assert rules.expected_release(dates) == (date(2026, 3, 10), "lsc_plein_droit")
+    official = {**dates, "official_fields": {"release_date"}}
+    assert rules.expected_release(official, date(2026, 3, 20)) == (date(2026, 9, 10), "official")

@@ -655,7 +655,7 @@ def figures_world(cpip, service, member, other_service):
     p1 = make_prisoner(cpip, establishment=amiens, committal_date=committal, surname="Un")
     p2 = make_prisoner(cpip, establishment=amiens, committal_date=committal, surname="Deux")
     p3 = make_prisoner(cpip, establishment=liancourt, committal_date=committal, surname="Trois")
-    # p1: destitute, then not (the latest of the period wins); destitute again after the end.
+    # p1: destitute, then not (the latest up to the end wins); destitute again after the end.
     assess(cpip, p1, True, assessed_on=date(2026, 1, 5))
     assess(cpip, p1, False, assessed_on=date(2026, 2, 10))
     assess(cpip, p1, True, assessed_on=date(2026, 3, 2))
@@ -701,14 +701,48 @@ def test_the_establishments_come_in_alphabetical_order(service, figures_world):
     assert names == sorted(names)
 
 
-def test_the_latest_assessment_of_the_period_wins(service, figures_world):
-    # Up to 10 February only: p1 not destitute (10/02), p2 not assessed (31/12 is before).
+def test_the_latest_assessment_up_to_the_end_wins(service, figures_world):
+    # Up to 10 February only: p1 not destitute (10/02); p2 not destitute at 31/12, before the
+    # period (so not assessed during it).
     figures = figures_by_name(service, end=date(2026, 2, 10))
     assert figures["Maison d'arrêt d'Amiens"][:2] == (1, 0)
     # Until 2 March: p1 destitute again, p2 destitute.
     figures = figures_by_name(service, end=date(2026, 3, 2))
     assert figures["Maison d'arrêt d'Amiens"][:2] == (2, 2)
     assert figures["Maison d'arrêt d'Amiens"][3:5] == (4, Decimal("135.50"))
+
+
+def test_destitute_are_those_held_during_the_period_by_their_latest_assessment(cpip, service):
+    """Recognised destitute: held there on one day of the period at least, and destitute at
+    their latest assessment up to its end (made before the period, possibly). Assessed: only
+    those assessed during it."""
+    beauvais = EstablishmentFactory(service=service, name="Maison d'arrêt de Beauvais")
+
+    def prisoner(surname, committal=date(2025, 11, 3)):
+        return make_prisoner(
+            cpip, establishment=beauvais, committal_date=committal, surname=surname
+        )
+
+    def released(person, day):
+        people_services.custody_close(membership=cpip, person=person, release_date=day, today=TODAY)
+
+    held = prisoner("Toujours")  # assessed before the period only: still destitute
+    assess(cpip, held, True, assessed_on=date(2025, 12, 15))
+    gone = prisoner("Parti")  # released the day before the period: not counted
+    assess(cpip, gone, True, assessed_on=date(2025, 11, 10))
+    released(gone, date(2025, 12, 31))
+    leaving = prisoner("Sorti")  # released on the first day of the period: held during it
+    assess(cpip, leaving, True, assessed_on=date(2025, 12, 1))
+    released(leaving, START)
+    later = prisoner("Ensuite")  # not destitute any more only after the end
+    assess(cpip, later, True, assessed_on=date(2025, 12, 1))
+    assess(cpip, later, False, assessed_on=date(2026, 3, 10))
+    last_day = prisoner("Dernier", committal=END)  # committed and assessed on the last day
+    assess(cpip, last_day, True, assessed_on=END)
+    too_late = prisoner("Après", committal=date(2026, 3, 1))  # committed after the period
+    assess(cpip, too_late, True, assessed_on=date(2026, 3, 2))
+    figures = figures_by_name(service)
+    assert figures["Maison d'arrêt de Beauvais"][:2] == (1, 4)  # (assessed, destitute)
 
 
 def test_the_period_bounds_are_included(service, figures_world):

@@ -214,6 +214,20 @@ def test_the_interview_due_is_shown_until_it_is_recorded(client_for, cpip, priso
     assert "à mener au plus tard le 18/03/2026 , en retard." in page
 
 
+def test_the_echeancier_lists_the_interview_to_hold(client_for, cpip, prisoner):
+    client = client_for(cpip)
+    page = text_of(client.get("/echeancier/?kind=arrival_interview"))
+    assert "Entretien arrivant à mener (écrou du 16/03/2026)" in page
+    support.arrival_interview_record(
+        membership=cpip,
+        person=prisoner,
+        data={**GOOD_POSTS["interview_new"], "held_on": date(2026, 3, 18)},
+        today=TODAY,
+    )
+    page = text_of(client.get("/echeancier/?kind=arrival_interview"))
+    assert "Entretien arrivant à mener" not in page
+
+
 def test_recording_the_interview_through_the_form(client_for, cpip, prisoner):
     client = client_for(cpip)
     form = client.get(f"{base(prisoner)}entretien-arrivant/")
@@ -613,9 +627,13 @@ def test_a_manager_sees_the_figures_per_establishment(client_for, manager, helpe
     assert response.status_code == 200
     page = text_of(response)
     assert "Du 01/01/2026 au 20/03/2026" in page  # the year so far by default
+    assert (
+        "Établissement Reconnues indigentes Évaluées pendant la période Personnes aidées Aides "
+        "Montant Aides par type" in page
+    )
     assert figures_rows(response) == [
         "Centre de détention de Liancourt 0 0 0 0 0,00 € —",
-        "Maison d'arrêt d'Amiens 2 1 2 3 35,50 € Aide financière (numéraire) : 2 Kit d'hygiène : 1",
+        "Maison d'arrêt d'Amiens 1 2 2 3 35,50 € Aide financière (numéraire) : 2 Kit d'hygiène : 1",
     ]
     assert "ailleurs" not in page and "999" not in page
 
@@ -625,9 +643,14 @@ def test_the_figures_follow_the_period(client_for, manager, helped):
     response = client.get(FIGURES, {"start": "2026-01-01", "end": "2026-01-31"})
     assert response.status_code == 200
     assert "Du 01/01/2026 au 31/01/2026" in text_of(response)
-    assert figures_rows(response)[1] == "Maison d'arrêt d'Amiens 2 1 0 0 0,00 € —"
+    assert figures_rows(response)[1] == "Maison d'arrêt d'Amiens 1 2 0 0 0,00 € —"
+    # On 1 February: nobody assessed that day, one person still destitute at their latest
+    # assessment (10 January), the three aids of the day.
     response = client.get(FIGURES, {"start": "2026-02-01", "end": "2026-02-01"})
-    assert figures_rows(response)[1].startswith("Maison d'arrêt d'Amiens 0 0 2 3 35,50 €")
+    assert figures_rows(response)[1].startswith("Maison d'arrêt d'Amiens 1 0 2 3 35,50 €")
+    # Before anyone was assessed: nobody destitute yet.
+    response = client.get(FIGURES, {"start": "2025-12-01", "end": "2026-01-09"})
+    assert figures_rows(response)[1] == "Maison d'arrêt d'Amiens 0 0 0 0 0,00 € —"
 
 
 def test_a_period_ending_before_it_starts_is_refused(client_for, manager, helped):
