@@ -21,6 +21,7 @@ VALID = {
     "lsc_plein_droit_alert_months": "4",
     "referral_reminder_days": "20",
     "release_plan_horizon_months": "6",
+    "arrival_interview_days": "5",
 }
 
 
@@ -52,6 +53,7 @@ def test_saving_changes_the_service_and_journals_it(as_role, service):
     assert service.measure_end_horizon_days == 90
     assert service.proof_grace_days == 15
     assert (service.lc_alert_months, service.lsc_alert_months) == (5, 3)
+    assert service.arrival_interview_days == 5
     entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
     assert "reminder_schedule" in entry.changes
 
