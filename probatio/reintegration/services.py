@@ -328,7 +328,7 @@ def referral_create(
 
 def _locked_referral(person: Person, referral: PartnerReferral) -> PartnerReferral:
     return (
-        PartnerReferral.objects.select_for_update()
+        PartnerReferral.objects.select_for_update(of=("self",))
         .select_related("partner", "need")
         .get(pk=referral.pk, person=person)
     )
