@@ -10,10 +10,7 @@ full, each date through ``services.official_date_set`` (history kept, each chang
 A file that changes nothing leaves no trace: importing the same file twice changes nothing.
 """
 
-import csv
 import hashlib
-import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +18,7 @@ from django.db import transaction
 
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
+from probatio.core import csvfiles
 from probatio.organisation.models import Establishment
 from probatio.people.models import CustodyRecord
 from probatio.sentences import rules
@@ -28,9 +26,11 @@ from probatio.sentences.models import OfficialDate, OfficialDatesImport
 from probatio.sentences.services import official_date_set
 
 HEADER = ("etablissement", "numero_ecrou", "type_date", "date")
-SEPARATOR = ";"
-MAX_BYTES = 2 * 1024 * 1024
-MAX_MEGABYTES = MAX_BYTES // (1024 * 1024)
+SEPARATOR = csvfiles.SEPARATOR
+MAX_BYTES = csvfiles.MAX_BYTES
+MAX_MEGABYTES = csvfiles.MAX_MEGABYTES
+Problem = csvfiles.Problem
+parse_day = csvfiles.parse_day
 
 _COLUMN_LABELS = {
     "etablissement": "code de l'établissement",
@@ -38,9 +38,6 @@ _COLUMN_LABELS = {
     "type_date": "type de date",
     "date": "date",
 }
-_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -52,14 +49,6 @@ class Row:
     committal_number: str
     kind: str  # a key of rules.OFFICIAL_KINDS
     day: date
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a file is refused. ``line`` is None for the file as a whole (empty, too big)."""
-
-    line: int | None
-    message: str
 
 
 @dataclass
@@ -89,73 +78,20 @@ def _kinds_text() -> str:
     return ", ".join(codes[:-1]) + " ou " + codes[-1]
 
 
-def parse_day(text: str) -> tuple[date | None, str]:
-    """A date written ``JJ/MM/AAAA`` or ``AAAA-MM-JJ``: ``(date, "")``, or ``(None, message)``."""
-    french = _FRENCH_DATE.fullmatch(text)
-    iso = _ISO_DATE.fullmatch(text)
-    if french:
-        day, month, year = (int(part) for part in french.groups())
-    elif iso:
-        year, month, day = (int(part) for part in iso.groups())
-    else:
-        return None, (
-            f"Date « {text} » illisible : écrivez-la JJ/MM/AAAA (par exemple 15/03/2026) "
-            "ou AAAA-MM-JJ (2026-03-15)."
-        )
-    try:
-        return date(year, month, day), ""
-    except ValueError:
-        return None, f"Date « {text} » impossible : ce jour n'existe pas dans le calendrier."
-
-
-def _is_blank(cells: list[str]) -> bool:
-    return all(not cell.strip() for cell in cells)
-
-
-def _header_problem(line: int, cells: list[str]) -> Problem | None:
-    found = [cell.strip().lower() for cell in cells]
-    if tuple(found) == HEADER:
-        return None
-    expected = SEPARATOR.join(HEADER)
-    written = SEPARATOR.join(cell.strip() for cell in cells)
-    hint = ""
-    if len(cells) == 1 and ("," in cells[0] or "\t" in cells[0]):
-        hint = " Les colonnes doivent être séparées par des points-virgules (;)."
-    return Problem(
-        line,
-        f"Ligne d'en-tête incorrecte : « {expected} » est attendu, « {written} » a été trouvé."
-        + hint,
-    )
-
-
-def _check_row(line: int, cells: list[str]) -> tuple[Row | None, list[Problem]]:
-    if len(cells) != len(HEADER):
-        return None, [
-            Problem(
-                line,
-                f"{len(HEADER)} colonnes séparées par des points-virgules sont attendues, "
-                f"{len(cells)} ont été trouvées.",
-            )
-        ]
-    values = dict(zip(HEADER, (cell.strip() for cell in cells), strict=True))
-    problems = [
-        Problem(line, f"Valeur manquante : {_COLUMN_LABELS[name]}.")
-        for name in HEADER
-        if not values[name]
-    ]
+def _check_row(record: csvfiles.Record) -> tuple[Row | None, list[Problem]]:
+    line, values = record.line, record.values
+    problems = []
     kind = values["type_date"].lower()
-    if kind and kind not in rules.OFFICIAL_KINDS:
+    if kind not in rules.OFFICIAL_KINDS:
         problems.append(
             Problem(
                 line,
                 f"Type de date « {values['type_date']} » inconnu : utilisez {_kinds_text()}.",
             )
         )
-    day = None
-    if values["date"]:
-        day, message = parse_day(values["date"])
-        if message:
-            problems.append(Problem(line, message))
+    day, message = parse_day(values["date"])
+    if message:
+        problems.append(Problem(line, message))
     if problems:
         return None, problems
     return Row(
@@ -170,74 +106,36 @@ def _check_row(line: int, cells: list[str]) -> tuple[Row | None, list[Problem]]:
 def parse(content: bytes) -> tuple[list[Row], list[Problem]]:
     """Read the file: the checked rows and the problems found, in the order of the lines. The
     rows are to be recorded only when there is no problem at all."""
-    if not content or not content.strip():
-        return [], [Problem(None, "Le fichier est vide.")]
-    if len(content) > MAX_BYTES:
-        return [], [Problem(None, f"Le fichier dépasse la taille maximale ({MAX_MEGABYTES} Mo).")]
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        return [], [
-            Problem(
-                line,
-                "Le fichier n'est pas encodé en UTF-8 (caractère illisible sur cette ligne) : "
-                "enregistrez-le au format « CSV UTF-8 » depuis votre tableur, puis importez-le "
-                "de nouveau.",
-            )
-        ]
-    text = text.removeprefix(_BOM)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=SEPARATOR)
+    records, problems = csvfiles.read(
+        content,
+        header=HEADER,
+        labels=_COLUMN_LABELS,
+        empty_message="Le fichier ne contient aucune date après l'en-tête.",
+    )
     rows: list[Row] = []
-    problems: list[Problem] = []
     seen: dict[tuple[str, str, str], Row] = {}
-    header_seen = False
-    next_line = 1
-    try:
-        for cells in reader:
-            # A record starts on the line after the previous one ends (blank lines count; a
-            # quoted cell may span lines): its first line is the one given.
-            start, next_line = next_line, reader.line_num + 1
-            if _is_blank(cells):
-                continue
-            if not header_seen:
-                header_seen = True
-                problem = _header_problem(start, cells)
-                if problem:
-                    # Without the right columns, the rows cannot be read.
-                    return [], [problem]
-                continue
-            row, found = _check_row(start, cells)
-            problems.extend(found)
-            if row is None:
-                continue
-            key = (row.establishment, row.committal_number, row.kind)
-            first = seen.get(key)
-            if first is None:
-                seen[key] = row
-                rows.append(row)
-            elif first.day != row.day:
-                problems.append(
-                    Problem(
-                        start,
-                        f"La même date ({row.kind}, écrou {row.committal_number} à "
-                        f"l'établissement {row.establishment}) est déjà donnée ligne "
-                        f"{first.line} avec une autre valeur ({first.day:%d/%m/%Y}) : "
-                        "ne gardez que la bonne.",
-                    )
+    for record in records:
+        row, found = _check_row(record)
+        problems.extend(found)
+        if row is None:
+            continue
+        key = (row.establishment, row.committal_number, row.kind)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+            rows.append(row)
+        elif first.day != row.day:
+            problems.append(
+                Problem(
+                    row.line,
+                    f"La même date ({row.kind}, écrou {row.committal_number} à "
+                    f"l'établissement {row.establishment}) est déjà donnée ligne "
+                    f"{first.line} avec une autre valeur ({first.day:%d/%m/%Y}) : "
+                    "ne gardez que la bonne.",
                 )
-            # The same date given twice with the same value is read once.
-    except csv.Error:
-        problems.append(
-            Problem(
-                next_line,
-                "Ligne illisible (guillemet non fermé ?) : vérifiez-la dans votre tableur.",
             )
-        )
-    if not header_seen:
-        return [], [Problem(None, "Le fichier est vide.")]
-    if not rows and not problems:
-        problems.append(Problem(None, "Le fichier ne contient aucune date après l'en-tête."))
+        # The same date given twice with the same value is read once.
+    problems.sort(key=lambda p: -1 if p.line is None else p.line)
     return rows, problems
 
 
