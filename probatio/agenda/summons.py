@@ -6,19 +6,12 @@ address and access notes, the staff met, what to bring, the legal reminder of th
 to attend, and a plain-French explanation of the measure.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-
-import dsfr
-from django.template.loader import render_to_string
 
 from probatio.agenda.models import Appointment
-from probatio.core import phones
+from probatio.core import phones, printing
 from probatio.messaging.rules import when_text
-
-FONTS = Path(dsfr.__file__).resolve().parent / "static" / "dsfr" / "dist" / "fonts"
 
 # The legal reminder, by measure family (codes of the catalogue).
 PROBATION = {"SURSIS_PROBATOIRE", "SURSIS_PROBATOIRE_RENFORCE", "AJOURNEMENT_PROBATION"}
@@ -111,13 +104,7 @@ def letter_for(appointment: Appointment, *, today: date) -> Letter:
 
 
 def render_pdf(letter: Letter) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "agenda/summons_letter.html", {"letter": letter, "fonts": FONTS.as_uri()}
-    )
-    return HTML(string=html, base_url=str(FONTS)).write_pdf()
+    return printing.render_pdf("agenda/summons_letter.html", {"letter": letter})
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+sha256 = printing.sha256

@@ -7,15 +7,11 @@ pathway and the purpose of the referral, the staff member to answer to. No offen
 no victim.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.template.loader import render_to_string
-
 from probatio.accounts.models import User
-from probatio.agenda.summons import FONTS
-from probatio.core import phones
+from probatio.core import phones, printing
 from probatio.people.models import Person
 from probatio.reintegration.models import PartnerReferral
 
@@ -62,13 +58,7 @@ def letter_for(referral: PartnerReferral, *, person: Person, author: User, today
 
 
 def render_pdf(letter: Letter) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "reintegration/letter.html", {"letter": letter, "fonts": FONTS.as_uri()}
-    )
-    return HTML(string=html, base_url=str(FONTS)).write_pdf()
+    return printing.render_pdf("reintegration/letter.html", {"letter": letter})
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+sha256 = printing.sha256

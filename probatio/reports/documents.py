@@ -2,14 +2,12 @@
 that edit in LibreOffice. Both carry the same content: the letterhead, the person, the
 measure, every section, the author, the visa and the version."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from probatio.agenda.summons import FONTS
+from probatio.core import printing
 from probatio.reports.models import Report
 
 
@@ -73,11 +71,7 @@ def document_for(report: Report, *, today: date | None = None) -> Document:
 
 
 def render_pdf(document: Document) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("reports/report_pdf.html", {"doc": document, "fonts": FONTS.as_uri()})
-    return HTML(string=html, base_url=str(FONTS)).write_pdf()
+    return printing.render_pdf("reports/report_pdf.html", {"doc": document})
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+sha256 = printing.sha256

@@ -13,13 +13,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
-from probatio.agenda.summons import FONTS
 from probatio.audit import services as audit
+from probatio.core import printing
 from probatio.core.forms import BaseForm, DateInput, apply_errors
 from probatio.organisation.models import Establishment
 from probatio.sentences import cap
@@ -199,14 +198,13 @@ def session_detail(request, session_id: int):
 @require_GET
 def session_pdf(request, session_id: int):
     """The list as a PDF (WeasyPrint), built on the fly and not stored."""
-    from weasyprint import HTML
 
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
     _journal(membership, session, " (PDF)", len(data.rows))
     service = session.establishment.service
-    html = render_to_string(
+    content = printing.render_pdf(
         "sentences/cap_pdf.html",
         {
             "session": session,
@@ -215,10 +213,8 @@ def session_pdf(request, session_id: int):
             "service_address": service.address,
             "printed_on": timezone.localdate(),
             "footer": f"CAP du {session.date:%d/%m/%Y} — {session.establishment.name}",
-            "fonts": FONTS.as_uri(),
         },
     )
-    content = HTML(string=html, base_url=str(FONTS)).write_pdf()
     response = HttpResponse(content, content_type="application/pdf")
     filename = f"cap-{session.date:%Y-%m-%d}-{session.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
