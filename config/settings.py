@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "probatio.reports",
     "probatio.sentences",
     "probatio.reintegration",
+    "probatio.community_work",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

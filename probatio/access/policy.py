@@ -55,8 +55,12 @@ class Action(StrEnum):
     # by the reintegration gate on top of this table).
     MANAGE_PARTNERS = "manage_partners"
     RECORD_REINTEGRATION = "record_reintegration"  # needs, referrals and their outcomes
-    # The service's figures (destitution help per establishment, and later statistics).
+    # The service's figures (destitution help per establishment, hosts of community work…).
     READ_SERVICE_FIGURES = "read_service_figures"
+    # Community work (TIG): the order, placing the person, ending a placement.
+    MANAGE_COMMUNITY_WORK = "manage_community_work"
+    # The hours of community work (sessions signed by the supervisor, absences, incidents).
+    RECORD_WORK_HOURS = "record_work_hours"
 
 
 R = Role
@@ -156,6 +160,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
         R.SOCIAL_WORKER: S.CASELOAD,
     },
     Action.READ_SERVICE_FIGURES: {R.MANAGER: S.SERVICE},
+    Action.MANAGE_COMMUNITY_WORK: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
+    # The secretariat registers the hour sheets hosts send (one by one or by file).
+    Action.RECORD_WORK_HOURS: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
 }
 
 

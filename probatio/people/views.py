@@ -33,6 +33,7 @@ TABS = [
     ("incidents", "Manquements", "compliance:incidents", Action.READ_FILE),
     ("reports", "Rapports", "reports:person_list", Action.READ_REPORTS),
     ("sentence", "Peine et dates", "sentences:panel", Action.READ_FILE),
+    ("tig", "TIG", "community_work:tab", Action.READ_FILE),
     ("reintegration", "Insertion", "reintegration:tab", Action.READ_FILE),
     ("support", "Accompagnement", "support:tab", Action.READ_FILE),
     ("release", "Sortie", "release:tab", Action.READ_FILE),

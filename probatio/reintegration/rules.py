@@ -17,8 +17,11 @@ PARTNER_KINDS = {
     "victim_support": "Aide aux victimes",
     "culture_sport": "Culture et sport",
     "socio_judicial": "Association socio-judiciaire",
+    "tig_host": "Structure d'accueil TIG",
     "other": "Autre",
 }
+# The kind of the TIG host organisations (their placements and supervisors: community_work).
+TIG_HOST = "tig_host"
 
 # The reintegration pathways a need belongs to (and a partner's services are tagged with).
 PATHWAYS = {

@@ -55,6 +55,8 @@ read_partners     S     S        S            S           S             S       
 manage_partners   -     S        -            -           -             -              -
 record_reintegration C  S        -            -           -             C              -
 read_service_figures -  S        -            -           -             -              -
+manage_community_work C S        -            -           -             -              -
+record_work_hours C     S        S            -           -             -              -
 """
 
 

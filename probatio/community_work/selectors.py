@@ -1,0 +1,373 @@
+"""Reads of community work: the progress of TIG orders (hours done, deadline, pace) in a fixed
+number of queries whatever their number, the placements that suit a person, the hosts'
+figures. Hosts and placements belong to the service of their partner: another service's host
+is a 404 (``host_get_for``)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+
+from probatio.accounts.models import Membership
+from probatio.community_work import rules
+from probatio.community_work.models import (
+    Assignment,
+    HostOrganisation,
+    Placement,
+    TigOrder,
+    WorkSession,
+)
+from probatio.measures.models import Measure
+from probatio.people.models import Address, CustodyRecord, Person
+from probatio.reintegration import partners
+from probatio.reintegration.partners import department_of
+
+# Measures during which the TIG period is suspended (house arrest, at home under electronic
+# monitoring), besides custody and remand.
+HOUSE_ARREST_CODES = ("ARSE", "DDSE", "DDSE_AMENAGEMENT")
+
+
+@dataclass
+class Progress:
+    order: TigOrder
+    done: Decimal
+    deadline: rules.Deadline
+    pace: rules.Pace
+    assignment: Assignment | None  # the current one
+    assignments: list[Assignment] = field(default_factory=list)
+    sessions: list[WorkSession] = field(default_factory=list)
+    no_placement_since: date | None = None  # the alert's day, when it applies
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.pace.remaining
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.done * 100 / self.order.hours_ordered))
+
+
+def suspensions_of(person_ids: list[int], *, today: date) -> dict[int, list[tuple[date, date]]]:
+    """The periods that suspend a TIG's period, per person: custody and remand (custody
+    records), house arrest (measures of ``HOUSE_ARREST_CODES``); an ongoing one until today.
+    Two queries."""
+    found: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for row in CustodyRecord.objects.filter(person_id__in=person_ids).values(
+        "person_id", "committal_date", "release_date"
+    ):
+        found[row["person_id"]].append((row["committal_date"], row["release_date"] or today))
+    for row in Measure.objects.filter(
+        person_id__in=person_ids, measure_type_id__in=HOUSE_ARREST_CODES
+    ).values("person_id", "start_date", "end_date"):
+        end = min(row["end_date"] or today, today)
+        if end >= row["start_date"]:
+            found[row["person_id"]].append((row["start_date"], end))
+    return found
+
+
+def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = False):
+    """The progress of each order (same order as given): hours done, deadline, pace, current
+    assignment. Four queries whatever the number of orders (six ``with_details``: every
+    assignment and every session)."""
+    ids = [o.pk for o in orders]
+    done = {
+        row["assignment__order_id"]: row["total"]
+        for row in WorkSession.objects.filter(assignment__order_id__in=ids, kind=rules.WORK)
+        .values("assignment__order_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    }
+    current = {
+        a.order_id: a
+        for a in Assignment.objects.filter(order_id__in=ids, status=rules.ACTIVE).select_related(
+            "placement__host__partner", "supervisor"
+        )
+    }
+    suspensions = suspensions_of(list({o.person_id for o in orders}), today=today)
+    every: dict[int, list[Assignment]] = defaultdict(list)
+    sessions: dict[int, list[WorkSession]] = defaultdict(list)
+    if with_details:
+        for a in Assignment.objects.filter(order_id__in=ids).select_related(
+            "placement__host__partner", "supervisor"
+        ):
+            every[a.order_id].append(a)
+        for s in WorkSession.objects.filter(assignment__order_id__in=ids).select_related(
+            "signed_by", "assignment__placement"
+        ):
+            sessions[s.assignment.order_id].append(s)
+    result = []
+    for order in orders:
+        hours_done = done.get(order.pk) or Decimal(0)
+        limit = rules.deadline(
+            order.counted_from,
+            order.period_months,
+            suspensions.get(order.person_id, []),
+            order.extra_suspension_days,
+        )
+        assignment = current.get(order.pk)
+        offered = assignment.weekly_hours if assignment else Decimal(0)
+        pace = rules.pace(
+            hours_ordered=order.hours_ordered,
+            hours_done=hours_done,
+            today=today,
+            deadline_day=limit.day,
+            offered_per_week=offered,
+        )
+        alert_day = rules.no_placement_alert_day(order.counted_from)
+        no_placement = (
+            alert_day
+            if assignment is None and pace.status != rules.COMPLETED and alert_day <= today
+            else None
+        )
+        result.append(
+            Progress(
+                order=order,
+                done=hours_done,
+                deadline=limit,
+                pace=pace,
+                assignment=assignment,
+                assignments=every.get(order.pk, []),
+                sessions=sessions.get(order.pk, []),
+                no_placement_since=no_placement,
+            )
+        )
+    return result
+
+
+def orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
+    return (
+        TigOrder.objects.filter(person__in=persons.order_by().values("pk"))
+        .select_related("person", "measure__measure_type", "obligation__measure")
+        .order_by("counted_from", "pk")
+    )
+
+
+def open_orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
+    """Orders whose measure (or the obligation's) is still open."""
+    return orders_of(persons).filter(
+        Q(measure__status__in=Measure.OPEN_STATUSES)
+        | Q(obligation__measure__status__in=Measure.OPEN_STATUSES, obligation__status="active")
+    )
+
+
+def tig_sources_without_order(person: Person):
+    """The person's TIG measures and TIG obligations with no order yet (two queries)."""
+    from probatio.measures.models import Obligation
+
+    measures = list(
+        Measure.objects.filter(
+            person=person,
+            measure_type_id="TIG",
+            status__in=Measure.OPEN_STATUSES,
+            tig_order__isnull=True,
+        ).select_related("measure_type", "decision")
+    )
+    obligations = list(
+        Obligation.objects.filter(
+            measure__person=person,
+            obligation_type_id="TIG",
+            status="active",
+            tig_order__isnull=True,
+        ).select_related("measure__measure_type", "decision")
+    )
+    return measures, obligations
+
+
+# --- Hosts and placements ----------------------------------------------------------------------
+
+
+def hosts_of(service_id: int) -> QuerySet[HostOrganisation]:
+    return HostOrganisation.objects.filter(partner__service_id=service_id).select_related("partner")
+
+
+def host_get_for(membership: Membership | None, partner_id: int) -> HostOrganisation | None:
+    """The TIG host data of a partner of the membership's service (another service's partner
+    is a 404); None when the partner has no host data yet."""
+    partner = partners.partner_get_for(membership, partner_id)
+    if partner.kind != "tig_host":
+        raise Http404("Ce partenaire n'est pas une structure d'accueil TIG.")
+    return HostOrganisation.objects.filter(partner=partner).select_related("partner").first()
+
+
+def placement_get_for(membership: Membership | None, pk: int) -> Placement:
+    partners.directory_membership(membership)
+    placement = (
+        Placement.objects.filter(pk=pk, host__partner__service_id=membership.service_id)
+        .select_related("host__partner", "supervisor")
+        .first()
+    )
+    if placement is None:
+        raise Http404("Poste introuvable.")
+    return placement
+
+
+def occupancy(placements: list[Placement], *, today: date) -> dict[int, dict]:
+    """Per placement: the active assignments, the free places and the day a place frees up
+    (today when one is free; else the earliest planned end). One query."""
+    active: dict[int, list[Assignment]] = defaultdict(list)
+    for a in Assignment.objects.filter(
+        placement__in=placements, status=rules.ACTIVE
+    ).select_related("order__person"):
+        active[a.placement_id].append(a)
+    found = {}
+    for p in placements:
+        taken = active.get(p.pk, [])
+        free = max(0, p.capacity - len(taken))
+        ends = sorted(a.end_date for a in taken if a.end_date)
+        available = today if free else (max(today, ends[0] + timedelta(days=1)) if ends else None)
+        found[p.pk] = {"assignments": taken, "free": free, "available_on": available}
+    return found
+
+
+@dataclass
+class Suggestion:
+    placement: Placement
+    free: int
+    available_on: date | None
+    days_in_common: list[str]
+
+
+def wishes_of(order: TigOrder) -> rules.Wishes:
+    postcode = order.postcode or _current_postcode(order.person_id)
+    return rules.Wishes(
+        postcode=postcode,
+        department=department_of(postcode) if postcode else "",
+        days=frozenset(int(d) for d in order.available_days),
+        skills=rules.skill_set(order.skills),
+        needs_public_transport=order.needs_public_transport,
+    )
+
+
+def _current_postcode(person_id: int) -> str:
+    address = (
+        Address.objects.filter(person_id=person_id, valid_to__isnull=True)
+        .order_by("-valid_from")
+        .values_list("postcode", flat=True)
+        .first()
+    )
+    return address or ""
+
+
+def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[list, list]:
+    """The service's active placements of approved hosts that suit the person (area, days,
+    skills, transport), soonest available first; and the others with the reasons they do not
+    suit. A fixed number of queries."""
+    wishes = wishes_of(order)
+    placements = list(
+        Placement.objects.filter(
+            host__partner__service_id=service_id,
+            host__partner__is_active=True,
+            is_active=True,
+            host__approval_date__lte=today,
+        )
+        .filter(Q(host__approval_end_date__isnull=True) | Q(host__approval_end_date__gte=today))
+        .select_related("host__partner", "supervisor")
+    )
+    taken = occupancy(placements, today=today)
+    candidates = {}
+    for p in placements:
+        slots = p.slots
+        info = taken[p.pk]
+        if info["available_on"] is None:
+            continue  # full, with no planned end: no date to offer
+        candidates[p.pk] = rules.Candidate(
+            placement_id=p.pk,
+            postcode=p.postcode,
+            department=department_of(p.postcode),
+            days=frozenset(s.day for s in slots),
+            skills=rules.skill_set(p.skills),
+            public_transport=p.public_transport,
+            free_places=info["free"],
+            available_on=info["available_on"],
+        )
+    by_id = {p.pk: p for p in placements}
+    ranked = rules.rank(list(candidates.values()), wishes)
+    suitable = [
+        Suggestion(
+            placement=by_id[c.placement_id],
+            free=c.free_places,
+            available_on=c.available_on,
+            days_in_common=[
+                rules.WEEKDAYS[d] for d in sorted(c.days & wishes.days if wishes.days else c.days)
+            ],
+        )
+        for c in ranked
+    ]
+    shown = {c.placement_id for c in ranked}
+    others = [
+        (by_id[c.placement_id], rules.compatible(c, wishes))
+        for c in candidates.values()
+        if c.placement_id not in shown
+    ]
+    return suitable, others
+
+
+@dataclass
+class HostFigures:
+    host: HostOrganisation
+    placements: int
+    places: int  # capacity offered by its active placements
+    occupied: int  # active assignments
+    hours_by_month: dict[date, Decimal]
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum(self.hours_by_month.values(), Decimal(0))
+
+
+def months_back(today: date, count: int) -> list[date]:
+    """The first days of the ``count`` last months, the current one last."""
+    first = today.replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(months))
+
+
+def host_figures(service_id: int, *, today: date, months: int = 12) -> list[HostFigures]:
+    """Per host of the service: active placements and the places they offer, the places taken,
+    the hours done per month over the last ``months`` months. Four queries."""
+    hosts = list(hosts_of(service_id).order_by("partner__name"))
+    offered = {
+        row["host_id"]: row
+        for row in Placement.objects.filter(host__in=hosts, is_active=True)
+        .values("host_id")
+        .annotate(n=Count("pk"), places=Sum("capacity"))
+        .order_by()
+    }
+    occupied = dict(
+        Assignment.objects.filter(placement__host__in=hosts, status=rules.ACTIVE)
+        .values("placement__host_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("placement__host_id", "n")
+    )
+    periods = months_back(today, months)
+    hours: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for row in (
+        WorkSession.objects.filter(
+            assignment__placement__host__in=hosts, kind=rules.WORK, on__gte=periods[0]
+        )
+        .annotate(month=TruncMonth("on"))
+        .values("assignment__placement__host_id", "month")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    ):
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        hours[row["assignment__placement__host_id"]][month] = row["total"]
+    return [
+        HostFigures(
+            host=h,
+            placements=offered.get(h.pk, {}).get("n", 0),
+            places=offered.get(h.pk, {}).get("places") or 0,
+            occupied=occupied.get(h.pk, 0),
+            hours_by_month={m: hours[h.pk].get(m, Decimal(0)) for m in periods},
+        )
+        for h in hosts
+    ]
