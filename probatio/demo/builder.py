@@ -36,6 +36,7 @@ from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
+from probatio.demo.community_work import build_community_work
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
@@ -263,8 +264,15 @@ class ServiceBuilder:
                 today=self.today,
             ).build()
             # The partner directory, needs and referrals to those partners, support in prison
-            # (arrival interviews, destitution, family ties), then release plans and a release.
-            for build in (build_partners, build_referrals, build_support, build_release_plans):
+            # (arrival interviews, destitution, family ties), then release plans and a release;
+            # community work (hosts, placements, TIG at every stage).
+            for build in (
+                build_partners,
+                build_referrals,
+                build_support,
+                build_release_plans,
+                build_community_work,
+            ):
                 build(
                     service=self.service,
                     staff=self.staff,

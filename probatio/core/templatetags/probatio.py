@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -20,3 +22,12 @@ def css_string(value) -> str:
     text = text.replace("\\", "\\\\").replace('"', '\\"')
     text = text.replace("\n", "\\A ").replace("<", "\\3C ")
     return mark_safe(text)  # noqa: S308 (escaped for a CSS string above)
+
+
+@register.filter
+def hours(value) -> str:
+    """A number of hours without useless decimals, French style: 52.50 → "52,5", 70 → "70"."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}".replace(".", ",")
