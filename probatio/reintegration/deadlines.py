@@ -10,7 +10,7 @@ from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.reintegration import rules, selectors
 
 
-@register("referral", "Orientation sans réponse")
+@register("referral", "Orientation sans réponse", on_caseload=False)
 def referral_reminders(query: Query) -> list[DueItem]:
     delay = query.service_settings().referral_reminder_days
     items = []
