@@ -10,6 +10,14 @@ from django.utils import timezone
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
+from probatio.community_work import selectors as tig_selectors
+from probatio.community_work.models import (
+    HostOrganisation,
+    Placement,
+    Supervisor,
+    TigOrder,
+    WorkSession,
+)
 from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, collect
 from probatio.measures.models import Measure
@@ -214,6 +222,19 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert DestitutionAid.objects.filter(person__service=service).exists()
     assert FamilyContact.objects.filter(person__service=service).exists()
     assert FamilyStep.objects.filter(person__service=service).exists()
+    # Community work: approved hosts of the directory with supervisors and placements, a TIG
+    # order for every open TIG measure, sessions, and TIG at several stages (the full demo has
+    # every stage; this small one has no TIG old enough and young enough to be on pace).
+    hosts = HostOrganisation.objects.filter(partner__service=service, partner__kind="tig_host")
+    assert hosts.count() >= 5 and Supervisor.objects.filter(host__in=hosts).exists()
+    assert Placement.objects.filter(host__in=hosts, is_active=True).count() >= 10
+    open_tig = Measure.objects.filter(
+        person__service=service, measure_type_id="TIG", status__in=Measure.OPEN_STATUSES
+    )
+    assert open_tig.exists() and not open_tig.filter(tig_order__isnull=True).exists()
+    progress = tig_selectors.progress_of(list(TigOrder.objects.all()), today=today)
+    assert {"completed", "late", "no_placement"} <= {p.pace.status for p in progress}
+    assert WorkSession.objects.filter(kind="work").exists()
     released = CustodyRecord.objects.get(release_date=today, person__assigned_cpip=cpip)
     assert released.release_plan.items.get(code="community_appointment").status == "done"
     assert Appointment.objects.filter(

@@ -108,7 +108,7 @@ SUPERVISOR_FUNCTIONS = ["Agent de maîtrise", "Responsable de la boutique", "Bé
                         "Coordinatrice", "Chef d'équipe"]  # fmt: skip
 REMARKS = ["Ponctuel et volontaire.", "Travail soigné.", "Bonne intégration dans l'équipe.",
            "A besoin d'être relancé pour les consignes.", ""]  # fmt: skip
-STAGES = ["completed", "late", "on_pace", "no_placement_alert", "no_placement"]
+STAGES = ["completed", "late", "on_pace", "no_placement"]
 
 
 def _schedule(text: str) -> list[rules.Slot]:
@@ -241,18 +241,20 @@ class Writer:
     def write(self, mine: list[Measure], others: list[Measure]) -> None:
         orders = [self._open(m) for m in mine + others]
         progress = {p.order.pk: p for p in selectors.progress_of(orders, today=self.today)}
-        showcase = orders[: len(mine)]
-        stages = self._showcase(showcase, progress)
-        for order in orders[len(mine) :]:
-            stages[order.pk] = self._random_stage((self.today - order.counted_from).days)
+        # One of each stage for the first CPIP when their dates allow it, then the stages
+        # still missing in the rest of the service; the others at random.
+        stages = self._showcase(orders[: len(mine)], progress, set(STAGES))
+        missing = set(STAGES) - set(stages.values())
+        stages |= self._showcase(orders[len(mine) :], progress, missing)
         # The stages that need a place first (a completed TIG frees its place at the end).
         for stage in ("completed", "late", "on_pace"):
             for order in orders:
                 if stages.get(order.pk) == stage:
                     self._stage(order, stage, progress[order.pk].deadline.day)
 
-    def _showcase(self, orders, progress) -> dict[int, str]:
-        """The first CPIP's orders: one of each stage when their dates allow it."""
+    def _showcase(self, orders, progress, wanted: set[str]) -> dict[int, str]:
+        """One order of each ``wanted`` stage when their dates allow it; the others at
+        random."""
         stages: dict[int, str] = {}
         left = list(orders)
 
@@ -263,7 +265,7 @@ class Writer:
             return max(1.0, (progress[order.pk].deadline.day - self.today).days / 7)
 
         def take(stage, candidates, key):
-            if candidates:
+            if stage in wanted and candidates:
                 chosen = max(candidates, key=key)
                 stages[chosen.pk] = stage
                 left.remove(chosen)
