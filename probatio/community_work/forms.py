@@ -188,6 +188,8 @@ class SessionForm(BaseForm):
         max_digits=4,
         decimal_places=2,
         required=False,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text="Par quarts d'heure : 3,5 pour trois heures et demie.",
     )
     signed_by = forms.ModelChoiceField(
@@ -202,8 +204,6 @@ class SessionForm(BaseForm):
     def __init__(self, *args, host, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["signed_by"].queryset = Supervisor.objects.filter(host=host)
-        self.fields["hours"].localize = True
-        self.fields["hours"].widget.is_localized = True
 
 
 class ImportForm(BaseForm):

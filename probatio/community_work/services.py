@@ -116,7 +116,9 @@ def host_save(
         raise field_errors(legal_form="Choisissez la nature de la structure.")
     for name in HOST_FIELDS:
         value = data.get(name)
-        setattr(host, name, value.strip() if isinstance(value, str) else value)
+        if name in ("approval_court", "approval_reference"):
+            value = (value or "").strip()
+        setattr(host, name, value)
     host.full_clean(exclude=["partner"])
     host.save()
     _journal(membership, host, before, f"Habilitation TIG : {partner.name}")
