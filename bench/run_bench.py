@@ -31,7 +31,7 @@ TARGET_RATIO = 1.3
 TARGET_QUERIES = 15
 
 # (label, url — "{person}" is the first person of the user's caseload, "{prisoner}" the first
-# one in prison —, username)
+# one in prison, "{tig}" the first one with a TIG —, username)
 PAGES = [
     ("/portefeuille/", "/portefeuille/", "cpip.demo"),
     ("/service/", "/service/", "encadrement.demo"),
@@ -50,6 +50,9 @@ PAGES = [
     ("sortie <id>", "/personnes/{prisoner}/sortie/", "cpip.demo"),
     ("/partenaires/", "/partenaires/", "cpip.demo"),
     ("/detention/indigence/", "/detention/indigence/", "encadrement.demo"),
+    ("tig <id>", "/personnes/{tig}/tig/", "cpip.demo"),
+    ("/tig/", "/tig/", "cpip.demo"),
+    ("/tig/ service", "/tig/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 3
@@ -211,6 +214,13 @@ def measure(args) -> None:
                 .first()
             )
             url = url.format(prisoner=prisoner.pk)
+        if "{tig}" in url:
+            with_tig = (
+                Person.objects.filter(assigned_cpip=user, tig_orders__isnull=False)
+                .order_by("surname", "first_names", "pk")
+                .first()
+            )
+            url = url.format(tig=with_tig.pk)
         client = Client()
         client.force_login(user)
         for _ in range(max(1, args.warmup)):
