@@ -235,6 +235,10 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     progress = tig_selectors.progress_of(list(TigOrder.objects.all()), today=today)
     assert {"completed", "late", "no_placement"} <= {p.pace.status for p in progress}
     assert WorkSession.objects.filter(kind="work").exists()
+    # A TIG ordered as an obligation of probation, for cpip.demo, placed.
+    assert TigOrder.objects.filter(
+        obligation__measure__person__assigned_cpip=cpip, assignments__isnull=False
+    ).exists()
     released = CustodyRecord.objects.get(release_date=today, person__assigned_cpip=cpip)
     assert released.release_plan.items.get(code="community_appointment").status == "done"
     assert Appointment.objects.filter(

@@ -21,6 +21,7 @@ from probatio.community_work import rules, selectors, services
 from probatio.community_work.models import Placement
 from probatio.core.dates import add_months
 from probatio.demo import vocabulary as voc
+from probatio.measures import services as measure_services
 from probatio.measures.models import Measure
 from probatio.reintegration import partners
 
@@ -140,9 +141,53 @@ def build_community_work(*, service, staff, rng: random.Random, fake, today: dat
         .order_by("pk")
     )
     first = staff[Role.CPIP][0].user_id
+    obligation_order = _tig_obligation(staff[Role.CPIP][0], rng, today)
     mine = [m for m in measures if m.person.assigned_cpip_id == first]
     others = [m for m in measures if m.person.assigned_cpip_id != first]
-    Writer(manager, cpips, placements, rng, today).write(mine, others)
+    writer = Writer(manager, cpips, placements, rng, today)
+    writer.write(mine, others)
+    if obligation_order is not None:
+        deadline = selectors.progress_of([obligation_order], today=today)[0].deadline.day
+        writer._stage(obligation_order, "on_pace", deadline)
+
+
+def _tig_obligation(cpip, rng, today):
+    """A TIG ordered as an obligation of a sursis probatoire of the first CPIP (a person
+    without TIG), with its order."""
+    measure = (
+        Measure.objects.filter(
+            person__assigned_cpip_id=cpip.user_id,
+            measure_type_id="SURSIS_PROBATOIRE",
+            status="active",
+            start_date__lte=today - timedelta(days=30),
+            start_date__gte=today - timedelta(days=450),
+        )
+        .exclude(person__measures__measure_type_id="TIG")
+        .select_related("decision", "person")
+        .order_by("-start_date", "pk")
+        .first()
+    )
+    if measure is None:
+        return None
+    obligation = measure_services.obligation_create(
+        membership=cpip,
+        measure=measure,
+        decision=measure.decision,
+        obligation_type_code="TIG",
+        data={"start_date": measure.start_date, "details": "105 heures dans un délai de 18 mois"},
+    )
+    return services.order_open(
+        membership=cpip,
+        person=measure.person,
+        data={
+            "obligation": obligation.pk,
+            "hours_ordered": 105,
+            "period_months": 18,
+            "counted_from": measure.decision.enforceable_date or measure.start_date,
+            "available_days": [0, 2, 4],
+        },
+        today=today,
+    )
 
 
 def _hosts(manager, department, rng, fake, today) -> list[Placement]:
