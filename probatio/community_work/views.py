@@ -29,7 +29,7 @@ from probatio.community_work.models import Assignment, Placement, Supervisor, Ti
 from probatio.core import csvfiles
 from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for, person_list_for
-from probatio.people.views import dossier_context
+from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import partners
 from probatio.reintegration.models import Partner
 
@@ -73,24 +73,19 @@ def tab(request, pk: int):
 
 
 def _form_page(request, gated, form, *, title, submit, write, success, anchor=None, extra=None):
-    if request.method == "POST" and form.is_valid():
-        try:
-            written = write(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_tab_url(gated.person.pk, anchor(written) if anchor else None))
-    context = dossier_context(
+    return dossier_form_page(
+        request,
         gated,
-        "tig",
-        form=form,
-        form_title=title,
-        submit_label=submit,
+        form,
+        tab="tig",
+        title=title,
+        submit=submit,
+        write=write,
+        success=success,
+        redirect_to=lambda written: _tab_url(gated.person.pk, anchor(written) if anchor else None),
         cancel_url=_tab_url(gated.person.pk),
         **(extra or {}),
     )
-    return render(request, "people/simple_form.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -63,6 +63,44 @@ def dossier_context(gated: selectors.Gated, tab: str, **extra) -> dict:
     }
 
 
+def dossier_form_page(
+    request,
+    gated: selectors.Gated,
+    form,
+    *,
+    tab: str,
+    title: str,
+    submit: str,
+    write,
+    success: str,
+    redirect_to,
+    cancel_url: str,
+    template: str = "people/simple_form.html",
+    **extra,
+):
+    """A form of a dossier tab: GET shows it; a valid POST calls ``write(cleaned_data)`` (a
+    service) and redirects to ``redirect_to(written)`` with ``success``; a refusal of the
+    service shows its French messages next to the fields, status 400, nothing stored."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            written = write(form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(redirect_to(written))
+    context = dossier_context(
+        gated,
+        tab,
+        form=form,
+        form_title=title,
+        submit_label=submit,
+        cancel_url=cancel_url,
+        **extra,
+    )
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
 def _custody_records(person):
     if not hasattr(person, "_custody_cache"):
         person._custody_cache = list(

@@ -10,18 +10,17 @@ reading the file; writing needs ``record_reintegration``. The figures need
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
-from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for
-from probatio.people.views import dossier_context
+from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import rules, support
 from probatio.reintegration.models import FamilyContact
 from probatio.reintegration.support_forms import (
@@ -58,25 +57,22 @@ def tab(request, pk: int):
 
 def _write_page(request, pk: int, *, form_class, write, title, submit, success, anchor,
                 form_kwargs=None, initial=None, gated=None):  # fmt: skip
-    """A form of the tab: GET shows it, POST calls ``write(gated, cleaned_data)``; a refusal
-    shows the service's French messages next to the fields, and stores nothing."""
+    """A form of the tab, through the dossier gate with ``record_reintegration``."""
     gated = gated or person_get_for(
         request.membership, pk, action=Action.RECORD_REINTEGRATION, log_read="accompagnement"
     )
-    form = form_class(request.POST or None, initial=initial, **(form_kwargs or {}))
-    if request.method == "POST" and form.is_valid():
-        try:
-            write(gated, form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_tab_url(pk, anchor))
-    context = dossier_context(gated, "support")
-    context.update(
-        form=form, form_title=title, submit_label=submit, cancel_url=_tab_url(pk, anchor)
+    return dossier_form_page(
+        request,
+        gated,
+        form_class(request.POST or None, initial=initial, **(form_kwargs or {})),
+        tab="support",
+        title=title,
+        submit=submit,
+        write=lambda data: write(gated, data),
+        success=success,
+        redirect_to=lambda written: _tab_url(pk, anchor),
+        cancel_url=_tab_url(pk, anchor),
     )
-    return render(request, "people/simple_form.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action
 from probatio.core.downloads import private_file
-from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for
-from probatio.people.views import dossier_context
+from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import rules, selectors, services
 from probatio.reintegration.forms import (
     NeedForm,
@@ -55,27 +54,19 @@ def tab(request, pk: int):
 def _form_page(
     request, gated, form, *, template, title, submit, write, success, anchor="", **extra
 ):
-    if request.method == "POST" and form.is_valid():
-        try:
-            written = write(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_tab_url(gated.person.pk, anchor(written) if anchor else ""))
-    return render(
+    return dossier_form_page(
         request,
-        template,
-        dossier_context(
-            gated,
-            "reintegration",
-            form=form,
-            form_title=title,
-            submit_label=submit,
-            cancel_url=_tab_url(gated.person.pk),
-            **extra,
-        ),
-        status=400 if form.errors else 200,
+        gated,
+        form,
+        tab="reintegration",
+        template=template,
+        title=title,
+        submit=submit,
+        write=write,
+        success=success,
+        redirect_to=lambda written: _tab_url(gated.person.pk, anchor(written) if anchor else ""),
+        cancel_url=_tab_url(gated.person.pk),
+        **extra,
     )
 
 
