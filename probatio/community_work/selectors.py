@@ -267,7 +267,7 @@ def _current_postcode(person_id: int) -> str:
 def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[list, list]:
     """The service's active placements of approved hosts that suit the person (area, days,
     skills, transport), soonest available first; and the others with the reasons they do not
-    suit. A fixed number of queries."""
+    suit (full ones included). A fixed number of queries."""
     wishes = wishes_of(order)
     placements = list(
         Placement.objects.filter(
@@ -281,11 +281,13 @@ def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[l
     )
     taken = occupancy(placements, today=today)
     candidates = {}
+    full = []
     for p in placements:
         slots = p.slots
         info = taken[p.pk]
         if info["available_on"] is None:
-            continue  # full, with no planned end: no date to offer
+            full.append((p, ["complet, sans fin d'affectation prévue"]))
+            continue  # no date to offer
         candidates[p.pk] = rules.Candidate(
             placement_id=p.pk,
             postcode=p.postcode,
@@ -315,7 +317,7 @@ def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[l
         for c in candidates.values()
         if c.placement_id not in shown
     ]
-    return suitable, others
+    return suitable, others + full
 
 
 @dataclass
