@@ -191,7 +191,11 @@ def _tig_obligation(cpip, rng, today):
 
 
 def _hosts(manager, department, rng, fake, today) -> list[Placement]:
-    communes = department.communes
+    # One commune per town (the département's list holds a town's several postcodes).
+    communes = []
+    for town, postcode in department.communes:
+        if all(town != seen for seen, _ in communes):
+            communes.append((town, postcode))
     found = []
     sites = [(number, host, town) for number, host in enumerate(HOSTS) for town in (0, 1)]
     for number, (template, legal_form, posts), town_index in sites:
