@@ -10,6 +10,7 @@ or none. A line already recorded with the same hours is left alone: importing th
 twice changes nothing.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,9 +63,20 @@ class ImportResult:
         return bool(self.problems)
 
 
+_HOURS_MINUTES = re.compile(r"(\d{1,2})\s*h\s*(\d{2})?")
+
+
 def parse_hours(text: str) -> Decimal | None:
+    """Hours written ``3,5``, ``3.5``, ``3,5 h``, ``3 h`` or ``3h30``; None when unreadable."""
+    text = text.strip().lower()
+    written = _HOURS_MINUTES.fullmatch(text)
+    if written:
+        minutes = int(written.group(2) or 0)
+        if minutes >= 60:
+            return None
+        return Decimal(int(written.group(1))) + Decimal(minutes) / Decimal(60)
     try:
-        value = Decimal(text.replace(",", ".").replace("h", "").strip())
+        value = Decimal(text.removesuffix("h").strip().replace(",", "."))
     except InvalidOperation:
         return None
     return value if value.is_finite() else None

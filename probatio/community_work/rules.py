@@ -79,6 +79,18 @@ def _overlap(start: date, end: date, lo: date, hi: date) -> int:
     return max(0, (last - first).days + 1)
 
 
+def merged(periods) -> list[tuple[date, date]]:
+    """Periods joined where they overlap or touch, so that no day counts twice (a custody
+    during a house arrest)."""
+    result: list[tuple[date, date]] = []
+    for start, end in sorted(periods):
+        if result and start <= result[-1][1] + timedelta(days=1):
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
 @dataclass(frozen=True)
 class Deadline:
     day: date
@@ -100,8 +112,9 @@ def deadline(
     again until stable. ``suspensions`` are (first day, last day) periods."""
     base = add_months(counted_from, period_months)
     day = base + timedelta(days=extra_days)
+    periods = merged(suspensions)
     while True:
-        suspended = sum(_overlap(s, e, counted_from, day) for s, e in suspensions)
+        suspended = sum(_overlap(s, e, counted_from, day) for s, e in periods)
         extended = base + timedelta(days=extra_days + suspended)
         if extended == day:
             return Deadline(day, base, suspended, extra_days)

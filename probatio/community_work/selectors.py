@@ -152,7 +152,9 @@ def orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
     )
     return (
         TigOrder.objects.filter(person__in=persons.order_by().values("pk"))
-        .select_related("person", "measure__measure_type", "obligation__measure__measure_type")
+        .select_related(
+            "person__assigned_cpip", "measure__measure_type", "obligation__measure__measure_type"
+        )
         .annotate(done_hours=Coalesce(Subquery(done), Decimal(0), output_field=DecimalField()))
         .order_by("counted_from", "pk")
     )

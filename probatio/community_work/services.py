@@ -248,6 +248,11 @@ def source_of(
 ) -> tuple[Measure | None, Obligation | None]:
     if bool(measure_id) == bool(obligation_id):
         raise field_errors(__all__="Un TIG relève d'une mesure ou d'une obligation.")
+    try:
+        measure_id = int(measure_id) if measure_id else None
+        obligation_id = int(obligation_id) if obligation_id else None
+    except (TypeError, ValueError):
+        raise field_errors(__all__="Mesure ou obligation de TIG introuvable.") from None
     if measure_id:
         measure = (
             Measure.objects.filter(pk=measure_id, person=person, measure_type_id="TIG")
@@ -496,6 +501,11 @@ def assignment_end(
         raise field_errors(end_date="La fin ne peut pas précéder le début.")
     if end_date > today:
         raise field_errors(end_date="La fin ne peut pas être dans le futur.")
+    if cancel and assignment.sessions.exists():
+        raise field_errors(
+            cancel="Des séances sont enregistrées sur ce poste : terminez l'affectation plutôt "
+            "que de l'annuler."
+        )
     last = assignment.sessions.order_by("-on").values_list("on", flat=True).first()
     if last is not None and end_date < last:
         raise field_errors(

@@ -520,7 +520,7 @@ def import_page(request):
         raise PermissionDenied(
             "L'import des feuilles d'heures revient à l'encadrement et au secrétariat."
         )
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     result = None
     status = 200
     if request.method == "POST" and form.is_valid():
