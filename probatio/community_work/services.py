@@ -12,6 +12,7 @@ person, its line in the chronology.
   those still to do.
 """
 
+import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
-from probatio.community_work import rules
+from probatio.community_work import rules, selectors
 from probatio.community_work.models import (
     Assignment,
     HostOrganisation,
@@ -219,7 +220,7 @@ def placement_save(
     placement.supervisor_id = supervisor_id or None
     creating = placement.pk is None
     if creating:
-        placement.code = f"tmp-{timezone.now().timestamp()}"
+        placement.code = f"t{secrets.token_hex(9)}"  # until the primary key is known
     placement.full_clean(exclude=["code"])
     placement.save()
     if creating:
@@ -404,8 +405,6 @@ def assign(
     service, with a free place (the placement locked while counting), a supervisor of that
     host, a start date within the TIG's period, the schedule planned (the placement's by
     default)."""
-    from probatio.community_work import selectors
-
     today = today or timezone.localdate()
     if order.person_id != person.pk:
         raise field_errors(__all__="Ce TIG n'est pas dans ce dossier.")
