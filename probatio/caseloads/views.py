@@ -12,7 +12,6 @@ from probatio.caseloads import selectors
 from probatio.caseloads.forms import PersonFilterForm
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
-from probatio.people.models import Person
 from probatio.people.selectors import person_list_for
 from probatio.reintegration import release
 from probatio.sentences import selectors as sentence_selectors
@@ -67,14 +66,12 @@ def _list_page(request, kind: str):
             "page_number": page.number,
         },
     )
-    housing_alerts = []
-    if kind == "service":  # releases within a month without housing: flagged to managers
-        alerts = release.housing_alerts(person_list_for(membership), today=today)
-        if alerts:
-            names = Person.objects.select_related("assigned_cpip").in_bulk(
-                [a.person_id for a in alerts]
-            )
-            housing_alerts = [(a, names[a.person_id]) for a in alerts]
+    # Releases within a month without housing: flagged to managers.
+    housing_alerts = (
+        release.housing_alerts(person_list_for(membership), today=today)
+        if kind == "service"
+        else []
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

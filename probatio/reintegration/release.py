@@ -352,11 +352,13 @@ class HousingAlert:
     person_id: int
     expected: date
     source: str
+    name: str  # "SURNAME First names"
+    cpip: str  # the CPIP's full name, empty when none
 
 
 def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
     """Persons of ``persons`` leaving prison within ``rules.HOUSING_FLAG_DAYS`` without housing
-    secured in their release plan, soonest first (two queries). The committals are narrowed in
+    secured in their release plan, with their name and CPIP, soonest first (two queries). The committals are narrowed in
     SQL to those with an estimated or official date within the window (a superset of those
     whose expected release falls in it), then the exact rule of ``rules.expected_release``
     applies."""
@@ -370,14 +372,22 @@ def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
             )
         )
     )
+    person = "custody__person__"
     rows = sentence_selectors.stored_dates(
-        PenalSituation.objects.filter(soon, custody__person_id__in=persons.order_by().values("pk"))
+        PenalSituation.objects.filter(soon, custody__person_id__in=persons.order_by().values("pk")),
+        f"{person}surname",
+        f"{person}first_names",
+        f"{person}assigned_cpip__first_name",
+        f"{person}assigned_cpip__last_name",
     )
     expected = {}
     for row in rows:
         day, source = rules.expected_release(row, today)
         if day is not None:
-            expected[row["custody__person_id"]] = (day, source)
+            cpip = f"{row[person + 'assigned_cpip__first_name'] or ''} "
+            cpip += row[person + "assigned_cpip__last_name"] or ""
+            name = f"{row[person + 'surname'].upper()} {row[person + 'first_names']}"
+            expected[row["custody__person_id"]] = (day, source, name, cpip.strip())
     housing = dict(
         ReleasePlanItem.objects.filter(
             plan__person_id__in=list(expected),
@@ -386,8 +396,8 @@ def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
         ).values_list("plan__person_id", "status")
     )
     alerts = [
-        HousingAlert(person_id, day, source)
-        for person_id, (day, source) in expected.items()
+        HousingAlert(person_id, day, source, name, cpip)
+        for person_id, (day, source, name, cpip) in expected.items()
         if rules.housing_at_risk(day, housing.get(person_id), today)
     ]
     return sorted(alerts, key=lambda a: (a.expected, a.person_id))

@@ -126,16 +126,19 @@ DATE_VALUES = [
 ]
 
 
-def stored_dates(situations: QuerySet[PenalSituation]) -> list[dict]:
+def stored_dates(situations: QuerySet[PenalSituation], *extra: str) -> list[dict]:
     """The stored estimates of open committals, with the registry's current dates laid over
     them where known (the official date wins), in one query. Each row also keeps the
-    estimate under ``estimated_<field>``."""
+    estimate under ``estimated_<field>``, and the ``extra`` values asked for (the person's
+    name, for a list)."""
     rows = situations.filter(custody__release_date__isnull=True).annotate(
         **{f"official_{kind}": _official(kind) for kind in rules.OFFICIAL_TO_COMPUTED}
     )
     return [
         _overlay(row)
-        for row in rows.values(*DATE_VALUES, *(f"official_{k}" for k in rules.OFFICIAL_TO_COMPUTED))
+        for row in rows.values(
+            *DATE_VALUES, *extra, *(f"official_{k}" for k in rules.OFFICIAL_TO_COMPUTED)
+        )
     ]
 
 

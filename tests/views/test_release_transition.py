@@ -577,9 +577,14 @@ def alerts(service):
     return release.housing_alerts(Person.objects.filter(service=service), today=TODAY)
 
 
+def named(person) -> tuple[str, str]:
+    """The name and CPIP a housing alert carries."""
+    return f"{person.surname.upper()} {person.first_names}", person.assigned_cpip.get_full_name()
+
+
 def test_a_release_within_a_month_without_plan_is_flagged(service, leaving):
     assert alerts(service) == [
-        release.HousingAlert(leaving.pk, date(2026, 4, 10), "lsc_plein_droit")
+        release.HousingAlert(leaving.pk, date(2026, 4, 10), "lsc_plein_droit", *named(leaving))
     ]
 
 
@@ -620,7 +625,9 @@ def test_an_official_release_date_within_a_month_is_flagged(cpip, service):
         kind=sentence_rules.LIBERATION,
         day=date(2026, 4, 2),
     )
-    assert alerts(service) == [release.HousingAlert(long.pk, date(2026, 4, 2), "official")]
+    assert alerts(service) == [
+        release.HousingAlert(long.pk, date(2026, 4, 2), "official", *named(long))
+    ]
 
 
 def test_the_alerts_come_soonest_first(cpip, service, leaving):
