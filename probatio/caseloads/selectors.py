@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 
 from probatio.accounts.models import User
+from probatio.community_work import selectors as tig_selectors
 from probatio.core.deadlines import Query, next_due_by_person
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
@@ -31,6 +32,10 @@ def with_next_due_item(persons: list[Person], membership, *, today: date) -> lis
         # ``with_stored_dates`` joined the sentence dates into the page's query.
         custody_dates=sentence_selectors.dates_from_annotations(persons)
         if all(hasattr(p, "sd_computed_at") for p in persons)
+        else None,
+        # ``tig_selectors.with_tig`` joined the TIG orders into the page's query.
+        tig_progress=tig_selectors.progress_from_annotations(persons, today=today)
+        if all(hasattr(p, "tig_order_id") for p in persons)
         else None,
     )
     due = next_due_by_person(query)

@@ -10,6 +10,7 @@ from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.caseloads import selectors
 from probatio.caseloads.forms import PersonFilterForm
+from probatio.community_work import selectors as tig_selectors
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
 from probatio.people.selectors import person_list_for
@@ -47,8 +48,8 @@ def _list_page(request, kind: str):
     today = timezone.localdate()
     counts = selectors.counts(persons, today=today)
     listed = persons
-    if kind == "mine" and not is_judge:  # the next due item reads the sentence dates
-        listed = sentence_selectors.with_stored_dates(persons)
+    if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
+        listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons))
     page = paginate(request, listed, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
     if kind == "mine" and not is_judge:

@@ -20,11 +20,13 @@ from probatio.core.deadlines import DueItem, Query, Severity, register
 
 @register("community_work", "Travail d'intérêt général")
 def tig_items(query: Query) -> list[DueItem]:
-    orders = list(selectors.open_orders_of(query.persons))
-    if not orders:
-        return []
+    if query.tig_progress is not None:
+        progresses = query.tig_progress
+    else:
+        orders = list(selectors.open_orders_of(query.persons))
+        progresses = selectors.progress_of(orders, today=query.today) if orders else []
     items = []
-    for progress in selectors.progress_of(orders, today=query.today):
+    for progress in progresses:
         order = progress.order
         if progress.pace.status == rules.COMPLETED:
             continue

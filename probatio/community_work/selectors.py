@@ -3,12 +3,23 @@ number of queries whatever their number, the placements that suit a person, the 
 figures. Hosts and placements belong to the service of their partner: another service's host
 is a 404 (``host_get_for``)."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
@@ -104,41 +115,123 @@ def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = Fal
             sessions[s.assignment.order_id].append(s)
     result = []
     for order in orders:
-        hours_done = done.get(order.pk) or Decimal(0)
-        limit = rules.deadline(
-            order.counted_from,
-            order.period_months,
-            suspensions.get(order.person_id, []),
-            order.extra_suspension_days,
-        )
         assignment = current.get(order.pk)
-        offered = assignment.weekly_hours if assignment else Decimal(0)
-        pace = rules.pace(
-            hours_ordered=order.hours_ordered,
-            hours_done=hours_done,
+        progress = _progress(
+            order,
+            done=done.get(order.pk) or Decimal(0),
+            has_placement=assignment is not None,
+            offered=assignment.weekly_hours if assignment else Decimal(0),
+            suspensions=suspensions.get(order.person_id, []),
             today=today,
-            deadline_day=limit.day,
-            offered_per_week=offered,
         )
-        alert_day = rules.no_placement_alert_day(order.counted_from)
-        no_placement = (
-            alert_day
-            if assignment is None and pace.status != rules.COMPLETED and alert_day <= today
-            else None
+        progress.assignment = assignment
+        progress.assignments = every.get(order.pk, [])
+        progress.sessions = sessions.get(order.pk, [])
+        result.append(progress)
+    return result
+
+
+def _progress(order, *, done, has_placement: bool, offered, suspensions, today) -> Progress:
+    limit = rules.deadline(
+        order.counted_from, order.period_months, suspensions, order.extra_suspension_days
+    )
+    pace = rules.pace(
+        hours_ordered=order.hours_ordered,
+        hours_done=done,
+        today=today,
+        deadline_day=limit.day,
+        offered_per_week=offered,
+    )
+    alert_day = rules.no_placement_alert_day(order.counted_from)
+    no_placement = (
+        alert_day
+        if not has_placement and pace.status != rules.COMPLETED and alert_day <= today
+        else None
+    )
+    return Progress(
+        order=order,
+        done=done,
+        deadline=limit,
+        pace=pace,
+        assignment=None,
+        no_placement_since=no_placement,
+    )
+
+
+# --- Joined into a list of persons (the caseload) ----------------------------------------------
+
+OPEN_ORDER = Q(measure__status__in=Measure.OPEN_STATUSES) | Q(
+    obligation__measure__status__in=Measure.OPEN_STATUSES, obligation__status="active"
+)
+
+
+def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate a list of persons with their earliest open TIG order and what its progress
+    needs (hours done, the current placement's schedule, whether custody or house arrest may
+    suspend it), joined into the list's own query. Read back with ``progress_from_annotations``."""
+    first = TigOrder.objects.filter(OPEN_ORDER, person_id=OuterRef("pk")).order_by(
+        "counted_from", "pk"
+    )
+    fields = {
+        "tig_order_id": "pk",
+        "tig_hours": "hours_ordered",
+        "tig_period": "period_months",
+        "tig_from": "counted_from",
+        "tig_extra": "extra_suspension_days",
+    }
+    annotated = persons.annotate(
+        **{name: Subquery(first.values(field)[:1]) for name, field in fields.items()}
+    )
+    done = (
+        WorkSession.objects.filter(assignment__order_id=OuterRef("tig_order_id"), kind=rules.WORK)
+        .order_by()
+        .values("assignment__order_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    schedule = Assignment.objects.filter(
+        order_id=OuterRef("tig_order_id"), status=rules.ACTIVE
+    ).values("schedule")[:1]
+    return annotated.annotate(
+        tig_done=Coalesce(Subquery(done), Decimal(0), output_field=DecimalField()),
+        tig_schedule=Subquery(schedule, output_field=JSONField()),
+        tig_suspendable=Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk")))
+        | Exists(
+            Measure.objects.filter(person_id=OuterRef("pk"), measure_type_id__in=HOUSE_ARREST_CODES)
+        ),
+    )
+
+
+def progress_from_annotations(persons: list[Person], *, today: date) -> list[Progress]:
+    """The progress of the TIG orders ``with_tig`` joined to the persons: no query, but two
+    for the suspensions when a person with a TIG was ever in custody or under house arrest."""
+    with_order = [p for p in persons if getattr(p, "tig_order_id", None)]
+    suspended = [p.pk for p in with_order if p.tig_suspendable]
+    suspensions = suspensions_of(suspended, today=today) if suspended else {}
+    found = []
+    for person in with_order:
+        order = TigOrder(
+            pk=person.tig_order_id,
+            person=person,
+            hours_ordered=person.tig_hours,
+            period_months=person.tig_period,
+            counted_from=person.tig_from,
+            extra_suspension_days=person.tig_extra,
         )
-        result.append(
-            Progress(
-                order=order,
-                done=hours_done,
-                deadline=limit,
-                pace=pace,
-                assignment=assignment,
-                assignments=every.get(order.pk, []),
-                sessions=sessions.get(order.pk, []),
-                no_placement_since=no_placement,
+        schedule = person.tig_schedule
+        if isinstance(schedule, str):  # a JSON text, on some databases
+            schedule = json.loads(schedule)
+        found.append(
+            _progress(
+                order,
+                done=person.tig_done or Decimal(0),
+                has_placement=schedule is not None,
+                offered=rules.weekly_hours(rules.parse_slots(schedule)) if schedule else Decimal(0),
+                suspensions=suspensions.get(person.pk, []),
+                today=today,
             )
         )
-    return result
+    return found
 
 
 def orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
@@ -162,10 +255,7 @@ def orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
 
 def open_orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
     """Orders whose measure (or the obligation's) is still open."""
-    return orders_of(persons).filter(
-        Q(measure__status__in=Measure.OPEN_STATUSES)
-        | Q(obligation__measure__status__in=Measure.OPEN_STATUSES, obligation__status="active")
-    )
+    return orders_of(persons).filter(OPEN_ORDER)
 
 
 def tig_sources_without_order(person: Person):

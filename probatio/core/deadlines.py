@@ -62,6 +62,9 @@ class Query:
     # ``sentences.selectors.stored_dates``), when the caller loaded them with its own list: the
     # sentence provider then runs no query.
     custody_dates: list | None = None
+    # The progress of the persons' open TIG orders (``community_work.selectors.Progress``),
+    # when the caller joined them to its own list: the TIG provider then runs no query.
+    tig_progress: list | None = None
 
     def service_settings(self):
         """The service (for its settings): the one given, else read once."""

@@ -191,7 +191,7 @@ def arrival_interview_record(
     return interview, created
 
 
-@register("arrival_interview", "Entretien arrivant")
+@register("arrival_interview", "Entretien arrivant", on_caseload=False)
 def arrival_interviews(query: Query) -> list[DueItem]:
     """Persons committed in the last ``rules.ARRIVAL_LOOKBACK_DAYS`` days, still in prison,
     whose arrival interview is not recorded: due the committal plus the service's delay, an

@@ -1207,3 +1207,74 @@ def test_months_back():
     assert selectors.months_back(date(2025, 3, 31), 3) == [
         date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
     ]  # fmt: skip
+
+
+# --- Joined into the caseload's list -------------------------------------------------------------
+
+
+def joined(person) -> selectors.Progress:
+    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk)))
+    found = selectors.progress_from_annotations(persons, today=TODAY)
+    assert len(found) == 1
+    return found[0]
+
+
+def same_progress(a: selectors.Progress, b: selectors.Progress) -> None:
+    assert (a.order.pk, a.done, a.deadline, a.pace, a.no_placement_since) == (
+        b.order.pk,
+        b.done,
+        b.deadline,
+        b.pace,
+        b.no_placement_since,
+    )
+
+
+def test_the_joined_progress_is_the_same_as_the_progress(cpip, person, order, assignment):
+    same_progress(joined(person), progress(order))  # placed, nothing done yet
+    record(cpip, person, assignment, date(2025, 2, 3), "3")
+    record(cpip, person, assignment, date(2025, 2, 5), "2.5")
+    same_progress(joined(person), progress(order))
+    services.assignment_end(membership=cpip, person=person, assignment=assignment,
+                            end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
+    same_progress(joined(person), progress(order))  # no placement any more
+
+
+def test_the_joined_progress_counts_custody_too(cpip, person, order):
+    CustodyRecordFactory(
+        person=person, committal_date=date(2025, 3, 1), release_date=date(2025, 3, 20)
+    )
+    p = joined(person)
+    assert p.deadline.suspended_days == 20
+    same_progress(p, progress(order))
+
+
+def test_the_joined_progress_reads_no_query_without_custody(
+    cpip, person, order, assignment, django_assert_num_queries
+):
+    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk)))
+    with django_assert_num_queries(0):
+        selectors.progress_from_annotations(persons, today=TODAY)
+
+
+def test_the_caseloads_tig_items_are_those_of_the_echeancier(cpip, person, order, assignment):
+    tig_items = deadlines.tig_items
+    services.assignment_end(membership=cpip, person=person, assignment=assignment,
+                            end_date=date(2025, 2, 3), reason="", today=TODAY)  # fmt: skip
+    persons = Person.objects.filter(pk=person.pk)
+    base = {
+        "persons": persons,
+        "today": TODAY,
+        "until": TODAY + timedelta(days=365),
+        "service_id": person.service_id,
+        "with_staff": False,
+    }
+    joined_items = tig_items(
+        Query(
+            **base,
+            tig_progress=selectors.progress_from_annotations(
+                list(selectors.with_tig(persons)), today=TODAY
+            ),
+        )
+    )
+    assert joined_items == tig_items(Query(**base))
+    assert any("sans poste" in item.label for item in joined_items)
