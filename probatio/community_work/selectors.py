@@ -32,7 +32,7 @@ from probatio.community_work.models import (
     TigOrder,
     WorkSession,
 )
-from probatio.measures.models import Measure
+from probatio.measures.models import Measure, Obligation
 from probatio.people.models import Address, CustodyRecord, Person
 from probatio.reintegration import partners
 from probatio.reintegration.partners import department_of
@@ -65,25 +65,29 @@ class Progress:
 def suspensions_of(person_ids: list[int], *, today: date) -> dict[int, list[tuple[date, date]]]:
     """The periods that suspend a TIG's period, per person: custody and remand (custody
     records), house arrest (measures of ``HOUSE_ARREST_CODES``); an ongoing one until today.
-    Two queries."""
+    One query (the two tables read together)."""
     found: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for row in CustodyRecord.objects.filter(person_id__in=person_ids).values(
-        "person_id", "committal_date", "release_date"
-    ):
-        found[row["person_id"]].append((row["committal_date"], row["release_date"] or today))
-    for row in Measure.objects.filter(
-        person_id__in=person_ids, measure_type_id__in=HOUSE_ARREST_CODES
-    ).values("person_id", "start_date", "end_date"):
-        end = min(row["end_date"] or today, today)
-        if end >= row["start_date"]:
-            found[row["person_id"]].append((row["start_date"], end))
+    custody = (
+        CustodyRecord.objects.filter(person_id__in=person_ids)
+        .order_by()
+        .values_list("person_id", "committal_date", "release_date")
+    )
+    house_arrest = (
+        Measure.objects.filter(person_id__in=person_ids, measure_type_id__in=HOUSE_ARREST_CODES)
+        .order_by()
+        .values_list("person_id", "start_date", "end_date")
+    )
+    for person_id, start, end in custody.union(house_arrest, all=True):
+        end = min(end or today, today)
+        if end >= start:
+            found[person_id].append((start, end))
     return found
 
 
 def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = False):
     """The progress of each order (same order as given): hours done, deadline, pace, current
-    assignment. Three queries whatever the number of orders when they come from
-    ``orders_of`` (four otherwise; two more ``with_details``: every assignment and session)."""
+    assignment. Two queries whatever the number of orders when they come from ``orders_of``
+    (three otherwise; one more ``with_details``: every assignment, and every session)."""
     ids = [o.pk for o in orders]
     if all(hasattr(o, "done_hours") for o in orders):  # annotated by ``orders_of``
         done = {o.pk: o.done_hours for o in orders}
@@ -95,20 +99,22 @@ def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = Fal
             .annotate(total=Sum("hours"))
             .order_by()
         }
-    current = {
-        a.order_id: a
-        for a in Assignment.objects.filter(order_id__in=ids, status=rules.ACTIVE).select_related(
-            "placement__host__partner", "supervisor"
-        )
-    }
-    suspensions = suspensions_of(list({o.person_id for o in orders}), today=today)
     every: dict[int, list[Assignment]] = defaultdict(list)
     sessions: dict[int, list[WorkSession]] = defaultdict(list)
+    assignments = Assignment.objects.filter(order_id__in=ids).select_related(
+        "placement__host__partner", "supervisor"
+    )
+    if not with_details:
+        assignments = assignments.filter(status=rules.ACTIVE)
+    current = {}
+    for a in assignments:
+        every[a.order_id].append(a)
+        if a.status == rules.ACTIVE:
+            current[a.order_id] = a
+    if not with_details:
+        every.clear()
+    suspensions = suspensions_of(list({o.person_id for o in orders}), today=today)
     if with_details:
-        for a in Assignment.objects.filter(order_id__in=ids).select_related(
-            "placement__host__partner", "supervisor"
-        ):
-            every[a.order_id].append(a)
         for s in WorkSession.objects.filter(assignment__order_id__in=ids).select_related(
             "signed_by", "assignment__placement"
         ):
@@ -203,7 +209,7 @@ def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
 
 
 def progress_from_annotations(persons: list[Person], *, today: date) -> list[Progress]:
-    """The progress of the TIG orders ``with_tig`` joined to the persons: no query, but two
+    """The progress of the TIG orders ``with_tig`` joined to the persons: no query, but one
     for the suspensions when a person with a TIG was ever in custody or under house arrest."""
     with_order = [p for p in persons if getattr(p, "tig_order_id", None)]
     suspended = [p.pk for p in with_order if p.tig_suspendable]
@@ -258,26 +264,41 @@ def open_orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
     return orders_of(persons).filter(OPEN_ORDER)
 
 
-def tig_sources_without_order(person: Person):
-    """The person's TIG measures and TIG obligations with no order yet (two queries)."""
-    from probatio.measures.models import Obligation
+@dataclass(frozen=True)
+class PendingObligation:
+    """A TIG obligation with no order yet, read with its measure."""
 
-    measures = list(
-        Measure.objects.filter(
-            person=person,
-            measure_type_id="TIG",
-            status__in=Measure.OPEN_STATUSES,
-            tig_order__isnull=True,
-        ).select_related("measure_type", "decision")
+    pk: int
+    start_date: date
+    measure: Measure
+
+
+def tig_sources_without_order(person: Person):
+    """The person's open TIG measures and TIG obligations with no order yet, in one query (the
+    open measures that are a TIG or carry a TIG obligation, the obligation annotated)."""
+    obligation = Obligation.objects.filter(
+        measure_id=OuterRef("pk"),
+        obligation_type_id="TIG",
+        status="active",
+        tig_order__isnull=True,
+    ).order_by("pk")
+    rows = list(
+        Measure.objects.filter(person=person, status__in=Measure.OPEN_STATUSES)
+        .annotate(
+            tig_obligation_id=Subquery(obligation.values("pk")[:1]),
+            tig_obligation_start=Subquery(obligation.values("start_date")[:1]),
+            tig_ordered=Exists(TigOrder.objects.filter(measure_id=OuterRef("pk"))),
+        )
+        .filter(Q(measure_type_id="TIG", tig_ordered=False) | Q(tig_obligation_id__isnull=False))
+        .select_related("measure_type", "decision")
+        .order_by("start_date", "pk")
     )
-    obligations = list(
-        Obligation.objects.filter(
-            measure__person=person,
-            obligation_type_id="TIG",
-            status="active",
-            tig_order__isnull=True,
-        ).select_related("measure__measure_type", "decision")
-    )
+    measures = [m for m in rows if m.measure_type_id == "TIG" and not m.tig_ordered]
+    obligations = [
+        PendingObligation(m.tig_obligation_id, m.tig_obligation_start, m)
+        for m in rows
+        if m.tig_obligation_id
+    ]
     return measures, obligations
 
 

@@ -290,7 +290,11 @@ def test_an_order_for_a_tig_obligation_of_probation(cpip, person):
     )  # fmt: skip
     defaults = services.default_order_data(None, obligation)
     assert defaults == {"counted_from": ENFORCEABLE, "period_months": 18, "hours_ordered": None}
-    assert selectors.tig_sources_without_order(person) == ([], [obligation])
+    measures, pending = selectors.tig_sources_without_order(person)
+    assert measures == []
+    assert [(o.pk, o.start_date, o.measure) for o in pending] == [
+        (obligation.pk, obligation.start_date, probation)
+    ]
     with pytest.raises(ValidationError) as refused:
         services.source_of(person, None, other.pk)
     assert messages(refused)["__all__"] == ["Obligation de TIG introuvable dans ce dossier."]

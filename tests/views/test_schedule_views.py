@@ -120,7 +120,7 @@ def test_fixed_number_of_queries_whatever_the_caseload(request, client_for, role
     # Sign-in and membership 3, the custody dates shared by two providers 1, one or two per
     # provider (first interviews, appointments, ends of measures, proofs, reports, referrals,
     # release plans, arrival interviews, TIG orders), names 1, the journal 3. (Persons with a
-    # TIG add three: current placements, custody and house arrest; none here.)
+    # TIG add two: current placements, and custody with house arrest; none here.)
     assert few <= 18
 
 
