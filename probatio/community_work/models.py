@@ -17,6 +17,23 @@ from probatio.people.models import Person
 from probatio.reintegration.models import Partner
 
 
+class Scheduled:
+    """A weekly schedule stored as slots (``schedule``): a placement's, or the one agreed for an
+    assignment."""
+
+    @property
+    def slots(self) -> list[rules.Slot]:
+        return rules.parse_slots(self.schedule)
+
+    @property
+    def weekly_hours(self):
+        return rules.weekly_hours(self.slots)
+
+    @property
+    def schedule_text(self) -> str:
+        return rules.schedule_text(self.slots)
+
+
 class HostOrganisation(models.Model):
     """What a partner of the kind "structure d'accueil TIG" holds besides the directory's
     data: its legal form and its approval (habilitation) by the court."""
@@ -71,7 +88,7 @@ class Supervisor(models.Model):
         return self.name
 
 
-class Placement(models.Model):
+class Placement(Scheduled, models.Model):
     """A TIG placement (poste) offered by a host."""
 
     host = models.ForeignKey(HostOrganisation, on_delete=models.CASCADE, related_name="placements")
@@ -117,18 +134,6 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} ({self.host})"
-
-    @property
-    def slots(self) -> list[rules.Slot]:
-        return rules.parse_slots(self.schedule)
-
-    @property
-    def weekly_hours(self):
-        return rules.weekly_hours(self.slots)
-
-    @property
-    def schedule_text(self) -> str:
-        return rules.schedule_text(self.slots)
 
 
 class TigOrder(models.Model):
@@ -200,7 +205,7 @@ class TigOrder(models.Model):
         return f"TIG de {self.hours_ordered} h"
 
 
-class Assignment(models.Model):
+class Assignment(Scheduled, models.Model):
     """A person placed on a placement (affectation), with the supervisor and the schedule
     planned with the host."""
 
@@ -251,18 +256,6 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.placement.activity} depuis le {self.start_date:%d/%m/%Y}"
-
-    @property
-    def slots(self) -> list[rules.Slot]:
-        return rules.parse_slots(self.schedule)
-
-    @property
-    def weekly_hours(self):
-        return rules.weekly_hours(self.slots)
-
-    @property
-    def schedule_text(self) -> str:
-        return rules.schedule_text(self.slots)
 
 
 class WorkSession(models.Model):

@@ -23,6 +23,11 @@ from probatio.organisation.models import Establishment
 # Rules of the reformed measures apply to decisions from this day on (see the catalogue).
 EARLIEST_DECISION = date(2020, 5, 1)
 
+# The first running TIG measures: (days since the period started, or days before its end when
+# negative; fewest and most hours). Late: the deadline in six weeks with many hours left;
+# completed: a short TIG started seven months ago; then two started two to three months ago.
+TIG_SHOWCASE = [(-45, 105, 280), (210, 35, 70), (100, 35, 280), (75, 35, 280)]
+
 # Share of each measure as the main measure of a person (percent).
 MAIN_MEASURES = [
     ("SURSIS_PROBATOIRE", 40),
@@ -151,6 +156,9 @@ class Planner:
         self.establishments = establishments
         self.area = department.name.removeprefix("SPIP ")  # "de la Somme"
         self.used_numbers: set[str] = set()
+        # The first running TIG measures are spread over the stages the community-work demo
+        # shows, so that even a small demo, loaded on any day, has each of them.
+        self.tig_showcase = list(TIG_SHOWCASE)
 
     def _days_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))
@@ -370,6 +378,16 @@ class Planner:
             )
         start = self._start_for(status, months, days)
         decided, enforceable = self._decision_for(start, status)
+        if code == "TIG" and status == "active" and self.tig_showcase:
+            age, min_hours, max_hours = self.tig_showcase.pop(0)
+            span = (rules.end_date(self.today, months, None) - self.today).days
+            start = self.today - timedelta(days=span + age if age < 0 else age)
+            hours = max(min_hours, min(max_hours, hours))
+            summary = (
+                f"Travail d'intérêt général de {hours} heures, à accomplir dans un "
+                f"délai de {months} mois"
+            )
+            decided, enforceable = self._decision_for(start, status)
         if code == "TIG" and status != "pending":
             # The TIG period runs from the enforceable date: make it the drawn start, so
             # that the status drawn for the period holds.

@@ -19,6 +19,7 @@ from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import release, rules
 from probatio.reintegration.models import ReleasePlanItem
 from probatio.sentences import selectors as sentence_selectors
+from probatio.sentences.models import PenalSituation
 
 
 def build_release_plans(*, service, staff, rng: random.Random, fake, today: date) -> None:
@@ -70,8 +71,18 @@ def build_release_plans(*, service, staff, rng: random.Random, fake, today: date
                         },
                     )
 
+    # Never the person who refused the release under constraint: that alert stays in the demo.
+    refused = set(
+        PenalSituation.objects.filter(custody__person__service=service, custody__release_date=None)
+        .exclude(lsc_exclusions=[])
+        .values_list("custody__person_id", flat=True)
+    )
     _release_one(
-        service=service, staff=staff, planned=planned, flagged={flagged_id} - {None}, today=today
+        service=service,
+        staff=staff,
+        planned=planned,
+        flagged=({flagged_id} - {None}) | refused,
+        today=today,
     )
 
 

@@ -94,6 +94,7 @@ def build_support(*, service, staff, rng: random.Random, fake, today: date) -> N
         .select_related("person")
         .order_by("pk")
     )
+    destitute_shown = False
     for custody in custodies:
         person = custody.person
         actor = _actor(person, memberships, manager)
@@ -101,6 +102,10 @@ def build_support(*, service, staff, rng: random.Random, fake, today: date) -> N
             continue  # still to be seen: the échéancier asks for the interview
         held_on = min(today, custody.committal_date + timedelta(days=rng.randint(1, 6)))
         answers = {domain: _pick(rng, w) for domain, w in SCREENING_WEIGHTS.items()}
+        if not destitute_shown:
+            # The first person seen is destitute: aids show in any demo, however small.
+            answers["destitution"] = "yes"
+            destitute_shown = True
         support.arrival_interview_record(
             membership=actor,
             person=person,
