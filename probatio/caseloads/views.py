@@ -49,7 +49,7 @@ def _list_page(request, kind: str):
     counts = selectors.counts(persons, today=today)
     listed = persons
     if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
-        listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons))
+        listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons), today=today)
     page = paginate(request, listed, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
     if kind == "mine" and not is_judge:

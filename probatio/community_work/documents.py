@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from probatio.community_work import rules
@@ -150,11 +151,16 @@ def report_text(progress: Progress) -> str:
         )
     for session in incidents:
         lines.append(f"Incident signalé le {session.on:%d/%m/%Y} : {session.remarks}")
-    remarks = [s for s in progress.sessions if s.kind == rules.WORK and s.remarks]
+    remarks = [s for s in progress.sessions if s.kind != "incident" and s.remarks]
     if remarks:
         lines.append("Observations des structures d'accueil :")
         for session in sorted(remarks, key=lambda s: s.on):
-            lines.append(f"- {session.on:%d/%m/%Y} : {session.remarks}")
+            what = (
+                ""
+                if session.kind == rules.WORK
+                else f"{rules.SESSION_KINDS[session.kind].lower()}, "
+            )
+            lines.append(f"- {session.on:%d/%m/%Y} : {what}{session.remarks}")
     return "\n".join(lines)
 
 
@@ -164,6 +170,11 @@ def end_report_create(*, membership, gated: Gated, progress: Progress, today: da
     belongs to), its compliance section starting with the TIG's hours and the hosts'
     remarks."""
     order = progress.order
+    if progress.pace.status not in (rules.COMPLETED, rules.OVERDUE):
+        raise ValidationError(
+            "Le rapport de fin de mesure se prépare une fois toutes les heures effectuées ou le "
+            "délai du TIG dépassé."
+        )
     measure = order.measure or order.obligation.measure
     report = report_services.report_create(
         membership=membership,

@@ -14,13 +14,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from probatio.accounts.models import Membership
-from probatio.community_work import rules, services
+from probatio.community_work import rules, selectors, services
 from probatio.community_work.models import Assignment, Placement, Supervisor, WorkSession
 from probatio.core import csvfiles
 from probatio.core.text import fold
@@ -64,6 +64,7 @@ class ImportResult:
 
 
 _HOURS_MINUTES = re.compile(r"(\d{1,2})\s*h\s*(\d{2})?")
+_DECIMAL = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?")
 
 
 def parse_hours(text: str) -> Decimal | None:
@@ -75,11 +76,10 @@ def parse_hours(text: str) -> Decimal | None:
         if minutes >= 60:
             return None
         return Decimal(int(written.group(1))) + Decimal(minutes) / Decimal(60)
-    try:
-        value = Decimal(text.removesuffix("h").strip().replace(",", "."))
-    except InvalidOperation:
+    text = text.removesuffix("h").strip()
+    if not _DECIMAL.fullmatch(text):  # no sign, exponent or thousands: a plain number
         return None
-    return value if value.is_finite() else None
+    return Decimal(text.replace(",", "."))
 
 
 def parse(content: bytes) -> tuple[list[Line], list[Problem]]:
@@ -154,18 +154,16 @@ def import_sessions(
     supervisors = defaultdict(dict)
     for s in Supervisor.objects.filter(host__placements__in=placements.values()).distinct():
         supervisors[s.host_id][fold(s.name)] = s
-    orders = {a.order_id for group in assignments.values() for a in group}
-    done = {order_id: Decimal(0) for order_id in orders}
-    for row in WorkSession.objects.filter(assignment__order_id__in=orders, kind=rules.WORK).values(
-        "assignment__order_id", "hours"
-    ):
-        done[row["assignment__order_id"]] += row["hours"]
+    orders = {a.order_id: a.order for group in assignments.values() for a in group}
+    progress = {p.order.pk: p for p in selectors.progress_of(list(orders.values()), today=today)}
+    done = {order_id: p.done for order_id, p in progress.items()}
     existing = {
         (s["assignment_id"], s["on"]): s["hours"]
         for s in WorkSession.objects.filter(
             assignment__placement__in=placements.values(), kind=rules.WORK
         ).values("assignment_id", "on", "hours")
     }
+    in_file: dict[tuple[int, date], int] = {}  # (assignment, day): the file's line
     to_record = []
     for line in lines:
         placement = placements.get(line.placement)
@@ -195,7 +193,28 @@ def import_sessions(
                 )
             )
             continue
-        assignment = matching[0]
+        if len({a.order_id for a in matching}) > 1:
+            problems.append(
+                Problem(
+                    line.line,
+                    f"Plusieurs TIG correspondent à « {line.surname} {line.first_names} » sur le "
+                    f"poste {placement.code} le {line.day:%d/%m/%Y} (homonymes, ou deux TIG de "
+                    "la même personne) : saisissez cette séance dans le dossier.",
+                )
+            )
+            continue
+        # The same TIG: its placement then, the current one first.
+        assignment = min(matching, key=lambda a: (a.status != rules.ACTIVE, -a.pk))
+        earlier = in_file.get((assignment.pk, line.day))
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    line.line,
+                    f"La ligne {earlier} porte déjà une séance le {line.day:%d/%m/%Y} pour cette "
+                    "personne : regroupez les heures du jour sur une seule ligne.",
+                )
+            )
+            continue
         previous = existing.get((assignment.pk, line.day))
         if previous is not None:
             if previous == line.hours:
@@ -225,13 +244,14 @@ def import_sessions(
             kind=rules.WORK,
             hours=line.hours,
             remaining=remaining,
+            deadline=progress[assignment.order_id].deadline.day,
             today=today,
         )
         if errors:
             problems.extend(Problem(line.line, message) for message in errors.values())
             continue
         done[assignment.order_id] += line.hours
-        existing[(assignment.pk, line.day)] = line.hours
+        in_file[(assignment.pk, line.day)] = line.line
         to_record.append((line, assignment, signed_by))
     if problems:
         result.problems = sorted(problems, key=lambda p: -1 if p.line is None else p.line)

@@ -40,6 +40,14 @@ from probatio.reintegration.partners import department_of
 # Measures during which the TIG period is suspended (house arrest, at home under electronic
 # monitoring), besides custody and remand.
 HOUSE_ARREST_CODES = ("ARSE", "DDSE", "DDSE_AMENAGEMENT")
+# House arrest that never ran (still to come, or void) suspends nothing.
+NOT_SERVED = (Measure.Status.PENDING, Measure.Status.VOID)
+
+
+def runs_on(assignment: Assignment | None, today: date) -> bool:
+    """Whether an active assignment still runs: its planned end, when set, not passed (past
+    it, no session can be recorded there: it offers no hours until ended or replaced)."""
+    return assignment is not None and (assignment.end_date is None or assignment.end_date >= today)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Progress:
     assignments: list[Assignment] = field(default_factory=list)
     sessions: list[WorkSession] = field(default_factory=list)
     no_placement_since: date | None = None  # the alert's day, when it applies
+    assignment_expired: bool = False  # the current assignment's planned end is passed
 
     @property
     def remaining(self) -> Decimal:
@@ -74,6 +83,7 @@ def suspensions_of(person_ids: list[int], *, today: date) -> dict[int, list[tupl
     )
     house_arrest = (
         Measure.objects.filter(person_id__in=person_ids, measure_type_id__in=HOUSE_ARREST_CODES)
+        .exclude(status__in=NOT_SERVED)
         .order_by()
         .values_list("person_id", "start_date", "end_date")
     )
@@ -122,15 +132,17 @@ def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = Fal
     result = []
     for order in orders:
         assignment = current.get(order.pk)
+        running = runs_on(assignment, today)
         progress = _progress(
             order,
             done=done.get(order.pk) or Decimal(0),
-            has_placement=assignment is not None,
-            offered=assignment.weekly_hours if assignment else Decimal(0),
+            has_placement=running,
+            offered=assignment.weekly_hours if running else Decimal(0),
             suspensions=suspensions.get(order.person_id, []),
             today=today,
         )
         progress.assignment = assignment
+        progress.assignment_expired = assignment is not None and not running
         progress.assignments = every.get(order.pk, [])
         progress.sessions = sessions.get(order.pk, [])
         result.append(progress)
@@ -171,10 +183,11 @@ OPEN_ORDER = Q(measure__status__in=Measure.OPEN_STATUSES) | Q(
 )
 
 
-def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
+def with_tig(persons: QuerySet[Person], *, today: date) -> QuerySet[Person]:
     """Annotate a list of persons with their earliest open TIG order and what its progress
     needs (hours done, the current placement's schedule, whether custody or house arrest may
-    suspend it), joined into the list's own query. Read back with ``progress_from_annotations``."""
+    suspend it), and whether they have a second open one, joined into the list's own query.
+    Read back with ``progress_from_annotations``."""
     first = TigOrder.objects.filter(OPEN_ORDER, person_id=OuterRef("pk")).order_by(
         "counted_from", "pk"
     )
@@ -186,7 +199,8 @@ def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
         "tig_extra": "extra_suspension_days",
     }
     annotated = persons.annotate(
-        **{name: Subquery(first.values(field)[:1]) for name, field in fields.items()}
+        **{name: Subquery(first.values(field)[:1]) for name, field in fields.items()},
+        tig_second_id=Subquery(first.values("pk")[1:2]),
     )
     done = (
         WorkSession.objects.filter(assignment__order_id=OuterRef("tig_order_id"), kind=rules.WORK)
@@ -195,9 +209,11 @@ def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    schedule = Assignment.objects.filter(
-        order_id=OuterRef("tig_order_id"), status=rules.ACTIVE
-    ).values("schedule")[:1]
+    schedule = (
+        Assignment.objects.filter(order_id=OuterRef("tig_order_id"), status=rules.ACTIVE)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("schedule")[:1]
+    )
     return annotated.annotate(
         tig_done=Coalesce(Subquery(done), Decimal(0), output_field=DecimalField()),
         tig_schedule=Subquery(schedule, output_field=JSONField()),
@@ -210,11 +226,18 @@ def with_tig(persons: QuerySet[Person]) -> QuerySet[Person]:
 
 def progress_from_annotations(persons: list[Person], *, today: date) -> list[Progress]:
     """The progress of the TIG orders ``with_tig`` joined to the persons: no query, but one
-    for the suspensions when a person with a TIG was ever in custody or under house arrest."""
-    with_order = [p for p in persons if getattr(p, "tig_order_id", None)]
+    for the suspensions when a person with a TIG was ever in custody or under house arrest,
+    and three when a person has two open TIGs (then all theirs are read by ``progress_of``)."""
+    several = [p.pk for p in persons if getattr(p, "tig_second_id", None)]
+    found = (
+        progress_of(list(open_orders_of(Person.objects.filter(pk__in=several))), today=today)
+        if several
+        else []
+    )
+    read = set(several)
+    with_order = [p for p in persons if getattr(p, "tig_order_id", None) and p.pk not in read]
     suspended = [p.pk for p in with_order if p.tig_suspendable]
     suspensions = suspensions_of(suspended, today=today) if suspended else {}
-    found = []
     for person in with_order:
         order = TigOrder(
             pk=person.tig_order_id,
@@ -342,7 +365,8 @@ def occupancy(placements: list[Placement], *, today: date) -> dict[int, dict]:
     for p in placements:
         taken = active.get(p.pk, [])
         free = max(0, p.capacity - len(taken))
-        ends = sorted(a.end_date for a in taken if a.end_date)
+        # A planned end already passed frees nothing until the assignment is ended.
+        ends = sorted(a.end_date for a in taken if a.end_date and a.end_date >= today)
         available = today if free else (max(today, ends[0] + timedelta(days=1)) if ends else None)
         found[p.pk] = {"assignments": taken, "free": free, "available_on": available}
     return found
@@ -438,7 +462,8 @@ class HostFigures:
     host: HostOrganisation
     placements: int
     places: int  # capacity offered by its active placements
-    occupied: int  # active assignments
+    occupied: int  # active assignments on the placements offered
+    on_withdrawn: int  # active assignments on placements no longer offered (finishing there)
     hours_by_month: dict[date, Decimal]
 
     @property
@@ -467,13 +492,15 @@ def host_figures(service_id: int, *, today: date, months: int = 12) -> list[Host
         .annotate(n=Count("pk"), places=Sum("capacity"))
         .order_by()
     }
-    occupied = dict(
+    occupied: dict[int, dict[bool, int]] = defaultdict(dict)
+    for host_id, offered_still, n in (
         Assignment.objects.filter(placement__host__in=hosts, status=rules.ACTIVE)
-        .values("placement__host_id")
+        .values("placement__host_id", "placement__is_active")
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("placement__host_id", "n")
-    )
+        .values_list("placement__host_id", "placement__is_active", "n")
+    ):
+        occupied[host_id][offered_still] = n
     periods = months_back(today, months)
     hours: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for row in (
@@ -493,7 +520,8 @@ def host_figures(service_id: int, *, today: date, months: int = 12) -> list[Host
             host=h,
             placements=offered.get(h.pk, {}).get("n", 0),
             places=offered.get(h.pk, {}).get("places") or 0,
-            occupied=occupied.get(h.pk, 0),
+            occupied=occupied[h.pk].get(True, 0),
+            on_withdrawn=occupied[h.pk].get(False, 0),
             hours_by_month={m: hours[h.pk].get(m, Decimal(0)) for m in periods},
         )
         for h in hosts

@@ -202,6 +202,8 @@ def placement_save(
     schedule = _slots_data(data.get("schedule"))
     before = audit.snapshot(placement) if placement else None
     if placement is not None:
+        # The row locked while counting: a person placed meanwhile waits, then is counted.
+        Placement.objects.select_for_update().filter(pk=placement.pk).first()
         taken = Assignment.objects.filter(placement=placement, status=rules.ACTIVE).count()
         if capacity < taken:
             raise field_errors(
@@ -452,6 +454,11 @@ def assign(
     end = data.get("end_date")
     if end is not None and end < start:
         raise field_errors(end_date="La fin ne peut pas précéder le début.")
+    if end is not None and end > progress.deadline.day:
+        raise field_errors(
+            end_date=f"La fin prévue ne peut pas dépasser la fin du délai du TIG, le "
+            f"{format_fr(progress.deadline.day)}."
+        )
     assignment = Assignment(
         order=order,
         placement=placement,
@@ -534,10 +541,10 @@ def assignment_end(
 
 def check_session(
     assignment: Assignment, *, on: date | None, kind: str, hours: Decimal | None,
-    remaining: Decimal, today: date, signed_by_id=None,
+    remaining: Decimal, deadline: date, today: date, signed_by_id=None,
 ) -> dict[str, str]:  # fmt: skip
     """What is wrong with a session (French messages by field), shared by the form and the
-    import."""
+    import. ``deadline``: the last day of the TIG's period, after which no hour counts."""
     errors = {}
     if kind not in rules.SESSION_KINDS:
         errors["kind"] = "Choisissez le type de séance."
@@ -551,6 +558,11 @@ def check_session(
         errors["on"] = (
             f"Cette date est en dehors de l'affectation (du {format_fr(assignment.start_date)}"
             f"{end})."
+        )
+    elif on > deadline:
+        errors["on"] = (
+            f"Cette date dépasse la fin du délai du TIG, le {format_fr(deadline)} : les heures "
+            "effectuées après ce délai ne peuvent pas être comptées."
         )
     message = rules.hours_error(hours, remaining=remaining, kind=kind)
     if message:
@@ -583,13 +595,14 @@ def session_record(
     kind = data.get("kind") or rules.WORK
     hours = data.get("hours")
     signed_by_id = getattr(data.get("signed_by"), "pk", data.get("signed_by"))
-    remaining = Decimal(order.hours_ordered) - done_hours(order)
+    progress = selectors.progress_of([order], today=today)[0]
     errors = check_session(
         assignment,
         on=data.get("on"),
         kind=kind,
         hours=hours,
-        remaining=remaining,
+        remaining=progress.remaining,
+        deadline=progress.deadline.day,
         today=today,
         signed_by_id=signed_by_id,
     )

@@ -6,13 +6,15 @@ queries, the échéancier provider, the attestation (PDF) and the end-of-measure
 hosts' figures."""
 
 import io
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
@@ -34,6 +36,7 @@ from probatio.people.models import Address, Person, TimelineEvent
 from probatio.people.selectors import person_get_for
 from probatio.reintegration import partners
 from probatio.reintegration.models import PartnerEditor
+from probatio.reports.models import Report
 from tests.factories import (
     CustodyRecordFactory,
     EstablishmentFactory,
@@ -934,8 +937,9 @@ def test_occupancy_gives_free_places_and_when_one_frees(cpip, manager, host, per
     place(cpip, second, open_order(cpip, second, tig(cpip, second)), wide,
           end_date=date(2025, 8, 31))  # fmt: skip
     info = selectors.occupancy([wide], today=TODAY)[wide.pk]
-    # Full: the earliest planned end is past, so a place is counted free from today.
-    assert (info["free"], info["available_on"]) == (0, TODAY)
+    # Full: a planned end already past frees nothing until that placement is ended, so a place
+    # frees the day after the other's planned end.
+    assert (info["free"], info["available_on"]) == (0, date(2025, 9, 1))
     assert len(info["assignments"]) == 2
 
 
@@ -1134,11 +1138,28 @@ def test_the_report_text_gives_hours_placements_absences_incidents_and_remarks(w
     ]
 
 
+# The day after the deadline (10/01/2026): 20 hours left, the TIG is overdue.
+AFTER_DEADLINE = date(2026, 1, 11)
+
+
+def test_the_end_report_waits_for_the_tig_to_be_completed_or_overdue(cpip, worked):
+    person, order = worked
+    gated = person_get_for(cpip, person.pk, action=Action.DRAFT_REPORT)
+    with pytest.raises(ValidationError, match="une fois toutes les heures effectuées"):
+        documents.end_report_create(membership=cpip, gated=gated,
+                                    progress=progress(order, with_details=True),
+                                    today=TODAY)  # fmt: skip
+    assert not Report.objects.exists()
+
+
 def test_the_end_report_starts_its_compliance_section_with_the_tig(cpip, worked):
     person, order = worked
     gated = person_get_for(cpip, person.pk, action=Action.DRAFT_REPORT)
-    p = progress(order, with_details=True)
-    report = documents.end_report_create(membership=cpip, gated=gated, progress=p, today=TODAY)
+    p = selectors.progress_of([order], today=AFTER_DEADLINE, with_details=True)[0]
+    assert p.pace.status == rules.OVERDUE
+    report = documents.end_report_create(
+        membership=cpip, gated=gated, progress=p, today=AFTER_DEADLINE
+    )
     report.refresh_from_db()
     assert report.kind == "end_of_measure"
     assert report.measure == order.measure
@@ -1152,9 +1173,12 @@ def test_only_those_who_draft_reports_start_the_end_report(secretariat, worked):
     person, order = worked
     gated = person_get_for(secretariat, person.pk)
     with pytest.raises(PermissionDenied):
-        documents.end_report_create(membership=secretariat, gated=gated,
-                                    progress=progress(order, with_details=True),
-                                    today=TODAY)  # fmt: skip
+        documents.end_report_create(
+            membership=secretariat,
+            gated=gated,
+            progress=selectors.progress_of([order], today=AFTER_DEADLINE, with_details=True)[0],
+            today=AFTER_DEADLINE,
+        )
 
 
 # --- The hosts' figures ---------------------------------------------------------------------------
@@ -1217,7 +1241,7 @@ def test_months_back():
 
 
 def joined(person) -> selectors.Progress:
-    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk)))
+    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk), today=TODAY))
     found = selectors.progress_from_annotations(persons, today=TODAY)
     assert len(found) == 1
     return found[0]
@@ -1255,7 +1279,7 @@ def test_the_joined_progress_counts_custody_too(cpip, person, order):
 def test_the_joined_progress_reads_no_query_without_custody(
     cpip, person, order, assignment, django_assert_num_queries
 ):
-    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk)))
+    persons = list(selectors.with_tig(Person.objects.filter(pk=person.pk), today=TODAY))
     with django_assert_num_queries(0):
         selectors.progress_from_annotations(persons, today=TODAY)
 
@@ -1276,9 +1300,162 @@ def test_the_caseloads_tig_items_are_those_of_the_echeancier(cpip, person, order
         Query(
             **base,
             tig_progress=selectors.progress_from_annotations(
-                list(selectors.with_tig(persons)), today=TODAY
+                list(selectors.with_tig(persons, today=TODAY)), today=TODAY
             ),
         )
     )
     assert joined_items == tig_items(Query(**base))
     assert any("sans poste" in item.label for item in joined_items)
+
+
+# --- The deadline bounds the sessions; a planned end passed; two TIGs of one person --------------
+
+
+def short_order(cpip, person):
+    """20 h within 2 months from 07/04/2025: the period ends on 07/06/2025."""
+    measure = tig(cpip, person, hours=20, months=2, decided=date(2025, 4, 1),
+                  enforceable=date(2025, 4, 7))  # fmt: skip
+    return open_order(cpip, person, measure)
+
+
+def test_hours_after_the_deadline_are_refused_and_nothing_is_stored(cpip, person, placement):
+    order = short_order(cpip, person)
+    assert progress(order).deadline.day == date(2025, 6, 7)
+    assignment = place(cpip, person, order, placement, start=date(2025, 5, 5))
+    record(cpip, person, assignment, date(2025, 6, 7), "3")  # the last day still counts
+    for kind, hours in (("work", "3"), ("absence_unexcused", None)):
+        with pytest.raises(ValidationError) as refused:
+            record(cpip, person, assignment, date(2025, 6, 9), hours, kind=kind)
+        assert messages(refused)["on"] == [
+            "Cette date dépasse la fin du délai du TIG, le 07/06/2025 : les heures effectuées "
+            "après ce délai ne peuvent pas être comptées."
+        ]
+    assert list(WorkSession.objects.values_list("on", flat=True)) == [date(2025, 6, 7)]
+
+
+def test_a_planned_end_beyond_the_deadline_is_refused(cpip, person, placement):
+    order = short_order(cpip, person)
+    with pytest.raises(ValidationError) as refused:
+        place(cpip, person, order, placement, start=date(2025, 5, 5), end_date=date(2025, 6, 8))
+    assert messages(refused)["end_date"] == [
+        "La fin prévue ne peut pas dépasser la fin du délai du TIG, le 07/06/2025."
+    ]
+    assert not Assignment.objects.exists()
+    place(cpip, person, order, placement, start=date(2025, 5, 5), end_date=date(2025, 6, 7))
+
+
+def test_a_placement_past_its_planned_end_offers_no_hours(cpip, person, order, placement):
+    place(cpip, person, order, placement, end_date=date(2025, 3, 1))
+    p = progress(order)
+    # Still active (it frees its place once ended), but no session can be recorded there.
+    assert p.assignment is not None and p.assignment_expired
+    assert p.pace.status == rules.NO_PLACEMENT
+    assert p.pace.offered_per_week == 0
+    same_progress(joined(person), p)
+    [item] = items_of(person.service, person)
+    assert item.label.startswith("TIG sans poste deux mois après la décision")
+    # The day of its planned end, it still runs.
+    on_the_day = selectors.progress_of([order], today=date(2025, 3, 1))[0]
+    assert not on_the_day.assignment_expired and on_the_day.pace.offered_per_week == 6
+
+
+def test_the_caseload_reads_every_open_tig_of_a_person_who_has_two(
+    cpip, manager, host, service, person, order, placement
+):
+    # The first TIG on pace; the second, later, with 200 h and one hour a week: late.
+    place(cpip, person, order, placement)
+    second = open_order(cpip, person, tig(cpip, person, hours=200, decided=date(2025, 2, 3),
+                                          enforceable=date(2025, 2, 10)))  # fmt: skip
+    place(cpip, person, second, make_placement(manager, host, schedule="jeudi 9:00-10:00"),
+          start=date(2025, 2, 17))  # fmt: skip
+    base = {
+        "persons": Person.objects.filter(pk=person.pk),
+        "today": TODAY,
+        "until": TODAY + timedelta(days=365),
+        "service_id": service.pk,
+        "with_staff": False,
+    }
+    joined_progress = selectors.progress_from_annotations(
+        list(selectors.with_tig(base["persons"], today=TODAY)), today=TODAY
+    )
+    assert sorted(p.order.pk for p in joined_progress) == [order.pk, second.pk]
+    joined_items = deadlines.tig_items(Query(**base, tig_progress=joined_progress))
+    assert joined_items == deadlines.tig_items(Query(**base))
+    assert any(item.label.startswith("TIG en retard") for item in joined_items)
+
+
+def test_house_arrest_that_never_ran_does_not_suspend_the_period(cpip, person, order):
+    MeasureFactory(person=person, measure_type_id="DDSE", start_date=date(2025, 3, 1),
+                   end_date=date(2025, 4, 1), duration_months=1, status="void")  # fmt: skip
+    assert progress(order).deadline.suspended_days == 0
+    MeasureFactory(person=person, measure_type_id="DDSE", start_date=date(2025, 3, 1),
+                   end_date=date(2025, 3, 10), duration_months=None, status="ended")  # fmt: skip
+    assert progress(order).deadline.suspended_days == 10
+
+
+def test_the_report_text_gives_the_remarks_on_absences_too(cpip, person, order, placement):
+    assignment = place(cpip, person, order, placement)
+    record(cpip, person, assignment, date(2025, 2, 3), None, kind="absence_excused",
+           remarks="Rendez-vous médical, justificatif remis.")  # fmt: skip
+    text = documents.report_text(progress(order, with_details=True))
+    assert "- 03/02/2025 : absence justifiée, Rendez-vous médical, justificatif remis." in (
+        text.splitlines()
+    )
+
+
+def test_host_figures_count_apart_the_persons_on_a_placement_no_longer_offered(
+    cpip, manager, host, person, order, placement
+):
+    place(cpip, person, order, placement)
+    services.placement_save(membership=manager, host=host, placement=placement,
+                            data={**{n: getattr(placement, n) for n in services.PLACEMENT_FIELDS},
+                                  "schedule": placement.slots, "is_active": False})  # fmt: skip
+    [row] = selectors.host_figures(manager.service_id, today=TODAY)
+    assert (row.placements, row.places, row.occupied, row.on_withdrawn) == (0, 0, 0, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_capacity_is_not_lowered_below_a_placement_being_made(
+    cpip, manager, host, person, order
+):
+    assert connection.vendor == "postgresql", "run with DATABASE_URL=postgres://…"
+    wide = make_placement(manager, host, capacity=2)
+    other = make_person(cpip)
+    place(cpip, other, open_order(cpip, other, tig(cpip, other)), wide)
+    placed = threading.Event()
+    errors: list[BaseException] = []
+
+    def placing():  # takes the second place, and commits half a second later
+        try:
+            with transaction.atomic():
+                place(cpip, person, order, wide)
+                placed.set()
+                time.sleep(0.5)
+        except BaseException as exc:
+            errors.append(exc)
+            placed.set()
+        finally:
+            connection.close()
+
+    def lowering():  # meanwhile, a manager sets the capacity to one
+        try:
+            placed.wait(5)
+            data = {n: getattr(wide, n) for n in services.PLACEMENT_FIELDS}
+            services.placement_save(membership=manager, host=host, placement=wide,
+                                    data={**data, "schedule": wide.slots, "capacity": 1})  # fmt: skip
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=placing), threading.Thread(target=lowering)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [type(e) for e in errors] == [ValidationError]
+    assert "2 personnes y sont affectées" in str(errors[0])
+    wide.refresh_from_db()
+    assert wide.capacity == 2
+    assert Assignment.objects.filter(placement=wide, status="active").count() == 2

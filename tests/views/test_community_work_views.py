@@ -570,8 +570,12 @@ def test_the_end_report_is_started_by_those_who_draft_reports(as_role, tigs):
     url = tab_url(tig.person) + f"{tig.order.pk}/rapport-de-fin/"
     assert as_role("secretariat").post(url).status_code == 403
     assert as_role("cpip").get(url).status_code == 405
-    assert not Report.objects.exists()
+    # On pace: not yet (the button is not shown, and a direct request is refused).
     response = as_role("cpip").post(url)
+    assert response.status_code == 302 and response["Location"].startswith(tab_url(tig.person))
+    assert not Report.objects.exists()
+    with time_machine.travel(datetime(2026, 1, 12, 9, 0, tzinfo=UTC), tick=False):  # overdue
+        response = as_role("cpip").post(url)
     report = Report.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:detail", args=[report.pk])

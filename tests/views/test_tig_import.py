@@ -490,3 +490,64 @@ def test_no_file_sent_is_a_french_error(client_for, manager, world):
     response = client_for(manager).post(URL, {"file": ""})
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in text_of(response)
+
+
+# --- Lines that match more than one TIG, repeated days, hours after the deadline ------------------
+
+
+@pytest.mark.parametrize("text", ["1e1", "-3", "+3", "1 000", "3,125"])
+def test_hours_only_as_a_plain_number(text):
+    assert parse_hours(text) is None
+
+
+def test_a_line_matching_two_persons_placed_there_is_refused(manager, cpip, world):
+    placed(cpip, world.food, surname="Lambert", first_names="Hugo")  # a namesake, same post
+    before = stored()
+    result = run(manager, f"{world.food.code};Lambert;Hugo;02/06/2025;3;;")
+    assert result.problems == [
+        Problem(2, f"Plusieurs TIG correspondent à « Lambert Hugo » sur le poste "
+                   f"{world.food.code} le 02/06/2025 (homonymes, ou deux TIG de la même "
+                   "personne) : saisissez cette séance dans le dossier.")
+    ]  # fmt: skip
+    assert stored() == before
+
+
+def test_two_lines_for_the_same_day_are_a_problem_of_the_file(manager, world):
+    before = stored()
+    result = run(
+        manager,
+        f"{world.green.code};Ménard;Éloïse;02/06/2025;3;;",
+        f"{world.green.code};Ménard;Éloïse;02/06/2025;2;;",
+    )
+    assert result.problems == [
+        Problem(3, "La ligne 2 porte déjà une séance le 02/06/2025 pour cette personne : "
+                   "regroupez les heures du jour sur une seule ligne.")
+    ]  # fmt: skip
+    assert stored() == before
+
+
+def test_hours_after_the_deadline_are_refused(manager, cpip, world):
+    subject = make_person(cpip, surname="Roy", first_names="Max")
+    decision = make_decision(cpip, subject, today=TODAY)
+    measure = make_measure(cpip, subject, code="TIG", decision=decision, hours=20,
+                           duration_months=2, today=TODAY)  # fmt: skip
+    order = services.order_open(
+        membership=cpip, person=subject,
+        data={"measure": measure.pk, "hours_ordered": 20, "period_months": 2,
+              "counted_from": date(2025, 4, 7)},
+        today=TODAY,
+    )  # fmt: skip
+    services.assign(membership=cpip, person=subject, order=order,
+                    data={"placement": world.food.pk, "start_date": date(2025, 5, 5)},
+                    today=TODAY)  # fmt: skip
+    before = stored()
+    result = run(
+        manager,
+        f"{world.food.code};Roy;Max;02/06/2025;3;;",  # within the period (until 07/06)
+        f"{world.food.code};Roy;Max;09/06/2025;3;;",
+    )
+    assert result.problems == [
+        Problem(3, "Cette date dépasse la fin du délai du TIG, le 07/06/2025 : les heures "
+                   "effectuées après ce délai ne peuvent pas être comptées.")
+    ]  # fmt: skip
+    assert stored() == before
