@@ -42,8 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
-    "django.forms",
+    # django-dsfr before django.forms: its widget templates (radios, checkboxes) win.
     "dsfr",
+    "django.forms",
     "widget_tweaks",
     "django_htmx",
     "django_tasks",

@@ -41,6 +41,7 @@ class Attestation:
     person_name: str
     birth_date: str
     measure: str
+    born: str  # "né", "née"
     hours_ordered: int
     hours_done: Decimal
     complete: bool
@@ -96,7 +97,9 @@ def attestation_for(progress: Progress, *, signer, today: date) -> Attestation:
             "Travail d'intérêt général"
             if order.measure_id
             else f"Obligation d'accomplir un travail d'intérêt général ({source.measure_type})"
-        ),
+        )
+        + f" — {source.decision.jurisdiction}, décision du {source.decision.date:%d/%m/%Y}",
+        born=person.born_word.lower(),
         hours_ordered=order.hours_ordered,
         hours_done=progress.done,
         complete=progress.pace.status == rules.COMPLETED,

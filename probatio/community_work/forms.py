@@ -2,6 +2,8 @@
 services check the rules and say in French what is refused."""
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 
 from probatio.community_work import rules
 from probatio.community_work.models import Placement, Supervisor
@@ -77,7 +79,13 @@ class PlacementForm(BaseForm):
     city = forms.CharField(label="Commune", max_length=100)
     schedule = ScheduleField(label="Horaires")
     capacity = forms.IntegerField(
-        label="Personnes accueillies en même temps", min_value=0, max_value=50
+        label="Personnes accueillies en même temps",
+        min_value=1,
+        max_value=50,
+        error_messages={
+            "min_value": "Un poste accueille au moins une personne.",
+            "max_value": "Un poste accueille 50 personnes au plus.",
+        },
     )
     supervisor = forms.ModelChoiceField(
         label="Tuteur habituel", queryset=Supervisor.objects.none(), required=False,
@@ -156,9 +164,18 @@ class AssignForm(BaseForm):
 
     def __init__(self, *args, service_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["placement"].queryset = Placement.objects.filter(
-            host__partner__service_id=service_id, is_active=True
-        ).select_related("host__partner")
+        today = timezone.localdate()
+        # Offered placements of active hosts approved today.
+        self.fields["placement"].queryset = (
+            Placement.objects.filter(
+                host__partner__service_id=service_id,
+                host__partner__is_active=True,
+                host__approval_date__lte=today,
+                is_active=True,
+            )
+            .filter(Q(host__approval_end_date__isnull=True) | Q(host__approval_end_date__gte=today))
+            .select_related("host__partner")
+        )
         self.fields["placement"].label_from_instance = lambda p: (
             f"{p.code} — {p.activity} ({p.host.partner.name}, {p.city})"
         )
@@ -185,7 +202,7 @@ class SessionForm(BaseForm):
     on = forms.DateField(label="Date", widget=DateInput())
     hours = forms.DecimalField(
         label="Heures effectuées",
-        max_digits=4,
+        max_digits=6,  # wider than the rule: 500 gets the rule's message (10 hours at most)
         decimal_places=2,
         required=False,
         localize=True,

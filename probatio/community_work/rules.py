@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from probatio.core.dates import add_months
-from probatio.core.text import fold
+from probatio.core.text import fold, number_fr
 
 # CP 131-8: 20 to 400 hours, within a period set by the court of at most 18 months.
 MIN_HOURS = 20
@@ -54,6 +54,14 @@ ACTIVE = "active"
 # --- The order: bounds and deadline -----------------------------------------------------------
 
 
+POSTCODE_MESSAGE = "Le code postal compte cinq chiffres (par exemple 80000)."
+
+
+def is_postcode(text: str) -> bool:
+    """Five digits: the matching reads the département from it."""
+    return len(text) == 5 and text.isdigit()
+
+
 def order_errors(hours: int | None, period_months: int | None) -> dict[str, str]:
     """What is wrong with the hours ordered and the period (French messages by field)."""
     errors = {}
@@ -68,7 +76,8 @@ def order_errors(hours: int | None, period_months: int | None) -> dict[str, str]
         errors["period_months"] = "Indiquez le délai d'exécution fixé par la juridiction."
     elif not 1 <= period_months <= MAX_PERIOD_MONTHS:
         errors["period_months"] = (
-            f"Le délai d'exécution d'un TIG est de {MAX_PERIOD_MONTHS} mois au plus (CP 131-22)."
+            f"Le délai d'exécution d'un TIG est d'un mois à {MAX_PERIOD_MONTHS} mois (CP 131-22) : "
+            f"{period_months} mois n'est pas possible."
         )
     return errors
 
@@ -260,8 +269,7 @@ def hours_error(hours: Decimal | None, *, remaining: Decimal, kind: str) -> str 
 
 def hours_text(value: Decimal | int) -> str:
     """``Decimal("3.50")`` → "3,5 h"."""
-    text = f"{Decimal(value).normalize():f}".replace(".", ",")
-    return f"{text} h"
+    return f"{number_fr(value)} h"
 
 
 # --- Matching -----------------------------------------------------------------------------------

@@ -115,6 +115,11 @@ def host_save(
     host = host or HostOrganisation(partner=partner)
     if data.get("legal_form") not in rules.LEGAL_FORMS:
         raise field_errors(legal_form="Choisissez la nature de la structure.")
+    start, end = data.get("approval_date"), data.get("approval_end_date")
+    if start and end and end < start:
+        raise field_errors(
+            approval_end_date="La fin de l'habilitation ne peut pas précéder son début."
+        )
     for name in HOST_FIELDS:
         value = data.get(name)
         if name in ("approval_court", "approval_reference"):
@@ -195,6 +200,8 @@ def placement_save(
     capacity = data.get("capacity")
     if capacity is None or capacity < 1:
         raise field_errors(capacity="Un poste accueille au moins une personne.")
+    if not rules.is_postcode(_text(data, "postcode")):
+        raise field_errors(postcode=rules.POSTCODE_MESSAGE)
     supervisor = data.get("supervisor")
     supervisor_id = getattr(supervisor, "pk", supervisor)
     if supervisor_id and not Supervisor.objects.filter(pk=supervisor_id, host=host).exists():
@@ -304,8 +311,8 @@ def _check_order(data: dict, today: date) -> None:
     if any(str(d) not in {str(k) for k in rules.WEEKDAYS} for d in days):
         errors["available_days"] = "Jour de la semaine inconnu."
     postcode = _text(data, "postcode")
-    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
-        errors["postcode"] = "Le code postal compte cinq chiffres (par exemple 80000)."
+    if postcode and not rules.is_postcode(postcode):
+        errors["postcode"] = rules.POSTCODE_MESSAGE
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
 

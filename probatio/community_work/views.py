@@ -67,6 +67,7 @@ def tab(request, pk: int):
         can_manage=gated.allows(Action.MANAGE_COMMUNITY_WORK),
         can_record=gated.allows(Action.RECORD_WORK_HOURS),
         can_report=gated.allows(Action.DRAFT_REPORT),
+        can_see_hosts=partners.may_read_partners(request.membership),
         today=today,
     )
     return render(request, "community_work/tab.html", context)
@@ -259,7 +260,11 @@ def session_new(request, pk: int, order_id: int):
 
 @require_GET
 def attestation(request, pk: int, order_id: int):
-    gated = person_get_for(request.membership, pk, log_read="tig : attestation")
+    # Issued and signed by the SPIP: those who record the hours (the referent CPIP, managers,
+    # the secretariat), never a judge.
+    gated = person_get_for(
+        request.membership, pk, action=Action.RECORD_WORK_HOURS, log_read="tig : attestation"
+    )
     order = _order_of(gated, order_id)
     today = timezone.localdate()
     progress = selectors.progress_of([order], today=today, with_details=True)[0]
@@ -329,6 +334,7 @@ def index(request):
             "title": "Travaux d'intérêt général",
             "nav": NAV,
             "rows": shown,
+            "total": len(progress),
             "counts": counts,
             "labels": rules.PACE_LABELS,
             "wanted": wanted,

@@ -110,6 +110,7 @@ SUPERVISOR_FUNCTIONS = ["Agent de maîtrise", "Responsable de la boutique", "Bé
 REMARKS = ["Ponctuel et volontaire.", "Travail soigné.", "Bonne intégration dans l'équipe.",
            "A besoin d'être relancé pour les consignes.", ""]  # fmt: skip
 STAGES = ["completed", "late", "on_pace", "no_placement"]
+RESERVED_PLACES = 3
 
 
 def _schedule(text: str) -> list[rules.Slot]:
@@ -145,10 +146,10 @@ def build_community_work(*, service, staff, rng: random.Random, fake, today: dat
     mine = [m for m in measures if m.person.assigned_cpip_id == first]
     others = [m for m in measures if m.person.assigned_cpip_id != first]
     writer = Writer(manager, cpips, placements, rng, today)
-    writer.write(mine, others)
-    if obligation_order is not None:
+    if obligation_order is not None:  # placed first: the places left are few
         deadline = selectors.progress_of([obligation_order], today=today)[0].deadline.day
         writer._stage(obligation_order, "on_pace", deadline)
+    writer.write(mine, others)
 
 
 def _tig_obligation(cpip, rng, today):
@@ -285,7 +286,16 @@ class Writer:
         self.placements = sorted(placements, key=lambda p: p.weekly_hours)
         self.rng = rng
         self.today = today
-        self.taken: dict[int, int] = {}
+        # A few places left free, on placements with no skill required at distinct hosts, so
+        # that "Trouver un poste" has something to suggest.
+        reserved, hosts = [], set()
+        for placement in sorted(placements, key=lambda p: p.pk):
+            if not placement.skills and placement.host_id not in hosts:
+                reserved.append(placement.pk)
+                hosts.add(placement.host_id)
+            if len(reserved) == RESERVED_PLACES:
+                break
+        self.taken: dict[int, int] = {pk: 1 for pk in reserved}
 
     def write(self, mine: list[Measure], others: list[Measure]) -> None:
         orders = [self._open(m) for m in mine + others]

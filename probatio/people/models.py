@@ -91,6 +91,23 @@ class Person(models.Model):
     def display_name(self) -> str:
         return str(self)
 
+    @property
+    def born_word(self) -> str:
+        """« Né », « Née » (« Né·e » when the sex is not recorded)."""
+        return {self.Sex.FEMALE: "Née", self.Sex.MALE: "Né"}.get(self.sex, "Né·e")
+
+    @property
+    def legal_status_word(self) -> str:
+        """The legal status agreeing with the person: « Condamnée », « Prévenu »…"""
+        words = {
+            self.LegalStatus.PREVENU: ("Prévenu", "Prévenue"),
+            self.LegalStatus.CONDAMNE: ("Condamné", "Condamnée"),
+        }
+        pair = words.get(self.legal_status)
+        if pair is None or self.sex not in (self.Sex.MALE, self.Sex.FEMALE):
+            return self.get_legal_status_display()
+        return pair[self.sex == self.Sex.FEMALE]
+
 
 class Address(models.Model):
     """An address of the person; the history is kept (the current one has no end date)."""

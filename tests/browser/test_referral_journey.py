@@ -112,7 +112,7 @@ def test_referral_journey(page, axe_source, office, database_turn):
     expect(partner_select.locator("option", has_text="Foyer fermé")).to_have_count(0)
     partner_select.select_option(label="CHRS L'Escale — Hébergement et logement")
     page.locator("#id_purpose").fill("Place en CHRS à la sortie du foyer ami.")
-    page.get_by_label("Envoyée au partenaire").check()
+    page.get_by_label("Envoyée au partenaire").check(force=True)  # DSFR: the label takes the click
     post_and_check(
         app,
         page.get_by_role("button", name="Enregistrer l'orientation"),

@@ -102,7 +102,7 @@ def test_incident_report_journey(browser, live_server, axe_source, office, datab
     page.locator("#id_source").select_option(label="Police ou gendarmerie")
     page.locator("#id_obligation").select_option(str(office["work"].pk))
     page.locator("#id_description").fill("Interpellée pour conduite sans permis.")
-    page.get_by_label("Convocation").check()
+    page.get_by_label("Convocation").check(force=True)  # DSFR: the label takes the click
     page.locator("#id_person_explanation").fill("Dit devoir conduire pour aller travailler.")
     app.click_and_check(
         page.get_by_role("button", name="Enregistrer le manquement"), r"/manquements/$"

@@ -124,8 +124,9 @@ def test_tig_journey(page, axe_source, office, database_turn):
         r"/tig/nouveau/\?mesure=\d+$",
     )
     expect(page.locator("#id_hours_ordered")).to_have_value("70")
-    page.get_by_label("Lundi").check()
-    page.get_by_label("Mercredi").check()
+    # DSFR draws the box on the label, which takes the click (as a user clicks it).
+    page.get_by_label("Lundi").check(force=True)
+    page.get_by_label("Mercredi").check(force=True)
     post_and_check(app, page.get_by_role("button", name="Ouvrir le suivi"), "Suivi du TIG ouvert.")
     expect(page.get_by_test_id("pace")).to_have_text("Sans poste")
     with database_turn:

@@ -35,7 +35,8 @@ def test_hours_outside_20_to_400_are_refused_in_french(hours):
 def test_a_period_beyond_18_months_or_empty_is_refused(months):
     errors = rules.order_errors(100, months)
     assert errors == {
-        "period_months": "Le délai d'exécution d'un TIG est de 18 mois au plus (CP 131-22)."
+        "period_months": "Le délai d'exécution d'un TIG est d'un mois à 18 mois (CP 131-22) : "
+        f"{months} mois n'est pas possible."
     }
 
 

@@ -230,9 +230,11 @@ def test_an_order_opens_with_its_journal_and_its_line_in_the_chronology(cpip, pe
         ({"hours_ordered": 401}, "hours_ordered",
          "Un TIG compte de 20 à 400 heures (CP 131-8) : 401 h n'est pas possible."),
         ({"period_months": 19}, "period_months",
-         "Le délai d'exécution d'un TIG est de 18 mois au plus (CP 131-22)."),
+         "Le délai d'exécution d'un TIG est d'un mois à 18 mois (CP 131-22) : 19 mois n'est "
+         "pas possible."),
         ({"period_months": 0}, "period_months",
-         "Le délai d'exécution d'un TIG est de 18 mois au plus (CP 131-22)."),
+         "Le délai d'exécution d'un TIG est d'un mois à 18 mois (CP 131-22) : 0 mois n'est pas "
+         "possible."),
         ({"counted_from": TODAY + timedelta(days=1)}, "counted_from",
          "Cette date ne peut pas être dans le futur."),
         ({"counted_from": None}, "counted_from",
@@ -1101,7 +1103,10 @@ def test_the_attestation_proves_the_hours_and_nothing_more(cpip, worked):
     assert content.startswith(b"%PDF")
     text = pdf_text(content)
     assert "Jean DUPONT" in text
-    assert "04/05/1990" in text
+    assert "né le 04/05/1990" in text  # the person's sex is known
+    assert attestation.measure == (
+        "Travail d'intérêt général — Tribunal judiciaire de Test, décision du 06/01/2025"
+    )
     assert "heures" in text
     assert "20 h" in text and "40 heures" in text
     assert "Mairie d'Amiens" in text and "Banque alimentaire" in text

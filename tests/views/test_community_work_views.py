@@ -287,7 +287,8 @@ def test_the_secretariat_records_hours_of_any_file_of_the_service(client_for, se
         ({"hours_ordered": "401"}, "id_hours_ordered",
          "Un TIG compte de 20 à 400 heures (CP 131-8) : 401 h n'est pas possible."),
         ({"period_months": "19"}, "id_period_months",
-         "Le délai d'exécution d'un TIG est de 18 mois au plus (CP 131-22)."),
+         "Le délai d'exécution d'un TIG est d'un mois à 18 mois (CP 131-22) : 19 mois n'est "
+         "pas possible."),
         ({"counted_from": "2025-07-01"}, "id_counted_from",
          "Cette date ne peut pas être dans le futur."),
     ],
@@ -499,11 +500,12 @@ def test_the_tab_hides_the_forms_from_those_who_only_read(client_for, psychologi
     assert "3 h effectuées" in text_of(response)
     for name in ("order_new", "order_edit", "suggestions", "assignment_end", "session_new"):
         assert url_of(name, tig).split("?")[0] not in page, name
-    assert f"{tig.order.pk}/attestation.pdf" in page
+    assert f"{tig.order.pk}/attestation.pdf" not in page  # issued by those who record hours
     # The caseload's CPIP gets them.
     mine = html(client_for(cpip).get(tab_url(tig.person)))
     for name in ("order_new", "order_edit", "assignment_end", "session_new"):
         assert url_of(name, tig).split("?")[0] in mine, name
+    assert f"{tig.order.pk}/attestation.pdf" in mine
 
 
 @pytest.mark.parametrize("role", ["psychologist", "judge", "manager"])
@@ -544,8 +546,8 @@ def test_the_tab_reads_the_same_number_of_queries_with_one_or_many_sessions(clie
 # --- The attestation and the end report -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["secretariat", "judge"])
-def test_the_attestation_is_a_pdf_for_those_who_read_the_file(as_role, request, tigs, role):
+@pytest.mark.parametrize("role", ["secretariat", "manager", "cpip"])
+def test_the_attestation_is_a_pdf_issued_by_those_who_record_hours(as_role, tigs, role):
     tig = tigs["caseload"]
     response = as_role(role).get(tab_url(tig.person) + f"{tig.order.pk}/attestation.pdf")
     assert response.status_code == 200
@@ -556,6 +558,15 @@ def test_the_attestation_is_a_pdf_for_those_who_read_the_file(as_role, request, 
     assert response.content.startswith(b"%PDF")
     entry = AuditEntry.objects.filter(action="read", person_id=tig.person.pk).latest("pk")
     assert entry.context == {"tab": "tig : attestation"}
+
+
+@pytest.mark.parametrize("role", ["judge", "psychologist"])
+def test_the_attestation_is_not_issued_by_those_who_only_read_the_file(as_role, tigs, role):
+    # A judge reads the tab of their files, but the SPIP issues the attestation, not them.
+    tig = tigs["caseload"]
+    assert as_role(role).get(tab_url(tig.person)).status_code == 200
+    url = tab_url(tig.person) + f"{tig.order.pk}/attestation.pdf"
+    assert as_role(role).get(url).status_code == 403
 
 
 def test_the_attestation_of_a_file_out_of_reach_is_a_404(as_role, tigs):

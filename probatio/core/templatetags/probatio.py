@@ -1,9 +1,8 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.safestring import mark_safe
 
 from probatio.core import phones
+from probatio.core.text import number_fr
 
 register = template.Library()
 
@@ -29,5 +28,21 @@ def hours(value) -> str:
     """A number of hours without useless decimals, French style: 52.50 → "52,5", 70 → "70"."""
     if value is None or value == "":
         return ""
-    number = Decimal(str(value)).normalize()
-    return f"{number:f}".replace(".", ",")
+    return number_fr(value)
+
+
+@register.filter
+def cut_final_dot(value) -> str:
+    """A text ending a sentence the template closes: its own final full stop left out."""
+    return str(value or "").rstrip().removesuffix(".")
+
+
+@register.filter
+def fields_with_errors(form) -> list:
+    """The visible fields of a form sent back with errors, each with the id its link in the
+    error summary points to (the first option of a group of radios or checkboxes)."""
+    return [
+        (field, field.id_for_label or f"{field.auto_id}_0")
+        for field in form.visible_fields()
+        if field.errors
+    ]

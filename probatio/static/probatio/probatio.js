@@ -109,7 +109,14 @@
     });
   }
 
+  /* A form sent back with errors: its error summary takes the focus, so it is read first. */
+  function focusErrors() {
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary) summary.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusErrors();
     if (!store) return;
     clearSavedDrafts();
     clearAllOnSignOut();
