@@ -2,6 +2,7 @@
 placement among those the matching proposes, places the person, records two work sessions, and
 sees the hours remaining and the pace status; the échéancier no longer asks for a placement."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -156,6 +157,15 @@ def test_tig_journey(page, axe_source, office, database_turn):
             rf"/tig/{order.pk}/seances/nouvelle/$",
         )
         page.locator("#id_on").fill(last_weekday(today, weekday).isoformat())
+        if weekday == 0:  # first typed wrong: the error summary takes the focus
+            page.locator("#id_hours").fill("12")
+            page.get_by_role("button", name="Enregistrer la séance").click()
+            expect(page).to_have_title(re.compile(r"^Erreur : "))
+            summary = page.locator("[data-focus-on-load]")
+            expect(summary).to_be_focused()
+            expect(summary).to_contain_text("Une séance compte 10 heures au plus.")
+            summary.get_by_role("link", name="Heures effectuées").click()
+            expect(page.locator("#id_hours")).to_be_focused()
         page.locator("#id_hours").fill(hours)
         post_and_check(
             app, page.get_by_role("button", name="Enregistrer la séance"), "Séance enregistrée."

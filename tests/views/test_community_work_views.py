@@ -4,7 +4,9 @@ French with nothing stored, reads journaled, the tab's queries fixed whatever th
 sessions; the service's TIG list and its scope, the hosts' pages and their forms (directory
 managers only), the import and figures pages per role, the attestation and the end report."""
 
+import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -328,6 +330,7 @@ def test_a_second_order_for_the_same_measure_is_refused(client_for, cpip, tigs):
         ({"on": "2025-02-03"}, "id_on", "Une séance de ce type est déjà enregistrée ce jour-là."),
         ({"kind": "absence_excused"}, "id_hours",
          "Une absence ou un incident ne compte pas d'heures."),
+        ({"hours": "500"}, "id_hours", "Une séance compte 10 heures au plus."),
     ],
 )  # fmt: skip
 def test_a_bad_session_is_shown_in_french_and_nothing_is_stored(client_for, cpip, tigs, post,
@@ -338,6 +341,10 @@ def test_a_bad_session_is_shown_in_french_and_nothing_is_stored(client_for, cpip
     assert response.status_code == 400
     assert field_error(response, field) == message
     assert stored() == before
+    # The title says so, and the summary (focused on load) links to the field.
+    assert re.search(r"<title>Erreur : ", html(response))
+    summary = re.search(r"<div[^>]*data-focus-on-load[^>]*>(.*?)</div>", html(response), re.S)
+    assert summary and f'href="#{field}"' in summary.group(1)
 
 
 def test_hours_beyond_those_left_are_refused(client_for, cpip, tigs):
@@ -637,8 +644,11 @@ def test_the_list_is_filtered_by_state(client_for, manager, cpip2, tigs, hosts):
     services.assign(membership=cpip2, person=theirs.person, order=theirs.order,
                     data={"placement": short.pk, "start_date": TODAY}, today=TODAY)  # fmt: skip
     client = client_for(manager)
-    late = text_of(client.get(INDEX + "?etat=late")).upper()
+    response = client.get(INDEX + "?etat=late")
+    late = text_of(response).upper()
     assert "LAMBERT" in late and "MÉNARD" not in late
+    assert "TOUS (2)" in late  # the tag for all counts all, whatever the filter
+    assert 'aria-current="page">En retard' in html(response)
     on_pace = text_of(client.get(INDEX + "?etat=on_pace")).upper()
     assert "MÉNARD" in on_pace and "LAMBERT" not in on_pace
     everything = text_of(client.get(INDEX + "?etat=nimportequoi")).upper()
@@ -851,9 +861,15 @@ def test_capacity_below_the_persons_placed_is_refused(client_for, cpip, cpip2, m
     assert field_error(response, "id_capacity") == (
         "2 personnes y sont affectées : la capacité ne peut pas être inférieure."
     )
-    response = client.post(url, {**data, "capacity": "0"})
+    for capacity in ("0", "-1"):
+        response = client.post(url, {**data, "capacity": capacity})
+        assert response.status_code == 400
+        assert field_error(response, "id_capacity") == "Un poste accueille au moins une personne."
+    response = client.post(url, {**data, "capacity": "3", "postcode": "ABCDE"})
     assert response.status_code == 400
-    assert field_error(response, "id_capacity") == "Un poste accueille au moins une personne."
+    assert field_error(response, "id_postcode") == (
+        "Le code postal compte cinq chiffres (par exemple 80000)."
+    )
     assert host_rows() == before
     assert client.post(url, {**data, "capacity": "2"}).status_code == 302
 
@@ -876,3 +892,53 @@ def test_suggestions_list_the_services_placements_that_suit(client_for, cpip, ti
     assert "Cuisine" in text
     assert "Ailleurs" not in text
     assert f"affecter/?poste={hosts['p3'].pk}" in html(response)
+
+
+def test_the_judge_reads_the_tab_without_links_to_what_they_cannot_open(client_for, judge, tigs):
+    tig = tigs["caseload"]
+    response = client_for(judge).get(tab_url(tig.person))
+    page = html(response)
+    assert "Espaces verts — Mairie d'Amiens" in text_of(response)
+    assert "/tig/structures/" not in page  # the directory is for the SPIP's staff
+    assert "attestation.pdf" not in page
+
+
+def test_a_completed_tig_offers_no_session_to_record(client_for, cpip, tigs):
+    tig = tigs["caseload"]
+    TigOrder.objects.filter(pk=tig.order.pk).update(hours_ordered=20)  # 3 h already done
+    for day in (date(2025, 2, 5), date(2025, 2, 10)):
+        services.session_record(membership=cpip, person=tig.person, assignment=tig.assignment,
+                                data={"on": day, "kind": "work", "hours": Decimal("8.5")},
+                                today=TODAY)  # fmt: skip
+    response = client_for(cpip).get(tab_url(tig.person))
+    page = html(response)
+    assert "Toutes les heures sont effectuées." in text_of(response)
+    assert url_of("session_new", tig) not in page
+    assert f"{tig.order.pk}/attestation.pdf" in page
+
+
+def test_only_placements_of_hosts_approved_today_are_offered(client_for, manager, cpip, tigs,
+                                                             hosts):  # fmt: skip
+    lapsed = make_host(manager, "Ressourcerie", approved=date(2020, 1, 1))
+    services.host_save(membership=manager, partner=lapsed.partner,
+                       data={"legal_form": "association", "approval_court": "TJ d'Amiens",
+                             "approval_date": date(2020, 1, 1),
+                             "approval_end_date": date(2025, 1, 1)})  # fmt: skip
+    old = make_placement(manager, lapsed, "Tri")
+    tig = tigs["caseload"]
+    services.assignment_end(membership=cpip, person=tig.person, assignment=tig.assignment,
+                            end_date=TODAY, reason="", today=TODAY)  # fmt: skip
+    page = html(client_for(cpip).get(url_of("assign", tig)))
+    assert f'value="{old.pk}"' not in page
+    assert f'value="{hosts["p2"].pk}"' in page
+
+
+def test_an_approval_ending_before_it_starts_is_named_on_its_field(client_for, manager, hosts):
+    url, data = host_forms(hosts)["host_edit"]
+    response = client_for(manager).post(
+        url, {**data, "approval_date": "2024-06-01", "approval_end_date": "2024-05-01"}
+    )
+    assert response.status_code == 400
+    assert field_error(response, "id_approval_end_date") == (
+        "La fin de l'habilitation ne peut pas précéder son début."
+    )
