@@ -2,10 +2,9 @@
 services check the rules and say in French what is refused."""
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
-from probatio.community_work import rules
+from probatio.community_work import rules, selectors
 from probatio.community_work.models import Placement, Supervisor
 from probatio.core.forms import BaseForm, DateInput
 
@@ -164,17 +163,8 @@ class AssignForm(BaseForm):
 
     def __init__(self, *args, service_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        # Offered placements of active hosts approved today.
-        self.fields["placement"].queryset = (
-            Placement.objects.filter(
-                host__partner__service_id=service_id,
-                host__partner__is_active=True,
-                host__approval_date__lte=today,
-                is_active=True,
-            )
-            .filter(Q(host__approval_end_date__isnull=True) | Q(host__approval_end_date__gte=today))
-            .select_related("host__partner")
+        self.fields["placement"].queryset = selectors.offered_placements(
+            service_id, today=timezone.localdate()
         )
         self.fields["placement"].label_from_instance = lambda p: (
             f"{p.code} — {p.activity} ({p.host.partner.name}, {p.city})"

@@ -401,12 +401,10 @@ def _current_postcode(person_id: int) -> str:
     return address or ""
 
 
-def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[list, list]:
-    """The service's active placements of approved hosts that suit the person (area, days,
-    skills, transport), soonest available first; and the others with the reasons they do not
-    suit (full ones included). A fixed number of queries."""
-    wishes = wishes_of(order)
-    placements = list(
+def offered_placements(service_id: int, *, today: date) -> QuerySet[Placement]:
+    """The placements a person may be placed on today: offered, of an active host of the
+    service approved today."""
+    return (
         Placement.objects.filter(
             host__partner__service_id=service_id,
             host__partner__is_active=True,
@@ -414,8 +412,16 @@ def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[l
             host__approval_date__lte=today,
         )
         .filter(Q(host__approval_end_date__isnull=True) | Q(host__approval_end_date__gte=today))
-        .select_related("host__partner", "supervisor")
+        .select_related("host__partner")
     )
+
+
+def suggestions_for(order: TigOrder, service_id: int, *, today: date) -> tuple[list, list]:
+    """The service's active placements of approved hosts that suit the person (area, days,
+    skills, transport), soonest available first; and the others with the reasons they do not
+    suit (full ones included). A fixed number of queries."""
+    wishes = wishes_of(order)
+    placements = list(offered_placements(service_id, today=today).select_related("supervisor"))
     taken = occupancy(placements, today=today)
     candidates = {}
     full = []
