@@ -145,7 +145,7 @@ def report_text(progress: Progress) -> str:
             f"- {line.activity} ({line.host}) : {rules.hours_text(line.hours)}, du "
             f"{line.first:%d/%m/%Y} au {line.last:%d/%m/%Y}."
         )
-    absences = [s for s in progress.sessions if s.kind in ("absence_excused", "absence_unexcused")]
+    absences = [s for s in progress.sessions if s.kind in rules.ABSENCES]
     incidents = [s for s in progress.sessions if s.kind == "incident"]
     if absences:
         unexcused = sum(1 for s in absences if s.kind == "absence_unexcused")

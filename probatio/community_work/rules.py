@@ -42,6 +42,9 @@ SESSION_KINDS = {
     "incident": "Incident signalé par la structure",
 }
 WORK = "work"
+ABSENCES = frozenset({"absence_excused", "absence_unexcused"})
+# A day is worked or missed, not both (an incident may happen on a day of work).
+PRESENCE = ABSENCES | {WORK}
 
 ASSIGNMENT_STATUSES = {
     "active": "En cours",

@@ -571,6 +571,20 @@ def check_session(
             f"Cette date dépasse la fin du délai du TIG, le {format_fr(deadline)} : les heures "
             "effectuées après ce délai ne peuvent pas être comptées."
         )
+    if "on" not in errors and kind in rules.PRESENCE:
+        other = (
+            WorkSession.objects.filter(
+                assignment__order_id=assignment.order_id, on=on, kind__in=rules.PRESENCE
+            )
+            .exclude(kind=kind)
+            .values_list("kind", flat=True)
+            .first()
+        )
+        if other is not None:
+            errors["on"] = (
+                f"Ce jour-là est déjà enregistré comme « {rules.SESSION_KINDS[other].lower()} » : "
+                "un jour est effectué ou manqué, pas les deux."
+            )
     message = rules.hours_error(hours, remaining=remaining, kind=kind)
     if message:
         errors["hours"] = message

@@ -1464,3 +1464,21 @@ def test_the_capacity_is_not_lowered_below_a_placement_being_made(
     wide.refresh_from_db()
     assert wide.capacity == 2
     assert Assignment.objects.filter(placement=wide, status="active").count() == 2
+
+
+def test_a_day_is_worked_or_missed_not_both(cpip, person, order, assignment):
+    record(cpip, person, assignment, date(2025, 2, 3), "3")
+    for kind in ("absence_unexcused", "absence_excused"):
+        with pytest.raises(ValidationError) as refused:
+            record(cpip, person, assignment, date(2025, 2, 3), None, kind=kind)
+        assert messages(refused)["on"] == [
+            "Ce jour-là est déjà enregistré comme « séance effectuée » : un jour est effectué ou "
+            "manqué, pas les deux."
+        ]
+    record(cpip, person, assignment, date(2025, 2, 5), None, kind="absence_excused")
+    with pytest.raises(ValidationError) as refused:
+        record(cpip, person, assignment, date(2025, 2, 5), "3")
+    assert messages(refused)["on"][0].startswith("Ce jour-là est déjà enregistré comme « absence")
+    # An incident may happen on a day of work.
+    record(cpip, person, assignment, date(2025, 2, 3), None, kind="incident", remarks="Retard.")
+    assert WorkSession.objects.count() == 3
