@@ -1420,7 +1420,9 @@ def test_host_figures_count_apart_the_persons_on_a_placement_no_longer_offered(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+# Threads need committed rows; the catalogue (migration data) is restored if a transactional test
+# before this one flushed it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_capacity_is_not_lowered_below_a_placement_being_made(
     cpip, manager, host, person, order
 ):
