@@ -410,7 +410,7 @@ class Writer:
             today=self.today,
         )
         self.taken[placement.pk] = self.taken.get(placement.pk, 0) + 1
-        last = self._sessions(member, order, assignment, stage)
+        last = self._sessions(member, order, assignment, stage, deadline)
         if (
             stage == "completed"
             and last is not None
@@ -426,14 +426,21 @@ class Writer:
             )
             self.taken[placement.pk] -= 1
 
-    def _sessions(self, member, order, assignment, stage: str) -> date | None:
-        """Sessions on the schedule's days from the start to yesterday; a late TIG comes one
-        week in two; absences now and then; stops when the hours are done."""
+    def _sessions(self, member, order, assignment, stage: str, deadline: date) -> date | None:
+        """Sessions on the schedule's days from the start to yesterday (never past the
+        deadline); a late TIG comes one week in two; absences now and then; stops when the
+        hours are done, or, on pace, at about the share of the period already gone (so that
+        it stays on pace rather than finishing early)."""
         rng = self.rng
         slots = {s.day: s for s in assignment.slots}
         remaining = Decimal(order.hours_ordered)
+        if stage == "on_pace":
+            period = max(1, (deadline - order.counted_from).days)
+            gone = (self.today - order.counted_from).days / period
+            share = Decimal(str(round(min(0.9, gone + 0.1), 2)))
+            remaining = Decimal(int(remaining * share * 4)) / 4  # whole quarters of an hour
         day, last, count, incident = assignment.start_date, None, 0, False
-        while day < self.today and remaining > 0:
+        while day < self.today and day <= deadline and remaining > 0:
             slot = slots.get(day.weekday())
             skip_week = False
             if slot is not None and not skip_week:
