@@ -163,6 +163,12 @@ def import_sessions(
             assignment__placement__in=placements.values(), kind=rules.WORK
         ).values("assignment_id", "on", "hours")
     }
+    # Days the host's TIGs were already recorded as missed: a day is worked or missed.
+    missed: dict[tuple[int, date], set[str]] = defaultdict(set)
+    for order_id, on, kind in WorkSession.objects.filter(
+        assignment__order_id__in=orders, kind__in=rules.ABSENCES
+    ).values_list("assignment__order_id", "on", "kind"):
+        missed[(order_id, on)].add(kind)
     in_file: dict[tuple[int, date], int] = {}  # (assignment, day): the file's line
     to_record = []
     for line in lines:
@@ -246,6 +252,7 @@ def import_sessions(
             remaining=remaining,
             deadline=progress[assignment.order_id].deadline.day,
             today=today,
+            recorded_kinds=missed.get((assignment.order_id, line.day), set()),
         )
         if errors:
             problems.extend(Problem(line.line, message) for message in errors.values())

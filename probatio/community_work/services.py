@@ -549,9 +549,12 @@ def assignment_end(
 def check_session(
     assignment: Assignment, *, on: date | None, kind: str, hours: Decimal | None,
     remaining: Decimal, deadline: date, today: date, signed_by_id=None,
+    recorded_kinds: set[str] | None = None,
 ) -> dict[str, str]:  # fmt: skip
     """What is wrong with a session (French messages by field), shared by the form and the
-    import. ``deadline``: the last day of the TIG's period, after which no hour counts."""
+    import. ``deadline``: the last day of the TIG's period, after which no hour counts.
+    ``recorded_kinds``: the kinds already recorded that day for the TIG, when the caller read
+    them (the import reads them for the whole file); else one query."""
     errors = {}
     if kind not in rules.SESSION_KINDS:
         errors["kind"] = "Choisissez le type de séance."
@@ -572,14 +575,13 @@ def check_session(
             "effectuées après ce délai ne peuvent pas être comptées."
         )
     if "on" not in errors and kind in rules.PRESENCE:
-        other = (
-            WorkSession.objects.filter(
-                assignment__order_id=assignment.order_id, on=on, kind__in=rules.PRESENCE
+        if recorded_kinds is None:
+            recorded_kinds = set(
+                WorkSession.objects.filter(
+                    assignment__order_id=assignment.order_id, on=on, kind__in=rules.PRESENCE
+                ).values_list("kind", flat=True)
             )
-            .exclude(kind=kind)
-            .values_list("kind", flat=True)
-            .first()
-        )
+        other = min((rules.PRESENCE & recorded_kinds) - {kind}, default=None)
         if other is not None:
             errors["on"] = (
                 f"Ce jour-là est déjà enregistré comme « {rules.SESSION_KINDS[other].lower()} » : "

@@ -551,3 +551,17 @@ def test_hours_after_the_deadline_are_refused(manager, cpip, world):
                    "effectuées après ce délai ne peuvent pas être comptées.")
     ]  # fmt: skip
     assert stored() == before
+
+
+def test_a_day_already_recorded_as_missed_is_a_problem(manager, world):
+    services.session_record(membership=manager, person=world.hugo.order.person,
+                            assignment=world.hugo,
+                            data={"on": date(2025, 6, 4), "kind": "absence_unexcused"},
+                            today=TODAY)  # fmt: skip
+    before = stored()
+    result = run(manager, f"{world.food.code};Lambert;Hugo;04/06/2025;2;;")
+    assert result.problems == [
+        Problem(2, "Ce jour-là est déjà enregistré comme « absence non justifiée » : un jour est "
+                   "effectué ou manqué, pas les deux.")
+    ]  # fmt: skip
+    assert stored() == before
