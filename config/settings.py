@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "probatio.sentences",
     "probatio.reintegration",
     "probatio.community_work",
+    "probatio.transitions",
     "probatio.deadlines",
     "probatio.caseloads",
     "probatio.demo",

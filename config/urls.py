@@ -22,6 +22,7 @@ urlpatterns = [
     path("detention/", include("probatio.sentences.service_urls")),
     path("", include("probatio.reintegration.urls")),
     path("", include("probatio.community_work.urls")),
+    path("", include("probatio.transitions.urls")),
     path("", include("probatio.deadlines.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),

@@ -39,6 +39,16 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name="antenne",
     )
+    # A judge's court: their orders name it (« Juge de l'application des peines — Tribunal
+    # judiciaire d'Amiens »), never the SPIP.
+    court = models.ForeignKey(
+        "organisation.Court",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="juridiction (magistrats)",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

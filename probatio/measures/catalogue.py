@@ -417,6 +417,19 @@ MEASURE_RULES = {
     ],
 }
 
+# Measures whose texts apply the control measures of CP 132-44 from their creation (CP 132-43
+# and 132-44 for a probation and its reinforced form, CP 132-65 for sentencing deferred with
+# probation, CPP 731 for parole, CP 131-36-2 for socio-judicial follow-up, CPP 723-30 for
+# surveillance judiciaire). [à vérifier] the list, kept as data (docs/catalogue.md).
+CONTROL_MEASURE_TYPES = (
+    "SURSIS_PROBATOIRE",
+    "SURSIS_PROBATOIRE_RENFORCE",
+    "AJOURNEMENT_PROBATION",
+    "LC",
+    "SSJ",
+    "SURVEILLANCE_JUDICIAIRE",
+)
+
 # code, label, kind, article item, default proof frequency, proof hint, detail expected
 CONTROL, OBLIGATION, PROHIBITION = "control", "obligation", "prohibition"
 OBLIGATION_TYPES = [
@@ -473,7 +486,7 @@ OBLIGATION_TYPES = [
     ),
     (
         "CTRL_INFO_ETRANGER",
-        "Informer le JAP de tout déplacement à l'étranger",
+        "Informer préalablement le JAP de tout déplacement à l'étranger",
         CONTROL,
         "CP 132-44",
         "6°",

@@ -115,6 +115,16 @@ class Decision(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField("nature", max_length=20, choices=Kind.choices)
     jurisdiction = models.CharField("juridiction", max_length=200)
+    # The court, when it is one the service works with (a judge's order, a judgment of the
+    # département's tribunal); ``jurisdiction`` says it in words either way.
+    court = models.ForeignKey(
+        "organisation.Court",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name="tribunal",
+    )
     date = models.DateField("date de la décision")
     enforceable_date = models.DateField("date de caractère exécutoire", null=True, blank=True)
     judge = models.ForeignKey(
@@ -177,6 +187,15 @@ class Measure(models.Model):
         REVOKED = "revoked", "Révoquée"
         VOID = "void", "Non avenue"
 
+    class Modality(models.TextChoices):
+        """How a release under constraint is carried out (CPP 720), or the probationary step
+        that opens a parole (CPP 723-1, 723-7)."""
+
+        LC = "LC", "Libération conditionnelle"
+        DDSE = "DDSE", "Détention à domicile sous surveillance électronique"
+        PE = "PE", "Placement à l'extérieur"
+        SL = "SL", "Semi-liberté"
+
     OPEN_STATUSES = (Status.PENDING, Status.ACTIVE, Status.SUSPENDED)
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="measures")
@@ -195,6 +214,9 @@ class Measure(models.Model):
         "statut", max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     setting = models.CharField("milieu", max_length=10, choices=Setting.choices)
+    modality = models.CharField(
+        "modalité d'exécution", max_length=4, choices=Modality.choices, blank=True
+    )
     assigning_judge = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -11,7 +11,7 @@ from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
-from probatio.measures import rules
+from probatio.measures import catalogue, rules
 from probatio.measures.models import (
     Decision,
     Measure,
@@ -311,7 +311,49 @@ def measure_create(
         detail=_measure_detail(measure),
         occurred_at=on_day(measure.start_date, 9) if measure.start_date <= today else None,
     )
+    _add_control_measures(membership, measure)
     return measure
+
+
+def carries_control_measures(measure_type_code: str) -> bool:
+    return measure_type_code in catalogue.CONTROL_MEASURE_TYPES
+
+
+def _add_control_measures(membership: Membership, measure: Measure) -> None:
+    """The control measures of CP 132-44 belong to the measures whose texts apply them, from
+    their creation and by law: added with the measure, linked to its decision."""
+    if not carries_control_measures(measure.measure_type_id):
+        return
+    on = measure.start_date
+    types = ObligationType.objects.filter(kind=ObligationType.Kind.CONTROL, valid_from__lte=on)
+    types = [t for t in types if t.valid_to is None or t.valid_to >= on]
+    for obligation_type in types:
+        obligation = Obligation(
+            measure=measure,
+            decision=measure.decision,
+            obligation_type=obligation_type,
+            start_date=on,
+            status=Obligation.Status.ACTIVE,
+            proof_frequency=obligation_type.default_proof_frequency,
+        )
+        obligation.full_clean()
+        obligation.save()
+        audit.record_creation(
+            membership,
+            obligation,
+            person_id=measure.person_id,
+            summary=f"Mesure de contrôle (CP 132-44) : {obligation_type.code}",
+        )
+    if types:
+        timeline_add(
+            person=measure.person,
+            kind=TimelineEvent.Kind.OBLIGATION,
+            title=f"Mesures de contrôle (CP 132-44) : {measure.measure_type.short_label}",
+            actor=membership.user,
+            instance=measure,
+            detail="Répondre aux convocations, recevoir les visites, prévenir des changements "
+            "d'emploi et de résidence, informer le JAP avant tout déplacement à l'étranger…",
+        )
 
 
 def _measure_detail(measure: Measure) -> str:
@@ -387,6 +429,19 @@ def obligation_type_get(code: str) -> ObligationType:
 
 def _validate_obligation(obligation: Obligation) -> None:
     measure = obligation.measure
+    if (
+        obligation.obligation_type.kind == ObligationType.Kind.CONTROL
+        and carries_control_measures(measure.measure_type_id)
+        and measure.is_open
+        and (
+            obligation.status == Obligation.Status.ENDED
+            or (obligation.end_date and measure.end_date and obligation.end_date < measure.end_date)
+        )
+    ):
+        raise field_errors(
+            status="Les mesures de contrôle (CP 132-44) s'appliquent de plein droit pendant "
+            "toute la mesure : elles ne peuvent pas être levées."
+        )
     if obligation.decision.person_id != measure.person_id:
         raise field_errors(decision="Cette décision ne concerne pas cette personne.")
     if obligation.start_date < obligation.decision.date:
@@ -431,6 +486,13 @@ def obligation_create(
     obligation.proof_frequency = (
         obligation.proof_frequency or obligation_type.default_proof_frequency
     )
+    if (
+        obligation_type.kind == ObligationType.Kind.CONTROL
+        and measure.obligations.filter(obligation_type=obligation_type, status="active").exists()
+    ):
+        raise field_errors(
+            obligation_type=f"« {obligation_type.label} » est déjà en vigueur sur cette mesure."
+        )
     _validate_obligation(obligation)
     obligation.full_clean()
     obligation.save()

@@ -184,3 +184,49 @@ class Establishment(models.Model):
             if not self.name.startswith(self.get_kind_display())
             else self.name
         )
+
+
+class Court(models.Model):
+    """A court whose judges the service works for: the tribunal judiciaire whose sentence-
+    enforcement judges (JAP) assign cases, and whose criminal court receives rapid social
+    enquiries. A judge's decision names its court."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="courts", verbose_name="SPIP"
+    )
+    name = models.CharField(
+        "nom", max_length=200, help_text="Par exemple : Tribunal judiciaire d'Amiens."
+    )
+    city = models.CharField("commune", max_length=100)
+    appeal_court_city = models.CharField(
+        "siège de la cour d'appel",
+        max_length=100,
+        blank=True,
+        help_text="Le tribunal de l'application des peines siège dans le ressort de cette cour.",
+    )
+
+    class Meta:
+        verbose_name = "juridiction"
+        verbose_name_plural = "juridictions"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "name"],
+                name="court_unique_per_service",
+                violation_error_message="Cette juridiction est déjà enregistrée pour ce service.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def jap_label(self) -> str:
+        """The jurisdiction of a JAP's order: « Juge de l'application des peines — Tribunal
+        judiciaire d'Amiens »."""
+        return f"Juge de l'application des peines — {self.name}"
+
+    @property
+    def tap_label(self) -> str:
+        where = self.appeal_court_city or self.city
+        return f"Tribunal de l'application des peines — ressort de la cour d'appel de {where}"

@@ -2,11 +2,30 @@ from django import forms
 
 from probatio.compliance.models import Incident
 from probatio.core.forms import BaseForm, DateInput
-from probatio.reports import rules
+from probatio.reports import answers, rules
 
 
 class ReportCreateForm(BaseForm):
     kind = forms.ChoiceField(label="Type de rapport", choices=list(rules.KIND_LABELS.items()))
+    matter = forms.ChoiceField(
+        label="Objet de l'avis",
+        required=False,
+        choices=[("", "Choisir (avis seulement)")]
+        + [(code, answers.MATTERS[code].short) for code in answers.OPINION_MATTERS],
+        help_text="Ce sur quoi le juge statuera : ses réponses possibles en dépendent.",
+    )
+    urgency = forms.ChoiceField(
+        label="Degré d'urgence (rapport d'incident)",
+        required=False,
+        choices=[("", "Ordinaire")]
+        + [(code, label) for code, label in answers.URGENCY_LABELS.items() if code != "normal"],
+    )
+    court = forms.TypedChoiceField(
+        label="Tribunal destinataire (enquête sociale rapide)",
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
     measure = forms.TypedChoiceField(
         label="Mesure concernée", coerce=int, required=False, empty_value=None
     )
@@ -21,8 +40,11 @@ class ReportCreateForm(BaseForm):
         "demandé par le juge sous 2 mois. Le rapport apparaît alors dans l'échéancier.",
     )
 
-    def __init__(self, *args, measures, incidents, **kwargs):
+    def __init__(self, *args, measures, incidents, courts=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["court"].choices = [("", "Choisir le tribunal")] + [
+            (c.pk, c.name) for c in courts
+        ]
         self.fields["measure"].choices = [("", "Aucune en particulier")] + [
             (m.pk, f"{m.measure_type.label} ({m.get_status_display().lower()})") for m in measures
         ]
@@ -37,35 +59,3 @@ class SendBackForm(BaseForm):
     comment = forms.CharField(
         label="Ce qui doit être repris", widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class AnswerForm(BaseForm):
-    kind = forms.ChoiceField(label="Réponse", choices=list(rules.ANSWER_LABELS.items()))
-    answered_on = forms.DateField(label="Date de la décision", widget=DateInput())
-    text = forms.CharField(
-        label="Texte de la décision", required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    part = forms.CharField(
-        label="Part révoquée (révocation partielle)", required=False, max_length=200
-    )
-    extra_months = forms.IntegerField(
-        label="Prolongation (mois)", required=False, min_value=1, max_value=36
-    )
-    new_obligations = forms.MultipleChoiceField(
-        label="Obligations ajoutées (modification des obligations)",
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
-    ended_obligations = forms.TypedMultipleChoiceField(
-        label="Obligations levées (modification des obligations)",
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, obligation_types, obligations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_obligations"].choices = [(t.code, t.label) for t in obligation_types]
-        self.fields["ended_obligations"].choices = [
-            (o.pk, o.obligation_type.label) for o in obligations
-        ]

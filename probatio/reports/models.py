@@ -13,7 +13,7 @@ from django.db import models
 from probatio.compliance.models import Incident
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.people.models import Person
-from probatio.reports import rules
+from probatio.reports import answers, rules
 
 
 class Report(models.Model):
@@ -38,6 +38,27 @@ class Report(models.Model):
     )
     kind = models.CharField(
         "type de rapport", max_length=20, choices=list(rules.KIND_LABELS.items())
+    )
+    # What the judge is asked to decide (``answers.MATTERS``): an opinion's subject, or what
+    # follows from the kind. Decides the answers the judge may give.
+    matter = models.CharField(
+        "objet", max_length=30, choices=list(answers.MATTER_LABELS.items()), blank=True
+    )
+    urgency = models.CharField(
+        "degré d'urgence",
+        max_length=10,
+        choices=list(answers.URGENCY_LABELS.items()),
+        blank=True,
+        help_text="Rapport d'incident : l'urgence ordonne la liste du juge.",
+    )
+    # A rapid social enquiry goes to the trial court, not to a JAP.
+    court = models.ForeignKey(
+        "organisation.Court",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name="tribunal destinataire",
     )
     title = models.CharField("intitulé", max_length=200)
     sections = models.JSONField("contenu", default=list)
@@ -86,7 +107,7 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["person", "status"]),
-            models.Index(fields=["judge", "status"]),
+            models.Index(fields=["judge", "status", "transmitted_at"]),
             models.Index(fields=["status", "due_date"]),
         ]
 
@@ -100,6 +121,21 @@ class Report(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in rules.FROZEN
+
+    @property
+    def addressee(self) -> str:
+        """Whom the report goes to, in words: the judge's name, or the court's."""
+        if self.court_id is not None:
+            return str(self.court)
+        return self.judge.get_full_name() if self.judge_id else ""
+
+    @property
+    def matter_label(self) -> str:
+        return answers.MATTER_LABELS.get(self.matter, "")
+
+    @property
+    def urgency_rank(self) -> int:
+        return answers.URGENCY_RANK.get(self.urgency, 3)
 
 
 class ReportStep(models.Model):
@@ -121,26 +157,70 @@ class ReportStep(models.Model):
 
 
 class JudgeAnswer(models.Model):
+    """The judge's (or the court's) answer to a transmitted report. The decision it creates is
+    the hub of what it changed: the measures it opened (``decision.measures``), the sentence to
+    serve it added (``decision.prison_sentences``), the reductions (``decision.reductions``),
+    the obligations added or lifted (below)."""
+
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="answer")
-    kind = models.CharField("réponse", max_length=25, choices=list(rules.ANSWER_LABELS.items()))
+    kind = models.CharField(
+        "réponse", max_length=25, choices=list(answers.CODE_LABELS.items())
+    )
     date = models.DateField("date de la décision")
     text = models.TextField("texte de la décision", blank=True)
+    reasons = models.TextField("motifs", blank=True)
+    # Earlier records typed the revoked part in words; a partial revocation now records it as
+    # a sentence (``decision.prison_sentences``).
     part = models.CharField("part révoquée", max_length=200, blank=True)
     extra_months = models.PositiveSmallIntegerField("prolongation (mois)", null=True, blank=True)
+    effective_on = models.DateField("prend effet le", null=True, blank=True)
+    end_on = models.DateField("fin de la mesure accordée", null=True, blank=True)
+    form = models.CharField(
+        "modalité", max_length=4, choices=list(answers.FORM_LABELS.items()), blank=True
+    )
+    step_form = models.CharField(
+        "mesure probatoire", max_length=4, choices=list(answers.FORM_LABELS.items()), blank=True
+    )
+    step_end = models.DateField("fin de la mesure probatoire", null=True, blank=True)
+    reduction_days = models.PositiveIntegerField("jours de réduction", null=True, blank=True)
+    hearing_due = models.DateField("débat contradictoire avant le", null=True, blank=True)
+    next_review_on = models.DateField("nouvel examen le", null=True, blank=True)
     decision = models.OneToOneField(
         Decision, on_delete=models.PROTECT, related_name="judge_answer", verbose_name="décision"
     )
     new_obligations = models.ManyToManyField(
         Obligation, blank=True, related_name="+", verbose_name="obligations créées"
     )
+    ended_obligations = models.ManyToManyField(
+        Obligation, blank=True, related_name="+", verbose_name="obligations levées"
+    )
     on_paper = models.BooleanField("reçue sur papier", default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The CPIP hears of every answer: an item of the échéancier until they have read it, and
+    # another until the person is told of obligations that changed.
+    obligations_changed = models.BooleanField("obligations modifiées", default=False)
+    seen_at = models.DateTimeField("lue par le ou la CPIP le", null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    person_informed_on = models.DateField(
+        "personne informée des nouvelles obligations le", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "réponse du magistrat"
+        indexes = [models.Index(fields=["seen_at"]), models.Index(fields=["person_informed_on"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} du {self.date:%d/%m/%Y}"
+        return f"{self.label} du {self.date:%d/%m/%Y}"
+
+    @property
+    def label(self) -> str:
+        return answers.label_of(self.report.matter, self.kind)
+
+    @property
+    def awaits_information(self) -> bool:
+        return self.obligations_changed and self.person_informed_on is None

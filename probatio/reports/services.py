@@ -10,17 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from probatio.access.policy import Action
-from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.compliance.models import Incident
 from probatio.core.errors import field_errors
-from probatio.measures import services as measure_services
-from probatio.measures.models import Decision, Measure, Obligation
-from probatio.people.models import Person, TimelineEvent
+from probatio.measures.models import Measure
+from probatio.people.models import TimelineEvent
 from probatio.people.selectors import Gated
 from probatio.people.services import timeline_add
-from probatio.reports import documents, prefill, rules
-from probatio.reports.models import JudgeAnswer, Report, ReportStep
+from probatio.reports import answers, documents, prefill, rules
+from probatio.reports.models import Report, ReportStep
 from probatio.reports.selectors import GatedReport
 
 
@@ -48,10 +46,14 @@ def report_create(
     measure: Measure | None = None,
     incident: Incident | None = None,
     due_date: date | None = None,
+    matter: str = "",
+    urgency: str = "",
+    court=None,
     today: date | None = None,
 ) -> Report:
     """A new draft of ``kind``, its sections prefilled from the file, addressed to the
-    measure's judge."""
+    measure's judge (a rapid social enquiry: to the court chosen). An opinion says what it is
+    about (``matter``), an incident report how urgent it is."""
     if not gated.allows(Action.DRAFT_REPORT):
         raise PermissionDenied("Votre rôle ne permet pas de rédiger un rapport pour ce dossier.")
     today = today or timezone.localdate()
@@ -68,18 +70,39 @@ def report_create(
         measure = incident.measure
     if due_date is not None and due_date < today:
         raise field_errors(due_date="La date de remise ne peut pas être passée.")
+    if kind == rules.OPINION and matter not in answers.OPINION_MATTERS:
+        raise field_errors(
+            matter="Indiquez sur quoi porte l'avis (libération conditionnelle, libération sous "
+            "contrainte, semi-liberté, réductions de peine…) : les réponses du juge en dépendent."
+        )
+    if kind == rules.INCIDENT:
+        urgency = urgency or answers.URGENCY_NORMAL
+        if urgency not in answers.URGENCY_LABELS:
+            raise field_errors(urgency="Choisissez le degré d'urgence.")
+    else:
+        urgency = ""
+    if kind == rules.ESR:
+        if court is None or court.service_id != person.service_id:
+            raise field_errors(court="Choisissez le tribunal qui recevra l'enquête.")
+    else:
+        court = None
     report = Report(
         person=person,
         measure=measure,
         incident=incident,
         kind=kind,
+        matter=answers.matter_of(
+            kind, opinion_matter=matter, measure_type=measure.measure_type_id if measure else None
+        ),
+        urgency=urgency,
+        court=court,
         title=f"{rules.KIND_LABELS[kind]} — {person.surname.upper()} {person.first_names}",
         sections=prefill.prefilled_sections(
             kind, person=person, measure=measure, incident=incident, today=today
         ),
         due_date=due_date,
         author=membership.user,
-        judge=measure.assigning_judge if measure is not None else None,
+        judge=measure.assigning_judge if measure is not None and kind != rules.ESR else None,
     )
     report.save()
     _step(report, "create", rules.DRAFT, membership.user)
@@ -89,7 +112,11 @@ def report_create(
         report,
         person_id=person.pk,
         summary=f"Rapport commencé : {report.get_kind_display()}",
-        changes={"kind": [None, kind], "measure": [None, measure.pk if measure else None]},
+        changes={
+            "kind": [None, kind],
+            "matter": [None, report.matter],
+            "measure": [None, measure.pk if measure else None],
+        },
     )
     _timeline(report, f"Rapport commencé : {report.get_kind_display().lower()}", membership.user)
     return report
@@ -208,7 +235,10 @@ def report_send_back(*, membership, gated_report: GatedReport, comment: str) -> 
 def report_transmit(*, membership, gated_report: GatedReport, today: date | None = None) -> Report:
     """Transmit to the judge: the report is frozen, its PDF and the PDF's SHA-256 stored."""
     _require_manager(membership, gated_report)
-    if gated_report.report.judge_id is None:
+    addressee = gated_report.report
+    if addressee.kind == rules.ESR and addressee.court_id is None:
+        raise field_errors(status="Aucun tribunal destinataire : choisissez-le sur l'enquête.")
+    if addressee.kind != rules.ESR and addressee.judge_id is None:
         raise field_errors(status="Aucun magistrat destinataire : la mesure n'a pas de juge "
                            "mandant enregistré.")  # fmt: skip
     report = _advance(gated_report, rules.TRANSMIT, membership)
@@ -219,8 +249,8 @@ def report_transmit(*, membership, gated_report: GatedReport, today: date | None
     report.pdf.save(name, ContentFile(content), save=False)
     try:
         report.save(update_fields=["status", "transmitted_at", "sha256", "pdf", "updated_at"])
-        _timeline(report, f"Rapport transmis au magistrat : {report.get_kind_display().lower()}",
-                  membership.user, report.judge.get_full_name())  # fmt: skip
+        _timeline(report, f"Rapport transmis : {report.get_kind_display().lower()}",
+                  membership.user, report.addressee)  # fmt: skip
     except Exception:
         report.pdf.delete(save=False)
         raise
@@ -244,6 +274,9 @@ def report_correct(*, membership, gated_report: GatedReport) -> Report:
         title=old.title,
         sections=old.sections,
         due_date=old.due_date,
+        matter=old.matter,
+        urgency=old.urgency,
+        court=old.court,
         author=membership.user,
         judge=old.judge,
         version=old.version + 1,
@@ -264,160 +297,15 @@ def report_correct(*, membership, gated_report: GatedReport) -> Report:
     return report
 
 
-# --- The judge's answer. ---
+# --- The judge's answer (recorded by ``transitions.services.answer_record``). ---
 
 
-@transaction.atomic
-def answer_record(
-    *,
-    membership,
-    gated_report: GatedReport,
-    kind: str,
-    answered_on: date,
-    text: str = "",
-    part: str = "",
-    extra_months: int | None = None,
-    new_obligations: list[str] | None = None,
-    ended_obligations: list[int] | None = None,
-    today: date | None = None,
-) -> JudgeAnswer:
-    """Record the judge's answer (by the judge, or by a manager or the secretariat from a
-    paper answer) and apply what it changes."""
-    today = today or timezone.localdate()
-    if not gated_report.can_answer:
-        if gated_report.report.status != rules.TRANSMITTED:
-            raise field_errors(kind=rules.STEP_ERRORS[rules.ANSWER])
-        raise PermissionDenied("Vous ne pouvez pas enregistrer la réponse à ce rapport.")
-    report = gated_report.report
-    new_obligations = new_obligations or []
-    ended_obligations = ended_obligations or []
-    errors = rules.check_answer(
-        kind,
-        has_measure=report.measure_id is not None,
-        part=part,
-        extra_months=extra_months,
-        new_obligations=new_obligations,
-        ended_obligations=ended_obligations,
-    )
-    if kind in rules.ON_A_MEASURE and report.measure_id and not report.measure.is_open:
-        errors["kind"] = "La mesure n'est plus en cours : cette réponse ne peut pas s'y appliquer."
-    if answered_on > today:
-        errors["answered_on"] = "La date de la décision ne peut pas être dans le futur."
-    elif report.transmitted_at and answered_on < timezone.localtime(report.transmitted_at).date():
-        errors["answered_on"] = "La décision ne peut pas précéder la transmission du rapport."
-    if errors:
-        raise field_errors(**errors)
-    report_now = _advance(gated_report, rules.ANSWER, membership)
-    report_now.save(update_fields=["status", "updated_at"])
-    measure = report.measure
-    judge = report.judge
-    on_paper = membership.role != Role.JUDGE
-    decision = measure_services.decision_create(
-        membership=membership,
-        person=report.person,
-        data={
-            "kind": Decision.Kind.JAP_ORDER,
-            "jurisdiction": f"Juge de l'application des peines — {report.person.service.name}",
-            "date": answered_on,
-            "enforceable_date": answered_on,
-            "judge": judge,
-            "summary": f"{rules.ANSWER_LABELS[kind]} — réponse au rapport « {report.title} »"[:500],
-        },
-        offences=[],
-        today=today,
-    )
-    answer = JudgeAnswer.objects.create(
-        report=report,
-        kind=kind,
-        date=answered_on,
-        text=text.strip(),
-        part=part.strip(),
-        extra_months=extra_months,
-        decision=decision,
-        on_paper=on_paper,
-        recorded_by=membership.user,
-    )
-    audit.record_creation(
-        membership, answer, person_id=report.person_id, summary="Réponse du magistrat enregistrée"
-    )
-    effect = rules.EFFECTS[kind]
-    detail = text.strip()[:300]
-    if effect == rules.NEW_OBLIGATIONS:
-        _modify_obligations(membership, answer, measure, decision, new_obligations,
-                            ended_obligations, answered_on)  # fmt: skip
-    elif effect == rules.EXTEND_MEASURE:
-        measure_services.measure_update(
-            membership=membership,
-            measure=measure,
-            data={"duration_months": (measure.duration_months or 0) + extra_months},
-            today=today,
-        )
-    elif effect == rules.SUSPEND_AND_FLAG:
-        measure_services.measure_update(
-            membership=membership, measure=measure, data={"status": "suspended"}, today=today
-        )
-        _flag(membership, report.person, f"{rules.ANSWER_LABELS[kind]} le {answered_on:%d/%m/%Y}")
-    elif effect == rules.END_AS_REVOKED:
-        measure_services.measure_update(
-            membership=membership, measure=measure, data={"status": "revoked"}, today=today
-        )
-        if part.strip():
-            detail = f"Part révoquée : {part.strip()}. {detail}".strip()
-    _timeline(
-        report,
-        f"Réponse du magistrat : {rules.ANSWER_LABELS[kind].lower()} "
-        f"(décision du {answered_on:%d/%m/%Y}{', reçue sur papier' if on_paper else ''})",
-        membership.user,
-        detail,
-    )
-    return answer
-
-
-def _modify_obligations(membership, answer, measure, decision, codes, ended_ids, on) -> None:
-    """New obligations linked to the decision; the ones lifted end on its date. An obligation
-    already in force (and not lifted) is not added twice."""
-    obligations = {o.pk: o for o in Obligation.objects.filter(measure=measure, status="active")}
-    lifted = {int(pk) for pk in ended_ids}
-    in_force = {o.obligation_type_id for o in obligations.values() if o.pk not in lifted}
-    twice = sorted(set(codes) & in_force)
-    if twice:
-        raise field_errors(
-            new_obligations="Déjà en vigueur sur cette mesure : " + ", ".join(twice) + "."
-        )
-    for pk in ended_ids:
-        obligation = obligations.get(int(pk))
-        if obligation is None:
-            raise field_errors(
-                ended_obligations="Choisissez des obligations en vigueur de la mesure."
-            )
-        # The lifted obligation keeps the decision that created it (it cannot start before a
-        # later one); the timeline and the answer say which decision lifted it.
-        measure_services.obligation_update(
-            membership=membership,
-            obligation=obligation,
-            decision=obligation.decision,
-            data={"status": "ended", "end_date": max(obligation.start_date, on)},
-        )
-    for code in codes:
-        created = measure_services.obligation_create(
-            membership=membership,
-            measure=measure,
-            decision=decision,
-            obligation_type_code=code,
-            data={"start_date": max(on, measure.start_date), "status": "active"},
-        )
-        answer.new_obligations.add(created)
-
-
-def _flag(membership, person: Person, alert: str) -> None:
-    before = person.judicial_alert
-    person.judicial_alert = alert[:200]
-    person.save(update_fields=["judicial_alert"])
-    audit.record_by(
-        membership,
-        audit.Action.UPDATE,
-        person,
-        person_id=person.pk,
-        summary="Alerte judiciaire sur le dossier",
-        changes={"judicial_alert": [before, person.judicial_alert]},
-    )
+def report_mark_answered(*, membership, gated_report: GatedReport) -> Report:
+    """The report's step to « réponse reçue », inside the transaction of the transition that
+    records the answer and applies it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("report_mark_answered runs inside the answer's transaction.")
+    report = _advance(gated_report, rules.ANSWER, membership)
+    report.save(update_fields=["status", "updated_at"])
+    gated_report.report.status = report.status
+    return report

@@ -17,12 +17,12 @@ from probatio.compliance.selectors import incidents_of
 from probatio.core.downloads import private_file
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
-from probatio.measures.models import Obligation, ObligationType
 from probatio.measures.selectors import measures_of
+from probatio.organisation.models import Court
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 from probatio.reports import documents, rules, selectors, services
-from probatio.reports.forms import AnswerForm, ReportCreateForm, SendBackForm
+from probatio.reports.forms import ReportCreateForm, SendBackForm
 
 
 def _detail_url(pk: int) -> str:
@@ -78,12 +78,15 @@ def person_reports(request, pk: int):
     can_draft = gated.allows(Action.DRAFT_REPORT)
     measures = list(measures_of(person))
     incidents = list(incidents_of(person))
+    courts = list(Court.objects.filter(service_id=person.service_id))
     form = ReportCreateForm(
         request.POST or None,
         measures=measures,
         incidents=incidents,
+        courts=courts,
         initial={"kind": request.GET.get("type"), "incident": request.GET.get("manquement"),
-                 "measure": request.GET.get("mesure")},
+                 "measure": request.GET.get("mesure"), "matter": request.GET.get("objet"),
+                 "court": courts[0].pk if len(courts) == 1 else None},
     )  # fmt: skip
     if request.method == "POST":
         if not can_draft:
@@ -100,6 +103,9 @@ def person_reports(request, pk: int):
                     measure=next((m for m in measures if m.pk == data["measure"]), None),
                     incident=next((i for i in incidents if i.pk == data["incident"]), None),
                     due_date=data["due_date"],
+                    matter=data["matter"],
+                    urgency=data["urgency"],
+                    court=next((c for c in courts if c.pk == data["court"]), None),
                 )
             except ValidationError as error:
                 apply_errors(form, error)
@@ -120,33 +126,13 @@ def person_reports(request, pk: int):
     )
 
 
-def _answer_form(gated_report, data=None):
-    report = gated_report.report
-    obligations = (
-        Obligation.objects.filter(measure=report.measure, status="active").select_related(
-            "obligation_type"
-        )
-        if report.measure_id
-        else Obligation.objects.none()
-    )
-    today = timezone.localdate()
-    return AnswerForm(
-        data,
-        obligation_types=ObligationType.objects.filter(valid_to__isnull=True).exclude(
-            kind="control"
-        ),
-        obligations=list(obligations),
-        initial={"answered_on": today},
-    )
-
-
 @require_GET
 def detail(request, pk: int):
     gated_report = selectors.report_get_for(request.membership, pk, log_read="rapport")
     return _render_detail(request, gated_report)
 
 
-def _render_detail(request, gated_report, *, answer_form=None, send_back_form=None, status=200):
+def _render_detail(request, gated_report, *, send_back_form=None, status=200):
     report = gated_report.report
     return render(
         request,
@@ -158,8 +144,6 @@ def _render_detail(request, gated_report, *, answer_form=None, send_back_form=No
             g=gated_report,
             steps=list(report.steps.select_related("by")),
             answer=getattr(report, "answer", None) if report.is_frozen else None,
-            answer_form=answer_form or (_answer_form(gated_report) if gated_report.can_answer
-                                        else None),
             send_back_form=send_back_form or SendBackForm(),
             missing=rules.missing_required(report.sections),
             title=f"{report.title} — Probatio",
@@ -231,29 +215,6 @@ def act(request, pk: int, step: str):
                 request, f"Version {new.version} créée : corrigez-la puis soumettez-la."
             )
             return redirect(_detail_url(new.pk))
-        elif step == "answer":
-            if report.status == rules.TRANSMITTED and not gated_report.can_answer:
-                raise PermissionDenied("Vous ne pouvez pas enregistrer la réponse à ce rapport.")
-            form = _answer_form(gated_report, request.POST)
-            if not form.is_valid():
-                return _render_detail(request, gated_report, answer_form=form, status=400)
-            data = form.cleaned_data
-            try:
-                services.answer_record(
-                    membership=membership,
-                    gated_report=gated_report,
-                    kind=data["kind"],
-                    answered_on=data["answered_on"],
-                    text=data["text"],
-                    part=data["part"],
-                    extra_months=data["extra_months"],
-                    new_obligations=data["new_obligations"],
-                    ended_obligations=data["ended_obligations"],
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-                return _render_detail(request, gated_report, answer_form=form, status=400)
-            messages.success(request, "Réponse du magistrat enregistrée.")
         else:
             raise PermissionDenied("Action inconnue.")
     except ValidationError as error:

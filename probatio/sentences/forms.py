@@ -3,7 +3,7 @@ from django import forms
 from probatio.core.forms import BaseForm, DateInput
 from probatio.measures.models import Decision
 from probatio.sentences import rules
-from probatio.sentences.models import Reduction
+from probatio.sentences.models import Reduction, Sentence
 
 
 class SentenceForm(BaseForm):
@@ -20,6 +20,17 @@ class SentenceForm(BaseForm):
         max_length=200,
         required=False,
         help_text="Par exemple : emprisonnement ferme, révocation de sursis.",
+    )
+    category = forms.ChoiceField(
+        label="Catégorie d'infraction",
+        choices=Sentence.Category.choices,
+        initial=Sentence.Category.ORDINARY,
+        help_text="Elle fixe le plafond des réductions de peine (CPP 721, 721-1-1, 721-1-2).",
+    )
+    qualification = forms.ChoiceField(
+        label="Qualification",
+        choices=Sentence.Qualification.choices,
+        initial=Sentence.Qualification.DELIT,
     )
 
     def __init__(self, *args, person, **kwargs):

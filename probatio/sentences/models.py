@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from probatio.measures.models import Decision
 from probatio.organisation.models import Establishment, Service
-from probatio.people.models import CustodyRecord
+from probatio.people.models import CustodyRecord, Person
 from probatio.sentences import rules
 
 
@@ -68,10 +68,34 @@ class PenalSituation(models.Model):
 
 
 class Sentence(models.Model):
-    """A prison sentence served under this committal, as pronounced by its decision."""
+    """A prison sentence, as pronounced by its decision: served under a committal (its
+    situation), or still to serve (no situation yet: the revoked part of a probation, a term
+    set in advance whose enforcement the judge ordered) until the person is committed."""
 
+    class Category(models.TextChoices):
+        """The offence category that sets the reduction caps (CPP 721, 721-1-1, 721-1-2)."""
+
+        ORDINARY = "ordinary", "Droit commun"
+        TERRORISM = "terrorism", "Terrorisme (CP 421-1 à 421-6)"
+        AUTHORITY = "authority", "Violences sur personne dépositaire de l'autorité publique"
+
+    class Qualification(models.TextChoices):
+        CRIME = "crime", "Crime"
+        DELIT = "delit", "Délit"
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="prison_sentences",
+        verbose_name="personne",
+    )
     situation = models.ForeignKey(
-        PenalSituation, on_delete=models.CASCADE, related_name="sentences"
+        PenalSituation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sentences",
+        verbose_name="écrou",
     )
     decision = models.ForeignKey(
         Decision,
@@ -88,11 +112,22 @@ class Sentence(models.Model):
         blank=True,
         help_text="Par exemple : emprisonnement ferme, révocation de sursis.",
     )
+    category = models.CharField(
+        "catégorie d'infraction",
+        max_length=10,
+        choices=Category.choices,
+        default=Category.ORDINARY,
+        help_text="Elle fixe le plafond des réductions de peine.",
+    )
+    qualification = models.CharField(
+        "qualification", max_length=5, choices=Qualification.choices, default=Qualification.DELIT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "peine d'emprisonnement"
         ordering = ["id"]
+        indexes = [models.Index(fields=["person", "situation"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(years__gt=0) | Q(months__gt=0) | Q(days__gt=0),
@@ -230,6 +265,15 @@ class CapSession(models.Model):
     date = models.DateField("date de la séance")
     horizon_months = models.PositiveSmallIntegerField(
         "horizon examiné (mois après la séance)", default=3
+    )
+    # The JAP who chairs the session: they read its list and the opinions transmitted to them.
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cap_sessions_chaired",
+        verbose_name="JAP qui préside",
     )
     notes = models.CharField("remarques", max_length=300, blank=True)
     created_by = models.ForeignKey(

@@ -284,3 +284,90 @@ def opinion_state(report_status: str | None) -> str:
         return OPINION_BY_REPORT_STATUS[report_status]
     except KeyError:
         raise ValueError(f"Unknown report status: {report_status!r}") from None
+
+
+# --- Reduction caps (CPP 721, 721-1-1, 721-1-2) ----------------------------------------------
+
+# Persons committed since this day are under the 2021 law (no automatic credits; reductions
+# granted by the JAP within the caps below). Those committed before and held continuously
+# since keep the earlier regime.
+REDUCTIONS_REFORM = date(2023, 1, 1)
+
+ORDINARY, TERRORISM, AUTHORITY = "ordinary", "terrorism", "authority"
+CRIME, DELIT = "crime", "delit"
+
+
+@dataclass(frozen=True)
+class CapRate:
+    """At most ``months_per_year`` months per year of imprisonment (``first_year_months`` the
+    first year when set) and ``days_per_month`` days per month for a period under a year."""
+
+    months_per_year: int
+    days_per_month: int
+    basis: str
+    first_year_months: int | None = None
+
+
+CAP_RATES = {
+    ORDINARY: CapRate(6, 14, "CPP 721"),
+    TERRORISM: CapRate(3, 7, "CPP 721-1-1"),
+    (AUTHORITY, CRIME): CapRate(3, 7, "CPP 721-1-2"),
+    (AUTHORITY, DELIT): CapRate(4, 9, "CPP 721-1-2"),
+}
+# [à vérifier] The regime kept by persons held continuously since before 2023: 3 months the
+# first year, 2 months the following years, 7 days per month under a year.
+CAP_RATE_BEFORE_2023 = CapRate(2, 7, "CPP 721 (rédaction antérieure à 2023)", first_year_months=3)
+
+
+@dataclass(frozen=True)
+class SentenceLength:
+    """A sentence as the caps read it: its length and its offence category."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    category: str = ORDINARY
+    qualification: str = DELIT
+
+
+def cap_rate(sentence: SentenceLength, *, committal_date: date) -> CapRate:
+    if committal_date < REDUCTIONS_REFORM:
+        return CAP_RATE_BEFORE_2023
+    if sentence.category == AUTHORITY:
+        return CAP_RATES[(AUTHORITY, sentence.qualification)]
+    return CAP_RATES.get(sentence.category, CAP_RATES[ORDINARY])
+
+
+def reduction_cap_days(
+    sentences: list[SentenceLength], *, start: date, committal_date: date
+) -> int:
+    """The most reduction days the JAP may grant over the sentences served, in days: for each
+    sentence, its rate's months per whole year of imprisonment (calendar months counted from
+    the start of the sentence ``start``, like the rest of the convention) plus its days per
+    whole month of the part under a year."""
+    total = 0
+    for sentence in sentences:
+        rate = cap_rate(sentence, committal_date=committal_date)
+        months = 12 * sentence.years + sentence.months
+        years, rest = divmod(months, 12)
+        cap_months = rate.months_per_year * years
+        if rate.first_year_months is not None and years:
+            cap_months += rate.first_year_months - rate.months_per_year
+        total += (add_months(start, cap_months) - start).days + rate.days_per_month * rest
+    return total
+
+
+def withdrawable_days(reductions: list[tuple[str, date, int]], *, on: date) -> int:
+    """Days of reductions that a withdrawal decided on ``on`` may take back: those granted
+    within the year before it (CPP 721, al. 3), less the withdrawals made since the earliest of
+    them, never more than the reductions still standing. ``reductions``: (kind, date, days),
+    kind "granted" or "withdrawn"."""
+    since = add_months(on, -12)
+    recent = [(d, n) for kind, d, n in reductions if kind == "granted" and since <= d <= on]
+    if not recent:
+        return 0
+    first = min(d for d, _ in recent)
+    withdrawn_since = sum(n for kind, d, n in reductions if kind == "withdrawn" and d >= first)
+    granted = sum(n for kind, _, n in reductions if kind == "granted")
+    withdrawn = sum(n for kind, _, n in reductions if kind == "withdrawn")
+    return max(0, min(sum(n for _, n in recent) - withdrawn_since, granted - withdrawn))

@@ -197,12 +197,15 @@ def sentence_add(
         raise field_errors(years="La durée de la peine ne peut pas être nulle.")
     situation = _locked(custody)
     sentence = Sentence(
+        person=person,
         situation=situation,
         decision=decision,
         years=data.get("years") or 0,
         months=data.get("months") or 0,
         days=data.get("days") or 0,
         description=data.get("description", ""),
+        category=data.get("category") or Sentence.Category.ORDINARY,
+        qualification=data.get("qualification") or Sentence.Qualification.DELIT,
     )
     _check(_prospective(situation, person, sentences=[*situation.sentences.all(), sentence]))
     sentence.full_clean()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from probatio.transitions import views
+
+app_name = "transitions"
+
+urlpatterns = [
+    path("rapports/<int:pk>/reponse/", views.answer, name="answer"),
+    path("rapports/<int:pk>/reponse/lue/", views.answer_seen, name="answer_seen"),
+    path("rapports/<int:pk>/reponse/personne-informee/", views.answer_informed,
+         name="answer_informed"),
+]  # fmt: skip
