@@ -45,9 +45,21 @@ EXAMPLE_A_DATES = {
     "lsc_information_date": "2026-08-10",
     "lsc_plein_droit_date": None,
     "lsc_plein_droit_information_date": None,
-    "jap_adjustment_date": "2025-09-10",
+    # H − 1 year (2026-03-12 − 1 year), earlier than E − 2 years (2025-09-10).
+    "jap_adjustment_date": "2025-03-12",
 }
 EXAMPLE_A_REDUCED = {**EXAMPLE_A, "reductions_granted_days": 90}
+EXAMPLE_A_REDUCED_DATES = {
+    "start_date": "2024-09-10",
+    "end_date": "2027-06-12",
+    "release_date": "2027-06-12",
+    "lc_eligibility_date": "2026-01-26",
+    "lsc_review_date": "2026-07-12",
+    "lsc_information_date": "2026-06-12",
+    "lsc_plein_droit_date": None,
+    "lsc_plein_droit_information_date": None,
+    "jap_adjustment_date": "2025-01-26",
+}
 EXAMPLE_B = {"sentences": [{"months": 18}], "committal_date": "2025-01-10"}
 EXAMPLE_B_DATES = {
     "start_date": "2025-01-10",
@@ -71,6 +83,7 @@ FULL = {
     "birth_date": "1970-05-05",
     "lsc_excluded": False,
     "lsc_plein_droit_excluded": True,
+    "legal_recidivist": None,
 }
 
 FRENCH_WORDS = re.compile(
@@ -188,8 +201,7 @@ def test_an_array_gives_an_array_in_order(tmp_path):
         same_as_engine(item, obj)
     assert output[0]["end_date"] == "2026-07-10"
     assert output[1]["end_date"] == "2027-09-10"
-    assert output[2]["end_date"] == "2027-06-12"
-    assert output[2]["lc_eligibility_date"] == "2026-01-26"
+    assert {name: output[2][name] for name in DATE_FIELDS} == EXAMPLE_A_REDUCED_DATES
 
 
 def test_an_array_from_standard_input():
@@ -198,6 +210,55 @@ def test_an_array_from_standard_input():
     assert {name: output[1][name] for name in DATE_FIELDS} == EXAMPLE_B_DATES
     # An array of one object is still an array.
     assert ok_output(run_stdin([EXAMPLE_B])) == [output[1]]
+
+
+# 50 years (30 + 20) from 2025-01-10: the half-point (about S + 25 years) is capped at S + 15
+# years, or S + 20 years for a legal recidivist (CPP 729); the adjustment is H − 1 year.
+FIFTY = {"sentences": [{"years": 30}, {"years": 20}], "committal_date": "2025-01-10"}
+
+
+def test_legal_recidivist_raises_the_cap_from_15_to_20_years():
+    plain, recidivist, default = ok_output(
+        run_stdin(
+            [{**FIFTY, "legal_recidivist": False}, {**FIFTY, "legal_recidivist": True}, FIFTY]
+        )
+    )
+    for output in (plain, recidivist, default):
+        check_contract(output)
+        assert output["end_date"] == "2075-01-10"
+    assert plain["lc_eligibility_date"] == "2040-01-10"
+    assert plain["jap_adjustment_date"] == "2039-01-10"
+    assert recidivist["lc_eligibility_date"] == "2045-01-10"
+    assert recidivist["jap_adjustment_date"] == "2044-01-10"
+    assert default == plain  # false by default
+    lc = [e["text"] for e in recidivist["explanations"] if e["field"] == "lc_eligibility_date"]
+    assert any("20 ans" in text and "récidive légale" in text for text in lc), lc
+
+
+def test_remand_covering_the_sentence_releases_at_the_committal():
+    # 4 months; 150 days of remand: S = 2025-01-03, E = 2025-05-03, before the committal.
+    obj = {
+        "sentences": [{"months": 4}],
+        "committal_date": "2025-06-02",
+        "pretrial_detention_days": 150,
+    }
+    output = ok_output(run_stdin(obj))
+    check_contract(output)
+    assert output["start_date"] == "2025-01-03"
+    assert output["end_date"] == "2025-05-03"
+    for name in DATE_FIELDS[2:]:
+        assert output[name] == "2025-06-02", name
+
+
+def test_six_months_or_less_informs_at_the_committal():
+    # 6 months from 2025-03-10: LSC review 2025-07-11 and LSC de plein droit 2025-06-10, both
+    # announced at the committal.
+    output = ok_output(run_stdin({"sentences": [{"months": 6}], "committal_date": "2025-03-10"}))
+    check_contract(output)
+    assert output["lsc_review_date"] == "2025-07-11"
+    assert output["lsc_information_date"] == "2025-03-10"
+    assert output["lsc_plein_droit_date"] == "2025-06-10"
+    assert output["lsc_plein_droit_information_date"] == "2025-03-10"
 
 
 def test_an_empty_array_gives_an_empty_array(tmp_path):
@@ -215,6 +276,8 @@ def test_an_empty_array_gives_an_empty_array(tmp_path):
         ({**EXAMPLE_B, "pretrial_detention_days": 3.0}, "pretrial_detention_days"),
         ({**EXAMPLE_B, "remand": 10}, "remand"),
         ({**EXAMPLE_B, "reductions_granted_days": 546}, "reductions"),
+        ({**EXAMPLE_B, "legal_recidivist": 1}, "legal_recidivist"),
+        ({**EXAMPLE_B, "legal_recidivist": "oui"}, "legal_recidivist"),
     ],
 )
 def test_bad_object_from_standard_input(obj, field):

@@ -16,6 +16,11 @@ from dateutil.easter import easter
 
 from probatio.core.dates import add_months
 
+# The longest parole waiting time (CPP 729): the half-point is never later than the start + 15
+# years, or + 20 years for a legal recidivist.
+CAP_YEARS = 15
+CAP_YEARS_RECIDIVIST = 20
+
 
 @dataclass(frozen=True)
 class Length:
@@ -49,6 +54,8 @@ class SentenceInput:
     birth_date: date | None = None
     lsc_excluded: bool = False
     lsc_plein_droit_excluded: bool = False
+    # Legal recidivism: the parole waiting time is capped at 20 years instead of 15 (CPP 729).
+    legal_recidivist: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,14 @@ def _within(start: date, gross_end: date, months: int) -> bool:
         return True
 
 
+def _months_later(day: date, months: int) -> date | None:
+    """``day`` + ``months`` (calendar), or None beyond the calendar (a limit never reached)."""
+    try:
+        return add_months(day, months)
+    except ValueError:
+        return None
+
+
 def _gross_end(start: date, total: Length) -> date:
     if total.months == 1 and total.days == 0:
         return start + timedelta(days=30)  # exactly one month counts 30 days (CPP 716-1)
@@ -137,16 +152,20 @@ def compute(data: SentenceInput) -> SentenceDates:
     def note(field_name: str, rule: str, text: str) -> None:
         notes.append(Explanation(field_name, rule, text))
 
+    # 1 to 5. Total, start, gross end, end, net duration.
     total = _total(data.sentences)
-    start = data.committal_date - timedelta(days=data.pretrial_detention_days)
+    committal = data.committal_date
+    start = committal - timedelta(days=data.pretrial_detention_days)
     gross_end = _gross_end(start, total)
     reductions = max(0, data.reductions_granted_days - data.reductions_withdrawn_days)
     end = gross_end - timedelta(days=reductions)
     net = (end - start).days
+    # 11. The remand alone covers the sentence: release is due at once.
+    covered = end < committal
     note(
         "start_date",
         "CPP 716-2, 716-4",
-        f"Écrou le {fr(data.committal_date)} moins {data.pretrial_detention_days} jour(s) de "
+        f"Écrou le {fr(committal)} moins {data.pretrial_detention_days} jour(s) de "
         f"détention provisoire = {fr(start)}.",
     )
     note(
@@ -159,17 +178,44 @@ def compute(data: SentenceInput) -> SentenceDates:
         f"= {fr(end)}.",
     )
 
-    # 7. LC: half of the sentence; the 70-year rule.
-    lc = start + timedelta(days=math.ceil(net / 2))
+    # 7. LC: half of the sentence, capped at 15 years (20 for a legal recidivist); the 70th
+    # birthday replaces the capped half-point when earlier.
+    half_days = math.ceil(net / 2)
+    half = start + timedelta(days=half_days)
+    cap_years = CAP_YEARS_RECIDIVIST if data.legal_recidivist else CAP_YEARS
+    cap = _months_later(start, 12 * cap_years)
+    capped_half = half if cap is None or half <= cap else cap
+    lc = capped_half
     lc_text = (
-        f"Mi-peine : {fr(start)} + {math.ceil(net / 2)} jours (moitié de {net} jours, "
-        f"arrondie au jour supérieur) = {fr(lc)}."
+        f"Mi-peine : {fr(start)} + {half_days} jours (moitié de {net} jours, arrondie au jour "
+        f"supérieur) = {fr(half)}."
     )
+    who = " (récidive légale)" if data.legal_recidivist else ""
+    if cap is None:
+        lc_text += (
+            f" Plafond du temps d'épreuve de {cap_years} ans{who} au-delà du calendrier : "
+            "non atteint."
+        )
+    elif half > cap:
+        lc_text += (
+            f" Plafond du temps d'épreuve{who} : {fr(start)} + {cap_years} ans = {fr(cap)}, "
+            f"avant la mi-peine : retenu {fr(cap)}."
+        )
+    else:
+        lc_text += (
+            f" Plafond du temps d'épreuve{who} : {fr(start)} + {cap_years} ans = {fr(cap)}, "
+            "non atteint."
+        )
     if data.birth_date is not None:
         seventy = add_months(data.birth_date, 70 * 12)
-        if seventy < lc:
+        if seventy < capped_half:
             lc = seventy
-            lc_text += f" La personne a 70 ans le {fr(seventy)}, avant la mi-peine : cette date la remplace."
+            lc_text += (
+                f" La personne a 70 ans le {fr(seventy)}, avant le {fr(capped_half)} : cette "
+                "date la remplace. Après 70 ans, la condition de délai ne s'applique pas si la "
+                "réinsertion est assurée (prise en charge ou hébergement), sauf risque grave de "
+                "renouvellement de l'infraction ou de trouble à l'ordre public."
+            )
     # 8. LSC review: total ≤ 5 years, two thirds.
     review = None
     if _within(start, gross_end, 60) and not data.lsc_excluded:
@@ -178,11 +224,14 @@ def compute(data: SentenceInput) -> SentenceDates:
     plein_droit = None
     if _within(start, gross_end, 24) and not data.lsc_plein_droit_excluded:
         plein_droit = add_months(end, -3)
-    # 10. JAP adjustment: end − 2 years.
-    jap = add_months(end, -24)
+    # 10. JAP adjustment: the earlier of end − 2 years and the capped half-point − 1 year.
+    jap_by_end = add_months(end, -24)
+    jap_by_parole = add_months(capped_half, -12)
+    jap = min(jap_by_end, jap_by_parole)
 
-    # 11. Not before the safety period's end nor the committal; not after the end.
-    floor = data.committal_date
+    # 11. Not before the safety period's end nor the committal; not after the end. When the
+    # remand covers the sentence, every date is the committal date.
+    floor = committal
     safety_end = None
     if data.safety_period is not None:
         safety_end = _add_length(start, data.safety_period)
@@ -191,18 +240,25 @@ def compute(data: SentenceInput) -> SentenceDates:
     def bounded(day: date | None) -> date | None:
         if day is None:
             return None
+        if covered:
+            return committal
         return min(max(day, floor), end)
 
     lc_final, review_final = bounded(lc), bounded(review)
     plein_final, jap_final = bounded(plein_droit), bounded(jap)
-    bounds_text = f" Jamais avant l'écrou ({fr(data.committal_date)})"
+    covered_text = (
+        f" La détention provisoire couvre la peine (fin de peine le {fr(end)}, avant l'écrou "
+        f"du {fr(committal)}) : la libération est due aussitôt, la date est celle de l'écrou."
+    )
+    if covered:
+        bounds_text = covered_text
+    else:
+        bounds_text = f" Jamais avant l'écrou ({fr(committal)})"
+        if safety_end is not None:
+            bounds_text += f" ni avant la fin de la période de sûreté ({fr(safety_end)})"
+        bounds_text += f", jamais après la fin de peine ({fr(end)})."
     # The safety period's legal basis joins the rule of every date it bounds.
     safety_basis = " ; CP 132-23" if safety_end is not None else ""
-    if safety_end is not None:
-        bounds_text += f" ni avant la fin de la période de sûreté ({fr(safety_end)})"
-    bounds_text += f", jamais après la fin de peine ({fr(end)})."
-    if end <= data.committal_date:
-        bounds_text += " La détention provisoire couvre la peine : la libération est due aussitôt."
     note(
         "lc_eligibility_date",
         "CPP 729, 729-3" + safety_basis,
@@ -227,43 +283,74 @@ def compute(data: SentenceInput) -> SentenceDates:
     note(
         "jap_adjustment_date",
         "CPP 723-1, 723-7" + safety_basis,
-        f"Aménagement possible quand le reliquat est ≤ 2 ans : {fr(end)} − 2 ans = {fr(jap)}."
-        f"{bounds_text} Retenu : {fr(jap_final)}.",
+        "Aménagement (semi-liberté, placement extérieur, détention à domicile sous surveillance "
+        "électronique) possible à la plus tôt de deux dates : reliquat de peine ≤ 2 ans, "
+        f"{fr(end)} − 2 ans = {fr(jap_by_end)} ; à titre probatoire d'une libération "
+        f"conditionnelle (au plus un an), mi-peine plafonnée {fr(capped_half)} − 1 an = "
+        f"{fr(jap_by_parole)} (sans la règle des 70 ans). La plus tôt : {fr(jap)}."
+        f"{bounds_text} Retenu : {fr(jap_final)}. Non modélisés : l'exclusion des condamnés "
+        "pour terrorisme prévue à l'article 723-1, et les mesures probatoires plus longues de "
+        "l'article 730-2.",
     )
 
-    # 12. Information dates.
-    review_info = information_date(review_final, data.committal_date)
-    plein_info = information_date(plein_final, data.committal_date)
-    if plein_final is not None and _within(start, gross_end, 6):
-        plein_info = min(data.committal_date, plein_final)
+    # 12. Information dates: one month before, from the committal; at the committal for a
+    # sentence of 6 months or less.
+    short = _within(start, gross_end, 6)
+    short_text = (
+        f"Peine(s) totale(s) ≤ 6 mois ({fr(start)} + {total.text()} = {fr(gross_end)}) : "
+        "information dès l'écrou ou dès que la condamnation est définitive ; l'administration "
+        "pénitentiaire informe, le SPIP vérifie que c'est fait."
+    )
+
+    def informed(day: date | None, what: str) -> tuple[date | None, str]:
+        if day is None:
+            return None, ""
+        if covered:
+            return committal, (
+                f"La détention provisoire couvre la peine : information à l'écrou, le "
+                f"{fr(committal)}."
+            )
+        if short:
+            value = min(committal, day)
+            text = f"{short_text} Écrou le {fr(committal)}"
+            if value < committal:
+                text += f", après {what} ({fr(day)}) : ramenée à {fr(day)}"
+            return value, text + f". Retenu : {fr(value)}."
+        value = information_date(day, committal)
+        return value, (
+            f"Information au moins un mois avant {what} : {fr(day)} − 1 mois = "
+            f"{fr(add_months(day, -1))}, jamais avant l'écrou ({fr(committal)}) ni après "
+            f"{what}. Retenu : {fr(value)}."
+        )
+
+    review_info, review_info_text = informed(review_final, "l'examen")
+    plein_info, plein_info_text = informed(plein_final, "la date de plein droit")
     if review_info is not None:
-        note(
-            "lsc_information_date",
-            "D. 147-17",
-            f"Information au moins un mois avant l'examen : {fr(review_final)} − 1 mois, pas "
-            f"avant l'écrou = {fr(review_info)}.",
-        )
+        note("lsc_information_date", "D. 147-17", review_info_text)
     if plein_info is not None:
-        text = (
-            f"Information au moins un mois avant : {fr(plein_final)} − 1 mois, pas avant "
-            f"l'écrou = {fr(plein_info)}."
-        )
-        if _within(start, gross_end, 6):
-            text = f"Peine ≤ 6 mois : information dès l'écrou, soit le {fr(plein_info)}."
-        note("lsc_plein_droit_information_date", "CPP 720 ; D. 147-20", text)
+        note("lsc_plein_droit_information_date", "CPP 720 ; D. 147-20", plein_info_text)
 
     # 13. Release day.
-    release = _release_day(end)
-    note(
-        "release_date",
-        "CPP 716-3",
-        f"Fin de peine le {fr(end)}"
-        + (
-            f", un dimanche ou un jour férié : libération la veille ouvrable, le {fr(release)}."
-            if release != end
-            else f" : libération le {fr(release)}."
-        ),
-    )
+    if covered:
+        release = committal
+        note(
+            "release_date",
+            "CPP 716-3, 716-4",
+            f"Fin de peine le {fr(end)}, avant l'écrou du {fr(committal)} : la détention "
+            f"provisoire couvre la peine, la libération est due aussitôt, le {fr(release)}.",
+        )
+    else:
+        release = _release_day(end)
+        note(
+            "release_date",
+            "CPP 716-3",
+            f"Fin de peine le {fr(end)}"
+            + (
+                f", un dimanche ou un jour férié : libération la veille ouvrable, le {fr(release)}."
+                if release != end
+                else f" : libération le {fr(release)}."
+            ),
+        )
     return SentenceDates(
         start_date=start,
         end_date=end,
@@ -290,6 +377,7 @@ FIELDS = {
     "birth_date",
     "lsc_excluded",
     "lsc_plein_droit_excluded",
+    "legal_recidivist",
 }
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -355,6 +443,7 @@ def parse(obj) -> SentenceInput:
         birth_date=optional("birth_date", _date, None),
         lsc_excluded=optional("lsc_excluded", _bool, False),
         lsc_plein_droit_excluded=optional("lsc_plein_droit_excluded", _bool, False),
+        legal_recidivist=optional("legal_recidivist", _bool, False),
     )
     check(data)
     return data

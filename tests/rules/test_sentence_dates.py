@@ -3,13 +3,15 @@
 The convention tested here: all arithmetic on calendar dates, months clamped to the last day of
 the month (2025-01-31 + 1 month = 2025-02-28); a pronounced total of exactly one month counts
 30 days (CPP 716-1); S = committal − remand; E0 = S + total months, then + total days;
-E = E0 − (granted − withdrawn reductions, never below 0); N = E − S days; LC = S + ceil(N/2)
-(a 70th birthday before it replaces it); LSC review = S + ceil(2N/3) when E0 ≤ S + 5 years;
-LSC de plein droit = E − 3 months when E0 ≤ S + 2 years; JAP adjustment = E − 2 years; those
-dates are moved forward to the end of the safety period and to the committal date, then back to
-E; information dates are one month before (from the committal date when E0 ≤ S + 6 months for
-the LSC de plein droit), within [committal date, announced date]; the release date is E moved
-back over Sundays and French national public holidays (CPP 716-3).
+E = E0 − (granted − withdrawn reductions, never below 0); N = E − S days; H = S + ceil(N/2)
+capped at S + 15 years (S + 20 years for a legal recidivist), LC = H or a 70th birthday before
+it; LSC review = S + ceil(2N/3) when E0 ≤ S + 5 years; LSC de plein droit = E − 3 months when
+E0 ≤ S + 2 years; JAP adjustment = the earlier of E − 2 years and H − 1 year; those dates are
+moved forward to the end of the safety period and to the committal date, then back to E;
+information dates are one month before, within [committal date, announced date], and at the
+committal date when E0 ≤ S + 6 months; the release date is E moved back over Sundays and French
+national public holidays (CPP 716-3). When E is before the committal date (the remand covers the
+sentence), every date of LC, LSC, adjustment, information and release is the committal date.
 """
 
 import calendar
@@ -121,6 +123,25 @@ def net_end(data: SentenceInput) -> date:
     return gross_end(data) - net * DAY
 
 
+def capped_half_point(data: SentenceInput) -> date:
+    """H of rule 7: S + ceil(N/2) days, never after S + 15 years (20 for a legal recidivist)."""
+    start, end = start_of(data), net_end(data)
+    half = start + math.ceil((end - start).days / 2) * DAY
+    return min(half, add_months(start, 12 * (20 if data.legal_recidivist else 15)))
+
+
+def covered_by_remand(data: SentenceInput) -> bool:
+    """Rule 11: E before the committal date, release is due at once."""
+    return net_end(data) < data.committal_date
+
+
+def floor_of(data: SentenceInput) -> date:
+    """Rule 11: the committal date, or the end of the safety period when later."""
+    if data.safety_period is None:
+        return data.committal_date
+    return max(data.committal_date, add_length(start_of(data), data.safety_period))
+
+
 def reference(data: SentenceInput) -> dict[str, date | None]:
     """Steps 1 to 13, read literally."""
     committal = data.committal_date
@@ -128,11 +149,13 @@ def reference(data: SentenceInput) -> dict[str, date | None]:
     gross = gross_end(data)
     end = net_end(data)
     n = (end - start).days
+    covered = end < committal
 
-    lc = start + math.ceil(n / 2) * DAY
+    half_point = capped_half_point(data)
+    lc = half_point
     if data.birth_date is not None:
         birthday = add_months(data.birth_date, 70 * 12)
-        if birthday < lc:
+        if birthday < half_point:
             lc = birthday
     review = None
     if gross <= add_months(start, 60) and not data.lsc_excluded:
@@ -140,31 +163,35 @@ def reference(data: SentenceInput) -> dict[str, date | None]:
     plein_droit = None
     if gross <= add_months(start, 24) and not data.lsc_plein_droit_excluded:
         plein_droit = add_months(end, -3)
-    jap = add_months(end, -24)
+    jap = min(add_months(end, -24), add_months(half_point, -12))
 
-    floor = committal
-    if data.safety_period is not None:
-        floor = max(floor, add_length(start, data.safety_period))
+    floor = floor_of(data)
 
     def bound(day):
-        return None if day is None else min(max(day, floor), end)
+        if day is None:
+            return None
+        return committal if covered else min(max(day, floor), end)
 
     lc, review, plein_droit, jap = bound(lc), bound(review), bound(plein_droit), bound(jap)
 
     def information(day):
-        return None if day is None else min(max(add_months(day, -1), committal), day)
+        if day is None:
+            return None
+        if covered:
+            return committal
+        if gross <= add_months(start, 6):
+            return min(committal, day)
+        return min(max(add_months(day, -1), committal), day)
 
     review_information = information(review)
-    if plein_droit is None:
-        plein_droit_information = None
-    elif gross <= add_months(start, 6):
-        plein_droit_information = min(committal, plein_droit)
-    else:
-        plein_droit_information = information(plein_droit)
+    plein_droit_information = information(plein_droit)
 
-    release = end
-    while is_non_working(release):
-        release -= DAY
+    if covered:
+        release = committal
+    else:
+        release = end
+        while is_non_working(release):
+            release -= DAY
 
     return {
         "start_date": start,
@@ -214,17 +241,45 @@ EXAMPLE_A = sentence(Length(years=3), committal=date(2025, 1, 10), pretrial_dete
 EXAMPLE_B = sentence(Length(months=18), committal=date(2025, 1, 10))
 
 
+def texts_of(result, name: str) -> str:
+    return " ".join(e.text for e in result.explanations if e.field == name)
+
+
 def test_example_a():
     result = compute(EXAMPLE_A)
     assert result.start_date == date(2024, 9, 10)
     assert result.end_date == date(2027, 9, 10)
+    assert (result.end_date - result.start_date).days == 1095  # N
     assert result.release_date == date(2027, 9, 10)  # a Friday
-    assert result.lc_eligibility_date == date(2026, 3, 12)
-    assert result.lsc_review_date == date(2026, 9, 10)
+    assert result.lc_eligibility_date == date(2024, 9, 10) + 548 * DAY == date(2026, 3, 12)
+    assert result.lsc_review_date == date(2024, 9, 10) + 730 * DAY == date(2026, 9, 10)
     assert result.lsc_information_date == date(2026, 8, 10)
-    assert result.lsc_plein_droit_date is None
+    assert result.lsc_plein_droit_date is None  # 3 years > 2
     assert result.lsc_plein_droit_information_date is None
-    assert result.jap_adjustment_date == date(2025, 9, 10)
+    # LC₀ − 1 year = 2025-03-12, earlier than E − 2 years = 2025-09-10.
+    assert result.jap_adjustment_date == date(2025, 3, 12)
+
+
+def test_example_a_explanations_show_the_arithmetic():
+    result = compute(EXAMPLE_A)
+    lc = texts_of(result, "lc_eligibility_date")
+    assert "10/09/2024 + 548 jours" in lc
+    assert "1095 jours" in lc
+    assert "12/03/2026" in lc
+    assert "15 ans" in lc  # the cap of CPP 729, not reached
+    assert "10/09/2039" in lc
+    review = texts_of(result, "lsc_review_date")
+    assert "10/09/2024 + 730 jours" in review
+    assert "10/09/2026" in review
+    assert "10/08/2026" in texts_of(result, "lsc_information_date")
+    jap = texts_of(result, "jap_adjustment_date")
+    assert "10/09/2027 − 2 ans = 10/09/2025" in jap
+    assert "12/03/2026 − 1 an = 12/03/2025" in jap
+    assert "Retenu : 12/03/2025" in jap
+    # What is not modelled is said.
+    assert "terrorisme" in jap
+    assert "723-1" in jap
+    assert "730-2" in jap
 
 
 def test_example_a_with_90_days_of_reductions():
@@ -238,21 +293,34 @@ def test_example_a_with_90_days_of_reductions():
     assert result.lsc_information_date == date(2026, 6, 12)
     assert result.lsc_plein_droit_date is None
     assert result.lsc_plein_droit_information_date is None
-    assert result.jap_adjustment_date == date(2025, 6, 12)
+    # H − 1 year = 2025-01-26 (after the committal), earlier than E − 2 years = 2025-06-12.
+    assert result.jap_adjustment_date == date(2025, 1, 26)
+    lc = texts_of(result, "lc_eligibility_date")
+    assert "10/09/2024 + 503 jours" in lc
+    assert "1005 jours" in lc
 
 
 def test_example_b():
     result = compute(EXAMPLE_B)
     assert result.start_date == date(2025, 1, 10)
     assert result.end_date == date(2026, 7, 10)
+    assert (result.end_date - result.start_date).days == 546  # N
     assert result.release_date == date(2026, 7, 10)  # a Friday
-    assert result.lc_eligibility_date == date(2025, 10, 10)
-    assert result.lsc_review_date == date(2026, 1, 9)
+    assert result.lc_eligibility_date == date(2025, 1, 10) + 273 * DAY == date(2025, 10, 10)
+    assert result.lsc_review_date == date(2025, 1, 10) + 364 * DAY == date(2026, 1, 9)
     assert result.lsc_information_date == date(2025, 12, 9)
     assert result.lsc_plein_droit_date == date(2026, 4, 10)
     assert result.lsc_plein_droit_information_date == date(2026, 3, 10)
-    # E − 2 years = 2024-07-10, before the committal: moved forward to it.
+    # E − 2 years = 2024-07-10 and H − 1 year = 2024-10-10, both before the committal: moved
+    # forward to it.
     assert result.jap_adjustment_date == date(2025, 1, 10)
+    jap = texts_of(result, "jap_adjustment_date")
+    assert "10/07/2026 − 2 ans = 10/07/2024" in jap
+    assert "10/10/2025 − 1 an = 10/10/2024" in jap
+    assert "Retenu : 10/01/2025" in jap
+    assert "10/01/2025 + 273 jours" in texts_of(result, "lc_eligibility_date")
+    assert "10/01/2025 + 364 jours" in texts_of(result, "lsc_review_date")
+    assert "10/07/2026 − 3 mois = 10/04/2026" in texts_of(result, "lsc_plein_droit_date")
 
 
 def test_withdrawn_reductions_are_added_back():
@@ -405,7 +473,8 @@ def test_safety_period_moves_lc_later():
     assert compute(data).lc_eligibility_date == date(2030, 1, 10)
     result = compute(dataclasses.replace(data, safety_period=Length(years=6)))
     assert result.lc_eligibility_date == date(2031, 1, 10)
-    assert result.jap_adjustment_date == date(2033, 1, 10)  # already after it
+    # H − 1 year = 2029-01-10 (E − 2 years = 2033-01-10), moved to the safety period's end.
+    assert result.jap_adjustment_date == date(2031, 1, 10)
     assert result.end_date == date(2035, 1, 10)
 
 
@@ -421,7 +490,7 @@ def test_safety_period_moves_every_eligibility_date_later():
     assert result.lc_eligibility_date == date(2027, 7, 10)  # instead of 2026-07-12
     assert result.lsc_review_date == date(2027, 7, 10)  # instead of 2027-01-10
     assert result.lsc_information_date == date(2027, 6, 10)
-    assert result.jap_adjustment_date == date(2027, 7, 10)  # instead of 2026-01-10
+    assert result.jap_adjustment_date == date(2027, 7, 10)  # instead of 2025-07-12
 
 
 def test_safety_period_is_counted_from_the_start_months_then_days():
@@ -474,9 +543,18 @@ def test_safety_period_equal_to_the_sentence_with_reductions_gives_the_end():
 def test_the_seventy_year_rule(birth, lc):
     result = compute(dataclasses.replace(EXAMPLE_A, birth_date=birth))
     assert result.lc_eligibility_date == lc
-    # Only LC is concerned.
+    # Only LC is concerned: the adjustment counts from the half-point H (2026-03-12 − 1 year),
+    # without the 70-year substitution.
     assert result.lsc_review_date == date(2026, 9, 10)
-    assert result.jap_adjustment_date == date(2025, 9, 10)
+    assert result.jap_adjustment_date == date(2025, 3, 12)
+
+
+def test_the_seventy_year_explanation_names_its_conditions():
+    result = compute(dataclasses.replace(EXAMPLE_A, birth_date=date(1955, 6, 15)))
+    lc = texts_of(result, "lc_eligibility_date")
+    assert "70 ans le 15/06/2025" in lc
+    assert "réinsertion" in lc
+    assert "risque grave" in lc
 
 
 def test_the_seventy_year_rule_does_not_override_the_safety_period():
@@ -492,8 +570,10 @@ def test_the_seventy_year_rule_does_not_override_the_safety_period():
         # 4 months; 150 days of remand before a committal on 2025-06-02: S = 2025-01-03,
         # E = 2025-05-03 (a Saturday), before the committal.
         (4, date(2025, 6, 2), 150, date(2025, 1, 3), date(2025, 5, 3)),
-        # 3 months; 92 days of remand: S = 2025-03-03, E = 2025-06-03 = the committal date.
-        (3, date(2025, 6, 3), 92, date(2025, 3, 3), date(2025, 6, 3)),
+        # 1 month (30 days); 60 days of remand before a committal on Sunday 2025-06-08 (Whit
+        # Sunday): S = 2025-04-09, E = 2025-05-09. Release at once, on the committal date even
+        # though it is a Sunday.
+        (1, date(2025, 6, 8), 60, date(2025, 4, 9), date(2025, 5, 9)),
     ],
 )
 def test_remand_covering_the_whole_sentence_means_release_at_once(
@@ -504,9 +584,26 @@ def test_remand_covering_the_whole_sentence_means_release_at_once(
     )
     assert result.start_date == start
     assert result.end_date == end
-    assert result.release_date == end
+    assert result.release_date == committal
     for name in BOUNDED_FIELDS:
-        assert getattr(result, name) == end, name
+        assert getattr(result, name) == committal, name
+    for name in (*BOUNDED_FIELDS, "release_date"):
+        assert "due aussitôt" in texts_of(result, name) or "couvre la peine" in texts_of(
+            result, name
+        ), name
+
+
+def test_remand_ending_on_the_committal_date_is_not_before_it():
+    # 3 months; 92 days of remand: S = 2025-03-03, E = 2025-06-03 = the committal date (a
+    # Tuesday): not "before the committal", so the dates are bounded by E, which is the same day.
+    result = compute(
+        sentence(Length(months=3), committal=date(2025, 6, 3), pretrial_detention_days=92)
+    )
+    assert result.start_date == date(2025, 3, 3)
+    assert result.end_date == date(2025, 6, 3)
+    assert result.release_date == date(2025, 6, 3)
+    for name in BOUNDED_FIELDS:
+        assert getattr(result, name) == date(2025, 6, 3), name
 
 
 def test_dates_before_the_committal_are_moved_to_it():
@@ -516,10 +613,109 @@ def test_dates_before_the_committal_are_moved_to_it():
     assert result.end_date == date(2025, 5, 10)
     assert result.lc_eligibility_date == date(2025, 4, 10)
     assert result.lsc_review_date == date(2025, 4, 20)
-    assert result.lsc_information_date == date(2025, 3, 20)
+    # 2 months ≤ 6 months: informed at committal (not 2025-03-20).
+    assert result.lsc_information_date == date(2025, 3, 10)
     assert result.lsc_plein_droit_date == date(2025, 3, 10)
     assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
     assert result.jap_adjustment_date == date(2025, 3, 10)
+
+
+# --- The caps of CPP 729 and the JAP adjustment -----------------------------------------------
+
+# 36 years (30 + 6) from 2025-01-10, no remand: E = 2061-01-10, N = 36 × 365 + 9 leap days =
+# 13149, half-point S + 6575 days = 2043-01-11 (S + 18 years is S + 6574 days).
+LONG = sentence(Length(years=30), Length(years=6), committal=date(2025, 1, 10))
+
+
+def test_the_half_point_is_capped_at_15_years():
+    result = compute(LONG)
+    assert result.start_date == date(2025, 1, 10)
+    assert result.end_date == date(2061, 1, 10)
+    assert (result.end_date - result.start_date).days == 13149
+    assert result.lc_eligibility_date == date(2040, 1, 10)  # S + 15 years, not 2043-01-11
+    # H − 1 year = 2039-01-10, earlier than E − 2 years = 2059-01-10.
+    assert result.jap_adjustment_date == date(2039, 1, 10)
+    assert result.lsc_review_date is None
+    assert result.lsc_plein_droit_date is None
+    assert result.release_date == date(2061, 1, 10)  # a Monday
+    lc = texts_of(result, "lc_eligibility_date")
+    assert "10/01/2025 + 6575 jours" in lc
+    assert "11/01/2043" in lc
+    assert "10/01/2025 + 15 ans = 10/01/2040" in lc
+    assert "10/01/2040 − 1 an = 10/01/2039" in texts_of(result, "jap_adjustment_date")
+
+
+def test_a_legal_recidivist_is_capped_at_20_years():
+    # Under the 20-year cap (2045-01-10), the half-point itself.
+    result = compute(dataclasses.replace(LONG, legal_recidivist=True))
+    assert result.lc_eligibility_date == date(2043, 1, 11)
+    assert result.jap_adjustment_date == date(2042, 1, 11)
+    lc = texts_of(result, "lc_eligibility_date")
+    assert "10/01/2025 + 20 ans = 10/01/2045" in lc
+    assert "récidive légale" in lc
+    # 50 years (30 + 20): the half-point (about S + 25 years) is capped at S + 20 years, or at
+    # S + 15 years without recidivism.
+    fifty = sentence(Length(years=30), Length(years=20), committal=date(2025, 1, 10))
+    result = compute(dataclasses.replace(fifty, legal_recidivist=True))
+    assert result.end_date == date(2075, 1, 10)
+    assert result.lc_eligibility_date == date(2045, 1, 10)
+    assert result.jap_adjustment_date == date(2044, 1, 10)
+    result = compute(fifty)
+    assert result.lc_eligibility_date == date(2040, 1, 10)
+    assert result.jap_adjustment_date == date(2039, 1, 10)
+
+
+def test_the_cap_counts_from_the_start_on_the_calendar():
+    # 45 years (30 + 15); 366 days of remand before a committal on 2025-03-01: S = 2024-02-29.
+    # E = 2069-02-28 (clamped); the half-point 2046-08-30 is after both caps.
+    data = sentence(
+        Length(years=30),
+        Length(years=15),
+        committal=date(2025, 3, 1),
+        pretrial_detention_days=366,
+    )
+    result = compute(data)
+    assert result.start_date == date(2024, 2, 29)
+    assert result.end_date == date(2069, 2, 28)
+    assert result.lc_eligibility_date == date(2039, 2, 28)  # 2024-02-29 + 15 years, clamped
+    assert result.jap_adjustment_date == date(2038, 2, 28)
+    result = compute(dataclasses.replace(data, legal_recidivist=True))
+    assert result.lc_eligibility_date == date(2044, 2, 29)  # 2044 is a leap year
+    assert result.jap_adjustment_date == date(2043, 2, 28)  # 2044-02-29 − 1 year, clamped
+
+
+@pytest.mark.parametrize(
+    ("birth", "recidivist", "lc", "jap"),
+    [
+        # 70 on 2042-06-01, after the capped half-point 2040-01-10: no change.
+        (date(1972, 6, 1), False, date(2040, 1, 10), date(2039, 1, 10)),
+        # 70 on 2042-06-01, before the recidivist's half-point 2043-01-11: the birthday wins;
+        # the adjustment still counts from H (2043-01-11 − 1 year).
+        (date(1972, 6, 1), True, date(2042, 6, 1), date(2042, 1, 11)),
+        # 70 on 2038-05-05, before the capped half-point 2040-01-10.
+        (date(1968, 5, 5), False, date(2038, 5, 5), date(2039, 1, 10)),
+    ],
+)
+def test_the_seventy_year_rule_replaces_the_capped_half_point(birth, recidivist, lc, jap):
+    result = compute(dataclasses.replace(LONG, birth_date=birth, legal_recidivist=recidivist))
+    assert result.lc_eligibility_date == lc
+    assert result.jap_adjustment_date == jap
+
+
+def test_a_safety_period_beyond_the_cap_holds_lc_and_the_adjustment():
+    # Safety period of 18 years from S = 2025-01-10: 2043-01-10, after the cap 2040-01-10.
+    result = compute(dataclasses.replace(LONG, safety_period=Length(years=18)))
+    assert result.lc_eligibility_date == date(2043, 1, 10)
+    assert result.jap_adjustment_date == date(2043, 1, 10)
+
+
+def test_the_adjustment_as_a_probationary_step_before_parole():
+    # 4 years from 2025-01-10: E = 2029-01-10, N = 1461, H = S + 731 = 2027-01-11.
+    # H − 1 year = 2026-01-11, earlier than E − 2 years = 2027-01-10.
+    result = compute(sentence(Length(years=4), committal=date(2025, 1, 10)))
+    assert result.end_date == date(2029, 1, 10)
+    assert result.lc_eligibility_date == date(2027, 1, 11)
+    assert result.jap_adjustment_date == date(2026, 1, 11)
 
 
 # --- Release day ---------------------------------------------------------------------------------
@@ -573,10 +769,12 @@ def test_information_dates_for_a_sentence_of_six_months_or_less():
     assert result.end_date == date(2025, 9, 10)
     assert result.lc_eligibility_date == date(2025, 6, 10)
     assert result.lsc_review_date == date(2025, 7, 11)
-    assert result.lsc_information_date == date(2025, 6, 11)
     assert result.lsc_plein_droit_date == date(2025, 6, 10)
-    # Informed at committal.
+    # Both informed at committal (not 2025-06-11 and 2025-05-10).
+    assert result.lsc_information_date == date(2025, 3, 10)
     assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
+    assert "6 mois" in texts_of(result, "lsc_information_date")
+    assert "6 mois" in texts_of(result, "lsc_plein_droit_information_date")
 
 
 def test_information_dates_for_a_short_sentence_with_remand():
@@ -585,6 +783,9 @@ def test_information_dates_for_a_short_sentence_with_remand():
         sentence(Length(months=5), committal=date(2025, 3, 10), pretrial_detention_days=20)
     )
     assert result.end_date == date(2025, 7, 18)
+    # N = 150: LSC review S + 100 = 2025-05-29, informed at committal (not 2025-04-29).
+    assert result.lsc_review_date == date(2025, 5, 29)
+    assert result.lsc_information_date == date(2025, 3, 10)
     assert result.lsc_plein_droit_date == date(2025, 4, 18)
     assert result.lsc_plein_droit_information_date == date(2025, 3, 10)
 
@@ -594,20 +795,32 @@ def test_information_dates_for_a_sentence_just_over_six_months():
     result = compute(sentence(Length(months=7), committal=date(2025, 1, 10)))
     assert result.lsc_plein_droit_date == date(2025, 5, 10)
     assert result.lsc_plein_droit_information_date == date(2025, 4, 10)
-    # 6 months and 1 day: not "six months or less".
+    # 6 months and 1 day: not "six months or less". N = 182, LSC review S + 122 = 2025-05-12.
     result = compute(sentence(Length(months=6, days=1), committal=date(2025, 1, 10)))
     assert result.end_date == date(2025, 7, 11)
+    assert result.lsc_review_date == date(2025, 5, 12)
+    assert result.lsc_information_date == date(2025, 4, 12)
     assert result.lsc_plein_droit_date == date(2025, 4, 11)
     assert result.lsc_plein_droit_information_date == date(2025, 3, 11)
 
 
 def test_information_date_never_before_the_committal_date():
-    # 3 months from 2025-01-10: LSC review S + 60 = 2025-03-11, told a month before.
-    result = compute(sentence(Length(months=3), committal=date(2025, 1, 10)))
-    assert result.lsc_review_date == date(2025, 3, 11)
-    assert result.lsc_information_date == date(2025, 2, 11)
-    # Same with 40 days of remand (S = 2025-01-02, committal 2025-02-11): LSC review
-    # 2025-03-03, a month before is 2025-02-03, before the committal: told at committal.
+    # 7 months, 130 days of remand before a committal on 2025-05-21: S = 2025-01-11,
+    # E = 2025-08-11, N = 212; LSC review S + 142 = 2025-06-02, a month before is 2025-05-02,
+    # before the committal: told at committal. LC (S + 106 = 2025-04-27) and the LSC de plein
+    # droit (2025-05-11) are moved to the committal, and so is its information (2025-04-21).
+    result = compute(
+        sentence(Length(months=7), committal=date(2025, 5, 21), pretrial_detention_days=130)
+    )
+    assert result.start_date == date(2025, 1, 11)
+    assert result.end_date == date(2025, 8, 11)
+    assert result.lc_eligibility_date == date(2025, 5, 21)
+    assert result.lsc_review_date == date(2025, 6, 2)
+    assert result.lsc_information_date == date(2025, 5, 21)
+    assert result.lsc_plein_droit_date == date(2025, 5, 21)
+    assert result.lsc_plein_droit_information_date == date(2025, 5, 21)
+    # 3 months with 40 days of remand (S = 2025-01-02, committal 2025-02-11): LSC review
+    # 2025-03-03; 3 months ≤ 6 months, told at committal anyway.
     result = compute(
         sentence(Length(months=3), committal=date(2025, 2, 11), pretrial_detention_days=40)
     )
@@ -689,21 +902,25 @@ lengths = st.one_of(
         days=st.integers(0, 31),
     ),
     st.builds(Length, years=st.integers(0, 12), months=st.integers(0, 11)),
+    # Long sentences, where the caps of CPP 729 (15 and 20 years) are reached.
+    st.builds(Length, years=st.integers(10, 30), months=st.integers(0, 11)),
     st.sampled_from([Length(months=1), Length(years=2), Length(years=5), Length(months=6)]),
 )
 
 
 @st.composite
-def valid_inputs(draw) -> SentenceInput:
+def valid_inputs(draw, sentence_lengths=lengths, max_remand: int = 6000) -> SentenceInput:
     sentences = tuple(
         draw(
-            st.lists(lengths, min_size=1, max_size=3).filter(
+            st.lists(sentence_lengths, min_size=1, max_size=3).filter(
                 lambda items: any(s.years or s.months or s.days for s in items)
             )
         )
     )
     committal = draw(st.dates(date(2015, 1, 1), date(2045, 12, 31)))
-    pretrial = draw(st.one_of(st.just(0), st.integers(0, 400), st.integers(0, 6000)))
+    pretrial = draw(
+        st.one_of(st.just(0), st.integers(0, min(400, max_remand)), st.integers(0, max_remand))
+    )
     data = SentenceInput(
         sentences=sentences, committal_date=committal, pretrial_detention_days=pretrial
     )
@@ -733,7 +950,28 @@ def valid_inputs(draw) -> SentenceInput:
         birth_date=birth,
         lsc_excluded=draw(st.booleans()),
         lsc_plein_droit_excluded=draw(st.booleans()),
+        legal_recidivist=draw(st.booleans()),
     )
+
+
+@st.composite
+def covered_inputs(draw) -> SentenceInput:
+    """Valid inputs whose remand alone covers the sentence (E before the committal date)."""
+    data = draw(valid_inputs(sentence_lengths=lengths.filter(lambda s: s.years <= 3)))
+    months, days = total_months_days(data)
+    # More remand than the longest the pronounced total can last (31 days a month), plus some.
+    remand = 31 * months + days + draw(st.integers(1, 400))
+    covered = dataclasses.replace(data, pretrial_detention_days=remand, safety_period=None)
+    gross_days = (gross_end(covered) - start_of(covered)).days
+    granted = min(
+        covered.reductions_granted_days, gross_days - 1 + covered.reductions_withdrawn_days
+    )
+    return dataclasses.replace(covered, reductions_granted_days=granted)
+
+
+short_lengths = st.builds(
+    Length, years=st.just(0), months=st.integers(0, 6), days=st.integers(0, 60)
+)
 
 
 def as_json_input(data: SentenceInput) -> dict:
@@ -750,24 +988,30 @@ def as_json_input(data: SentenceInput) -> dict:
         "birth_date": None if data.birth_date is None else data.birth_date.isoformat(),
         "lsc_excluded": data.lsc_excluded,
         "lsc_plein_droit_excluded": data.lsc_plein_droit_excluded,
+        "legal_recidivist": data.legal_recidivist,
     }
 
 
-def check_order(result) -> None:
+def check_order(data, result) -> None:
+    """start ≤ LC ≤ LSC review ≤ end, LSC de plein droit ≤ end, each information date ≤ its
+    date. When the remand covers the sentence, every date is the committal date, after the end:
+    only the ordering up to the LSC review and the information dates hold then."""
     assert result.start_date < result.end_date
-    assert result.start_date <= result.lc_eligibility_date <= result.end_date
+    covered = result.end_date < data.committal_date
+    last = data.committal_date if covered else result.end_date
+    assert result.start_date <= result.lc_eligibility_date <= last
     if result.lsc_review_date is not None:
-        assert result.lc_eligibility_date <= result.lsc_review_date <= result.end_date
+        assert result.lc_eligibility_date <= result.lsc_review_date <= last
         assert result.lsc_information_date <= result.lsc_review_date
     else:
         assert result.lsc_information_date is None
     if result.lsc_plein_droit_date is not None:
-        assert result.lsc_plein_droit_date <= result.end_date
+        assert result.lsc_plein_droit_date <= last
         assert result.lsc_plein_droit_information_date <= result.lsc_plein_droit_date
     else:
         assert result.lsc_plein_droit_information_date is None
-    assert result.jap_adjustment_date <= result.end_date
-    assert result.release_date <= result.end_date
+    assert result.jap_adjustment_date <= last
+    assert result.release_date <= last
 
 
 def check_committal_and_safety_bounds(data, result) -> None:
@@ -776,11 +1020,12 @@ def check_committal_and_safety_bounds(data, result) -> None:
     if result.end_date >= committal:
         for name in BOUNDED_FIELDS:
             value = getattr(result, name)
-            assert value is None or value >= committal, name
-    else:  # the remand covers the sentence: release is due at once
-        for name in BOUNDED_FIELDS:
+            assert value is None or committal <= value <= result.end_date, name
+    else:  # the remand covers the sentence: release is due at once, on the committal date
+        for name in (*BOUNDED_FIELDS, "release_date"):
             value = getattr(result, name)
-            assert value is None or value == result.end_date, name
+            assert value is None or value == committal, name
+        return
     if data.safety_period is not None:
         safety_end = min(add_length(result.start_date, data.safety_period), result.end_date)
         for name in ("lc_eligibility_date", "lsc_review_date", "lsc_plein_droit_date"):
@@ -789,7 +1034,10 @@ def check_committal_and_safety_bounds(data, result) -> None:
         assert result.jap_adjustment_date >= safety_end
 
 
-def check_release(result) -> None:
+def check_release(data, result) -> None:
+    if result.end_date < data.committal_date:
+        assert result.release_date == data.committal_date
+        return
     assert result.release_date <= result.end_date
     assert not is_non_working(result.release_date)
     day = result.release_date + DAY
@@ -812,28 +1060,133 @@ def test_more_reductions_never_move_a_date_later(data, draws):
     before, after = dates_of(compute(data)), dates_of(compute(more))
     assert after["start_date"] == before["start_date"]
     assert after["end_date"] <= before["end_date"]
+    newly_covered = covered_by_remand(more) and not covered_by_remand(data)
     for name in DATE_FIELDS:
         assert (after[name] is None) == (before[name] is None), name
-        if after[name] is not None:
+        if after[name] is None:
+            continue
+        if name == "release_date" and newly_covered:
+            # Release due at once, on the committal date; the day before could be a release
+            # moved back from a Sunday or public holiday at the committal.
+            assert after[name] == data.committal_date
+        else:
             assert after[name] <= before[name], name
 
 
-@settings(max_examples=200)
+@settings(max_examples=300)
 @given(valid_inputs())
 def test_dates_follow_the_convention_step_by_step(data):
     assert dates_of(compute(data)) == reference(data)
 
 
-@settings(max_examples=200)
+@settings(max_examples=300)
 @given(valid_inputs())
 def test_invariants_of_every_valid_input(data):
     """Ordered dates, none before the committal date (but the start) or the safety period,
     release on the last working day up to the end, every date explained."""
     result = compute(data)
-    check_order(result)
+    check_order(data, result)
     check_committal_and_safety_bounds(data, result)
-    check_release(result)
+    check_release(data, result)
     check_explanations(result)
+
+
+@settings(max_examples=300)
+@given(valid_inputs())
+def test_lc_never_after_the_cap_of_15_or_20_years(data):
+    """LC ≤ S + 15 years (S + 20 years for a legal recidivist), unless the committal date or the
+    safety period's end holds it later (rule 11)."""
+    result = compute(data)
+    assume(not covered_by_remand(data))
+    cap = add_months(result.start_date, 12 * (20 if data.legal_recidivist else 15))
+    floor = min(floor_of(data), result.end_date)
+    assert result.lc_eligibility_date <= max(cap, floor)
+    assert result.lc_eligibility_date <= max(capped_half_point(data), floor)
+    if data.birth_date is not None:
+        assert result.lc_eligibility_date <= max(add_months(data.birth_date, 840), floor)
+
+
+@settings(max_examples=300)
+@given(valid_inputs())
+def test_legal_recidivism_never_brings_lc_or_the_adjustment_earlier(data):
+    """The 20-year cap is later than the 15-year one; both give the same dates while the
+    half-point is before S + 15 years."""
+    plain = compute(dataclasses.replace(data, legal_recidivist=False))
+    recidivist = compute(dataclasses.replace(data, legal_recidivist=True))
+    assert recidivist.lc_eligibility_date >= plain.lc_eligibility_date
+    assert recidivist.jap_adjustment_date >= plain.jap_adjustment_date
+    start, end = plain.start_date, plain.end_date
+    if start + math.ceil((end - start).days / 2) * DAY <= add_months(start, 180):
+        assert dates_of(recidivist) == dates_of(plain)
+
+
+@settings(max_examples=300)
+@given(valid_inputs())
+def test_adjustment_never_after_h_minus_one_year_nor_e_minus_two_years(data):
+    """Rule 10: the earlier of E − 2 years and H − 1 year (H the capped half-point, without the
+    70-year rule), unless rule 11 holds it at the committal date or the safety period's end."""
+    result = compute(data)
+    assume(not covered_by_remand(data))
+    floor = min(floor_of(data), result.end_date)
+    jap = result.jap_adjustment_date
+    by_end = add_months(result.end_date, -24)
+    by_parole = add_months(capped_half_point(data), -12)
+    if jap != floor:
+        assert jap <= by_end
+        assert jap <= by_parole
+        assert jap in (by_end, by_parole)
+    assert jap == max(min(by_end, by_parole), floor)
+
+
+@settings(max_examples=200)
+@given(covered_inputs())
+def test_remand_covering_the_sentence_puts_every_date_at_the_committal(data):
+    result = compute(data)
+    assert result.end_date < data.committal_date
+    assert result.start_date == data.committal_date - data.pretrial_detention_days * DAY
+    for name in (*BOUNDED_FIELDS, "release_date"):
+        value = getattr(result, name)
+        assert value is None or value == data.committal_date, name
+    assert result.lc_eligibility_date == data.committal_date
+    assert result.jap_adjustment_date == data.committal_date
+    check_explanations(result)
+
+
+@settings(max_examples=200)
+@given(valid_inputs(sentence_lengths=short_lengths, max_remand=400))
+def test_information_at_committal_for_six_months_or_less(data):
+    assume(gross_end(data) <= add_months(start_of(data), 6))
+    result = compute(data)
+    committal = data.committal_date
+    for info, announced in (
+        ("lsc_information_date", "lsc_review_date"),
+        ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
+    ):
+        day = getattr(result, announced)
+        if day is None:
+            assert getattr(result, info) is None
+        else:
+            assert getattr(result, info) == min(committal, day), info
+            # Every announced date is at or after the committal (rule 11), so it is the
+            # committal date itself.
+            assert getattr(result, info) == committal, info
+
+
+@settings(max_examples=200)
+@given(valid_inputs(sentence_lengths=short_lengths, max_remand=400))
+def test_information_one_month_before_beyond_six_months(data):
+    assume(gross_end(data) > add_months(start_of(data), 6))
+    assume(not covered_by_remand(data))
+    result = compute(data)
+    committal = data.committal_date
+    for info, announced in (
+        ("lsc_information_date", "lsc_review_date"),
+        ("lsc_plein_droit_information_date", "lsc_plein_droit_date"),
+    ):
+        day = getattr(result, announced)
+        if day is not None:
+            expected = min(max(add_months(day, -1), committal), day)
+            assert getattr(result, info) == expected, info
 
 
 @settings(max_examples=200)
@@ -884,6 +1237,7 @@ def test_parse_full_input():
         "birth_date": "1960-02-29",
         "lsc_excluded": True,
         "lsc_plein_droit_excluded": False,
+        "legal_recidivist": True,
     }
     assert parse(obj) == SentenceInput(
         sentences=(Length(1, 2, 3), Length(months=6), Length(days=10)),
@@ -895,6 +1249,7 @@ def test_parse_full_input():
         birth_date=date(1960, 2, 29),
         lsc_excluded=True,
         lsc_plein_droit_excluded=False,
+        legal_recidivist=True,
     )
 
 
@@ -907,8 +1262,11 @@ def test_parse_null_means_the_default():
         birth_date=None,
         lsc_excluded=None,
         lsc_plein_droit_excluded=None,
+        legal_recidivist=None,
     )
     assert parse(obj) == parse(BASE)
+    assert parse(obj).legal_recidivist is False
+    assert parse(with_(legal_recidivist=False)) == parse(BASE)
 
 
 @pytest.mark.parametrize(
@@ -1006,6 +1364,9 @@ BAD_INPUTS = [
     (with_(lsc_excluded="true"), "lsc_excluded"),
     (with_(lsc_plein_droit_excluded="false"), "lsc_plein_droit_excluded"),
     (with_(lsc_plein_droit_excluded=0), "lsc_plein_droit_excluded"),
+    (with_(legal_recidivist=1), "legal_recidivist"),
+    (with_(legal_recidivist="true"), "legal_recidivist"),
+    (with_(legal_recidivist=[True]), "legal_recidivist"),
     # Unknown keys.
     (with_(foo=1), "foo"),
     (with_(pretrial_days=10), "pretrial_days"),
@@ -1098,7 +1459,7 @@ def test_dates_near_the_end_of_the_calendar_never_crash(obj):
         assert_french(str(error))
         return
     result = compute(data)
-    check_order(result)
+    check_order(data, result)
 
 
 def test_a_safety_period_as_long_as_a_one_month_sentence_is_accepted():

@@ -1,6 +1,9 @@
 """``python manage.py sentence_dates [FILE]``: the sentence-dates engine for other tools.
 
 JSON in (one object, or an array of objects), JSON out (the same shape), on standard output.
+The fields of an input object are those of ``engine.FIELDS`` (``sentences``, ``committal_date``,
+the remand and reduction days, ``safety_period``, ``birth_date``, the exclusion flags and
+``legal_recidivist``), checked strictly by ``engine.parse``.
 On bad input: a French message naming the field (and the index inside an array) on standard
 error, nothing on standard output, exit status 2. See docs/sentence-dates.md.
 """
