@@ -21,3 +21,14 @@ def format_fr(day: date | None) -> str:
 def on_day(day: date, hour: int = 12) -> datetime:
     """An aware datetime (Europe/Paris) on ``day``: when a dated fact enters the timeline."""
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def months_and_days(start: date, end: date) -> tuple[int, int]:
+    """The duration from ``start`` to ``end`` as calendar months then days, such that
+    ``add_months(start, months) + days == end`` (the way durations are stored on a measure)."""
+    if end < start:
+        raise ValueError("end before start")
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and add_months(start, months) > end:
+        months -= 1
+    return months, (end - add_months(start, months)).days

@@ -27,6 +27,7 @@ from probatio.people.services import timeline_add
 DECISION_FIELDS = [
     "kind",
     "jurisdiction",
+    "court",
     "date",
     "enforceable_date",
     "judge",
@@ -42,6 +43,7 @@ MEASURE_FIELDS = [
     "hours",
     "status",
     "setting",
+    "modality",
     "assigning_judge",
     "assigned_cpip",
 ]

@@ -350,6 +350,23 @@ def court_number_add(
 
 
 @transaction.atomic
+def judicial_alert_set(*, membership: Membership, person: Person, alert: str) -> Person:
+    """Flag the file (a warrant, a provisional incarceration): shown on every page of it."""
+    before = person.judicial_alert
+    person.judicial_alert = alert[:200]
+    person.save(update_fields=["judicial_alert", "updated_at"])
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        person,
+        person,
+        "Alerte judiciaire sur le dossier",
+        {"judicial_alert": [before, person.judicial_alert]},
+    )
+    return person
+
+
+@transaction.atomic
 def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) -> Person:
     if (
         cpip is not None

@@ -464,7 +464,7 @@ class Input:
     reasons: str = ""
     effective_on: date | None = None
     end_on: date | None = None
-    form: str = ""
+    modality: str = ""
     step_form: str = ""
     step_end: date | None = None
     extra_months: int | None = None
@@ -577,8 +577,8 @@ def _check_grant(facts: Facts, data: Input, errors: dict) -> None:
         errors["effective_on"] = "Indiquez la date à laquelle la mesure accordée prend effet."
     elif data.answered_on and start < data.answered_on:
         errors["effective_on"] = "La mesure accordée ne peut pas prendre effet avant la décision."
-    if matter in (LSC, LSC_PLEIN_DROIT, ADJUSTMENT_723_15) and data.form not in FORM_MEASURES:
-        errors["form"] = (
+    if matter in (LSC, LSC_PLEIN_DROIT, ADJUSTMENT_723_15) and data.modality not in FORM_MEASURES:
+        errors["modality"] = (
             "Choisissez la modalité accordée : libération conditionnelle, détention à domicile "
             "sous surveillance électronique, placement à l'extérieur ou semi-liberté"
             + (" (CPP 720)." if matter != ADJUSTMENT_723_15 else " (CPP 723-15).")

@@ -163,9 +163,7 @@ class JudgeAnswer(models.Model):
     the obligations added or lifted (below)."""
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="answer")
-    kind = models.CharField(
-        "réponse", max_length=25, choices=list(answers.CODE_LABELS.items())
-    )
+    kind = models.CharField("réponse", max_length=25, choices=list(answers.CODE_LABELS.items()))
     date = models.DateField("date de la décision")
     text = models.TextField("texte de la décision", blank=True)
     reasons = models.TextField("motifs", blank=True)
@@ -175,7 +173,7 @@ class JudgeAnswer(models.Model):
     extra_months = models.PositiveSmallIntegerField("prolongation (mois)", null=True, blank=True)
     effective_on = models.DateField("prend effet le", null=True, blank=True)
     end_on = models.DateField("fin de la mesure accordée", null=True, blank=True)
-    form = models.CharField(
+    modality = models.CharField(
         "modalité", max_length=4, choices=list(answers.FORM_LABELS.items()), blank=True
     )
     step_form = models.CharField(

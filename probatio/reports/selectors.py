@@ -10,13 +10,13 @@ files), then by the report's own rules:
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.people.selectors import Gated, person_get_for
-from probatio.reports import rules
+from probatio.reports import answers, rules
 from probatio.reports.models import Report
 
 
@@ -68,6 +68,16 @@ class GatedReport:
         if self.report.status != rules.TRANSMITTED or not self.gated.allows(Action.RECORD_ANSWER):
             return False
         return self.role != Role.JUDGE or self.is_addressee
+
+    @property
+    def can_follow_up_answer(self) -> bool:
+        """Mark the judge's answer as read, and the person as told of changed obligations:
+        the person's CPIP (or another professional of the caseload), or a manager."""
+        if self.report.status != rules.ANSWERED:
+            return False
+        if self.role == Role.MANAGER:
+            return True
+        return self.role == Role.CPIP and self.gated.facts.is_caseload
 
     @property
     def can_correct(self) -> bool:
@@ -136,4 +146,20 @@ def reports_of(person, membership) -> list[Report]:
         .filter(person=person)
         .select_related("measure__measure_type", "author", "judge")
         .order_by("-created_at", "-pk")
+    )
+
+
+URGENCY_ORDER = Case(
+    *[When(urgency=code, then=Value(rank)) for code, rank in answers.URGENCY_RANK.items() if code],
+    default=Value(answers.URGENCY_RANK[""]),
+    output_field=IntegerField(),
+)
+
+
+def report_counts(reports: QuerySet[Report]) -> dict[str, int]:
+    """How many reports a list holds, and how many of them are urgent (one query)."""
+    return reports.order_by().aggregate(
+        total=Count("pk"),
+        immediate=Count("pk", filter=Q(urgency=answers.URGENCY_IMMEDIATE)),
+        high=Count("pk", filter=Q(urgency=answers.URGENCY_HIGH)),
     )

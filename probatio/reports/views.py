@@ -45,7 +45,7 @@ def report_list(request):
         raise PermissionDenied("Les rapports ne sont pas accessibles à votre rôle.")
     which = request.GET.get("voir", "a_traiter")
     reports = selectors.visible_reports(membership).select_related(
-        "person", "measure__measure_type", "author", "judge"
+        "person", "measure__measure_type", "author", "judge", "court"
     )
     if which == "a_traiter":
         if role == Role.JUDGE or role == Role.SECRETARIAT:
@@ -54,8 +54,15 @@ def report_list(request):
             reports = reports.filter(status__in=(rules.SUBMITTED, rules.APPROVED))
         else:
             reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
-    reports = reports.order_by("due_date", "-updated_at", "-pk")
-    page = paginate(request, reports, per_page=25)
+    if role in (Role.JUDGE, Role.SECRETARIAT):
+        # Those who answer: the most urgent first, then the longest waiting.
+        reports = reports.annotate(urgency_order=selectors.URGENCY_ORDER).order_by(
+            "urgency_order", "transmitted_at", "pk"
+        )
+    else:
+        reports = reports.order_by("due_date", "-updated_at", "-pk")
+    counts = selectors.report_counts(reports)
+    page = paginate(request, reports, per_page=25, count=counts["total"])
     audit.record_list(
         membership,
         object_type="reports.report",
@@ -66,7 +73,7 @@ def report_list(request):
         request,
         "reports/list.html",
         {"title": "Rapports", "nav": "reports", "page": page, "which": which,
-         "filters": LIST_FILTERS, "role": role},
+         "filters": LIST_FILTERS, "role": role, "counts": counts},
     )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ reduction or a safety period that would make the dates impossible is refused wit
 message), journaled, and followed by the recomputation, all in one transaction.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
+from probatio.core.dates import add_months
 from probatio.core.errors import field_errors
 from probatio.measures.models import Decision
 from probatio.measures.services import decision_create
@@ -287,10 +289,16 @@ def terms_update(
 
 @transaction.atomic
 def reduction_add(
-    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
+    *,
+    membership: Membership,
+    person: Person,
+    custody: CustodyRecord,
+    data: dict[str, Any],
+    decision: Decision | None = None,
 ) -> Reduction:
     """A reduction granted or withdrawn: the JAP's order is recorded as a decision (journaled,
-    in the timeline) and the estimates move at once."""
+    in the timeline) and the estimates move at once. ``decision``: the order already recorded
+    (the judge's answer to an opinion), instead of a new one."""
     kind = data["kind"]
     if kind not in Reduction.Kind.values:
         raise field_errors(kind="Choisissez une réduction accordée ou un retrait.")
@@ -318,7 +326,7 @@ def reduction_add(
         if kind == Reduction.Kind.GRANTED
         else "Retrait de réduction de peine"
     )
-    decision = decision_create(
+    decision = decision or decision_create(
         membership=membership,
         person=person,
         data={
@@ -353,6 +361,132 @@ def reduction_add(
             instance=probe,
         )
     return probe
+
+
+def safety_period_end(situation: PenalSituation | None) -> date | None:
+    """The day the safety period ends (counted from the start of the sentence, calendar months
+    then days), or None when there is none or no sentence yet."""
+    if situation is None or not situation.has_safety_period or situation.start_date is None:
+        return None
+    return add_months(
+        situation.start_date, 12 * situation.safety_years + situation.safety_months
+    ) + timedelta(days=situation.safety_days)
+
+
+@dataclass(frozen=True)
+class PrisonFacts:
+    """What a judge's decision needs to know of the person's prison side (one end date)."""
+
+    custody: CustodyRecord | None = None
+    situation: PenalSituation | None = None
+    end_date: date | None = None  # the registry's end when known, else the estimate
+    end_is_official: bool = False
+    safety_end: date | None = None
+    total_months: int | None = None  # pronounced, for the TAP's competence
+    total_days: int = 0
+    reductions_cap_days: int | None = None
+    reductions_net_days: int = 0
+    reductions: tuple = ()  # (kind, date, days)
+
+
+def prison_facts(person: Person) -> PrisonFacts:
+    """The open committal's facts, read in a fixed number of queries."""
+    from probatio.sentences.selectors import dates_of_persons
+
+    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    if custody is None:
+        return PrisonFacts()
+    situation = PenalSituation.objects.filter(custody=custody).first()
+    if situation is None:
+        return PrisonFacts(custody=custody)
+    situation.custody = custody
+    sentences = list(situation.sentences.all())
+    reductions = list(situation.reductions.select_related("decision"))
+    rows = dates_of_persons(Person.objects.filter(pk=person.pk))
+    end = rows[0]["end_date"] if rows else None
+    granted, withdrawn = reduction_totals(reductions)
+    cap = None
+    if sentences and situation.start_date is not None:
+        cap = rules.reduction_cap_days(
+            [
+                rules.SentenceLength(s.years, s.months, s.days, s.category, s.qualification)
+                for s in sentences
+            ],
+            start=situation.start_date,
+            committal_date=custody.committal_date,
+        )
+    return PrisonFacts(
+        custody=custody,
+        situation=situation,
+        end_date=end if sentences else None,
+        end_is_official=bool(rows and "end_date" in rows[0]["official_fields"]),
+        safety_end=safety_period_end(situation),
+        total_months=sum(12 * s.years + s.months for s in sentences) if sentences else None,
+        total_days=sum(s.days for s in sentences),
+        reductions_cap_days=cap,
+        reductions_net_days=max(0, granted - withdrawn),
+        reductions=tuple((r.kind, r.decision.date, r.days) for r in reductions),
+    )
+
+
+@transaction.atomic
+def sentence_to_serve_add(
+    *,
+    membership: Membership,
+    person: Person,
+    decision: Decision,
+    years: int = 0,
+    months: int = 0,
+    days: int = 0,
+    description: str,
+) -> Sentence:
+    """A prison sentence the judge ordered to be served (the revoked part of a probation, a
+    term set in advance): attached to the open committal when the person is held (its dates
+    move at once), otherwise kept as a sentence to serve until the person is committed."""
+    if not (years or months or days):
+        raise field_errors(term_months="La durée de la peine à exécuter ne peut pas être nulle.")
+    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    situation = _locked(custody) if custody is not None else None
+    sentence = Sentence(
+        person=person,
+        situation=situation,
+        decision=decision,
+        years=years,
+        months=months,
+        days=days,
+        description=description[:200],
+    )
+    if situation is not None:
+        _check(
+            _prospective(situation, person, sentences=[*situation.sentences.all(), sentence]),
+            {"sentences": "term_months"},
+        )
+    sentence.full_clean()
+    sentence.save()
+    _audit(
+        membership,
+        audit.Action.CREATE,
+        sentence,
+        person,
+        "Peine d'emprisonnement à exécuter",
+        audit.diff({}, audit.snapshot(sentence)),
+    )
+    where = (
+        f"ajoutée à l'écrou en cours ({custody.establishment.name})"
+        if custody
+        else "à exécuter : elle rejoindra le prochain écrou"
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Peine d'emprisonnement de {sentence.length_text} {where}",
+        detail=description,
+        actor=membership.user,
+        instance=sentence,
+    )
+    if situation is not None:
+        recompute(situation, person)
+    return sentence
 
 
 def official_date_set(

@@ -1,5 +1,118 @@
-def answer(request, pk):  # replaced below
-    raise NotImplementedError
+"""The judge's answer page (``/rapports/<id>/reponse/``) and the CPIP's follow-up of the
+answer (read; person told of changed obligations). Every view passes the report gate."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from probatio.access.policy import Action
+from probatio.core.forms import BaseForm, DateInput, apply_errors
+from probatio.measures.models import Obligation, ObligationType
+from probatio.people.views import dossier_context
+from probatio.reports import answers, rules
+from probatio.reports.selectors import report_get_for
+from probatio.transitions import services
+from probatio.transitions.forms import AnswerForm
 
 
-answer_seen = answer_informed = answer
+def _detail(pk: int) -> str:
+    return reverse("reports:detail", args=[pk])
+
+
+def _form(gated_report, data=None) -> AnswerForm:
+    report = gated_report.report
+    measure_type = report.measure.measure_type_id if report.measure_id else None
+    obligations = (
+        Obligation.objects.filter(measure_id=report.measure_id, status="active").select_related(
+            "obligation_type"
+        )
+        if report.measure_id
+        else Obligation.objects.none()
+    )
+    return AnswerForm(
+        data,
+        matter=report.matter,
+        choices=answers.allowed(report.matter, measure_type),
+        obligation_types=list(ObligationType.objects.filter(valid_to__isnull=True)),
+        obligations=list(obligations),
+        show_victim=gated_report.gated.allows(Action.READ_VICTIM),
+        initial={"answered_on": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request, pk: int):
+    membership = request.membership
+    gated_report = report_get_for(membership, pk, log_read="réponse au rapport")
+    report = gated_report.report
+    if report.status == rules.ANSWERED:
+        messages.info(request, "Ce rapport a déjà reçu une réponse.")
+        return redirect(_detail(pk))
+    if not gated_report.can_answer:
+        raise PermissionDenied(
+            "La réponse s'enregistre sur un rapport transmis, par le magistrat destinataire ou, "
+            "reçue sur papier, par l'encadrement ou le secrétariat."
+        )
+    form = _form(gated_report, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_record(
+                membership=membership, gated_report=gated_report, data=form.answer_data()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Réponse enregistrée : le dossier est à jour.")
+            return redirect(_detail(pk))
+    facts, prison = services.answer_facts(report, today=timezone.localdate())
+    return render(
+        request,
+        "transitions/answer.html",
+        dossier_context(
+            gated_report.gated,
+            "reports",
+            report=report,
+            g=gated_report,
+            answer_form=form,
+            facts=facts,
+            prison=prison,
+            matter=answers.MATTERS.get(report.matter),
+            title=("Erreur : " if form.errors else "")
+            + f"Réponse au rapport — {report.person} — Probatio",
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def answer_seen(request, pk: int):
+    gated_report = report_get_for(request.membership, pk)
+    services.answer_mark_seen(membership=request.membership, gated_report=gated_report)
+    messages.success(request, "Réponse du juge marquée comme lue.")
+    return redirect(_detail(pk))
+
+
+class InformedForm(BaseForm):
+    on = forms.DateField(label="Personne informée le", widget=DateInput())
+
+
+@require_POST
+def answer_informed(request, pk: int):
+    gated_report = report_get_for(request.membership, pk)
+    form = InformedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez la date à laquelle la personne a été informée.")
+        return redirect(_detail(pk))
+    try:
+        services.answer_mark_informed(
+            membership=request.membership, gated_report=gated_report, on=form.cleaned_data["on"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "La personne est informée de ses nouvelles obligations.")
+    return redirect(_detail(pk))

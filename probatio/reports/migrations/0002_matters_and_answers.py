@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='judgeanswer',
-            name='form',
+            name='modality',
             field=models.CharField(blank=True, choices=[('LC', 'Libération conditionnelle'), ('DDSE', 'Détention à domicile sous surveillance électronique'), ('PE', "Placement à l'extérieur"), ('SL', 'Semi-liberté')], max_length=4, verbose_name='modalité'),
         ),
         migrations.AddField(

@@ -115,7 +115,25 @@
     if (summary) summary.focus();
   }
 
+  /* The judge's answer: show the groups of fields the chosen answer needs. */
+  function setupAnswerForm(form) {
+    var groups = form.querySelectorAll("[data-answers]");
+    function update() {
+      var checked = form.querySelector("input[name=code]:checked");
+      var code = checked ? checked.value : "";
+      groups.forEach(function (group) {
+        var serves = group.dataset.answers.split(" ").indexOf(code) !== -1;
+        group.hidden = !serves;
+      });
+    }
+    form.querySelectorAll("input[name=code]").forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-answer-form]").forEach(setupAnswerForm);
     focusErrors();
     if (!store) return;
     clearSavedDrafts();

@@ -1,0 +1,531 @@
+"""Changes of a person's penal situation, as services: the judge's answer to a report and
+everything it changes, in one transaction.
+
+Which answer is legal is decided by the pure table of ``reports.answers`` (``check``); this
+module gathers the facts that table needs (the report's measure, the one end date of the
+sentence, the safety period, the reduction caps) and applies the answer: a decision of the
+judge's court, the measures it opens, the obligations it adds or lifts, the sentence it adds
+to serve, the reductions, a suspension, a flag on the file. Every part goes through the
+service of its app (journaled, in the timeline); a refusal of any part stores nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from probatio.access.roles import Role
+from probatio.accounts.models import Membership
+from probatio.audit import services as audit
+from probatio.core.dates import format_fr, months_and_days
+from probatio.core.errors import field_errors
+from probatio.measures import services as measure_services
+from probatio.measures.models import Decision, Measure, Obligation, ObligationType
+from probatio.people import services as people_services
+from probatio.people.models import TimelineEvent
+from probatio.people.services import timeline_add
+from probatio.reports import answers, rules
+from probatio.reports import services as report_services
+from probatio.reports.models import JudgeAnswer, Report
+from probatio.reports.selectors import GatedReport
+from probatio.sentences import rules as sentence_rules
+from probatio.sentences import services as sentence_services
+from probatio.sentences.models import Reduction
+
+# Obligation details typed with an added obligation (the form's names, the model's fields).
+DETAIL_FIELDS = ("details", "victim_name", "victim_contact", "zone", "care_structure")
+
+
+@dataclass
+class AnswerData:
+    """An answer as typed: the pure input, the text of the decision and the details of each
+    obligation added (by obligation code)."""
+
+    input: answers.Input
+    text: str = ""
+    obligation_details: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def answer_facts(
+    report: Report, *, today: date, on: date | None = None
+) -> tuple[answers.Facts, Any]:
+    """The facts the table of answers checks (for a decision dated ``on``, today by default),
+    and the prison side they came from."""
+    measure = report.measure
+    prison = sentence_services.prison_facts(report.person)
+    situation = prison.situation
+    exclusions = set(situation.lsc_exclusions) if situation else set()
+    withdrawable = 0
+    if prison.reductions:
+        withdrawable = sentence_rules.withdrawable_days(list(prison.reductions), on=on or today)
+    facts = answers.Facts(
+        matter=report.matter,
+        today=today,
+        measure_type=measure.measure_type_id if measure else None,
+        measure_open=bool(measure and measure.is_open),
+        measure_start=measure.start_date if measure else None,
+        already_answered=report.status == rules.ANSWERED,
+        transmitted_on=timezone.localtime(report.transmitted_at).date()
+        if report.transmitted_at
+        else None,
+        period_months=(measure.duration_months or 0) if measure else 0,
+        period_days=(measure.duration_days or 0) if measure else 0,
+        held=prison.custody is not None,
+        sentence_end=prison.end_date,
+        safety_end=prison.safety_end,
+        lsc_refused_beforehand="lsc_refused" in exclusions,
+        lsc_plein_droit_excluded=bool(situation and situation.lsc_plein_droit_exclusions),
+        reductions_cap_days=prison.reductions_cap_days,
+        reductions_net_days=prison.reductions_net_days,
+        reductions_withdrawable_days=withdrawable,
+    )
+    return facts, prison
+
+
+def _court_of(report: Report):
+    """The court a judge's decision names: the court of the judge's membership in the
+    service, else the service's only court, else none."""
+    from probatio.organisation.models import Court
+
+    if report.kind == rules.ESR:
+        return report.court
+    court_id = (
+        Membership.objects.filter(
+            user_id=report.judge_id, service_id=report.person.service_id, role=Role.JUDGE
+        )
+        .exclude(court__isnull=True)
+        .values_list("court_id", flat=True)
+        .first()
+    )
+    if court_id is not None:
+        return Court.objects.get(pk=court_id)
+    courts = list(Court.objects.filter(service_id=report.person.service_id)[:2])
+    return courts[0] if len(courts) == 1 else None
+
+
+def _decision(membership, report: Report, answer: answers.Answer, data: AnswerData, prison):
+    """The dated decision the answer is: a JAP order of the judge's court, a TAP judgment for
+    a long sentence's parole (CPP 730), the court's judgment on a rapid social enquiry."""
+    court = _court_of(report)
+    day = data.input.answered_on
+    if report.kind == rules.ESR:
+        kind = Decision.Kind.JUDGMENT
+        jurisdiction = court.name if court else "Tribunal correctionnel"
+        judge = None
+    else:
+        kind = Decision.Kind.JAP_ORDER
+        jurisdiction = court.jap_label if court else "Juge de l'application des peines"
+        judge = report.judge
+        if (
+            report.matter == answers.PAROLE
+            and answers.parole_decided_by(
+                total_months=prison.total_months,
+                total_days=prison.total_days,
+                decided_on=day,
+                end=prison.end_date,
+            )
+            == "tap"
+        ):
+            kind = Decision.Kind.TAP_JUDGMENT
+            jurisdiction = court.tap_label if court else "Tribunal de l'application des peines"
+    summary = f"{answer.label} — réponse au rapport « {report.title} »"
+    return measure_services.decision_create(
+        membership=membership,
+        person=report.person,
+        data={
+            "kind": kind,
+            "jurisdiction": jurisdiction[:200],
+            "court": court,
+            "date": day,
+            "enforceable_date": day,
+            "judge": judge,
+            "summary": summary[:500],
+        },
+        offences=[],
+        today=day,
+    )
+
+
+def _lock(gated_report: GatedReport) -> Report:
+    report = Report.objects.select_for_update().get(pk=gated_report.report.pk)
+    report.person = gated_report.report.person
+    report.measure = (
+        Measure.objects.select_related("measure_type").get(pk=report.measure_id)
+        if report.measure_id
+        else None
+    )
+    report.judge = gated_report.report.judge
+    report.court = gated_report.report.court
+    return report
+
+
+@transaction.atomic
+def answer_record(
+    *,
+    membership: Membership,
+    gated_report: GatedReport,
+    data: AnswerData,
+    today: date | None = None,
+) -> JudgeAnswer:
+    """Record the judge's answer (by the judge it is addressed to, or by a manager or the
+    secretariat from an answer received on paper) and apply what it changes."""
+    today = today or timezone.localdate()
+    report = _lock(gated_report)
+    if report.status != rules.TRANSMITTED:
+        if report.status == rules.ANSWERED:
+            raise field_errors(code="Ce rapport a déjà reçu une réponse.")
+        raise field_errors(code=rules.STEP_ERRORS[rules.ANSWER])
+    if not gated_report.can_answer:
+        raise PermissionDenied("Vous ne pouvez pas enregistrer la réponse à ce rapport.")
+    given = data.input
+    facts, prison = answer_facts(report, today=today, on=given.answered_on)
+    errors = answers.check(facts, given)
+    if errors:
+        raise field_errors(**errors)
+    answer_def = answers.answer_for(report.matter, given.code)
+    report_services.report_mark_answered(membership=membership, gated_report=gated_report)
+    decision = _decision(membership, report, answer_def, data, prison)
+    on_paper = membership.role != Role.JUDGE
+    answer = JudgeAnswer.objects.create(
+        report=report,
+        kind=given.code,
+        date=given.answered_on,
+        text=data.text.strip(),
+        reasons=given.reasons.strip(),
+        extra_months=given.extra_months if answer_def.effect == answers.E_EXTEND else None,
+        effective_on=given.effective_on if answer_def.effect == answers.E_GRANT else None,
+        end_on=given.end_on if answer_def.effect == answers.E_GRANT else None,
+        modality=given.modality if answer_def.effect == answers.E_GRANT else "",
+        step_form=given.step_form if report.matter == answers.PAROLE else "",
+        step_end=given.step_end if report.matter == answers.PAROLE and given.step_form else None,
+        reduction_days=given.reduction_days
+        if answer_def.effect in (answers.E_REDUCE, answers.E_WITHDRAW_REDUCTIONS)
+        else None,
+        hearing_due=answers.hearing_due(given.answered_on)
+        if given.code == answers.PROVISIONAL_DETENTION
+        else None,
+        next_review_on=given.next_review_on if given.code == answers.ADJOURNED else None,
+        decision=decision,
+        on_paper=on_paper,
+        recorded_by=membership.user,
+    )
+    audit.record_creation(
+        membership,
+        answer,
+        person_id=report.person_id,
+        summary=f"Réponse du magistrat enregistrée : {answer_def.label}",
+    )
+    detail = _apply(membership, report, answer, answer_def, data, prison, today=today)
+    if answer.obligations_changed:
+        answer.save(update_fields=["obligations_changed"])
+    timeline_add(
+        person=report.person,
+        kind=TimelineEvent.Kind.REPORT,
+        title=f"Réponse du magistrat : {answer_def.label} (décision du "
+        f"{format_fr(given.answered_on)}{', reçue sur papier' if on_paper else ''})"[:200],
+        detail=" ".join(part for part in (detail, data.text.strip()[:300]) if part)[:500],
+        actor=membership.user,
+        instance=report,
+    )
+    return answer
+
+
+def _apply(membership, report, answer, answer_def, data, prison, *, today) -> str:
+    """Apply the answer's effect; returns a sentence for the timeline."""
+    effect = answer_def.effect
+    given = data.input
+    measure = report.measure
+    decision = answer.decision
+    day = given.answered_on
+    if effect == answers.E_GRANT:
+        return _grant(membership, report, answer, data, prison, today=today)
+    if effect == answers.E_OBLIGATIONS:
+        changed = _change_obligations(membership, answer, measure, decision, data, day)
+        if given.code == answers.OBLIGATIONS_SET and not changed:
+            return "Obligations confirmées telles qu'elles sont."
+        return ""
+    if effect == answers.E_EXTEND:
+        measure_services.measure_update(
+            membership=membership,
+            measure=measure,
+            data={"duration_months": (measure.duration_months or 0) + given.extra_months},
+            today=today,
+        )
+        return f"Délai de probation prolongé de {given.extra_months} mois."
+    if effect in (answers.E_SUSPEND, answers.E_SUSPEND_FLAG) and measure.status != "suspended":
+        measure_services.measure_update(
+            membership=membership, measure=measure, data={"status": "suspended"}, today=today
+        )
+    if effect in (answers.E_FLAG, answers.E_SUSPEND_FLAG):
+        alert = f"{answer_def.label} le {format_fr(day)}"
+        if answer.hearing_due:
+            alert += f" — débat contradictoire avant le {format_fr(answer.hearing_due)}"
+        people_services.judicial_alert_set(membership=membership, person=report.person,
+                                           alert=alert)  # fmt: skip
+        if answer.hearing_due:
+            return (
+                f"Débat contradictoire à tenir avant le {format_fr(answer.hearing_due)} "
+                "(CPP 712-19). Enregistrez l'écrou dans l'onglet « Peine et dates »."
+            )
+        return ""
+    if effect == answers.E_PARTIAL:
+        sentence = _to_serve(membership, report, decision, given, "Révocation partielle")
+        return (
+            f"Part révoquée à exécuter : {sentence.length_text}. La mesure se poursuit "
+            "(suspendue pendant l'exécution de cette peine)."
+        )
+    if effect == answers.E_END_REVOKED:
+        measure_services.measure_update(
+            membership=membership, measure=measure, data={"status": "revoked"}, today=today
+        )
+        if given.has_term:
+            sentence = _to_serve(membership, report, decision, given, answer_def.label)
+            return f"Emprisonnement à exécuter : {sentence.length_text}."
+        return ""
+    if effect in (answers.E_REDUCE, answers.E_WITHDRAW_REDUCTIONS):
+        kind = Reduction.Kind.GRANTED if effect == answers.E_REDUCE else Reduction.Kind.WITHDRAWN
+        sentence_services.reduction_add(
+            membership=membership,
+            person=report.person,
+            custody=prison.custody,
+            data={"kind": kind, "days": given.reduction_days, "date": day},
+            decision=decision,
+        )
+        return ""
+    if effect == answers.E_CLOSE_REFERRAL:
+        _close_referral(membership, measure, today=today)
+        return "La peine sera ramenée à exécution par le parquet."
+    if given.code == answers.ADJOURNED and given.next_review_on:
+        return f"Nouvel examen le {format_fr(given.next_review_on)}."
+    return ""
+
+
+def _to_serve(membership, report, decision, given: answers.Input, what: str):
+    measure = report.measure
+    return sentence_services.sentence_to_serve_add(
+        membership=membership,
+        person=report.person,
+        decision=decision,
+        years=given.term_years,
+        months=given.term_months,
+        days=given.term_days,
+        description=f"{what} — {measure.measure_type.label}" if measure else what,
+    )
+
+
+def _close_referral(membership, measure: Measure | None, *, today: date) -> None:
+    """A decision on a 723-15 adjustment ends the referral it answers."""
+    if measure is not None and measure.measure_type_id == "AMENAGEMENT_723_15" and measure.is_open:
+        measure_services.measure_update(
+            membership=membership, measure=measure, data={"status": "ended"}, today=today
+        )
+
+
+def _grant(membership, report, answer, data: AnswerData, prison, *, today) -> str:
+    """Open the measure granted, from its date of effect (a parole may start with a
+    probationary step), with the obligations the judge set."""
+    given = data.input
+    matter = report.matter
+    start = given.effective_on
+    end = given.end_on or prison.end_date
+    form = given.modality
+    modality = ""
+    if matter in (answers.LSC, answers.LSC_PLEIN_DROIT):
+        code = answers.MATTERS[matter].grants
+        modality = form
+        end = prison.end_date
+    elif matter == answers.ADJUSTMENT_723_15:
+        code = answers.FORM_MEASURES[form]
+    else:
+        code = answers.MATTERS[matter].grants
+    opened = []
+    if matter == answers.PAROLE and given.step_form:
+        step = _open(membership, report, answer.decision, answers.FORM_MEASURES[given.step_form],
+                     start, given.step_end, today=today)  # fmt: skip
+        opened.append(step)
+        start = given.step_end
+    measure = _open(membership, report, answer.decision, code, start, end, today=today,
+                    modality=modality)  # fmt: skip
+    opened.append(measure)
+    if given.new_obligations:
+        _add_obligations(membership, answer, measure, answer.decision, data, start)
+    if matter == answers.ADJUSTMENT_723_15:
+        _close_referral(membership, report.measure, today=today)
+    parts = [
+        f"{m.measure_type.label}"
+        + (f" ({m.get_modality_display().lower()})" if m.modality else "")
+        + f" du {format_fr(m.start_date)} au {format_fr(m.end_date)}"
+        for m in opened
+    ]
+    return "Mesure ouverte : " + " ; puis ".join(parts) + "."
+
+
+def _open(membership, report, decision, code, start, end, *, today, modality="") -> Measure:
+    months, days = months_and_days(start, end)
+    try:
+        return measure_services.measure_create(
+            membership=membership,
+            person=report.person,
+            decision=decision,
+            measure_type_code=code,
+            data={
+                "start_date": start,
+                "duration_months": months or None,
+                "duration_days": days or None,
+                "modality": modality,
+                "assigning_judge": report.judge,
+                "assigned_cpip": report.person.assigned_cpip,
+            },
+            today=today,
+        )
+    except ValidationError as error:
+        reasons = " ".join(m for ms in error.message_dict.values() for m in ms)
+        raise field_errors(effective_on=reasons) from error
+
+
+def _obligation_data(code: str, data: AnswerData, start: date) -> dict:
+    details = data.obligation_details.get(code, {})
+    return {
+        "start_date": start,
+        "status": "active",
+        **{name: (details.get(name) or "").strip() for name in DETAIL_FIELDS},
+    }
+
+
+def _add_obligations(membership, answer, measure, decision, data: AnswerData, start) -> None:
+    for code in data.input.new_obligations:
+        created = measure_services.obligation_create(
+            membership=membership,
+            measure=measure,
+            decision=decision,
+            obligation_type_code=code,
+            data=_obligation_data(code, data, max(start, measure.start_date)),
+        )
+        answer.new_obligations.add(created)
+    if data.input.new_obligations:
+        answer.obligations_changed = True
+
+
+def _change_obligations(membership, answer, measure, decision, data: AnswerData, on) -> bool:
+    """Obligations added (linked to the decision) and lifted (ended on its date). Control
+    measures are never lifted; an obligation in force is not added twice."""
+    codes = list(data.input.new_obligations)
+    ended_ids = [int(pk) for pk in data.input.ended_obligations]
+    in_force = {
+        o.pk: o
+        for o in Obligation.objects.filter(measure=measure, status="active").select_related(
+            "obligation_type"
+        )
+    }
+    lifted = set(ended_ids)
+    kept = {o.obligation_type_id for o in in_force.values() if o.pk not in lifted}
+    twice = sorted(set(codes) & kept)
+    if twice:
+        raise field_errors(
+            new_obligations="Déjà en vigueur sur cette mesure : " + ", ".join(twice) + "."
+        )
+    controls = set(
+        ObligationType.objects.filter(code__in=codes, kind="control").values_list("code", flat=True)
+    )
+    if controls:
+        raise field_errors(
+            new_obligations="Les mesures de contrôle (CP 132-44) s'appliquent de plein droit : "
+            "elles ne s'ajoutent ni ne se lèvent."
+        )
+    for pk in ended_ids:
+        obligation = in_force.get(pk)
+        if obligation is None:
+            raise field_errors(
+                ended_obligations="Choisissez des obligations en vigueur de la mesure."
+            )
+        if obligation.obligation_type.kind == "control":
+            raise field_errors(
+                ended_obligations="Les mesures de contrôle (CP 132-44) ne peuvent pas être levées."
+            )
+        # The lifted obligation keeps the decision that created it; the answer says which
+        # decision lifted it.
+        measure_services.obligation_update(
+            membership=membership,
+            obligation=obligation,
+            decision=obligation.decision,
+            data={"status": "ended", "end_date": max(obligation.start_date, on)},
+        )
+        answer.ended_obligations.add(obligation)
+    _add_obligations(membership, answer, measure, decision, data, max(on, measure.start_date))
+    if ended_ids:
+        answer.obligations_changed = True
+    return bool(codes or ended_ids)
+
+
+# --- The CPIP hears of the answer ------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_mark_seen(*, membership: Membership, gated_report: GatedReport) -> JudgeAnswer:
+    """The CPIP has read the judge's answer (its item leaves the échéancier)."""
+    answer = _answer_for_follow_up(membership, gated_report)
+    if answer.seen_at is None:
+        answer.seen_at = timezone.now()
+        answer.seen_by = membership.user
+        answer.save(update_fields=["seen_at", "seen_by"])
+        audit.record_by(
+            membership,
+            audit.Action.UPDATE,
+            answer,
+            person_id=gated_report.report.person_id,
+            summary="Réponse du magistrat lue",
+            changes={"seen_at": [None, answer.seen_at.isoformat()]},
+        )
+    return answer
+
+
+@transaction.atomic
+def answer_mark_informed(
+    *, membership: Membership, gated_report: GatedReport, on: date, today: date | None = None
+) -> JudgeAnswer:
+    """The person was told of the obligations the answer changed."""
+    today = today or timezone.localdate()
+    answer = _answer_for_follow_up(membership, gated_report)
+    if not answer.obligations_changed:
+        raise field_errors(on="Cette réponse n'a pas modifié les obligations.")
+    if on > today:
+        raise field_errors(on="La date ne peut pas être dans le futur.")
+    if on < answer.date:
+        raise field_errors(on="La personne est informée après la décision du juge.")
+    before = answer.person_informed_on
+    answer.person_informed_on = on
+    if answer.seen_at is None:
+        answer.seen_at, answer.seen_by = timezone.now(), membership.user
+    answer.save(update_fields=["person_informed_on", "seen_at", "seen_by"])
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        answer,
+        person_id=gated_report.report.person_id,
+        summary="Personne informée des obligations modifiées",
+        changes={"person_informed_on": [before.isoformat() if before else None, on.isoformat()]},
+    )
+    timeline_add(
+        person=gated_report.report.person,
+        kind=TimelineEvent.Kind.OBLIGATION,
+        title="Personne informée de ses obligations modifiées par le juge",
+        detail=f"Décision du {format_fr(answer.date)}",
+        actor=membership.user,
+        instance=answer,
+        occurred_at=None,
+    )
+    return answer
+
+
+def _answer_for_follow_up(membership, gated_report: GatedReport) -> JudgeAnswer:
+    if not gated_report.can_follow_up_answer:
+        raise PermissionDenied(
+            "Le suivi de la réponse revient au ou à la CPIP de la personne et à l'encadrement."
+        )
+    answer = JudgeAnswer.objects.select_for_update().filter(report=gated_report.report).first()
+    if answer is None:
+        raise field_errors(on="Ce rapport n'a pas encore reçu de réponse.")
+    return answer
