@@ -6,6 +6,7 @@ Scopes (see docs/access.md):
 - ``JUDGE_FILES``: persons with a measure whose assigning judge is the user;
 - ``OWN``: the user's own agenda (appointments where the user is one of the staff);
 - ``OWN_OR_CASELOAD``: either of the two;
+- ``CHAIRED``: the CAP sessions the user chairs (a judge);
 - no entry: refused.
 
 The functions take plain facts, never the database, so that the whole matrix is tested
@@ -24,6 +25,7 @@ class Scope(StrEnum):
     JUDGE_FILES = "judge_files"
     OWN = "own"
     OWN_OR_CASELOAD = "own_or_caseload"
+    CHAIRED = "chaired"
 
 
 class Action(StrEnum):
@@ -148,8 +150,14 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.VISA_REPORT: {R.MANAGER: S.SERVICE},
     Action.RECORD_ANSWER: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE, R.JUDGE: S.JUDGE_FILES},
     # The CAP list shows the CPIP in charge and the state of the SPIP's opinion (drafts
-    # included): staff who prepare the commission, not judges.
-    Action.READ_CAP: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    # included) to the staff who prepare the commission; the judge who chairs a session reads
+    # its list and the opinions transmitted to them (never a draft's state).
+    Action.READ_CAP: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.JUDGE: S.CHAIRED,
+    },
     Action.PREPARE_CAP: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.IMPORT_OFFICIAL_DATES: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.READ_PARTNERS: dict(_EVERY_STAFF),
@@ -173,6 +181,7 @@ class PersonFacts:
     is_caseload: bool = False
     is_judge_file: bool = False
     is_own: bool = False  # the appointment at hand is in the user's agenda
+    is_chair: bool = False  # the CAP session at hand is chaired by the user
 
 
 def scope_for(role: str, action: Action) -> Scope | None:
@@ -195,6 +204,8 @@ def allows(role: str, action: Action, facts: PersonFacts | None = None) -> bool:
         return facts.is_own
     if scope is Scope.OWN_OR_CASELOAD:
         return facts.is_own or facts.is_caseload
+    if scope is Scope.CHAIRED:
+        return facts.is_chair
     return facts.is_judge_file
 
 

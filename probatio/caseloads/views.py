@@ -15,6 +15,7 @@ from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
 from probatio.people.selectors import person_list_for
 from probatio.reintegration import release
+from probatio.reports import selectors as report_selectors
 from probatio.sentences import selectors as sentence_selectors
 
 PAGES = {
@@ -50,6 +51,8 @@ def _list_page(request, kind: str):
     listed = persons
     if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
         listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons), today=today)
+        # The judge's answers the CPIP has not read yet: marked on the row (same query).
+        listed = report_selectors.with_unread_answer(listed)
     page = paginate(request, listed, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
     if kind == "mine" and not is_judge:

@@ -10,14 +10,14 @@ files), then by the report's own rules:
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.people.selectors import Gated, person_get_for
 from probatio.reports import answers, rules
-from probatio.reports.models import Report
+from probatio.reports.models import JudgeAnswer, Report
 
 
 @dataclass
@@ -106,7 +106,9 @@ def may_read(report: Report, gated: Gated, user_id: int) -> bool:
 def report_get_for(membership, pk: int, *, log_read: str | None = None) -> GatedReport:
     report = (
         Report.objects.filter(pk=pk, person__service_id=membership.service_id)
-        .select_related("measure__measure_type", "incident", "author", "judge", "approved_by")
+        .select_related(
+            "measure__measure_type", "incident", "author", "judge", "approved_by", "court"
+        )
         .first()
     )
     if report is None:
@@ -162,4 +164,13 @@ def report_counts(reports: QuerySet[Report]) -> dict[str, int]:
         total=Count("pk"),
         immediate=Count("pk", filter=Q(urgency=answers.URGENCY_IMMEDIATE)),
         high=Count("pk", filter=Q(urgency=answers.URGENCY_HIGH)),
+    )
+
+
+def with_unread_answer(persons: QuerySet) -> QuerySet:
+    """Annotate each person with the report of a judge's answer not yet read by the CPIP
+    (``unread_answer``: its pk, or None), inside the list's own query."""
+    unread = JudgeAnswer.objects.filter(report__person_id=OuterRef("pk"), seen_at__isnull=True)
+    return persons.annotate(
+        unread_answer=Subquery(unread.order_by("-date", "-pk").values("report_id")[:1])
     )

@@ -249,7 +249,8 @@ def report_transmit(*, membership, gated_report: GatedReport, today: date | None
     report.pdf.save(name, ContentFile(content), save=False)
     try:
         report.save(update_fields=["status", "transmitted_at", "sha256", "pdf", "updated_at"])
-        _timeline(report, f"Rapport transmis : {report.get_kind_display().lower()}",
+        to = "au tribunal" if report.kind == rules.ESR else "au magistrat"
+        _timeline(report, f"Rapport transmis {to} : {report.get_kind_display().lower()}",
                   membership.user, report.addressee)  # fmt: skip
     except Exception:
         report.pdf.delete(save=False)

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from probatio.access.policy import PersonFacts
+from probatio.access.policy import Action, PersonFacts, allows
+from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.core.dates import add_months, format_fr
 from probatio.core.errors import field_errors
@@ -52,6 +53,9 @@ class CapRow:
     opinion: str  # rules.OPINION_* code
     report: Report | None = None  # the opinion report counted, if any
     may_open_report: bool = False  # the reader may open it
+    # For the judge who chairs the session: the opinion transmitted to them (its content is
+    # shown with the list), if any.
+    transmitted_opinion: Report | None = None
 
     @property
     def cpip(self):
@@ -68,6 +72,10 @@ class CapRow:
     @property
     def report_status_label(self) -> str:
         return report_rules.STATUS_LABELS.get(self.report.status, "") if self.report else ""
+
+    @property
+    def is_transmitted(self) -> bool:
+        return self.opinion == rules.OPINION_TRANSMITTED
 
 
 @dataclass
@@ -134,10 +142,22 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
     result = CapList(session=session, horizon_end=end)
     if not found:
         return result
+    chair = membership is not None and membership.role == Role.JUDGE
     persons = Person.objects.filter(
         pk__in=list(found), service_id=establishment.service_id
     ).select_related("assigned_cpip")
     reports = _opinion_reports(list(found), session.date)
+    transmitted = {}
+    if chair:
+        # The opinions transmitted to the judge who chairs: read in full (one query).
+        transmitted = {
+            r.person_id: r
+            for r in Report.objects.filter(
+                pk__in=[r.pk for r in reports.values()],
+                judge_id=membership.user_id,
+                status__in=report_rules.FROZEN,
+            )
+        }
     for person in persons:  # ordered by name
         committal_number, items = found[person.pk]
         report = reports.get(person.pk)
@@ -158,7 +178,8 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
                 items=items,
                 opinion=rules.opinion_state(report_status),
                 report=report,
-                may_open_report=may_open,
+                may_open_report=may_open and not chair,
+                transmitted_opinion=transmitted.get(person.pk),
             )
         )
     return result
@@ -184,13 +205,28 @@ def persons_to_examine(sessions: list[CapSession], service_id: int) -> dict[int,
     return counts
 
 
+def sessions_of(membership):
+    """The sessions a membership may read: every session of the service's establishments, or,
+    for a judge, those they chair (``Scope.CHAIRED``)."""
+    sessions = CapSession.objects.filter(establishment__service_id=membership.service_id)
+    if membership.role == Role.JUDGE:
+        sessions = sessions.filter(judge_id=membership.user_id)
+    return sessions
+
+
 def session_get_for(membership, pk: int) -> CapSession | None:
-    """A session of one of the membership's service's establishments (None otherwise: 404)."""
-    return (
-        CapSession.objects.filter(pk=pk, establishment__service_id=membership.service_id)
-        .select_related("establishment__service", "created_by")
+    """A session the membership may read (None otherwise: 404, as for a session that does not
+    exist: a judge does not see the sessions chaired by others)."""
+    session = (
+        sessions_of(membership)
+        .filter(pk=pk)
+        .select_related("establishment__service", "created_by", "judge")
         .first()
     )
+    if session is None:
+        return None
+    facts = PersonFacts(is_chair=session.judge_id == membership.user_id)
+    return session if allows(membership.role, Action.READ_CAP, facts) else None
 
 
 def establishments_of(membership) -> list[Establishment]:
@@ -213,6 +249,14 @@ def cap_session_create(*, membership, data: dict) -> CapSession:
             horizon_months=f"L'horizon examiné est compris entre {HORIZON_MIN} et "
             f"{HORIZON_MAX} mois après la séance."
         )
+    judge = data.get("judge")
+    if (
+        judge is not None
+        and not judge.memberships.filter(
+            service_id=membership.service_id, role=Role.JUDGE, is_active=True
+        ).exists()
+    ):
+        raise field_errors(judge="Choisissez un juge de l'application des peines du service.")
     duplicate = (
         f"Une séance de CAP est déjà programmée le {format_fr(day)} pour {establishment} : "
         "ouvrez-la depuis la page Détention et CAP, ou choisissez une autre date."
@@ -224,6 +268,7 @@ def cap_session_create(*, membership, data: dict) -> CapSession:
         date=day,
         horizon_months=horizon,
         notes=(data.get("notes") or "").strip(),
+        judge=judge,
         created_by=membership.user,
     )
     session.full_clean()
@@ -243,6 +288,7 @@ def cap_session_create(*, membership, data: dict) -> CapSession:
             "date": [None, day],
             "horizon_months": [None, horizon],
             "notes": [None, session.notes],
+            "judge": [None, judge.pk if judge else None],
         },
     )
     return session

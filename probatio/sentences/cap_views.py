@@ -11,12 +11,15 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
+from probatio.access.roles import Role
+from probatio.accounts.models import User
 from probatio.audit import services as audit
 from probatio.core import printing
 from probatio.core.forms import BaseForm, DateInput, apply_errors
@@ -44,6 +47,13 @@ class CapSessionForm(BaseForm):
         help_text="La liste reprend ce qui arrive entre la séance et ce nombre de mois après "
         "(de 1 à 12 mois).",
     )
+    judge = forms.ModelChoiceField(
+        label="Juge de l'application des peines qui préside",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Non connu à ce jour",
+        help_text="Le juge lit la liste de la séance et les avis qui lui sont transmis.",
+    )
     notes = forms.CharField(
         label="Remarques",
         max_length=300,
@@ -56,6 +66,12 @@ class CapSessionForm(BaseForm):
         self.fields["establishment"].queryset = Establishment.objects.filter(
             service_id=service_id
         ).order_by("name")
+        self.fields["judge"].queryset = User.objects.filter(
+            memberships__service_id=service_id,
+            memberships__role=Role.JUDGE,
+            memberships__is_active=True,
+        ).order_by("last_name", "first_name")
+        self.fields["judge"].label_from_instance = lambda user: user.get_full_name()
 
 
 def _membership(request, action: Action):
@@ -85,11 +101,12 @@ def index(request):
     today = timezone.localdate()
     establishments = cap.establishments_of(membership)
     sessions = list(
-        CapSession.objects.filter(
-            establishment__service_id=membership.service_id,
-            date__gte=today - timedelta(days=RECENT_DAYS),
-        ).order_by("date", "pk")
+        cap.sessions_of(membership)
+        .filter(date__gte=today - timedelta(days=RECENT_DAYS))
+        .select_related("judge")
+        .order_by("date", "pk")
     )
+    is_judge = membership.role == Role.JUDGE
     upcoming = [s for s in sessions if s.date >= today]
     counts = cap.persons_to_examine(upcoming, membership.service_id)
     for session in upcoming:
@@ -97,6 +114,8 @@ def index(request):
     blocks = []
     for establishment in establishments:
         own = [s for s in sessions if s.establishment_id == establishment.pk]
+        if is_judge and not own:
+            continue  # a judge sees the establishments of the sessions they chair
         past = [s for s in own if s.date < today]
         past.reverse()
         blocks.append(
@@ -110,7 +129,8 @@ def index(request):
         request,
         "sentences/cap_index.html",
         {
-            "title": "Détention et CAP",
+            "title": "Séances de CAP que vous présidez" if is_judge else "Détention et CAP",
+            "is_judge": is_judge,
             "nav": "detention",
             "blocks": blocks,
             "today": today,
@@ -178,6 +198,7 @@ def session_detail(request, session_id: int):
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
     _journal(membership, session, "", len(data.rows))
+    _journal_opinions(membership, session, data)
     return render(
         request,
         "sentences/cap_session.html",
@@ -191,8 +212,28 @@ def session_detail(request, session_id: int):
                 for code, label, number in data.counts
             ],
             "today": timezone.localdate(),
+            "is_judge": membership.role == Role.JUDGE,
         },
     )
+
+
+def _journal_opinions(membership, session: CapSession, data) -> None:
+    """The chair reads the transmitted opinions with the list: a read of each file."""
+    rows = [row for row in data.rows if row.transmitted_opinion is not None]
+    if not rows:
+        return
+    with transaction.atomic(savepoint=False):
+        for row in rows:
+            audit.record(
+                actor=membership.user,
+                action=audit.Action.READ,
+                service_id=membership.service_id,
+                role=membership.role,
+                instance=row.person,
+                person_id=row.person.pk,
+                summary=f"Consultation du dossier (avis transmis, CAP du {session.date:%d/%m/%Y})",
+                context={"tab": "cap", "session": session.pk, "report": row.transmitted_opinion.pk},
+            )
 
 
 @require_GET
@@ -203,6 +244,7 @@ def session_pdf(request, session_id: int):
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
     _journal(membership, session, " (PDF)", len(data.rows))
+    _journal_opinions(membership, session, data)
     service = session.establishment.service
     content = printing.render_pdf(
         "sentences/cap_pdf.html",
@@ -212,6 +254,7 @@ def session_pdf(request, session_id: int):
             "service_name": service.name,
             "service_address": service.address,
             "printed_on": timezone.localdate(),
+            "is_judge": membership.role == Role.JUDGE,
             "footer": f"CAP du {session.date:%d/%m/%Y} — {session.establishment.name}",
         },
     )

@@ -224,13 +224,18 @@ def answer_record(
     timeline_add(
         person=report.person,
         kind=TimelineEvent.Kind.REPORT,
-        title=f"Réponse du magistrat : {answer_def.label} (décision du "
+        title=f"Réponse du magistrat : {_lower_first(answer_def.label)} (décision du "
         f"{format_fr(given.answered_on)}{', reçue sur papier' if on_paper else ''})"[:200],
         detail=" ".join(part for part in (detail, data.text.strip()[:300]) if part)[:500],
         actor=membership.user,
         instance=report,
     )
     return answer
+
+
+def _lower_first(text: str) -> str:
+    """« Avertissement » → « avertissement », inside a sentence (acronyms stay)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _apply(membership, report, answer, answer_def, data, prison, *, today) -> str:

@@ -66,7 +66,7 @@ def answer(request, pk: int):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Réponse enregistrée : le dossier est à jour.")
+            messages.success(request, "Réponse du magistrat enregistrée. Le dossier est à jour.")
             return redirect(_detail(pk))
     facts, prison = services.answer_facts(report, today=timezone.localdate())
     return render(

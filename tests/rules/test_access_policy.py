@@ -25,7 +25,8 @@ from probatio.access.roles import Role
 
 ROLES = ["cpip", "manager", "secretariat", "monitoring", "psychologist", "social_worker", "judge"]
 
-# S = the whole service, C = caseload only, J = judge's files only, - = refused.
+# S = the whole service, C = caseload only, J = judge's files only, H = the CAP sessions the
+# user chairs, - = refused.
 SCOPE_TABLE = """
 action            cpip  manager  secretariat  monitoring  psychologist  social_worker  judge
 list_persons      S     S        S            S           S             S              J
@@ -48,7 +49,7 @@ draft_report      C     S        -            -           C             -       
 read_reports      S     S        -            -           C             -              J
 visa_report       -     S        -            -           -             -              -
 record_answer     -     S        S            -           -             -              J
-read_cap          S     S        S            -           -             -              -
+read_cap          S     S        S            -           -             -              H
 prepare_cap       -     S        S            -           -             -              -
 import_official_dates -  S       S            -           -             -              -
 read_partners     S     S        S            S           S             S              -
@@ -76,6 +77,7 @@ SCOPE_LETTERS = {
     "J": Scope.JUDGE_FILES,
     "O": Scope.OWN,
     "OC": Scope.OWN_OR_CASELOAD,
+    "H": Scope.CHAIRED,
     "-": None,
 }
 
@@ -92,6 +94,8 @@ ALLOWED = {
     # (caseload, judge_file, own): allowed
     "S": {(c, j, o): _T for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
     "-": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
+    # Chaired sessions: no fact about a person grants it (only ``is_chair``, tested below).
+    "H": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
     "C": {
         (_F, _F, _F): _F, (_F, _F, _T): _F, (_F, _T, _F): _F, (_F, _T, _T): _F,
         (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
@@ -159,6 +163,10 @@ def test_a_few_cells_spelled_out():
     assert not allows("psychologist", Action.READ_VICTIM, mine)
     assert not allows("cpip", Action.ASSIGN_CPIP, mine)
     assert allows("manager", Action.READ_ACCESS_LOG, outside)
+    # The CAP: a judge reads the sessions they chair, and those only.
+    assert allows("judge", Action.READ_CAP, PersonFacts(is_chair=True))
+    assert not allows("judge", Action.READ_CAP, PersonFacts(is_judge_file=True))
+    assert not allows("judge", Action.PREPARE_CAP, PersonFacts(is_chair=True))
 
 
 def test_unknown_role_is_an_error_not_an_access():

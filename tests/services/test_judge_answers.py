@@ -171,7 +171,7 @@ def test_parole_granted_opens_the_lc_with_its_obligations_and_control_measures(
     assert (prisoner["measure"].pk, "active") in after["measures"]
     assert after["decisions"] == before["decisions"] + 1
     assert TimelineEvent.objects.filter(
-        person=person, title__startswith="Réponse du magistrat : Libération conditionnelle accordée"
+        person=person, title__startswith="Réponse du magistrat : libération conditionnelle accordée"
     ).exists()
     assert AuditEntry.objects.filter(
         object_type="reports.judgeanswer", object_id=result.pk

@@ -338,7 +338,6 @@ def add_obligation(membership, measure, code, **data):
         ("STAGE_CITOYENNETE", "once"),
         ("NE_PAS_DETENIR_ARME", "once"),
         ("NE_PAS_CONTACTER", "none"),
-        ("CTRL_CONVOCATION", "none"),
         ("TIG", "per_session"),
     ],
 )
@@ -402,13 +401,24 @@ def test_obligation_dates(cpip, measure):
     with pytest.raises(ValidationError) as error:
         add_obligation(cpip, measure, "RESIDENCE", end_date=date(2025, 1, 9))
     assert list(error.value.message_dict) == ["end_date"]
-    assert not Obligation.objects.exists()
+    assert not Obligation.objects.exclude(obligation_type__kind="control").exists()
 
 
 def test_measures_of_lists_measures_with_obligations(cpip, person, measure):
     add_obligation(cpip, measure, "SOINS", care_structure="CSAPA de Lyon")
-    add_obligation(cpip, measure, "CTRL_CONVOCATION")
     [listed] = list(measures_of(person))
     assert listed == measure
-    # Sorted by the catalogue's order: control measures first.
-    assert [o.obligation_type_id for o in listed.obligations.all()] == ["CTRL_CONVOCATION", "SOINS"]
+    # Sorted by the catalogue's order: the control measures of CP 132-44 (added with the
+    # probation) first.
+    assert [o.obligation_type_id for o in listed.obligations.all()] == [
+        "CTRL_CONVOCATION", "CTRL_VISITE_DOCS", "CTRL_CHANGEMENT_EMPLOI",
+        "CTRL_CHANGEMENT_RESIDENCE", "CTRL_AUTORISATION_JAP", "CTRL_INFO_ETRANGER", "SOINS",
+    ]  # fmt: skip
+
+
+def test_a_control_measure_is_added_once_and_its_default_is_no_proof(cpip, person):
+    ddse = make_measure(cpip, person, code="DDSE", duration_months=4)  # no control by law
+    control = add_obligation(cpip, ddse, "CTRL_CONVOCATION")
+    assert control.proof_frequency == "none"
+    with pytest.raises(ValidationError, match="déjà en vigueur"):
+        add_obligation(cpip, ddse, "CTRL_CONVOCATION")

@@ -13,9 +13,10 @@ from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Obligation
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import person_get_for
-from probatio.reports import rules, services
+from probatio.reports import answers, rules, services
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.reports.selectors import report_get_for
+from probatio.transitions.services import AnswerData, answer_record
 from tests.factories import make_measure, make_person
 
 TODAY = date(2025, 6, 20)
@@ -64,6 +65,24 @@ def create(membership, file, kind=rules.INCIDENT, **kw):
 
 def gated(membership, report):
     return report_get_for(membership, report.pk)
+
+
+def record(membership, report, kind, answered_on=TODAY, text="", new_obligations=(),
+           ended_obligations=(), **fields):  # fmt: skip
+    """The judge's answer through the transition service (``transitions.services``)."""
+    return answer_record(
+        membership=membership,
+        gated_report=gated(membership, report),
+        data=AnswerData(
+            input=answers.Input(
+                code=kind, answered_on=answered_on, text=text,
+                new_obligations=tuple(new_obligations),
+                ended_obligations=tuple(ended_obligations), **fields,
+            ),
+            text=text,
+        ),
+        today=TODAY,
+    )  # fmt: skip
 
 
 def fill(membership, report):
@@ -149,8 +168,7 @@ def test_a_correction_is_a_new_version_pointing_to_the_old(cpip, manager, file):
 def test_an_answer_on_a_report_never_transmitted_is_refused(cpip, judge, manager, file):
     report = fill(cpip, create(cpip, file))
     with pytest.raises(ValidationError, match="transmis"):
-        services.answer_record(
-            membership=manager, gated_report=gated(manager, report), kind="warning",
+        record(manager, report, kind="warning",
             answered_on=TODAY,
         )  # fmt: skip
     assert not JudgeAnswer.objects.exists()
@@ -158,9 +176,9 @@ def test_an_answer_on_a_report_never_transmitted_is_refused(cpip, judge, manager
 
 def test_a_judge_answers_a_warning_which_changes_only_the_timeline(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file)
-    answer = services.answer_record(
-        membership=judge,
-        gated_report=gated(judge, report),
+    answer = record(
+        judge,
+        report,
         kind="warning",
         answered_on=TODAY,
         text="Avertissement solennel.",
@@ -177,9 +195,9 @@ def test_a_judge_answers_a_warning_which_changes_only_the_timeline(cpip, manager
 
 def test_modifying_obligations_ends_the_old_and_creates_the_new(cpip, manager, secretariat, file):
     report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
-    answer = services.answer_record(
-        membership=secretariat,
-        gated_report=gated(secretariat, report),
+    answer = record(
+        secretariat,
+        report,
         kind="modify_obligations",
         answered_on=TODAY,
         new_obligations=["SOINS"],
@@ -191,14 +209,14 @@ def test_modifying_obligations_ends_the_old_and_creates_the_new(cpip, manager, s
     assert file["work"].decision == file["measure"].decision  # kept: it started under it
     [care] = answer.new_obligations.all()
     assert care.obligation_type_id == "SOINS" and care.decision == answer.decision
-    assert Obligation.objects.filter(measure=file["measure"], status="active").count() == 1
+    active = Obligation.objects.filter(measure=file["measure"], status="active")
+    assert active.exclude(obligation_type__kind="control").count() == 1
 
 
 def test_extension_moves_the_end_within_the_legal_bounds(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
     end = file["measure"].end_date
-    services.answer_record(
-        membership=judge, gated_report=gated(judge, report), kind="extend",
+    record(judge, report, kind="extend",
         answered_on=TODAY, extra_months=6,
     )  # fmt: skip
     file["measure"].refresh_from_db()
@@ -208,8 +226,7 @@ def test_extension_moves_the_end_within_the_legal_bounds(cpip, manager, judge, f
 def test_an_extension_beyond_the_bounds_is_refused_and_nothing_changes(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
     with pytest.raises(ValidationError):
-        services.answer_record(
-            membership=judge, gated_report=gated(judge, report), kind="extend",
+        record(judge, report, kind="extend",
             answered_on=TODAY, extra_months=36,
         )  # fmt: skip
     report.refresh_from_db()
@@ -219,28 +236,20 @@ def test_an_extension_beyond_the_bounds_is_refused_and_nothing_changes(cpip, man
 
 def test_a_warrant_suspends_the_measure_and_flags_the_person(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file)
-    services.answer_record(
-        membership=judge, gated_report=gated(judge, report), kind="warrant", answered_on=TODAY
-    )
+    record(judge, report, kind="warrant", answered_on=TODAY)
     file["measure"].refresh_from_db()
     file["person"].refresh_from_db()
     assert file["measure"].status == "suspended"
     assert file["person"].judicial_alert.startswith("Mandat")
 
 
-def test_partial_revocation_needs_its_part_and_ends_the_measure(cpip, manager, judge, file):
+def test_partial_revocation_needs_its_part_and_keeps_the_measure(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file)
     with pytest.raises(ValidationError, match="part"):
-        services.answer_record(
-            membership=judge, gated_report=gated(judge, report), kind="revocation_partial",
-            answered_on=TODAY,
-        )  # fmt: skip
-    services.answer_record(
-        membership=judge, gated_report=gated(judge, report), kind="revocation_partial",
-        answered_on=TODAY, part="4 mois sur 12",
-    )  # fmt: skip
+        record(judge, report, kind="revocation_partial")
+    record(judge, report, kind="revocation_partial", term_months=4)
     file["measure"].refresh_from_db()
-    assert file["measure"].status == "revoked"
+    assert file["measure"].status == "active"
 
 
 def test_a_judge_sees_only_the_reports_transmitted_to_them(cpip, manager, judge, member, file):
@@ -294,9 +303,7 @@ def test_the_answers_decision_is_journaled_and_in_the_timeline(cpip, manager, ju
     from probatio.audit.models import AuditEntry
 
     report = through_to_transmitted(cpip, manager, file)
-    answer = services.answer_record(
-        membership=judge, gated_report=gated(judge, report), kind="warning", answered_on=TODAY
-    )
+    answer = record(judge, report, kind="warning", answered_on=TODAY)
     assert AuditEntry.objects.filter(
         object_type="measures.decision", object_id=answer.decision.pk, action="create"
     ).exists()
@@ -306,20 +313,23 @@ def test_the_answers_decision_is_journaled_and_in_the_timeline(cpip, manager, ju
 def test_an_obligation_already_in_force_is_not_added_twice(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
     with pytest.raises(ValidationError, match="Déjà en vigueur"):
-        services.answer_record(
-            membership=judge, gated_report=gated(judge, report), kind="modify_obligations",
+        record(judge, report, kind="modify_obligations",
             answered_on=TODAY, new_obligations=["TRAVAIL_FORMATION"],
         )  # fmt: skip
     assert not JudgeAnswer.objects.exists()
-    assert Obligation.objects.filter(measure=file["measure"]).count() == 1
+    assert (
+        Obligation.objects.filter(measure=file["measure"])
+        .exclude(obligation_type__kind="control")
+        .count()
+        == 1
+    )
 
 
 def test_an_answer_acting_on_a_measure_no_longer_open_is_refused(cpip, manager, judge, file):
     report = through_to_transmitted(cpip, manager, file, kind=rules.SITUATION)
     file["measure"].__class__.objects.filter(pk=file["measure"].pk).update(status="ended")
-    with pytest.raises(ValidationError, match="plus en cours"):
-        services.answer_record(
-            membership=judge, gated_report=gated(judge, report), kind="extend",
+    with pytest.raises(ValidationError, match="terminée ou absente"):
+        record(judge, report, kind="extend",
             answered_on=TODAY, extra_months=3,
         )  # fmt: skip
     report.refresh_from_db()

@@ -142,12 +142,22 @@ def test_service_staff_read_the_index_and_the_list(request, client_for, role, se
     assert client.get(url(session)).status_code == 200
 
 
-@pytest.mark.parametrize("role", ["judge", "monitoring", "psychologist", "social_worker"])
+@pytest.mark.parametrize("role", ["monitoring", "psychologist", "social_worker"])
 def test_other_roles_are_refused(request, client_for, role, session):
     client = client_for(request.getfixturevalue(role))
     assert client.get("/detention/").status_code == 403
     assert client.get(url(session)).status_code == 403
     assert client.get(url(session, pdf=True)).status_code == 403
+    assert client.get("/detention/cap/nouvelle/").status_code == 403
+
+
+def test_a_judge_who_does_not_chair_the_session_does_not_see_it(client_for, judge, session):
+    """Judges read the sessions they chair only (tests/views/test_judge_pages.py): another
+    session does not exist for them, and they never schedule one."""
+    client = client_for(judge)
+    assert client.get("/detention/").status_code == 200
+    assert client.get(url(session)).status_code == 404
+    assert client.get(url(session, pdf=True)).status_code == 404
     assert client.get("/detention/cap/nouvelle/").status_code == 403
 
 
@@ -393,6 +403,7 @@ def start_opinion(membership, person, measure=None):
         gated=person_get_for(membership, person.pk),
         kind=report_rules.OPINION,
         measure=measure,
+        matter="parole",
     )
 
 

@@ -15,11 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from probatio.compliance import services as compliance
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision
+from probatio.organisation.models import Court
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import person_get_for
-from probatio.reports import rules, services
+from probatio.reports import answers, rules, services
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.reports.selectors import report_get_for
+from probatio.transitions.services import AnswerData, answer_record
 from tests.factories import PASSWORD, make_measure, make_person
 from tests.views.helpers import assert_dsfr_page, field_error, html, text_of
 
@@ -90,6 +92,8 @@ def detail_url(report) -> str:
 
 
 def act_url(report, step: str) -> str:
+    if step == "answer":  # the judge's answer has its own page
+        return f"/rapports/{report.pk}/reponse/"
     return f"/rapports/{report.pk}/action/{step}/"
 
 
@@ -176,12 +180,19 @@ def gated(membership, report):
 
 
 def create(membership, file, kind=rules.INCIDENT):
+    court = None
+    if kind == rules.ESR:  # a rapid social enquiry goes to the court
+        court, _ = Court.objects.get_or_create(
+            service=file["person"].service, name="Tribunal judiciaire de Test", city="Test"
+        )
     return services.report_create(
         membership=membership,
         gated=person_get_for(membership, file["person"].pk),
         kind=kind,
         measure=file["measure"],
         incident=file["incident"] if kind == rules.INCIDENT else None,
+        matter="parole" if kind == rules.OPINION else "",
+        court=court,
     )
 
 
@@ -214,8 +225,11 @@ def transmitted(cpip, manager, file, kind=rules.INCIDENT, send_backs: int = 0):
 
 def answered(cpip, manager, judge, file, kind=rules.INCIDENT, send_backs: int = 0):
     report = transmitted(cpip, manager, file, kind, send_backs)
-    services.answer_record(
-        membership=judge, gated_report=gated(judge, report), kind="warning", answered_on=TODAY
+    answer_record(
+        membership=judge,
+        gated_report=gated(judge, report),
+        data=AnswerData(input=answers.Input(code="warning", answered_on=TODAY)),
+        today=TODAY,
     )
     return Report.objects.get(pk=report.pk)
 
@@ -470,7 +484,7 @@ def test_the_whole_loop_each_step_by_its_role_and_refused_to_the_others(
     assert_refused_with_message(boss, report, "transmit", rules.STEP_ERRORS[rules.TRANSMIT])
 
     # answer — the addressee judge.
-    warning = {"kind": "warning", "answered_on": "2025-06-20", "text": "Avertissement solennel."}
+    warning = {"code": "warning", "answered_on": "2025-06-20", "text": "Avertissement solennel."}
     for client, status in ((author, 403), (colleague, 403), (psy, 403), (stranger, 404),
                            (foreign, 404)):  # fmt: skip
         assert_refused(client, report, "answer", status, warning)
@@ -484,9 +498,9 @@ def test_the_whole_loop_each_step_by_its_role_and_refused_to_the_others(
     answer = JudgeAnswer.objects.get(report=report)
     assert answer.kind == "warning" and answer.recorded_by == judge.user and not answer.on_paper
     assert answer.decision.date == TODAY and answer.text == "Avertissement solennel."
-    # A second answer is refused.
-    again = assert_refused(boss, report, "answer", 400, {**warning, "kind": "reminder"})
-    assert field_error(again, "id_kind") == rules.STEP_ERRORS[rules.ANSWER]
+    # A second answer is refused: back to the report, which says so.
+    again = assert_refused(boss, report, "answer", 302, {**warning, "code": "reminder"})
+    assert "Ce rapport a déjà reçu une réponse." in text_of(followed(boss, again))
 
     # correct — the author: a new draft version pointing to the transmitted one.
     response = author.post(act_url(report, "correct"))
@@ -521,7 +535,7 @@ def test_a_manager_and_the_secretariat_record_an_answer_received_on_paper(
     assert report.sha256 not in html(page)
     assert desk.get(pdf_url(report)).status_code == 403
     response = desk.post(
-        act_url(report, "answer"), {"kind": "reminder", "answered_on": "2025-06-20"}
+        act_url(report, "answer"), {"code": "reminder", "answered_on": "2025-06-20"}
     )
     assert response["Location"] == detail_url(report)
     answer = JudgeAnswer.objects.get(report=report)
@@ -565,7 +579,7 @@ def test_the_judge_lands_on_their_reports_answers_and_the_timeline_shows_every_s
 
     response = client.post(
         act_url(report, "answer"),
-        {"kind": "warning", "answered_on": "2025-06-20", "text": "Avertissement solennel."},
+        {"code": "warning", "answered_on": "2025-06-20", "text": "Avertissement solennel."},
     )
     assert response["Location"] == detail_url(report)
     page = followed(client, response)
@@ -607,7 +621,7 @@ def test_a_report_transmitted_to_another_judge_is_a_404(
     client = client_for(judge)
     assert client.get(detail_url(report)).status_code == 404
     assert client.get(pdf_url(report)).status_code == 404
-    assert_refused(client, report, "answer", 404, {"kind": "warning", "answered_on": "2025-06-20"})
+    assert_refused(client, report, "answer", 404, {"code": "warning", "answered_on": "2025-06-20"})
     assert f'href="{detail_url(report)}"' not in html(client.get("/rapports/?voir=tous"))
 
 
@@ -618,12 +632,10 @@ def test_an_answer_on_a_report_never_transmitted_is_refused(
     client_for, cpip, manager, secretariat, judge, file
 ):
     report = approved(cpip, manager, file)
-    data = {"kind": "warning", "answered_on": "2025-06-20"}
-    response = assert_refused(client_for(manager), report, "answer", 400, data)
+    data = {"code": "warning", "answered_on": "2025-06-20"}
+    response = assert_refused(client_for(manager), report, "answer", 403, data)
     assert_dsfr_page(response)
-    assert field_error(response, "id_kind") == (
-        "Une réponse ne peut être enregistrée que pour un rapport transmis au magistrat."
-    )
+    assert client_for(manager).get(act_url(report, "answer")).status_code == 403
     assert_refused(client_for(secretariat), report, "answer", 403, data)
     assert_refused(client_for(judge), report, "answer", 404, data)
     assert not JudgeAnswer.objects.exists()
@@ -737,14 +749,14 @@ def count_queries(client, url: str) -> int:
 def test_the_detail_page_runs_a_fixed_number_of_queries(
     client_for, cpip, manager, secretariat, judge, file, stage
 ):
-    """A short report (enquête sociale rapide, 5 sections) through the loop at once, and a
-    long one (évaluation, 8 sections) sent back three times: the same number of queries."""
+    """A short report (bilan de situation, 6 sections) through the loop at once, and a long
+    one (évaluation, 8 sections) sent back three times: the same number of queries."""
     build = {
         "approved": lambda kind, n: approved(cpip, manager, file, kind, n),
         "transmitted": lambda kind, n: transmitted(cpip, manager, file, kind, n),
         "answered": lambda kind, n: answered(cpip, manager, judge, file, kind, n),
     }[stage]
-    short = build(rules.ESR, 0)
+    short = build(rules.SITUATION, 0)
     long = build(rules.EVALUATION, 3)
     assert len(short.sections) < len(long.sections)
     assert short.steps.count() + 6 == long.steps.count()

@@ -37,7 +37,8 @@ def test_the_stored_estimates_follow_worked_example_a(prisoner):
     assert situation.lsc_review_date == date(2026, 9, 10)
     assert situation.lsc_information_date == date(2026, 8, 10)
     assert situation.lsc_plein_droit_date is None
-    assert situation.jap_adjustment_date == date(2025, 9, 10)
+    # The corrected convention: from LC − 1 year (2025-03-12), earlier than E − 2 years.
+    assert situation.jap_adjustment_date == date(2025, 3, 12)
 
 
 def test_a_reduction_is_a_jap_decision_and_moves_the_dates(cpip, prisoner):
