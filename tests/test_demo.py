@@ -152,6 +152,26 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert soon.horizon_months == 3 and cap_list(soon).rows
     opinions = Report.objects.filter(kind=report_rules.OPINION)
     assert {"draft", "transmitted"} <= set(opinions.values_list("status", flat=True))
+    # The judge's side: juge.demo chairs the next CAP session, has an opinion on parole, one on
+    # an adjustment and an incident report of high urgency waiting for an answer; the answered
+    # ones show their effects (an LC granted with its measure, reductions with the dates
+    # moved, a partial revocation with the probation running and the part to serve).
+    assert soon.judge.username == "juge.demo"
+    waiting = Report.objects.filter(status="transmitted", judge__username="juge.demo")
+    assert waiting.filter(kind="opinion", matter="parole").exists()
+    assert waiting.filter(kind="opinion", matter="semi_liberty").exists()
+    assert waiting.filter(kind="incident", urgency="high").exists()
+    lc = JudgeAnswer.objects.get(report__matter="parole", kind="granted")
+    granted = lc.decision.measures.get()
+    assert granted.measure_type_id == "LC" and granted.status == "pending"
+    assert granted.obligations.filter(obligation_type_id="SOINS").exists()
+    assert lc.decision.jurisdiction.startswith("Juge de l'application des peines — Tribunal")
+    reductions = JudgeAnswer.objects.get(report__matter="reductions", kind="granted")
+    assert reductions.decision.reductions.get().days == 45
+    partial = JudgeAnswer.objects.get(kind="revocation_partial")
+    assert partial.report.measure.status == "active"
+    assert partial.decision.prison_sentences.get().months == 3
+    assert not Measure.objects.filter(decision__jurisdiction__contains="SPIP").exists()
     # cpip.demo follows persons in prison, whose eligibility alerts reach the échéancier: one
     # within its first month, another within three months.
     cpip = User.objects.get(username="cpip.demo")

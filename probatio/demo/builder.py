@@ -50,7 +50,7 @@ from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
 from probatio.notes import services as note_services
 from probatio.notes.models import InterviewNote
-from probatio.organisation.models import Establishment, Service, Site
+from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CourtFileNumber, Person, TimelineEvent
 from probatio.sentences.deadlines import alert_months
@@ -305,6 +305,16 @@ class ServiceBuilder:
                     address=f"{fake.street_address()}\n{postcode} {town}",
                 )
             )
+        # The tribunaux judiciaires of the département: their judges' orders name them.
+        self.courts = [
+            Court.objects.create(
+                service=self.service,
+                name=f"Tribunal judiciaire {of_place(town)}",
+                city=town,
+                appeal_court_city=voc.APPEAL_COURTS.get(dept.code, town),
+            )
+            for town in dict.fromkeys(dept.courts)
+        ]
         self.sites = {}
         for key, (town, postcode) in zip(("a", "b"), dept.communes[:2], strict=True):
             self.sites[key] = Site.objects.create(
@@ -378,6 +388,10 @@ class ServiceBuilder:
                         service=self.service,
                         role=role,
                         site=self.sites[site_key] if site_key else None,
+                        # A judge sits at one of the département's courts.
+                        court=self.courts[position % len(self.courts)]
+                        if role == Role.JUDGE and self.courts
+                        else None,
                     )
                 )
             self.staff[role] = members
@@ -549,7 +563,11 @@ class ServiceBuilder:
         rng = self.rng
         written = []
         victim = None
+        # The control measures of CP 132-44 came with the measure (measure_create).
+        present = set(measure.obligations.values_list("obligation_type_id", flat=True))
         for code in plan.obligations:
+            if code in present:
+                continue
             data = dict(start_date=plan.start)
             if plan.status == "revoked":
                 elapsed = (self.today - plan.start).days

@@ -41,9 +41,10 @@ from probatio.measures import rules as measure_rules
 from probatio.measures.models import Measure, MeasureRule, Obligation
 from probatio.people.models import Person
 from probatio.people.selectors import current_situation, person_get_for
-from probatio.reports import rules, services
+from probatio.reports import answers, rules, services
 from probatio.reports.models import Report
 from probatio.reports.selectors import GatedReport, report_get_for
+from probatio.transitions import services as transition_services
 
 # At most this many reports on one person before turning to the rest of the service.
 PER_PERSON = 3
@@ -114,6 +115,7 @@ class Slot:
     started_ago: int = 0  # days: the draft was begun then (prefilled as of that day)
     history: bool = False  # sent back once, corrected, submitted again before the visa
     partial: tuple[str, ...] = ()  # sections the author has not written yet
+    urgency: str = ""  # an incident report's
 
 
 @dataclass
@@ -422,15 +424,19 @@ HISTORY_COMMENT = (
 )
 
 ANSWER_TEXTS = {
-    rules.WARNING: "Avertissement solennel délivré à {name} en audience de cabinet le {on}. "
+    answers.WARNING: "Avertissement solennel délivré à {name} en audience de cabinet le {on}. "
     "Rappel de l'ensemble des obligations de la mesure ; tout nouveau manquement exposera à une "
     "saisine aux fins de révocation. Suivi renforcé par le SPIP pendant trois mois.",
-    rules.REMINDER: "Courrier du juge de l'application des peines du {on}, reçu au secrétariat : "
+    answers.REMINDER: "Courrier du juge de l'application des peines du {on}, reçu au secrétariat : "
     "rappel à {name} de ses obligations, en particulier la production des justificatifs à chaque "
     "échéance. Le SPIP informera le magistrat de tout nouveau manquement.",
-    rules.MODIFY_OBLIGATIONS: "Ordonnance de modification des obligations du {on} : ajout d'une "
+    answers.MODIFY_OBLIGATIONS: "Ordonnance de modification des obligations du {on} : ajout d'une "
     "obligation de soins (suivi en addictologie) ; levée de l'obligation « {lifted} », {reason}.",
-    rules.EXTEND: "Jugement du {on} : prolongation du délai d'épreuve de {extra} mois, pour "
+    answers.REVOCATION_PARTIAL: "Jugement du {on}, après débat contradictoire : révocation "
+    "partielle du sursis probatoire à hauteur de {term} d'emprisonnement, pour de nouveaux faits "
+    "commis pendant le délai de probation. Le sursis probatoire se poursuit pour le surplus ; la "
+    "part révoquée sera ramenée à exécution par le parquet.",
+    answers.EXTEND: "Jugement du {on} : prolongation du délai d'épreuve de {extra} mois, pour "
     "permettre l'achèvement de l'indemnisation de la partie civile. Les autres obligations sont "
     "inchangées.",
 }
@@ -477,6 +483,7 @@ class Writer:
             "lifted": "",
             "reason": "",
             "extra": "",
+            "term": "",
             "on": f"{today:%d/%m/%Y}",
         }
         phrase = HOUSING.get(housing_code, "{Il} dispose d'un hébergement")
@@ -616,10 +623,12 @@ class ReportsBuilder:
     # The reports, in the order they were begun: the answered ones first.
     def _slots(self) -> list[Slot]:
         return [
-            Slot(rules.SITUATION, "care", ANSWERED, rules.MODIFY_OBLIGATIONS, Role.JUDGE),
-            Slot(rules.SITUATION, "poor", ANSWERED, rules.WARNING, Role.JUDGE),
-            Slot(rules.SITUATION, "mixed", ANSWERED, rules.REMINDER, Role.SECRETARIAT),
-            Slot(rules.INCIDENT, "poor", TRANSMITTED),
+            Slot(rules.SITUATION, "care", ANSWERED, answers.MODIFY_OBLIGATIONS, Role.JUDGE),
+            Slot(rules.SITUATION, "poor", ANSWERED, answers.WARNING, Role.JUDGE),
+            Slot(rules.SITUATION, "mixed", ANSWERED, answers.REMINDER, Role.SECRETARIAT),
+            Slot(rules.INCIDENT, "poor", ANSWERED, answers.REVOCATION_PARTIAL, Role.JUDGE,
+                 urgency=answers.URGENCY_NORMAL),
+            Slot(rules.INCIDENT, "poor", TRANSMITTED, urgency=answers.URGENCY_HIGH),
             Slot(rules.EVALUATION, "good", TRANSMITTED, history=True),
             Slot(rules.SITUATION, "mixed", CORRECTED),
             Slot(rules.END_OF_MEASURE, "good", APPROVED),
@@ -638,8 +647,10 @@ class ReportsBuilder:
         chosen: dict[int, tuple[Candidate | None, Incident | None]] = {}
         # The reports that need a particular file are placed first.
         for index, slot in enumerate(slots):
-            if slot.answer == rules.MODIFY_OBLIGATIONS:
+            if slot.answer == answers.MODIFY_OBLIGATIONS:
                 chosen[index] = (self._measure_to_change(pool, slot), None)
+            elif slot.answer == answers.REVOCATION_PARTIAL:
+                chosen[index] = self._incident_to_report(pool, probation=True)
             elif slot.kind == rules.INCIDENT:
                 chosen[index] = self._incident_to_report(pool)
             elif slot.kind == rules.END_OF_MEASURE:
@@ -807,6 +818,8 @@ class ReportsBuilder:
         if bounds is None or bounds.duration_kind != "period":
             return None
         for extra in (6, 4, 3, 2):
+            if measure.duration_months + extra > answers.PROBATION_TOTAL_MONTHS:
+                continue  # the judge's extensions stop at 3 years in all (CPP 742, 743)
             errors = measure_rules.validate_duration(
                 bounds,
                 start=measure.start_date,
@@ -835,14 +848,25 @@ class ReportsBuilder:
                     and self._extension(c.measure) is not None
                 ),
             ) or self._choose(pool, lambda c: self._extension(c.measure) is not None)
-            slot.answer, slot.tone = rules.EXTEND, "extend"
+            slot.answer, slot.tone = answers.EXTEND, "extend"
         return candidate
 
     def _incident_to_report(
-        self, pool: list[Candidate]
+        self, pool: list[Candidate], *, probation: bool = False
     ) -> tuple[Candidate | None, Incident | None]:
         """A recorded incident of a person of the pool (on the report's measure or on none);
-        when there is none, the author records one."""
+        when there is none, the author records one. ``probation``: a new offence on a
+        probation (the judge revokes part of it), the demo CPIP's caseload first."""
+        if probation:
+            candidate = self._choose(
+                pool,
+                lambda c: (
+                    c.measure.measure_type_id in answers.PROBATIONS and c.measure.duration_months
+                ),
+            )
+            if candidate is None:
+                return None, None
+            return candidate, self._new_incident(candidate, new_offence=True)
         recorded: dict[int, Incident] = {}
         for incident in Incident.objects.filter(
             person__service=self.service, status=Incident.Status.RECORDED
@@ -860,11 +884,23 @@ class ReportsBuilder:
         candidate = self._choose(pool)
         if candidate is None:
             return None, None
+        return candidate, self._new_incident(candidate)
+
+    def _new_incident(self, candidate: Candidate, *, new_offence: bool = False) -> Incident:
         author = candidate.author
-        incident = compliance_services.incident_record(
-            membership=author,
-            gated=person_get_for(author, candidate.person.pk),
-            data={
+        if new_offence:
+            data = {
+                "kind": Incident.Kind.NEW_OFFENCE,
+                "occurred_on": self.today - timedelta(days=self.rng.randint(40, 70)),
+                "source": Incident.Source.POLICE,
+                "description": "Condamné par le tribunal correctionnel pour des faits de vol "
+                "commis pendant le délai de probation (avis du parquet reçu au service).",
+                "steps_taken": [Incident.Step.SUMMONS],
+                "person_explanation": "Reconnaît les faits ; dit avoir agi sous l'effet de "
+                "l'alcool.",
+            }
+        else:
+            data = {
                 "kind": Incident.Kind.MISSED_APPOINTMENT,
                 "occurred_on": self.today - timedelta(days=self.rng.randint(6, 15)),
                 "source": Incident.Source.SPIP,
@@ -872,12 +908,15 @@ class ReportsBuilder:
                 "courrier de rappel resté sans réponse.",
                 "steps_taken": [Incident.Step.PHONE_CALL, Incident.Step.REMINDER_LETTER],
                 "person_explanation": "",
-                "measure": candidate.measure,
-            },
+            }
+        incident = compliance_services.incident_record(
+            membership=author,
+            gated=person_get_for(author, candidate.person.pk),
+            data={**data, "measure": candidate.measure},
             today=self.today,
         )
         candidate.troubled = True
-        return candidate, incident
+        return incident
 
     # --- Writing a report through the services, step by step. ---
 
@@ -907,11 +946,11 @@ class ReportsBuilder:
     def _write(self, slot: Slot, candidate: Candidate, incident: Incident | None) -> None:
         author, manager = candidate.author, self.manager
         writer = self._writer(candidate)
-        if slot.answer == rules.MODIFY_OBLIGATIONS:
+        if slot.answer == answers.MODIFY_OBLIGATIONS:
             lifted = self._liftable(candidate)
             writer.words["lifted"] = lifted.obligation_type.label
             writer.words["reason"] = writer.fill(LIFTABLE[lifted.obligation_type_id])
-        elif slot.answer == rules.EXTEND:
+        elif slot.answer == answers.EXTEND:
             writer.words["extra"] = str(self._extension(candidate.measure))
         begun = self.today - timedelta(days=slot.started_ago)
         due = self.today + timedelta(days=slot.due_in) if slot.due_in is not None else None
@@ -922,6 +961,7 @@ class ReportsBuilder:
             measure=candidate.measure,
             incident=incident,
             due_date=due,
+            urgency=slot.urgency,
             today=begun,
         )
         texts = self._texts(report, slot, writer, incident)
@@ -990,22 +1030,28 @@ class ReportsBuilder:
     def _answer(self, slot: Slot, candidate: Candidate, report: Report, writer: Writer) -> None:
         member = self.judge if slot.answered_by == Role.JUDGE else self.secretariat
         extra = {}
-        if slot.answer == rules.MODIFY_OBLIGATIONS:
+        if slot.answer == answers.MODIFY_OBLIGATIONS:
             extra = {
-                "new_obligations": [CARE],
-                "ended_obligations": [self._liftable(candidate).pk],
+                "new_obligations": (CARE,),
+                "ended_obligations": (self._liftable(candidate).pk,),
             }
-        elif slot.answer == rules.EXTEND:
+        elif slot.answer == answers.EXTEND:
             extra = {"extra_months": int(writer.words["extra"])}
-        services.answer_record(
+        elif slot.answer == answers.REVOCATION_PARTIAL:
+            extra = {"term_months": 3}
+            writer.words["term"] = "3 mois"
+        transition_services.answer_record(
             membership=member,
             gated_report=self._gate(member, report),
-            kind=slot.answer,
-            answered_on=self.today,
-            text=writer.fill(ANSWER_TEXTS[slot.answer]),
+            data=transition_services.AnswerData(
+                input=answers.Input(code=slot.answer, answered_on=self.today, **extra),
+                text=writer.fill(ANSWER_TEXTS[slot.answer]),
+                obligation_details={CARE: {"care_structure": "CSAPA de secteur (addictologie)"}}
+                if slot.answer == answers.MODIFY_OBLIGATIONS
+                else {},
+            ),
             today=self.today,
-            **extra,
         )
         self.report.answers += 1
-        if slot.answer in (rules.MODIFY_OBLIGATIONS, rules.EXTEND):
+        if slot.answer in (answers.MODIFY_OBLIGATIONS, answers.EXTEND, answers.REVOCATION_PARTIAL):
             self.report.measures_changed += 1

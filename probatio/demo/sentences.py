@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import permutations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -42,13 +42,16 @@ from probatio.measures.models import Decision, Measure
 from probatio.organisation.models import Establishment
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.selectors import person_get_for
+from probatio.reports import answers
 from probatio.reports import rules as report_rules
 from probatio.reports import services as report_services
+from probatio.reports.models import Report
 from probatio.reports.selectors import report_get_for
 from probatio.sentences import cap, engine, imports, rules
 from probatio.sentences import services as sentence_services
 from probatio.sentences.deadlines import alert_months
 from probatio.sentences.models import CapSession, OfficialDate, PenalSituation, Reduction
+from probatio.transitions import services as transition_services
 
 # At least this many persons in prison in a service (a small demo draws too few).
 MIN_IN_CUSTODY = 4
@@ -276,6 +279,7 @@ class SentencesReport:
     official_dates: int = 0
     cap_sessions: int = 0
     opinions: int = 0
+    answers: int = 0
 
 
 @dataclass
@@ -360,16 +364,24 @@ OPINION_TEXTS = {
         "elle et de paraître à son domicile est proposée.",
         "Aucune victime identifiée ne réside à proximité de l'adresse proposée.",
     ],
-    "analysis": [
-        "Détention sans incident depuis l'écrou du {committal}. {Il} travaille aux ateliers et "
-        "s'est investi{e} dans les activités proposées. Le projet est construit et vérifié : le SPIP "
-        "émet un avis favorable à une libération sous contrainte sous la forme d'une détention à "
-        "domicile sous surveillance électronique.",
-        "Le parcours en détention est globalement positif (formation suivie, aucune sanction "
-        "disciplinaire depuis un an). Le projet de sortie reste à consolider sur le plan de "
-        "l'emploi ; le SPIP émet un avis favorable à une libération conditionnelle assortie d'un "
-        "suivi renforcé les premiers mois.",
-    ],
+    # The reasoned opinion, by the matter of the opinion.
+    "analysis": {
+        "lsc": "Détention sans incident depuis l'écrou du {committal}. {Il} travaille aux "
+        "ateliers et s'est investi{e} dans les activités proposées. Le projet est construit et "
+        "vérifié : le SPIP émet un avis favorable à une libération sous contrainte sous la forme "
+        "d'une détention à domicile sous surveillance électronique.",
+        "parole": "Le parcours en détention est globalement positif (formation suivie, aucune "
+        "sanction disciplinaire depuis un an). Le projet de sortie reste à consolider sur le plan "
+        "de l'emploi ; le SPIP émet un avis favorable à une libération conditionnelle assortie "
+        "d'un suivi renforcé les premiers mois.",
+        "semi_liberty": "{Il} a obtenu une promesse d'embauche à temps plein ; le reliquat de "
+        "peine permet un aménagement. Le SPIP émet un avis favorable à une semi-liberté au centre "
+        "de semi-liberté le plus proche du lieu de travail, pour préparer une libération "
+        "conditionnelle.",
+        "reductions": "Comportement en détention sans incident sur l'année écoulée ; {il} suit "
+        "une formation et indemnise la partie civile par prélèvements mensuels. Le SPIP émet un "
+        "avis favorable à l'octroi de réductions de peine.",
+    },
     "proposal": [
         "Établir sa résidence à l'adresse indiquée ; exercer une activité professionnelle ou "
         "suivre une formation ; se soumettre à des soins en addictologie{victim}.",
@@ -378,7 +390,13 @@ OPINION_TEXTS = {
     ],
 }
 VICTIM_OBLIGATION = " ; ne pas entrer en contact avec la victime ni paraître à son domicile"
-OPINION_STEPS = (report_rules.DRAFT, report_rules.TRANSMITTED, report_rules.SUBMITTED)
+# The SPIP's opinions for the first session: (step, matter). The transmitted one waits for the
+# judge's answer.
+OPINION_STEPS = (
+    (report_rules.DRAFT, answers.LSC),
+    (report_rules.TRANSMITTED, answers.PAROLE),
+    (report_rules.SUBMITTED, answers.LSC),
+)
 CAP_NOTES = [
     "Salle de la commission, bâtiment administratif. Avis du SPIP à transmettre une semaine "
     "avant la séance.",
@@ -410,6 +428,7 @@ class SentencesBuilder:
             (d for d in voc.DEPARTMENTS if d.code == service.department_code), voc.DEPARTMENTS[0]
         )
         self.report = SentencesReport()
+        self.used: set[int] = set()  # persons with an opinion of the demo already
 
     def build(self) -> SentencesReport:
         plans = self._plans()
@@ -428,6 +447,7 @@ class SentencesBuilder:
         sessions = self._cap_sessions()
         if sessions:
             self._opinions(sessions[0], plans)
+        self._judge_decisions(plans)
         return self.report
 
     # --- Planning each person's sentences. ---
@@ -748,7 +768,7 @@ class SentencesBuilder:
                     "kind": grant.kind,
                     "days": grant.days,
                     "date": grant.day,
-                    "jurisdiction": f"Juge de l'application des peines — {self.service.name}",
+                    "jurisdiction": self._jap_jurisdiction(judge),
                     "judge_name": judge.get_full_name() if judge else "",
                     "summary": grant.summary,
                 },
@@ -756,6 +776,18 @@ class SentencesBuilder:
             written.append((reduction, grant.day))
             self.report.reductions += 1
         self._backdate(person, written)
+
+    def _jap_jurisdiction(self, judge) -> str:
+        """A JAP's order names the judge's court (never the SPIP)."""
+        court = (
+            Membership.objects.filter(user=judge, service=self.service, role=Role.JUDGE)
+            .exclude(court__isnull=True)
+            .select_related("court")
+            .first()
+            if judge is not None
+            else None
+        )
+        return court.court.jap_label if court else "Juge de l'application des peines"
 
     def _backdate(self, person: Person, written: list[tuple[Reduction, date]]) -> None:
         """The reduction's line of the chronology on the day of the JAP's order (the journal
@@ -854,6 +886,8 @@ class SentencesBuilder:
                         "date": day,
                         "horizon_months": 3,
                         "notes": CAP_NOTES[position % len(CAP_NOTES)],
+                        # The first judge (juge.demo) chairs the commissions.
+                        "judge": self.staff[Role.JUDGE][0].user,
                     },
                 )
             )
@@ -875,12 +909,13 @@ class SentencesBuilder:
         others = [p for p in candidates if not p.first_cpip]
         # The first CPIP's draft first, the others' next, the first CPIP's second person last.
         ordered = first[:1] + others + first[1:]
-        for step, plan in zip(OPINION_STEPS, ordered, strict=False):
+        for (step, matter), plan in zip(OPINION_STEPS, ordered, strict=False):
             if step == report_rules.TRANSMITTED and plan.measure.assigning_judge_id is None:
                 continue
-            self._opinion(plan, step, session)
+            self._opinion(plan, step, matter, due=session.date - timedelta(days=7))
+            self.used.add(plan.person.pk)
 
-    def _opinion(self, plan: PrisonPlan, step: str, session: CapSession) -> None:
+    def _opinion(self, plan: PrisonPlan, step: str, matter: str, *, due: date | None) -> Report:
         rng = self.rng
         author = self.cpips[plan.person.assigned_cpip_id]
         person = plan.person
@@ -889,7 +924,8 @@ class SentencesBuilder:
             gated=person_get_for(author, person.pk),
             kind=report_rules.OPINION,
             measure=plan.measure,
-            due_date=session.date - timedelta(days=7),
+            due_date=due,
+            matter=matter,
             today=self.today,
         )
         female = person.sex == Person.Sex.FEMALE
@@ -910,6 +946,8 @@ class SentencesBuilder:
             variants = OPINION_TEXTS[section["key"]]
             if section["key"] == "victim":
                 text = variants[0] if domestic else variants[1]
+            elif section["key"] == "analysis":
+                text = variants[matter]
             else:
                 text = rng.choice(variants)
             texts[section["key"]] = text.format(**words)
@@ -917,12 +955,138 @@ class SentencesBuilder:
         report_services.report_save(membership=author, gated_report=drafting, texts=texts)
         self.report.opinions += 1
         if step == report_rules.DRAFT:
-            return
+            return report
         report_services.report_submit(membership=author, gated_report=drafting)
         if step == report_rules.SUBMITTED:
-            return
+            return report
         visa = report_get_for(self.manager, report.pk)
         visa.report = report_services.report_approve(membership=self.manager, gated_report=visa)
-        report_services.report_transmit(
+        return report_services.report_transmit(
             membership=self.manager, gated_report=visa, today=self.today
         )
+
+    # --- The judge's decisions on opinions (what an answer changes, in the demo). ---
+
+    def _judge_decisions(self, plans: list[PrisonPlan]) -> None:
+        """On the SPIP's opinions about persons in prison (their assigning judge the first
+        judge, ``juge.demo``): an opinion on a semi-liberty waiting for the judge's answer;
+        parole granted three weeks from now, the LC measure opened with its obligations; and
+        reductions of sentence granted, the dates moved. Each through the transition service,
+        as the judge would answer."""
+        judge = self.staff[Role.JUDGE][0]
+        # Not those whose registry dates were imported: the judge's reductions would put the
+        # estimate apart from them (the registry would send new dates later).
+        with_officials = set(
+            OfficialDate.objects.filter(custody__in=[p.custody for p in plans]).values_list(
+                "custody__person_id", flat=True
+            )
+        )
+        judged = [
+            p
+            for p in plans
+            if p.measure is not None
+            and p.measure.assigning_judge_id == judge.user_id
+            and p.person.assigned_cpip_id in self.cpips
+        ]
+        fit = [p for p in judged if p.person.pk not in with_officials and p.safety is None]
+        facts = {p.person.pk: sentence_services.prison_facts(p.person) for p in judged}
+        situations = {p.person.pk: facts[p.person.pk].situation for p in judged}
+        chosen: set[int] = set()
+
+        def far(p, days):  # the release at least ``days`` away
+            end = facts[p.person.pk].end_date
+            return end is not None and end > self.today + timedelta(days=days)
+
+        def take(*conditions, among=fit):
+            """The first person fitting the first condition that finds one: persons without an
+            opinion of the demo first, then any (a small demo has few persons in prison)."""
+            for fresh in (True, False):
+                for condition in conditions:
+                    for p in among:
+                        pk = p.person.pk
+                        if pk in chosen or (fresh and pk in self.used) or not condition(p):
+                            continue
+                        chosen.add(pk)
+                        self.used.add(pk)
+                        return p
+            return None
+
+        def adjustable(p):
+            day = situations[p.person.pk].jap_adjustment_date
+            return far(p, 120) and day is not None and day <= self.today
+
+        def paroled(p):
+            day = situations[p.person.pk].lc_eligibility_date
+            return far(p, 150) and day is not None and day <= self.today + timedelta(days=21)
+
+        unsafe_free = [p for p in judged if p.safety is None]
+        parole = take(paroled, lambda p: far(p, 150), lambda p: far(p, 60), among=unsafe_free)
+        # An opinion waits for an answer: the registry's dates do not matter.
+        adjust = take(adjustable, lambda p: far(p, 60), lambda p: True, among=judged)
+        reductions_plan = take(lambda p: far(p, 150), lambda p: far(p, 60)) or take(
+            # Not the first CPIP's persons: one of them keeps the registry date that differs.
+            lambda p: far(p, 90),
+            among=[p for p in judged if not p.first_cpip],
+        )
+        if adjust is not None:
+            self._opinion(adjust, report_rules.TRANSMITTED, answers.SEMI_LIBERTY, due=None)
+        if parole is not None:
+            report = self._opinion(parole, report_rules.TRANSMITTED, answers.PAROLE, due=None)
+            end = facts[parole.person.pk].end_date
+            self._answer(
+                judge,
+                report,
+                answers.GRANTED,
+                effective_on=self.today + timedelta(days=21),
+                end_on=add_months(end, 6),
+                new_obligations=("RESIDENCE", "TRAVAIL_FORMATION", "SOINS"),
+                details={"SOINS": {"care_structure": "CSAPA de l'agglomération"},
+                         "RESIDENCE": {"details": "Chez sa sœur, adresse vérifiée par le SPIP"}},
+                text="Jugement du {on} : libération conditionnelle accordée à compter du "
+                "{effect}, délai d'épreuve jusqu'au {end} ; obligations de résidence, de travail "
+                "ou de formation et de soins en addictologie.",
+            )  # fmt: skip
+        if reductions_plan is not None:
+            report = self._opinion(reductions_plan, report_rules.TRANSMITTED, answers.REDUCTIONS,
+                                   due=None)  # fmt: skip
+            self._answer(judge, report, answers.GRANTED, reduction_days=45,
+                         text="Ordonnance du {on}, après avis de la commission d'application "
+                         "des peines : 45 jours de réduction de peine accordés.")  # fmt: skip
+            if reductions_plan.person.pk in with_officials:
+                self._registry_follows(reductions_plan)
+
+    def _registry_follows(self, plan: PrisonPlan) -> None:
+        """The registry's dates of a person whose reductions were just granted, moved by the
+        registry as the estimates were (its new file, imported as usual)."""
+        situation = PenalSituation.objects.get(custody=plan.custody)
+        computed = situation.computed()
+        for official in OfficialDate.objects.filter(custody=plan.custody, is_current=True):
+            day = computed[rules.OFFICIAL_TO_COMPUTED[official.kind]]
+            if day is not None and day != official.date:
+                with transaction.atomic():
+                    sentence_services.official_date_set(
+                        membership=self.secretariat,
+                        person=plan.person,
+                        custody=plan.custody,
+                        kind=official.kind,
+                        day=day,
+                        source=OfficialDate.Source.IMPORTED,
+                    )
+
+    def _answer(self, judge, report, code, *, text, details=None, **fields) -> None:
+        words = {
+            "on": f"{self.today:%d/%m/%Y}",
+            "effect": f"{fields['effective_on']:%d/%m/%Y}" if "effective_on" in fields else "",
+            "end": f"{fields['end_on']:%d/%m/%Y}" if "end_on" in fields else "",
+        }
+        transition_services.answer_record(
+            membership=judge,
+            gated_report=report_get_for(judge, report.pk),
+            data=transition_services.AnswerData(
+                input=answers.Input(code=code, answered_on=self.today, **fields),
+                text=text.format(**words),
+                obligation_details=details or {},
+            ),
+            today=self.today,
+        )
+        self.report.answers += 1

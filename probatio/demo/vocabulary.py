@@ -16,6 +16,17 @@ class Department:
     courts: list[str] = field(default_factory=list)  # towns of the tribunaux judiciaires
 
 
+# The seat of the cour d'appel of each département (the TAP sits in its area).
+APPEAL_COURTS = {
+    "80": "Amiens", "02": "Amiens", "60": "Amiens",
+    "59": "Douai", "62": "Douai",
+    "76": "Rouen", "27": "Rouen",
+    "51": "Reims", "08": "Reims", "10": "Reims",
+    "95": "Versailles",
+    "14": "Caen", "50": "Caen",
+    "57": "Metz", "67": "Colmar",
+}  # fmt: skip
+
 DEPARTMENTS = [
     Department(
         "80",

@@ -313,7 +313,7 @@ def measure_create(
         detail=_measure_detail(measure),
         occurred_at=on_day(measure.start_date, 9) if measure.start_date <= today else None,
     )
-    _add_control_measures(membership, measure)
+    _add_control_measures(membership, measure, today=today)
     return measure
 
 
@@ -321,12 +321,17 @@ def carries_control_measures(measure_type_code: str) -> bool:
     return measure_type_code in catalogue.CONTROL_MEASURE_TYPES
 
 
-def _add_control_measures(membership: Membership, measure: Measure) -> None:
+def _add_control_measures(membership: Membership, measure: Measure, *, today: date) -> None:
     """The control measures of CP 132-44 belong to the measures whose texts apply them, from
-    their creation and by law: added with the measure, linked to its decision."""
+    their creation and by law: added with the measure, linked to its decision (ended with it
+    when the measure is recorded already closed)."""
     if not carries_control_measures(measure.measure_type_id):
         return
     on = measure.start_date
+    ended_on = None
+    if not measure.is_open:
+        ended_on = measure.end_date if measure.end_date and measure.end_date <= today else today
+        ended_on = max(ended_on, on)
     types = ObligationType.objects.filter(kind=ObligationType.Kind.CONTROL, valid_from__lte=on)
     types = [t for t in types if t.valid_to is None or t.valid_to >= on]
     for obligation_type in types:
@@ -335,7 +340,8 @@ def _add_control_measures(membership: Membership, measure: Measure) -> None:
             decision=measure.decision,
             obligation_type=obligation_type,
             start_date=on,
-            status=Obligation.Status.ACTIVE,
+            end_date=ended_on,
+            status=Obligation.Status.ENDED if ended_on else Obligation.Status.ACTIVE,
             proof_frequency=obligation_type.default_proof_frequency,
         )
         obligation.full_clean()
