@@ -274,7 +274,7 @@ SET_OBLIGATIONS = _answer(
     E_OBLIGATIONS,
     frozenset({"SURSIS_PROBATOIRE_RENFORCE"}),
 )
-COURT = _answer(COURT_DECISION, "Décision du tribunal", "CPP 41, 464-2", E_TIMELINE)
+COURT_ANSWER = _answer(COURT_DECISION, "Décision du tribunal", "CPP 41, 464-2", E_TIMELINE)
 
 
 def _grants(matter: Matter) -> dict[str, Answer]:
@@ -355,7 +355,7 @@ CODE_LABELS = {
     REDUCTIONS_WITHDRAWN: "Retrait de réductions de peine",
     ACKNOWLEDGED: ACKNOWLEDGE.label,
     OBLIGATIONS_SET: SET_OBLIGATIONS.label,
-    COURT_DECISION: COURT.label,
+    COURT_DECISION: COURT_ANSWER.label,
     NO_ACTION: LEGACY_LABELS[NO_ACTION],
     **{code: a.label for code, a in BREACH_ANSWERS.items()},
 }
@@ -372,7 +372,7 @@ def table_for(matter: str) -> dict[str, Answer]:
     if matter == REINFORCED_ASSESSMENT:
         return {OBLIGATIONS_SET: SET_OBLIGATIONS}
     if matter == PRE_SENTENCE:
-        return {COURT_DECISION: COURT}
+        return {COURT_DECISION: COURT_ANSWER}
     return {}
 
 

@@ -306,6 +306,9 @@ class CapRate:
     days_per_month: int
     basis: str
     first_year_months: int | None = None
+    # For a sentence over a year, the days per month of the part under a year never exceed
+    # this many months in all (the regime before 2023).
+    days_part_max_months: int | None = None
 
 
 CAP_RATES = {
@@ -315,8 +318,15 @@ CAP_RATES = {
     (AUTHORITY, DELIT): CapRate(4, 9, "CPP 721-1-2"),
 }
 # [à vérifier] The regime kept by persons held continuously since before 2023: 3 months the
-# first year, 2 months the following years, 7 days per month under a year.
-CAP_RATE_BEFORE_2023 = CapRate(2, 7, "CPP 721 (rédaction antérieure à 2023)", first_year_months=3)
+# first year, 2 months the following years, 7 days per month under a year — and, for a sentence
+# over a year, no more than two months for those days per month (former CPP 721, D. 115-2).
+CAP_RATE_BEFORE_2023 = CapRate(
+    2,
+    7,
+    "CPP 721 (rédaction antérieure à 2023)",
+    first_year_months=3,
+    days_part_max_months=2,
+)
 
 
 @dataclass(frozen=True)
@@ -353,7 +363,12 @@ def reduction_cap_days(
         cap_months = rate.months_per_year * years
         if rate.first_year_months is not None and years:
             cap_months += rate.first_year_months - rate.months_per_year
-        total += (add_months(start, cap_months) - start).days + rate.days_per_month * rest
+        days_part = rate.days_per_month * rest
+        if rate.days_part_max_months is not None and years:
+            days_part = min(
+                days_part, (add_months(start, rate.days_part_max_months) - start).days
+            )
+        total += (add_months(start, cap_months) - start).days + days_part
     return total
 
 

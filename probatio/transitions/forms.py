@@ -134,6 +134,16 @@ class AnswerForm(BaseForm):
         self.matter = matter
         self.choices = choices
         self.fields["code"].choices = [(a.code, a.label) for a in choices]
+        # An answer that does not fit (posted by hand, or the page of another report) is named
+        # in words, with the answers that fit: never Django's message quoting the code.
+        known = answers.MATTERS.get(matter)
+        self.fields["code"].error_messages["invalid_choice"] = (
+            "Cette réponse ne convient pas à ce rapport"
+            + (f" ({known.label.lower()}, {known.basis})" if known else "")
+            + " : choisissez l'une des réponses proposées ("
+            + (" ; ".join(a.label for a in choices) or "aucune")
+            + ")."
+        )
         self.fields["ended_obligations"].choices = [
             (o.pk, o.obligation_type.label + (f" — {o.details}" if o.details else ""))
             for o in obligations

@@ -82,7 +82,7 @@ def answer(request, pk: int):
             prison=prison,
             matter=answers.MATTERS.get(report.matter),
             title=("Erreur : " if form.errors else "")
-            + f"Réponse au rapport — {report.person} — Probatio",
+            + f"Réponse au rapport — {report.person}",  # base.html adds « — Probatio »
         ),
         status=400 if form.errors else 200,
     )

@@ -183,7 +183,10 @@ def test_incident_report_journey(browser, live_server, axe_source, office, datab
     expect(row).to_contain_text("Transmis au magistrat")
     app.click_and_check(row.get_by_role("link", name="Rapport d'incident"), r"/rapports/\d+/$")
     expect(page.locator("main")).to_contain_text("Risque de réitération modéré")
-    page.locator("#id_kind").select_option(label="Avertissement")
+    app.click_and_check(
+        page.get_by_role("link", name="Enregistrer la réponse"), r"/rapports/\d+/reponse/$"
+    )
+    page.get_by_label("Avertissement", exact=True).check(force=True)
     page.get_by_label("Texte de la décision").fill("Avertissement solennel prononcé.")
     post_and_check(
         app,

@@ -155,17 +155,12 @@ def test_days_of_a_sentence_under_a_month_give_no_whole_month():
     assert cap(SentenceLength(months=2, days=20)) == 28
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Before 2023 the 7 days per month of the part under a full year make a cap of 1 year "
-    "11 months (3 months + 77 days = 169 days from 2022-06-01) larger than that of 2 years "
-    "(5 months = 153 days): a longer sentence gets a smaller cap. The former CPP 721 capped that "
-    "7-days-per-month part at two months for sentences over a year (also D. 115-2), which the "
-    "code leaves out.",
-)
 def test_before_2023_a_longer_sentence_never_has_a_smaller_cap():
+    """The former CPP 721 capped the 7 days per month at two months for sentences over a year:
+    1 year 11 months from 2022-06-01 = 3 months (92 days) + min(77 days, 2 months = 61 days)."""
     shorter = cap(SentenceLength(years=1, months=11), start=OLD, committal=OLD)
     longer = cap(SentenceLength(years=2), start=OLD, committal=OLD)
+    assert shorter == 92 + 61
     assert shorter <= longer
 
 
