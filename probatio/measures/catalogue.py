@@ -430,6 +430,21 @@ CONTROL_MEASURE_TYPES = (
     "SURVEILLANCE_JUDICIAIRE",
 )
 
+# Measures whose period a committal suspends while the person is held (CP 132-43 for a
+# probation — its bans on contact and on places keep applying —, CP 131-22 for community work,
+# CPP 763-5 for socio-judicial follow-up [à vérifier]). Parole and DDSE are not suspended: a
+# committal during them is an incident to report to the judge.
+SUSPENDED_BY_CUSTODY = (
+    "SURSIS_PROBATOIRE",
+    "SURSIS_PROBATOIRE_RENFORCE",
+    "TIG",
+    "SSJ",
+)
+# Measures a committal does not suspend but that the judge must hear of (an incident).
+REPORTED_ON_CUSTODY = ("LC", "DDSE", "DDSE_AMENAGEMENT", "SEMI_LIBERTE", "PLACEMENT_EXTERIEUR")
+# Measures served outside a cell while under écrou: the person is not held in a cell.
+OUTSIDE_UNDER_COMMITTAL = ("SEMI_LIBERTE", "PLACEMENT_EXTERIEUR", "DDSE_AMENAGEMENT")
+
 # code, label, kind, article item, default proof frequency, proof hint, detail expected
 CONTROL, OBLIGATION, PROHIBITION = "control", "obligation", "prohibition"
 OBLIGATION_TYPES = [

@@ -139,6 +139,14 @@ class Decision(models.Model):
     recidivism = models.CharField(
         "récidive légale", max_length=10, choices=Recidivism.choices, default=Recidivism.NONE
     )
+    # Facts the first interview's deadline depends on (docs/deadlines.md).
+    provisional_execution = models.BooleanField("exécution provisoire ordonnée", default=False)
+    ssj_incurred = models.BooleanField(
+        "infraction pour laquelle le suivi socio-judiciaire est encouru", default=False
+    )
+    ssj_on_record = models.BooleanField(
+        "condamnation antérieure de cette nature au casier", default=False
+    )
     court_file_number = models.CharField("numéro de procédure", max_length=50, blank=True)
     summary = models.CharField("dispositif (résumé)", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -216,6 +224,27 @@ class Measure(models.Model):
     setting = models.CharField("milieu", max_length=10, choices=Setting.choices)
     modality = models.CharField(
         "modalité d'exécution", max_length=4, choices=Modality.choices, blank=True
+    )
+    # A committal suspends the period of some measures (catalogue.SUSPENDED_BY_CUSTODY): while
+    # held, ``suspended_since``; at release, the days held join ``suspended_days``, which push
+    # the end (the duration stays as pronounced).
+    suspended_since = models.DateField("suspendue (détention) depuis le", null=True, blank=True)
+    suspended_days = models.PositiveIntegerField("jours de suspension (détention)", default=0)
+    # Where the end date comes from when it is not computed from a duration: the prison
+    # sentence's end (the registry's date when known, else Probatio's estimate).
+    class EndSource(models.TextChoices):
+        DURATION = "", "Durée prononcée"
+        OFFICIAL = "official", "Date du greffe"
+        ESTIMATE = "estimate", "Estimation de Probatio"
+
+    end_source = models.CharField(
+        "origine de la date de fin", max_length=10, choices=EndSource.choices, blank=True
+    )
+    reinforced_follow_up = models.BooleanField(
+        "suivi renforcé", default=False, help_text="Premier entretien sous 8 jours après la sortie."
+    )
+    report_requested_on = models.DateField(
+        "rapport demandé par le juge le (723-15-1)", null=True, blank=True
     )
     assigning_judge = models.ForeignKey(
         settings.AUTH_USER_MODEL,

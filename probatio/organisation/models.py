@@ -60,6 +60,17 @@ class Service(models.Model):
     arrival_interview_days = models.PositiveSmallIntegerField(
         "entretien arrivant : à mener dans les (jours suivant l'écrou)", default=7
     )
+    # Legal reports whose deadline the service sets.
+    end_report_days = models.PositiveSmallIntegerField(
+        "rapport de fin de mesure : à transmettre (jours avant la fin)", default=30
+    )
+    cap_opinion_days = models.PositiveSmallIntegerField(
+        "avis pour la CAP : à transmettre (jours avant la séance)", default=7
+    )
+    # Moselle, Bas-Rhin, Haut-Rhin: Good Friday and 26 December are public holidays too.
+    alsace_moselle = models.BooleanField(
+        "jours fériés d'Alsace-Moselle (Vendredi saint, 26 décembre)", default=False
+    )
 
     class Meta:
         verbose_name = "SPIP"

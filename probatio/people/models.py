@@ -179,6 +179,17 @@ class CustodyRecord(models.Model):
     committal_number = models.CharField("numéro d'écrou", max_length=30)
     committal_date = models.DateField("date d'écrou")
     release_date = models.DateField("date de levée d'écrou", null=True, blank=True)
+    # The CPIP who followed the person in the community before this committal (suggested at
+    # the release), and how the person left.
+    community_cpip = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="CPIP du milieu ouvert avant l'écrou",
+    )
+    release_kind = models.CharField("nature de la sortie", max_length=30, blank=True)
 
     class Meta:
         verbose_name = "écrou"
