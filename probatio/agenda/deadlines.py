@@ -136,6 +136,10 @@ def first_interviews(query: Query) -> list[DueItem]:
             "start_date",
             "decision__date",
             "decision__kind",
+            "decision__provisional_execution",
+            "decision__ssj_incurred",
+            "decision__ssj_on_record",
+            "reinforced_follow_up",
             "release",
             "first_pk",
             "first_at",
@@ -150,6 +154,11 @@ def first_interviews(query: Query) -> list[DueItem]:
             release_date=row["release"],
             default_days=service.first_interview_default_days,
             referred_by_prosecutor=row["decision__kind"] == Decision.Kind.PROSECUTOR,
+            reinforced_follow_up=row["reinforced_follow_up"],
+            provisional=row["decision__provisional_execution"],
+            ssj_incurred=row["decision__ssj_incurred"],
+            ssj_on_record=row["decision__ssj_on_record"],
+            alsace_moselle=service.alsace_moselle,
         )
         if deadline is None or deadline.due > query.until:
             continue

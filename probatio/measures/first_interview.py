@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from probatio.core.dates import add_months
-from probatio.core.workdays import add_working_days
+from probatio.core.workdays import add_jours_ouvrables
 
 # The event a delay runs from.
 DECISION = "decision"
@@ -47,19 +47,19 @@ class Rule:
     runs_from: str  # DECISION, RELEASE or START
     days: int = 0
     months: int = 0
-    working_days: int = 0
+    jours_ouvrables: int = 0  # Sundays and public holidays out, Saturdays in
 
     def delay_text(self) -> str:
         """The delay in French: "45 jours", "1 mois", "5 jours ouvrables"."""
-        if self.working_days:
-            return f"{self.working_days} jours ouvrables"
+        if self.jours_ouvrables:
+            return f"{self.jours_ouvrables} jours ouvrables"
         if self.months:
             return f"{self.months} mois"
         return f"{self.days} jours"
 
-    def due_from(self, origin: date) -> date:
-        if self.working_days:
-            return add_working_days(origin, self.working_days)
+    def due_from(self, origin: date, *, alsace_moselle: bool = False) -> date:
+        if self.jours_ouvrables:
+            return add_jours_ouvrables(origin, self.jours_ouvrables, alsace_moselle=alsace_moselle)
         if self.months:
             return add_months(origin, self.months)
         return origin + timedelta(days=self.days)
@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "after_release_strict",
-        "Sursis probatoire après détention (suivi renforcé ou SSJ encouru)",
+        "Sursis probatoire après détention (suivi renforcé, SSJ encouru ou antécédent)",
         "CPP 741-1 ; C. pénit. R. 621-1, R. 621-2",
         RELEASE,
         days=8,
@@ -120,7 +120,7 @@ RULES: tuple[Rule, ...] = (
         "Libération sous contrainte",
         "D. 147-17-5",
         RELEASE,
-        working_days=5,
+        jours_ouvrables=5,
     ),
 )
 
@@ -171,8 +171,15 @@ def rule_for(
     referred_by_prosecutor: bool = False,
     reinforced_follow_up: bool = False,
     provisional: bool = False,
+    ssj_incurred: bool = False,
+    ssj_on_record: bool = False,
 ) -> Rule | None:
-    """The row of the table for a measure, or None when the service's default applies."""
+    """The row of the table for a measure, or None when the service's default applies.
+
+    The 8-day cases depend on facts recorded with the decision (``provisional``: provisional
+    execution ordered; ``ssj_incurred``: the offence allows socio-judicial follow-up;
+    ``ssj_on_record``: the record shows such a conviction) and with the measure
+    (``reinforced_follow_up``)."""
     code = measure_type_code
     if code in ("LSC", "LSC_PLEIN_DROIT"):
         return BY_CODE["lsc"]
@@ -182,7 +189,8 @@ def rule_for(
         return BY_CODE["reinforced_provisional" if provisional else "reinforced"]
     if code == "SURSIS_PROBATOIRE":
         if after_release:
-            return BY_CODE["after_release_strict" if reinforced_follow_up else "after_release"]
+            strict = reinforced_follow_up or ssj_incurred or ssj_on_record
+            return BY_CODE["after_release_strict" if strict else "after_release"]
         return BY_CODE["free_sentenced"]
     if code == "AMENAGEMENT_723_15":
         # A short firm sentence: referred later by the prosecutor (723-15), or the summons was
@@ -201,6 +209,9 @@ def first_interview_deadline(
     referred_by_prosecutor: bool = False,
     reinforced_follow_up: bool = False,
     provisional: bool = False,
+    ssj_incurred: bool = False,
+    ssj_on_record: bool = False,
+    alsace_moselle: bool = False,
 ) -> Deadline | None:
     """When the first SPIP interview is due for a measure, and by which rule; None when there
     is no first interview to hold (imprisonment, pre-sentence inquiry).
@@ -209,8 +220,9 @@ def first_interview_deadline(
     on or before the measure's start, if any. A rule that runs from the release counts from it
     when the measure follows it (``follows_release``), else from the measure's start, which
     then stands for the release. ``referred_by_prosecutor``: the decision is the prosecutor's
-    referral (723-15). ``reinforced_follow_up`` and ``provisional``: facts of the judgment that
-    shorten the delay (8 days)."""
+    referral (723-15). ``reinforced_follow_up``, ``provisional``, ``ssj_incurred`` and
+    ``ssj_on_record``: facts of the judgment and the measure that shorten the delay to 8 days
+    (``rule_for``). ``alsace_moselle``: the service counts the local public holidays."""
     if measure_type_code in NO_FIRST_INTERVIEW:
         return None
     after_release = follows_release(start_date, release_date)
@@ -220,10 +232,12 @@ def first_interview_deadline(
         referred_by_prosecutor=referred_by_prosecutor,
         reinforced_follow_up=reinforced_follow_up,
         provisional=provisional,
+        ssj_incurred=ssj_incurred,
+        ssj_on_record=ssj_on_record,
     ) or service_default_rule(default_days)
     origin = {
         DECISION: decision_date,
         RELEASE: release_date if after_release and release_date else start_date,
         START: start_date,
     }[rule.runs_from]
-    return Deadline(due=rule.due_from(origin), rule=rule)
+    return Deadline(due=rule.due_from(origin, alsace_moselle=alsace_moselle), rule=rule)

@@ -156,7 +156,7 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
                 pk__in=[r.pk for r in reports.values()],
                 judge_id=membership.user_id,
                 status__in=report_rules.FROZEN,
-            )
+            ).select_related("author", "approved_by")
         }
     for person in persons:  # ordered by name
         committal_number, items = found[person.pk]

@@ -159,14 +159,12 @@ def _overlay(row: dict) -> dict:
         committal = row["custody__committal_date"]
         # The registry's date moves the information date with it (one month before, never
         # before the committal, never after the date announced). The one exception is the
-        # LSC de plein droit information of a short sentence (6 months or less), due at the
-        # committal by rule: the estimate put it there although one month before the estimated
-        # date falls later.
+        # information of a short sentence (6 months or less), due at the committal by rule for
+        # both the LSC review and the LSC de plein droit: the estimate put it there although
+        # one month before the estimated date falls later.
         moved = row[announced] != estimated and row[announced] is not None
         at_committal_by_rule = (
-            info == "lsc_plein_droit_information_date"
-            and row[info] == committal
-            and engine.information_date(estimated, committal) != committal
+            row[info] == committal and engine.information_date(estimated, committal) != committal
         )
         if moved and row[info] and not at_committal_by_rule:
             row[info] = engine.information_date(row[announced], committal)

@@ -63,6 +63,11 @@ def engine_input(
     )
     return engine.SentenceInput(
         sentences=tuple(engine.Length(s.years, s.months, s.days) for s in sentences),
+        # Legal recidivism found by a decision of a sentence served caps the parole waiting
+        # time at 20 years instead of 15 (CPP 729).
+        legal_recidivist=any(
+            s.decision.recidivism != Decision.Recidivism.NONE for s in sentences if s.decision_id
+        ),
         committal_date=situation.custody.committal_date,
         pretrial_detention_days=situation.remand_days,
         reductions_granted_days=granted,
@@ -127,7 +132,7 @@ def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> di
         batch = list(
             PenalSituation.objects.filter(pk__in=chunk)
             .select_related("custody__person")
-            .prefetch_related("sentences", "reductions")
+            .prefetch_related("sentences__decision", "reductions")
         )
         changed = []
         for situation in batch:
@@ -169,7 +174,9 @@ def _prospective(
     others are given (the inputs as they would be after a change)."""
     return engine_input(
         situation,
-        sentences=list(situation.sentences.all()) if sentences is None else sentences,
+        sentences=list(situation.sentences.select_related("decision"))
+        if sentences is None
+        else sentences,
         reductions=list(situation.reductions.all()) if reductions is None else reductions,
         birth_date=person.birth_date,
     )

@@ -105,8 +105,6 @@ class AnswerForm(BaseForm):
         label="Motifs",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Obligatoires pour un refus de libération sous contrainte (ordonnance "
-        "spécialement motivée, CPP 720 I).",
     )
     next_review_on = forms.DateField(
         label="Nouvel examen le (facultatif)", required=False, widget=DateInput()
@@ -128,6 +126,7 @@ class AnswerForm(BaseForm):
         obligation_types,
         obligations,
         show_victim: bool,
+        measure_type: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -149,14 +148,28 @@ class AnswerForm(BaseForm):
             for o in obligations
             if o.obligation_type.kind != "control"
         ]
-        # Added obligations: a checkbox each, with the details its kind needs.
-        self.obligation_types = [t for t in obligation_types if t.kind != "control"]
+        if matter == answers.LSC:
+            self.fields["reasons"].help_text = (
+                "Obligatoires pour un refus : ordonnance spécialement motivée constatant "
+                "qu'aucune mesure n'est possible (CPP 720 I)."
+            )
+        # Added obligations: a checkbox each, with the details its kind needs. Community work
+        # as an obligation belongs to a probation (CP 132-54), not to a release.
+        self.obligation_types = [
+            t
+            for t in obligation_types
+            if t.kind != "control"
+            and (t.code != "TIG" or (measure_type in answers.PROBATIONS and not self._grants()))
+        ]
         self.show_victim = show_victim
         for t in self.obligation_types:
             for name in self._detail_fields(t):
                 self.fields[f"obl-{t.code}-{name}"] = forms.CharField(
                     label=DETAIL_LABELS[name], required=False, max_length=DETAIL_MAX[name]
                 )
+
+    def _grants(self) -> bool:
+        return any(a.effect == answers.E_GRANT for a in self.choices)
 
     def _detail_fields(self, obligation_type) -> list[str]:
         names = ["details"]

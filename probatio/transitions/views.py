@@ -40,6 +40,7 @@ def _form(gated_report, data=None) -> AnswerForm:
         obligation_types=list(ObligationType.objects.filter(valid_to__isnull=True)),
         obligations=list(obligations),
         show_victim=gated_report.gated.allows(Action.READ_VICTIM),
+        measure_type=measure_type,
         initial={"answered_on": timezone.localdate()},
     )
 

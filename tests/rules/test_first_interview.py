@@ -34,7 +34,7 @@ def test_every_row_has_a_code_label_basis_event_and_delay():
     for rule in RULES:
         assert rule.label and rule.basis
         assert rule.runs_from in (DECISION, RELEASE, START)
-        assert sum(1 for d in (rule.days, rule.months, rule.working_days) if d) == 1
+        assert sum(1 for d in (rule.days, rule.months, rule.jours_ouvrables) if d) == 1
 
 
 def test_the_result_is_the_due_date_and_the_rule():
@@ -104,17 +104,39 @@ def test_socio_judicial_follow_up_8_days_after_the_release():
 
 def test_release_based_rules_count_from_the_start_without_a_release():
     assert deadline("SSJ").due == date(2025, 10, 18)  # 10 October + 8 days
-    assert deadline("LSC").due == date(2025, 10, 17)  # Friday 10 + 5 working days
+    # Friday 10 + 5 jours ouvrables (Saturdays count): 11, 13, 14, 15, 16.
+    assert deadline("LSC").due == date(2025, 10, 16)
 
 
-def test_release_under_constraint_5_working_days_across_a_holiday():
-    # Released Friday 7 November 2025: Monday 10, Wednesday 12 (11 is a holiday), 13, 14, 17.
+def test_release_under_constraint_5_jours_ouvrables_across_a_holiday():
+    # Released Friday 7 November 2025: Saturday 8, Monday 10, Wednesday 12 (the 11th is a
+    # holiday, Sunday 9 does not count), 13, 14 (D. 147-17-5: jours ouvrables).
     result = deadline("LSC", release=date(2025, 11, 7), start=date(2025, 11, 7))
-    assert result.due == date(2025, 11, 17)
+    assert result.due == date(2025, 11, 14)
     assert result.delay == "5 jours ouvrables"
     assert result.basis == "D. 147-17-5"
     plein_droit = deadline("LSC_PLEIN_DROIT", release=date(2025, 11, 7), start=date(2025, 11, 7))
-    assert plein_droit.due == date(2025, 11, 17)
+    assert plein_droit.due == date(2025, 11, 14)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [{"ssj_incurred": True}, {"ssj_on_record": True}, {"reinforced_follow_up": True}],
+)
+def test_probation_after_release_is_8_days_when_a_fact_of_the_judgment_says_so(facts):
+    """CPP 741-1; C. pénit. R. 621-1, R. 621-2: 8 days if the offence allows socio-judicial
+    follow-up, if the record shows such a conviction, or if follow-up is reinforced."""
+    released = date(2025, 10, 8)
+    strict = first_interview_deadline(
+        "SURSIS_PROBATOIRE", decision_date=date(2025, 6, 2), start_date=released,
+        release_date=released, default_days=45, **facts,
+    )  # fmt: skip
+    assert strict.due == date(2025, 10, 16)
+    plain = first_interview_deadline(
+        "SURSIS_PROBATOIRE", decision_date=date(2025, 6, 2), start_date=released,
+        release_date=released, default_days=45,
+    )  # fmt: skip
+    assert plain.due == date(2025, 11, 8)  # one month
 
 
 def test_other_measures_use_the_service_default_from_the_start():
