@@ -412,8 +412,20 @@ MEASURE_RULES = {
         )
     ],
     "AMENAGEMENT_723_15": [(PENAL_CODE_1994, "none", None, None, None, None, None, "")],
+    # No duration typed on the measure: its end is the sentence's one end date (the
+    # registry's when known, else Probatio's estimate), written by the sentences' services.
     "EMPRISONNEMENT": [
-        (PENAL_CODE_1994, "period", (0, 1), None, None, None, None, "Durée de la peine prononcée.")
+        (
+            PENAL_CODE_1994,
+            "none",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "Sans durée saisie : la fin de peine vient des peines enregistrées (onglet « Peine "
+            "et dates » : date du greffe, sinon estimation).",
+        )
     ],
 }
 

@@ -230,12 +230,14 @@ class Measure(models.Model):
     # the end (the duration stays as pronounced).
     suspended_since = models.DateField("suspendue (détention) depuis le", null=True, blank=True)
     suspended_days = models.PositiveIntegerField("jours de suspension (détention)", default=0)
+
     # Where the end date comes from when it is not computed from a duration: the prison
     # sentence's end (the registry's date when known, else Probatio's estimate).
     class EndSource(models.TextChoices):
         DURATION = "", "Durée prononcée"
         OFFICIAL = "official", "Date du greffe"
         ESTIMATE = "estimate", "Estimation de Probatio"
+        RELEASE = "release", "Levée d'écrou"
 
     end_source = models.CharField(
         "origine de la date de fin", max_length=10, choices=EndSource.choices, blank=True

@@ -1,6 +1,6 @@
 """Writes on decisions, measures and obligations (keyword-only, one transaction, audited)."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -246,9 +246,11 @@ def _validate_measure(measure: Measure, decision: Decision) -> None:
     if errors:
         raise field_errors(**errors)
     if bounds.duration_kind != "none":
+        # The days a committal suspended the period push the end (the duration stays as
+        # pronounced).
         measure.end_date = rules.end_date(
             counted_from, measure.duration_months, measure.duration_days
-        )
+        ) + timedelta(days=measure.suspended_days)
 
 
 def _check_status(measure: Measure, today: date) -> None:
@@ -554,3 +556,78 @@ def obligation_update(
             detail=f"décision du {decision.date:%d/%m/%Y}",
         )
     return obligation
+
+
+# --- A committal suspends a measure's period; the release resumes it. ---
+
+
+@transaction.atomic
+def measure_suspend_for_custody(
+    *, membership: Membership, measure: Measure, since: date, today: date | None = None
+) -> Measure:
+    """The period of the measure stops running while the person is held (CP 132-43 for a
+    probation, CP 131-22 for community work…): suspended since the committal."""
+    if not measure.is_open or measure.suspended_since is not None:
+        return measure
+    before = audit.snapshot(measure, ["status", "suspended_since"])
+    measure.status = Measure.Status.SUSPENDED
+    measure.suspended_since = since
+    measure.save(update_fields=["status", "suspended_since", "updated_at"])
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        measure,
+        measure.person,
+        f"{measure.measure_type.short_label} : délai suspendu pendant la détention",
+        audit.diff(before, audit.snapshot(measure, ["status", "suspended_since"])),
+    )
+    timeline_add(
+        person=measure.person,
+        kind=TimelineEvent.Kind.MEASURE,
+        title=f"{measure.measure_type.short_label} : délai suspendu pendant la détention",
+        actor=membership.user,
+        instance=measure,
+        detail=f"Depuis l'écrou du {since:%d/%m/%Y}",
+        occurred_at=on_day(since, 10),
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_resume_after_custody(
+    *, membership: Membership, measure: Measure, released_on: date, today: date | None = None
+) -> Measure:
+    """The release: the period runs again, its end pushed by the days held."""
+    if measure.suspended_since is None:
+        return measure
+    held = max(0, (released_on - measure.suspended_since).days)
+    before = audit.snapshot(measure, ["status", "suspended_since", "suspended_days", "end_date"])
+    measure.suspended_days += held
+    measure.suspended_since = None
+    measure.status = Measure.Status.ACTIVE
+    _validate_measure(measure, measure.decision)
+    measure.full_clean()
+    measure.save()
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        measure,
+        measure.person,
+        f"{measure.measure_type.short_label} : reprise du délai après la détention",
+        audit.diff(
+            before,
+            audit.snapshot(measure, ["status", "suspended_since", "suspended_days", "end_date"]),
+        ),
+    )
+    timeline_add(
+        person=measure.person,
+        kind=TimelineEvent.Kind.MEASURE,
+        title=f"{measure.measure_type.short_label} : le délai reprend après la détention",
+        actor=membership.user,
+        instance=measure,
+        detail=f"{held} jour(s) de détention : fin reportée au {measure.end_date:%d/%m/%Y}"
+        if measure.end_date
+        else f"{held} jour(s) de détention",
+        occurred_at=on_day(released_on, 10),
+    )
+    return measure

@@ -74,10 +74,6 @@ class CustodyOpenForm(BaseForm):
         self.fields["establishment"].queryset = Establishment.objects.filter(service_id=service_id)
 
 
-class CustodyCloseForm(BaseForm):
-    release_date = forms.DateField(label="Date de levée d'écrou", widget=DateInput())
-
-
 class CourtNumberForm(BaseModelForm):
     class Meta:
         model = CourtFileNumber

@@ -169,6 +169,18 @@ class CustodyRecord(models.Model):
     """One period in prison (écrou). An open record (no release date) means the person is in
     custody."""
 
+    class ReleaseKind(models.TextChoices):
+        """How the person left (the rules of each: ``transitions.rules``)."""
+
+        END_OF_SENTENCE = "end_of_sentence", "Fin de peine (levée d'écrou)"
+        PAROLE = "lc", "Libération conditionnelle"
+        LSC = "lsc", "Libération sous contrainte"
+        LSC_PLEIN_DROIT = "lsc_plein_droit", "Libération sous contrainte de plein droit"
+        ADJUSTMENT = "adjustment", (
+            "Aménagement sous écrou : semi-liberté, placement à l'extérieur ou DDSE"
+        )
+        END_OF_REMAND = "end_of_remand", "Fin de la détention provisoire (remise en liberté)"
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custody_records")
     establishment = models.ForeignKey(
         Establishment,
@@ -189,7 +201,9 @@ class CustodyRecord(models.Model):
         related_name="+",
         verbose_name="CPIP du milieu ouvert avant l'écrou",
     )
-    release_kind = models.CharField("nature de la sortie", max_length=30, blank=True)
+    release_kind = models.CharField(
+        "nature de la sortie", max_length=30, choices=ReleaseKind.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "écrou"

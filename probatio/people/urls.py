@@ -10,8 +10,6 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.person_edit, name="edit"),
     path("<int:pk>/adresses/nouvelle/", views.address_add, name="address_add"),
     path("<int:pk>/situation/nouvelle/", views.situation_add, name="situation_add"),
-    path("<int:pk>/ecrou/nouveau/", views.custody_open, name="custody_open"),
-    path("<int:pk>/ecrou/levee/", views.custody_close, name="custody_close"),
     path("<int:pk>/procedures/nouveau/", views.court_number_add, name="court_number_add"),
     path("<int:pk>/attribuer/", views.assign, name="assign"),
 ]

@@ -17,8 +17,6 @@ from probatio.people.forms import (
     AddressForm,
     AssignForm,
     CourtNumberForm,
-    CustodyCloseForm,
-    CustodyOpenForm,
     FirstAddressForm,
     PersonForm,
     SituationForm,
@@ -316,44 +314,6 @@ def situation_add(request, pk: int):
         save=save,
         success="Situation enregistrée (l'historique est conservé).",
         title="Mettre à jour la situation",
-        submit="Enregistrer",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def custody_open(request, pk: int):
-    return _simple_write(
-        request,
-        pk,
-        action=Action.EDIT_IDENTITY,
-        form=lambda g: CustodyOpenForm(
-            request.POST or None, service_id=request.membership.service_id
-        ),
-        save=lambda g, d: services.custody_open(
-            membership=request.membership,
-            person=g.person,
-            establishment_id=d["establishment"].pk,
-            committal_number=d["committal_number"],
-            committal_date=d["committal_date"],
-        ),
-        success="Écrou enregistré : la personne est suivie en milieu fermé.",
-        title="Enregistrer un écrou",
-        submit="Enregistrer l'écrou",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def custody_close(request, pk: int):
-    return _simple_write(
-        request,
-        pk,
-        action=Action.EDIT_IDENTITY,
-        form=lambda g: CustodyCloseForm(request.POST or None),
-        save=lambda g, d: services.custody_close(
-            membership=request.membership, person=g.person, release_date=d["release_date"]
-        ),
-        success="Levée d'écrou enregistrée : la personne est suivie en milieu ouvert.",
-        title="Enregistrer une levée d'écrou",
         submit="Enregistrer",
     )
 

@@ -12,16 +12,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from probatio.accounts.models import Membership
-from probatio.agenda import services as agenda
-from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
-from probatio.people import services as people
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.services import timeline_add
 from probatio.reintegration import rules
@@ -277,74 +273,6 @@ def release_items(query: Query) -> list[DueItem]:
                 )
             )
     return found
-
-
-# --- The release: from custody to the community, in the same file ------------------------------
-
-
-@transaction.atomic
-def release_record(
-    *,
-    membership: Membership,
-    person: Person,
-    release_date: date,
-    cpip,
-    appointment: dict[str, Any],
-    confirmed: bool = False,
-    today: date | None = None,
-    now=None,
-) -> CustodyRecord:
-    """The person leaves prison: the committal is closed (levée d'écrou), the community CPIP
-    is assigned, the release appointment is booked with them, and the plan's "appointment
-    after release" item is done. Nothing is copied: every record of the file (sentences,
-    needs, referrals, the plan itself) stays where it is, and the file goes on in the
-    community. One transaction: a refusal of any part (a date, a CPIP of another service, an
-    appointment in the past) stores nothing. Raises ``agenda.services.NeedsConfirmation`` when
-    the appointment has warnings (double booking, outside opening hours) not yet confirmed."""
-    today = today or timezone.localdate()
-    if cpip is None:
-        raise field_errors(cpip="Choisissez le ou la CPIP qui suivra la personne en milieu ouvert.")
-    custody = people.custody_close(
-        membership=membership, person=person, release_date=release_date, today=today
-    )
-    people.cpip_assign(membership=membership, person=person, cpip=cpip)
-    booked = agenda.appointment_book(
-        membership=membership,
-        person=person,
-        data={
-            "kind": Appointment.Kind.FIRST,
-            "place_kind": Appointment.PlaceKind.SITE,
-            **appointment,
-        },
-        staff=[cpip],
-        confirmed=confirmed,
-        now=now,
-    )
-    when = f"{timezone.localtime(booked.starts_at):%d/%m/%Y à %H:%M}"
-    item = ReleasePlanItem.objects.filter(
-        plan__custody=custody, code="community_appointment"
-    ).first()
-    if item is not None and item.status != rules.ITEM_DONE:
-        item_update(
-            membership=membership,
-            person=person,
-            item=item,
-            data={
-                "status": rules.ITEM_DONE,
-                "comment": rules.joined_comment(
-                    item.comment, f"Rendez-vous le {when} avec {cpip.get_full_name()}."
-                ),
-            },
-        )
-    timeline_add(
-        person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title="Sortie de détention : suivi en milieu ouvert",
-        detail=f"CPIP : {cpip.get_full_name()} ; premier rendez-vous le {when}.",
-        actor=membership.user,
-        instance=custody,
-    )
-    return custody
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ app_name = "release"
 urlpatterns = [
     path("personnes/<int:pk>/sortie/", release_views.tab, name="tab"),
     path("personnes/<int:pk>/sortie/plan/", release_views.plan_new, name="plan_new"),
-    path("personnes/<int:pk>/sortie/liberation/", release_views.release_new, name="release_new"),
     path(
         "personnes/<int:pk>/sortie/elements/<int:item_id>/",
         release_views.item_edit,

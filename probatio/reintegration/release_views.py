@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.agenda.services import NeedsConfirmation
 from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 from probatio.reintegration import release, rules
 from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
-from probatio.reintegration.release_forms import ReleaseForm, ReleaseItemForm
+from probatio.reintegration.release_forms import ReleaseItemForm
 
 
 def _tab_url(pk: int) -> str:
@@ -103,56 +102,3 @@ def item_edit(request, pk: int, item_id: int):
         cancel_url=_tab_url(pk),
     )
     return render(request, "people/simple_form.html", context, status=400 if form.errors else 200)
-
-
-@require_http_methods(["GET", "POST"])
-def release_new(request, pk: int):
-    """The release from prison: levée d'écrou, community CPIP, first appointment. Managers
-    (assigning a CPIP is theirs)."""
-    gated = person_get_for(
-        request.membership, pk, action=Action.ASSIGN_CPIP, log_read="sortie de détention"
-    )
-    form = ReleaseForm(
-        request.POST or None,
-        service_id=request.membership.service_id,
-        initial={"release_date": timezone.localdate(), "cpip": None},
-    )
-    warnings = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            release.release_record(
-                membership=request.membership,
-                person=gated.person,
-                release_date=data["release_date"],
-                cpip=data["cpip"],
-                appointment={
-                    "site": data["site"],
-                    "starts_at": data["starts_at"],
-                    "ends_at": data["ends_at"],
-                },
-                confirmed=data["confirm"],
-            )
-        except NeedsConfirmation as exc:
-            warnings = exc.warnings
-            gated.person.refresh_from_db()  # the rolled-back CPIP stays off the page
-        except ValidationError as error:
-            apply_errors(form, error)
-            gated.person.refresh_from_db()
-        else:
-            messages.success(
-                request,
-                f"Sortie enregistrée : la personne est suivie en milieu ouvert par "
-                f"{data['cpip'].get_full_name()}, premier rendez-vous fixé.",
-            )
-            return redirect(_tab_url(pk))
-    context = dossier_context(gated, "release")
-    context.update(
-        form=form,
-        form_title="Enregistrer la sortie de détention",
-        submit_label="Enregistrer la sortie",
-        cancel_url=_tab_url(pk),
-        warnings=warnings,
-    )
-    status = 400 if form.errors or warnings else 200
-    return render(request, "reintegration/release_form.html", context, status=status)

@@ -106,7 +106,7 @@ def support_of(person: Person, custody: CustodyRecord | None, *, delay_days: int
         interview=interview,
         interview_due=(
             rules.arrival_interview_due(custody.committal_date, delay_days)
-            if custody is not None and interview is None
+            if custody is not None and custody.release_date is None and interview is None
             else None
         ),
         assessments=assessments or [],

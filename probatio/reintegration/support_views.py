@@ -31,6 +31,7 @@ from probatio.reintegration.support_forms import (
     FamilyStepForm,
     FiguresPeriodForm,
 )
+from probatio.sentences import selectors as sentence_selectors
 
 
 def _tab_url(pk: int, anchor: str = "") -> str:
@@ -41,15 +42,19 @@ def _tab_url(pk: int, anchor: str = "") -> str:
 def tab(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="accompagnement")
     context = dossier_context(gated, "support")
+    custody = context["open_custody"]
+    # After a release, the last committal's arrival interview and destitution stay readable.
+    past = None if custody is not None else sentence_selectors.last_closed_committal(gated.person)
     data = support.support_of(
         gated.person,
-        context["open_custody"],
+        custody or past,
         delay_days=request.membership.service.arrival_interview_days,
     )
     context.update(
         support=data,
+        released=past is not None,
         today=timezone.localdate(),
-        can_record=gated.allows(Action.RECORD_REINTEGRATION),
+        can_record=gated.allows(Action.RECORD_REINTEGRATION) and custody is not None,
         contact_modes=rules.CONTACT_MODES,
     )
     return render(request, "reintegration/support_tab.html", context)

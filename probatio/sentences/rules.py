@@ -365,9 +365,7 @@ def reduction_cap_days(
             cap_months += rate.first_year_months - rate.months_per_year
         days_part = rate.days_per_month * rest
         if rate.days_part_max_months is not None and years:
-            days_part = min(
-                days_part, (add_months(start, rate.days_part_max_months) - start).days
-            )
+            days_part = min(days_part, (add_months(start, rate.days_part_max_months) - start).days)
         total += (add_months(start, cap_months) - start).days + days_part
     return total
 

@@ -50,6 +50,23 @@ class Panel:
         return [r for r in self.rows if r.difference and r.difference.differs]
 
 
+def last_closed_committal(person: Person) -> CustodyRecord | None:
+    """The person's most recent committal that ended (its prison history), if any."""
+    return (
+        CustodyRecord.objects.filter(person=person, release_date__isnull=False)
+        .select_related("establishment")
+        .order_by("-release_date", "-pk")
+        .first()
+    )
+
+
+def sentences_to_serve(person: Person) -> list[Sentence]:
+    """Prison sentences the judge ordered to be served, not yet under a committal."""
+    return list(
+        Sentence.objects.filter(person=person, situation__isnull=True).select_related("decision")
+    )
+
+
 def panel_for(person: Person, custody: CustodyRecord | None) -> Panel:
     """Everything the dossier's sentence tab shows, for the open committal (4 queries)."""
     panel = Panel(custody=custody)

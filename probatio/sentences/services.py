@@ -16,12 +16,15 @@ from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.errors import field_errors
-from probatio.measures.models import Decision
+from probatio.measures.models import Decision, Measure
 from probatio.measures.services import decision_create
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.services import timeline_add
 from probatio.sentences import engine, rules
 from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
+
+# The prison sentence measure (milieu fermé follow-up), whose end is the sentence's.
+PRISON_MEASURE = "EMPRISONNEMENT"
 
 # Engine field → the form field the message is shown next to.
 _ENGINE_FIELDS = {
@@ -111,11 +114,60 @@ def _apply(situation: PenalSituation, result: engine.SentenceDates | None) -> li
 
 
 def recompute(situation: PenalSituation, person: Person) -> engine.SentenceDates | None:
-    """Compute and store the estimates of one committal (call inside the write's transaction)."""
+    """Compute and store the estimates of one committal (call inside the write's transaction),
+    and carry the one end date onto the prison sentence's measure."""
     data = _prospective(situation, person)
     result = engine.compute(data) if data else None
     situation.save(update_fields=_apply(situation, result))
+    sync_prison_measures(situation.custody, person)
     return result
+
+
+def one_end_date(custody: CustodyRecord, situation: PenalSituation | None) -> tuple:
+    """The end of the sentence everyone reads: the registry's (current « fin de peine ») when
+    known, else Probatio's estimate; with its source (``Measure.EndSource``)."""
+    official = (
+        OfficialDate.objects.filter(custody=custody, kind=rules.FIN_PEINE, is_current=True)
+        .values_list("date", flat=True)
+        .first()
+    )
+    if official is not None:
+        return official, Measure.EndSource.OFFICIAL
+    if situation is not None and situation.end_date is not None:
+        return situation.end_date, Measure.EndSource.ESTIMATE
+    return None, Measure.EndSource.DURATION
+
+
+def sync_prison_measures(custody: CustodyRecord, person: Person) -> int:
+    """Write the one end date onto the open prison sentence measures of a person held under
+    ``custody`` (their end is never typed): lists, the measure, the reports' prefill and the
+    échéancier then all read the same date. Returns the number of measures changed."""
+    if custody.release_date is not None:
+        return 0
+    situation = PenalSituation.objects.filter(custody=custody).first()
+    end, source = one_end_date(custody, situation)
+    changed = 0
+    for measure in Measure.objects.filter(
+        person=person, measure_type_id=PRISON_MEASURE, status__in=Measure.OPEN_STATUSES
+    ):
+        if end is not None and end < measure.start_date:
+            continue
+        if (measure.end_date, measure.end_source) == (end, source):
+            continue
+        before = audit.snapshot(measure, ["end_date", "end_source"])
+        measure.end_date, measure.end_source = end, source
+        measure.save(update_fields=["end_date", "end_source", "updated_at"])
+        audit.record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            service_id=person.service_id,
+            instance=measure,
+            person_id=person.pk,
+            summary="Fin de peine reportée sur la mesure (dates de la peine)",
+            changes=audit.diff(before, audit.snapshot(measure, ["end_date", "end_source"])),
+        )
+        changed += 1
+    return changed
 
 
 def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> dict[str, int]:
@@ -496,6 +548,54 @@ def sentence_to_serve_add(
     return sentence
 
 
+@transaction.atomic
+def attach_sentences_to_serve(
+    *, membership: Membership, person: Person, custody: CustodyRecord
+) -> list[Sentence]:
+    """At a committal, the sentences the person had still to serve (a revoked part, a term set
+    in advance) join it: its dates are computed with them."""
+    waiting = list(Sentence.objects.filter(person=person, situation__isnull=True).order_by("pk"))
+    if not waiting:
+        return []
+    situation = _locked(custody)
+    _check(_prospective(situation, person, sentences=[*situation.sentences.all(), *waiting]))
+    for sentence in waiting:
+        before = audit.snapshot(sentence, ["situation"])
+        sentence.situation = situation
+        sentence.save(update_fields=["situation"])
+        _audit(
+            membership,
+            audit.Action.UPDATE,
+            sentence,
+            person,
+            "Peine à exécuter jointe à l'écrou",
+            audit.diff(before, audit.snapshot(sentence, ["situation"])),
+        )
+    recompute(situation, person)
+    return waiting
+
+
+@transaction.atomic
+def prison_measure_close(
+    *, membership: Membership, measure: Measure, released_on: date, today: date | None = None
+) -> Measure:
+    """The prison sentence measure ends with the release: its end is the day of release."""
+    before = audit.snapshot(measure, ["status", "end_date", "end_source"])
+    measure.status = Measure.Status.ENDED
+    measure.end_date = max(released_on, measure.start_date)
+    measure.end_source = Measure.EndSource.RELEASE
+    measure.save(update_fields=["status", "end_date", "end_source", "updated_at"])
+    _audit(
+        membership,
+        audit.Action.UPDATE,
+        measure,
+        measure.person,
+        "Peine d'emprisonnement : fin du suivi en détention à la levée d'écrou",
+        audit.diff(before, audit.snapshot(measure, ["status", "end_date", "end_source"])),
+    )
+    return measure
+
+
 def official_date_set(
     *,
     membership: Membership,
@@ -537,6 +637,8 @@ def official_date_set(
         f"Date officielle : {rules.OFFICIAL_KINDS[kind].lower()}",
         {"date": [current.date.isoformat() if current else None, day.isoformat()]},
     )
+    if kind == rules.FIN_PEINE:
+        sync_prison_measures(custody, person)
     return "updated" if current else "created"
 
 

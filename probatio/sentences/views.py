@@ -35,10 +35,16 @@ def _open_custody(context: dict):
 def panel(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="peine et dates")
     context = dossier_context(gated, "sentence")
-    data = selectors.panel_for(gated.person, context["open_custody"])
+    custody = context["open_custody"]
+    # After a release, the last committal's sentence, dates and reductions stay readable to
+    # whoever follows the person (read only).
+    past = None if custody is not None else selectors.last_closed_committal(gated.person)
+    data = selectors.panel_for(gated.person, custody or past)
     context.update(
         panel=data,
-        can_edit=gated.allows(Action.CREATE_RECORD),
+        released=past is not None,
+        to_serve=selectors.sentences_to_serve(gated.person),
+        can_edit=gated.allows(Action.CREATE_RECORD) and custody is not None,
         today=timezone.localdate(),
         lsc_exclusion_labels=rules.LSC_EXCLUSIONS,
         lsc_plein_droit_exclusion_labels=rules.LSC_PLEIN_DROIT_EXCLUSIONS,

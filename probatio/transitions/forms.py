@@ -5,9 +5,19 @@ Fields of the other answers are ignored, errors included."""
 
 from django import forms
 
+from probatio.accounts.models import User
 from probatio.core.forms import BaseForm, DateInput
+from probatio.people.forms import CustodyOpenForm
+from probatio.people.situation import STATUSES
+from probatio.reintegration.release_forms import ReleaseForm
 from probatio.reports import answers
-from probatio.transitions.services import DETAIL_FIELDS, AnswerData
+from probatio.transitions import rules as transition_rules
+from probatio.transitions.services import (
+    DETAIL_FIELDS,
+    AnswerData,
+    CommittalData,
+    ReleaseData,
+)
 
 # Field groups: (key, legend, fields, which answers it serves: a function of the answer and the
 # matter).
@@ -296,3 +306,77 @@ DETAIL_MAX = {
     "zone": 300,
     "care_structure": 200,
 }
+
+
+# --- Committal and release ------------------------------------------------------------------
+
+
+class CommittalForm(CustodyOpenForm):
+    """A new écrou: the establishment, the number and date, and (managers) the prison CPIP."""
+
+    prison_cpip = forms.ModelChoiceField(
+        label="CPIP de l'équipe en détention qui reprend le suivi",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Inchangé (à attribuer par l'encadrement)",
+        help_text="Le ou la CPIP actuel·le est conservé·e comme CPIP du milieu ouvert, proposé·e "
+        "à la sortie.",
+    )
+
+    def __init__(self, *args, service_id: int, may_assign: bool, **kwargs):
+        super().__init__(*args, service_id=service_id, **kwargs)
+        if not may_assign:
+            del self.fields["prison_cpip"]
+            return
+        self.fields["prison_cpip"].queryset = User.objects.filter(
+            memberships__service_id=service_id,
+            memberships__role="cpip",
+            memberships__is_active=True,
+        ).order_by("last_name", "first_name")
+        self.fields["prison_cpip"].label_from_instance = lambda user: user.get_full_name()
+
+    def committal_data(self) -> CommittalData:
+        data = self.cleaned_data
+        return CommittalData(
+            establishment_id=data["establishment"].pk,
+            committal_number=data["committal_number"],
+            committal_date=data["committal_date"],
+            prison_cpip=data.get("prison_cpip"),
+        )
+
+
+class ReleaseKindForm(ReleaseForm):
+    """The release: how the person leaves, then the community CPIP, the first appointment and
+    the housing at the release."""
+
+    field_order = ["kind", "release_date", "cpip", "housing", "housing_details"]
+
+    kind = forms.ChoiceField(
+        label="Nature de la sortie",
+        widget=forms.RadioSelect,
+        choices=list(transition_rules.RELEASE_LABELS.items()),
+        help_text="Une libération conditionnelle, sous contrainte ou un aménagement suppose la "
+        "décision du juge enregistrée (la mesure est alors ouverte à la date de sortie).",
+    )
+    housing = forms.ChoiceField(
+        label="Hébergement à la sortie",
+        choices=[(code, label) for code, label in STATUSES["housing"] if code != "in_custody"],
+    )
+    housing_details = forms.CharField(label="Précisions sur l'hébergement", required=False,
+                                      max_length=500)  # fmt: skip
+
+    def release_data(self) -> ReleaseData:
+        data = self.cleaned_data
+        return ReleaseData(
+            kind=data["kind"],
+            release_date=data["release_date"],
+            cpip=data["cpip"],
+            appointment={
+                "site": data["site"],
+                "starts_at": data["starts_at"],
+                "ends_at": data["ends_at"],
+            },
+            housing=data["housing"],
+            housing_details=data["housing_details"],
+            confirmed=data["confirm"],
+        )

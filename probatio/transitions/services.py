@@ -1,5 +1,5 @@
-"""Changes of a person's penal situation, as services: the judge's answer to a report and
-everything it changes, in one transaction.
+"""Changes of a person's penal situation, as services: the judge's answer to a report, the
+committal and the release, each with everything it changes, in one transaction.
 
 Which answer is legal is decided by the pure table of ``reports.answers`` (``check``); this
 module gathers the facts that table needs (the report's measure, the one end date of the
@@ -15,8 +15,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
@@ -34,6 +36,7 @@ from probatio.reports.selectors import GatedReport
 from probatio.sentences import rules as sentence_rules
 from probatio.sentences import services as sentence_services
 from probatio.sentences.models import Reduction
+from probatio.transitions import rules as transition_rules
 
 # Obligation details typed with an added obligation (the form's names, the model's fields).
 DETAIL_FIELDS = ("details", "victim_name", "victim_contact", "zone", "care_structure")
@@ -534,3 +537,332 @@ def _answer_for_follow_up(membership, gated_report: GatedReport) -> JudgeAnswer:
     if answer is None:
         raise field_errors(on="Ce rapport n'a pas encore reçu de réponse.")
     return answer
+
+
+# --- Committal: a new écrou converts the file to milieu fermé ---------------------------------
+
+
+@dataclass
+class CommittalData:
+    establishment_id: int
+    committal_number: str
+    committal_date: date
+    prison_cpip: Any = None  # the CPIP of the prison team, chosen by the manager
+
+
+@transaction.atomic
+def committal_record(
+    *, membership: Membership, gated, data: CommittalData, today: date | None = None
+):
+    """A new committal (écrou): the file goes on in milieu fermé. What the law suspends is
+    suspended (the probation period, a TIG period, an SSJ: ``rules.suspended_by_committal``),
+    what it does not (parole, DDSE) is signalled for an incident report; the sentences still to
+    serve join the committal; future appointments outside prison are cancelled (their
+    reminders with them); the community CPIP is kept as the previous CPIP and the prison CPIP
+    takes the file. One transaction: a refusal of any part stores nothing."""
+    from probatio.people.models import CustodyRecord
+
+    today = today or timezone.localdate()
+    person = gated.person
+    if not gated.allows(Action.CREATE_RECORD):
+        raise PermissionDenied("Votre rôle ne permet pas d'enregistrer un écrou.")
+    if data.prison_cpip is not None and not gated.allows(Action.ASSIGN_CPIP):
+        raise PermissionDenied("Le choix du ou de la CPIP revient à l'encadrement.")
+    if CustodyRecord.objects.filter(person=person, release_date__isnull=True).exists():
+        raise field_errors(
+            committal_number="La personne est déjà écrouée : enregistrez d'abord sa sortie "
+            "(onglet « Sortie »)."
+        )
+    previous_cpip = person.assigned_cpip
+    custody = people_services.custody_open(
+        membership=membership,
+        person=person,
+        establishment_id=data.establishment_id,
+        committal_number=data.committal_number,
+        committal_date=data.committal_date,
+        today=today,
+    )
+    if previous_cpip is not None:
+        custody.community_cpip = previous_cpip
+        custody.save(update_fields=["community_cpip"])
+    if data.prison_cpip is not None and data.prison_cpip != previous_cpip:
+        people_services.cpip_assign(membership=membership, person=person, cpip=data.prison_cpip)
+    suspended, reported = [], []
+    for measure in Measure.objects.filter(
+        person=person, status=Measure.Status.ACTIVE
+    ).select_related("measure_type", "decision", "person"):
+        if transition_rules.suspended_by_committal(measure.measure_type_id):
+            measure_services.measure_suspend_for_custody(
+                membership=membership, measure=measure, since=data.committal_date, today=today
+            )
+            suspended.append(measure.measure_type.short_label)
+        elif transition_rules.reported_on_committal(measure.measure_type_id):
+            reported.append(measure.measure_type.short_label)
+    to_serve = sentence_services.attach_sentences_to_serve(
+        membership=membership, person=person, custody=custody
+    )
+    cancelled = _cancel_appointments(
+        membership, person, after=data.committal_date, in_prison=False,
+        reason="Personne écrouée : rendez-vous annulé.",
+    )  # fmt: skip
+    people_services.situation_record(
+        membership=membership,
+        person=person,
+        domain="housing",
+        status="in_custody",
+        details=str(custody.establishment),
+        effective_date=data.committal_date,
+        today=today,
+    )
+    detail = [f"Numéro d'écrou {custody.committal_number}"]
+    if suspended:
+        detail.append("délai suspendu : " + ", ".join(suspended))
+    if reported:
+        detail.append("à signaler au juge (rapport d'incident) : " + ", ".join(reported))
+    if to_serve:
+        detail.append(f"{len(to_serve)} peine(s) à exécuter jointe(s) à l'écrou")
+    if cancelled:
+        detail.append(f"{cancelled} rendez-vous annulé(s)")
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Écrou : suivi en milieu fermé ({custody.establishment.name})",
+        detail=" ; ".join(detail)[:500],
+        actor=membership.user,
+        instance=custody,
+    )
+    return custody
+
+
+def _cancel_appointments(membership, person, *, after: date, in_prison: bool, reason: str) -> int:
+    """Cancel the planned appointments from ``after`` on, in prison or outside it (their
+    reminders are cancelled by the agenda's service)."""
+    from datetime import datetime, time
+
+    from probatio.agenda import services as agenda_services
+    from probatio.agenda.models import Appointment
+    from probatio.organisation.models import Site
+
+    start = timezone.make_aware(datetime.combine(after, time.min))
+    planned = Appointment.objects.filter(
+        person=person, status=Appointment.Status.PLANNED, starts_at__gte=start
+    )
+    prison = Q(place_kind=Appointment.PlaceKind.PRISON) | Q(site__kind=Site.Kind.PRISON)
+    planned = planned.filter(prison) if in_prison else planned.exclude(prison)
+    count = 0
+    for appointment in planned.order_by("starts_at"):
+        if appointment.starts_at <= timezone.now():
+            continue
+        agenda_services.appointment_set_status(
+            membership=membership,
+            appointment=appointment,
+            status=Appointment.Status.CANCELLED,
+            reason=reason,
+        )
+        count += 1
+    return count
+
+
+# --- Release: from custody to the community, in the same file ---------------------------------
+
+
+@dataclass
+class ReleaseData:
+    kind: str
+    release_date: date
+    cpip: Any  # the CPIP who follows the person afterwards
+    appointment: dict  # site, starts_at, ends_at of the first appointment
+    housing: str = "unknown"  # the housing situation at release (a code of people.situation)
+    housing_details: str = ""
+    confirmed: bool = False
+
+
+@transaction.atomic
+def release_record(
+    *, membership: Membership, gated, data: ReleaseData, today: date | None = None, now=None
+):
+    """The person leaves prison: how (``rules.RELEASE_KINDS``) decides what changes, in one
+    transaction: the committal closes (not for an adjustment served under écrou), the prison
+    sentence measure ends at the release, the measure granted opens from the release, the
+    measures to follow start, the suspended ones resume with their end pushed by the days held;
+    the community CPIP takes the file and the first appointment is booked (a warning, to
+    confirm, when it is later than the legal deadline); future appointments in prison are
+    cancelled with their reminders; the housing is recorded. Nothing of the prison side is
+    copied or removed: the sentences, dates, arrival interview, destitution and family ties
+    stay in the file. Raises ``agenda.services.NeedsConfirmation`` with the warnings not yet
+    confirmed."""
+    from probatio.agenda import services as agenda_services
+    from probatio.agenda.models import Appointment
+    from probatio.measures import first_interview
+    from probatio.people.models import CustodyRecord
+
+    today = today or timezone.localdate()
+    person = gated.person
+    if not gated.allows(Action.ASSIGN_CPIP):
+        raise PermissionDenied(
+            "La sortie de détention et le choix du CPIP reviennent à l'encadrement."
+        )
+    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    if custody is None:
+        raise field_errors(release_date="La personne n'a pas d'écrou en cours.")
+    prison = sentence_services.prison_facts(person)
+    open_measures = list(
+        Measure.objects.filter(person=person, status__in=Measure.OPEN_STATUSES).select_related(
+            "measure_type", "decision", "person"
+        )
+    )
+    facts = transition_rules.ReleaseFacts(
+        committal_date=custody.committal_date,
+        today=today,
+        granted=frozenset(m.measure_type_id for m in open_measures),
+        safety_end=prison.safety_end,
+        has_sentence=prison.total_months is not None,
+    )
+    errors = transition_rules.check_release(data.kind, data.release_date, facts)
+    if data.cpip is None:
+        errors["cpip"] = "Choisissez le ou la CPIP qui suivra la personne après la sortie."
+    if errors:
+        raise field_errors(**errors)
+    kind = transition_rules.RELEASE_KINDS[data.kind]
+    released_on = data.release_date
+    if kind.closes_committal:
+        people_services.custody_close(
+            membership=membership, person=person, release_date=released_on, today=today
+        )
+        custody.refresh_from_db()
+        custody.release_kind = data.kind
+        custody.save(update_fields=["release_kind"])
+    opened = []
+    for measure in open_measures:
+        code = measure.measure_type_id
+        if code == sentence_services.PRISON_MEASURE and kind.closes_committal:
+            sentence_services.prison_measure_close(
+                membership=membership, measure=measure, released_on=released_on, today=today
+            )
+        elif measure.suspended_since is not None:
+            measure_services.measure_resume_after_custody(
+                membership=membership, measure=measure, released_on=released_on, today=today
+            )
+            opened.append(measure)
+        elif measure.status == Measure.Status.PENDING and (
+            code in kind.measures or code in transition_rules.FOLLOW_ONS
+        ):
+            opened.append(_start_on_release(membership, measure, released_on, today=today))
+        elif measure.status == Measure.Status.ACTIVE and code in kind.measures:
+            opened.append(measure)
+    people_services.cpip_assign(membership=membership, person=person, cpip=data.cpip)
+    _cancel_appointments(
+        membership, person, after=released_on, in_prison=True,
+        reason="Sortie de détention : rendez-vous en détention annulé.",
+    )  # fmt: skip
+    people_services.situation_record(
+        membership=membership,
+        person=person,
+        domain="housing",
+        status=data.housing,
+        details=data.housing_details,
+        effective_date=released_on,
+        today=today,
+    )
+    # The first appointment, and its legal deadline (a warning to confirm when later).
+    service = person.service
+    deadlines = [
+        d
+        for d in (
+            first_interview.first_interview_deadline(
+                m.measure_type_id,
+                decision_date=m.decision.date,
+                start_date=m.start_date,
+                release_date=released_on,
+                default_days=service.first_interview_default_days,
+                reinforced_follow_up=m.reinforced_follow_up,
+                provisional=m.decision.provisional_execution,
+                ssj_incurred=m.decision.ssj_incurred,
+                ssj_on_record=m.decision.ssj_on_record,
+                alsace_moselle=service.alsace_moselle,
+            )
+            for m in opened
+        )
+        if d is not None
+    ]
+    legal = min(deadlines, key=lambda d: d.due) if deadlines else None
+    warnings = []
+    starts_at = data.appointment.get("starts_at")
+    if legal is not None and starts_at is not None:
+        text = transition_rules.first_appointment_warning(
+            timezone.localtime(starts_at).date(),
+            legal.due,
+            f"{legal.delay} après la sortie, {legal.label.lower()}, {legal.basis}",
+        )
+        if text:
+            warnings.append(text)
+    try:
+        booked = agenda_services.appointment_book(
+            membership=membership,
+            person=person,
+            data={"kind": Appointment.Kind.FIRST, "place_kind": Appointment.PlaceKind.SITE,
+                  **data.appointment},
+            staff=[data.cpip],
+            confirmed=data.confirmed,
+            now=now,
+        )  # fmt: skip
+    except agenda_services.NeedsConfirmation as exc:
+        raise agenda_services.NeedsConfirmation(warnings + exc.warnings) from exc
+    if warnings and not data.confirmed:
+        raise agenda_services.NeedsConfirmation(warnings)  # rolls the whole release back
+    when = f"{timezone.localtime(booked.starts_at):%d/%m/%Y à %H:%M}"
+    _release_plan_done(membership, person, custody, data.cpip, when)
+    detail = f"CPIP : {data.cpip.get_full_name()} ; premier rendez-vous le {when}"
+    if legal is not None:
+        detail += f" (délai légal : le {format_fr(legal.due)}, {legal.delay})"
+    if opened:
+        detail += " ; mesures : " + ", ".join(m.measure_type.short_label for m in opened)
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Sortie de détention — {kind.label.lower()} : suivi en milieu ouvert"[:200],
+        detail=detail[:500],
+        actor=membership.user,
+        instance=custody,
+    )
+    return custody
+
+
+def _start_on_release(membership, measure: Measure, released_on: date, *, today) -> Measure:
+    """A measure granted or pronounced to follow the release starts on the day of release; its
+    end stays where the decision put it (a parole's licence, an LSC to the end of the sentence)
+    when it had one, else its duration runs from the release."""
+    data: dict[str, Any] = {"start_date": released_on, "status": Measure.Status.ACTIVE}
+    if measure.end_date is not None and measure.measure_type_id not in transition_rules.FOLLOW_ONS:
+        if measure.end_date <= released_on:
+            raise field_errors(
+                release_date=f"La mesure « {measure.measure_type.label} » finit le "
+                f"{format_fr(measure.end_date)}, avant la sortie."
+            )
+        months, days = months_and_days(released_on, measure.end_date)
+        data.update(duration_months=months or None, duration_days=days or None)
+    return measure_services.measure_update(
+        membership=membership, measure=measure, data=data, today=today
+    )
+
+
+def _release_plan_done(membership, person, custody, cpip, when: str) -> None:
+    from probatio.reintegration import release as reintegration_release
+    from probatio.reintegration import rules as reintegration_rules
+    from probatio.reintegration.models import ReleasePlanItem
+
+    item = ReleasePlanItem.objects.filter(
+        plan__custody=custody, code="community_appointment"
+    ).first()
+    if item is not None and item.status != reintegration_rules.ITEM_DONE:
+        reintegration_release.item_update(
+            membership=membership,
+            person=person,
+            item=item,
+            data={
+                "status": reintegration_rules.ITEM_DONE,
+                "comment": reintegration_rules.joined_comment(
+                    item.comment, f"Rendez-vous le {when} avec {cpip.get_full_name()}."
+                ),
+            },
+        )

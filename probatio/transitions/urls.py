@@ -9,4 +9,6 @@ urlpatterns = [
     path("rapports/<int:pk>/reponse/lue/", views.answer_seen, name="answer_seen"),
     path("rapports/<int:pk>/reponse/personne-informee/", views.answer_informed,
          name="answer_informed"),
+    path("personnes/<int:pk>/ecrou/nouveau/", views.committal, name="committal"),
+    path("personnes/<int:pk>/sortie/liberation/", views.release, name="release"),
 ]  # fmt: skip

@@ -10,13 +10,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from probatio.access.policy import Action
+from probatio.agenda.services import NeedsConfirmation
 from probatio.core.forms import BaseForm, DateInput, apply_errors
 from probatio.measures.models import Obligation, ObligationType
-from probatio.people.views import dossier_context
+from probatio.people.models import CustodyRecord
+from probatio.people.selectors import person_get_for
+from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reports import answers, rules
 from probatio.reports.selectors import report_get_for
 from probatio.transitions import services
-from probatio.transitions.forms import AnswerForm
+from probatio.transitions.forms import AnswerForm, CommittalForm, ReleaseKindForm
 
 
 def _detail(pk: int) -> str:
@@ -117,3 +120,88 @@ def answer_informed(request, pk: int):
     else:
         messages.success(request, "La personne est informée de ses nouvelles obligations.")
     return redirect(_detail(pk))
+
+
+# --- Committal and release ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def committal(request, pk: int):
+    """A new écrou: the file goes on in milieu fermé (what the law suspends, suspended)."""
+    membership = request.membership
+    gated = person_get_for(
+        membership, pk, action=Action.CREATE_RECORD, log_read="écrou (formulaire)"
+    )
+    form = CommittalForm(
+        request.POST or None,
+        service_id=membership.service_id,
+        may_assign=gated.allows(Action.ASSIGN_CPIP),
+        initial={"committal_date": timezone.localdate()},
+    )
+    return dossier_form_page(
+        request,
+        gated,
+        form,
+        tab="identity",
+        title="Enregistrer un écrou",
+        submit="Enregistrer l'écrou",
+        write=lambda data: services.committal_record(
+            membership=membership, gated=gated, data=form.committal_data()
+        ),
+        success="Écrou enregistré : la personne est suivie en milieu fermé. Les délais que la "
+        "détention suspend le sont ; les rendez-vous en milieu ouvert sont annulés.",
+        redirect_to=lambda custody: reverse("sentences:panel", args=[pk]),
+        cancel_url=reverse("people:detail", args=[pk]),
+        template="transitions/committal_form.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def release(request, pk: int):
+    """The release from prison, by its kind: the file goes on in the community. Managers (the
+    community CPIP is theirs to choose)."""
+    membership = request.membership
+    gated = person_get_for(
+        membership, pk, action=Action.ASSIGN_CPIP, log_read="sortie de détention"
+    )
+    person = gated.person
+    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    form = ReleaseKindForm(
+        request.POST or None,
+        service_id=membership.service_id,
+        initial={
+            "release_date": timezone.localdate(),
+            "cpip": custody.community_cpip_id if custody else None,
+            "housing": "unknown",
+        },
+    )
+    warnings = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.release_record(membership=membership, gated=gated, data=form.release_data())
+        except NeedsConfirmation as exc:
+            warnings = exc.warnings
+            person.refresh_from_db()  # the rolled-back CPIP stays off the page
+        except ValidationError as error:
+            apply_errors(form, error)
+            person.refresh_from_db()
+        else:
+            messages.success(
+                request,
+                f"Sortie enregistrée : la personne est suivie en milieu ouvert par "
+                f"{form.cleaned_data['cpip'].get_full_name()}, premier rendez-vous fixé.",
+            )
+            return redirect("release:tab", pk)
+    context = dossier_context(
+        gated,
+        "release",
+        form=form,
+        form_title="Enregistrer la sortie de détention",
+        submit_label="Enregistrer la sortie",
+        cancel_url=reverse("release:tab", args=[pk]),
+        warnings=warnings,
+        custody=custody,
+        title=("Erreur : " if form.errors else "") + f"Sortie de détention — {person}",
+    )
+    status = 400 if form.errors or warnings else 200
+    return render(request, "transitions/release_form.html", context, status=status)
