@@ -60,7 +60,8 @@ def with_open_measures(persons: list[Person]) -> list[Person]:
         ),
     )
     for person in persons:
-        ends = [m.end_date for m in person.open_measures if m.end_date]
+        # A measure a committal suspended has no end yet (« au plus tôt »).
+        ends = [m.end_date for m in person.open_measures if m.end_date and not m.suspended_since]
         person.next_due = min(ends) if ends else None
     return persons
 

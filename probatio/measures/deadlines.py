@@ -10,6 +10,10 @@ from django.urls import reverse
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.measures.models import Measure
 
+# The prison sentence's end is its release: the release plan and the sentence's dates follow it
+# (no end-of-measure report). A measure suspended by a committal has no end yet.
+PRISON_MEASURE = "EMPRISONNEMENT"
+
 # Measures past their end date but still open are listed this long, as alerts.
 OVERDUE_DAYS = 60
 
@@ -29,21 +33,30 @@ def measure_ends(query: Query) -> list[DueItem]:
                 "measure_type__short_label": m.measure_type.short_label,
             }
             for m in query.open_measures
-            if m.status in Measure.OPEN_STATUSES and m.end_date and first <= m.end_date <= last
+            if m.status in Measure.OPEN_STATUSES
+            and m.end_date
+            and first <= m.end_date <= last
+            and m.suspended_since is None
+            and m.measure_type_id != PRISON_MEASURE
         ]
     else:
-        rows = Measure.objects.filter(
-            person_id__in=query.persons.order_by().values("pk"),
-            status__in=Measure.OPEN_STATUSES,
-            end_date__isnull=False,
-            end_date__gte=first,
-            end_date__lte=last,
-        ).values(
-            "person_id",
-            "person__assigned_cpip_id",
-            "assigned_cpip_id",
-            "end_date",
-            "measure_type__short_label",
+        rows = (
+            Measure.objects.filter(
+                person_id__in=query.persons.order_by().values("pk"),
+                status__in=Measure.OPEN_STATUSES,
+                end_date__isnull=False,
+                end_date__gte=first,
+                end_date__lte=last,
+                suspended_since__isnull=True,
+            )
+            .exclude(measure_type_id=PRISON_MEASURE)
+            .values(
+                "person_id",
+                "person__assigned_cpip_id",
+                "assigned_cpip_id",
+                "end_date",
+                "measure_type__short_label",
+            )
         )
     items = []
     for row in rows:
@@ -58,7 +71,7 @@ def measure_ends(query: Query) -> list[DueItem]:
                 label=(
                     f"Mesure échue le {end:%d/%m/%Y} et toujours en cours : à clôturer"
                     if overdue
-                    else f"Fin de mesure le {end:%d/%m/%Y} : rapport de fin de mesure"
+                    else f"Fin de mesure le {end:%d/%m/%Y}"
                 ),
                 severity=Severity.ALERT if overdue else Severity.INFO,
                 detail=row["measure_type__short_label"],

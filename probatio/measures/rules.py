@@ -164,3 +164,11 @@ def validate_status(*, status: str, start: date, end: date | None, today: date) 
             "être « en cours » (terminée, révoquée ou non avenue)."
         }
     return {}
+
+
+def end_if_released_on(end: date | None, suspended_since: date | None, on: date) -> date | None:
+    """A measure whose period a committal suspended: its end if the person were released on
+    ``on`` — pushed by the days held so far (« au plus tôt le … »); fixed at the release."""
+    if end is None or suspended_since is None:
+        return end
+    return end + timedelta(days=max(0, (on - suspended_since).days))

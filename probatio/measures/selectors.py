@@ -1,6 +1,7 @@
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
+from probatio.measures import rules
 from probatio.measures.models import Decision, Measure, MeasureType, Obligation
 from probatio.people.models import Person
 
@@ -30,6 +31,16 @@ def measures_of(person: Person) -> QuerySet[Measure]:
         )
         .order_by("status", "-start_date", "-id")
     )
+
+
+def with_earliest_ends(measures: list[Measure], *, today) -> list[Measure]:
+    """Each measure with ``earliest_end``: its end, or, while a committal suspends it, its end
+    if the person were released today."""
+    for measure in measures:
+        measure.earliest_end = rules.end_if_released_on(
+            measure.end_date, measure.suspended_since, today
+        )
+    return measures
 
 
 def decisions_of(person: Person) -> QuerySet[Decision]:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action
@@ -55,7 +56,9 @@ def measure_list(request, pk: int):
         dossier_context(
             gated,
             "measures",
-            measures=list(selectors.measures_of(gated.person)),
+            measures=selectors.with_earliest_ends(
+                list(selectors.measures_of(gated.person)), today=timezone.localdate()
+            ),
             decisions=list(selectors.decisions_of(gated.person)),
             can_read_victim=gated.allows(Action.READ_VICTIM),
         ),

@@ -9,10 +9,11 @@ Registered in ``ReportsConfig.ready``."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from probatio.core.deadlines import DueItem, Query, Severity, register
+from probatio.measures.models import Measure
 from probatio.reports import answers, rules
 from probatio.reports.models import Report
 
@@ -120,3 +121,84 @@ def _answer_items(row: dict, query: Query) -> list[DueItem]:
     if review is not None and query.today <= review <= query.until:
         add(review, f"Nouvel examen par le juge le {review:%d/%m/%Y} ({label.lower()})")
     return found
+
+
+# A report the law calls for stays in the échéancier this long after its deadline (then the
+# file moved on); the 3-month assessment of a reinforced probation, for a measure of the year.
+LEGAL_REPORT_KEPT_DAYS = 90
+
+
+@register("legal_report", "Rapport prévu par la loi ou le service", on_caseload=False)
+def legal_reports(query: Query) -> list[DueItem]:
+    """The reports a measure calls for (``rules.legal_report_deadline``) not yet transmitted:
+    the 3-month assessment of a reinforced probation, the 723-15-1 report, the end-of-measure
+    report a set number of days before the end. One query."""
+    service = query.service_settings()
+    days = service.end_report_days
+    since = query.today - timedelta(days=LEGAL_REPORT_KEPT_DAYS)
+
+    def sent(kind):
+        return Exists(
+            Report.objects.filter(measure_id=OuterRef("pk"), kind=kind, status__in=rules.FROZEN)
+        )
+
+    rows = (
+        Measure.objects.filter(
+            person_id__in=query.persons.order_by().values("pk"),
+            status__in=Measure.OPEN_STATUSES,
+            suspended_since__isnull=True,
+        )
+        .filter(
+            Q(
+                measure_type_id="SURSIS_PROBATOIRE_RENFORCE",
+                decision__date__gte=since - timedelta(days=92),
+            )
+            | Q(measure_type_id="AMENAGEMENT_723_15", report_requested_on__isnull=False)
+            | Q(end_date__gte=since, end_date__lte=query.until + timedelta(days=days))
+        )
+        .annotate(
+            sent_evaluation=sent(rules.EVALUATION),
+            sent_opinion=sent(rules.OPINION),
+            sent_end_of_measure=sent(rules.END_OF_MEASURE),
+        )
+        .values(
+            "pk",
+            "person_id",
+            "person__assigned_cpip_id",
+            "assigned_cpip_id",
+            "measure_type_id",
+            "measure_type__short_label",
+            "decision__date",
+            "report_requested_on",
+            "end_date",
+            "sent_evaluation",
+            "sent_opinion",
+            "sent_end_of_measure",
+        )
+    )
+    items = []
+    for row in rows:
+        for deadline in rules.legal_report_deadline(
+            row["measure_type_id"],
+            decision_date=row["decision__date"],
+            report_requested_on=row["report_requested_on"],
+            end=row["end_date"],
+            end_report_days=days,
+        ):
+            if row[f"sent_{deadline.kind}"] or deadline.due > query.until or deadline.due < since:
+                continue
+            cpip = row["assigned_cpip_id"] or row["person__assigned_cpip_id"]
+            url = reverse("reports:person_list", args=[row["person_id"]])
+            items.append(
+                DueItem(
+                    person_id=row["person_id"],
+                    due=deadline.due,
+                    kind="legal_report",
+                    label=f"{deadline.label} à transmettre au juge avant le {deadline.due:%d/%m/%Y}",
+                    severity=Severity.ALERT if deadline.due < query.today else Severity.INFO,
+                    detail=f"{row['measure_type__short_label']} — {deadline.basis}",
+                    url=f"{url}?type={deadline.kind}&mesure={row['pk']}",
+                    staff_ids=frozenset([cpip]) if cpip else frozenset(),
+                )
+            )
+    return items

@@ -2,6 +2,9 @@
 judge's answer, as data and pure functions. No database, no clock."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+
+from probatio.core.dates import add_months
 
 # --- Kinds and their sections. ---
 
@@ -152,3 +155,73 @@ def next_status(step: str, current: str) -> str | None:
 
 
 # The judge's answers, by matter, and their checks: ``reports/answers.py``.
+
+
+# --- Legal report deadlines ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportDeadline:
+    kind: str  # the report's kind (a key of KIND_LABELS)
+    due: date
+    label: str  # French, shown in the échéancier and on the report
+    basis: str
+
+
+# Reports the law or the service times, by what they are about.
+REINFORCED_ASSESSMENT_MONTHS = 3  # CPP 741-2; D. 546-3: within 3 months of the judgment
+ADJUSTMENT_REPORT_MONTHS = 2  # CPP 723-15-1: within 2 months of the judge's request
+
+
+def legal_report_deadline(
+    measure_type: str,
+    *,
+    decision_date: date,
+    report_requested_on: date | None,
+    end: date | None,
+    end_report_days: int,
+) -> list[ReportDeadline]:
+    """The reports a measure calls for, and when: the 3-month assessment of a reinforced
+    probation (from the judgment; its notification, when later, is not recorded), the report a
+    judge asked on an adjustment (723-15-1, 2 months from the request), the end-of-measure
+    report (the service's number of days before the end)."""
+    found = []
+    if measure_type == "SURSIS_PROBATOIRE_RENFORCE":
+        found.append(
+            ReportDeadline(
+                EVALUATION,
+                add_months(decision_date, REINFORCED_ASSESSMENT_MONTHS),
+                "Rapport d'évaluation à 3 mois du sursis probatoire renforcé",
+                "CPP 741-2 ; D. 546-3",
+            )
+        )
+    if measure_type == "AMENAGEMENT_723_15" and report_requested_on is not None:
+        found.append(
+            ReportDeadline(
+                OPINION,
+                add_months(report_requested_on, ADJUSTMENT_REPORT_MONTHS),
+                "Rapport au juge sur l'aménagement de la peine (723-15-1)",
+                "CPP 723-15-1",
+            )
+        )
+    if end is not None and measure_type not in NO_END_REPORT:
+        found.append(
+            ReportDeadline(
+                END_OF_MEASURE,
+                end - timedelta(days=end_report_days),
+                "Rapport de fin de mesure",
+                "délai fixé par le service",
+            )
+        )
+    return found
+
+
+# Measures without an end-of-measure report (the prison sentence's end is its release; an
+# enquiry or a referral for adjustment end with their own report).
+NO_END_REPORT = frozenset({"EMPRISONNEMENT", "ENQUETE", "AMENAGEMENT_723_15", "CJ", "ARSE"})
+
+
+def cap_opinion_due(session_date: date, cap_opinion_days: int) -> date:
+    """The SPIP's opinion for a CAP session is transmitted this many days before it (a service
+    setting)."""
+    return session_date - timedelta(days=cap_opinion_days)

@@ -70,6 +70,22 @@ def report_create(
         measure = incident.measure
     if due_date is not None and due_date < today:
         raise field_errors(due_date="La date de remise ne peut pas être passée.")
+    if due_date is None and measure is not None:
+        # The deadline the law (or the service) sets for this report, when there is one.
+        due_date = next(
+            (
+                d.due
+                for d in rules.legal_report_deadline(
+                    measure.measure_type_id,
+                    decision_date=measure.decision.date,
+                    report_requested_on=measure.report_requested_on,
+                    end=measure.end_date,
+                    end_report_days=person.service.end_report_days,
+                )
+                if d.kind == kind and d.due >= today
+            ),
+            None,
+        )
     if kind == rules.OPINION and matter not in answers.OPINION_MATTERS:
         raise field_errors(
             matter="Indiquez sur quoi porte l'avis (libération conditionnelle, libération sous "

@@ -106,7 +106,7 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _opinion_reports(person_ids: list[int], session_date: date) -> dict[int, Report]:
+def opinion_reports(person_ids: list[int], session_date: date) -> dict[int, Report]:
     """Each person's latest opinion report created in the ``OPINION_MONTHS`` before the session
     date (that day included), in one query. A version superseded by a correction made by then
     is ignored: its correction is the opinion."""
@@ -146,7 +146,7 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
     persons = Person.objects.filter(
         pk__in=list(found), service_id=establishment.service_id
     ).select_related("assigned_cpip")
-    reports = _opinion_reports(list(found), session.date)
+    reports = opinion_reports(list(found), session.date)
     transmitted = {}
     if chair:
         # The opinions transmitted to the judge who chairs: read in full (one query).

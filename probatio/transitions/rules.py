@@ -16,7 +16,7 @@ remand never is.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from probatio.core.dates import format_fr
 from probatio.measures import catalogue
@@ -130,14 +130,6 @@ def days_held(suspended_since: date, released_on: date) -> int:
     """The days a committal suspended a period: from the committal to the release (the day of
     release is a day out)."""
     return max(0, (released_on - suspended_since).days)
-
-
-def earliest_end(end: date | None, suspended_since: date | None, on: date) -> date | None:
-    """A suspended measure's end if the person were released on ``on``: its end pushed by the
-    days held so far (« au plus tôt le … »)."""
-    if end is None or suspended_since is None:
-        return end
-    return end + timedelta(days=days_held(suspended_since, on))
 
 
 def first_appointment_warning(appointment_day: date, due: date, rule_text: str) -> str:
