@@ -1,7 +1,8 @@
 """What proofs feed into the échéancier: proofs due soon, proofs overdue (alerts, the last
 ``RECENT_DAYS`` days), and proofs received but not yet examined. Registered in
-``ComplianceConfig.ready``; three queries whatever the number of persons (obligations, proofs,
-address changes)."""
+``ComplianceConfig.ready``; two queries whatever the number of persons (the obligations, then
+the proofs, address changes and custody periods together). A proof whose due day fell while the
+person is still held waits for the release: it is listed only once received (to examine)."""
 
 from datetime import timedelta
 
@@ -61,7 +62,11 @@ def proofs(query: Query) -> list[DueItem]:
                         **common,
                     )
                 )
-            elif state.status is rules.Status.NOT_DUE and slot.due <= query.until:
+            elif (
+                state.status is rules.Status.NOT_DUE
+                and not slot.awaiting_release
+                and slot.due <= query.until
+            ):
                 items.append(
                     DueItem(
                         due=slot.due,

@@ -12,10 +12,16 @@ Conventions (docs/compliance.md):
   (``STAGE_*``: the delay the law gives to complete it);
 - an "on change" proof is due 30 days after the start, then 30 days after each change;
 - only periods already begun by today are listed (a future period is not expected yet);
-- a refused proof does not count; a proof not yet due is not missing.
+- a refused proof does not count; a proof not yet due is not missing;
+- custody **pauses** the schedule of a measure suspended by it (the caller passes them): a
+  period lying entirely within a custody period is not expected; a slot whose due day falls
+  during custody is due again after the release, with its whole delay counted from the release
+  day (the grace for a period, 30 days or 6 months for "once", 30 days for "on change"); while
+  the person is still held it waits (``awaiting_release``: not due, never missing). A period
+  partly held stays expected, for the days outside (its label says so).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -56,6 +62,9 @@ class Slot:
     period_end: date
     due: date
     label: str  # French: "octobre 2025", "4e trimestre 2025", "justificatif unique"…
+    # Its due day fell during a custody that is still open: due again after the release (the
+    # day is not known yet; ``due`` keeps the day it had), never missing meanwhile.
+    awaiting_release: bool = False
 
 
 class Status(StrEnum):
@@ -115,6 +124,38 @@ def _periods(
         first = following
 
 
+# A custody period that pauses a schedule: (committal day, release day), both held; the release
+# is None while the person is still held.
+Pause = tuple[date, date | None]
+_OPEN = date.max  # the end of a custody still open, once merged
+
+
+def _merged(pauses: Iterable[Pause]) -> list[tuple[date, date]]:
+    """Custody periods sorted and joined where they overlap or touch (an open one ends on
+    ``_OPEN``), so that a transfer between two records is one custody."""
+    result: list[tuple[date, date]] = []
+    for first, last in sorted((s, e or _OPEN) for s, e in pauses):
+        if result and (result[-1][1] == _OPEN or first <= result[-1][1] + timedelta(days=1)):
+            result[-1] = (result[-1][0], max(result[-1][1], last))
+        else:
+            result.append((first, last))
+    return result
+
+
+def _after_release(
+    due: date, again: Callable[[date], date], pauses: list[tuple[date, date]]
+) -> tuple[date, bool]:
+    """(due day, awaiting release) of a slot once custody is taken into account: a due day
+    falling during custody is due again ``again(release day)``; still held, it waits."""
+    day = due
+    for first, last in pauses:  # sorted and disjoint: a moved day meets only later ones
+        if first <= day <= last:
+            if last == _OPEN:
+                return due, True
+            day = again(last)
+    return day, False
+
+
 def _period_label(first: date, months: int) -> str:
     if months == 1:
         return f"{MONTHS[first.month - 1]} {first.year}"
@@ -132,57 +173,89 @@ def schedule(
     course: bool = False,
     changes: Iterable[date] = (),
     since: date | None = None,
+    pauses: Iterable[Pause] = (),
 ) -> list[Slot]:
     """The proofs expected of one obligation, soonest first.
 
     ``end``: the obligation's end (or its measure's), None while open. ``course``: the
     obligation is a course (a "once" proof then has 6 months). ``changes``: the days a change
     was recorded (new address…), for "on change" obligations; those outside the obligation's
-    dates are ignored. ``since``: only the slots due on or after that day (the échéancier
-    does not need years of history)."""
+    dates are ignored. ``since``: only the slots due on or after that day, or awaiting a
+    release (the échéancier does not need years of history). ``pauses``: the custody periods
+    that suspend the obligation's measure (module docstring); a slot keeps its key whatever
+    the pauses, so that proofs registered against it stay attached."""
     if frequency not in SCHEDULED or start > today:
         return []
     last = min(end, today) if end else today
     grace = timedelta(days=grace_days)
+    held = _merged(pauses)
+
+    def kept(slot: Slot) -> bool:
+        return since is None or slot.due >= since or slot.awaiting_release
+
     if frequency in (MONTHLY, QUARTERLY):
         months = 1 if frequency == MONTHLY else 3
-        # A period due on or after ``since`` ends at most ``grace`` days before it.
-        begin = max(start, since - grace - timedelta(days=31 * months)) if since else start
+        # A period due on or after ``since`` ends at most ``grace`` days before it, or its due
+        # day falls in a custody ending after that (or still open), or in one whose release
+        # moves it into such a custody: latest first, so that the chain is followed.
+        begin = start
+        if since:
+            earliest = since - grace
+            for first, release in reversed(held):
+                if release >= earliest:
+                    earliest = min(earliest, first - grace)
+            begin = max(start, earliest - timedelta(days=31 * months))
         slots = []
         for first, cut_start, period_end in _periods(start, last, months, begin):
             cut_end = min(period_end, end) if end else period_end
+            if any(s <= cut_start and cut_end <= e for s, e in held):
+                continue  # entirely held: nothing to prove
+            partly = any(s <= cut_end and cut_start <= e for s, e in held)
+            due, awaiting = _after_release(cut_end + grace, lambda d: d + grace, held)
+            label = _period_label(first, months)
             slots.append(
                 Slot(
                     key=cut_start,
                     period_start=cut_start,
                     period_end=cut_end,
-                    due=cut_end + grace,
-                    label=_period_label(first, months),
+                    due=due,
+                    label=f"{label} (hors détention)" if partly else label,
+                    awaiting_release=awaiting,
                 )
             )
-        return [slot for slot in slots if since is None or slot.due >= since]
+        return [slot for slot in slots if kept(slot)]
     if frequency == ONCE:
-        due = add_months(start, COURSE_MONTHS) if course else start + timedelta(days=ONCE_DAYS)
-        if since and due < since:
-            return []
-        return [
-            Slot(key=start, period_start=start, period_end=max(start, end or due), due=due,
-                 label="justificatif unique")
-        ]  # fmt: skip
-    # ON_CHANGE: at the start, then at each change recorded while the obligation runs.
-    days = sorted({start} | {d for d in changes if start < d <= last})
-    if since:
-        days = [d for d in days if d + timedelta(days=ON_CHANGE_DAYS) >= since]
-    return [
-        Slot(
-            key=day,
-            period_start=day,
-            period_end=day,
-            due=day + timedelta(days=ON_CHANGE_DAYS),
-            label="début de l'obligation" if day == start else f"changement du {day:%d/%m/%Y}",
+
+        def once_due(day: date) -> date:
+            return add_months(day, COURSE_MONTHS) if course else day + timedelta(days=ONCE_DAYS)
+
+        due, awaiting = _after_release(once_due(start), once_due, held)
+        slot = Slot(
+            key=start,
+            period_start=start,
+            period_end=max(start, end or due),
+            due=due,
+            label="justificatif unique",
+            awaiting_release=awaiting,
         )
-        for day in days
-    ]
+        return [slot] if kept(slot) else []
+    # ON_CHANGE: at the start, then at each change recorded while the obligation runs.
+    delay = timedelta(days=ON_CHANGE_DAYS)
+    days = sorted({start} | {d for d in changes if start < d <= last})
+    slots = []
+    for day in days:
+        due, awaiting = _after_release(day + delay, lambda d: d + delay, held)
+        slots.append(
+            Slot(
+                key=day,
+                period_start=day,
+                period_end=day,
+                due=due,
+                label="début de l'obligation" if day == start else f"changement du {day:%d/%m/%Y}",
+                awaiting_release=awaiting,
+            )
+        )
+    return [slot for slot in slots if kept(slot)]
 
 
 def slot_state(slot: Slot, proofs: Iterable[ProofFact], today: date) -> SlotState:
@@ -191,12 +264,14 @@ def slot_state(slot: Slot, proofs: Iterable[ProofFact], today: date) -> SlotStat
     accepted = [p for p in mine if p.status == "accepted"]
     if accepted:
         first = accepted[0]
-        status = Status.ON_TIME if first.received_on <= slot.due else Status.LATE
-        return SlotState(slot, status, first)
+        # Awaiting a release, the slot has no due day yet: whatever came is in time.
+        in_time = slot.awaiting_release or first.received_on <= slot.due
+        return SlotState(slot, Status.ON_TIME if in_time else Status.LATE, first)
     waiting = [p for p in mine if p.status == "received"]
     if waiting:
         return SlotState(slot, Status.TO_REVIEW, waiting[0])
-    return SlotState(slot, Status.MISSING if today > slot.due else Status.NOT_DUE)
+    missing = today > slot.due and not slot.awaiting_release
+    return SlotState(slot, Status.MISSING if missing else Status.NOT_DUE)
 
 
 def compliance(slots: Iterable[Slot], proofs: Iterable[ProofFact], today: date) -> list[SlotState]:

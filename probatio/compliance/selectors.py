@@ -1,11 +1,13 @@
 """Reading compliance: proof schedules with their statuses, and incident proposals.
 
 Every function runs a fixed number of queries whatever the number of persons, obligations or
-proofs: obligations in one query, their proofs in one, the address changes in one; the
-schedules are then computed by ``rules`` in Python.
+proofs: obligations in one query, their proofs in one, the address changes and the custody
+periods in one; the schedules are then computed by ``rules`` in Python. The custody periods
+pause the schedules of the measures a committal suspends (``catalogue.SUSPENDED_BY_CUSTODY``).
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -15,8 +17,9 @@ from probatio.agenda import rules as agenda_rules
 from probatio.agenda.models import Appointment
 from probatio.compliance import rules
 from probatio.compliance.models import Incident, Proof
+from probatio.measures.catalogue import SUSPENDED_BY_CUSTODY
 from probatio.measures.models import Measure, Obligation
-from probatio.people.models import Address
+from probatio.people.models import Address, CustodyRecord
 
 # Missing proofs are proposed as incidents, and listed in the échéancier, this long after they
 # were due; older gaps stay visible in the dossier's history.
@@ -61,7 +64,12 @@ def slots_of(
     grace_days: int,
     changes: list[date],
     since: date | None = None,
+    custody: Iterable[rules.Pause] = (),
 ) -> list[rules.Slot]:
+    """The obligation's schedule. ``custody``: the person's custody periods; they pause it
+    only when a committal suspends its measure (a sursis probatoire, a TIG, an SSJ), not a
+    parole's or a home detention's."""
+    suspended = obligation.measure.measure_type_id in SUSPENDED_BY_CUSTODY
     return rules.schedule(
         obligation.proof_frequency,
         start=obligation.start_date,
@@ -71,6 +79,7 @@ def slots_of(
         course=rules.is_course(obligation.obligation_type_id),
         changes=changes,
         since=since,
+        pauses=custody if suspended else (),
     )
 
 
@@ -96,33 +105,63 @@ def address_changes(person_ids) -> dict[int, list[date]]:
     return changes
 
 
-# Marks the address rows in the union of ``_facts_and_changes``.
+# Mark the address and custody rows in the unions below.
 _ADDRESS = "address"
+_CUSTODY = "custody"
 
 
-def _facts_and_changes(obligation_ids, person_ids):
-    """The proofs' facts per obligation and the address changes per person, in ONE query
-    (a UNION ALL): the échéancier and the caseload call every provider on each page, and
-    this keeps the proof provider at two queries."""
-    proofs = (
-        Proof.objects.filter(obligation_id__in=obligation_ids)
-        .order_by()
-        .values_list("obligation_id", "period_start", "received_on", "status")
-    )
+def _addresses_and_custody(person_ids):
+    """Rows (person id, day, second day, mark) of the persons' address changes (the day twice)
+    and custody periods (committal, release or None), for a UNION ALL."""
     addresses = (
         Address.objects.filter(person_id__in=person_ids)
         .order_by()
         .annotate(mark=Value(_ADDRESS, output_field=CharField()))
         .values_list("person_id", "valid_from", "valid_from", "mark")
     )
+    custody = (
+        CustodyRecord.objects.filter(person_id__in=person_ids)
+        .order_by()
+        .annotate(mark=Value(_CUSTODY, output_field=CharField()))
+        .values_list("person_id", "committal_date", "release_date", "mark")
+    )
+    return addresses, custody
+
+
+def changes_and_custody(person_ids) -> tuple[dict[int, list[date]], dict[int, list[rules.Pause]]]:
+    """The address changes and the custody periods per person, in ONE query (a UNION ALL)."""
+    addresses, custody = _addresses_and_custody(person_ids)
+    changes: dict[int, list[date]] = defaultdict(list)
+    pauses: dict[int, list[rules.Pause]] = defaultdict(list)
+    for person_id, day, other, mark in addresses.union(custody, all=True):
+        if mark == _CUSTODY:
+            pauses[person_id].append((day, other))
+        else:
+            changes[person_id].append(day)
+    return changes, pauses
+
+
+def _facts_and_changes(obligation_ids, person_ids):
+    """The proofs' facts per obligation, the address changes and the custody periods per
+    person, in ONE query (a UNION ALL): the échéancier and the caseload call every provider on
+    each page, and this keeps the proof provider at two queries."""
+    proofs = (
+        Proof.objects.filter(obligation_id__in=obligation_ids)
+        .order_by()
+        .values_list("obligation_id", "period_start", "received_on", "status")
+    )
+    addresses, custody = _addresses_and_custody(person_ids)
     facts: dict[int, list[rules.ProofFact]] = defaultdict(list)
     changes: dict[int, list[date]] = defaultdict(list)
-    for owner, day, received_on, status in proofs.union(addresses, all=True):
+    pauses: dict[int, list[rules.Pause]] = defaultdict(list)
+    for owner, day, other, status in proofs.union(addresses, custody, all=True):
         if status == _ADDRESS:
             changes[owner].append(day)
+        elif status == _CUSTODY:
+            pauses[owner].append((day, other))
         else:
-            facts[owner].append(rules.ProofFact(day, received_on, status))
-    return facts, changes
+            facts[owner].append(rules.ProofFact(day, other, status))
+    return facts, changes, pauses
 
 
 def compliance_of(
@@ -134,8 +173,8 @@ def compliance_of(
     since: date | None = None,
 ) -> list[ObligationCompliance]:
     """Each obligation's schedule with statuses. ``with_proofs``: also the proofs themselves,
-    per slot, for display (two more queries: proofs and addresses); without: their facts
-    only (one more query)."""
+    per slot, for display (two more queries: proofs, then addresses with custody periods);
+    without: their facts only (one more query, all three read together)."""
     if not obligations:
         return []
     ids = [o.pk for o in obligations]
@@ -152,9 +191,9 @@ def compliance_of(
             pk: [rules.ProofFact(p.period_start, p.received_on, p.status) for p in proofs]
             for pk, proofs in by_obligation.items()
         }
-        changes = address_changes(person_ids)
+        changes, pauses = changes_and_custody(person_ids)
     else:
-        facts, changes = _facts_and_changes(ids, person_ids)
+        facts, changes, pauses = _facts_and_changes(ids, person_ids)
     result = []
     for obligation in obligations:
         slots = slots_of(
@@ -163,6 +202,7 @@ def compliance_of(
             grace_days=grace_days,
             changes=changes.get(obligation.measure.person_id, []),
             since=since,
+            custody=pauses.get(obligation.measure.person_id, []),
         )
         by_slot: dict[date, list[Proof]] = defaultdict(list)
         for proof in by_obligation.get(obligation.pk, []):
@@ -181,7 +221,7 @@ def person_compliance(
     person, *, today: date, with_proofs: bool = True
 ) -> list[ObligationCompliance]:
     """The dossier's summary: every scheduled obligation of the person (3 queries; 2 without
-    the proofs themselves)."""
+    the proofs themselves), custody periods included."""
     obligations = list(scheduled_obligations([person.pk]))
     return compliance_of(
         obligations,

@@ -1,7 +1,11 @@
-"""Pure rules of reminders: when they go, and what they say. No database, no clock."""
+"""Pure rules of reminders: when they go, what they say, and who may receive them. No
+database, no clock."""
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from probatio.measures.catalogue import OUTSIDE_UNDER_COMMITTAL
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -33,6 +37,15 @@ def reminder_times(starts_at: datetime, schedule: list[dict], *, now: datetime) 
         if now < moment < starts_at:
             result.add(moment)
     return sorted(result)
+
+
+def held_in_cell(*, open_committal: bool, active_measures: Iterable[str]) -> bool:
+    """Whether the person is held in a cell, where no SMS or email reaches them: under an open
+    committal (écrou) and serving none of the measures carried out outside a cell while under
+    écrou (semi-liberty, outside placement, home detention as an adjustment:
+    ``catalogue.OUTSIDE_UNDER_COMMITTAL``). ``active_measures``: the catalogue codes of the
+    person's active measures."""
+    return open_committal and not any(code in OUTSIDE_UNDER_COMMITTAL for code in active_measures)
 
 
 def retry_delay(attempts: int) -> timedelta | None:

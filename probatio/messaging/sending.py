@@ -8,6 +8,9 @@ reclaimed after a crash is re-sent with the same idempotency key, which the prov
 Failures: temporary ones (timeout, provider down) go back to "pending" with a growing delay
 (``rules.retry_delay``) and a new task; after the last attempt, or at once for a permanent
 refusal, the message is "failed" and the dossier shows it (timeline line and appointment page).
+
+A claimed message that has lost its object (appointment no longer planned or already begun,
+consent withdrawn, person now held in a cell) is not sent: it ends "cancelled" with the reason.
 """
 
 import logging
@@ -22,12 +25,14 @@ from django.utils import timezone
 
 from probatio.messaging import rules
 from probatio.messaging.models import Message
+from probatio.messaging.services import held_in_cell
 from probatio.messaging.sms import SmsPermanentError, SmsTemporaryError, get_backend
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 PLANNED = "planned"
+HELD_IN_CELL = "La personne est détenue en cellule (écrou en cours) : message sans objet."
 
 
 def _claimable(now: datetime) -> Q:
@@ -58,6 +63,10 @@ def _obsolete(message: Message, now: datetime) -> str:
         return "La personne a retiré son accord pour les SMS."
     if message.channel == Message.Channel.EMAIL and not person.email_consent:
         return "La personne a retiré son accord pour les courriels."
+    # Last, so that a message already without object costs no query: one query whatever the
+    # channel (a reminder planned before a committal must not reach a cell).
+    if held_in_cell(message.person_id):
+        return HELD_IN_CELL
     return ""
 
 

@@ -2,17 +2,24 @@
 by background tasks only (never inside a web request).
 
 These functions run inside the caller's transaction (the appointment's change); the send tasks
-are enqueued only once it commits.
+are enqueued only once it commits. Nothing is planned for a person held in a cell
+(``held_in_cell``); sending checks it again, for messages planned before a committal.
 """
 
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 from probatio.core import phones
+from probatio.measures.models import Measure
 from probatio.messaging import rules
 from probatio.messaging.models import Message
+from probatio.people.models import CustodyRecord
+
+# Marks the open committal among the measure codes read by ``held_in_cell``.
+_COMMITTAL = "écrou en cours"
 
 
 def channels_for(person) -> list[tuple[str, str]]:
@@ -23,6 +30,26 @@ def channels_for(person) -> list[tuple[str, str]]:
     if person.email_consent and person.email:
         result.append((Message.Channel.EMAIL, person.email))
     return result
+
+
+def held_in_cell(person_id: int) -> bool:
+    """Whether the person is held in a cell now (``rules.held_in_cell``). One query: the open
+    committal and the codes of the active measures, read together (a UNION ALL)."""
+    committal = (
+        CustodyRecord.objects.filter(person_id=person_id, release_date__isnull=True)
+        .order_by()
+        .annotate(code=Value(_COMMITTAL, output_field=CharField()))
+        .values_list("code")
+    )
+    measures = (
+        Measure.objects.filter(person_id=person_id, status=Measure.Status.ACTIVE)
+        .order_by()
+        .values_list("measure_type_id")
+    )
+    codes = {code for (code,) in committal.union(measures, all=True)}
+    return rules.held_in_cell(
+        open_committal=_COMMITTAL in codes, active_measures=codes - {_COMMITTAL}
+    )
 
 
 def _enqueue_on_commit(messages: list[Message]) -> None:
@@ -71,13 +98,23 @@ def _create(appointment, purpose: str, scheduled_at: datetime) -> list[Message]:
     return created
 
 
+def _reachable(person) -> bool:
+    """The person agreed to a channel and is not held in a cell (one query, only when a
+    channel is agreed)."""
+    return bool(channels_for(person)) and not held_in_cell(person.pk)
+
+
 def schedule_reminders(appointment, *, now: datetime | None = None) -> list[Message]:
-    """The reminders of a planned appointment, at the times set by its service."""
+    """The reminders of a planned appointment, at the times set by its service; none for a
+    person held in a cell."""
     now = now or timezone.now()
-    created = []
-    for moment in rules.reminder_times(
+    moments = rules.reminder_times(
         appointment.starts_at, appointment.service.reminder_schedule, now=now
-    ):
+    )
+    if not moments or not _reachable(appointment.person):
+        return []
+    created = []
+    for moment in moments:
         created.extend(_create(appointment, Message.Purpose.REMINDER, moment))
     _enqueue_on_commit(created)
     return created
@@ -92,9 +129,9 @@ def cancel_pending(appointment) -> int:
 
 def notify(appointment, purpose: str, *, now: datetime | None = None) -> list[Message]:
     """A message sent at once: the appointment was cancelled (``cancelled``), or this is the
-    appointment it was moved to (``moved``)."""
+    appointment it was moved to (``moved``). None for a person held in a cell."""
     now = now or timezone.now()
-    if appointment.starts_at <= now:
+    if appointment.starts_at <= now or not _reachable(appointment.person):
         return []
     created = _create(appointment, purpose, now)
     _enqueue_on_commit(created)

@@ -191,3 +191,155 @@ def test_since_keeps_exactly_the_slots_due_from_that_day(frequency, since):
     assert rules.schedule(frequency, since=since, **kwargs) == [
         s for s in everything if s.due >= since
     ]
+
+
+# --- Custody pauses the schedule of a measure it suspends (CP 132-43, 131-22). ---
+
+HELD = [(date(2025, 2, 12), date(2025, 4, 15))]  # committal, release: both days held
+
+
+def by_key(slots):
+    return {s.key: s for s in slots}
+
+
+def test_a_month_entirely_held_is_not_expected_and_a_partly_held_one_stays():
+    slots = by_key(
+        rules.schedule(
+            "monthly", start=date(2025, 1, 1), end=None, today=date(2025, 6, 20), pauses=HELD
+        )
+    )
+    assert sorted(slots) == [
+        date(2025, 1, 1),
+        date(2025, 2, 1),  # 1 to 11 February outside
+        date(2025, 4, 1),  # 16 to 30 April outside
+        date(2025, 5, 1),
+        date(2025, 6, 1),
+    ]  # March, held from its first day to its last, is not expected
+    assert slots[date(2025, 1, 1)].due == date(2025, 2, 10)  # due the day before the committal
+    assert slots[date(2025, 1, 1)].label == "janvier 2025"
+    # February's due day (10 March) fell in custody: due again the grace after the release.
+    assert slots[date(2025, 2, 1)].due == date(2025, 4, 25)
+    assert slots[date(2025, 2, 1)].label == "février 2025 (hors détention)"
+    assert slots[date(2025, 4, 1)].due == date(2025, 5, 10)
+    assert slots[date(2025, 4, 1)].label == "avril 2025 (hors détention)"
+    assert not any(s.awaiting_release for s in slots.values())
+
+
+def test_a_pause_keeps_the_keys_and_periods_of_the_slots_it_keeps():
+    """Proofs are registered against a slot's key: custody never invents a new one."""
+    kwargs = {"start": date(2025, 1, 15), "end": None, "today": date(2025, 9, 1)}
+    for frequency in ("monthly", "quarterly", "once", "on_change"):
+        plain = {(s.key, s.period_start) for s in rules.schedule(frequency, **kwargs)}
+        paused = rules.schedule(frequency, pauses=HELD, **kwargs)
+        assert paused and {(s.key, s.period_start) for s in paused} <= plain
+
+
+def test_a_quarter_entirely_held_is_not_expected():
+    slots = rules.schedule(
+        "quarterly",
+        start=date(2025, 1, 1),
+        end=None,
+        today=date(2025, 12, 1),
+        pauses=[(date(2025, 3, 20), date(2025, 7, 2))],
+    )
+    assert [s.key for s in slots] == [date(2025, 1, 1), date(2025, 7, 1), date(2025, 10, 1)]
+    assert slots[0].due == date(2025, 7, 12)  # 10 April was held: release + 10 days
+
+
+def test_two_custody_records_that_touch_are_one_custody():
+    """A transfer: released on 31 January from one prison, committed on 1 February to another.
+    February and March are held throughout."""
+    slots = rules.schedule(
+        "monthly",
+        start=date(2025, 1, 1),
+        end=None,
+        today=date(2025, 5, 1),
+        pauses=[(date(2025, 2, 1), date(2025, 3, 31)), (date(2025, 1, 20), date(2025, 1, 31))],
+    )
+    assert [s.key for s in slots] == [date(2025, 1, 1), date(2025, 4, 1), date(2025, 5, 1)]
+    assert slots[0].due == date(2025, 4, 10)
+
+
+def test_while_still_held_a_slot_due_in_custody_waits_and_is_never_missing():
+    today = date(2025, 6, 20)
+    slots = rules.schedule(
+        "monthly", start=date(2025, 1, 1), end=None, today=today, pauses=[(date(2025, 3, 5), None)]
+    )
+    january, february, march = slots  # April to June: held throughout, not expected
+    assert not january.awaiting_release and january.due == date(2025, 2, 10)
+    assert february.due == date(2025, 3, 10) and february.awaiting_release
+    assert march.label == "mars 2025 (hors détention)" and march.awaiting_release
+    states = rules.compliance(slots, [], today)
+    assert [s.status for s in states] == [Status.MISSING, Status.NOT_DUE, Status.NOT_DUE]
+    # A proof received for a slot waiting for the release is in time, whenever it came.
+    late_but_waiting = proof(date(2025, 6, 1), "accepted", key=date(2025, 2, 1))
+    assert rules.slot_state(february, [late_but_waiting], today).status is Status.ON_TIME
+
+
+def test_once_due_during_custody_is_due_again_after_the_release_with_its_whole_delay():
+    kwargs = {"end": None, "today": date(2025, 9, 1), "pauses": HELD}
+    [plain] = rules.schedule("once", start=date(2025, 1, 20), **kwargs)  # due 19 February
+    assert plain.due == date(2025, 5, 15)  # release 15 April + 30 days
+    assert not plain.awaiting_release
+    [course] = rules.schedule("once", start=date(2024, 10, 1), course=True, **kwargs)
+    assert course.due == date(2025, 10, 15)  # due 1 April, held: release + 6 months
+    [before] = rules.schedule("once", start=date(2025, 1, 5), **kwargs)
+    assert before.due == date(2025, 2, 4)  # due before the committal: unchanged
+    [waiting] = rules.schedule(
+        "once",
+        start=date(2025, 1, 20),
+        end=None,
+        today=date(2025, 3, 1),
+        pauses=[(date(2025, 2, 12), None)],  # still held
+    )
+    assert waiting.awaiting_release and waiting.due == date(2025, 2, 19)
+    assert rules.slot_state(waiting, [], date(2025, 3, 1)).status is Status.NOT_DUE
+
+
+def test_on_change_due_during_custody_is_due_again_after_the_release():
+    slots = rules.schedule(
+        "on_change",
+        start=date(2024, 12, 1),
+        end=None,
+        today=date(2025, 9, 1),
+        changes=[date(2025, 2, 1), date(2025, 3, 1), date(2025, 6, 1)],
+        pauses=HELD,
+    )
+    assert keys(slots) == [
+        (date(2024, 12, 1), date(2024, 12, 1), date(2024, 12, 31)),
+        (date(2025, 2, 1), date(2025, 2, 1), date(2025, 5, 15)),  # due 3 March: held
+        (date(2025, 3, 1), date(2025, 3, 1), date(2025, 5, 15)),  # recorded while held
+        (date(2025, 6, 1), date(2025, 6, 1), date(2025, 7, 1)),
+    ]
+
+
+def test_a_due_day_moved_into_a_second_custody_moves_again():
+    pauses = [(date(2025, 3, 1), date(2025, 3, 31)), (date(2025, 4, 5), date(2025, 5, 20))]
+    [slot] = rules.schedule(
+        "once", start=date(2025, 2, 15), end=None, today=date(2025, 9, 1), pauses=pauses
+    )
+    assert slot.due == date(2025, 6, 19)  # 17 March → 30 April (held again) → 19 June
+
+
+@pytest.mark.parametrize("frequency", ["monthly", "quarterly", "once", "on_change"])
+@pytest.mark.parametrize("since", [date(2024, 3, 9), date(2025, 1, 1), date(2025, 12, 31)])
+@pytest.mark.parametrize(
+    "pauses",
+    [
+        [(date(2024, 2, 10), date(2025, 12, 25))],  # nearly two years, released before since
+        [(date(2024, 5, 3), date(2024, 8, 1)), (date(2024, 8, 6), date(2025, 12, 28))],
+        [(date(2025, 11, 2), None)],
+    ],
+)
+def test_since_keeps_exactly_the_slots_due_from_that_day_with_pauses(frequency, since, pauses):
+    kwargs = {
+        "start": date(2024, 1, 31),
+        "end": None,
+        "today": date(2026, 1, 15),
+        "changes": [date(2024, 6, 1), date(2025, 12, 20)],
+        "pauses": pauses,
+    }
+    everything = rules.schedule(frequency, **kwargs)
+    assert rules.schedule(frequency, since=since, **kwargs) == [
+        s for s in everything if s.due >= since or s.awaiting_release
+    ]

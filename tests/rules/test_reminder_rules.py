@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from probatio.messaging import rules
 
 DEFAULT = [{"days_before": 2, "time": "10:00"}, {"days_before": 0, "time": "08:00"}]
@@ -68,3 +70,23 @@ def test_every_message_states_date_time_and_place():
         assert "Antenne d'Amiens" in text and "80000 Amiens" in text
         assert "03 22 00 00 00" in text
         assert subject
+
+
+@pytest.mark.parametrize(
+    ("open_committal", "active_measures", "held"),
+    [
+        (False, [], False),  # free
+        (False, ["SURSIS_PROBATOIRE"], False),
+        (True, [], True),  # in a cell
+        (True, ["EMPRISONNEMENT", "SURSIS_PROBATOIRE", "LC"], True),  # a parole being revoked
+        (True, ["SEMI_LIBERTE"], False),  # under écrou, living outside a cell
+        (True, ["PLACEMENT_EXTERIEUR"], False),
+        (True, ["DDSE_AMENAGEMENT"], False),
+        (True, ["EMPRISONNEMENT", "DDSE_AMENAGEMENT"], False),
+        (True, ["DDSE"], True),  # home detention as a sentence of its own: not under écrou
+    ],
+)
+def test_held_in_cell(open_committal, active_measures, held):
+    assert (
+        rules.held_in_cell(open_committal=open_committal, active_measures=active_measures) is held
+    )
