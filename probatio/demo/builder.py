@@ -45,6 +45,7 @@ from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.support import build_support
+from probatio.demo.transitions import build_transitions
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
@@ -53,6 +54,7 @@ from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CourtFileNumber, Person, TimelineEvent
+from probatio.sentences import services as sentence_services
 from probatio.sentences.deadlines import alert_months
 
 DEFAULT_SEED = 2025
@@ -272,6 +274,7 @@ class ServiceBuilder:
                 build_support,
                 build_release_plans,
                 build_community_work,
+                build_transitions,
             ):
                 build(
                     service=self.service,
@@ -478,8 +481,10 @@ class ServiceBuilder:
         for decision_plan in plan.decisions:
             decision = self._write_decision(secretariat, person, decision_plan, judge)
             for measure_plan in decision_plan.measures:
-                if measure_plan.code == "EMPRISONNEMENT" and measure_plan.start in custody_by_day:
-                    self._write_custody(secretariat, person, custody_by_day[measure_plan.start])
+                prison = measure_plan.code == "EMPRISONNEMENT"
+                custody_plan = custody_by_day.get(measure_plan.start) if prison else None
+                if custody_plan is not None:
+                    self._write_custody(secretariat, person, custody_plan)
                 measure = measure_services.measure_create(
                     membership=secretariat,
                     person=person,
@@ -488,8 +493,9 @@ class ServiceBuilder:
                     today=self.today,
                     data=dict(
                         start_date=measure_plan.start,
-                        duration_months=measure_plan.months,
-                        duration_days=measure_plan.days,
+                        # A prison sentence's end comes from its sentences (no duration typed).
+                        duration_months=None if prison else measure_plan.months,
+                        duration_days=None if prison else measure_plan.days,
                         hours=measure_plan.hours,
                         status=measure_plan.status,
                         setting=measure_plan.setting,
@@ -497,6 +503,13 @@ class ServiceBuilder:
                     ),
                 )
                 self.report.measures += 1
+                if prison and custody_plan is not None and custody_plan.release is not None:
+                    sentence_services.prison_measure_close(
+                        membership=secretariat,
+                        measure=measure,
+                        released_on=custody_plan.release,
+                        today=self.today,
+                    )
                 if measure_plan.start > self.today:
                     dates[("measures.measure", measure.pk, "measure")] = decision.date
                 obligations = self._write_obligations(

@@ -2,9 +2,10 @@
 prison whose expected release is within the service's horizon; items in every state, and, on
 purpose, one person leaving within a month without housing secured (the flag managers see).
 
-Then one release: the person of another CPIP leaving soonest with housing secured leaves prison
-today, through the release service (levée d'écrou, followed in the community by the first CPIP,
-``cpip.demo``, first appointment booked in six days): the file goes on with its whole history."""
+Then one release under constraint: a person of another CPIP leaves prison today, through the
+judge's grant and the release transition (the LSC measure open, followed in the community by the
+first CPIP, ``cpip.demo``, first interview booked within the 5 jours ouvrables): the file goes on
+with its whole history."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -15,11 +16,21 @@ from django.utils import timezone
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.core.dates import add_months
+from probatio.core.workdays import add_jours_ouvrables
+from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
+from probatio.people.selectors import person_get_for
 from probatio.reintegration import release, rules
 from probatio.reintegration.models import ReleasePlanItem
+from probatio.reports import answers
+from probatio.reports import rules as report_rules
+from probatio.reports import services as report_services
+from probatio.reports.selectors import report_get_for
 from probatio.sentences import selectors as sentence_selectors
+from probatio.sentences import services as sentence_services
 from probatio.sentences.models import PenalSituation
+from probatio.transitions import rules as transition_rules
+from probatio.transitions import services as transition_services
 
 
 def build_release_plans(*, service, staff, rng: random.Random, fake, today: date) -> None:
@@ -87,27 +98,34 @@ def build_release_plans(*, service, staff, rng: random.Random, fake, today: date
 
 
 def _release_one(*, service, staff, planned: list[Person], flagged: set[int], today) -> None:
-    """Release one person of another CPIP than the first: one with a plan (its housing
-    secured first when it was not), else any; never one left without housing on purpose."""
+    """Release one person of another CPIP than the first under constraint (LSC), today: the
+    SPIP's opinion on the release under constraint, visé and transmitted, the judge's grant (as
+    a parole), then the release recorded by the manager: the LSC measure open, the first
+    interview booked with the first CPIP (``cpip.demo``) within the 5 jours ouvrables, the prison
+    history kept. The person fits the release under constraint (total sentence of 5 years at
+    most, no safety period nor exclusion, the remainder within the measure's 20 months); one
+    with a plan first (its housing secured when it was not); never one left without housing on
+    purpose."""
     first_cpip = staff[Role.CPIP][0]
-    site = service.sites.order_by("pk").first()
-    others = [
-        p for p in planned if p.assigned_cpip_id != first_cpip.user_id and p.pk not in flagged
-    ]
-    if not others:
-        others = list(
-            Person.objects.filter(
-                Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date=None)),
-                service=service,
-                legal_status=Person.LegalStatus.CONDAMNE,
-            )
-            .exclude(assigned_cpip=first_cpip.user)
-            .exclude(pk__in=flagged)
-            .order_by("pk")[:1]
-        )
-    if not others or site is None:
+    site = service.sites.filter(kind="community").order_by("pk").first()
+    if site is None:
         return
-    person = others[0]
+    held = [
+        p
+        for p in Person.objects.filter(
+            Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date=None)),
+            service=service,
+            legal_status=Person.LegalStatus.CONDAMNE,
+        )
+        .exclude(assigned_cpip=first_cpip.user)
+        .exclude(pk__in=flagged)
+        .order_by("pk")
+    ]
+    planned_ids = [p.pk for p in planned]
+    held.sort(key=lambda p: (p.pk not in planned_ids, p.pk))
+    person = next((p for p in held if _fits_lsc(p, today)), None)
+    if person is None:
+        return
     manager = staff[Role.MANAGER][0]
     if not ReleasePlanItem.objects.filter(
         plan__person=person, plan__custody__release_date__isnull=True
@@ -123,17 +141,99 @@ def _release_one(*, service, staff, planned: list[Person], flagged: set[int], to
             item=housing,
             data={"status": rules.ITEM_DONE, "comment": COMMENTS[rules.HOUSING_ITEM]},
         )
-    starts = timezone.make_aware(datetime.combine(today + timedelta(days=6), time(10, 0)))
-    release.release_record(
+    _grant_lsc(person, staff=staff, today=today)
+    # The first interview within the 5 jours ouvrables of the release (D. 147-17-5).
+    day = add_jours_ouvrables(today, 3, alsace_moselle=service.alsace_moselle)
+    starts = timezone.make_aware(datetime.combine(day, time(10, 0)))
+    transition_services.release_record(
         membership=manager,
-        person=person,
-        release_date=today,
-        cpip=first_cpip.user,
-        appointment={"site": site, "starts_at": starts, "ends_at": starts + timedelta(minutes=45)},
-        confirmed=True,
+        gated=person_get_for(manager, person.pk),
+        data=transition_services.ReleaseData(
+            kind=transition_rules.LSC,
+            release_date=today,
+            cpip=first_cpip.user,
+            appointment={"site": site, "starts_at": starts,
+                         "ends_at": starts + timedelta(minutes=45)},
+            housing="shelter",
+            housing_details="Place en CHRS confirmée par le SIAO",
+            confirmed=True,
+        ),
         today=today,
         now=timezone.make_aware(datetime.combine(today, time(8, 0))),
+    )  # fmt: skip
+
+
+def _fits_lsc(person: Person, today) -> bool:
+    facts = sentence_services.prison_facts(person)
+    situation = facts.situation
+    if facts.end_date is None or situation is None or facts.safety_end is not None:
+        return False
+    if situation.lsc_exclusions or facts.total_months is None or facts.total_months > 60:
+        return False
+    if not (today + timedelta(days=40) <= facts.end_date <= add_months(today, 20)):
+        return False
+    return Measure.objects.filter(
+        person=person,
+        measure_type_id="EMPRISONNEMENT",
+        status__in=Measure.OPEN_STATUSES,
+        assigning_judge__isnull=False,
+    ).exists()
+
+
+LSC_OPINION = {
+    "project": "Hébergement en CHRS confirmé par le SIAO pour le jour de la sortie ; inscription "
+    "à France Travail faite depuis la détention ; suivi en addictologie prévu au CSAPA.",
+    "analysis": "Détention sans incident ; le projet est construit et vérifié. Le SPIP émet un "
+    "avis favorable à la libération sous contrainte, sous le régime de la libération "
+    "conditionnelle.",
+    "proposal": "Établir sa résidence au CHRS ; rechercher un emploi ou une formation ; se "
+    "soumettre à des soins en addictologie.",
+}
+
+
+def _grant_lsc(person: Person, *, staff, today) -> None:
+    """The SPIP's opinion on the release under constraint, through the visa to the judge, who
+    grants it today (as a parole)."""
+    manager = staff[Role.MANAGER][0]
+    measure = (
+        Measure.objects.filter(
+            person=person, measure_type_id="EMPRISONNEMENT", status__in=Measure.OPEN_STATUSES
+        )
+        .select_related("assigning_judge")
+        .first()
     )
+    report = report_services.report_create(
+        membership=manager,
+        gated=person_get_for(manager, person.pk),
+        kind=report_rules.OPINION,
+        measure=measure,
+        matter=answers.LSC,
+        today=today,
+    )
+    gate = report_get_for(manager, report.pk)
+    report_services.report_save(membership=manager, gated_report=gate, texts=LSC_OPINION)
+    report_services.report_submit(membership=manager, gated_report=gate)
+    report_services.report_approve(membership=manager, gated_report=gate)
+    report_services.report_transmit(membership=manager, gated_report=gate, today=today)
+    judge = Membership.objects.get(
+        user=measure.assigning_judge, service=person.service, role=Role.JUDGE
+    )
+    transition_services.answer_record(
+        membership=judge,
+        gated_report=report_get_for(judge, report.pk),
+        data=transition_services.AnswerData(
+            input=answers.Input(
+                code=answers.GRANTED, answered_on=today, effective_on=today, modality="LC",
+                new_obligations=("RESIDENCE", "SOINS"),
+            ),
+            text=f"Ordonnance du {today:%d/%m/%Y} : libération sous contrainte accordée à "
+            "compter de ce jour, sous le régime de la libération conditionnelle, jusqu'à la fin "
+            "de la peine ; obligations de résidence et de soins.",
+            obligation_details={"SOINS": {"care_structure": "CSAPA de l'agglomération"},
+                                "RESIDENCE": {"details": "CHRS désigné par le SIAO"}},
+        ),
+        today=today,
+    )  # fmt: skip
 
 
 COMMENTS = {

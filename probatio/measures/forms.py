@@ -15,6 +15,9 @@ class DecisionForm(BaseModelForm):
             "judge",
             "judge_name",
             "recidivism",
+            "provisional_execution",
+            "ssj_incurred",
+            "ssj_on_record",
             "court_file_number",
             "summary",
         ]
@@ -26,6 +29,11 @@ class DecisionForm(BaseModelForm):
         help_texts = {
             "judge": "Le JAP de la juridiction, s'il a un compte Probatio.",
             "judge_name": "À renseigner si le magistrat n'a pas de compte.",
+            "provisional_execution": "Sursis probatoire renforcé : premier entretien sous 8 "
+            "jours (D. 546-2).",
+            "ssj_incurred": "Sursis probatoire après détention : premier entretien sous 8 jours "
+            "au lieu d'un mois (CPP 741-1).",
+            "ssj_on_record": "Une condamnation de cette nature au casier : même délai de 8 jours.",
         }
 
     def __init__(self, *args, judges, **kwargs):
@@ -99,6 +107,18 @@ class MeasureForm(BaseForm):
             ("community", "Milieu ouvert"),
             ("custody", "Milieu fermé"),
         ],
+    )
+    reinforced_follow_up = forms.BooleanField(
+        label="Suivi renforcé",
+        required=False,
+        help_text="Sursis probatoire après détention : premier entretien sous 8 jours "
+        "(CPP 741-1).",
+    )
+    report_requested_on = forms.DateField(
+        label="Rapport demandé par le juge le (aménagement 723-15-1)",
+        required=False,
+        widget=DateInput(),
+        help_text="Le rapport est dû dans les 2 mois : il apparaît dans l'échéancier.",
     )
     assigning_judge = forms.ChoiceField(label="Magistrat mandant", required=False)
     assigned_cpip = forms.ChoiceField(label="CPIP chargé·e de la mesure", required=False)

@@ -35,6 +35,9 @@ DECISION_FIELDS = [
     "recidivism",
     "court_file_number",
     "summary",
+    "provisional_execution",
+    "ssj_incurred",
+    "ssj_on_record",
 ]
 MEASURE_FIELDS = [
     "start_date",
@@ -44,6 +47,8 @@ MEASURE_FIELDS = [
     "status",
     "setting",
     "modality",
+    "reinforced_follow_up",
+    "report_requested_on",
     "assigning_judge",
     "assigned_cpip",
 ]

@@ -156,6 +156,8 @@ def _measure_form(request, gated, editing=False, measure=None):
                 "hours",
                 "status",
                 "setting",
+                "reinforced_follow_up",
+                "report_requested_on",
             )
         }
         initial["assigning_judge"] = str(measure.assigning_judge_id or "")

@@ -54,7 +54,7 @@ def tab(request, pk: int):
         support=data,
         released=past is not None,
         today=timezone.localdate(),
-        can_record=gated.allows(Action.RECORD_REINTEGRATION) and custody is not None,
+        can_record=gated.allows(Action.RECORD_REINTEGRATION),
         contact_modes=rules.CONTACT_MODES,
     )
     return render(request, "reintegration/support_tab.html", context)

@@ -83,10 +83,10 @@ def check_release(kind: str, release_date: date | None, facts: ReleaseFacts) -> 
         errors["release_date"] = "Indiquez la date de la levée d'écrou."
     elif release_date < facts.committal_date:
         errors["release_date"] = (
-            f"La sortie ne peut pas précéder l'écrou du {format_fr(facts.committal_date)}."
+            f"La levée d'écrou ne peut pas précéder l'écrou du {format_fr(facts.committal_date)}."
         )
     elif release_date > facts.today:
-        errors["release_date"] = "La sortie ne peut pas être enregistrée à l'avance."
+        errors["release_date"] = "La date de levée d'écrou ne peut pas être future."
     if release.measures and not (facts.granted & set(release.measures)):
         errors["kind"] = (
             f"Aucune mesure « {release.label.lower()} » n'est enregistrée pour cette personne : "

@@ -720,7 +720,7 @@ def release_record(
     )
     errors = transition_rules.check_release(data.kind, data.release_date, facts)
     if data.cpip is None:
-        errors["cpip"] = "Choisissez le ou la CPIP qui suivra la personne après la sortie."
+        errors["cpip"] = "Choisissez le ou la CPIP qui suivra la personne en milieu ouvert."
     if errors:
         raise field_errors(**errors)
     kind = transition_rules.RELEASE_KINDS[data.kind]

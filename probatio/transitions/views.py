@@ -201,7 +201,7 @@ def release(request, pk: int):
         cancel_url=reverse("release:tab", args=[pk]),
         warnings=warnings,
         custody=custody,
-        title=("Erreur : " if form.errors else "") + f"Sortie de détention — {person}",
+        title=f"Sortie de détention — {person}",
     )
     status = 400 if form.errors or warnings else 200
     return render(request, "transitions/release_form.html", context, status=status)

@@ -117,7 +117,8 @@ def test_release_based_deadline_uses_the_custody_release_date(cpip, service):
         duration_months=3, today=TODAY,
     )  # fmt: skip
     [item] = first_interview_items(service)
-    assert item.due == date(2025, 11, 17)  # 5 working days, 11 November excluded
+    # 5 jours ouvrables: Saturday 8 counts, Sunday 9 and Tuesday 11 November do not.
+    assert item.due == date(2025, 11, 14)
     assert "D. 147-17-5" in item.detail
 
 
@@ -320,16 +321,20 @@ def test_open_measures_past_their_end_are_alerts_to_close(cpip, service):
     assert "à clôturer" in item.label
 
 
-def test_measure_end_label_names_the_report(cpip, service):
+def test_measure_end_label_and_its_report_a_service_set_time_before(cpip, service):
     person = make_person(cpip)
     decision = make_decision(
         cpip, person, date=date(2023, 12, 1), enforceable_date=date(2023, 12, 10), today=TODAY
     )
     make_measure(cpip, person, decision=decision, today=TODAY)
     [item] = [i for i in collect(query(service)) if i.kind == "measure_end"]
-    assert item.label == "Fin de mesure le 10/12/2025 : rapport de fin de mesure"
+    assert item.label == "Fin de mesure le 10/12/2025"
     assert item.severity == Severity.INFO
     assert item.url == f"/personnes/{person.pk}/mesures/"
+    # The end-of-measure report: the service's 30 days before the end, until transmitted.
+    [report] = [i for i in collect(query(service)) if i.kind == "legal_report"]
+    assert report.due == date(2025, 11, 10)
+    assert report.label == "Rapport de fin de mesure à transmettre au juge avant le 10/11/2025"
 
 
 def grow(cpip, site, n: int, offset: int = 0):

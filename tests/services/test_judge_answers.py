@@ -125,7 +125,7 @@ def prisoner(cpip, judge, court):
     )
     custody_measure = make_measure(
         cpip, person, code="EMPRISONNEMENT", decision=decision, judge=judge.user,
-        start_date=date(2025, 1, 10), duration_months=36, today=TODAY,
+        start_date=date(2025, 1, 10), today=TODAY,
     )  # fmt: skip
     return {"person": person, "measure": custody_measure}
 
@@ -199,7 +199,7 @@ def test_parole_of_a_long_sentence_with_more_than_three_years_left_is_the_tap(cp
     measure = make_measure(cpip, person, code="EMPRISONNEMENT", judge=judge.user,
                            decision=make_decision(cpip, person, date=date(2019, 12, 1),
                                                   enforceable_date=date(2019, 12, 1)),
-                           start_date=date(2020, 1, 10), duration_months=144, today=TODAY)  # fmt: skip
+                           start_date=date(2020, 1, 10), today=TODAY)  # fmt: skip
     report = transmitted(cpip, person, rules.OPINION, measure=measure, matter=answers.PAROLE)
     result = answer(judge, report, answers.REFUSED)
     assert result.decision.kind == Decision.Kind.TAP_JUDGMENT
@@ -245,7 +245,7 @@ def test_lsc_plein_droit_impossible_for_lack_of_housing_opens_nothing(cpip, judg
     person = make_prisoner(cpip, sentences=({"months": 18},), committal_date=date(2025, 1, 10))
     measure = make_measure(cpip, person, code="EMPRISONNEMENT", judge=judge.user,
                            decision=make_decision(cpip, person), start_date=date(2025, 1, 10),
-                           duration_months=18, today=TODAY)  # fmt: skip
+                           today=TODAY)  # fmt: skip
     report = transmitted(cpip, person, rules.OPINION, measure=measure,
                          matter=answers.LSC_PLEIN_DROIT)  # fmt: skip
     with pytest.raises(ValidationError, match="ne répond pas"):

@@ -109,7 +109,7 @@ def prisoner_of(cpip, judge_user, establishment, **identity):
     )
     measure = make_measure(
         cpip, person, code="EMPRISONNEMENT", decision=decision, judge=judge_user,
-        start_date=date(2025, 1, 10), duration_months=36, today=TODAY,
+        start_date=date(2025, 1, 10), today=TODAY,
     )  # fmt: skip
     return {"person": person, "measure": measure}
 

@@ -24,6 +24,7 @@ from probatio.measures.models import Decision
 from probatio.notes import services as note_services
 from probatio.notes.models import InterviewNote
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
+from probatio.people.selectors import person_get_for
 from probatio.reintegration import release, support
 from probatio.reintegration import services as reintegration_services
 from probatio.reintegration.models import (
@@ -43,6 +44,7 @@ from probatio.reintegration.models import (
 from probatio.sentences import rules as sentence_rules
 from probatio.sentences import services as sentence_services
 from probatio.sentences.models import OfficialDate, PenalSituation, Sentence
+from probatio.transitions import services as transition_services
 from tests.factories import EstablishmentFactory, SiteFactory, make_person, make_prisoner
 from tests.views.helpers import field_error, html, text_of
 
@@ -238,14 +240,20 @@ def appointment(site, day=RELEASE_DAY, start=(10, 0), end=(10, 45)):
     return {"site": site, "starts_at": at(day, *start), "ends_at": at(day, *end)}
 
 
-def release_of(manager, person, cpip_user, site, *, release_date=TODAY, confirmed=False, **slot):
-    return release.release_record(
+def release_of(manager, person, cpip_user, site, *, release_date=TODAY, confirmed=False,
+               kind="end_of_sentence", **slot):  # fmt: skip
+    """The release transition (``transitions.services.release_record``), at the end of the
+    sentence unless said otherwise."""
+    return transition_services.release_record(
         membership=manager,
-        person=person,
-        release_date=release_date,
-        cpip=cpip_user,
-        appointment=appointment(site, **slot),
-        confirmed=confirmed,
+        gated=person_get_for(manager, person.pk),
+        data=transition_services.ReleaseData(
+            kind=kind,
+            release_date=release_date,
+            cpip=cpip_user,
+            appointment=appointment(site, **slot),
+            confirmed=confirmed,
+        ),
         today=TODAY,
     )
 
@@ -273,9 +281,10 @@ def test_the_release_closes_the_custody_assigns_and_books(manager, cpip2, leavin
     assert "Levée d'écrou (Maison d'arrêt d'Amiens)" in titles
     assert "Suivi attribué à Noé Autre" in titles
     line = TimelineEvent.objects.get(
-        person=person, title="Sortie de détention : suivi en milieu ouvert"
+        person=person,
+        title="Sortie de détention — fin de peine (levée d'écrou) : suivi en milieu ouvert",
     )
-    assert line.detail == "CPIP : Noé Autre ; premier rendez-vous le 24/03/2026 à 10:00."
+    assert line.detail == "CPIP : Noé Autre ; premier rendez-vous le 24/03/2026 à 10:00"
     assert line.kind == "custody" and line.actor == manager.user
     assert AuditEntry.objects.filter(
         object_type="people.custodyrecord", object_id=custody.pk, action="update"
@@ -670,8 +679,10 @@ def form_url(person) -> str:
 
 def form_data(cpip_user, site, **overrides):
     return {
+        "kind": "end_of_sentence",
         "release_date": TODAY.isoformat(),
         "cpip": cpip_user.pk,
+        "housing": "hosted_family",
         "day": RELEASE_DAY.isoformat(),
         "start_time": "10:00",
         "end_time": "10:45",
