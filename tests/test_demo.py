@@ -20,6 +20,7 @@ from probatio.community_work.models import (
 )
 from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, collect
+from probatio.core.workdays import add_jours_ouvrables
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
@@ -121,12 +122,17 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     # reductions (one withdrawn), the registry's official dates with exactly one a day or two
     # from its estimate, a CAP session in each establishment with a list, opinions for it.
     held = PenalSituation.objects.filter(custody__release_date__isnull=True)
-    # (but the newcomer on remand, committed three days ago: no sentence yet).
+    # (but the newcomer on remand, committed three days ago, and the person on probation
+    # committed last month for new facts: no sentence yet).
     on_remand = CustodyRecord.objects.filter(
         release_date__isnull=True, person__legal_status="prevenu"
     )
     assert on_remand.count() == 1
-    assert held.count() == CustodyRecord.objects.filter(release_date__isnull=True).count() - 1
+    committed_on_probation = CustodyRecord.objects.filter(
+        release_date__isnull=True, person__measures__suspended_since__isnull=False
+    ).count()
+    assert committed_on_probation == 1
+    assert held.count() == CustodyRecord.objects.filter(release_date__isnull=True).count() - 2
     assert not held.filter(end_date__isnull=True).exists()
     assert Sentence.objects.count() >= held.count()
     assert held.filter(remand_days__gt=0).exists()
@@ -172,6 +178,41 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert partial.report.measure.status == "active"
     assert partial.decision.prison_sentences.get().months == 3
     assert not Measure.objects.filter(decision__jurisdiction__contains="SPIP").exists()
+    # Committal and release convert the file: cpip.demo follows a person released under
+    # constraint today (LSC measure open, first interview within the 5 jours ouvrables, the
+    # prison history kept) and a person on probation committed last month (the probation
+    # period suspended, no message planned while held); a reinforced probation's 3-month
+    # report is due.
+    released = CustodyRecord.objects.get(release_kind="lsc")
+    assert released.release_date == timezone.localdate()
+    assert released.person.assigned_cpip.username == "cpip.demo"
+    lsc = Measure.objects.get(person=released.person, measure_type_id="LSC")
+    assert lsc.status == "active" and lsc.modality == "LC"
+    first = Appointment.objects.get(person=released.person, kind="first", status="planned")
+    due = add_jours_ouvrables(released.release_date, 5)
+    assert timezone.localtime(first.starts_at).date() <= due
+    assert PenalSituation.objects.get(custody=released).sentences.exists()
+    held = CustodyRecord.objects.get(
+        release_date__isnull=True, person__assigned_cpip__username="cpip.demo",
+        person__measures__suspended_since__isnull=False,
+    )  # fmt: skip
+    suspended = held.person.measures.get(suspended_since__isnull=False)
+    assert suspended.measure_type_id == "SURSIS_PROBATOIRE" and suspended.status == "suspended"
+    assert suspended.suspended_since == held.committal_date
+    assert (timezone.localdate() - held.committal_date).days >= 20
+    assert not Message.objects.filter(person=held.person, status="pending").exists()
+    assert Appointment.objects.filter(person=held.person, place_kind="prison").exists()
+    cpip_demo = User.objects.get(username="cpip.demo")
+    reports_due = collect(
+        Query(
+            persons=Person.objects.filter(assigned_cpip=cpip_demo),
+            today=timezone.localdate(),
+            until=timezone.localdate() + timedelta(days=90),
+            service_id=cpip_demo.memberships.get().service_id,
+        ),
+        kinds=["legal_report"],
+    )
+    assert any("évaluation à 3 mois" in item.label for item in reports_due)
     # cpip.demo follows persons in prison, whose eligibility alerts reach the échéancier: one
     # within its first month, another within three months.
     cpip = User.objects.get(username="cpip.demo")

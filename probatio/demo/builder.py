@@ -264,6 +264,7 @@ class ServiceBuilder:
                 rng=self.rng,
                 fake=self.fake,
                 today=self.today,
+                prison_lengths=self.prison_lengths,
             ).build()
             # The partner directory, needs and referrals to those partners, support in prison
             # (arrival interviews, destitution, family ties), then release plans and a release;
@@ -290,6 +291,8 @@ class ServiceBuilder:
 
     def _create_structure(self) -> None:
         dept, fake = self.department, self.fake
+        # The sentence pronounced with each prison measure (months, days), for the prison side.
+        self.prison_lengths: dict[int, tuple] = {}
         self.service = Service.objects.create(
             name=self.report.name,
             department_code=dept.code,
@@ -503,6 +506,9 @@ class ServiceBuilder:
                     ),
                 )
                 self.report.measures += 1
+                if prison:
+                    # The sentence pronounced, for the prison side (the measure has no duration).
+                    self.prison_lengths[measure.pk] = (measure_plan.months, measure_plan.days)
                 if prison and custody_plan is not None and custody_plan.release is not None:
                     sentence_services.prison_measure_close(
                         membership=secretariat,

@@ -413,8 +413,11 @@ class SentencesBuilder:
         rng: random.Random,
         fake: Faker,
         today: date,
+        prison_lengths: dict[int, tuple] | None = None,
     ):
         self.service = service
+        # The sentence pronounced with each prison measure: (months, days), by measure.
+        self.prison_lengths = prison_lengths or {}
         self.staff = staff
         self.rng = rng
         self.fake = fake
@@ -495,7 +498,8 @@ class SentencesBuilder:
         lines = []
         if measure is not None:
             judgment = measure.decision
-            length = _length(measure.duration_months or 0, measure.duration_days or 0)
+            months, days = self.prison_lengths.get(measure.pk, (0, 0))
+            length = _length(months or 0, days or 0)
             if not length.total_months and not length.days:
                 length = _length(rng.choice([6, 8, 12, 18]))
             offences = [

@@ -21,7 +21,8 @@ from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure
 from probatio.people.models import CustodyRecord, Person
 from probatio.people.selectors import person_get_for
-from probatio.reports.models import Report
+from probatio.reintegration import support
+from probatio.reports.models import JudgeAnswer, Report
 from probatio.transitions import services as transition_services
 
 COMMITTED_DAYS_AGO = 26
@@ -39,7 +40,8 @@ def _committal(*, service, staff, rng, today: date) -> None:
     if establishment is None:
         return
     # A person of the first CPIP on an active sursis probatoire begun a while ago, never in
-    # prison, with no report answered (the judge's demo files stay as they are).
+    # prison, not the one whose probation the judge partly revoked (that file shows the
+    # probation running).
     persons = (
         Person.objects.filter(service=service, assigned_cpip=cpip.user)
         .filter(
@@ -48,12 +50,18 @@ def _committal(*, service, staff, rng, today: date) -> None:
                     person_id=OuterRef("pk"),
                     measure_type_id="SURSIS_PROBATOIRE",
                     status=Measure.Status.ACTIVE,
-                    start_date__lte=today - timedelta(days=120),
+                    start_date__lte=today - timedelta(days=45),
                 )
             )
         )
         .exclude(Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"))))
-        .exclude(Exists(Report.objects.filter(person_id=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                JudgeAnswer.objects.filter(
+                    report__person_id=OuterRef("pk"), kind="revocation_partial"
+                )
+            )
+        )
         .order_by("pk")
     )
     person = persons.first()
@@ -69,6 +77,22 @@ def _committal(*, service, staff, rng, today: date) -> None:
             committal_date=committed,
             prison_cpip=None,  # the first CPIP keeps the file
         ),
+        today=today,
+    )
+    # The arrival interview, held by the first CPIP three days after the committal.
+    support.arrival_interview_record(
+        membership=cpip,
+        person=person,
+        data={
+            "held_on": committed + timedelta(days=3),
+            "destitution": "no",
+            "literacy": "no_difficulty",
+            "addiction": "none",
+            "family_ties": "maintained",
+            "identity_documents": "valid",
+            "observations": "Connu du service (sursis probatoire en cours) ; placé en détention "
+            "provisoire pour de nouveaux faits. Souhaite maintenir son emploi de retour.",
+        },
         today=today,
     )
     day = today + timedelta(days=3)
