@@ -172,13 +172,14 @@ def sync_prison_measures(custody: CustodyRecord, person: Person) -> int:
 
 def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> dict[str, int]:
     """The nightly recomputation: every open committal's estimates (of one service, or all),
-    in a fixed number of queries per batch. Returns counts (computed, without sentence,
-    changed, errors: inputs the engine refuses, left as they were and counted)."""
+    in a fixed number of queries per batch, and the one end date carried onto the prison
+    measures. Returns counts (computed, without sentence, changed, errors: inputs the engine
+    refuses, left as they were and counted; measures: prison measures whose end moved)."""
     situations = PenalSituation.objects.filter(custody__release_date__isnull=True)
     if service_id is not None:
         situations = situations.filter(custody__person__service_id=service_id)
     ids = list(situations.order_by("pk").values_list("pk", flat=True))
-    counts = {"computed": 0, "without_sentence": 0, "changed": 0, "errors": 0}
+    counts = {"computed": 0, "without_sentence": 0, "changed": 0, "errors": 0, "measures": 0}
     for first in range(0, len(ids), batch_size):
         chunk = ids[first : first + batch_size]
         batch = list(
@@ -205,8 +206,52 @@ def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> di
                 changed.append(situation)
         with transaction.atomic():
             PenalSituation.objects.bulk_update(changed, [*rules.COMPUTED_FIELDS, "computed_at"])
+            counts["measures"] += _sync_prison_measures_of(batch)
         counts["changed"] += len(changed)
     return counts
+
+
+def _sync_prison_measures_of(situations: list[PenalSituation]) -> int:
+    """``sync_prison_measures`` for a batch of committals, in two queries and a bulk update:
+    the open prison measures of their persons, the registry's current ends."""
+    by_person = {s.custody.person_id: s for s in situations}
+    officials = dict(
+        OfficialDate.objects.filter(
+            custody_id__in=[s.custody_id for s in situations],
+            kind=rules.FIN_PEINE,
+            is_current=True,
+        ).values_list("custody_id", "date")
+    )
+    changed = []
+    for measure in Measure.objects.filter(
+        person_id__in=list(by_person),
+        measure_type_id=PRISON_MEASURE,
+        status__in=Measure.OPEN_STATUSES,
+    ):
+        situation = by_person[measure.person_id]
+        official = officials.get(situation.custody_id)
+        if official is not None:
+            end, source = official, Measure.EndSource.OFFICIAL
+        elif situation.end_date is not None:
+            end, source = situation.end_date, Measure.EndSource.ESTIMATE
+        else:
+            continue
+        if end < measure.start_date or (measure.end_date, measure.end_source) == (end, source):
+            continue
+        before = audit.snapshot(measure, ["end_date", "end_source"])
+        measure.end_date, measure.end_source = end, source
+        changed.append(measure)
+        audit.record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            service_id=situation.custody.person.service_id,
+            instance=measure,
+            person_id=measure.person_id,
+            summary="Fin de peine reportée sur la mesure (recalcul des dates)",
+            changes=audit.diff(before, audit.snapshot(measure, ["end_date", "end_source"])),
+        )
+    Measure.objects.bulk_update(changed, ["end_date", "end_source"])
+    return len(changed)
 
 
 # --- Writes --------------------------------------------------------------------------------
@@ -226,9 +271,7 @@ def _prospective(
     others are given (the inputs as they would be after a change)."""
     return engine_input(
         situation,
-        sentences=list(situation.sentences.select_related("decision"))
-        if sentences is None
-        else sentences,
+        sentences=list(situation.sentences.all()) if sentences is None else sentences,
         reductions=list(situation.reductions.all()) if reductions is None else reductions,
         birth_date=person.birth_date,
     )

@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from probatio.audit.models import AuditEntry
-from probatio.measures.models import Decision
+from probatio.measures.models import Decision, Measure
 from probatio.people.models import TimelineEvent
 from probatio.sentences import services
 from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
-from tests.factories import make_decision, make_person, make_prisoner
+from tests.factories import make_decision, make_measure, make_person, make_prisoner
 
 
 def custody_of(person):
@@ -178,11 +178,21 @@ def test_official_dates_keep_their_history_and_entering_the_same_one_changes_not
 
 
 def test_recompute_all_counts_and_stores(cpip, prisoner):
+    prison = make_measure(
+        cpip, prisoner, code="EMPRISONNEMENT", start_date=date(2025, 1, 10), today=date(2025, 6, 1)
+    )
     PenalSituation.objects.update(end_date=None, lc_eligibility_date=None)
+    Measure.objects.filter(pk=prison.pk).update(end_date=None, end_source="")
     counts = services.recompute_all(service_id=cpip.service_id)
-    assert counts == {"computed": 1, "without_sentence": 0, "changed": 1, "errors": 0}
+    assert counts == {
+        "computed": 1, "without_sentence": 0, "changed": 1, "errors": 0, "measures": 1,
+    }  # fmt: skip
     assert situation_of(prisoner).end_date == date(2027, 9, 10)
-    assert services.recompute_all(service_id=cpip.service_id)["changed"] == 0
+    # The one end date: the prison measure carries the sentence's end, saying where it comes from.
+    prison.refresh_from_db()
+    assert (prison.end_date, prison.end_source) == (date(2027, 9, 10), "estimate")
+    again = services.recompute_all(service_id=cpip.service_id)
+    assert again["changed"] == 0 and again["measures"] == 0
 
 
 # --- The tab ------------------------------------------------------------------------------
