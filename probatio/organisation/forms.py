@@ -77,6 +77,23 @@ class ServiceSettingsForm(BaseForm):
         max_value=30,
     )
 
+    end_report_days = forms.IntegerField(
+        label="Rapport de fin de mesure à transmettre (jours avant la fin)",
+        min_value=0,
+        max_value=120,
+    )
+    cap_opinion_days = forms.IntegerField(
+        label="Avis pour la CAP à transmettre (jours avant la séance)",
+        min_value=0,
+        max_value=60,
+    )
+    alsace_moselle = forms.BooleanField(
+        label="Jours fériés d'Alsace-Moselle (Vendredi saint, 26 décembre)",
+        required=False,
+        help_text="Services de la Moselle, du Bas-Rhin et du Haut-Rhin : ces jours ne comptent "
+        "pas dans les délais en jours ouvrables ou ouvrés.",
+    )
+
     ALERT_FIELDS = (
         "lc_alert_months",
         "lsc_alert_months",
@@ -85,6 +102,9 @@ class ServiceSettingsForm(BaseForm):
         "referral_reminder_days",
         "release_plan_horizon_months",
         "arrival_interview_days",
+        "end_report_days",
+        "cap_opinion_days",
+        "alsace_moselle",
     )
 
     @classmethod

@@ -21,6 +21,9 @@ SETTING_FIELDS = [
     "referral_reminder_days",
     "release_plan_horizon_months",
     "arrival_interview_days",
+    "end_report_days",
+    "cap_opinion_days",
+    "alsace_moselle",
 ]
 
 

@@ -22,6 +22,9 @@ VALID = {
     "referral_reminder_days": "20",
     "release_plan_horizon_months": "6",
     "arrival_interview_days": "5",
+    "end_report_days": "45",
+    "cap_opinion_days": "10",
+    "alsace_moselle": "on",
 }
 
 
@@ -54,6 +57,8 @@ def test_saving_changes_the_service_and_journals_it(as_role, service):
     assert service.proof_grace_days == 15
     assert (service.lc_alert_months, service.lsc_alert_months) == (5, 3)
     assert service.arrival_interview_days == 5
+    assert (service.end_report_days, service.cap_opinion_days) == (45, 10)
+    assert service.alsace_moselle
     entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
     assert "reminder_schedule" in entry.changes
 
