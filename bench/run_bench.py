@@ -53,9 +53,16 @@ PAGES = [
     ("tig <id>", "/personnes/{tig}/tig/", "cpip.demo"),
     ("/tig/", "/tig/", "cpip.demo"),
     ("/tig/ service", "/tig/", "encadrement.demo"),
+    ("mesures <id>", "/personnes/{person}/mesures/", "cpip.demo"),
+    ("peine <id>", "/personnes/{prisoner}/peine/", "cpip.demo"),
+    ("réponse juge", "/rapports/{answer}/reponse/", "juge.demo"),
+    ("/detention/ juge", "/detention/", "juge.demo"),
+    ("CAP juge", "/detention/cap/{session}/", "juge.demo"),
+    ("écrou (form.)", "/personnes/{free}/ecrou/nouveau/", "encadrement.demo"),
+    ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
-DATA_VERSION = 3
+DATA_VERSION = 4
 
 
 def child_env(var_dir: Path) -> dict[str, str]:
@@ -214,6 +221,28 @@ def measure(args) -> None:
                 .first()
             )
             url = url.format(prisoner=prisoner.pk)
+        if "{answer}" in url:
+            from probatio.reports.models import Report
+
+            answer = Report.objects.filter(judge=user, status="transmitted").order_by("pk").first()
+            url = url.format(answer=answer.pk)
+        if "{session}" in url:
+            from probatio.sentences.models import CapSession
+
+            session = CapSession.objects.filter(judge=user).order_by("date", "pk").first()
+            url = url.format(session=session.pk)
+        if "{free}" in url or "{held}" in url:
+            service_id = user.memberships.get(role="manager").service_id
+            in_prison = Person.objects.filter(
+                service_id=service_id, custody_records__release_date__isnull=True
+            ).exclude(custody_records__isnull=True)
+            if "{held}" in url:
+                url = url.format(held=in_prison.order_by("pk").first().pk)
+            else:
+                free = Person.objects.filter(service_id=service_id).exclude(
+                    pk__in=in_prison.values("pk")
+                )
+                url = url.format(free=free.order_by("pk").first().pk)
         if "{tig}" in url:
             with_tig = (
                 Person.objects.filter(assigned_cpip=user, tig_orders__isnull=False)
