@@ -89,9 +89,9 @@ def check_release(kind: str, release_date: date | None, facts: ReleaseFacts) -> 
         errors["release_date"] = "La date de levée d'écrou ne peut pas être future."
     if release.measures and not (facts.granted & set(release.measures)):
         errors["kind"] = (
-            f"Aucune mesure « {release.label.lower()} » n'est enregistrée pour cette personne : "
-            "enregistrez d'abord la décision du juge (réponse à l'avis du SPIP, ou nouvelle "
-            f"mesure) ({release.basis})."
+            f"Aucune mesure « {_lower_first(release.label)} » n'est enregistrée pour cette "
+            "personne : enregistrez d'abord la décision du juge (réponse à l'avis du SPIP, ou "
+            f"nouvelle mesure) ({release.basis})."
         )
     if (
         release.blocked_by_safety_period
@@ -116,6 +116,12 @@ def check_release(kind: str, release_date: date | None, facts: ReleaseFacts) -> 
             "s'agit d'une détention provisoire, choisissez « fin de la détention provisoire »."
         )
     return errors
+
+
+def _lower_first(label: str) -> str:
+    """« Aménagement … ou DDSE » → « aménagement … ou DDSE », inside a sentence (acronyms
+    stay)."""
+    return label[:1].lower() + label[1:]
 
 
 def suspended_by_committal(measure_type: str) -> bool:

@@ -725,6 +725,12 @@ def release_record(
         raise field_errors(**errors)
     kind = transition_rules.RELEASE_KINDS[data.kind]
     released_on = data.release_date
+    # While the person is still held in a cell: no cancellation notice for an interview in
+    # prison (none of its reminders went to a cell either).
+    _cancel_appointments(
+        membership, person, after=released_on, in_prison=True,
+        reason="Sortie de détention : rendez-vous en détention annulé.",
+    )  # fmt: skip
     if kind.closes_committal:
         people_services.custody_close(
             membership=membership, person=person, release_date=released_on, today=today
@@ -751,10 +757,6 @@ def release_record(
         elif measure.status == Measure.Status.ACTIVE and code in kind.measures:
             opened.append(measure)
     people_services.cpip_assign(membership=membership, person=person, cpip=data.cpip)
-    _cancel_appointments(
-        membership, person, after=released_on, in_prison=True,
-        reason="Sortie de détention : rendez-vous en détention annulé.",
-    )  # fmt: skip
     people_services.situation_record(
         membership=membership,
         person=person,
@@ -789,10 +791,17 @@ def release_record(
     warnings = []
     starts_at = data.appointment.get("starts_at")
     if legal is not None and starts_at is not None:
+        # The event the delay runs from, as the rule says (a reinforced probation's runs from
+        # the judgment); the label keeps its acronyms (« SSJ encouru »).
+        runs_from = (
+            "la sortie"
+            if legal.rule.runs_from == first_interview.RELEASE
+            else first_interview.RUNS_FROM_LABELS[legal.rule.runs_from]
+        )
         text = transition_rules.first_appointment_warning(
             timezone.localtime(starts_at).date(),
             legal.due,
-            f"{legal.delay} après la sortie, {legal.label.lower()}, {legal.basis}",
+            f"{legal.delay} après {runs_from}, {_lower_first(legal.label)}, {legal.basis}",
         )
         if text:
             warnings.append(text)
