@@ -456,6 +456,9 @@ SUSPENDED_BY_CUSTODY = (
 REPORTED_ON_CUSTODY = ("LC", "DDSE", "DDSE_AMENAGEMENT", "SEMI_LIBERTE", "PLACEMENT_EXTERIEUR")
 # Measures served outside a cell while under écrou: the person is not held in a cell.
 OUTSIDE_UNDER_COMMITTAL = ("SEMI_LIBERTE", "PLACEMENT_EXTERIEUR", "DDSE_AMENAGEMENT")
+# A release under constraint carried out in one of these forms (``Measure.modality``) is served
+# outside a cell while under écrou too; in the form of a parole, the écrou ends.
+OUTSIDE_MODALITIES = ("DDSE", "PE", "SL")
 
 # code, label, kind, article item, default proof frequency, proof hint, detail expected
 CONTROL, OBLIGATION, PROHIBITION = "control", "obligation", "prohibition"

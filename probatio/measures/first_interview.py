@@ -186,6 +186,9 @@ def rule_for(
     if code == "SSJ":
         return BY_CODE["ssj_release"]
     if code == "SURSIS_PROBATOIRE_RENFORCE":
+        if after_release:
+            # After prison, reinforced follow-up: 8 days from the release (CPP 741-1).
+            return BY_CODE["after_release_strict"]
         return BY_CODE["reinforced_provisional" if provisional else "reinforced"]
     if code == "SURSIS_PROBATOIRE":
         if after_release:

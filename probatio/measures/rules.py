@@ -153,10 +153,11 @@ def validate_status(*, status: str, start: date, end: date | None, today: date) 
                 "status": f"La mesure a commencé le {format_fr(start)} : elle ne peut "
                 "pas être « à venir »."
             }
-    elif start > today:
+    elif start > today and status != "void":
+        # A measure that never started may only be void (« non avenue »: a grant overtaken).
         return {
             "status": f"La mesure commence le {format_fr(start)} : son statut ne peut "
-            "être que « à venir »."
+            "être que « à venir » ou « non avenue »."
         }
     elif status == "active" and end is not None and end < today:
         return {

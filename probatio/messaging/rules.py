@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from probatio.measures.catalogue import OUTSIDE_UNDER_COMMITTAL
+from probatio.measures.catalogue import OUTSIDE_MODALITIES, OUTSIDE_UNDER_COMMITTAL
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -43,9 +43,17 @@ def held_in_cell(*, open_committal: bool, active_measures: Iterable[str]) -> boo
     """Whether the person is held in a cell, where no SMS or email reaches them: under an open
     committal (écrou) and serving none of the measures carried out outside a cell while under
     écrou (semi-liberty, outside placement, home detention as an adjustment:
-    ``catalogue.OUTSIDE_UNDER_COMMITTAL``). ``active_measures``: the catalogue codes of the
-    person's active measures."""
-    return open_committal and not any(code in OUTSIDE_UNDER_COMMITTAL for code in active_measures)
+    ``catalogue.OUTSIDE_UNDER_COMMITTAL``; a release under constraint in one of those forms).
+    ``active_measures``: the catalogue codes of the person's active measures, with their form
+    after a slash when they have one (``LSC/DDSE``)."""
+    return open_committal and not any(_outside(code) for code in active_measures)
+
+
+def _outside(code: str) -> bool:
+    """A measure code, with its form after a slash when it has one (``LSC/DDSE``): served
+    outside a cell while under écrou?"""
+    base, _, modality = code.partition("/")
+    return base in OUTSIDE_UNDER_COMMITTAL or modality in OUTSIDE_MODALITIES
 
 
 def retry_delay(attempts: int) -> timedelta | None:

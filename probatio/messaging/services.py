@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import CharField, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from probatio.core import phones
@@ -44,9 +45,10 @@ def held_in_cell(person_id: int) -> bool:
     measures = (
         Measure.objects.filter(person_id=person_id, status=Measure.Status.ACTIVE)
         .order_by()
-        .values_list("measure_type_id")
+        .annotate(code=Concat("measure_type_id", Value("/"), "modality", output_field=CharField()))
+        .values_list("code")
     )
-    codes = {code for (code,) in committal.union(measures, all=True)}
+    codes = {code.rstrip("/") for (code,) in committal.union(measures, all=True)}
     return rules.held_in_cell(
         open_committal=_COMMITTAL in codes, active_measures=codes - {_COMMITTAL}
     )

@@ -58,6 +58,10 @@ RELEASE_KINDS: dict[str, ReleaseKind] = {
 }  # fmt: skip
 RELEASE_LABELS = {code: kind.label for code, kind in RELEASE_KINDS.items()}
 
+# Measures granted to carry out a release (one kind's ``measures``): those of another kind,
+# still pending when the person leaves otherwise, are void (« non avenues »).
+RELEASE_MEASURES = frozenset(code for k in RELEASE_KINDS.values() for code in k.measures)
+
 # Measures that may follow a release (opened by the judgment, pending until the release).
 FOLLOW_ONS = ("SURSIS_PROBATOIRE", "SURSIS_PROBATOIRE_RENFORCE", "SSJ", "SURVEILLANCE_JUDICIAIRE")
 

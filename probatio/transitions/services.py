@@ -24,6 +24,7 @@ from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.core.dates import format_fr, months_and_days
 from probatio.core.errors import field_errors
+from probatio.measures import catalogue
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation, ObligationType
 from probatio.people import services as people_services
@@ -585,6 +586,14 @@ def committal_record(
     if previous_cpip is not None:
         custody.community_cpip = previous_cpip
         custody.save(update_fields=["community_cpip"])
+        audit.record_by(
+            membership,
+            audit.Action.UPDATE,
+            custody,
+            person_id=person.pk,
+            summary="CPIP du milieu ouvert conservé sur l'écrou",
+            changes={"community_cpip": [None, previous_cpip.pk]},
+        )
     if data.prison_cpip is not None and data.prison_cpip != previous_cpip:
         people_services.cpip_assign(membership=membership, person=person, cpip=data.prison_cpip)
     suspended, reported = [], []
@@ -725,37 +734,65 @@ def release_record(
         raise field_errors(**errors)
     kind = transition_rules.RELEASE_KINDS[data.kind]
     released_on = data.release_date
+    # Under écrou still: an adjustment, or a release under constraint carried out as one
+    # (DDSE, outside placement, semi-liberty): the committal stays open, the sentence runs on.
+    granted_form = next(
+        (m.modality for m in open_measures if m.measure_type_id in kind.measures and m.modality),
+        "",
+    )
+    under_committal = not kind.closes_committal or (granted_form in catalogue.OUTSIDE_MODALITIES)
     # While the person is still held in a cell: no cancellation notice for an interview in
     # prison (none of its reminders went to a cell either).
     _cancel_appointments(
         membership, person, after=released_on, in_prison=True,
         reason="Sortie de détention : rendez-vous en détention annulé.",
     )  # fmt: skip
-    if kind.closes_committal:
+    if not under_committal:
         people_services.custody_close(
             membership=membership, person=person, release_date=released_on, today=today
         )
         custody.refresh_from_db()
+        before = audit.snapshot(custody, ["release_kind"])
         custody.release_kind = data.kind
         custody.save(update_fields=["release_kind"])
+        audit.record_by(
+            membership,
+            audit.Action.UPDATE,
+            custody,
+            person_id=person.pk,
+            summary=f"Nature de la sortie : {kind.label}",
+            changes=audit.diff(before, audit.snapshot(custody, ["release_kind"])),
+        )
     opened = []
     for measure in open_measures:
         code = measure.measure_type_id
-        if code == sentence_services.PRISON_MEASURE and kind.closes_committal:
-            sentence_services.prison_measure_close(
-                membership=membership, measure=measure, released_on=released_on, today=today
+        if code == sentence_services.PRISON_MEASURE:
+            if not under_committal:
+                sentence_services.prison_measure_close(
+                    membership=membership, measure=measure, released_on=released_on, today=today
+                )
+        elif code in kind.measures and measure.status == Measure.Status.PENDING:
+            opened.append(_start_on_release(membership, measure, released_on, today=today))
+        elif code in kind.measures and measure.status == Measure.Status.ACTIVE:
+            opened.append(measure)
+        elif (
+            code in transition_rules.RELEASE_MEASURES
+            and measure.status == Measure.Status.PENDING
+            and not under_committal
+        ):
+            # Granted for another way out, and never started: void now the person is out.
+            measure_services.measure_update(
+                membership=membership, measure=measure, data={"status": "void"}, today=today
             )
+        elif under_committal:
+            continue  # still under écrou: what the committal suspended stays suspended
         elif measure.suspended_since is not None:
             measure_services.measure_resume_after_custody(
                 membership=membership, measure=measure, released_on=released_on, today=today
             )
             opened.append(measure)
-        elif measure.status == Measure.Status.PENDING and (
-            code in kind.measures or code in transition_rules.FOLLOW_ONS
-        ):
+        elif measure.status == Measure.Status.PENDING and code in transition_rules.FOLLOW_ONS:
             opened.append(_start_on_release(membership, measure, released_on, today=today))
-        elif measure.status == Measure.Status.ACTIVE and code in kind.measures:
-            opened.append(measure)
     people_services.cpip_assign(membership=membership, person=person, cpip=data.cpip)
     people_services.situation_record(
         membership=membership,

@@ -80,7 +80,7 @@ def office():
                              enforceable_date=committal - timedelta(days=20))  # fmt: skip
     measure = make_measure(
         cpip, person, code="EMPRISONNEMENT", decision=decision, judge=judge.user,
-        start_date=committal, duration_months=36, today=today,
+        start_date=committal, today=today,
     )  # fmt: skip
     report = report_services.report_create(
         membership=cpip, gated=person_get_for(cpip, person.pk), kind=rules.OPINION,

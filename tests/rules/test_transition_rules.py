@@ -357,22 +357,22 @@ def test_probation_after_prison_eight_days_when_a_fact_of_the_judgment_says_so(f
 def test_reinforced_probation_8_days_with_provisional_execution_else_15():
     """CPP 741-2; D. 546-2, D. 546-3: from the judgment."""
     decided = date(2026, 3, 2)
-    with_provisional = after_release("SURSIS_PROBATOIRE_RENFORCE", RELEASE - timedelta(days=200),
-                                     decided=decided, provisional=True)  # fmt: skip
+
+    def not_after_prison(**facts):
+        return first_interview_deadline(
+            "SURSIS_PROBATOIRE_RENFORCE", decision_date=decided, start_date=decided,
+            release_date=None, default_days=10, **facts,
+        )  # fmt: skip
+
+    with_provisional = not_after_prison(provisional=True)
     assert with_provisional.due == date(2026, 3, 10)
-    without = after_release("SURSIS_PROBATOIRE_RENFORCE", RELEASE - timedelta(days=200),
-                            decided=decided)  # fmt: skip
+    without = not_after_prison()
     assert without.due == date(2026, 3, 17)
     assert without.basis == "CPP 741-2 ; D. 546-2, D. 546-3"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug (measures/first_interview.py): a reinforced probation that follows a prison "
-    "term is counted 15 days from the judgment (years ago), not 8 days from the release "
-    "(CPP 741-1; C. pénit. R. 621-2: follow-up reinforced after release).",
-)
 def test_reinforced_probation_following_a_prison_term_8_days_after_the_release():
+    """CPP 741-1; C. pénit. R. 621-2: follow-up reinforced after release, 8 days."""
     assert after_release("SURSIS_PROBATOIRE_RENFORCE").due == date(2026, 3, 28)
 
 

@@ -789,3 +789,36 @@ def test_after_the_release_the_prison_measure_keeps_the_release_date(
     registry_end(cpip, person, custody, date(2026, 7, 8))
     prison = Measure.objects.get(pk=prisoner.prison.pk)
     assert (prison.status, prison.end_date, prison.end_source) == ("ended", TODAY, "release")
+
+
+def test_a_release_granted_for_another_way_out_is_void_once_the_person_leaves(
+    manager, cpip, cpip2, with_safety_period, site
+):
+    """The parole granted from 15/04/2026 never started: at the end of sentence it is void
+    (« non avenue »), journaled, instead of staying « à venir » for ever."""
+    person = with_safety_period.person
+    lc = Measure.objects.get(person=person, measure_type_id="LC")
+    release(manager, person, cpip2.user, site, kind="end_of_sentence")
+    lc.refresh_from_db()
+    assert lc.status == "void"
+    assert AuditEntry.objects.filter(
+        object_type="measures.measure", object_id=lc.pk, action="update"
+    ).exists()
+
+
+def test_an_lsc_carried_out_as_a_ddse_keeps_the_person_under_ecrou(
+    manager, cpip, cpip2, prisoner, site
+):
+    """A release under constraint in the form of a DDSE (CPP 720): the person leaves the cell,
+    not the écrou; messages reach them again."""
+    person = prisoner.person
+    lsc = make_measure(cpip, person, code="LSC", start_date=TODAY, duration_months=6,
+                       modality="DDSE", today=TODAY)  # fmt: skip
+    release(manager, person, cpip2.user, site, kind="lsc")
+    custody = CustodyRecord.objects.get(person=person)
+    assert custody.release_date is None
+    lsc.refresh_from_db()
+    assert lsc.status == "active"
+    from probatio.messaging.services import held_in_cell
+
+    assert not held_in_cell(person.pk)
