@@ -145,8 +145,9 @@ def _reinforced_probation(*, service, staff, rng, today: date) -> None:
         person=person,
         data={
             "kind": Decision.Kind.JUDGMENT,
-            "jurisdiction": f"Tribunal correctionnel — {court.name}" if court else "Tribunal "
-            "correctionnel",
+            "jurisdiction": f"Tribunal correctionnel — {court.name}"
+            if court
+            else "Tribunal correctionnel",
             "court": court,
             "date": decided,
             "enforceable_date": decided,

@@ -111,8 +111,7 @@ class MeasureForm(BaseForm):
     reinforced_follow_up = forms.BooleanField(
         label="Suivi renforcé",
         required=False,
-        help_text="Sursis probatoire après détention : premier entretien sous 8 jours "
-        "(CPP 741-1).",
+        help_text="Sursis probatoire après détention : premier entretien sous 8 jours (CPP 741-1).",
     )
     report_requested_on = forms.DateField(
         label="Rapport demandé par le juge le (aménagement 723-15-1)",

@@ -176,8 +176,9 @@ class CustodyRecord(models.Model):
         PAROLE = "lc", "Libération conditionnelle"
         LSC = "lsc", "Libération sous contrainte"
         LSC_PLEIN_DROIT = "lsc_plein_droit", "Libération sous contrainte de plein droit"
-        ADJUSTMENT = "adjustment", (
-            "Aménagement sous écrou : semi-liberté, placement à l'extérieur ou DDSE"
+        ADJUSTMENT = (
+            "adjustment",
+            ("Aménagement sous écrou : semi-liberté, placement à l'extérieur ou DDSE"),
         )
         END_OF_REMAND = "end_of_remand", "Fin de la détention provisoire (remise en liberté)"
 

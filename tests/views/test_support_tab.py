@@ -305,7 +305,9 @@ def test_family_ties_are_shown_with_their_steps(client_for, cpip, prisoner):
 
 def test_a_person_not_in_prison_has_only_family_ties(client_for, cpip, person):
     page = text_of(client_for(cpip).get(base(person)))
-    assert "La personne n'a jamais été écrouée : l'entretien arrivant a lieu à chaque écrou." in page
+    assert (
+        "La personne n'a jamais été écrouée : l'entretien arrivant a lieu à chaque écrou." in page
+    )
     assert "Évaluer la situation" not in page and "Enregistrer une aide" not in page
     assert "Ajouter un proche" in page and "Aucun proche enregistré." in page
 
