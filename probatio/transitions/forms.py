@@ -7,6 +7,7 @@ from django import forms
 
 from probatio.accounts.models import User
 from probatio.core.forms import BaseForm, DateInput
+from probatio.organisation.models import Establishment
 from probatio.people.forms import CustodyOpenForm
 from probatio.people.situation import STATUSES
 from probatio.reintegration.release_forms import ReleaseForm
@@ -380,3 +381,19 @@ class ReleaseKindForm(ReleaseForm):
             housing_details=data["housing_details"],
             confirmed=data["confirm"],
         )
+
+
+class EstablishmentChangeForm(BaseForm):
+    """The person held is moved to another establishment (the committal goes on)."""
+
+    establishment = forms.ModelChoiceField(
+        label="Nouvel établissement", queryset=Establishment.objects.none()
+    )
+    committal_number = forms.CharField(label="Numéro d'écrou dans cet établissement", max_length=30)
+    on = forms.DateField(label="Date du transfert", widget=DateInput())
+
+    def __init__(self, *args, service_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].queryset = Establishment.objects.filter(
+            service_id=service_id
+        ).order_by("name")

@@ -22,7 +22,7 @@ from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
-from probatio.core.dates import format_fr, months_and_days
+from probatio.core.dates import format_fr, months_and_days, on_day
 from probatio.core.errors import field_errors
 from probatio.measures import catalogue
 from probatio.measures import services as measure_services
@@ -912,3 +912,74 @@ def _release_plan_done(membership, person, custody, cpip, when: str) -> None:
                 ),
             },
         )
+
+
+# --- A change of establishment: a custody event, not a release ---------------------------------
+
+
+@transaction.atomic
+def establishment_change(
+    *,
+    membership: Membership,
+    gated,
+    establishment_id: int,
+    committal_number: str,
+    on: date,
+    today: date | None = None,
+):
+    """The person held is moved to another establishment of the service (transfert): the same
+    committal goes on — its sentences, dates, suspensions and history stay — under the new
+    establishment and its écrou number. Nothing is released, nothing resumes."""
+    from probatio.organisation.models import Establishment
+    from probatio.people.models import CustodyRecord
+
+    today = today or timezone.localdate()
+    person = gated.person
+    if not gated.allows(Action.CREATE_RECORD):
+        raise PermissionDenied(
+            "Votre rôle ne permet pas d'enregistrer un changement d'établissement."
+        )
+    custody = (
+        CustodyRecord.objects.select_for_update()
+        .filter(person=person, release_date__isnull=True)
+        .first()
+    )
+    if custody is None:
+        raise field_errors(establishment="La personne n'a pas d'écrou en cours.")
+    establishment = Establishment.objects.filter(
+        pk=establishment_id, service_id=membership.service_id
+    ).first()
+    if establishment is None:
+        raise field_errors(establishment="Établissement inconnu pour ce service.")
+    if establishment.pk == custody.establishment_id:
+        raise field_errors(establishment="La personne est déjà écrouée dans cet établissement.")
+    if on > today:
+        raise field_errors(on="La date du transfert ne peut pas être future.")
+    if on < custody.committal_date:
+        raise field_errors(
+            on=f"Le transfert ne peut pas précéder l'écrou du {format_fr(custody.committal_date)}."
+        )
+    previous = custody.establishment
+    before = audit.snapshot(custody, ["establishment", "committal_number"])
+    custody.establishment = establishment
+    custody.committal_number = committal_number.strip()
+    custody.full_clean()
+    custody.save(update_fields=["establishment", "committal_number"])
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        custody,
+        person_id=person.pk,
+        summary=f"Changement d'établissement : {establishment.name}",
+        changes=audit.diff(before, audit.snapshot(custody, ["establishment", "committal_number"])),
+    )
+    timeline_add(
+        person=person,
+        kind=TimelineEvent.Kind.CUSTODY,
+        title=f"Transfert : {previous.name} → {establishment.name}"[:200],
+        detail=f"Nouveau numéro d'écrou {custody.committal_number} ; la détention se poursuit.",
+        actor=membership.user,
+        instance=custody,
+        occurred_at=on_day(on, 10),
+    )
+    return custody

@@ -11,4 +11,6 @@ urlpatterns = [
          name="answer_informed"),
     path("personnes/<int:pk>/ecrou/nouveau/", views.committal, name="committal"),
     path("personnes/<int:pk>/sortie/liberation/", views.release, name="release"),
+    path("personnes/<int:pk>/ecrou/transfert/", views.establishment_change,
+         name="establishment_change"),
 ]  # fmt: skip

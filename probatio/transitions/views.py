@@ -19,7 +19,12 @@ from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reports import answers, rules
 from probatio.reports.selectors import report_get_for
 from probatio.transitions import services
-from probatio.transitions.forms import AnswerForm, CommittalForm, ReleaseKindForm
+from probatio.transitions.forms import (
+    AnswerForm,
+    CommittalForm,
+    EstablishmentChangeForm,
+    ReleaseKindForm,
+)
 
 
 def _detail(pk: int) -> str:
@@ -205,3 +210,35 @@ def release(request, pk: int):
     )
     status = 400 if form.errors or warnings else 200
     return render(request, "transitions/release_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def establishment_change(request, pk: int):
+    """A transfer to another establishment: a custody event, the committal goes on."""
+    membership = request.membership
+    gated = person_get_for(
+        membership, pk, action=Action.CREATE_RECORD, log_read="transfert (formulaire)"
+    )
+    form = EstablishmentChangeForm(
+        request.POST or None,
+        service_id=membership.service_id,
+        initial={"on": timezone.localdate()},
+    )
+    return dossier_form_page(
+        request,
+        gated,
+        form,
+        tab="identity",
+        title="Changement d'établissement (transfert)",
+        submit="Enregistrer le transfert",
+        write=lambda data: services.establishment_change(
+            membership=membership,
+            gated=gated,
+            establishment_id=data["establishment"].pk,
+            committal_number=data["committal_number"],
+            on=data["on"],
+        ),
+        success="Transfert enregistré : la détention se poursuit dans le nouvel établissement.",
+        redirect_to=lambda custody: reverse("people:detail", args=[pk]),
+        cancel_url=reverse("people:detail", args=[pk]),
+    )

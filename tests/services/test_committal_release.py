@@ -822,3 +822,37 @@ def test_an_lsc_carried_out_as_a_ddse_keeps_the_person_under_ecrou(
     from probatio.messaging.services import held_in_cell
 
     assert not held_in_cell(person.pk)
+
+
+def test_a_change_of_establishment_is_a_custody_event_not_a_release(
+    cpip, manager, prisoner, service
+):
+    """The committal goes on under the new establishment and number: the sentence, its dates,
+    what it suspended stay; nothing is released."""
+    person = prisoner.person
+    other = EstablishmentFactory(service=service, name="Centre de détention de Liancourt")
+    situation = PenalSituation.objects.get(custody=prisoner.custody)
+    ends = (situation.end_date, situation.lc_eligibility_date)
+    services.establishment_change(
+        membership=cpip, gated=person_get_for(cpip, person.pk), establishment_id=other.pk,
+        committal_number="7788", on=TODAY, today=TODAY,
+    )  # fmt: skip
+    custody = CustodyRecord.objects.get(person=person)
+    assert (custody.pk, custody.release_date) == (prisoner.custody.pk, None)
+    assert (custody.establishment, custody.committal_number) == (other, "7788")
+    situation.refresh_from_db()
+    assert (situation.end_date, situation.lc_eligibility_date) == ends
+    assert Measure.objects.get(pk=prisoner.prison.pk).status == "active"
+    assert TimelineEvent.objects.filter(person=person, title__startswith="Transfert :").exists()
+    with pytest.raises(ValidationError, match="déjà écrouée dans cet établissement"):
+        services.establishment_change(
+            membership=cpip, gated=person_get_for(cpip, person.pk), establishment_id=other.pk,
+            committal_number="7789", on=TODAY, today=TODAY,
+        )  # fmt: skip
+    foreign = EstablishmentFactory()
+    with pytest.raises(ValidationError, match="Établissement inconnu"):
+        services.establishment_change(
+            membership=cpip, gated=person_get_for(cpip, person.pk), establishment_id=foreign.pk,
+            committal_number="1", on=TODAY, today=TODAY,
+        )  # fmt: skip
+    assert CustodyRecord.objects.get(person=person).committal_number == "7788"
