@@ -339,3 +339,64 @@ def make_prisoner(
             membership=membership, person=person, custody=custody, data={"remand_days": remand_days}
         )
     return person
+
+
+def make_transmitted_report(
+    membership: Membership,
+    person: Person,
+    kind: str,
+    *,
+    today: date,
+    measure: Measure | None = None,
+    matter: str = "",
+    urgency: str = "",
+    court=None,
+    texts: dict | None = None,
+    days_ago: int = 3,
+):
+    """A report transmitted to the judge ``days_ago`` days ago: created (and its sections
+    saved) through the services, then set to « transmis » directly — the frozen PDF is left to
+    the report tests. An incident report is on a breach of ``measure`` recorded first."""
+    from django.utils import timezone
+
+    from probatio.compliance import services as compliance_services
+    from probatio.people.selectors import person_get_for
+    from probatio.reports import rules as report_rules
+    from probatio.reports import services as report_services
+    from probatio.reports.models import Report
+    from probatio.reports.selectors import report_get_for
+
+    incident = None
+    if kind == report_rules.INCIDENT:
+        incident = compliance_services.incident_record(
+            membership=membership,
+            gated=person_get_for(membership, person.pk),
+            data={
+                "kind": "new_offence",
+                "occurred_on": today - timedelta(days=10),
+                "source": "police",
+                "description": "Interpellé pour conduite sans permis.",
+                "measure": measure,
+            },
+            today=today,
+        )
+    report = report_services.report_create(
+        membership=membership,
+        gated=person_get_for(membership, person.pk),
+        kind=kind,
+        measure=measure,
+        matter=matter,
+        urgency=urgency,
+        court=court,
+        incident=incident,
+        today=today,
+    )
+    if texts:
+        report_services.report_save(
+            membership=membership, gated_report=report_get_for(membership, report.pk), texts=texts
+        )
+    Report.objects.filter(pk=report.pk).update(
+        status=report_rules.TRANSMITTED,
+        transmitted_at=timezone.now() - timedelta(days=days_ago),
+    )
+    return Report.objects.get(pk=report.pk)

@@ -24,14 +24,12 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
 from probatio.agenda.services import NeedsConfirmation
 from probatio.audit.models import AuditEntry
-from probatio.compliance import services as compliance
 from probatio.core.deadlines import Query, collect
 from probatio.measures import services as measure_services
 from probatio.measures.models import Measure, Obligation
@@ -43,7 +41,6 @@ from probatio.people.selectors import current_situation, person_get_for
 from probatio.reports import answers
 from probatio.reports import rules as report_rules
 from probatio.reports import services as report_services
-from probatio.reports.models import Report
 from probatio.reports.selectors import report_get_for
 from probatio.sentences import rules as sentence_rules
 from probatio.sentences import services as sentence_services
@@ -57,6 +54,7 @@ from tests.factories import (
     make_measure,
     make_person,
     make_prisoner,
+    make_transmitted_report,
 )
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # Friday 20 March 2026, 10:00 in Paris
@@ -157,28 +155,10 @@ def release(manager, person, cpip_user, site, *, kind, on=TODAY, day=date(2026, 
 
 
 def transmitted(membership, person, kind, *, measure, matter=""):
-    """A report transmitted to the judge three days ago (an incident report is on a breach)."""
-    incident = None
-    if kind == report_rules.INCIDENT:
-        incident = compliance.incident_record(
-            membership=membership,
-            gated=person_get_for(membership, person.pk),
-            data={"kind": "new_offence", "occurred_on": TODAY - timedelta(days=10),
-                  "source": "police", "description": "Interpellé pour vol.", "measure": measure},
-        )  # fmt: skip
-    report = report_services.report_create(
-        membership=membership,
-        gated=person_get_for(membership, person.pk),
-        kind=kind,
-        measure=measure,
-        matter=matter,
-        incident=incident,
-        today=TODAY,
-    )
-    Report.objects.filter(pk=report.pk).update(
-        status=report_rules.TRANSMITTED, transmitted_at=timezone.now() - timedelta(days=3)
-    )
-    return report
+    """A report transmitted to the judge three days ago
+    (``tests.factories.make_transmitted_report``)."""
+    return make_transmitted_report(membership, person, kind, today=TODAY, measure=measure,
+                                   matter=matter)  # fmt: skip
 
 
 def answer(judge, report, code, *, today=TODAY, **fields):

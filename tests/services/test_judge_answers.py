@@ -8,10 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from probatio.audit.models import AuditEntry
-from probatio.compliance import services as compliance
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.organisation.models import Court
@@ -25,7 +23,13 @@ from probatio.sentences.models import PenalSituation, Reduction, Sentence
 from probatio.sentences.services import terms_update
 from probatio.transitions import services
 from probatio.transitions.services import AnswerData
-from tests.factories import make_decision, make_measure, make_person, make_prisoner
+from tests.factories import (
+    make_decision,
+    make_measure,
+    make_person,
+    make_prisoner,
+    make_transmitted_report,
+)
 
 TODAY = date(2026, 3, 20)
 CONTROL_CODES = {
@@ -56,32 +60,9 @@ def court(service, judge):
 
 
 def transmitted(membership, person, kind, *, measure=None, matter="", urgency="", court=None):
-    """A report transmitted to the judge (its steps through the services; the PDF is not
-    rendered: the transmission's own tests cover it). An incident report is on a breach."""
-    incident = None
-    if kind == rules.INCIDENT:
-        incident = compliance.incident_record(
-            membership=membership,
-            gated=person_get_for(membership, person.pk),
-            data={"kind": "new_offence", "occurred_on": TODAY - timedelta(days=10),
-                  "source": "police", "description": "Interpellé pour conduite sans permis.",
-                  "measure": measure},
-        )  # fmt: skip
-    report = report_services.report_create(
-        membership=membership,
-        gated=person_get_for(membership, person.pk),
-        kind=kind,
-        measure=measure,
-        matter=matter,
-        urgency=urgency,
-        court=court,
-        incident=incident,
-        today=TODAY,
-    )
-    Report.objects.filter(pk=report.pk).update(
-        status=rules.TRANSMITTED, transmitted_at=timezone.now() - timedelta(days=3)
-    )
-    return report
+    """A report transmitted to the judge (``tests.factories.make_transmitted_report``)."""
+    return make_transmitted_report(membership, person, kind, today=TODAY, measure=measure,
+                                   matter=matter, urgency=urgency, court=court)  # fmt: skip
 
 
 def answer(membership, report, code, *, details=None, text="", **fields):

@@ -15,7 +15,6 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from pypdf import PdfReader
 
 from probatio.audit.models import AuditEntry
@@ -38,6 +37,7 @@ from tests.factories import (
     make_measure,
     make_person,
     make_prisoner,
+    make_transmitted_report,
 )
 from tests.views.helpers import field_error, html, text_of
 
@@ -136,36 +136,11 @@ def probation(cpip, judge, court):
 def transmitted(
     membership, person, kind, *, measure=None, matter="", urgency="", days_ago=3, texts=None
 ):
-    """A report transmitted to the measure's judge ``days_ago`` days ago (its steps through
-    the services; the frozen PDF is left to the report tests). An incident report is on a
-    breach of ``measure``."""
-    incident = None
-    if kind == rules.INCIDENT:
-        incident = compliance.incident_record(
-            membership=membership,
-            gated=person_get_for(membership, person.pk),
-            data={"kind": "new_offence", "occurred_on": TODAY - timedelta(days=10),
-                  "source": "police", "description": "Interpellé pour conduite sans permis.",
-                  "measure": measure},
-        )  # fmt: skip
-    report = report_services.report_create(
-        membership=membership,
-        gated=person_get_for(membership, person.pk),
-        kind=kind,
-        measure=measure,
-        matter=matter,
-        urgency=urgency,
-        incident=incident,
-        today=TODAY,
-    )
-    if texts:
-        report_services.report_save(
-            membership=membership, gated_report=report_get_for(membership, report.pk), texts=texts
-        )
-    Report.objects.filter(pk=report.pk).update(
-        status=rules.TRANSMITTED, transmitted_at=timezone.now() - timedelta(days=days_ago)
-    )
-    return Report.objects.get(pk=report.pk)
+    """A report transmitted to the measure's judge ``days_ago`` days ago
+    (``tests.factories.make_transmitted_report``)."""
+    return make_transmitted_report(membership, person, kind, today=TODAY, measure=measure,
+                                   matter=matter, urgency=urgency, texts=texts,
+                                   days_ago=days_ago)  # fmt: skip
 
 
 def answer_url(report) -> str:
