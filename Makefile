@@ -17,7 +17,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL used by `make test-postgres` unless DATABASE_URL is already set.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/probatio
-# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-n 2"` or `PYTEST_ARGS="-k notes"`.
+# Extra pytest arguments for both runs of the suite, e.g. `PYTEST_ARGS="-k notes"`; the number
+# of workers of the first run: `PROBATIO_TEST_WORKERS=1 make test`.
 PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -94,14 +95,15 @@ run: install
 	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The whole suite on SQLite; tests marked `postgres` are deselected (pytest counts them).
+# The whole suite on SQLite; tests marked `postgres` are deselected (pytest counts them). Two
+# runs (scripts/run-tests.sh): the suite on two workers, then the browser journeys one by one.
 test: install chromium
 	@echo "Tests sur SQLite ; les tests marqués « postgres » sont désélectionnés (make test-postgres)."
-	env -u DATABASE_URL $(BIN)/pytest -m "not postgres" $(PYTEST_ARGS)
+	env -u DATABASE_URL PROBATIO_TEST_MARKERS="not postgres" scripts/run-tests.sh $(PYTEST_ARGS)
 
 # The whole suite, PostgreSQL-only tests included (see scripts/ensure-postgres.sh).
 test-postgres: install chromium
-	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_URL)}" $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_URL)}" scripts/run-tests.sh $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run_bench.py
