@@ -49,6 +49,7 @@ class Action(StrEnum):
     READ_REPORTS = "read_reports"
     VISA_REPORT = "visa_report"
     RECORD_ANSWER = "record_answer"
+    FOLLOW_UP_ANSWER = "follow_up_answer"
     READ_CAP = "read_cap"  # the CAP lists of the service's establishments
     PREPARE_CAP = "prepare_cap"  # schedule CAP sessions
     IMPORT_OFFICIAL_DATES = "import_official_dates"  # the registry's CSV of official dates
@@ -149,6 +150,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     Action.VISA_REPORT: {R.MANAGER: S.SERVICE},
     Action.RECORD_ANSWER: {R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE, R.JUDGE: S.JUDGE_FILES},
+    # The judge's answer read by the person's CPIP (and the person told of changed
+    # obligations): the échéancier item leaves.
+    Action.FOLLOW_UP_ANSWER: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
     # The CAP list shows the CPIP in charge and the state of the SPIP's opinion (drafts
     # included) to the staff who prepare the commission; the judge who chairs a session reads
     # its list and the opinions transmitted to them (never a draft's state).

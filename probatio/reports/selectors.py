@@ -73,11 +73,9 @@ class GatedReport:
     def can_follow_up_answer(self) -> bool:
         """Mark the judge's answer as read, and the person as told of changed obligations:
         the person's CPIP (or another professional of the caseload), or a manager."""
-        if self.report.status != rules.ANSWERED:
-            return False
-        if self.role == Role.MANAGER:
-            return True
-        return self.role == Role.CPIP and self.gated.facts.is_caseload
+        return self.report.status == rules.ANSWERED and self.gated.allows(
+            Action.FOLLOW_UP_ANSWER
+        )
 
     @property
     def can_correct(self) -> bool:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from probatio.access.policy import Action, PersonFacts, allows
+from probatio.access.policy import Action, PersonFacts, Scope, allows, scope_for
 from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.core.dates import add_months, format_fr
@@ -142,7 +142,10 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
     result = CapList(session=session, horizon_end=end)
     if not found:
         return result
-    chair = membership is not None and membership.role == Role.JUDGE
+    chair = (
+        membership is not None
+        and scope_for(membership.role, Action.READ_CAP) is Scope.CHAIRED
+    )
     persons = Person.objects.filter(
         pk__in=list(found), service_id=establishment.service_id
     ).select_related("assigned_cpip")
@@ -209,7 +212,7 @@ def sessions_of(membership):
     """The sessions a membership may read: every session of the service's establishments, or,
     for a judge, those they chair (``Scope.CHAIRED``)."""
     sessions = CapSession.objects.filter(establishment__service_id=membership.service_id)
-    if membership.role == Role.JUDGE:
+    if scope_for(membership.role, Action.READ_CAP) is Scope.CHAIRED:
         sessions = sessions.filter(judge_id=membership.user_id)
     return sessions
 

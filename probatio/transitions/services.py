@@ -192,7 +192,8 @@ def answer_record(
     answer_def = answers.answer_for(report.matter, given.code)
     report_services.report_mark_answered(membership=membership, gated_report=gated_report)
     decision = _decision(membership, report, answer_def, data, prison)
-    on_paper = membership.role != Role.JUDGE
+    # Recorded by the judge it is addressed to, or from an answer received on paper.
+    on_paper = not gated_report.is_addressee
     answer = JudgeAnswer.objects.create(
         report=report,
         kind=given.code,

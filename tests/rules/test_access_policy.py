@@ -49,6 +49,7 @@ draft_report      C     S        -            -           C             -       
 read_reports      S     S        -            -           C             -              J
 visa_report       -     S        -            -           -             -              -
 record_answer     -     S        S            -           -             -              J
+follow_up_answer  C     S        -            -           -             -              -
 read_cap          S     S        S            -           -             -              H
 prepare_cap       -     S        S            -           -             -              -
 import_official_dates -  S       S            -           -             -              -
