@@ -10,7 +10,7 @@ service of its app (journaled, in the timeline); a refusal of any part stores no
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,15 +21,21 @@ from django.utils import timezone
 from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
+from probatio.agenda import services as agenda_services
+from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.dates import format_fr, months_and_days, on_day
 from probatio.core.errors import field_errors
-from probatio.measures import catalogue
+from probatio.measures import catalogue, first_interview
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation, ObligationType
+from probatio.organisation.models import Court, Establishment, Site
 from probatio.people import services as people_services
-from probatio.people.models import TimelineEvent
+from probatio.people.models import CustodyRecord, TimelineEvent
 from probatio.people.services import timeline_add
+from probatio.reintegration import release as reintegration_release
+from probatio.reintegration import rules as reintegration_rules
+from probatio.reintegration.models import ReleasePlanItem
 from probatio.reports import answers, rules
 from probatio.reports import services as report_services
 from probatio.reports.models import JudgeAnswer, Report
@@ -92,7 +98,6 @@ def answer_facts(
 def _court_of(report: Report):
     """The court a judge's decision names: the court of the judge's membership in the
     service, else the service's only court, else none."""
-    from probatio.organisation.models import Court
 
     if report.kind == rules.ESR:
         return report.court
@@ -562,7 +567,6 @@ def committal_record(
     serve join the committal; future appointments outside prison are cancelled (their
     reminders with them); the community CPIP is kept as the previous CPIP and the prison CPIP
     takes the file. One transaction: a refusal of any part stores nothing."""
-    from probatio.people.models import CustodyRecord
 
     today = today or timezone.localdate()
     person = gated.person
@@ -647,11 +651,6 @@ def committal_record(
 def _cancel_appointments(membership, person, *, after: date, in_prison: bool, reason: str) -> int:
     """Cancel the planned appointments from ``after`` on, in prison or outside it (their
     reminders are cancelled by the agenda's service)."""
-    from datetime import datetime, time
-
-    from probatio.agenda import services as agenda_services
-    from probatio.agenda.models import Appointment
-    from probatio.organisation.models import Site
 
     start = timezone.make_aware(datetime.combine(after, time.min))
     planned = Appointment.objects.filter(
@@ -701,11 +700,6 @@ def release_record(
     copied or removed: the sentences, dates, arrival interview, destitution and family ties
     stay in the file. Raises ``agenda.services.NeedsConfirmation`` with the warnings not yet
     confirmed."""
-    from probatio.agenda import services as agenda_services
-    from probatio.agenda.models import Appointment
-    from probatio.measures import first_interview
-    from probatio.people.models import CustodyRecord
-
     today = today or timezone.localdate()
     person = gated.person
     if not gated.allows(Action.ASSIGN_CPIP):
@@ -894,9 +888,6 @@ def _start_on_release(membership, measure: Measure, released_on: date, *, today)
 
 
 def _release_plan_done(membership, person, custody, cpip, when: str) -> None:
-    from probatio.reintegration import release as reintegration_release
-    from probatio.reintegration import rules as reintegration_rules
-    from probatio.reintegration.models import ReleasePlanItem
 
     item = ReleasePlanItem.objects.filter(
         plan__custody=custody, code="community_appointment"
@@ -931,8 +922,6 @@ def establishment_change(
     """The person held is moved to another establishment of the service (transfert): the same
     committal goes on — its sentences, dates, suspensions and history stay — under the new
     establishment and its écrou number. Nothing is released, nothing resumes."""
-    from probatio.organisation.models import Establishment
-    from probatio.people.models import CustodyRecord
 
     today = today or timezone.localdate()
     person = gated.person
