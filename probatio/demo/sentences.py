@@ -913,11 +913,21 @@ class SentencesBuilder:
         others = [p for p in candidates if not p.first_cpip]
         # The first CPIP's draft first, the others' next, the first CPIP's second person last.
         ordered = first[:1] + others + first[1:]
-        for (step, matter), plan in zip(OPINION_STEPS, ordered, strict=False):
-            if step == report_rules.TRANSMITTED and plan.measure.assigning_judge_id is None:
+        # The transmitted opinion goes to the judge who chairs the session (juge.demo finds it
+        # among the opinions to answer), failing that to another judge of the service.
+        chair = session.judge_id
+        for step, matter in OPINION_STEPS:
+            if step == report_rules.TRANSMITTED:
+                judged = [p for p in ordered if p.measure.assigning_judge_id is not None]
+                chaired = [p for p in judged if p.measure.assigning_judge_id == chair]
+                choice = (chaired or judged or [None])[0]
+            else:
+                choice = ordered[0] if ordered else None
+            if choice is None:
                 continue
-            self._opinion(plan, step, matter, due=session.date - timedelta(days=7))
-            self.used.add(plan.person.pk)
+            ordered.remove(choice)
+            self._opinion(choice, step, matter, due=session.date - timedelta(days=7))
+            self.used.add(choice.person.pk)
 
     def _opinion(self, plan: PrisonPlan, step: str, matter: str, *, due: date | None) -> Report:
         rng = self.rng
