@@ -25,6 +25,7 @@ from probatio.reintegration.models import ReleasePlanItem
 from probatio.reports import answers
 from probatio.reports import rules as report_rules
 from probatio.reports import services as report_services
+from probatio.reports.models import Report
 from probatio.reports.selectors import report_get_for
 from probatio.sentences import selectors as sentence_selectors
 from probatio.sentences import services as sentence_services
@@ -119,6 +120,14 @@ def _release_one(*, service, staff, planned: list[Person], flagged: set[int], to
         )
         .exclude(assigned_cpip=first_cpip.user)
         .exclude(pk__in=flagged)
+        # Nobody whose opinion is still on its way to the judge: it would outlive the release.
+        .exclude(
+            Exists(
+                Report.objects.filter(person_id=OuterRef("pk"), kind=report_rules.OPINION).exclude(
+                    status=report_rules.ANSWERED
+                )
+            )
+        )
         .order_by("pk")
     ]
     planned_ids = [p.pk for p in planned]
