@@ -119,3 +119,12 @@ def page(browser, live_server):
     new_page = context.new_page()
     yield new_page
     context.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where a journey writes its screenshots: ``PROBATIO_SCREENSHOTS`` when set (to look at
+    them), else the test's temporary folder."""
+    folder = Path(os.environ.get("PROBATIO_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

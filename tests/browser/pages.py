@@ -1,10 +1,15 @@
 """A small page-object layer over Playwright for the Probatio journey."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.factories import PASSWORD
+
 BLOCKING_IMPACTS = ("serious", "critical")
+# The screens a form is photographed on: a laptop and a phone.
+VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 
 class Probatio:
@@ -101,3 +106,44 @@ class Probatio:
 
     def autosave_status(self):
         return self.page.locator("#autosave-status")
+
+
+def signed_in(browser, live_server, axe_source, username: str, landing: str):
+    """A fresh browser context (French locale) signed in as ``username``."""
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    app = Probatio(context.new_page(), axe_source)
+    app.sign_in(username, PASSWORD, landing=landing)
+    return context, app
+
+
+def assert_reachable(page: Page, locator) -> None:
+    """Scrolled into view, the element is the one a click at its centre lands on (nothing
+    covers it: no sticky bar, no overflowing neighbour)."""
+    locator.scroll_into_view_if_needed()
+    covered_by = locator.evaluate(
+        """(el) => {
+            const box = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(box.left + box.width / 2,
+                                                  box.top + box.height / 2);
+            return hit && (hit === el || el.contains(hit)) ? null
+                : (hit ? hit.outerHTML.slice(0, 160) : "nothing");
+        }"""
+    )
+    assert covered_by is None, f"le bouton est recouvert par : {covered_by}"
+
+
+def photograph(page: Page, folder: Path, name: str, submit) -> None:
+    """The form at each viewport: a screenshot, nothing wider than the screen, and its submit
+    button (``submit``, a locator) reachable."""
+    for label, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{label} : la page déborde de {overflow} px en largeur"
+        assert_reachable(page, submit)
+        path = folder / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+    page.set_viewport_size({"width": 1280, "height": 720})

@@ -8,11 +8,9 @@ form is photographed on a laptop and on a phone, and its submit button must be r
 Screenshots are written to ``PROBATIO_SCREENSHOTS`` when set (to look at them), else to the
 test's temporary folder."""
 
-import os
 import re
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,9 +25,8 @@ from probatio.reports import services as report_services
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.reports.selectors import report_get_for
 from probatio.sentences.models import PenalSituation
-from tests.browser.pages import Probatio
+from tests.browser.pages import photograph, signed_in
 from tests.factories import (
-    PASSWORD,
     EstablishmentFactory,
     MembershipFactory,
     ServiceFactory,
@@ -44,7 +41,12 @@ pytestmark = [
 ]
 
 JOURNEY_SECONDS = 45
-VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+
+
+def submit_button(page):
+    return page.get_by_role("button", name="Enregistrer la réponse")
+
+
 GROUPS = ("grant", "step", "add", "reasons", "review")  # the parole page's groups of fields
 ZONE = "Commune de Testville et ses abords"
 
@@ -102,55 +104,8 @@ def office():
     return {"person": person, "report": report, "sentence_end": end, "today": today}
 
 
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("PROBATIO_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def signed_in(browser, live_server, axe_source, username: str, landing: str):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    app = Probatio(context.new_page(), axe_source)
-    app.sign_in(username, PASSWORD, landing=landing)
-    return context, app
-
-
 def group(page, key: str):
     return page.locator(f"#group-{key}")
-
-
-def assert_reachable(page, locator) -> None:
-    """Scrolled into view, the element is the one a click at its centre lands on (nothing
-    covers it: no sticky bar, no overflowing neighbour)."""
-    locator.scroll_into_view_if_needed()
-    covered_by = locator.evaluate(
-        """(el) => {
-            const box = el.getBoundingClientRect();
-            const hit = document.elementFromPoint(box.left + box.width / 2,
-                                                  box.top + box.height / 2);
-            return hit && (hit === el || el.contains(hit)) ? null
-                : (hit ? hit.outerHTML.slice(0, 160) : "nothing");
-        }"""
-    )
-    assert covered_by is None, f"le bouton est recouvert par : {covered_by}"
-
-
-def photograph(page, screenshots: Path, name: str) -> None:
-    """The answer form at each viewport: a screenshot, nothing wider than the screen, and the
-    submit button reachable."""
-    for label, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{label} : la page déborde de {overflow} px en largeur"
-        assert_reachable(page, page.get_by_role("button", name="Enregistrer la réponse"))
-        path = screenshots / f"judge-answer-{name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000
-    page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def test_judge_answer_journey(browser, live_server, axe_source, office, database_turn, screenshots):
@@ -181,7 +136,7 @@ def test_judge_answer_journey(browser, live_server, axe_source, office, database
     expect(radios).to_have_count(3)
     for key in GROUPS:
         expect(group(page, key)).to_be_hidden()
-    photograph(page, screenshots, "empty")
+    photograph(page, screenshots, "judge-answer-empty", submit_button(page))
 
     # 3. « Accordée »: its fields show, the others stay hidden.
     page.get_by_text("Libération conditionnelle accordée", exact=True).click()
@@ -208,7 +163,7 @@ def test_judge_answer_journey(browser, live_server, axe_source, office, database
     zone.press_sequentially(ZONE, delay=5)
     page.get_by_label("Texte de la décision").fill("Libération conditionnelle accordée.")
     app.check_accessibility()
-    photograph(page, screenshots, "filled")
+    photograph(page, screenshots, "judge-answer-filled", submit_button(page))
 
     # 4. Recorded: back to the report, which shows the answer and the parole opened.
     app.click_and_check(

@@ -10,11 +10,9 @@ and its submit button must be reachable.
 Screenshots are written to ``PROBATIO_SCREENSHOTS`` when set (to look at them), else to the
 test's temporary folder."""
 
-import os
 import re
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -31,9 +29,8 @@ from probatio.reports.models import Report
 from probatio.reports.selectors import report_get_for
 from probatio.sentences.models import PenalSituation, Sentence
 from probatio.transitions import services as transition_services
-from tests.browser.pages import Probatio
+from tests.browser.pages import photograph, signed_in
 from tests.factories import (
-    PASSWORD,
     EstablishmentFactory,
     MembershipFactory,
     ServiceFactory,
@@ -49,7 +46,12 @@ pytestmark = [
 ]
 
 JOURNEY_SECONDS = 45
-VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+
+
+def submit_button(page):
+    return page.get_by_role("button", name="Enregistrer la sortie", exact=True)
+
+
 NAME = "SORTANT Éloïse"
 
 
@@ -120,52 +122,6 @@ def office():
     }
 
 
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("PROBATIO_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def signed_in(browser, live_server, axe_source, username: str, landing: str):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    app = Probatio(context.new_page(), axe_source)
-    app.sign_in(username, PASSWORD, landing=landing)
-    return context, app
-
-
-def assert_reachable(page, locator) -> None:
-    """Scrolled into view, the element is the one a click at its centre lands on."""
-    locator.scroll_into_view_if_needed()
-    covered_by = locator.evaluate(
-        """(el) => {
-            const box = el.getBoundingClientRect();
-            const hit = document.elementFromPoint(box.left + box.width / 2,
-                                                  box.top + box.height / 2);
-            return hit && (hit === el || el.contains(hit)) ? null
-                : (hit ? hit.outerHTML.slice(0, 160) : "nothing");
-        }"""
-    )
-    assert covered_by is None, f"le bouton est recouvert par : {covered_by}"
-
-
-def photograph(page, screenshots: Path, name: str) -> None:
-    """The release form at each viewport: a screenshot, nothing wider than the screen, and the
-    submit button reachable."""
-    for label, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{label} : la page déborde de {overflow} px en largeur"
-        assert_reachable(page, page.get_by_role("button", name="Enregistrer la sortie", exact=True))
-        path = screenshots / f"release-{name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 10_000
-    page.set_viewport_size({"width": 1280, "height": 720})
-
-
 def test_release_journey(browser, live_server, axe_source, office, database_turn, screenshots):
     started = time.monotonic()
     person, today = office["person"], office["today"]
@@ -187,7 +143,7 @@ def test_release_journey(browser, live_server, axe_source, office, database_turn
         rf"/personnes/{person.pk}/sortie/liberation/$",
     )
     expect(page).to_have_title(re.compile(r"^Sortie de détention — SORTANT Éloïse — Probatio$"))
-    photograph(page, screenshots, "empty")
+    photograph(page, screenshots, "release-empty", submit_button(page))
 
     # 3. The kind, the community CPIP, the housing and the first appointment.
     page.get_by_text("Libération sous contrainte", exact=True).click()
@@ -205,7 +161,7 @@ def test_release_journey(browser, live_server, axe_source, office, database_turn
     page.get_by_label("Heure de fin").fill("10:45")
     page.get_by_label("Antenne").select_option(label="Antenne d'Amiens")
     app.check_accessibility()
-    photograph(page, screenshots, "filled")
+    photograph(page, screenshots, "release-filled", submit_button(page))
 
     # 4. Recorded: back to « Sortie », in the community now.
     app.click_and_check(

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from probatio.compliance.models import Incident
 from probatio.measures import services as measure_services
 from probatio.reports.models import JudgeAnswer, Report
-from tests.browser.pages import Probatio
-from tests.factories import PASSWORD, MembershipFactory, ServiceFactory, make_measure, make_person
+from tests.browser.pages import Probatio, signed_in
+from tests.factories import MembershipFactory, ServiceFactory, make_measure, make_person
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,14 +67,6 @@ def office():
         data={"start_date": measure.start_date, "status": "active"},
     )
     return {"person": person, "measure": measure, "work": work, "manager": manager, "judge": judge}
-
-
-def signed_in(browser, live_server, axe_source, username: str, landing: str):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    app = Probatio(context.new_page(), axe_source)
-    app.sign_in(username, PASSWORD, landing=landing)
-    return context, app
 
 
 def post_and_check(app: Probatio, button, message: str) -> None:
