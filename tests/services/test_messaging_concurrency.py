@@ -1,14 +1,14 @@
 """Two workers on the same due messages, on PostgreSQL: every message is sent exactly once."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from probatio.messaging import sending
 from probatio.messaging.models import Message
 from tests.factories import make_person
+from tests.threads import together
 
 NOW = datetime(2025, 10, 25, 8, 0, tzinfo=UTC)
 
@@ -33,25 +33,7 @@ def test_two_workers_send_each_message_once(cpip, service, settings, tmp_path):
         )
         for n in range(50)
     )
-    start = threading.Barrier(2)
-    results: list[dict] = []
-    errors: list[BaseException] = []
-
-    def worker():
-        try:
-            start.wait()
-            results.append(sending.send_due(now=NOW))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    results = together(lambda: sending.send_due(now=NOW))
     sent = sum(r.get("sent", 0) for r in results)
     assert len(results) == 2
     assert sent == 50  # between them, each message once: no double send, none forgotten

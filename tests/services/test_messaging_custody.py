@@ -5,12 +5,11 @@ placement, home detention as an adjustment) keeps their messages; after the rele
 again."""
 
 import json
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from probatio.agenda import rules as agenda_rules
@@ -20,6 +19,7 @@ from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
 from probatio.people import services as people
 from tests.factories import EstablishmentFactory, make_measure, make_person
+from tests.threads import together
 
 BOOKED = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
 REMINDER_AT = datetime(2025, 10, 25, 8, 0, tzinfo=UTC)  # 10:00 Paris, Saturday
@@ -232,25 +232,7 @@ def test_two_workers_send_to_the_free_and_to_no_one_held(cpip, service, settings
         for n in range(20)
         for whom in (free, held)
     )
-    start = threading.Barrier(2)
-    results: list[dict] = []
-    errors: list[BaseException] = []
-
-    def worker():
-        try:
-            start.wait()
-            results.append(sending.send_due(now=REMINDER_AT))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    results = together(lambda: sending.send_due(now=REMINDER_AT))
     assert sum(r.get("sent", 0) for r in results) == 20
     assert sum(r.get("cancelled", 0) for r in results) == 20
     assert {json.loads(f.read_text())["to"] for f in tmp_path.iterdir()} == {"+33612345678"}
