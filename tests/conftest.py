@@ -36,6 +36,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from probatio.accounts.models import Membership
+from probatio.organisation.models import Court
 from tests.factories import MembershipFactory, ServiceFactory, make_measure, make_person
 
 # No example database written into the working tree; examples stay reproducible from the seed.
@@ -94,6 +95,18 @@ def judge(member):
     return member(
         "judge", user__username="juge.test", user__first_name="Jeanne", user__last_name="Juge"
     )
+
+
+@pytest.fixture
+def court(service, judge):
+    """The service's court, the judge's own."""
+    court = Court.objects.create(
+        service=service, name="Tribunal judiciaire de Testville", city="Testville",
+        appeal_court_city="Grandville",
+    )  # fmt: skip
+    judge.court = court
+    judge.save(update_fields=["court"])
+    return court
 
 
 @pytest.fixture

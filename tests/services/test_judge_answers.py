@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from probatio.audit.models import AuditEntry
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.organisation.models import Court
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import person_get_for
 from probatio.reports import answers, rules
@@ -46,17 +45,6 @@ CONTROL_CODES = {
 def frozen():
     with time_machine.travel(datetime(2026, 3, 20, 10, 0, tzinfo=UTC), tick=False):
         yield
-
-
-@pytest.fixture
-def court(service, judge):
-    court = Court.objects.create(
-        service=service, name="Tribunal judiciaire de Testville", city="Testville",
-        appeal_court_city="Grandville",
-    )  # fmt: skip
-    judge.court = court
-    judge.save(update_fields=["court"])
-    return court
 
 
 def transmitted(membership, person, kind, *, measure=None, matter="", urgency="", court=None):

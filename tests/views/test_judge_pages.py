@@ -21,7 +21,6 @@ from probatio.audit.models import AuditEntry
 from probatio.compliance import services as compliance
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.organisation.models import Court
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import person_get_for
 from probatio.reports import answers, rules
@@ -68,17 +67,6 @@ PAROLE_GRANT = {
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def court(service, judge):
-    court = Court.objects.create(
-        service=service, name="Tribunal judiciaire de Testville", city="Testville",
-        appeal_court_city="Grandville",
-    )  # fmt: skip
-    judge.court = court
-    judge.save(update_fields=["court"])
-    return court
 
 
 @pytest.fixture
