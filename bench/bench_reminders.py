@@ -29,15 +29,21 @@ def seed(count: int) -> None:
     from datetime import timedelta
 
     from django.db import transaction
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
     from probatio.agenda.models import Appointment
     from probatio.messaging import rules
     from probatio.messaging.models import Message
+    from probatio.people.models import CustodyRecord
 
     now = timezone.now()
     appointments = list(
         Appointment.objects.filter(status="planned", starts_at__gt=now + timedelta(days=1))
+        # Nobody held in a cell: nothing is sent to them (the sending refuses it).
+        .exclude(
+            Exists(CustodyRecord.objects.filter(person_id=OuterRef("person_id"), release_date=None))
+        )
         .select_related("person", "service", "site")
         .order_by("pk")
     )

@@ -209,6 +209,7 @@ def _fill(service, establishments, count: int, rng: random.Random, today: date) 
     for _, situation, value in [w for w in wanted if w[0] == "sentence"]:
         sentence_rows.append(
             Sentence(
+                person_id=situation.custody.person_id,
                 situation=situation,
                 decision=next(decisions),
                 years=value // 12,

@@ -73,8 +73,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def record(
+def _entry(
     *,
+    chain: str,
     actor,
     action: str,
     service_id: int | None,
@@ -87,17 +88,10 @@ def record(
     changes: dict | None = None,
     context: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the service's chain. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record must run inside the transaction of what it records")
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id if object_id is not None else instance.pk
-    chain = f"service:{service_id}" if service_id else "platform"
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        chain=chain, defaults={"last_hash": GENESIS}
-    )
-    entry = AuditEntry(
+    return AuditEntry(
         at=timezone.now(),
         chain=chain,
         actor=actor if actor is not None and actor.pk else None,
@@ -111,12 +105,46 @@ def record(
         summary=summary[:300],
         changes=json.loads(json.dumps(changes or {}, default=_json_default)),
         context=json.loads(json.dumps(context or {}, default=_json_default)),
-        previous_hash=head.last_hash,
     )
-    entry.hash = entry_digest(previous_hash=head.last_hash, fields=hashed_fields(entry))
-    entry.save(force_insert=True)
-    AuditChainHead.objects.filter(chain=chain).update(last_hash=entry.hash, last_entry_id=entry.pk)
-    return entry
+
+
+def _chain_head(service_id: int | None) -> AuditChainHead:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the transaction of what it records")
+    chain = f"service:{service_id}" if service_id else "platform"
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        chain=chain, defaults={"last_hash": GENESIS}
+    )
+    return head
+
+
+def record(*, service_id: int | None, **fields) -> AuditEntry:
+    """Append one entry to the service's chain. Must run inside the caller's transaction.
+    ``fields``: actor, action, and optionally role, instance (or object_type and object_id),
+    person_id, summary, changes, context."""
+    return record_many(service_id=service_id, entries=[fields])[0]
+
+
+def record_many(*, service_id: int | None, entries: list[dict]) -> list[AuditEntry]:
+    """Append several entries to the service's chain at once (one lock of its head, one
+    insert, one update): a page that reads several files journals each of them. Must run
+    inside the caller's transaction; each entry as ``record``'s fields."""
+    head = _chain_head(service_id)
+    previous = head.last_hash
+    built = []
+    for fields in entries:
+        entry = _entry(chain=head.chain, service_id=service_id, **fields)
+        entry.previous_hash = previous
+        entry.hash = previous = entry_digest(previous_hash=previous, fields=hashed_fields(entry))
+        built.append(entry)
+    if len(built) == 1:
+        built[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(built)
+    AuditChainHead.objects.filter(chain=head.chain).update(
+        last_hash=built[-1].hash, last_entry_id=built[-1].pk
+    )
+    return built
 
 
 def record_by(

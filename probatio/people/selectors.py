@@ -96,18 +96,24 @@ def person_get_for(
     if not allows(membership.role, action, facts):
         raise PermissionDenied("Votre rôle ne permet pas cette action sur ce dossier.")
     if log_read:
-        with transaction.atomic():
-            audit.record(
-                actor=membership.user,
-                action=audit.Action.READ,
-                service_id=membership.service_id,
-                role=membership.role,
-                instance=person,
-                person_id=person.pk,
-                summary=f"Consultation du dossier ({log_read})",
-                context={"tab": log_read},
-            )
+        log_person_read(membership, person, log_read)
     return Gated(person=person, facts=facts, role=membership.role)
+
+
+def log_person_read(membership: Membership, person: Person, what: str) -> None:
+    """Journal a read of the file of ``person`` (already gated): ``what`` names the tab or
+    fragment read."""
+    with transaction.atomic():
+        audit.record(
+            actor=membership.user,
+            action=audit.Action.READ,
+            service_id=membership.service_id,
+            role=membership.role,
+            instance=person,
+            person_id=person.pk,
+            summary=f"Consultation du dossier ({what})",
+            context={"tab": what},
+        )
 
 
 def person_list_for(

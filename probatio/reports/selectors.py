@@ -15,7 +15,7 @@ from django.http import Http404
 
 from probatio.access.policy import Action
 from probatio.access.roles import Role
-from probatio.people.selectors import Gated, person_get_for
+from probatio.people.selectors import Gated, log_person_read, person_get_for
 from probatio.reports import answers, rules
 from probatio.reports.models import JudgeAnswer, Report
 
@@ -73,9 +73,7 @@ class GatedReport:
     def can_follow_up_answer(self) -> bool:
         """Mark the judge's answer as read, and the person as told of changed obligations:
         the person's CPIP (or another professional of the caseload), or a manager."""
-        return self.report.status == rules.ANSWERED and self.gated.allows(
-            Action.FOLLOW_UP_ANSWER
-        )
+        return self.report.status == rules.ANSWERED and self.gated.allows(Action.FOLLOW_UP_ANSWER)
 
     @property
     def can_correct(self) -> bool:
@@ -117,7 +115,7 @@ def report_get_for(membership, pk: int, *, log_read: str | None = None) -> Gated
             raise Http404("Rapport introuvable.")
         raise PermissionDenied("Ce rapport n'est pas accessible à votre rôle à cette étape.")
     if log_read:
-        person_get_for(membership, report.person_id, log_read=log_read)
+        log_person_read(membership, gated.person, log_read)
     report.person = gated.person
     return GatedReport(report=report, gated=gated, user_id=membership.user_id)
 

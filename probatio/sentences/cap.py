@@ -142,10 +142,7 @@ def cap_list(session: CapSession, *, membership=None) -> CapList:
     result = CapList(session=session, horizon_end=end)
     if not found:
         return result
-    chair = (
-        membership is not None
-        and scope_for(membership.role, Action.READ_CAP) is Scope.CHAIRED
-    )
+    chair = membership is not None and scope_for(membership.role, Action.READ_CAP) is Scope.CHAIRED
     persons = Person.objects.filter(
         pk__in=list(found), service_id=establishment.service_id
     ).select_related("assigned_cpip")

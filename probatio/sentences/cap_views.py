@@ -174,22 +174,44 @@ def session_new(request):
     )
 
 
-def _journal(membership, session: CapSession, what: str, count: int) -> None:
-    audit.record_list(
-        membership,
-        object_type="people.person",
-        summary=f"Liste : CAP du {session.date:%d/%m/%Y} ({session.establishment.name}){what}",
-        context={
-            "page": "cap",
-            "session": session.pk,
-            "filters": {
-                "establishment": session.establishment_id,
-                "date": session.date.isoformat(),
-                "horizon_months": session.horizon_months,
+def _journal(membership, session: CapSession, what: str, data) -> None:
+    """The list read (its filters), and a read of each file whose transmitted opinion the chair
+    reads with it: one write to the journal."""
+    entries = [
+        {
+            "actor": membership.user,
+            "action": audit.Action.LIST,
+            "role": membership.role,
+            "object_type": "people.person",
+            "summary": f"Liste : CAP du {session.date:%d/%m/%Y} "
+            f"({session.establishment.name}){what}",
+            "context": {
+                "page": "cap",
+                "session": session.pk,
+                "filters": {
+                    "establishment": session.establishment_id,
+                    "date": session.date.isoformat(),
+                    "horizon_months": session.horizon_months,
+                },
+                "persons": len(data.rows),
             },
-            "persons": count,
-        },
-    )
+        }
+    ]
+    entries += [
+        {
+            "actor": membership.user,
+            "action": audit.Action.READ,
+            "role": membership.role,
+            "instance": row.person,
+            "person_id": row.person.pk,
+            "summary": f"Consultation du dossier (avis transmis, CAP du {session.date:%d/%m/%Y})",
+            "context": {"tab": "cap", "session": session.pk, "report": row.transmitted_opinion.pk},
+        }
+        for row in data.rows
+        if row.transmitted_opinion is not None
+    ]
+    with transaction.atomic(savepoint=False):
+        audit.record_many(service_id=membership.service_id, entries=entries)
 
 
 @require_GET
@@ -197,8 +219,7 @@ def session_detail(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
-    _journal(membership, session, "", len(data.rows))
-    _journal_opinions(membership, session, data)
+    _journal(membership, session, "", data)
     return render(
         request,
         "sentences/cap_session.html",
@@ -217,25 +238,6 @@ def session_detail(request, session_id: int):
     )
 
 
-def _journal_opinions(membership, session: CapSession, data) -> None:
-    """The chair reads the transmitted opinions with the list: a read of each file."""
-    rows = [row for row in data.rows if row.transmitted_opinion is not None]
-    if not rows:
-        return
-    with transaction.atomic(savepoint=False):
-        for row in rows:
-            audit.record(
-                actor=membership.user,
-                action=audit.Action.READ,
-                service_id=membership.service_id,
-                role=membership.role,
-                instance=row.person,
-                person_id=row.person.pk,
-                summary=f"Consultation du dossier (avis transmis, CAP du {session.date:%d/%m/%Y})",
-                context={"tab": "cap", "session": session.pk, "report": row.transmitted_opinion.pk},
-            )
-
-
 @require_GET
 def session_pdf(request, session_id: int):
     """The list as a PDF (WeasyPrint), built on the fly and not stored."""
@@ -243,8 +245,7 @@ def session_pdf(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
-    _journal(membership, session, " (PDF)", len(data.rows))
-    _journal_opinions(membership, session, data)
+    _journal(membership, session, " (PDF)", data)
     service = session.establishment.service
     content = printing.render_pdf(
         "sentences/cap_pdf.html",
