@@ -67,6 +67,29 @@ def test_chain_verifies_after_several_writes(cpip, manager):
 
 
 @pytest.mark.django_db
+def test_several_entries_in_one_write_keep_the_chain(cpip, django_assert_num_queries):
+    """``record_many``: the entries follow one another in the chain, between single ones,
+    written with one lock of the head, one insert and one update."""
+    persons = write_some(cpip, 2)
+    entries = [
+        {"actor": cpip.user, "action": "read", "role": cpip.role, "instance": person,
+         "person_id": person.pk, "summary": f"Lecture n° {n}", "context": {"tab": "cap"}}
+        for n, person in enumerate(persons * 3)
+    ]  # fmt: skip
+    with transaction.atomic(), django_assert_num_queries(3):
+        written = audit.record_many(service_id=cpip.service_id, entries=entries)
+    write_some(cpip, 1)
+    assert [e.summary for e in written] == [f"Lecture n° {n}" for n in range(6)]
+    stored = list(AuditEntry.objects.filter(pk__in=[e.pk for e in written]).order_by("pk"))
+    assert [e.summary for e in stored] == [f"Lecture n° {n}" for n in range(6)]
+    for previous, entry in zip(stored, stored[1:], strict=False):
+        assert entry.previous_hash == previous.hash
+    count, problems = verify_chain(chain_of(cpip))
+    assert problems == []
+    assert count == AuditEntry.objects.filter(chain=chain_of(cpip)).count()
+
+
+@pytest.mark.django_db
 def test_command_reports_an_intact_journal(cpip):
     write_some(cpip, 2)
     from io import StringIO

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.compliance import services as compliance
 from probatio.measures import services as measure_services
@@ -858,6 +859,32 @@ def test_the_judges_list_runs_a_fixed_number_of_queries(client_for, cpip, judge,
     many = count_queries(client, "/rapports/")
     assert many == few, (few, many)
     assert many <= MAX_QUERIES
+
+
+def test_the_cap_page_runs_a_fixed_number_of_queries(client_for, cpip, judge, cap_world,
+                                                      establishment):  # fmt: skip
+    """Each opinion shown is journaled, in one write with the list's line: more opinions, the
+    same queries; the chain of the journal stays whole."""
+    client = client_for(judge)
+    url = cap_url(cap_world["chaired"])
+    client.get(url)  # warm-up: session written
+    few = count_queries(client, url)
+    for n in range(3):
+        more = prisoner_of(cpip, judge.user, establishment, surname=f"Nombreux{n}",
+                           first_names="Noé")  # fmt: skip
+        transmitted(cpip, more["person"], rules.OPINION, measure=more["measure"],
+                    matter=answers.PAROLE, texts={"analysis": f"Avis n° {n}."})  # fmt: skip
+    response = client.get(url)
+    assert len(re.findall(r'data-testid="cap-opinion"', html(response))) == 4
+    many = count_queries(client, url)
+    assert many == few, (few, many)
+    assert many <= MAX_QUERIES
+    last = AuditEntry.objects.filter(context__tab="cap").order_by("-pk")[:4]
+    assert len({e.person_id for e in last}) == 4
+    assert audit.verify_chain(f"service:{judge.service_id}") == (
+        AuditEntry.objects.filter(chain=f"service:{judge.service_id}").count(),
+        [],
+    )
 
 
 # --- Starting a report from the dossier tab: its matter, its urgency. ---
