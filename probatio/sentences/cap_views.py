@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from probatio.access.policy import Action, allows
+from probatio.access.policy import Action, Scope, allows, scope_for
 from probatio.access.roles import Role
 from probatio.accounts.models import User
 from probatio.audit import services as audit
@@ -74,6 +74,12 @@ class CapSessionForm(BaseForm):
         self.fields["judge"].label_from_instance = lambda user: user.get_full_name()
 
 
+def _as_chair(membership) -> bool:
+    """The CAP seen as the judge who chairs it (the list and the opinions transmitted to them,
+    never a draft's state), as the policy's scope of the reading says."""
+    return scope_for(membership.role, Action.READ_CAP) is Scope.CHAIRED
+
+
 def _membership(request, action: Action):
     membership = request.membership
     if membership is None:
@@ -106,7 +112,7 @@ def index(request):
         .select_related("judge")
         .order_by("date", "pk")
     )
-    is_judge = membership.role == Role.JUDGE
+    is_judge = _as_chair(membership)
     upcoming = [s for s in sessions if s.date >= today]
     counts = cap.persons_to_examine(upcoming, membership.service_id)
     for session in upcoming:
@@ -233,7 +239,7 @@ def session_detail(request, session_id: int):
                 for code, label, number in data.counts
             ],
             "today": timezone.localdate(),
-            "is_judge": membership.role == Role.JUDGE,
+            "is_judge": _as_chair(membership),
         },
     )
 
@@ -255,7 +261,7 @@ def session_pdf(request, session_id: int):
             "service_name": service.name,
             "service_address": service.address,
             "printed_on": timezone.localdate(),
-            "is_judge": membership.role == Role.JUDGE,
+            "is_judge": _as_chair(membership),
             "footer": f"CAP du {session.date:%d/%m/%Y} — {session.establishment.name}",
         },
     )
