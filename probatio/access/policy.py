@@ -64,6 +64,14 @@ class Action(StrEnum):
     MANAGE_COMMUNITY_WORK = "manage_community_work"
     # The hours of community work (sessions signed by the supervisor, absences, incidents).
     RECORD_WORK_HOURS = "record_work_hours"
+    # Pages of the menu (``access.menu``): a page admits exactly the roles its action allows,
+    # and the menu shows its entry to them only.
+    OPEN_CASELOAD = "open_caseload"  # « Mon portefeuille » (« Mes dossiers » for a judge)
+    OPEN_AGENDA = "open_agenda"
+    OPEN_SCHEDULE = "open_schedule"  # the échéancier
+    LIST_REPORTS = "list_reports"
+    LIST_COMMUNITY_WORK = "list_community_work"  # the TIG follow-up page and its imports
+    ALLOCATE_CASELOADS = "allocate_caseloads"  # the service view: allocation and workload
 
 
 R = Role
@@ -175,6 +183,36 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.MANAGE_COMMUNITY_WORK: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
     # The secretariat registers the hour sheets hosts send (one by one or by file).
     Action.RECORD_WORK_HOURS: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    # The persons in the user's charge: those assigned to them (a CPIP, or another professional
+    # of the person's support), a judge's files. Managers and the secretariat have none.
+    Action.OPEN_CASELOAD: {
+        R.CPIP: S.CASELOAD,
+        R.MONITORING: S.CASELOAD,
+        R.PSYCHOLOGIST: S.CASELOAD,
+        R.SOCIAL_WORKER: S.CASELOAD,
+        R.JUDGE: S.JUDGE_FILES,
+    },
+    # Every staff member books appointments (access.md: « book appointments »); not a judge.
+    Action.OPEN_AGENDA: dict(_EVERY_STAFF),
+    # What falls due for the persons followed and in the agenda: the service's staff.
+    Action.OPEN_SCHEDULE: dict(_EVERY_STAFF),
+    # The reports a role reads or answers (each report is then gated one by one).
+    Action.LIST_REPORTS: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,  # the answers received on paper
+        R.PSYCHOLOGIST: S.CASELOAD,
+        R.JUDGE: S.JUDGE_FILES,
+    },
+    # access.md: « read community work (TIG) orders, placements, sessions ». The judge reads
+    # them in the files (the TIG tab), not in the staff's follow-up page.
+    Action.LIST_COMMUNITY_WORK: {
+        R.CPIP: S.CASELOAD,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+    },
+    # access.md: « allocation queue, workload, move caseloads ».
+    Action.ALLOCATE_CASELOADS: {R.MANAGER: S.SERVICE},
 }
 
 

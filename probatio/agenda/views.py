@@ -18,6 +18,7 @@ from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, Outco
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.audit import services as audit
 from probatio.core.forms import apply_errors
+from probatio.core.gates import page_membership
 from probatio.messaging.models import Message
 from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
@@ -29,12 +30,7 @@ WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanc
 
 
 def _membership(request):
-    membership = request.membership
-    if membership is None:
-        raise Http404("Aucun service choisi.")
-    if not allows(membership.role, Action.LIST_PERSONS) or membership.role == Role.JUDGE:
-        raise PermissionDenied("L'agenda est réservé aux équipes du SPIP.")
-    return membership
+    return page_membership(request, Action.OPEN_AGENDA, "L'agenda est réservé aux équipes du SPIP.")
 
 
 def _log_list(membership, summary: str, context: dict) -> None:

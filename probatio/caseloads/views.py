@@ -1,16 +1,14 @@
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from probatio.access.policy import Action, allows
-from probatio.access.roles import Role
+from probatio.access.policy import Action, Scope, allows, scope_for
 from probatio.audit import services as audit
 from probatio.caseloads import selectors
 from probatio.caseloads.forms import PersonFilterForm
 from probatio.community_work import selectors as tig_selectors
+from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
 from probatio.people.selectors import person_list_for
@@ -18,6 +16,16 @@ from probatio.reintegration import release
 from probatio.reports import selectors as report_selectors
 from probatio.sentences import selectors as sentence_selectors
 
+# The page's action in the policy (access.menu shows the entry to the same roles).
+PAGE_ACTIONS = {
+    "mine": Action.OPEN_CASELOAD,
+    "search": Action.LIST_PERSONS,
+    "service": Action.ALLOCATE_CASELOADS,
+}
+REFUSALS = {
+    "mine": "Aucune personne n'est confiée à votre rôle : cherchez-la parmi celles du service.",
+    "service": "La vue du service est réservée à l'encadrement.",
+}
 PAGES = {
     "mine": ("Mon portefeuille", "caseload"),
     "search": ("Personnes suivies par le service", "search"),
@@ -26,14 +34,9 @@ PAGES = {
 
 
 def _list_page(request, kind: str):
-    membership = request.membership
-    if membership is None:
-        raise Http404("Aucun service choisi.")
-    if not allows(membership.role, Action.LIST_PERSONS):
-        raise PermissionDenied
-    if kind == "service" and not allows(membership.role, Action.ASSIGN_CPIP):
-        raise PermissionDenied("La vue du service est réservée à l'encadrement.")
-    is_judge = membership.role == Role.JUDGE
+    membership = page_membership(request, PAGE_ACTIONS[kind], REFUSALS.get(kind, ""))
+    # A judge's persons are their files (the measures they assigned), not a caseload.
+    is_judge = scope_for(membership.role, Action.LIST_PERSONS) is Scope.JUDGE_FILES
     cpips = None
     workload = None
     if kind == "service":

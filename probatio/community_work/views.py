@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action, Scope, allows, scope_for
-from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.community_work import documents, imports, rules, selectors, services
 from probatio.community_work.forms import (
@@ -28,6 +27,7 @@ from probatio.community_work.forms import (
 from probatio.community_work.models import Assignment, Placement, Supervisor, TigOrder
 from probatio.core import csvfiles
 from probatio.core.forms import apply_errors
+from probatio.core.gates import page_membership
 from probatio.people.selectors import person_get_for, person_list_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import partners
@@ -298,19 +298,16 @@ def end_report(request, pk: int, order_id: int):
 
 
 def _staff_membership(request):
-    membership = request.membership
-    if membership is None:
-        raise Http404("Aucun service choisi.")
-    if membership.role == Role.JUDGE or not allows(membership.role, Action.LIST_PERSONS):
-        raise PermissionDenied("Le suivi des TIG est réservé aux équipes du SPIP.")
-    return membership
+    return page_membership(
+        request, Action.LIST_COMMUNITY_WORK, "Le suivi des TIG est réservé aux équipes du SPIP."
+    )
 
 
 @require_GET
 def index(request):
     membership = _staff_membership(request)
     today = timezone.localdate()
-    service_wide = membership.role in (Role.MANAGER, Role.SECRETARIAT)
+    service_wide = scope_for(membership.role, Action.LIST_COMMUNITY_WORK) is Scope.SERVICE
     persons = person_list_for(membership, caseload_only=not service_wide)
     progress = selectors.progress_of(list(selectors.open_orders_of(persons)), today=today)
     wanted = request.GET.get("etat", "")

@@ -1,5 +1,9 @@
 from types import SimpleNamespace
 
+from django.urls import reverse
+
+from probatio.access.menu import menu_for
+
 SAVED_DRAFT_SESSION_KEY = "probatio_saved_draft"
 
 # The DSFR templates read SITE_CONFIG; ours is static (no database query on every page).
@@ -31,4 +35,9 @@ def site(request):
         "SITE_CONFIG": SITE_CONFIG,
         "membership": membership,
         "memberships": getattr(request, "memberships", []),
+        # The header menu: the pages the membership's role may open (access.menu).
+        "menu": [
+            {"key": entry.key, "url": reverse(entry.url_name), "label": label}
+            for entry, label in (menu_for(membership.role) if membership else [])
+        ],
     }

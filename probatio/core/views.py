@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from probatio.access.roles import Role
+from probatio.access.menu import landing_for
 
 
 @require_GET
@@ -14,13 +14,9 @@ def home(request):
         return render(
             request, "core/no_membership.html", {"title": "Aucun rattachement"}, status=403
         )
-    if membership.role == Role.MANAGER:
-        return redirect("caseloads:service")
-    if membership.role == Role.JUDGE:
-        return redirect("reports:list")  # the reports transmitted to them
-    if membership.role in (Role.SECRETARIAT, Role.MONITORING):
-        return redirect("caseloads:search")
-    return redirect("caseloads:mine")
+    # The page of the role's daily work (access.menu: a judge starts from the reports
+    # transmitted to them, a manager from the service).
+    return redirect(landing_for(membership.role).url_name)
 
 
 @login_not_required

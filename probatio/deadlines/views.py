@@ -1,14 +1,13 @@
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from probatio.access.roles import Role
+from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.deadlines import Severity
+from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.deadlines import selectors
 from probatio.deadlines.forms import ScheduleFilterForm
@@ -20,11 +19,9 @@ PER_PAGE = 50
 @require_GET
 def schedule(request):
     """The échéancier: everything due, soonest first, overdue items marked."""
-    membership = request.membership
-    if membership is None:
-        raise Http404("Aucun service choisi.")
-    if membership.role == Role.JUDGE:
-        raise PermissionDenied("L'échéancier est réservé aux équipes du SPIP.")
+    membership = page_membership(
+        request, Action.OPEN_SCHEDULE, "L'échéancier est réservé aux équipes du SPIP."
+    )
     service_wide = membership.role in selectors.SERVICE_WIDE
     staff = selectors.service_staff(membership.service_id)
     params = request.GET.copy()

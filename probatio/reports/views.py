@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from probatio.access.policy import Action, allows
+from probatio.access.policy import Action
 from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.compliance.selectors import incidents_of
 from probatio.core.downloads import private_file
 from probatio.core.forms import apply_errors
+from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures.selectors import measures_of
 from probatio.organisation.models import Court
@@ -39,10 +40,10 @@ LIST_FILTERS = {
 def report_list(request):
     """The judge's landing page (reports transmitted to them), the managers' queue (to visa,
     to transmit), the CPIP's own drafts and returned reports."""
-    membership = request.membership
+    membership = page_membership(
+        request, Action.LIST_REPORTS, "Les rapports ne sont pas accessibles à votre rôle."
+    )
     role = membership.role
-    if not (allows(role, Action.READ_REPORTS) or allows(role, Action.RECORD_ANSWER)):
-        raise PermissionDenied("Les rapports ne sont pas accessibles à votre rôle.")
     which = request.GET.get("voir", "a_traiter")
     reports = selectors.visible_reports(membership).select_related(
         "person", "measure__measure_type", "author", "judge", "court"

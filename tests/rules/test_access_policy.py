@@ -59,6 +59,12 @@ record_reintegration C  S        -            -           -             C       
 read_service_figures -  S        -            -           -             -              -
 manage_community_work C S        -            -           -             -              -
 record_work_hours C     S        S            -           -             -              -
+open_caseload     C     -        -            C           C             C              J
+open_agenda       S     S        S            S           S             S              -
+open_schedule     S     S        S            S           S             S              -
+list_reports      S     S        S            -           C             -              J
+list_community_work C   S        S            -           -             -              -
+allocate_caseloads -    S        -            -           -             -              -
 """
 
 

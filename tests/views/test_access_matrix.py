@@ -131,8 +131,8 @@ LIST_PAGES = ("/portefeuille/", "/personnes/", "/service/", "/personnes/nouvelle
 LIST_EXPECTED = {
     #                  portefeuille personnes service nouvelle
     "cpip":          (200, 200, 403, 200),
-    "manager":       (200, 200, 200, 200),
-    "secretariat":   (200, 200, 403, 200),
+    "manager":       (403, 200, 200, 200),
+    "secretariat":   (403, 200, 403, 200),
     "monitoring":    (200, 200, 403, 403),
     "psychologist":  (200, 200, 403, 403),
     "social_worker": (200, 200, 403, 403),

@@ -703,9 +703,9 @@ SERVICE_EXPECTED = {
     "cpip":          "200 200 403 403",
     "manager":       "200 200 200 200",
     "secretariat":   "200 200 200 403",
-    "monitoring":    "200 200 403 403",
-    "psychologist":  "200 200 403 403",
-    "social_worker": "200 200 403 403",
+    "monitoring":    "403 200 403 403",
+    "psychologist":  "403 200 403 403",
+    "social_worker": "403 200 403 403",
     "judge":         "403 403 403 403",
 }
 # fmt: on
