@@ -295,3 +295,64 @@ def note_access(role: str, note: NoteFacts) -> NoteAccess:
 def restrictable_professions(role: str) -> list[str]:
     """A note may be restricted only to the author's own profession."""
     return [r.value for r in NOTE_RESTRICTABLE_ROLES if r.value == role]
+
+
+# --- Reports ---------------------------------------------------------------------------------
+#
+# Who opens a report is one rule over plain facts, as for notes; the report lists are derived
+# from the same clauses (``reports.selectors.visible_reports`` turns each condition into a
+# query), so that a list never shows a report its page refuses, nor hides one it opens.
+
+
+class ReportAccess(Enum):
+    FULL = "full"  # the page and the content
+    ANSWER_ONLY = "answer_only"  # the page to record an answer on paper, not the content
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    is_author: bool = False
+    is_addressee: bool = False  # the report is addressed to the user (a judge)
+    editable: bool = False  # a draft, or sent back for correction: still its author's
+    transmitted: bool = False  # with the judge, awaiting the answer
+    frozen: bool = False  # transmitted or answered: never changes again
+
+
+# Each role opens a report when every condition of one of its clauses holds (and the person's
+# file allows it: ``read_reports``, or ``record_answer`` for ``ANSWER_ONLY``). A condition is
+# a field of ``ReportFacts``, or ``not_<field>``.
+REPORT_CLAUSES: dict[Role, tuple[frozenset[str], ...]] = {
+    # Everything, drafts included (the visa).
+    R.MANAGER: (frozenset(),),
+    # Submitted reports of the service, and their own drafts.
+    R.CPIP: (frozenset({"not_editable"}), frozenset({"is_author"})),
+    # Their own assessments.
+    R.PSYCHOLOGIST: (frozenset({"is_author"}),),
+    # The reports transmitted to them, answered or not.
+    R.JUDGE: (frozenset({"is_addressee", "frozen"}),),
+}
+# The page without the content, to record an answer received on paper.
+REPORT_ANSWER_CLAUSES: tuple[frozenset[str], ...] = (frozenset({"transmitted"}),)
+
+
+def _holds(clauses: tuple[frozenset[str], ...], report: ReportFacts) -> bool:
+    def condition(name: str) -> bool:
+        if name.startswith("not_"):
+            return not getattr(report, name[4:])
+        return bool(getattr(report, name))
+
+    return any(all(condition(name) for name in clause) for clause in clauses)
+
+
+def report_access(role: str, person: PersonFacts, report: ReportFacts) -> ReportAccess:
+    """May ``role`` open this report of this person, and read its content? Where the role
+    reads the person's reports (``read_reports``), its clauses decide; elsewhere, a role that
+    records answers received on paper opens a transmitted report without its content."""
+    if allows(role, Action.READ_REPORTS, person):
+        if _holds(REPORT_CLAUSES.get(Role(role), ()), report):
+            return ReportAccess.FULL
+        return ReportAccess.NONE
+    if allows(role, Action.RECORD_ANSWER, person) and _holds(REPORT_ANSWER_CLAUSES, report):
+        return ReportAccess.ANSWER_ONLY
+    return ReportAccess.NONE

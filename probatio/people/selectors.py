@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from probatio.access.policy import Action, PersonFacts, allows, scope_for, sees_person
+from probatio.access.policy import Action, PersonFacts, Scope, allows, scope_for, sees_person
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
@@ -114,6 +114,33 @@ def log_person_read(membership: Membership, person: Person, what: str) -> None:
             summary=f"Consultation du dossier ({what})",
             context={"tab": what},
         )
+
+
+def scope_q(scope: Scope | None, user_id: int, person_ref: str = "pk") -> Q | None:
+    """The persons of a scope, as a condition on a query whose ``person_ref`` is the person's
+    id (``"pk"`` on persons, ``"person_id"`` on their records); None: no person at all. The
+    service itself is filtered by the caller."""
+    if scope is None:
+        return None
+    if scope is Scope.SERVICE:
+        return Q()
+    if scope is Scope.CASELOAD:
+        return Q(
+            Exists(Person.objects.filter(pk=OuterRef(person_ref), assigned_cpip_id=user_id))
+        ) | Q(
+            Exists(
+                Person.support_staff.through.objects.filter(
+                    person_id=OuterRef(person_ref), user_id=user_id
+                )
+            )
+        )
+    if scope is Scope.JUDGE_FILES:
+        return Q(
+            Exists(
+                Person.objects.filter(pk=OuterRef(person_ref), measures__assigning_judge_id=user_id)
+            )
+        )
+    raise ValueError(f"no person condition for the scope {scope}")
 
 
 def person_list_for(

@@ -1,10 +1,12 @@
 """The report gate and the report lists.
 
 A report is reached through its person's gate (another service: 404; a judge: only their
-files), then by the report's own rules:
+files), then by the policy's rule for reports (``access.policy.report_access``):
 - a draft, or a report sent back, is read by its author and by managers only;
 - a judge reads only the reports transmitted to them (the judge named on the report);
-- others read the report with ``read_reports``.
+- others read the report with ``read_reports``; the secretariat opens a transmitted report to
+  record an answer received on paper, without its content.
+The lists are derived from the same clauses (``visible_reports``).
 """
 
 from dataclasses import dataclass
@@ -13,9 +15,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
-from probatio.access.policy import Action
+from probatio.access.policy import (
+    REPORT_ANSWER_CLAUSES,
+    REPORT_CLAUSES,
+    Action,
+    ReportAccess,
+    ReportFacts,
+    report_access,
+    scope_for,
+)
 from probatio.access.roles import Role
-from probatio.people.selectors import Gated, log_person_read, person_get_for
+from probatio.people.selectors import Gated, log_person_read, person_get_for, scope_q
 from probatio.reports import answers, rules
 from probatio.reports.models import JudgeAnswer, Report
 
@@ -85,18 +95,22 @@ class GatedReport:
         )
 
 
+def report_facts(report: Report, user_id: int) -> ReportFacts:
+    return ReportFacts(
+        is_author=report.author_id == user_id,
+        is_addressee=report.judge_id == user_id,
+        editable=report.is_editable,
+        transmitted=report.status == rules.TRANSMITTED,
+        frozen=report.is_frozen,
+    )
+
+
 def may_read(report: Report, gated: Gated, user_id: int) -> bool:
     """May open the report's page (its content only with ``read_reports``: the secretariat
-    opens a transmitted report to record an answer received on paper, without its content)."""
-    if not gated.allows(Action.READ_REPORTS):
-        return report.status == rules.TRANSMITTED and gated.allows(Action.RECORD_ANSWER)
-    if gated.role == Role.JUDGE:
-        return report.judge_id == user_id and report.is_frozen
-    if gated.role == Role.PSYCHOLOGIST:
-        return report.author_id == user_id  # their own assessments only
-    if report.status in rules.EDITABLE:
-        return report.author_id == user_id or gated.role == Role.MANAGER
-    return True
+    opens a transmitted report to record an answer received on paper, without its content).
+    The rule is the policy's (``report_access``)."""
+    access = report_access(gated.role, gated.facts, report_facts(report, user_id))
+    return access is not ReportAccess.NONE
 
 
 def report_get_for(membership, pk: int, *, log_read: str | None = None) -> GatedReport:
@@ -120,22 +134,53 @@ def report_get_for(membership, pk: int, *, log_read: str | None = None) -> Gated
     return GatedReport(report=report, gated=gated, user_id=membership.user_id)
 
 
+# Each condition of the policy's report clauses, as a query on reports.
+CONDITIONS = {
+    "is_author": lambda user_id: Q(author_id=user_id),
+    "is_addressee": lambda user_id: Q(judge_id=user_id),
+    "editable": lambda user_id: Q(status__in=rules.EDITABLE),
+    "transmitted": lambda user_id: Q(status=rules.TRANSMITTED),
+    "frozen": lambda user_id: Q(status__in=rules.FROZEN),
+}
+
+
+def _any(parts: list[Q]) -> Q:
+    """Any of the conditions (an empty ``Q()`` is every row; no condition, no row). Django's
+    ``|`` drops an empty ``Q()`` instead of matching everything, hence this."""
+    if any(not part for part in parts):
+        return Q()
+    found = Q(pk__in=[])
+    for part in parts:
+        found |= part
+    return found
+
+
+def _clauses_q(clauses: tuple[frozenset[str], ...], user_id: int) -> Q:
+    """One clause's conditions all hold; any clause will do. No clause: no report."""
+    parts = []
+    for clause in clauses:
+        both = Q()
+        for name in sorted(clause):
+            condition = CONDITIONS[name.removeprefix("not_")](user_id)
+            both &= ~condition if name.startswith("not_") else condition
+        parts.append(both)
+    return _any(parts)
+
+
 def visible_reports(membership) -> QuerySet[Report]:
-    """Reports of the service the membership may see in lists (see the module's rules)."""
-    reports = Report.objects.filter(person__service_id=membership.service_id)
-    role = membership.role
-    if role == Role.JUDGE:
-        return reports.filter(judge_id=membership.user_id, status__in=rules.FROZEN)
-    if role == Role.MANAGER:
-        return reports
-    if role == Role.CPIP:
-        return reports.filter(~Q(status__in=rules.EDITABLE) | Q(author_id=membership.user_id))
-    if role == Role.PSYCHOLOGIST:
-        return reports.filter(author_id=membership.user_id)
-    if role == Role.SECRETARIAT:
-        # The secretariat records answers received on paper: transmitted reports only.
-        return reports.filter(status=rules.TRANSMITTED)
-    return reports.none()
+    """Reports of the service the membership may open, derived from the policy's rule
+    (``report_access``): where the role reads the person's reports, its clauses; elsewhere,
+    for a role that records answers received on paper, the transmitted reports."""
+    role, user_id = membership.role, membership.user_id
+    reads = scope_q(scope_for(role, Action.READ_REPORTS), user_id, "person_id")
+    answers = scope_q(scope_for(role, Action.RECORD_ANSWER), user_id, "person_id")
+    parts = []
+    if reads is not None:
+        parts.append(reads & _clauses_q(REPORT_CLAUSES.get(Role(role), ()), user_id))
+    if answers is not None and reads != Q():  # where the role reads everything, no more
+        beyond = answers & ~reads if reads is not None else answers
+        parts.append(beyond & _clauses_q(REPORT_ANSWER_CLAUSES, user_id))
+    return Report.objects.filter(_any(parts), person__service_id=membership.service_id)
 
 
 def reports_of(person, membership) -> list[Report]:
