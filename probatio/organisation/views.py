@@ -6,9 +6,8 @@ from django.views.decorators.http import require_http_methods
 
 from probatio.access.policy import Action, allows
 from probatio.core.forms import apply_errors
-from probatio.organisation import services
+from probatio.organisation import selectors, services
 from probatio.organisation.forms import ServiceSettingsForm
-from probatio.organisation.models import Room, Service
 
 
 @require_http_methods(["GET", "POST"])
@@ -18,7 +17,7 @@ def service_settings(request):
         raise Http404("Aucun service choisi.")
     if not allows(membership.role, Action.MANAGE_SERVICE):
         raise PermissionDenied("Les paramètres du service sont réservés à l'encadrement.")
-    service = Service.objects.get(pk=membership.service_id)
+    service = selectors.service_get(membership.service_id)
     form = ServiceSettingsForm(
         request.POST or None, initial=ServiceSettingsForm.initial_for(service)
     )
@@ -33,8 +32,8 @@ def service_settings(request):
         else:
             messages.success(request, "Paramètres du service enregistrés.")
             return redirect("organisation:settings")
-    sites = list(service.sites.all())
-    rooms = Room.objects.filter(site__service=service).select_related("site")
+    sites = selectors.sites_of(service.pk)
+    rooms = selectors.rooms_of(service)
     return render(
         request,
         "organisation/service_settings.html",
