@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from probatio.access.policy import Action, PersonFacts, allows
 from probatio.accounts.models import Membership, User
-from probatio.agenda import rules
-from probatio.agenda.models import Appointment
+from probatio.agenda import calendar, rules
+from probatio.agenda.models import Appointment, CalendarFeed
+from probatio.agenda.selectors import staff_of_service
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
 from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
+from probatio.notes import services as note_services
 from probatio.organisation.models import Establishment, Room, Site
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.services import timeline_add
@@ -57,15 +59,6 @@ class OutcomeResult:
 
 def _when(moment: datetime) -> str:
     return f"{rules.paris(moment):%d/%m/%Y à %H:%M}"
-
-
-def staff_of_service(service_id: int) -> Any:
-    """Users with an active membership in the service (who may hold appointments)."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__service_id=service_id,
-        memberships__is_active=True,
-    ).distinct()
 
 
 def _facts(membership: Membership, person: Person, staff_ids: set[int]) -> PersonFacts:
@@ -434,6 +427,16 @@ def appointment_move(
 
 
 @transaction.atomic
+def appointment_note_write(
+    *, membership: Membership, appointment: Appointment, person: Person, data: dict[str, Any]
+):
+    """Write the interview note of this appointment and link it, in one transaction."""
+    note = note_services.note_create(membership=membership, person=person, data=data)
+    appointment_link_note(membership=membership, appointment=appointment, note=note)
+    return note
+
+
+@transaction.atomic
 def appointment_link_note(*, membership: Membership, appointment: Appointment, note) -> None:
     """Link the interview note written for this appointment."""
     if note.person_id != appointment.person_id:
@@ -447,3 +450,51 @@ def appointment_link_note(*, membership: Membership, appointment: Appointment, n
         summary="Note d'entretien rattachée au rendez-vous",
         changes={"note": [None, note.pk]},
     )
+
+
+# --- The private calendar feed ------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_create(*, membership: Membership) -> tuple[CalendarFeed, str]:
+    """A new private feed for the membership's user, replacing the one they had (the old link
+    stops working). Returns the feed and its secret token, which is stored only as a hash:
+    the caller shows it once."""
+    user = membership.user
+    token, digest = calendar.new_token()
+    CalendarFeed.objects.filter(user=user).delete()
+    feed = CalendarFeed.objects.create(user=user, token_hash=digest)
+    audit.record(
+        actor=user,
+        action=audit.Action.CREATE,
+        service_id=membership.service_id,
+        role=membership.role,
+        instance=feed,
+        summary="Flux d'agenda créé (lien secret)",
+    )
+    return feed, token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, membership: Membership, feed: CalendarFeed) -> None:
+    """Revoke the user's own feed: the row goes, and its link with it."""
+    if feed.user_id != membership.user_id:
+        raise PermissionDenied("Seul son titulaire peut révoquer un flux d'agenda.")
+    feed_id = feed.pk
+    feed.delete()
+    audit.record(
+        actor=membership.user,
+        action=audit.Action.DELETE,
+        service_id=membership.service_id,
+        role=membership.role,
+        object_type="agenda.calendarfeed",
+        object_id=feed_id,
+        summary="Flux d'agenda révoqué",
+    )
+
+
+def calendar_feed_touch(feed: CalendarFeed, *, now: datetime | None = None) -> None:
+    """Note when a calendar application last read the feed. Bookkeeping on the feed itself,
+    one UPDATE of one column, not journaled: a calendar application reads every few minutes,
+    and the feed's creation and revocation are journaled."""
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now or timezone.now())

@@ -29,7 +29,7 @@ def _summons_for(request, pk: int, *, log_read: str | None = None):
     membership = request.membership
     if membership is None:
         raise Http404("Aucun service choisi.")
-    record = Summons.objects.filter(pk=pk, person__service_id=membership.service_id).first()
+    record = selectors.summons_get_for(membership, pk)
     if record is None:
         raise Http404("Convocation introuvable.")
     gated = selectors.appointment_get_for(membership, record.appointment_id, log_read=log_read)

@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,14 +14,12 @@ from probatio.access.policy import Action, PersonFacts, allows
 from probatio.access.roles import Role
 from probatio.agenda import calendar, rules, selectors, services
 from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, OutcomeForm
-from probatio.agenda.models import Appointment, CalendarFeed, Summons
+from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
-from probatio.messaging.models import Message
-from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
-from probatio.organisation.models import Site
+from probatio.organisation.selectors import sites_of
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 
@@ -64,8 +61,8 @@ def _may_record_outcome(membership, appointment: Appointment) -> bool:
 def agenda(request):
     """Week or day view of one staff member's agenda, or a site's, or the whole service's."""
     membership = _membership(request)
-    staff = list(services.staff_of_service(membership.service_id).order_by("last_name"))
-    sites = list(Site.objects.filter(service_id=membership.service_id))
+    staff = list(selectors.staff_by_name(membership.service_id))
+    sites = sites_of(membership.service_id)
     params = request.GET.copy()
     if "agent" not in params and "site" not in params:
         if _holds_appointments(membership.role):
@@ -138,7 +135,7 @@ def agenda(request):
 def print_day(request):
     """The reception desk's list for one day: time, name, staff, room. Nothing else."""
     membership = _membership(request)
-    sites = list(Site.objects.filter(service_id=membership.service_id))
+    sites = sites_of(membership.service_id)
     form = AgendaFilterForm(request.GET, staff=[], sites=sites)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("date") or timezone.localdate()
@@ -168,15 +165,6 @@ def print_day(request):
     )
 
 
-def _messages_for(appointments) -> dict[int, list[Message]]:
-    result: dict[int, list[Message]] = {}
-    for message in Message.objects.filter(appointment__in=appointments).order_by(
-        "scheduled_at", "id"
-    ):
-        result.setdefault(message.appointment_id, []).append(message)
-    return result
-
-
 @require_GET
 def detail(request, pk: int):
     ga = selectors.appointment_get_for(request.membership, pk, log_read="rendez-vous")
@@ -191,8 +179,8 @@ def detail(request, pk: int):
             ga=ga,
             appointment=appointment,
             outcome_form=outcome_form,
-            messages_sent=_messages_for([appointment]).get(appointment.pk, []),
-            summonses=list(Summons.objects.filter(appointment=appointment)),
+            messages_sent=selectors.messages_by_appointment([appointment]).get(appointment.pk, []),
+            summonses=selectors.summonses_of(appointment),
             can_generate=ga.allows(Action.BOOK_APPOINTMENT)
             and appointment.status
             not in (Appointment.Status.CANCELLED, Appointment.Status.POSTPONED),
@@ -310,13 +298,12 @@ def write_note(request, pk: int):
         )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                note = note_services.note_create(
-                    membership=request.membership, person=gated.person, data=form.cleaned_data
-                )
-                services.appointment_link_note(
-                    membership=request.membership, appointment=appointment, note=note
-                )
+            services.appointment_note_write(
+                membership=request.membership,
+                appointment=appointment,
+                person=gated.person,
+                data=form.cleaned_data,
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -350,37 +337,17 @@ def ics(request, pk: int):
 def feed_manage(request):
     """Create, renew or revoke one's private calendar feed. The secret URL is shown once."""
     membership = _membership(request)
-    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed = selectors.calendar_feed_of(request.user)
     new_url = None
     if request.method == "POST":
         action = request.POST.get("action")
-        with transaction.atomic():
-            if action == "revoke" and feed is not None:
-                feed.delete()
-                audit.record(
-                    actor=request.user,
-                    action=audit.Action.DELETE,
-                    service_id=membership.service_id,
-                    role=membership.role,
-                    object_type="agenda.calendarfeed",
-                    object_id=feed.pk,
-                    summary="Flux d'agenda révoqué",
-                )
-                feed = None
-                messages.success(request, "Le lien de votre flux d'agenda est révoqué.")
-            elif action == "create":
-                token, digest = calendar.new_token()
-                CalendarFeed.objects.filter(user=request.user).delete()
-                feed = CalendarFeed.objects.create(user=request.user, token_hash=digest)
-                audit.record(
-                    actor=request.user,
-                    action=audit.Action.CREATE,
-                    service_id=membership.service_id,
-                    role=membership.role,
-                    instance=feed,
-                    summary="Flux d'agenda créé (lien secret)",
-                )
-                new_url = request.build_absolute_uri(reverse("agenda:feed", args=[token]))
+        if action == "revoke" and feed is not None:
+            services.calendar_feed_revoke(membership=membership, feed=feed)
+            feed = None
+            messages.success(request, "Le lien de votre flux d'agenda est révoqué.")
+        elif action == "create":
+            feed, token = services.calendar_feed_create(membership=membership)
+            new_url = request.build_absolute_uri(reverse("agenda:feed", args=[token]))
     return render(
         request,
         "agenda/feed.html",
@@ -398,29 +365,11 @@ def feed_manage(request):
 def feed(request, token: str):
     """A staff member's appointments from 30 days ago to 180 days ahead, for a calendar app.
     Authenticated by the secret token only (calendar apps cannot sign in)."""
-    feed = (
-        CalendarFeed.objects.filter(token_hash=calendar.token_hash(token))
-        .select_related("user")
-        .first()
-    )
+    feed = selectors.calendar_feed_by_token(token)
     if feed is None or not feed.user.is_active:
         raise Http404("Flux inconnu ou révoqué.")
-    today = timezone.localdate()
-    first, _ = rules.day_bounds(today - timedelta(days=30))
-    _, last = rules.day_bounds(today + timedelta(days=180))
-    appointments = (
-        Appointment.objects.filter(
-            staff=feed.user,
-            starts_at__gte=first,
-            starts_at__lt=last,
-            service__memberships__user=feed.user,
-            service__memberships__is_active=True,
-        )
-        .select_related("person", "site", "room", "establishment")
-        .distinct()
-        .order_by("starts_at")
-    )
-    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    appointments = selectors.feed_appointments(feed.user, today=timezone.localdate())
+    services.calendar_feed_touch(feed)
     body = calendar.to_ics(appointments, name="Probatio — mes rendez-vous", full_name=False)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
@@ -431,26 +380,17 @@ def feed(request, token: str):
 def person_appointments(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="rendez-vous")
     person = gated.person
-    appointments = list(
-        Appointment.objects.filter(person=person)
-        .select_related("site", "room", "establishment", "measure__measure_type", "note")
-        .prefetch_related("staff")
-        .order_by("-starts_at")
-    )
+    appointments = selectors.appointments_of_person(person)
     now = timezone.now()
     upcoming = [a for a in appointments if a.starts_at >= now]
     upcoming.reverse()
     past = [a for a in appointments if a.starts_at < now]
-    by_appointment = _messages_for(appointments)
+    by_appointment = selectors.messages_by_appointment(appointments)
     failed = [m for items in by_appointment.values() for m in items if m.status == "failed"]
     pending = [m for items in by_appointment.values() for m in items if m.status == "pending"]
     # No-shows per measure (oldest first); the alert stays while one from the threshold on
     # has not been confirmed or dismissed as an incident (the "Manquements" tab).
-    handled = set(
-        Appointment.objects.filter(person=person, incidents__isnull=False).values_list(
-            "pk", flat=True
-        )
-    )
+    handled = selectors.appointments_with_incidents(person)
     threshold = person.service.no_show_threshold
     counted: dict = {}
     no_shows = {}
@@ -491,7 +431,7 @@ def book(request, pk: int):
     if not allows(membership.role, Action.BOOK_APPOINTMENT):
         raise PermissionDenied("Votre rôle ne permet pas de fixer des rendez-vous.")
     person = gated.person
-    staff_qs = services.staff_of_service(membership.service_id).order_by("last_name")
+    staff_qs = selectors.staff_by_name(membership.service_id)
     initial = {
         "staff": [membership.user_id]
         if _holds_appointments(membership.role)
@@ -501,7 +441,7 @@ def book(request, pk: int):
         else Appointment.PlaceKind.SITE,
         "site": membership.site_id,
         "kind": Appointment.Kind.FIRST
-        if not person.appointments.exists()
+        if not selectors.has_appointments(person)
         else Appointment.Kind.FOLLOW_UP,
         "day": timezone.localdate() + timedelta(days=7),
     }
