@@ -7,6 +7,10 @@ files), then by the policy's rule for reports (``access.policy.report_access``):
 - others read the report with ``read_reports``; the secretariat opens a transmitted report to
   record an answer received on paper, without its content.
 The lists are derived from the same clauses (``visible_reports``).
+
+A workflow step names its action to the gate (``report_get_for(..., action=...)``): a role the
+policy refuses it on the person's file gets a 403 before any service runs; whether the step
+fits the report's status, and the author, is then the service's to say.
 """
 
 from dataclasses import dataclass
@@ -25,9 +29,10 @@ from probatio.access.policy import (
     scope_for,
 )
 from probatio.access.roles import Role
+from probatio.organisation.models import Court
 from probatio.people.selectors import Gated, log_person_read, person_get_for, scope_q
 from probatio.reports import answers, rules
-from probatio.reports.models import JudgeAnswer, Report
+from probatio.reports.models import JudgeAnswer, Report, ReportStep
 
 
 @dataclass
@@ -113,7 +118,21 @@ def may_read(report: Report, gated: Gated, user_id: int) -> bool:
     return access is not ReportAccess.NONE
 
 
-def report_get_for(membership, pk: int, *, log_read: str | None = None) -> GatedReport:
+# Why the gate refuses a step to a role that reads the report but may not do the step's action.
+ACTION_REFUSALS = {
+    Action.DRAFT_REPORT: "Votre rôle ne permet pas de rédiger ni de corriger les rapports de "
+    "ce dossier.",
+    Action.VISA_REPORT: "Le visa, le renvoi pour correction et la transmission d'un rapport "
+    "reviennent à l'encadrement du service.",
+}
+
+
+def report_get_for(
+    membership, pk: int, *, action: Action | None = None, log_read: str | None = None
+) -> GatedReport:
+    """The report gate: another service's report, or one a judge may not open, is a 404; one
+    the role may not open, a 403. With ``action`` (a workflow step's: ``draft_report``,
+    ``visa_report``), a role the policy refuses that action on the person's file: 403."""
     report = (
         Report.objects.filter(pk=pk, person__service_id=membership.service_id)
         .select_related(
@@ -128,10 +147,35 @@ def report_get_for(membership, pk: int, *, log_read: str | None = None) -> Gated
         if gated.role == Role.JUDGE:
             raise Http404("Rapport introuvable.")
         raise PermissionDenied("Ce rapport n'est pas accessible à votre rôle à cette étape.")
+    if action is not None and not gated.allows(action):
+        raise PermissionDenied(
+            ACTION_REFUSALS.get(action, "Votre rôle ne permet pas cette action sur ce rapport.")
+        )
     if log_read:
         log_person_read(membership, gated.person, log_read)
     report.person = gated.person
     return GatedReport(report=report, gated=gated, user_id=membership.user_id)
+
+
+def report_steps(report: Report) -> list[ReportStep]:
+    """The report's history, with who did each step."""
+    return list(report.steps.select_related("by"))
+
+
+def answer_of(report: Report) -> JudgeAnswer | None:
+    """The judge's answer to a frozen report, if recorded (with who recorded and read it)."""
+    if not report.is_frozen:
+        return None
+    return (
+        JudgeAnswer.objects.filter(report=report)
+        .select_related("decision", "recorded_by", "seen_by")
+        .first()
+    )
+
+
+def courts_of(person) -> list[Court]:
+    """The courts a rapid social enquiry on ``person`` may be addressed to: their service's."""
+    return list(Court.objects.filter(service_id=person.service_id))
 
 
 # Each condition of the policy's report clauses, as a query on reports.
@@ -206,6 +250,30 @@ def report_counts(reports: QuerySet[Report]) -> dict[str, int]:
         immediate=Count("pk", filter=Q(urgency=answers.URGENCY_IMMEDIATE)),
         high=Count("pk", filter=Q(urgency=answers.URGENCY_HIGH)),
     )
+
+
+def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
+    """The reports page: every report the membership may open or, ``to_handle``, those waiting
+    for its role: the transmitted ones for a judge and the secretariat (to answer), those to
+    visa or to transmit for a manager, their own drafts and returned reports for the others.
+    Those who answer see the most urgent first, then the longest waiting; the others, the
+    nearest due date."""
+    role = membership.role
+    reports = visible_reports(membership).select_related(
+        "person", "measure__measure_type", "author", "judge", "court"
+    )
+    if to_handle:
+        if role in (Role.JUDGE, Role.SECRETARIAT):
+            reports = reports.filter(status=rules.TRANSMITTED)
+        elif role == Role.MANAGER:
+            reports = reports.filter(status__in=(rules.SUBMITTED, rules.APPROVED))
+        else:
+            reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
+    if role in (Role.JUDGE, Role.SECRETARIAT):
+        return reports.annotate(urgency_order=URGENCY_ORDER).order_by(
+            "urgency_order", "transmitted_at", "pk"
+        )
+    return reports.order_by("due_date", "-updated_at", "-pk")
 
 
 def with_unread_answer(persons: QuerySet) -> QuerySet:

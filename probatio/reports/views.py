@@ -1,6 +1,8 @@
 """Report pages: the list (the judge's landing page, the managers' visa queue), the dossier
-tab, the report itself (edit with autosave, workflow actions, answer), and its documents.
-Every view passes the report gate (``selectors.report_get_for``) or the dossier gate."""
+tab, the report itself (edit with autosave, one view per workflow step), and its documents.
+Every view passes the report gate (``selectors.report_get_for``) or the dossier gate; a step
+names its action to the gate, so that a role refused it gets a 403 before any service runs.
+No query and no write here: reads are selectors, writes services."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.access.roles import Role
 from probatio.audit import services as audit
 from probatio.compliance.selectors import incidents_of
 from probatio.core.downloads import private_file
@@ -19,7 +20,6 @@ from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures.selectors import measures_of
-from probatio.organisation.models import Court
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 from probatio.reports import documents, rules, selectors, services
@@ -45,23 +45,7 @@ def report_list(request):
     )
     role = membership.role
     which = request.GET.get("voir", "a_traiter")
-    reports = selectors.visible_reports(membership).select_related(
-        "person", "measure__measure_type", "author", "judge", "court"
-    )
-    if which == "a_traiter":
-        if role == Role.JUDGE or role == Role.SECRETARIAT:
-            reports = reports.filter(status=rules.TRANSMITTED)
-        elif role == Role.MANAGER:
-            reports = reports.filter(status__in=(rules.SUBMITTED, rules.APPROVED))
-        else:
-            reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
-    if role in (Role.JUDGE, Role.SECRETARIAT):
-        # Those who answer: the most urgent first, then the longest waiting.
-        reports = reports.annotate(urgency_order=selectors.URGENCY_ORDER).order_by(
-            "urgency_order", "transmitted_at", "pk"
-        )
-    else:
-        reports = reports.order_by("due_date", "-updated_at", "-pk")
+    reports = selectors.report_queue(membership, to_handle=which == "a_traiter")
     counts = selectors.report_counts(reports)
     page = paginate(request, reports, per_page=25, count=counts["total"])
     audit.record_list(
@@ -86,7 +70,7 @@ def person_reports(request, pk: int):
     can_draft = gated.allows(Action.DRAFT_REPORT)
     measures = list(measures_of(person))
     incidents = list(incidents_of(person))
-    courts = list(Court.objects.filter(service_id=person.service_id))
+    courts = selectors.courts_of(person)
     form = ReportCreateForm(
         request.POST or None,
         measures=measures,
@@ -150,8 +134,8 @@ def _render_detail(request, gated_report, *, send_back_form=None, status=200):
             "reports",
             report=report,
             g=gated_report,
-            steps=list(report.steps.select_related("by")),
-            answer=getattr(report, "answer", None) if report.is_frozen else None,
+            steps=selectors.report_steps(report),
+            answer=selectors.answer_of(report),
             send_back_form=send_back_form or SendBackForm(),
             missing=rules.missing_required(report.sections),
             title=f"{report.title} — Probatio",
@@ -183,51 +167,113 @@ def autosave(request, pk: int):
     return JsonResponse({"saved_at": f"{timezone.localtime():%H:%M:%S}"})
 
 
+# --- The workflow: one view per step, each naming its action to the report gate. A step the
+# report's status does not allow comes back to the report with the service's French message.
+
+
+def _step_refused(request, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
 @require_POST
-def act(request, pk: int, step: str):
-    """The workflow's buttons: save, submit, approve, send back, transmit, correct."""
+def save(request, pk: int):
+    """Save the draft (its author, or a manager)."""
     membership = request.membership
-    gated_report = selectors.report_get_for(membership, pk)
-    report = gated_report.report
-    try:
-        if step in ("save", "submit"):
-            texts = _posted_texts(request, report)
-            services.report_save(membership=membership, gated_report=gated_report, texts=texts,
-                                 title=request.POST.get("title"))  # fmt: skip
-            if step == "submit":
-                services.report_submit(membership=membership, gated_report=gated_report)
-                messages.success(request, "Rapport soumis au visa de l'encadrement.")
-            else:
-                messages.success(request, "Brouillon enregistré.")
-        elif step == "approve":
-            services.report_approve(membership=membership, gated_report=gated_report)
-            messages.success(request, "Rapport visé : il peut être transmis au magistrat.")
-        elif step == "send_back":
-            if not gated_report.gated.allows(Action.VISA_REPORT):
-                raise PermissionDenied("Le renvoi revient à l'encadrement du service.")
-            form = SendBackForm(request.POST)
-            if not form.is_valid():
-                return _render_detail(request, gated_report, send_back_form=form, status=400)
-            services.report_send_back(
-                membership=membership,
-                gated_report=gated_report,
-                comment=form.cleaned_data["comment"],
-            )
-            messages.success(request, "Rapport renvoyé à son auteur pour correction.")
-        elif step == "transmit":
-            services.report_transmit(membership=membership, gated_report=gated_report)
-            messages.success(request, "Rapport transmis au magistrat : il est figé.")
-        elif step == "correct":
-            new = services.report_correct(membership=membership, gated_report=gated_report)
-            messages.success(
-                request, f"Version {new.version} créée : corrigez-la puis soumettez-la."
-            )
-            return redirect(_detail_url(new.pk))
-        else:
-            raise PermissionDenied("Action inconnue.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    gated_report = selectors.report_get_for(membership, pk, action=Action.DRAFT_REPORT)
+    services.report_save(
+        membership=membership,
+        gated_report=gated_report,
+        texts=_posted_texts(request, gated_report.report),
+        title=request.POST.get("title"),
+    )
+    messages.success(request, "Brouillon enregistré.")
     return redirect(_detail_url(pk))
+
+
+@require_POST
+def submit(request, pk: int):
+    """Save what was typed, then submit to the visa: a required section left empty refuses
+    the submission, the text stays saved."""
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk, action=Action.DRAFT_REPORT)
+    services.report_save(
+        membership=membership,
+        gated_report=gated_report,
+        texts=_posted_texts(request, gated_report.report),
+        title=request.POST.get("title"),
+    )
+    try:
+        services.report_submit(membership=membership, gated_report=gated_report)
+    except ValidationError as error:
+        _step_refused(request, error)
+    else:
+        messages.success(request, "Rapport soumis au visa de l'encadrement.")
+    return redirect(_detail_url(pk))
+
+
+@require_POST
+def approve(request, pk: int):
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk, action=Action.VISA_REPORT)
+    try:
+        services.report_approve(membership=membership, gated_report=gated_report)
+    except ValidationError as error:
+        _step_refused(request, error)
+    else:
+        messages.success(request, "Rapport visé : il peut être transmis au magistrat.")
+    return redirect(_detail_url(pk))
+
+
+@require_POST
+def send_back(request, pk: int):
+    """Back to the author, with what must be reworked (a comment is required)."""
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk, action=Action.VISA_REPORT)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, gated_report, send_back_form=form, status=400)
+    try:
+        services.report_send_back(
+            membership=membership,
+            gated_report=gated_report,
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        _step_refused(request, error)
+    else:
+        messages.success(request, "Rapport renvoyé à son auteur pour correction.")
+    return redirect(_detail_url(pk))
+
+
+@require_POST
+def transmit(request, pk: int):
+    """To the judge (or the court): the report is frozen, its PDF stored."""
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk, action=Action.VISA_REPORT)
+    try:
+        services.report_transmit(membership=membership, gated_report=gated_report)
+    except ValidationError as error:
+        _step_refused(request, error)
+    else:
+        messages.success(request, "Rapport transmis au magistrat : il est figé.")
+    return redirect(_detail_url(pk))
+
+
+@require_POST
+def correct(request, pk: int):
+    """A new version of a transmitted report, to correct it (its author, or a manager)."""
+    membership = request.membership
+    gated_report = selectors.report_get_for(membership, pk, action=Action.DRAFT_REPORT)
+    new = services.report_correct(membership=membership, gated_report=gated_report)
+    messages.success(request, f"Version {new.version} créée : corrigez-la puis soumettez-la.")
+    return redirect(_detail_url(new.pk))
+
+
+@require_POST
+def unknown_step(request, pk: int, step: str):
+    """A step the workflow does not have (a forged form): refused, after the report gate."""
+    selectors.report_get_for(request.membership, pk)
+    raise PermissionDenied("Cette action n'existe pas sur un rapport.")
 
 
 ODT = "application/vnd.oasis.opendocument.text"
