@@ -330,3 +330,53 @@ def incidents_of(person) -> QuerySet[Incident]:
         .select_related("measure__measure_type", "obligation__obligation_type", "recorded_by")
         .order_by("-occurred_on", "-pk")
     )
+
+
+# --- One record of the person's, for the forms. ---
+
+
+def scheduled_obligation_get(person, obligation_id: int) -> Obligation | None:
+    """One of the person's obligations that asks for proofs on a schedule (None otherwise)."""
+    return (
+        Obligation.objects.filter(
+            pk=obligation_id, measure__person=person, proof_frequency__in=rules.SCHEDULED
+        )
+        .select_related("obligation_type", "measure__measure_type")
+        .first()
+    )
+
+
+def proof_get(person, proof_id: int) -> Proof | None:
+    return (
+        Proof.objects.filter(pk=proof_id, person=person)
+        .select_related("obligation__obligation_type")
+        .first()
+    )
+
+
+def no_show_get(person, appointment_id: int | str) -> Appointment | None:
+    """One of the person's appointments recorded as a no-show (None otherwise)."""
+    return (
+        Appointment.objects.filter(
+            pk=appointment_id, person=person, status=Appointment.Status.NO_SHOW
+        )
+        .select_related("measure__measure_type")
+        .first()
+    )
+
+
+def obligation_of(person, obligation_id: int | str) -> Obligation | None:
+    return (
+        Obligation.objects.filter(pk=obligation_id, measure__person=person)
+        .select_related("obligation_type")
+        .first()
+    )
+
+
+def obligations_of(person) -> list[Obligation]:
+    """Every obligation of the person, ended ones too (one query)."""
+    return list(
+        Obligation.objects.filter(measure__person=person)
+        .select_related("obligation_type", "measure__measure_type")
+        .order_by("status", "obligation_type__sort_order", "pk")
+    )

@@ -13,13 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.agenda.models import Appointment
 from probatio.compliance import rules, selectors, services
 from probatio.compliance.forms import DismissForm, IncidentForm, ProofForm, ProofReviewForm
 from probatio.compliance.models import Incident, Proof
 from probatio.core.downloads import private_file
 from probatio.core.forms import apply_errors
-from probatio.measures.models import Obligation
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 
@@ -59,13 +57,7 @@ def proof_new(request, pk: int, obligation_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.REGISTER_PROOF, log_read="nouveau justificatif"
     )
-    obligation = (
-        Obligation.objects.filter(
-            pk=obligation_id, measure__person=gated.person, proof_frequency__in=rules.SCHEDULED
-        )
-        .select_related("obligation_type", "measure__measure_type")
-        .first()
-    )
+    obligation = selectors.scheduled_obligation_get(gated.person, obligation_id)
     if obligation is None:
         raise Http404("Obligation introuvable.")
     today = timezone.localdate()
@@ -109,11 +101,7 @@ def proof_new(request, pk: int, obligation_id: int):
 
 
 def _proof_of(gated, proof_id: int) -> Proof:
-    proof = (
-        Proof.objects.filter(pk=proof_id, person=gated.person)
-        .select_related("obligation__obligation_type")
-        .first()
-    )
+    proof = selectors.proof_get(gated.person, proof_id)
     if proof is None:
         raise Http404("Justificatif introuvable.")
     return proof
@@ -187,13 +175,7 @@ def _prefill(request, gated) -> dict:
     initial = {"occurred_on": timezone.localdate(), "source": Incident.Source.SPIP}
     appointment_id = request.GET.get("rendez_vous")
     if appointment_id and appointment_id.isdigit():
-        appointment = (
-            Appointment.objects.filter(
-                pk=appointment_id, person=gated.person, status=Appointment.Status.NO_SHOW
-            )
-            .select_related("measure__measure_type")
-            .first()
-        )
+        appointment = selectors.no_show_get(gated.person, appointment_id)
         if appointment is not None:
             local = timezone.localtime(appointment.starts_at)
             initial.update(
@@ -209,11 +191,7 @@ def _prefill(request, gated) -> dict:
             period_start = date.fromisoformat(period)
         except ValueError:
             period_start = None
-        obligation = (
-            Obligation.objects.filter(pk=obligation_id, measure__person=gated.person)
-            .select_related("obligation_type")
-            .first()
-        )
+        obligation = selectors.obligation_of(gated.person, obligation_id)
         if obligation is not None and period_start is not None:
             initial.update(
                 kind=Incident.Kind.MISSING_PROOF,
@@ -232,11 +210,7 @@ def incident_new(request, pk: int):
     )
     # Every obligation of the person, ended ones too: a proof missed before an obligation
     # ended is still an incident on it.
-    obligations = list(
-        Obligation.objects.filter(measure__person=gated.person)
-        .select_related("obligation_type", "measure__measure_type")
-        .order_by("status", "obligation_type__sort_order", "pk")
-    )
+    obligations = selectors.obligations_of(gated.person)
     initial = _prefill(request, gated)
     form = IncidentForm(request.POST or None, obligations=obligations, initial=initial)
     if request.method == "POST" and form.is_valid():
