@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from probatio.access.policy import NoteAccess, NoteFacts, note_access
 from probatio.accounts.models import Membership
@@ -41,3 +42,17 @@ def notes_visible_to(
         if access is not NoteAccess.NONE:
             result.append(VisibleNote(note=note, access=access))
     return result
+
+
+def note_get(person: Person, pk: int, *, with_author: bool = False) -> InterviewNote:
+    """One of the person's notes (404 otherwise); what the reader may see of it is
+    ``access_to``'s answer."""
+    notes = InterviewNote.objects.filter(person=person)
+    if with_author:
+        notes = notes.select_related("author")
+    return get_object_or_404(notes, pk=pk)
+
+
+def notes_by_pk(person: Person, pks: list[int]) -> dict[int, InterviewNote]:
+    """The person's notes among ``pks`` ({pk: note}), in one query."""
+    return {n.pk: n for n in InterviewNote.objects.filter(pk__in=pks, person=person)}

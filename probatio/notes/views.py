@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,8 +12,7 @@ from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
 from probatio.notes import services
 from probatio.notes.forms import NoteForm
-from probatio.notes.models import InterviewNote
-from probatio.notes.selectors import access_to
+from probatio.notes.selectors import access_to, note_get, notes_by_pk
 from probatio.people.selectors import person_get_for, timeline_for
 from probatio.people.views import dossier_context
 
@@ -24,7 +23,7 @@ def person_timeline(request, pk: int):
     person = gated.person
     page = paginate(request, timeline_for(person), per_page=30)
     note_ids = [e.object_id for e in page if e.kind == "note" and e.object_id]
-    notes = {n.pk: n for n in InterviewNote.objects.filter(pk__in=note_ids, person=person)}
+    notes = notes_by_pk(person, note_ids)
     rows = []
     for event in page:
         note = notes.get(event.object_id) if event.kind == "note" else None
@@ -119,7 +118,7 @@ def note_edit(request, pk: int, note_id: int):
         action=Action.WRITE_NOTE,
         log_read=f"modification de la note {note_id}",
     )
-    note = get_object_or_404(InterviewNote, person=gated.person, pk=note_id)
+    note = note_get(gated.person, note_id)
     if note.author_id != request.membership.user_id:
         raise PermissionDenied("Seul l'auteur peut modifier une note.")
     initial = {f: getattr(note, f) for f in services.DRAFT_FIELDS}
@@ -151,9 +150,7 @@ def note_detail(request, pk: int, note_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.READ_FILE, log_read=f"note {note_id}"
     )
-    note = get_object_or_404(
-        InterviewNote.objects.select_related("author"), person=gated.person, pk=note_id
-    )
+    note = note_get(gated.person, note_id, with_author=True)
     if access_to(note, request.membership, gated.person) is not NoteAccess.FULL:
         raise PermissionDenied("Cette note est réservée.")
     return render(request, "notes/note_detail.html", dossier_context(gated, "timeline", note=note))
