@@ -12,13 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from probatio.access.policy import Action
 from probatio.agenda.services import NeedsConfirmation
 from probatio.core.forms import BaseForm, DateInput, apply_errors
-from probatio.measures.models import Obligation, ObligationType
-from probatio.people.models import CustodyRecord
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reports import answers, rules
 from probatio.reports.selectors import report_get_for
-from probatio.transitions import services
+from probatio.transitions import selectors, services
 from probatio.transitions.forms import (
     AnswerForm,
     CommittalForm,
@@ -34,19 +32,12 @@ def _detail(pk: int) -> str:
 def _form(gated_report, data=None) -> AnswerForm:
     report = gated_report.report
     measure_type = report.measure.measure_type_id if report.measure_id else None
-    obligations = (
-        Obligation.objects.filter(measure_id=report.measure_id, status="active").select_related(
-            "obligation_type"
-        )
-        if report.measure_id
-        else Obligation.objects.none()
-    )
     return AnswerForm(
         data,
         matter=report.matter,
         choices=answers.allowed(report.matter, measure_type),
-        obligation_types=list(ObligationType.objects.filter(valid_to__isnull=True)),
-        obligations=list(obligations),
+        obligation_types=selectors.current_obligation_types(),
+        obligations=selectors.answer_obligations(report),
         show_victim=gated_report.gated.allows(Action.READ_VICTIM),
         measure_type=measure_type,
         initial={"answered_on": timezone.localdate()},
@@ -170,7 +161,7 @@ def release(request, pk: int):
         membership, pk, action=Action.ASSIGN_CPIP, log_read="sortie de détention"
     )
     person = gated.person
-    custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
+    custody = selectors.open_custody(person)
     form = ReleaseKindForm(
         request.POST or None,
         service_id=membership.service_id,
