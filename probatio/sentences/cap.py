@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from probatio.access.policy import Action, PersonFacts, Scope, allows, scope_for
 from probatio.access.roles import Role
+from probatio.accounts.models import User
 from probatio.audit import services as audit
 from probatio.core.dates import add_months, format_fr
 from probatio.core.errors import field_errors
@@ -229,8 +230,77 @@ def session_get_for(membership, pk: int) -> CapSession | None:
     return session if allows(membership.role, Action.READ_CAP, facts) else None
 
 
+def recent_sessions_of(membership, *, since: date) -> list[CapSession]:
+    """The sessions the membership may read from ``since`` on, by date, with their chair."""
+    return list(
+        sessions_of(membership)
+        .filter(date__gte=since)
+        .select_related("judge")
+        .order_by("date", "pk")
+    )
+
+
 def establishments_of(membership) -> list[Establishment]:
     return list(Establishment.objects.filter(service_id=membership.service_id).order_by("name"))
+
+
+def establishment_choices(service_id: int) -> QuerySet[Establishment]:
+    """The establishments a session may be scheduled at, by name (the form's choices)."""
+    return Establishment.objects.filter(service_id=service_id).order_by("name")
+
+
+def has_establishments(service_id: int) -> bool:
+    return Establishment.objects.filter(service_id=service_id).exists()
+
+
+def judge_choices(service_id: int) -> QuerySet[User]:
+    """The service's judges with an active membership, who may chair a session."""
+    return User.objects.filter(
+        memberships__service_id=service_id,
+        memberships__role=Role.JUDGE,
+        memberships__is_active=True,
+    ).order_by("last_name", "first_name")
+
+
+def journal_list_read(membership, session: CapSession, what: str, data: CapList) -> None:
+    """The list read (its filters), and a read of each file whose transmitted opinion the chair
+    reads with it: one write to the journal, in its own transaction (a list page writes
+    nothing else)."""
+    entries = [
+        {
+            "actor": membership.user,
+            "action": audit.Action.LIST,
+            "role": membership.role,
+            "object_type": "people.person",
+            "summary": f"Liste : CAP du {session.date:%d/%m/%Y} "
+            f"({session.establishment.name}){what}",
+            "context": {
+                "page": "cap",
+                "session": session.pk,
+                "filters": {
+                    "establishment": session.establishment_id,
+                    "date": session.date.isoformat(),
+                    "horizon_months": session.horizon_months,
+                },
+                "persons": len(data.rows),
+            },
+        }
+    ]
+    entries += [
+        {
+            "actor": membership.user,
+            "action": audit.Action.READ,
+            "role": membership.role,
+            "instance": row.person,
+            "person_id": row.person.pk,
+            "summary": f"Consultation du dossier (avis transmis, CAP du {session.date:%d/%m/%Y})",
+            "context": {"tab": "cap", "session": session.pk, "report": row.transmitted_opinion.pk},
+        }
+        for row in data.rows
+        if row.transmitted_opinion is not None
+    ]
+    with transaction.atomic(savepoint=False):
+        audit.record_many(service_id=membership.service_id, entries=entries)
 
 
 @transaction.atomic

@@ -11,19 +11,14 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, Scope, allows, scope_for
-from probatio.access.roles import Role
-from probatio.accounts.models import User
-from probatio.audit import services as audit
 from probatio.core import printing
 from probatio.core.forms import BaseForm, DateInput, apply_errors
-from probatio.organisation.models import Establishment
 from probatio.sentences import cap
 from probatio.sentences.models import CapSession
 
@@ -35,7 +30,7 @@ RECENT_DAYS = 365
 class CapSessionForm(BaseForm):
     establishment = forms.ModelChoiceField(
         label="Établissement",
-        queryset=Establishment.objects.none(),
+        queryset=None,  # the service's, set by __init__
         empty_label="Choisir un établissement",
     )
     date = forms.DateField(label="Date de la séance", widget=DateInput)
@@ -49,7 +44,7 @@ class CapSessionForm(BaseForm):
     )
     judge = forms.ModelChoiceField(
         label="Juge de l'application des peines qui préside",
-        queryset=User.objects.none(),
+        queryset=None,  # the service's judges, set by __init__
         required=False,
         empty_label="Non connu à ce jour",
         help_text="Le juge lit la liste de la séance et les avis qui lui sont transmis.",
@@ -63,14 +58,8 @@ class CapSessionForm(BaseForm):
 
     def __init__(self, *args, service_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["establishment"].queryset = Establishment.objects.filter(
-            service_id=service_id
-        ).order_by("name")
-        self.fields["judge"].queryset = User.objects.filter(
-            memberships__service_id=service_id,
-            memberships__role=Role.JUDGE,
-            memberships__is_active=True,
-        ).order_by("last_name", "first_name")
+        self.fields["establishment"].queryset = cap.establishment_choices(service_id)
+        self.fields["judge"].queryset = cap.judge_choices(service_id)
         self.fields["judge"].label_from_instance = lambda user: user.get_full_name()
 
 
@@ -106,12 +95,7 @@ def index(request):
     membership = _membership(request, Action.READ_CAP)
     today = timezone.localdate()
     establishments = cap.establishments_of(membership)
-    sessions = list(
-        cap.sessions_of(membership)
-        .filter(date__gte=today - timedelta(days=RECENT_DAYS))
-        .select_related("judge")
-        .order_by("date", "pk")
-    )
+    sessions = cap.recent_sessions_of(membership, since=today - timedelta(days=RECENT_DAYS))
     is_judge = _as_chair(membership)
     upcoming = [s for s in sessions if s.date >= today]
     counts = cap.persons_to_examine(upcoming, membership.service_id)
@@ -174,50 +158,10 @@ def session_new(request):
             "title": "Programmer une séance de CAP",
             "nav": "detention",
             "form": form,
-            "has_establishments": form.fields["establishment"].queryset.exists(),
+            "has_establishments": cap.has_establishments(membership.service_id),
         },
         status=400 if form.errors else 200,
     )
-
-
-def _journal(membership, session: CapSession, what: str, data) -> None:
-    """The list read (its filters), and a read of each file whose transmitted opinion the chair
-    reads with it: one write to the journal."""
-    entries = [
-        {
-            "actor": membership.user,
-            "action": audit.Action.LIST,
-            "role": membership.role,
-            "object_type": "people.person",
-            "summary": f"Liste : CAP du {session.date:%d/%m/%Y} "
-            f"({session.establishment.name}){what}",
-            "context": {
-                "page": "cap",
-                "session": session.pk,
-                "filters": {
-                    "establishment": session.establishment_id,
-                    "date": session.date.isoformat(),
-                    "horizon_months": session.horizon_months,
-                },
-                "persons": len(data.rows),
-            },
-        }
-    ]
-    entries += [
-        {
-            "actor": membership.user,
-            "action": audit.Action.READ,
-            "role": membership.role,
-            "instance": row.person,
-            "person_id": row.person.pk,
-            "summary": f"Consultation du dossier (avis transmis, CAP du {session.date:%d/%m/%Y})",
-            "context": {"tab": "cap", "session": session.pk, "report": row.transmitted_opinion.pk},
-        }
-        for row in data.rows
-        if row.transmitted_opinion is not None
-    ]
-    with transaction.atomic(savepoint=False):
-        audit.record_many(service_id=membership.service_id, entries=entries)
 
 
 @require_GET
@@ -225,7 +169,7 @@ def session_detail(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
-    _journal(membership, session, "", data)
+    cap.journal_list_read(membership, session, "", data)
     return render(
         request,
         "sentences/cap_session.html",
@@ -251,7 +195,7 @@ def session_pdf(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
-    _journal(membership, session, " (PDF)", data)
+    cap.journal_list_read(membership, session, " (PDF)", data)
     service = session.establishment.service
     content = printing.render_pdf(
         "sentences/cap_pdf.html",

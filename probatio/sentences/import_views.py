@@ -12,9 +12,7 @@ from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core.forms import BaseForm
 from probatio.core.paging import paginate
-from probatio.organisation.models import Establishment
-from probatio.sentences import imports, rules
-from probatio.sentences.models import OfficialDatesImport
+from probatio.sentences import imports, rules, selectors
 
 # A refused file may be wrong on every line: the page lists this many problems at most.
 SHOWN_PROBLEMS = 200
@@ -94,9 +92,7 @@ def import_page(request):
             else:
                 messages.info(request, _nothing_changed_message(result))
             return redirect("detention:official_import")
-    previous = OfficialDatesImport.objects.filter(service_id=membership.service_id).select_related(
-        "imported_by"
-    )
+    previous = selectors.official_imports_of(membership.service_id)
     page = paginate(request, previous, per_page=20)
     audit.record_list(
         membership,
@@ -117,7 +113,7 @@ def import_page(request):
             "hidden_problems": max(len(result.problems) - SHOWN_PROBLEMS, 0) if refused else 0,
             "kinds": rules.OFFICIAL_KINDS,
             "header": imports.SEPARATOR.join(imports.HEADER),
-            "establishments": Establishment.objects.filter(service_id=membership.service_id),
+            "establishments": selectors.establishments_of_service(membership.service_id),
             "page": page,
         },
         status=400 if form.errors or refused else 200,

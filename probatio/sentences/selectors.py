@@ -7,9 +7,16 @@ from datetime import date
 
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
+from probatio.organisation.models import Establishment
 from probatio.people.models import CustodyRecord, Person
 from probatio.sentences import engine, rules
-from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
+from probatio.sentences.models import (
+    OfficialDate,
+    OfficialDatesImport,
+    PenalSituation,
+    Reduction,
+    Sentence,
+)
 from probatio.sentences.services import engine_input, reduction_totals
 
 
@@ -245,3 +252,17 @@ def dates_of_persons(persons: QuerySet[Person]) -> list[dict]:
     return stored_dates(
         PenalSituation.objects.filter(custody__person_id__in=persons.order_by().values("pk"))
     )
+
+
+# --- The import page of the official dates ---
+
+
+def official_imports_of(service_id: int) -> QuerySet[OfficialDatesImport]:
+    """The service's imports of official dates, latest first, with who imported them (paged by
+    the caller)."""
+    return OfficialDatesImport.objects.filter(service_id=service_id).select_related("imported_by")
+
+
+def establishments_of_service(service_id: int) -> QuerySet[Establishment]:
+    """The service's establishments, whose registries the import reads (read by the template)."""
+    return Establishment.objects.filter(service_id=service_id)
