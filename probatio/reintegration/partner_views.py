@@ -17,8 +17,8 @@ from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
-from probatio.reintegration import partners, rules
-from probatio.reintegration.models import Partner, PartnerAgreement, PartnerContact, PartnerSite
+from probatio.reintegration import partners, rules, selectors
+from probatio.reintegration.models import Partner, PartnerSite
 from probatio.reintegration.partner_forms import (
     AgreementForm,
     ContactForm,
@@ -52,7 +52,7 @@ def partner_list(request):
     filters = form.filters()
     found = partners.partner_search(membership, **filters)
     page = paginate(request, found, per_page=PER_PAGE)
-    rows = list(page.object_list.prefetch_related("sites"))
+    rows = selectors.partners_with_sites(page.object_list)
     for partner in rows:
         partner.pathway_labels = [
             rules.PATHWAYS[p] for p in partner.pathways if p in rules.PATHWAYS
@@ -203,7 +203,7 @@ def partner_detail(request, partner_id: int):
             context={"page": "partner", "partner": partner.pk, "persons": len(referred)},
         )
     today = timezone.localdate()
-    agreements = list(partner.agreements.all())
+    agreements = selectors.partner_agreements(partner)
     for agreement in agreements:
         agreement.in_force = agreement.start_date <= today and (
             agreement.end_date is None or agreement.end_date >= today
@@ -217,8 +217,8 @@ def partner_detail(request, partner_id: int):
             "partner": partner,
             "kind_label": rules.PARTNER_KINDS.get(partner.kind, ""),
             "pathway_labels": [rules.PATHWAYS[p] for p in partner.pathways if p in rules.PATHWAYS],
-            "sites": list(partner.sites.all()),
-            "contacts": list(partner.contacts.all()),
+            "sites": selectors.partner_sites(partner),
+            "contacts": selectors.partner_contacts(partner),
             "agreements": agreements,
             "figures": figures,
             "period_form": period_form,
@@ -249,7 +249,6 @@ def partner_toggle(request, partner_id: int):
 
 PARTS = {
     "site": {
-        "model": PartnerSite,
         "form": SiteForm,
         "save": partners.site_save,
         "arg": "site",
@@ -259,7 +258,6 @@ PARTS = {
         "missing": "Site introuvable.",
     },
     "contact": {
-        "model": PartnerContact,
         "form": ContactForm,
         "save": partners.contact_save,
         "arg": "contact",
@@ -269,7 +267,6 @@ PARTS = {
         "missing": "Contact introuvable.",
     },
     "agreement": {
-        "model": PartnerAgreement,
         "form": AgreementForm,
         "save": partners.agreement_save,
         "arg": "agreement",
@@ -288,7 +285,7 @@ def _part_page(request, partner_id: int, part: str, item_id: int | None):
     item = None
     initial = None
     if item_id is not None:
-        item = spec["model"].objects.filter(partner=partner, pk=item_id).first()
+        item = selectors.partner_part_get(partner, part, item_id)
         if item is None:
             raise Http404(spec["missing"])
         if part == "site":

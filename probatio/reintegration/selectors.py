@@ -1,5 +1,6 @@
-"""Reads of a person's needs and referrals, and of the referrals waiting for an answer (for the
-échéancier). Each read is a fixed number of queries, whatever the amount of data."""
+"""Reads of a person's needs and referrals, of the referrals waiting for an answer (for the
+échéancier), and of the partner directory's pages. Each read is a fixed number of queries,
+whatever the amount of data."""
 
 from datetime import date, timedelta
 
@@ -7,7 +8,19 @@ from django.db.models import Prefetch, QuerySet
 
 from probatio.people.models import Person
 from probatio.reintegration import rules
-from probatio.reintegration.models import Need, NeedChange, Partner, PartnerReferral, ReferralStep
+from probatio.reintegration.models import (
+    Need,
+    NeedChange,
+    Partner,
+    PartnerAgreement,
+    PartnerContact,
+    PartnerReferral,
+    PartnerSite,
+    ReferralStep,
+)
+
+# The parts of a partner's record, by the name the pages use.
+PARTNER_PARTS = {"site": PartnerSite, "contact": PartnerContact, "agreement": PartnerAgreement}
 
 
 def needs_of(person: Person) -> list[Need]:
@@ -64,3 +77,28 @@ def referrals_awaiting_answer(persons: QuerySet[Person], *, today: date, delay_d
             "person__assigned_cpip_id",
         )
     )
+
+
+# --- The partner directory ---
+
+
+def partners_with_sites(partners: QuerySet[Partner]) -> list[Partner]:
+    """``partners`` (a page of the search) with their sites (two queries)."""
+    return list(partners.prefetch_related("sites"))
+
+
+def partner_sites(partner: Partner) -> list[PartnerSite]:
+    return list(partner.sites.all())
+
+
+def partner_contacts(partner: Partner) -> list[PartnerContact]:
+    return list(partner.contacts.all())
+
+
+def partner_agreements(partner: Partner) -> list[PartnerAgreement]:
+    return list(partner.agreements.all())
+
+
+def partner_part_get(partner: Partner, part: str, pk: int):
+    """One site, contact or agreement (``part``) of the partner; None when it is not theirs."""
+    return PARTNER_PARTS[part].objects.filter(partner=partner, pk=pk).first()
