@@ -1,5 +1,6 @@
-"""Creating and cancelling the messages of an appointment. Sending is in ``sending.py``, run
-by background tasks only (never inside a web request).
+"""Creating and cancelling the messages of an appointment, and recording what the SMS provider
+reports of their delivery. Sending is in ``sending.py``, run by background tasks only (never
+inside a web request).
 
 These functions run inside the caller's transaction (the appointment's change); the send tasks
 are enqueued only once it commits. Nothing is planned for a person held in a cell
@@ -13,6 +14,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from probatio.audit import services as audit
 from probatio.core import phones
 from probatio.measures.models import Measure
 from probatio.messaging import rules
@@ -21,6 +23,9 @@ from probatio.people.models import CustodyRecord
 
 # Marks the open committal among the measure codes read by ``held_in_cell``.
 _COMMITTAL = "écrou en cours"
+# Who reports a delivery: the journal names no user, and keeps this in the entry's context.
+PROVIDER = "prestataire SMS"
+_REPORTED_FIELDS = ["status", "delivered_at", "last_error"]
 
 
 def channels_for(person) -> list[tuple[str, str]]:
@@ -138,3 +143,46 @@ def notify(appointment, purpose: str, *, now: datetime | None = None) -> list[Me
     created = _create(appointment, purpose, now)
     _enqueue_on_commit(created)
     return created
+
+
+@transaction.atomic
+def delivery_report_record(
+    *, provider_id: str, delivered: bool, reason: str = "", now: datetime | None = None
+) -> int:
+    """What the SMS provider reports of the message it knows as ``provider_id``: delivered, or
+    not delivered for ``reason``. A delivered message stays so; a failure is recorded whatever
+    the message's state. Each message whose state changes is journaled in its service's chain,
+    with no user (the provider reports it, ``context.source``), in the same transaction.
+    Returns how many messages changed."""
+    now = now or timezone.now()
+    changed = 0
+    messages = Message.objects.select_for_update().filter(provider_id=provider_id).order_by("pk")
+    for message in messages:
+        before = audit.snapshot(message, _REPORTED_FIELDS)
+        what = f"{message.get_purpose_display()} par {message.get_channel_display()}"
+        if delivered:
+            if message.status == Message.Status.DELIVERED:
+                continue
+            message.status = Message.Status.DELIVERED
+            message.delivered_at = now
+            summary = f"{what} remis (accusé de réception du {PROVIDER})"
+        else:
+            message.status = Message.Status.FAILED
+            message.last_error = f"Non remis : {reason}"[:500]
+            summary = f"{what} non remis selon le {PROVIDER} : {reason}"
+        changes = audit.diff(before, audit.snapshot(message, _REPORTED_FIELDS))
+        if not changes:
+            continue
+        message.save(update_fields=[field for field in _REPORTED_FIELDS if field in changes])
+        audit.record(
+            actor=None,
+            action=audit.Action.UPDATE,
+            service_id=message.service_id,
+            instance=message,
+            person_id=message.person_id,
+            summary=summary,
+            changes=changes,
+            context={"source": PROVIDER, "provider_id": provider_id},
+        )
+        changed += 1
+    return changed

@@ -8,13 +8,11 @@ import os
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from probatio.core import phones
-from probatio.messaging.models import Message
-from probatio.people.models import Person
+from probatio.messaging import selectors, services
 from probatio.people.services import sms_consent_withdraw
 
 DELIVERED = {"delivered"}
@@ -49,20 +47,16 @@ def sms_webhook(request, token: str):
         reply = str(event.get("reply") or event.get("text") or "").strip().upper()
         provider_id = str(event.get("messageId") or event.get("message_id") or "")
         if status in DELIVERED and provider_id:
-            Message.objects.filter(provider_id=provider_id).exclude(
-                status=Message.Status.DELIVERED
-            ).update(status=Message.Status.DELIVERED, delivered_at=timezone.now())
+            services.delivery_report_record(provider_id=provider_id, delivered=True)
         elif status in FAILED and provider_id:
             reason = str(event.get("description") or event.get("reason") or status)
-            Message.objects.filter(provider_id=provider_id).update(
-                status=Message.Status.FAILED, last_error=f"Non remis : {reason}"[:500]
-            )
+            services.delivery_report_record(provider_id=provider_id, delivered=False, reason=reason)
         if status in STOP or reply.startswith("STOP"):
             raw = str(event.get("to") or event.get("phone_number") or event.get("from") or "")
             try:
                 number = phones.normalise(raw if raw.startswith(("+", "0")) else f"+{raw}")
             except phones.InvalidPhone:
                 return HttpResponseBadRequest("Numéro illisible.", content_type=TEXT)
-            for person in Person.objects.filter(phone=number, sms_consent=True):
+            for person in selectors.persons_to_unsubscribe(number):
                 sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
     return HttpResponse("ok", content_type=TEXT)
