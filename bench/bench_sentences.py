@@ -43,6 +43,13 @@ LENGTHS = [(4, 6), (6, 10), (8, 10), (10, 8), (12, 12), (15, 8), (18, 12), (24, 
            (36, 8), (48, 4), (60, 2), (72, 1), (96, 1)]  # fmt: skip
 
 
+def _gate(membership, person):
+    """The person through the dossier gate, as the services require."""
+    from probatio.people.selectors import person_get_for
+
+    return person_get_for(membership, person.pk)
+
+
 def setup_django() -> None:
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("PROBATIO_ENV", None)
@@ -257,8 +264,7 @@ def panel_persons(built: dict, today: date):
         situation.sentences.exclude(pk=situation.sentences.first().pk).delete()
         for length in ({"months": 8}, {"months": 4}):
             decision = decision_create(
-                membership=membership,
-                person=person,
+                gated=_gate(membership, person),
                 data={
                     "kind": "judgment",
                     "jurisdiction": "Tribunal correctionnel de Mesure",
@@ -269,8 +275,7 @@ def panel_persons(built: dict, today: date):
                 today=today,
             )
             services.sentence_add(
-                membership=membership,
-                person=person,
+                gated=_gate(membership, person),
                 custody=rich,
                 data={"decision": decision, "description": "Emprisonnement ferme", **length},
             )
@@ -278,8 +283,7 @@ def panel_persons(built: dict, today: date):
             [("granted", 60), ("granted", 45), ("granted", 60), ("withdrawn", 15), ("granted", 30)]
         ):
             services.reduction_add(
-                membership=membership,
-                person=person,
+                gated=_gate(membership, person),
                 custody=rich,
                 data={
                     "kind": kind,
@@ -291,14 +295,8 @@ def panel_persons(built: dict, today: date):
         for kind in (rules.FIN_PEINE, rules.LIBERATION, rules.LC):
             day = computed[rules.OFFICIAL_TO_COMPUTED[kind]]
             if kind == rules.FIN_PEINE:  # an earlier registry date, kept as history
-                services.official_date_set(
-                    membership=membership, person=person, custody=rich, kind=kind,
-                    day=day + timedelta(days=30), source=OfficialDate.Source.IMPORTED,
-                )  # fmt: skip
-            services.official_date_set(
-                membership=membership, person=person, custody=rich, kind=kind, day=day,
-                source=OfficialDate.Source.IMPORTED,
-            )  # fmt: skip
+                services.official_date_set(gated=_gate(membership, person), custody=rich, kind=kind, day=day + timedelta(days=30), source=OfficialDate.Source.IMPORTED)  # fmt: skip
+            services.official_date_set(gated=_gate(membership, person), custody=rich, kind=kind, day=day, source=OfficialDate.Source.IMPORTED)  # fmt: skip
     return single, rich
 
 
@@ -339,6 +337,7 @@ def measure(args) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from probatio.accounts.system import SystemActor
     from probatio.people.models import CustodyRecord
     from probatio.sentences import selectors, services
     from probatio.sentences.models import PenalSituation
@@ -356,7 +355,9 @@ def measure(args) -> dict:
     inputs = inputs_summary(service)
 
     def recompute():
-        return services.recompute_all(service_id=service.pk)
+        return services.recompute_all(
+            actor=SystemActor(service_id=service.pk, reason="recalcul de nuit des dates de peine")
+        )
 
     # The two panel persons were recorded through the services (estimates stored): first run.
     first, first_seconds, first_queries = counted(recompute)

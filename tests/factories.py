@@ -24,9 +24,33 @@ from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CustodyRecord, Person
+from probatio.people.selectors import person_get_for
 
 PASSWORD = "demo-probatio-test"
 LOCALE = "fr_FR"
+
+
+def gate(membership, person):
+    """The person as a service requires it, for test data written by ``membership``: through
+    the dossier gate (another service's person: 404), with the facts of a person in the
+    member's charge, so that a factory may write on any person of the service as the member
+    named (who then appears in the journal). Tests of who may do what go through the gate
+    itself (``person_get_for``) or the pages, never through this."""
+    from dataclasses import replace
+
+    from probatio.access.policy import PersonFacts
+
+    gated = person_get_for(membership, person.pk)
+    return replace(gated, facts=PersonFacts(is_caseload=True, is_judge_file=True))
+
+
+def stop_reply_gate(person):
+    """The person as the SMS provider's webhook gates them: the service's system actor."""
+    from probatio.access.policy import Action
+    from probatio.accounts.system import SystemActor
+
+    actor = SystemActor(service_id=person.service_id, reason="Réponse STOP au SMS")
+    return person_get_for(actor, person.pk, action=Action.RECORD_SMS_STOP)
 
 
 def fr(provider: str, **kwargs) -> factory.Faker:
@@ -257,7 +281,7 @@ def make_decision(
     if offences is None:
         offences = [{"label": "Vol simple", "qualification": "delit", "natinf": "7875"}]
     return measure_services.decision_create(
-        membership=membership, person=person, data=data, offences=offences, today=today
+        gated=gate(membership, person), data=data, offences=offences, today=today
     )
 
 
@@ -281,8 +305,7 @@ def make_measure(
     if judge is not None:
         data["assigning_judge"] = judge
     return measure_services.measure_create(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         decision=decision,
         measure_type_code=code,
         data=data,
@@ -315,8 +338,7 @@ def make_prisoner(
             service_id=membership.service_id
         ).first() or EstablishmentFactory(service_id=membership.service_id)
     custody = people_services.custody_open(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         establishment_id=establishment.pk,
         committal_number=committal_number or f"{person.pk:06d}",
         committal_date=committal_date,
@@ -329,14 +351,13 @@ def make_prisoner(
     )
     for length in sentences:
         sentence_services.sentence_add(
-            membership=membership,
-            person=person,
+            gated=gate(membership, person),
             custody=custody,
             data={"decision": decision, "description": "Emprisonnement ferme", **length},
         )
     if remand_days:
         sentence_services.terms_update(
-            membership=membership, person=person, custody=custody, data={"remand_days": remand_days}
+            gated=gate(membership, person), custody=custody, data={"remand_days": remand_days}
         )
     return person
 

@@ -72,6 +72,10 @@ class Action(StrEnum):
     LIST_REPORTS = "list_reports"
     LIST_COMMUNITY_WORK = "list_community_work"  # the TIG follow-up page and its imports
     ALLOCATE_CASELOADS = "allocate_caseloads"  # the service view: allocation and workload
+    # Non-interactive work, done by the system actor of a service (never by a person's role):
+    SEND_MESSAGES = "send_messages"  # reminders and notices, by the worker or the safety net
+    RECOMPUTE_DATES = "recompute_dates"  # the nightly recomputation of sentence dates
+    RECORD_SMS_STOP = "record_sms_stop"  # a person's STOP reply turns SMS reminders off
 
 
 R = Role
@@ -213,6 +217,19 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     # access.md: « allocation queue, workload, move caseloads ».
     Action.ALLOCATE_CASELOADS: {R.MANAGER: S.SERVICE},
+    # No role: the system actor's work (``SYSTEM_RULES``).
+    Action.SEND_MESSAGES: {},
+    Action.RECOMPUTE_DATES: {},
+    Action.RECORD_SMS_STOP: {},
+}
+
+
+# What a transition allowed by its own action entails on the file, whoever records it: the
+# judge's answer (recorded by the judge, a manager or the secretariat) opens, changes and
+# closes measures and obligations, reductions and sentences to serve, and flags the file
+# (warrants, provisional incarceration): judge-answers.md.
+IMPLIED: dict[Action, frozenset[Action]] = {
+    Action.RECORD_ANSWER: frozenset({Action.CREATE_RECORD, Action.EDIT_IDENTITY}),
 }
 
 
@@ -226,7 +243,21 @@ class PersonFacts:
     is_chair: bool = False  # the CAP session at hand is chaired by the user
 
 
+# The system actor (``accounts.system.SystemActor``): tasks, commands and scheduled jobs act as
+# it, for one service, with a reason, and are journaled as such. It is not a role anyone holds:
+# it does only the work listed here, on the whole service. Transfers' automatic acceptance,
+# purges and other nightly work join this table when they are built.
+SYSTEM = "system"
+SYSTEM_RULES: dict[Action, Scope] = {
+    Action.SEND_MESSAGES: S.SERVICE,
+    Action.RECOMPUTE_DATES: S.SERVICE,
+    Action.RECORD_SMS_STOP: S.SERVICE,
+}
+
+
 def scope_for(role: str, action: Action) -> Scope | None:
+    if role == SYSTEM:
+        return SYSTEM_RULES.get(action)
     return RULES[action].get(Role(role))
 
 
@@ -253,6 +284,8 @@ def allows(role: str, action: Action, facts: PersonFacts | None = None) -> bool:
 
 def sees_person(role: str, facts: PersonFacts) -> bool:
     """Does the person exist at all for this user (inside the service)? If not: 404."""
+    if role == SYSTEM:
+        return True
     if Role(role) is Role.JUDGE:
         return facts.is_judge_file
     return True

@@ -25,8 +25,8 @@ from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
 from probatio.notes import services as note_services
 from probatio.organisation.models import Establishment, Room, Site
+from probatio.people.journal import timeline_add
 from probatio.people.models import Person, TimelineEvent
-from probatio.people.services import timeline_add
 
 FIELDS = [
     "kind",

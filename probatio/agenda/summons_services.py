@@ -13,8 +13,8 @@ from probatio.agenda.models import Appointment, Summons
 from probatio.agenda.selectors import GatedAppointment
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
+from probatio.people.journal import timeline_add
 from probatio.people.models import TimelineEvent
-from probatio.people.services import timeline_add
 
 
 @transaction.atomic

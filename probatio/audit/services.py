@@ -68,6 +68,26 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return json.loads(json.dumps(data, default=_json_default))
 
 
+# What the journal keeps of a field. A model lists in ``AUDIT_NAME_ONLY`` the fields whose value
+# is never copied into the journal (free texts, reserved contents): the entry says that the
+# field changed, not what it says. Every other field keeps its value (a test checks that each
+# free-text field of a journaled model is declared one way or the other: ``AUDIT_KEPT``).
+NOT_KEPT = "(valeur non conservée)"
+
+
+def hidden_fields(model) -> frozenset[str]:
+    return frozenset(getattr(model, "AUDIT_NAME_ONLY", ()))
+
+
+def _masked(model, changes: dict | None) -> dict | None:
+    hidden = hidden_fields(model)
+    if not changes or not hidden:
+        return changes
+    return {
+        name: ([NOT_KEPT, NOT_KEPT] if name in hidden else value) for name, value in changes.items()
+    }
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     keys = set(before) | set(after)
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
@@ -91,11 +111,19 @@ def _entry(
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id if object_id is not None else instance.pk
+        changes = _masked(type(instance), changes)
+    if getattr(actor, "is_system", False):
+        # The system actor (accounts.system): no user; its label and reason are journaled.
+        label, actor = str(actor), None
+        context = {**(context or {}), "system_reason": label}
+    else:
+        actor = actor if actor is not None and actor.pk else None
+        label = str(actor) if actor is not None else ""
     return AuditEntry(
         at=timezone.now(),
         chain=chain,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=(str(actor) if actor is not None and actor.pk else "")[:200],
+        actor=actor,
+        actor_label=label[:200],
         role=role,
         service_id=service_id,
         action=action,
@@ -147,6 +175,11 @@ def record_many(*, service_id: int | None, entries: list[dict]) -> list[AuditEnt
     return built
 
 
+def actor_of(membership):
+    """Who the journal names for a membership: its user, or the system actor itself."""
+    return membership if getattr(membership, "is_system", False) else membership.user
+
+
 def record_by(
     membership,
     action: str,
@@ -158,7 +191,7 @@ def record_by(
 ) -> AuditEntry:
     """``record`` for a write made by a membership (user, service and role) on a dossier."""
     return record(
-        actor=membership.user,
+        actor=actor_of(membership),
         action=action,
         service_id=membership.service_id,
         role=membership.role,
@@ -175,7 +208,7 @@ def record_list(membership, *, object_type: str, summary: str, context: dict) ->
     transaction (tests), a failure here fails the whole request anyway."""
     with transaction.atomic(savepoint=False):
         return record(
-            actor=membership.user,
+            actor=actor_of(membership),
             action=Action.LIST,
             service_id=membership.service_id,
             role=membership.role,

@@ -19,11 +19,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from probatio.access.policy import Action
 from probatio.accounts.models import Membership
 from probatio.community_work import rules, selectors, services
 from probatio.community_work.models import Assignment, Placement, Supervisor, WorkSession
 from probatio.core import csvfiles
 from probatio.core.text import fold
+from probatio.people.selectors import persons_gated_for
 
 HEADER = ("poste", "nom", "prenom", "date", "heures", "tuteur", "observations")
 LABELS = {
@@ -263,10 +265,14 @@ def import_sessions(
     if problems:
         result.problems = sorted(problems, key=lambda p: -1 if p.line is None else p.line)
         return result
+    gated = persons_gated_for(
+        membership,
+        {a.order.person_id: a.order.person for _, a, _ in to_record}.values(),
+        action=Action.RECORD_WORK_HOURS,
+    )
     for line, assignment, signed_by in to_record:
         services.session_record(
-            membership=membership,
-            person=assignment.order.person,
+            gated=gated[assignment.order.person_id],
             assignment=assignment,
             data={
                 "on": line.day,

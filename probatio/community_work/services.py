@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from probatio.access.policy import Action
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.community_work import rules, selectors
@@ -37,8 +38,10 @@ from probatio.core import phones
 from probatio.core.dates import format_fr, on_day
 from probatio.core.errors import field_errors
 from probatio.measures.models import Measure, Obligation
+from probatio.people.journal import timeline_add
 from probatio.people.models import Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
 from probatio.reintegration import partners
 from probatio.reintegration.models import Partner
 
@@ -336,12 +339,12 @@ def _fill_order(order: TigOrder, data: dict) -> None:
 @transaction.atomic
 def order_open(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     data: dict[str, Any],
     today: date | None = None,
 ) -> TigOrder:
     """Start the follow-up of a TIG measure or a TIG obligation of the person."""
+    membership, person = _gate(gated, Action.MANAGE_COMMUNITY_WORK)
     today = today or timezone.localdate()
     measure, obligation = source_of(person, data.get("measure"), data.get("obligation"))
     _check_order(data, today)
@@ -369,9 +372,10 @@ def order_open(
 
 @transaction.atomic
 def order_update(
-    *, membership: Membership, person: Person, order: TigOrder, data: dict[str, Any],
+    *, gated: Gated, order: TigOrder, data: dict[str, Any],
     today: date | None = None,
 ) -> TigOrder:  # fmt: skip
+    membership, person = _gate(gated, Action.MANAGE_COMMUNITY_WORK)
     today = today or timezone.localdate()
     if order.person_id != person.pk:
         raise field_errors(__all__="Ce TIG n'est pas dans ce dossier.")
@@ -404,8 +408,7 @@ def done_hours(order: TigOrder) -> Decimal:
 @transaction.atomic
 def assign(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     order: TigOrder,
     data: dict[str, Any],
     today: date | None = None,
@@ -414,6 +417,7 @@ def assign(
     service, with a free place (the placement locked while counting), a supervisor of that
     host, a start date within the TIG's period, the schedule planned (the placement's by
     default)."""
+    membership, person = _gate(gated, Action.MANAGE_COMMUNITY_WORK)
     today = today or timezone.localdate()
     if order.person_id != person.pk:
         raise field_errors(__all__="Ce TIG n'est pas dans ce dossier.")
@@ -500,9 +504,10 @@ def assign(
 
 @transaction.atomic
 def assignment_end(
-    *, membership: Membership, person: Person, assignment: Assignment, end_date: date | None,
+    *, gated: Gated, assignment: Assignment, end_date: date | None,
     reason: str, cancel: bool = False, today: date | None = None,
 ) -> Assignment:  # fmt: skip
+    membership, person = _gate(gated, Action.MANAGE_COMMUNITY_WORK)
     today = today or timezone.localdate()
     if assignment.order.person_id != person.pk:
         raise field_errors(__all__="Cette affectation n'est pas dans ce dossier.")
@@ -603,13 +608,13 @@ def check_session(
 @transaction.atomic
 def session_record(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     assignment: Assignment,
     data: dict[str, Any],
     source: str = WorkSession.Source.STAFF,
     today: date | None = None,
 ) -> WorkSession:
+    membership, person = _gate(gated, Action.RECORD_WORK_HOURS)
     today = today or timezone.localdate()
     if assignment.order.person_id != person.pk:
         raise field_errors(__all__="Cette affectation n'est pas dans ce dossier.")

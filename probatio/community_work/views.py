@@ -110,8 +110,7 @@ def order_new(request, pk: int):
         title="Mettre en place le suivi du TIG",
         submit="Ouvrir le suivi",
         write=lambda d: services.order_open(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             data={
                 **d,
                 "measure": measure.pk if measure else None,
@@ -137,9 +136,7 @@ def order_edit(request, pk: int, order_id: int):
         form,
         title=f"Modifier le {order}",
         submit="Enregistrer",
-        write=lambda d: services.order_update(
-            membership=request.membership, person=gated.person, order=order, data=d
-        ),
+        write=lambda d: services.order_update(gated=gated, order=order, data=d),
         success="TIG modifié.",
         anchor=lambda o: o.pk,
     )
@@ -183,9 +180,7 @@ def assign(request, pk: int, order_id: int):
         form,
         title=f"Affecter sur un poste — {order}",
         submit="Affecter",
-        write=lambda d: services.assign(
-            membership=request.membership, person=gated.person, order=order, data=d
-        ),
+        write=lambda d: services.assign(gated=gated, order=order, data=d),
         success="Affectation enregistrée.",
         anchor=lambda a: a.order_id,
     )
@@ -209,8 +204,7 @@ def assignment_end(request, pk: int, assignment_id: int):
         title=f"Terminer l'affectation : {assignment.placement.activity}",
         submit="Terminer l'affectation",
         write=lambda d: services.assignment_end(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             assignment=assignment,
             end_date=d["end_date"],
             reason=d["reason"],
@@ -250,9 +244,7 @@ def session_new(request, pk: int, order_id: int):
         form,
         title=f"Séance de TIG — {assignment.placement.activity} ({assignment.placement.host})",
         submit="Enregistrer la séance",
-        write=lambda d: services.session_record(
-            membership=request.membership, person=gated.person, assignment=assignment, data=d
-        ),
+        write=lambda d: services.session_record(gated=gated, assignment=assignment, data=d),
         success="Séance enregistrée.",
         anchor=lambda s: order.pk,
     )

@@ -19,9 +19,9 @@ from probatio.compliance.models import Incident, Proof
 from probatio.compliance.selectors import address_changes, slots_of
 from probatio.core.errors import field_errors
 from probatio.measures.models import Obligation
+from probatio.people.journal import timeline_add
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import Gated
-from probatio.people.services import timeline_add
 
 
 def _require(gated: Gated, action: Action, message: str) -> None:

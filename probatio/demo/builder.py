@@ -38,6 +38,7 @@ from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.community_work import build_community_work
 from probatio.demo.compliance import ComplianceBuilder
+from probatio.demo.gates import gate
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.referrals import build_referrals
@@ -442,19 +443,18 @@ class ServiceBuilder:
         dates[("people.person", person.pk, "person")] = plan.opened
         if cpip is not None:
             people_services.cpip_assign(
-                membership=self._member(Role.MANAGER), person=person, cpip=cpip.user
+                gated=gate(self._member(Role.MANAGER), person), cpip=cpip.user
             )
             dates[("people.person", person.pk, "assignment")] = min(
                 self.today, plan.opened + timedelta(days=rng.randint(1, 10))
             )
 
         for data in plan.addresses:
-            address = people_services.address_add(membership=writer, person=person, data=data)
+            address = people_services.address_add(gated=gate(writer, person), data=data)
             dates[("people.address", address.pk, "situation")] = data["valid_from"]
         for domain, status, details, day in plan.situation:
             entry = people_services.situation_record(
-                membership=writer,
-                person=person,
+                gated=gate(writer, person),
                 domain=domain,
                 status=status,
                 details=details,
@@ -469,12 +469,11 @@ class ServiceBuilder:
                 numbers.add(decision_plan.court_number)
                 kind, number = decision_plan.court_number
                 people_services.court_number_add(
-                    membership=secretariat, person=person, kind=kind, number=number
+                    gated=gate(secretariat, person), kind=kind, number=number
                 )
         if any(m.with_judge for d in plan.decisions for m in d.measures):
             people_services.court_number_add(
-                membership=secretariat,
-                person=person,
+                gated=gate(secretariat, person),
                 kind=CourtFileNumber.Kind.JAP,
                 number=f"{plan.opened:%Y}/{rng.randint(1, 9999):05d}",
             )
@@ -489,8 +488,7 @@ class ServiceBuilder:
                 if custody_plan is not None:
                     self._write_custody(secretariat, person, custody_plan)
                 measure = measure_services.measure_create(
-                    membership=secretariat,
-                    person=person,
+                    gated=gate(secretariat, person),
                     decision=decision,
                     measure_type_code=measure_plan.code,
                     today=self.today,
@@ -511,7 +509,7 @@ class ServiceBuilder:
                     self.prison_lengths[measure.pk] = (measure_plan.months, measure_plan.days)
                 if prison and custody_plan is not None and custody_plan.release is not None:
                     sentence_services.prison_measure_close(
-                        membership=secretariat,
+                        gated=gate(secretariat, measure.person),
                         measure=measure,
                         released_on=custody_plan.release,
                         today=self.today,
@@ -547,7 +545,7 @@ class ServiceBuilder:
         )
         offences = [dict(label=o.label, qualification=o.qualification) for o in plan.offences]
         return measure_services.decision_create(
-            membership=membership, person=person, data=data, offences=offences, today=self.today
+            gated=gate(membership, person), data=data, offences=offences, today=self.today
         )
 
     def _write_custody(self, membership: Membership, person: Person, plan: CustodyPlan) -> None:
@@ -557,8 +555,7 @@ class ServiceBuilder:
         counter += self.rng.randint(1, 25)
         self.committal_counters[key] = counter
         people_services.custody_open(
-            membership=membership,
-            person=person,
+            gated=gate(membership, person),
             establishment_id=plan.establishment.pk,
             committal_number=f"{year}-{counter:05d}",
             committal_date=plan.committal,
@@ -566,7 +563,7 @@ class ServiceBuilder:
         )
         if plan.release is not None:
             people_services.custody_close(
-                membership=membership, person=person, release_date=plan.release, today=self.today
+                gated=gate(membership, person), release_date=plan.release, today=self.today
             )
 
     def _write_obligations(
@@ -635,7 +632,7 @@ class ServiceBuilder:
             elif code == "INTERDICTION_ACTIVITE":
                 data["details"] = "Toute activité impliquant un contact habituel avec des mineurs"
             obligation = measure_services.obligation_create(
-                membership=membership,
+                gated=gate(membership, measure.person),
                 measure=measure,
                 decision=decision,
                 obligation_type_code=code,
@@ -785,8 +782,7 @@ class ServiceBuilder:
     def _add_support_staff(self, person: Person, member: Membership) -> None:
         """Another professional follows the person too, named by a manager."""
         people_services.support_staff_set(
-            membership=self._member(Role.MANAGER),
-            person=person,
+            gated=gate(self._member(Role.MANAGER), person),
             users=[*person.support_staff.all(), member.user],
         )
 

@@ -21,6 +21,7 @@ from probatio.community_work import rules, selectors, services
 from probatio.community_work.models import Placement
 from probatio.core.dates import add_months
 from probatio.demo import vocabulary as voc
+from probatio.demo.gates import gate
 from probatio.measures import services as measure_services
 from probatio.measures.models import Measure
 from probatio.reintegration import partners
@@ -171,15 +172,14 @@ def _tig_obligation(cpip, rng, today):
     if measure is None:
         return None
     obligation = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TIG",
         data={"start_date": measure.start_date, "details": "105 heures dans un délai de 18 mois"},
     )
     return services.order_open(
-        membership=cpip,
-        person=measure.person,
+        gated=gate(cpip, measure.person),
         data={
             "obligation": obligation.pk,
             "hours_ordered": 105,
@@ -355,8 +355,9 @@ class Writer:
     def _open(self, measure: Measure):
         start = measure.decision.enforceable_date or measure.start_date
         return services.order_open(
-            membership=self.cpips.get(measure.person.assigned_cpip_id, self.manager),
-            person=measure.person,
+            gated=gate(
+                self.cpips.get(measure.person.assigned_cpip_id, self.manager), measure.person
+            ),
             data={
                 "measure": measure.pk,
                 "hours_ordered": max(rules.MIN_HOURS, min(rules.MAX_HOURS, measure.hours or 70)),
@@ -403,8 +404,7 @@ class Writer:
         if start > deadline:
             return
         assignment = services.assign(
-            membership=member,
-            person=order.person,
+            gated=gate(member, order.person),
             order=order,
             data={"placement": placement.pk, "start_date": start, "schedule": schedule},
             today=self.today,
@@ -417,8 +417,7 @@ class Writer:
             and services.done_hours(order) >= order.hours_ordered
         ):
             services.assignment_end(
-                membership=member,
-                person=order.person,
+                gated=gate(member, order.person),
                 assignment=assignment,
                 end_date=last,
                 reason="Toutes les heures sont effectuées.",
@@ -454,8 +453,7 @@ class Writer:
                 elif stage == "late" and not incident and count > 3:
                     kind, hours, incident = "incident", None, True
                 services.session_record(
-                    membership=member,
-                    person=order.person,
+                    gated=gate(member, order.person),
                     assignment=assignment,
                     data={
                         "on": day,

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
+from probatio.demo.gates import gate
 from probatio.people.models import Person
 from probatio.reintegration import rules, services
 from probatio.reintegration.models import Partner
@@ -159,8 +160,7 @@ class _Writer:
             return open_one
         days_ago = days_ago or self.rng.randint(60, 200)
         return services.need_create(
-            membership=self._author(person),
-            person=person,
+            gated=gate(self._author(person), person),
             data={
                 "pathway": pathway,
                 "details": self.rng.choice(DETAILS[pathway]),
@@ -172,8 +172,7 @@ class _Writer:
     def _close_need(self, person: Person, need) -> None:
         status = self.rng.choice((rules.NEED_MET, rules.NEED_REFUSED))
         services.need_status_set(
-            membership=self._author(person),
-            person=person,
+            gated=gate(self._author(person), person),
             need=need,
             status=status,
             changed_on=self.today - timedelta(days=self.rng.randint(1, 30)),
@@ -204,8 +203,7 @@ class _Writer:
         author = self._author(person)
         partner = self._partner_for(need.pathway)
         referral = services.referral_create(
-            membership=author,
-            person=person,
+            gated=gate(author, person),
             data={
                 "partner": partner,
                 "need": need,
@@ -220,8 +218,7 @@ class _Writer:
             room = (self.today - on).days
             on = on + timedelta(days=self.rng.randint(0, max(0, min(room, 10))))
             services.referral_move(
-                membership=author,
-                person=person,
+                gated=gate(author, person),
                 referral=referral,
                 status=step,
                 on=on,
@@ -230,9 +227,9 @@ class _Writer:
             )
         if status in OUTCOMES:
             services.referral_outcome_set(
-                membership=author, person=person, referral=referral, outcome=OUTCOMES[status]
+                gated=gate(author, person), referral=referral, outcome=OUTCOMES[status]
             )
         if letter:
             services.referral_letter_create(
-                membership=author, person=person, referral=referral, today=self.today
+                gated=gate(author, person), referral=referral, today=self.today
             )

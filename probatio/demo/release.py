@@ -17,6 +17,7 @@ from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.core.dates import add_months
 from probatio.core.workdays import add_jours_ouvrables
+from probatio.demo.gates import gate
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
 from probatio.people.selectors import person_get_for
@@ -56,7 +57,7 @@ def build_release_plans(*, service, staff, rng: random.Random, fake, today: date
         actor = memberships.get(person.assigned_cpip_id, manager)
         if number % 5 == 4:
             continue  # a few still without plan: the échéancier asks for one
-        plan = release.plan_create(membership=actor, person=person, today=today)
+        plan = release.plan_create(gated=gate(actor, person), today=today)
         planned.append(person)
         items = {item.code: item for item in plan.items.all()}
         soon = (day - today).days < rules.HOUSING_FLAG_DAYS
@@ -72,8 +73,7 @@ def build_release_plans(*, service, staff, rng: random.Random, fake, today: date
                     status = rules.ITEM_DONE
                 if status != item.status:
                     release.item_update(
-                        membership=actor,
-                        person=person,
+                        gated=gate(actor, person),
                         item=item,
                         data={
                             "status": status,
@@ -139,14 +139,13 @@ def _release_one(*, service, staff, planned: list[Person], flagged: set[int], to
     if not ReleasePlanItem.objects.filter(
         plan__person=person, plan__custody__release_date__isnull=True
     ).exists():
-        release.plan_create(membership=manager, person=person, today=today)
+        release.plan_create(gated=gate(manager, person), today=today)
     housing = ReleasePlanItem.objects.filter(
         plan__person=person, plan__custody__release_date__isnull=True, code=rules.HOUSING_ITEM
     ).first()
     if housing is not None and housing.status != rules.ITEM_DONE:
         release.item_update(
-            membership=manager,
-            person=person,
+            gated=gate(manager, person),
             item=housing,
             data={"status": rules.ITEM_DONE, "comment": COMMENTS[rules.HOUSING_ITEM]},
         )

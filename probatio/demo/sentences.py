@@ -36,6 +36,7 @@ from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.core.dates import add_months
 from probatio.demo import vocabulary as voc
+from probatio.demo.gates import gate
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure
@@ -725,15 +726,13 @@ class SentencesBuilder:
             decision = line.decision
             if decision is None:
                 decision = measure_services.decision_create(
-                    membership=secretariat,
-                    person=person,
+                    gated=gate(secretariat, person),
                     data=line.new_judgment,
                     offences=line.offences,
                     today=self.today,
                 )
             sentence_services.sentence_add(
-                membership=secretariat,
-                person=person,
+                gated=gate(secretariat, person),
                 custody=custody,
                 data={
                     "decision": decision,
@@ -759,14 +758,13 @@ class SentencesBuilder:
             terms["lsc_plein_droit_exclusions"] = plan.plein_droit_exclusions
         if terms:
             sentence_services.terms_update(
-                membership=secretariat, person=person, custody=custody, data=terms
+                gated=gate(secretariat, person), custody=custody, data=terms
             )
         judge = plan.measure.assigning_judge if plan.measure is not None else None
         written = []
         for grant in sorted(plan.reductions, key=lambda g: g.day):
             reduction = sentence_services.reduction_add(
-                membership=secretariat,
-                person=person,
+                gated=gate(secretariat, person),
                 custody=custody,
                 data={
                     "kind": grant.kind,
@@ -850,8 +848,10 @@ class SentencesBuilder:
             )
             end = situations[history.custody.pk].end_date
             sentence_services.official_date_set(
-                membership=self.cpips.get(history.person.assigned_cpip_id, self.secretariat),
-                person=history.person,
+                gated=gate(
+                    self.cpips.get(history.person.assigned_cpip_id, self.secretariat),
+                    history.person,
+                ),
                 custody=history.custody,
                 kind=rules.FIN_PEINE,
                 day=end + timedelta(days=last.days),
@@ -1079,8 +1079,7 @@ class SentencesBuilder:
             if day is not None and day != official.date:
                 with transaction.atomic():
                     sentence_services.official_date_set(
-                        membership=self.secretariat,
-                        person=plan.person,
+                        gated=gate(self.secretariat, plan.person),
                         custody=plan.custody,
                         kind=official.kind,
                         day=day,

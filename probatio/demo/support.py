@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
+from probatio.demo.gates import gate
 from probatio.people import services as people_services
 from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import support
@@ -107,8 +108,7 @@ def build_support(*, service, staff, rng: random.Random, fake, today: date) -> N
             answers["destitution"] = "yes"
             destitute_shown = True
         support.arrival_interview_record(
-            membership=actor,
-            person=person,
+            gated=gate(actor, person),
             data={"held_on": held_on, "observations": rng.choice(OBSERVATIONS), **answers},
             today=today,
         )
@@ -149,8 +149,7 @@ def _newcomer(*, service, staff, rng, fake, today) -> None:
         today=today,
     )
     people_services.custody_open(
-        membership=secretariat,
-        person=person,
+        gated=gate(secretariat, person),
         establishment_id=establishment.pk,
         committal_number=f"{today:%Y}-9{rng.randint(1000, 9999)}",
         committal_date=today - timedelta(days=3),
@@ -161,8 +160,7 @@ def _newcomer(*, service, staff, rng, fake, today) -> None:
 def _destitution(actor, person, custody, destitute: bool, rng, today: date) -> None:
     first = min(today, custody.committal_date + timedelta(days=rng.randint(7, 20)))
     support.destitution_assess(
-        membership=actor,
-        person=person,
+        gated=gate(actor, person),
         data={
             "assessed_on": first,
             "is_destitute": destitute,
@@ -179,8 +177,7 @@ def _destitution(actor, person, custody, destitute: bool, rng, today: date) -> N
     while day <= today:
         kind, amount, item = AIDS[0] if rng.random() < 0.5 else rng.choice(AIDS)
         support.aid_grant(
-            membership=actor,
-            person=person,
+            gated=gate(actor, person),
             data={"kind": kind, "amount": amount, "item": item, "granted_on": day},
             today=today,
         )
@@ -190,8 +187,7 @@ def _destitution(actor, person, custody, destitute: bool, rng, today: date) -> N
 def _family(actor, person, rng, fake, *, since: date, today: date) -> None:
     for relationship, modes in rng.sample(RELATIVES, rng.randint(1, 3)):
         contact = support.family_contact_save(
-            membership=actor,
-            person=person,
+            gated=gate(actor, person),
             data={
                 "name": f"{fake.first_name()} "
                 f"{person.surname if relationship != 'friend' else fake.last_name()}",
@@ -208,8 +204,7 @@ def _family(actor, person, rng, fake, *, since: date, today: date) -> None:
             if on > today:
                 break
             support.family_step_record(
-                membership=actor,
-                person=person,
+                gated=gate(actor, person),
                 data={
                     "kind": kind,
                     "contact": contact.pk,

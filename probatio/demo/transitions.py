@@ -17,6 +17,7 @@ from django.utils import timezone
 from probatio.access.roles import Role
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
+from probatio.demo.gates import gate
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure
 from probatio.people.models import CustodyRecord, Person
@@ -81,8 +82,7 @@ def _committal(*, service, staff, rng, today: date) -> None:
     )
     # The arrival interview, held by the first CPIP three days after the committal.
     support.arrival_interview_record(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={
             "held_on": committed + timedelta(days=3),
             "destitution": "no",
@@ -141,8 +141,7 @@ def _reinforced_probation(*, service, staff, rng, today: date) -> None:
     decided = today - timedelta(days=42)
     court = judge.court
     decision = measure_services.decision_create(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={
             "kind": Decision.Kind.JUDGMENT,
             "jurisdiction": f"Tribunal correctionnel — {court.name}"
@@ -159,8 +158,7 @@ def _reinforced_probation(*, service, staff, rng, today: date) -> None:
         today=today,
     )
     measure_services.measure_create(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         decision=decision,
         measure_type_code="SURSIS_PROBATOIRE_RENFORCE",
         data={

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from probatio.access.policy import Action
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.core.dates import on_day
@@ -21,8 +22,13 @@ from probatio.measures.models import (
     ObligationType,
     Offence,
 )
-from probatio.people.models import Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.journal import Event, timeline_add
+from probatio.people.journal import before as journal_before
+from probatio.people.journal import write as journal
+from probatio.people.models import TimelineEvent
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
+from probatio.people.selectors import own as _own
 
 DECISION_FIELDS = [
     "kind",
@@ -65,12 +71,6 @@ OBLIGATION_FIELDS = [
 ]
 
 
-def _audit(membership, action, instance, person: Person, summary, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
-
-
 def _check_judge(membership: Membership, judge: User | None, field: str) -> None:
     if (
         judge is not None
@@ -111,37 +111,34 @@ def _add_offences(decision: Decision, offences: list[dict[str, Any]]) -> None:
 @transaction.atomic
 def decision_create(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     data: dict[str, Any],
     offences: list[dict[str, Any]],
     today: date | None = None,
 ) -> Decision:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     _check_decision_data(membership, data, today or timezone.localdate())
     decision = Decision(person=person, **{k: v for k, v in data.items() if k in DECISION_FIELDS})
     if decision.judge and not decision.judge_name:
         decision.judge_name = decision.judge.get_full_name()
     _save_decision(decision)
     _add_offences(decision, offences)
-    _audit(
+    journal(
         membership,
-        audit.Action.CREATE,
         decision,
-        person,
-        "Nouvelle décision",
-        {
+        person=person,
+        summary="Nouvelle décision",
+        changes={
             **audit.diff({}, audit.snapshot(decision)),
             "offences": [None, [o["label"] for o in offences]],
         },
-    )
-    timeline_add(
-        person=person,
-        kind=TimelineEvent.Kind.DECISION,
-        title=str(decision),
-        detail=", ".join(o["label"] for o in offences),
-        actor=membership.user,
-        instance=decision,
-        occurred_at=on_day(decision.date, 9),
+        created=True,
+        timeline=Event(
+            TimelineEvent.Kind.DECISION,
+            str(decision),
+            detail=", ".join(o["label"] for o in offences),
+            occurred_at=on_day(decision.date, 9),
+        ),
     )
     return decision
 
@@ -149,7 +146,7 @@ def decision_create(
 @transaction.atomic
 def decision_update(
     *,
-    membership: Membership,
+    gated: Gated,
     decision: Decision,
     data: dict[str, Any],
     offences: list[dict[str, Any]],
@@ -158,6 +155,8 @@ def decision_update(
     """Correct a decision as entered. Its offences are replaced by ``offences``; the measures
     and obligations it carries are checked again (a recidivism removed may put a probation
     period beyond its bound)."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, decision.person_id)
     _check_decision_data(membership, data, today or timezone.localdate())
     person = decision.person
     stored = Decision.objects.get(pk=decision.pk)
@@ -172,16 +171,15 @@ def decision_update(
         # A judge corrected on the decision is corrected on the measures that had it (the
         # wrongly entered judge must not keep the file).
         if decision.judge_id != old_judge_id and measure.assigning_judge_id == old_judge_id:
-            measure_before = audit.snapshot(measure, ["assigning_judge"])
+            measure_before = journal_before(measure, ["assigning_judge"])
             measure.assigning_judge = decision.judge
             measure.save(update_fields=["assigning_judge", "updated_at"])
-            _audit(
+            journal(
                 membership,
-                audit.Action.UPDATE,
                 measure,
-                person,
-                "Magistrat mandant corrigé avec la décision",
-                audit.diff(measure_before, audit.snapshot(measure, ["assigning_judge"])),
+                person=person,
+                summary="Magistrat mandant corrigé avec la décision",
+                before=measure_before,
             )
         try:
             _validate_measure(measure, decision)
@@ -203,16 +201,18 @@ def decision_update(
     changes = audit.diff(before, audit.snapshot(decision))
     if new_offences != old_offences:
         changes["offences"] = [old_offences, new_offences]
-    if changes:
-        _audit(membership, audit.Action.UPDATE, decision, person, "Décision corrigée", changes)
-        timeline_add(
-            person=person,
-            kind=TimelineEvent.Kind.DECISION,
-            title=f"Décision corrigée : {decision}",
+    journal(
+        membership,
+        decision,
+        person=person,
+        summary="Décision corrigée",
+        changes=changes,
+        timeline=Event(
+            TimelineEvent.Kind.DECISION,
+            f"Décision corrigée : {decision}",
             detail="Champs modifiés : " + ", ".join(sorted(changes)),
-            actor=membership.user,
-            instance=decision,
-        )
+        ),
+    )
     return decision
 
 
@@ -276,13 +276,13 @@ def measure_type_get(code: str) -> MeasureType:
 @transaction.atomic
 def measure_create(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     decision: Decision,
     measure_type_code: str,
     data: dict[str, Any],
     today: date | None = None,
 ) -> Measure:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     today = today or timezone.localdate()
     if decision.person_id != person.pk:
         raise field_errors(decision="Cette décision ne concerne pas cette personne.")
@@ -305,22 +305,19 @@ def measure_create(
     _check_status(measure, today)
     measure.full_clean()
     measure.save()
-    audit.record_creation(
+    journal(
         membership,
         measure,
-        person_id=person.pk,
-        summary=f"Nouvelle mesure : {measure_type.short_label}",
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"Mesure : {measure_type.label}",
-        actor=membership.user,
-        instance=measure,
-        detail=_measure_detail(measure),
-        occurred_at=on_day(measure.start_date, 9) if measure.start_date <= today else None,
+        summary=f"Nouvelle mesure : {measure_type.short_label}",
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            f"Mesure : {measure_type.label}",
+            detail=_measure_detail(measure),
+            occurred_at=on_day(measure.start_date, 9) if measure.start_date <= today else None,
+        ),
     )
-    _add_control_measures(membership, measure, today=today)
+    _add_control_measures(gated, measure, today=today)
     return measure
 
 
@@ -328,7 +325,7 @@ def carries_control_measures(measure_type_code: str) -> bool:
     return measure_type_code in catalogue.CONTROL_MEASURE_TYPES
 
 
-def _add_control_measures(membership: Membership, measure: Measure, *, today: date) -> None:
+def _add_control_measures(gated: Gated, measure: Measure, *, today: date) -> None:
     """The control measures of CP 132-44 belong to the measures whose texts apply them, from
     their creation and by law: added with the measure, linked to its decision (ended with it
     when the measure is recorded already closed)."""
@@ -341,6 +338,7 @@ def _add_control_measures(membership: Membership, measure: Measure, *, today: da
         ended_on = max(ended_on, on)
     types = ObligationType.objects.filter(kind=ObligationType.Kind.CONTROL, valid_from__lte=on)
     types = [t for t in types if t.valid_to is None or t.valid_to >= on]
+    membership = gated.membership
     for obligation_type in types:
         obligation = Obligation(
             measure=measure,
@@ -384,11 +382,13 @@ def _measure_detail(measure: Measure) -> str:
 @transaction.atomic
 def measure_update(
     *,
-    membership: Membership,
+    gated: Gated,
     measure: Measure,
     data: dict[str, Any],
     today: date | None = None,
 ) -> Measure:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, measure.person_id)
     person = measure.person
     before = audit.snapshot(measure)
     old_status = measure.get_status_display()
@@ -408,30 +408,20 @@ def measure_update(
     _check_status(measure, today or timezone.localdate())
     measure.full_clean()
     measure.save()
-    changes = audit.diff(before, audit.snapshot(measure))
-    if changes:
-        _audit(
-            membership,
-            audit.Action.UPDATE,
-            measure,
-            person,
-            f"Modification de la mesure {measure.measure_type.short_label}",
-            changes,
+    title = f"Mesure modifiée : {measure.measure_type.short_label}"
+    if measure.get_status_display() != old_status:
+        title = (
+            f"{measure.measure_type.short_label} : {old_status.lower()} → "
+            f"{measure.get_status_display().lower()}"
         )
-        title = f"Mesure modifiée : {measure.measure_type.short_label}"
-        if "status" in changes:
-            title = (
-                f"{measure.measure_type.short_label} : {old_status.lower()} → "
-                f"{measure.get_status_display().lower()}"
-            )
-        timeline_add(
-            person=person,
-            kind=TimelineEvent.Kind.MEASURE,
-            title=title,
-            actor=membership.user,
-            instance=measure,
-            detail=_measure_detail(measure),
-        )
+    journal(
+        membership,
+        measure,
+        person=person,
+        summary=f"Modification de la mesure {measure.measure_type.short_label}",
+        before=before,
+        timeline=Event(TimelineEvent.Kind.MEASURE, title, detail=_measure_detail(measure)),
+    )
     return measure
 
 
@@ -485,12 +475,14 @@ def _validate_obligation(obligation: Obligation) -> None:
 @transaction.atomic
 def obligation_create(
     *,
-    membership: Membership,
+    gated: Gated,
     measure: Measure,
     decision: Decision,
     obligation_type_code: str,
     data: dict[str, Any],
 ) -> Obligation:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, measure.person_id)
     obligation_type = obligation_type_get(obligation_type_code)
     obligation = Obligation(
         measure=measure,
@@ -511,28 +503,26 @@ def obligation_create(
     _validate_obligation(obligation)
     obligation.full_clean()
     obligation.save()
-    person = measure.person
-    audit.record_creation(
+    journal(
         membership,
         obligation,
-        person_id=person.pk,
-        summary=f"Nouvelle obligation : {obligation_type.code}",
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.OBLIGATION,
-        title=f"{obligation_type.get_kind_display()} : {obligation_type.label}",
-        actor=membership.user,
-        instance=obligation,
-        detail=f"{measure.measure_type.short_label}, décision du {decision.date:%d/%m/%Y}",
+        summary=f"Nouvelle obligation : {obligation_type.code}",
+        timeline=Event(
+            TimelineEvent.Kind.OBLIGATION,
+            f"{obligation_type.get_kind_display()} : {obligation_type.label}",
+            detail=f"{measure.measure_type.short_label}, décision du {decision.date:%d/%m/%Y}",
+        ),
     )
     return obligation
 
 
 @transaction.atomic
 def obligation_update(
-    *, membership: Membership, obligation: Obligation, decision: Decision, data: dict[str, Any]
+    *, gated: Gated, obligation: Obligation, decision: Decision, data: dict[str, Any]
 ) -> Obligation:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, obligation.measure.person_id)
     before = audit.snapshot(obligation)
     obligation.decision = decision
     for field in OBLIGATION_FIELDS:
@@ -541,25 +531,18 @@ def obligation_update(
     _validate_obligation(obligation)
     obligation.full_clean()
     obligation.save()
-    person = obligation.measure.person
-    changes = audit.diff(before, audit.snapshot(obligation))
-    if changes:
-        _audit(
-            membership,
-            audit.Action.UPDATE,
-            obligation,
-            person,
-            f"Modification de l'obligation {obligation.obligation_type.code}",
-            changes,
-        )
-        timeline_add(
-            person=person,
-            kind=TimelineEvent.Kind.OBLIGATION,
-            title=f"Obligation modifiée : {obligation.obligation_type.label}",
-            actor=membership.user,
-            instance=obligation,
+    journal(
+        membership,
+        obligation,
+        person=person,
+        summary=f"Modification de l'obligation {obligation.obligation_type.code}",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.OBLIGATION,
+            f"Obligation modifiée : {obligation.obligation_type.label}",
             detail=f"décision du {decision.date:%d/%m/%Y}",
-        )
+        ),
+    )
     return obligation
 
 
@@ -568,71 +551,65 @@ def obligation_update(
 
 @transaction.atomic
 def measure_suspend_for_custody(
-    *, membership: Membership, measure: Measure, since: date, today: date | None = None
+    *, gated: Gated, measure: Measure, since: date, today: date | None = None
 ) -> Measure:
     """The period of the measure stops running while the person is held (CP 132-43 for a
     probation, CP 131-22 for community work…): suspended since the committal."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, measure.person_id)
     if not measure.is_open or measure.suspended_since is not None:
         return measure
-    before = audit.snapshot(measure, ["status", "suspended_since"])
+    before = journal_before(measure, ["status", "suspended_since"])
     measure.status = Measure.Status.SUSPENDED
     measure.suspended_since = since
     measure.save(update_fields=["status", "suspended_since", "updated_at"])
-    _audit(
+    what = f"{measure.measure_type.short_label} : délai suspendu pendant la détention"
+    journal(
         membership,
-        audit.Action.UPDATE,
         measure,
-        measure.person,
-        f"{measure.measure_type.short_label} : délai suspendu pendant la détention",
-        audit.diff(before, audit.snapshot(measure, ["status", "suspended_since"])),
-    )
-    timeline_add(
-        person=measure.person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"{measure.measure_type.short_label} : délai suspendu pendant la détention",
-        actor=membership.user,
-        instance=measure,
-        detail=f"Depuis l'écrou du {since:%d/%m/%Y}",
-        occurred_at=on_day(since, 10),
+        person=person,
+        summary=what,
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            what,
+            detail=f"Depuis l'écrou du {since:%d/%m/%Y}",
+            occurred_at=on_day(since, 10),
+        ),
     )
     return measure
 
 
 @transaction.atomic
 def measure_resume_after_custody(
-    *, membership: Membership, measure: Measure, released_on: date, today: date | None = None
+    *, gated: Gated, measure: Measure, released_on: date, today: date | None = None
 ) -> Measure:
     """The release: the period runs again, its end pushed by the days held."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, measure.person_id)
     if measure.suspended_since is None:
         return measure
     held = max(0, (released_on - measure.suspended_since).days)
-    before = audit.snapshot(measure, ["status", "suspended_since", "suspended_days", "end_date"])
+    before = journal_before(measure, ["status", "suspended_since", "suspended_days", "end_date"])
     measure.suspended_days += held
     measure.suspended_since = None
     measure.status = Measure.Status.ACTIVE
     _validate_measure(measure, measure.decision)
     measure.full_clean()
     measure.save()
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         measure,
-        measure.person,
-        f"{measure.measure_type.short_label} : reprise du délai après la détention",
-        audit.diff(
-            before,
-            audit.snapshot(measure, ["status", "suspended_since", "suspended_days", "end_date"]),
+        person=person,
+        summary=f"{measure.measure_type.short_label} : reprise du délai après la détention",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            f"{measure.measure_type.short_label} : le délai reprend après la détention",
+            detail=f"{held} jour(s) de détention : fin reportée au {measure.end_date:%d/%m/%Y}"
+            if measure.end_date
+            else f"{held} jour(s) de détention",
+            occurred_at=on_day(released_on, 10),
         ),
-    )
-    timeline_add(
-        person=measure.person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"{measure.measure_type.short_label} : le délai reprend après la détention",
-        actor=membership.user,
-        instance=measure,
-        detail=f"{held} jour(s) de détention : fin reportée au {measure.end_date:%d/%m/%Y}"
-        if measure.end_date
-        else f"{held} jour(s) de détention",
-        occurred_at=on_day(released_on, 10),
     )
     return measure

@@ -79,8 +79,7 @@ def decision_create(request, pk: int):
         ]
         try:
             decision = services.decision_create(
-                membership=request.membership,
-                person=gated.person,
+                gated=gated,
                 data=form.cleaned_data,
                 offences=offences,
             )
@@ -119,7 +118,7 @@ def decision_edit(request, pk: int, decision_id: int):
         ]
         try:
             services.decision_update(
-                membership=request.membership,
+                gated=gated,
                 decision=decision,
                 data=form.cleaned_data,
                 offences=offences,
@@ -213,8 +212,7 @@ def measure_create(request, pk: int):
         decision = gated.person.decisions.get(pk=form.cleaned_data["decision"])
         try:
             measure = services.measure_create(
-                membership=request.membership,
-                person=gated.person,
+                gated=gated,
                 decision=decision,
                 measure_type_code=form.cleaned_data["measure_type"],
                 data=_measure_data(form, request.membership.service_id),
@@ -246,7 +244,7 @@ def measure_edit(request, pk: int, measure_id: int):
         try:
             with transaction.atomic():
                 services.measure_update(
-                    membership=request.membership,
+                    gated=gated,
                     measure=measure,
                     data=_measure_data(form, request.membership.service_id, measure),
                 )
@@ -307,7 +305,7 @@ def obligation_create(request, pk: int, measure_id: int):
         decision = get_object_or_404(gated.person.decisions, pk=data["decision"])
         try:
             services.obligation_create(
-                membership=request.membership,
+                gated=gated,
                 measure=measure,
                 decision=decision,
                 obligation_type_code=data["obligation_type"],
@@ -341,7 +339,7 @@ def obligation_edit(request, pk: int, obligation_id: int):
             data["proof_frequency"] = obligation.obligation_type.default_proof_frequency
         try:
             services.obligation_update(
-                membership=request.membership, obligation=obligation, decision=decision, data=data
+                gated=gated, obligation=obligation, decision=decision, data=data
             )
         except ValidationError as error:
             obligation.refresh_from_db()

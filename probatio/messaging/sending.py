@@ -100,8 +100,8 @@ def _finish(message: Message, **fields) -> None:
 
 
 def _failed(message: Message, reason: str) -> None:
+    from probatio.people.journal import timeline_add
     from probatio.people.models import TimelineEvent
-    from probatio.people.services import timeline_add
 
     with transaction.atomic():
         _finish(message, status=Message.Status.FAILED, last_error=reason[:500])

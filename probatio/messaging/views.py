@@ -11,8 +11,11 @@ from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbid
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from probatio.access.policy import Action
+from probatio.accounts.system import SystemActor
 from probatio.core import phones
 from probatio.messaging import selectors, services
+from probatio.people.selectors import person_get_for
 from probatio.people.services import sms_consent_withdraw
 
 DELIVERED = {"delivered"}
@@ -58,5 +61,7 @@ def sms_webhook(request, token: str):
             except phones.InvalidPhone:
                 return HttpResponseBadRequest("Numéro illisible.", content_type=TEXT)
             for person in selectors.persons_to_unsubscribe(number):
-                sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
+                actor = SystemActor(service_id=person.service_id, reason="Réponse STOP au SMS")
+                gated = person_get_for(actor, person.pk, action=Action.RECORD_SMS_STOP)
+                sms_consent_withdraw(gated=gated)
     return HttpResponse("ok", content_type=TEXT)

@@ -13,8 +13,8 @@ from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
 from probatio.notes.models import InterviewNote, NoteDraft
+from probatio.people.journal import timeline_add
 from probatio.people.models import Person, TimelineEvent
-from probatio.people.services import timeline_add
 
 DRAFT_FIELDS = ["interview_date", "subject", "body", "confidential", "restricted_to"]
 

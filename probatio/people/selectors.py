@@ -5,14 +5,23 @@ through it (another service's person, or a person outside a judge's files, is a 
 the role may not do on this person is a 403).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from probatio.access.policy import Action, PersonFacts, Scope, allows, scope_for, sees_person
+from probatio.access.policy import (
+    IMPLIED,
+    Action,
+    PersonFacts,
+    Scope,
+    allows,
+    scope_for,
+    sees_person,
+)
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
@@ -45,11 +54,15 @@ def facts_of(person: Person, membership: Membership) -> PersonFacts:
 
 @dataclass
 class Gated:
-    """A person with what the current user may do on them (for the templates)."""
+    """A person with what the current user may do on them: what the gate hands to templates
+    (``gated.can``) and to services, which start with ``require`` (the write is done by
+    ``membership``, a membership or the system actor, on this person)."""
 
     person: Person
     facts: PersonFacts
     role: str
+    membership: Any = None
+    under: Action | None = None  # the transition it acts under (``acting_under``)
 
     def allows(self, action: Action | str) -> bool:
         return allows(self.role, Action(action), self.facts)
@@ -83,21 +96,102 @@ def person_get_for(
     """The dossier gate. ``log_read`` names the tab or fragment read, which is journaled."""
     if membership is None:
         raise Http404("Aucun service choisi.")
-    person = (
-        _with_facts(Person.objects.filter(service_id=membership.service_id, pk=pk), membership)
-        .select_related("assigned_cpip", "service")
-        .first()
-    )
+    persons = Person.objects.filter(service_id=membership.service_id, pk=pk)
+    system = getattr(membership, "is_system", False)
+    if not system:
+        persons = _with_facts(persons, membership)
+    person = persons.select_related("assigned_cpip", "service").first()
     if person is None:
         raise Http404("Personne introuvable.")
-    facts = facts_of(person, membership)
+    # The system actor has no caseload: it acts on the whole service, as its table allows.
+    facts = PersonFacts() if system else facts_of(person, membership)
     if not sees_person(membership.role, facts):
         raise Http404("Personne introuvable.")
     if not allows(membership.role, action, facts):
         raise PermissionDenied("Votre rôle ne permet pas cette action sur ce dossier.")
     if log_read:
         log_person_read(membership, person, log_read)
-    return Gated(person=person, facts=facts, role=membership.role)
+    return Gated(person=person, facts=facts, role=membership.role, membership=membership)
+
+
+UNGATED = "Accès refusé : ce dossier n'a pas été ouvert par le contrôle d'accès."
+
+
+def acting_under(gated: Gated, action: Action, refusal: str = "") -> Gated:
+    """A transition checked for ``action`` (a judge's answer) does on the file what the policy
+    says it entails (``access.policy.IMPLIED``), whoever records it: the gated person it
+    hands to the services it composes."""
+    require(gated, action, refusal)
+    return replace(gated, under=action)
+
+
+def gate(
+    gated: Gated, action: Action | tuple[Action, ...], refusal: str = ""
+) -> tuple[Any, Person]:
+    """``require``, then the acting membership (or system actor) and the person."""
+    gated = require(gated, action, refusal)
+    return gated.membership, gated.person
+
+
+def same_actor(gated: Gated, membership) -> Gated:
+    """A service given both the membership and the gated person: they must be the same actor
+    (a person gated for someone else is refused)."""
+    require_gated(gated)
+    actor = gated.membership
+    if (actor.user_id, actor.service_id, actor.role) != (
+        membership.user_id,
+        membership.service_id,
+        membership.role,
+    ):
+        raise PermissionDenied(UNGATED)
+    return gated
+
+
+def require_gated(gated) -> Gated:
+    """A person that came through the gate (a raw ``Person`` is refused)."""
+    if not isinstance(gated, Gated) or gated.membership is None:
+        raise PermissionDenied(UNGATED)
+    return gated
+
+
+def own(person: Person, person_id: int | None) -> None:
+    """The object a service is given belongs to the gated person's file (else refused)."""
+    if person_id != person.pk:
+        raise PermissionDenied("Cet élément n'appartient pas à ce dossier.")
+
+
+def require(gated: Gated, action: Action | tuple[Action, ...], refusal: str = "") -> Gated:
+    """Where every person-scoped service starts: the person must come from the gate
+    (``person_get_for``; a raw ``Person`` is refused, whoever calls: a view, a command, a task
+    or an API), and the actor's role must allow ``action`` on them (``refusal``: the French
+    reason, else a generic one)."""
+    require_gated(gated)
+    actions = action if isinstance(action, tuple) else (action,)
+    implied = IMPLIED.get(gated.under, frozenset())
+    if not any(gated.allows(one) or one in implied for one in actions):
+        raise PermissionDenied(refusal or "Votre rôle ne permet pas cette action sur ce dossier.")
+    return gated
+
+
+def persons_gated_for(membership, persons, *, action: Action) -> dict[int, Gated]:
+    """The gate for work over many persons at once (a file import): each person must be of the
+    membership's service (else 404) and the role must do ``action`` on each (else 403). Where
+    the role acts on the whole service, no query; otherwise the facts of all the persons in
+    one query."""
+    persons = list(persons)
+    if any(person.service_id != membership.service_id for person in persons):
+        raise Http404("Personne introuvable.")
+    if scope_for(membership.role, action) is Scope.SERVICE:
+        facts = dict.fromkeys((p.pk for p in persons), PersonFacts())
+    else:
+        annotated = _with_facts(Person.objects.filter(pk__in=[p.pk for p in persons]), membership)
+        facts = {person.pk: facts_of(person, membership) for person in annotated}
+    gated = {}
+    for person in persons:
+        one = Gated(person=person, facts=facts[person.pk], role=membership.role)
+        one.membership = membership
+        gated[person.pk] = require(one, action)
+    return gated
 
 
 def log_person_read(membership: Membership, person: Person, what: str) -> None:

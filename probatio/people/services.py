@@ -5,15 +5,20 @@ transaction, the audit entry and the timeline event inside it. Models are valida
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from probatio.access.policy import Action, allows
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.core import phones
 from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
 from probatio.core.text import fold
+from probatio.people.journal import Event
+from probatio.people.journal import before as journal_before
+from probatio.people.journal import write as journal
 from probatio.people.models import (
     Address,
     CourtFileNumber,
@@ -22,6 +27,8 @@ from probatio.people.models import (
     SituationEntry,
     TimelineEvent,
 )
+from probatio.people.selectors import Gated, person_get_for
+from probatio.people.selectors import gate as _gate
 from probatio.people.situation import is_valid_status
 
 IDENTITY_FIELDS = [
@@ -85,35 +92,6 @@ def _check_contact(person: Person, before: Person | None) -> None:
         person.consent_updated_at = timezone.now()
 
 
-def timeline_add(
-    *,
-    person: Person,
-    kind: str,
-    title: str,
-    actor: User | None,
-    detail: str = "",
-    instance=None,
-    occurred_at=None,
-) -> TimelineEvent:
-    """Add a line to the person's chronology (call it inside the change's transaction)."""
-    return TimelineEvent.objects.create(
-        person=person,
-        kind=kind,
-        title=title[:200],
-        detail=detail[:500],
-        actor=actor,
-        occurred_at=occurred_at or timezone.now(),
-        object_type=instance._meta.label_lower if instance is not None else "",
-        object_id=instance.pk if instance is not None else None,
-    )
-
-
-def _audit(membership, action, instance, person: Person, summary, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
-
-
 @transaction.atomic
 def person_create(
     *,
@@ -123,6 +101,8 @@ def person_create(
     assigned_cpip: User | None = None,
     today: date | None = None,
 ) -> Person:
+    if not allows(membership.role, Action.CREATE_PERSON):
+        raise PermissionDenied("Votre rôle ne permet pas d'ouvrir un dossier.")
     today = today or timezone.localdate()
     _check_birth_date(data["birth_date"], today)
     person = Person(
@@ -135,23 +115,23 @@ def person_create(
     person.search_text = _search_text(person)
     person.full_clean()
     person.save()
-    audit.record_creation(membership, person, person_id=person.pk, summary="Création du dossier")
-    timeline_add(
+    journal(
+        membership,
+        person,
         person=person,
-        kind=TimelineEvent.Kind.PERSON,
-        title="Ouverture du dossier",
-        actor=membership.user,
-        instance=person,
+        summary="Création du dossier",
+        timeline=Event(TimelineEvent.Kind.PERSON, "Ouverture du dossier"),
     )
     if address and address.get("line1"):
-        address_add(membership=membership, person=person, data=address)
+        # The new file, gated for its creator (a CPIP's new person is in their caseload).
+        gated = person_get_for(membership, person.pk, action=Action.EDIT_IDENTITY)
+        address_add(gated=gated, data=address)
     return person
 
 
 @transaction.atomic
-def person_update(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
-) -> Person:
+def person_update(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> Person:
+    membership, person = _gate(gated, Action.EDIT_IDENTITY)
     today = today or timezone.localdate()
     if "birth_date" in data:
         _check_birth_date(data["birth_date"], today)
@@ -166,25 +146,24 @@ def person_update(
     person.full_clean()
     person.save()
     changes = audit.diff(before, audit.snapshot(person, IDENTITY_FIELDS))
-    if changes:
-        _audit(
-            membership, audit.Action.UPDATE, person, person, "Modification de l'identité", changes
-        )
-        timeline_add(
-            person=person,
-            kind=TimelineEvent.Kind.PERSON,
-            title="Identité modifiée",
-            actor=membership.user,
-            instance=person,
-            detail="Champs modifiés : "
-            + ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changes),
-        )
+    detail = "Champs modifiés : " + ", ".join(
+        str(Person._meta.get_field(f).verbose_name) for f in changes
+    )
+    journal(
+        membership,
+        person,
+        person=person,
+        summary="Modification de l'identité",
+        before=before,
+        timeline=Event(TimelineEvent.Kind.PERSON, "Identité modifiée", detail=detail),
+    )
     return person
 
 
 @transaction.atomic
-def address_add(*, membership: Membership, person: Person, data: dict[str, Any]) -> Address:
+def address_add(*, gated: Gated, data: dict[str, Any]) -> Address:
     """Record a new address; the current one is closed the day before (history is kept)."""
+    membership, person = _gate(gated, Action.EDIT_IDENTITY)
     new = Address(person=person, recorded_by=membership.user, **data)
     new.full_clean()
     current = person.addresses.filter(valid_to__isnull=True).first()
@@ -194,25 +173,19 @@ def address_add(*, membership: Membership, person: Person, data: dict[str, Any])
                 valid_from="La nouvelle adresse doit commencer après le "
                 f"{current.valid_from:%d/%m/%Y} (début de l'adresse actuelle)."
             )
-        before = audit.snapshot(current)
+        before = journal_before(current)
         current.valid_to = new.valid_from - timedelta(days=1)
         current.save(update_fields=["valid_to"])
-        _audit(
-            membership,
-            audit.Action.UPDATE,
-            current,
-            person,
-            "Fin d'une adresse",
-            audit.diff(before, audit.snapshot(current)),
-        )
+        journal(membership, current, person=person, summary="Fin d'une adresse", before=before)
     new.save()
-    audit.record_creation(membership, new, person_id=person.pk, summary="Nouvelle adresse")
-    timeline_add(
+    journal(
+        membership,
+        new,
         person=person,
-        kind=TimelineEvent.Kind.SITUATION,
-        title=f"Nouvelle adresse : {new.postcode} {new.city}",
-        actor=membership.user,
-        instance=new,
+        summary="Nouvelle adresse",
+        timeline=Event(
+            TimelineEvent.Kind.SITUATION, f"Nouvelle adresse : {new.postcode} {new.city}"
+        ),
     )
     return new
 
@@ -220,14 +193,14 @@ def address_add(*, membership: Membership, person: Person, data: dict[str, Any])
 @transaction.atomic
 def situation_record(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     domain: str,
     status: str,
     details: str,
     effective_date: date,
     today: date | None = None,
 ) -> SituationEntry:
+    membership, person = _gate(gated, Action.EDIT_IDENTITY)
     today = today or timezone.localdate()
     if not is_valid_status(domain, status):
         raise field_errors(status="Cette situation n'existe pas pour ce domaine.")
@@ -243,15 +216,15 @@ def situation_record(
     )
     entry.full_clean()
     entry.save()
-    audit.record_creation(
-        membership, entry, person_id=person.pk, summary=f"Situation : {entry.get_domain_display()}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        entry,
         person=person,
-        kind=TimelineEvent.Kind.SITUATION,
-        title=f"{entry.get_domain_display().split(' (')[0]} : {entry.status_label}",
-        actor=membership.user,
-        instance=entry,
+        summary=f"Situation : {entry.get_domain_display()}",
+        timeline=Event(
+            TimelineEvent.Kind.SITUATION,
+            f"{entry.get_domain_display().split(' (')[0]} : {entry.status_label}",
+        ),
     )
     return entry
 
@@ -259,13 +232,13 @@ def situation_record(
 @transaction.atomic
 def custody_open(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     establishment_id: int,
     committal_number: str,
     committal_date: date,
     today: date | None = None,
 ) -> CustodyRecord:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     today = today or timezone.localdate()
     if committal_date > today:
         raise field_errors(committal_date="La date d'écrou ne peut pas être future.")
@@ -288,23 +261,24 @@ def custody_open(
     )
     record.full_clean()
     record.save()
-    audit.record_creation(membership, record, person_id=person.pk, summary="Écrou")
-    timeline_add(
+    journal(
+        membership,
+        record,
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Écrou à {record.establishment.name}",
-        actor=membership.user,
-        instance=record,
-        detail=f"Numéro d'écrou {committal_number}",
-        occurred_at=on_day(committal_date),
+        summary="Écrou",
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            f"Écrou à {record.establishment.name}",
+            detail=f"Numéro d'écrou {committal_number}",
+            occurred_at=on_day(committal_date),
+        ),
     )
     return record
 
 
 @transaction.atomic
-def custody_close(
-    *, membership: Membership, person: Person, release_date: date, today: date | None = None
-) -> CustodyRecord:
+def custody_close(*, gated: Gated, release_date: date, today: date | None = None) -> CustodyRecord:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     today = today or timezone.localdate()
     record = person.custody_records.filter(release_date__isnull=True).first()
     if record is None:
@@ -316,58 +290,50 @@ def custody_close(
         )
     if release_date > today:
         raise field_errors(release_date="La date de levée d'écrou ne peut pas être future.")
-    before = audit.snapshot(record)
+    before = journal_before(record)
     record.release_date = release_date
     record.save(update_fields=["release_date"])
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         record,
-        person,
-        "Levée d'écrou",
-        audit.diff(before, audit.snapshot(record)),
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Levée d'écrou ({record.establishment.name})",
-        actor=membership.user,
-        instance=record,
-        occurred_at=on_day(release_date),
+        summary="Levée d'écrou",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            f"Levée d'écrou ({record.establishment.name})",
+            occurred_at=on_day(release_date),
+        ),
     )
     return record
 
 
 @transaction.atomic
-def court_number_add(
-    *, membership: Membership, person: Person, kind: str, number: str
-) -> CourtFileNumber:
+def court_number_add(*, gated: Gated, kind: str, number: str) -> CourtFileNumber:
+    membership, person = _gate(gated, Action.EDIT_IDENTITY)
     item = CourtFileNumber(person=person, kind=kind, number=number.strip())
     item.full_clean()
     item.save()
-    audit.record_creation(membership, item, person_id=person.pk, summary="Numéro de procédure")
+    journal(membership, item, person=person, summary="Numéro de procédure")
     return item
 
 
 @transaction.atomic
-def judicial_alert_set(*, membership: Membership, person: Person, alert: str) -> Person:
+def judicial_alert_set(*, gated: Gated, alert: str) -> Person:
     """Flag the file (a warrant, a provisional incarceration): shown on every page of it."""
-    before = person.judicial_alert
+    membership, person = _gate(gated, Action.RECORD_ANSWER)
+    before = journal_before(person, ["judicial_alert"])
     person.judicial_alert = alert[:200]
     person.save(update_fields=["judicial_alert", "updated_at"])
-    _audit(
-        membership,
-        audit.Action.UPDATE,
-        person,
-        person,
-        "Alerte judiciaire sur le dossier",
-        {"judicial_alert": [before, person.judicial_alert]},
+    journal(
+        membership, person, person=person, summary="Alerte judiciaire sur le dossier", before=before
     )
     return person
 
 
 @transaction.atomic
-def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) -> Person:
+def cpip_assign(*, gated: Gated, cpip: User | None) -> Person:
+    membership, person = _gate(gated, Action.ASSIGN_CPIP)
     if (
         cpip is not None
         and not cpip.memberships.filter(
@@ -375,19 +341,20 @@ def cpip_assign(*, membership: Membership, person: Person, cpip: User | None) ->
         ).exists()
     ):
         raise field_errors(cpip="Cette personne n'est pas CPIP de ce service.")
-    before = audit.snapshot(person, ["assigned_cpip"])
+    before = journal_before(person, ["assigned_cpip"])
     person.assigned_cpip = cpip
     person.save(update_fields=["assigned_cpip", "updated_at"])
-    changes = audit.diff(before, audit.snapshot(person, ["assigned_cpip"]))
-    if changes:
-        _audit(membership, audit.Action.UPDATE, person, person, "Attribution du suivi", changes)
-        timeline_add(
-            person=person,
-            kind=TimelineEvent.Kind.ASSIGNMENT,
-            title=f"Suivi attribué à {cpip}" if cpip else "Suivi non attribué",
-            actor=membership.user,
-            instance=person,
-        )
+    journal(
+        membership,
+        person,
+        person=person,
+        summary="Attribution du suivi",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.ASSIGNMENT,
+            f"Suivi attribué à {cpip}" if cpip else "Suivi non attribué",
+        ),
+    )
     return person
 
 
@@ -395,8 +362,9 @@ SUPPORT_ROLES = ("psychologist", "social_worker", "monitoring")
 
 
 @transaction.atomic
-def support_staff_set(*, membership: Membership, person: Person, users: list[User]) -> Person:
+def support_staff_set(*, gated: Gated, users: list[User]) -> Person:
     """Other professionals who follow the person (their "caseload" scope covers them)."""
+    membership, person = _gate(gated, Action.ASSIGN_CPIP)
     allowed = set(
         User.objects.filter(
             memberships__service_id=membership.service_id,
@@ -414,54 +382,38 @@ def support_staff_set(*, membership: Membership, person: Person, users: list[Use
     if sorted(wanted) == before:
         return person
     person.support_staff.set(sorted(wanted))
-    _audit(
-        membership,
-        audit.Action.UPDATE,
-        person,
-        person,
-        "Autres intervenant·es",
-        {"support_staff": [before, sorted(wanted)]},
-    )
     names = ", ".join(str(u) for u in users) or "aucun"
-    timeline_add(
+    journal(
+        membership,
+        person,
         person=person,
-        kind=TimelineEvent.Kind.ASSIGNMENT,
-        title=f"Autres intervenant·es : {names}",
-        actor=membership.user,
-        instance=person,
+        summary="Autres intervenant·es",
+        changes={"support_staff": [before, sorted(wanted)]},
+        timeline=Event(TimelineEvent.Kind.ASSIGNMENT, f"Autres intervenant·es : {names}"),
     )
     return person
 
 
 @transaction.atomic
-def sms_consent_withdraw(*, person: Person, reason: str, membership: Membership | None = None):
-    """Turn SMS reminders off: by a staff action, or by the person's STOP reply (no membership:
-    the journal records it as a system write)."""
+def sms_consent_withdraw(*, gated: Gated) -> Person:
+    """Turn SMS reminders off at the person's STOP reply: done by the system actor of the
+    service (its reason, « Réponse STOP au SMS », is journaled)."""
+    membership, person = _gate(gated, Action.RECORD_SMS_STOP)
     person = Person.objects.select_for_update().get(pk=person.pk)
     if not person.sms_consent:
         return person
+    before = journal_before(person, ["sms_consent"])
     person.sms_consent = False
     person.consent_updated_at = timezone.now()
     person.save(update_fields=["sms_consent", "consent_updated_at", "updated_at"])
-    changes = {"sms_consent": [True, False]}
-    if membership is not None:
-        _audit(membership, audit.Action.UPDATE, person, person, reason, changes)
-    else:
-        audit.record(
-            actor=None,
-            action=audit.Action.UPDATE,
-            service_id=person.service_id,
-            instance=person,
-            person_id=person.pk,
-            summary=reason,
-            changes=changes,
-        )
-    timeline_add(
+    journal(
+        membership,
+        person,
         person=person,
-        kind=TimelineEvent.Kind.MESSAGE,
-        title="Rappels par SMS désactivés",
-        detail=reason,
-        actor=membership.user if membership else None,
-        instance=person,
+        summary=membership.reason,
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.MESSAGE, "Rappels par SMS désactivés", detail=membership.reason
+        ),
     )
     return person

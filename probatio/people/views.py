@@ -247,9 +247,7 @@ def person_edit(request, pk: int):
     form = PersonForm(request.POST or None, instance=copy.copy(gated.person))
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(
-                membership=request.membership, person=gated.person, data=form.cleaned_data
-            )
+            services.person_update(gated=gated, data=form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -284,9 +282,7 @@ def address_add(request, pk: int):
         pk,
         action=Action.EDIT_IDENTITY,
         form=lambda g: AddressForm(request.POST or None),
-        save=lambda g, data: services.address_add(
-            membership=request.membership, person=g.person, data=data
-        ),
+        save=lambda g, data: services.address_add(gated=g, data=data),
         success="Nouvelle adresse enregistrée ; l'ancienne est conservée dans l'historique.",
         title="Nouvelle adresse",
         submit="Enregistrer l'adresse",
@@ -298,8 +294,7 @@ def situation_add(request, pk: int):
     def save(gated, data):
         domain, status = data["situation"].split(":", 1)
         services.situation_record(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             domain=domain,
             status=status,
             details=data["details"],
@@ -325,9 +320,7 @@ def court_number_add(request, pk: int):
         pk,
         action=Action.EDIT_IDENTITY,
         form=lambda g: CourtNumberForm(request.POST or None),
-        save=lambda g, d: services.court_number_add(
-            membership=request.membership, person=g.person, **d
-        ),
+        save=lambda g, d: services.court_number_add(gated=g, **d),
         success="Numéro de procédure ajouté.",
         title="Ajouter un numéro de procédure",
         submit="Ajouter",
@@ -368,12 +361,9 @@ def assign(request, pk: int):
 
     @transaction.atomic
     def save(gated, data):
-        services.cpip_assign(
-            membership=request.membership, person=gated.person, cpip=by_id.get(data["cpip"])
-        )
+        services.cpip_assign(gated=gated, cpip=by_id.get(data["cpip"]))
         services.support_staff_set(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             users=[by_id[pk] for pk in data["support_staff"] if pk in by_id],
         )
 

@@ -13,13 +13,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
-from probatio.accounts.models import Membership
+from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
+from probatio.people.journal import timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
+from probatio.people.selectors import own as _own
 from probatio.reintegration import rules
 from probatio.reintegration.models import PartnerReferral, ReleasePlan, ReleasePlanItem
 from probatio.sentences import selectors as sentence_selectors
@@ -86,16 +90,11 @@ def release_of(person: Person, custody: CustodyRecord | None, *, today: date) ->
     return release
 
 
-def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
-
-
 @transaction.atomic
-def plan_create(*, membership: Membership, person: Person, today: date) -> ReleasePlan:
+def plan_create(*, gated: Gated, today: date) -> ReleasePlan:
     """Open the release plan of a person in prison, with every item of the checklist, owned by
     the person's CPIP and due ahead of the expected release."""
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
     if custody is None:
         raise field_errors(
@@ -136,7 +135,7 @@ def plan_create(*, membership: Membership, person: Person, today: date) -> Relea
             status=rules.ITEM_IN_PROGRESS if comment else rules.ITEM_TO_DO,
             comment=comment,
         )
-    _audit(membership, audit.Action.CREATE, plan, person, "Plan de sortie établi")
+    journal(membership, plan, person=person, summary="Plan de sortie établi")
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.CUSTODY,
@@ -156,9 +155,9 @@ ITEM_FIELDS = ["owner", "due_date", "status", "comment"]
 
 
 @transaction.atomic
-def item_update(
-    *, membership: Membership, person: Person, item: ReleasePlanItem, data: dict[str, Any]
-) -> ReleasePlanItem:
+def item_update(*, gated: Gated, item: ReleasePlanItem, data: dict[str, Any]) -> ReleasePlanItem:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
+    _own(person, item.plan.person_id)
     if item.plan.person_id != person.pk:
         raise field_errors(__all__="Cet élément n'appartient pas au plan de cette personne.")
     owner = data.get("owner")
@@ -177,13 +176,12 @@ def item_update(
     item.save()
     changes = audit.diff(before, audit.snapshot(item, ITEM_FIELDS))
     if changes:
-        _audit(
+        journal(
             membership,
-            audit.Action.UPDATE,
             item,
-            person,
-            f"Plan de sortie : {item.get_code_display()}",
-            changes,
+            person=person,
+            summary=f"Plan de sortie : {item.get_code_display()}",
+            changes=changes,
         )
         if "status" in changes and item.status == rules.ITEM_DONE:
             timeline_add(

@@ -53,9 +53,7 @@ def tab(request, pk: int):
 def plan_new(request, pk: int):
     gated = person_get_for(request.membership, pk, action=Action.RECORD_REINTEGRATION)
     try:
-        release.plan_create(
-            membership=request.membership, person=gated.person, today=timezone.localdate()
-        )
+        release.plan_create(gated=gated, today=timezone.localdate())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -84,8 +82,7 @@ def item_edit(request, pk: int, item_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             release.item_update(
-                membership=request.membership,
-                person=gated.person,
+                gated=gated,
                 item=item,
                 data=form.cleaned_data,
             )

@@ -22,11 +22,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from probatio.accounts.models import Membership
+from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
+from probatio.people.journal import timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
+from probatio.people.selectors import own as _own
 from probatio.reintegration import letters, release, rules
 from probatio.reintegration.models import (
     Need,
@@ -38,12 +42,6 @@ from probatio.reintegration.models import (
 )
 
 REFERRAL_FIELDS = ["need_id", "partner_id", "referred_on", "purpose", "status", "status_on"]
-
-
-def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
 
 
 def _check_day(field: str, day: date | None, today: date, *, not_before=None, label="") -> None:
@@ -69,10 +67,10 @@ def _id_of(value) -> int | None:
 
 
 def _need_follows(
-    *, membership: Membership, person: Person, need: Need | None, referral_status: str, on: date,
-    partner: Partner,
+    *, gated: Gated, need: Need | None, referral_status: str, on: date, partner: Partner,
 ) -> None:  # fmt: skip
     """The need's status after its referral moved, with its history."""
+    membership, person = gated.membership, gated.person
     if need is None:
         return
     new = rules.need_status_after(referral_status, need.status)
@@ -89,23 +87,22 @@ def _need_follows(
         comment=f"Orientation vers {partner.name} "
         f"{rules.REFERRAL_STATUSES[referral_status].lower()}"[:300],
     )
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         need,
-        person,
-        f"Besoin « {need.get_pathway_display().lower()} » : "
+        person=person,
+        summary=f"Besoin « {need.get_pathway_display().lower()} » : "
         f"{rules.NEED_STATUSES[new].lower()} (suite de l'orientation)",
-        {"status": [before, new]},
+        changes={"status": [before, new]},
     )
 
 
 def _plan_follows(
-    *, membership: Membership, person: Person, need: Need | None, referral_status: str, on: date,
-    partner: Partner,
+    *, gated: Gated, need: Need | None, referral_status: str, on: date, partner: Partner,
 ) -> None:  # fmt: skip
     """The release-plan items of the need's pathway follow the referral
     (``rules.release_item_after``), through the plan's own service (journaled)."""
+    person = gated.person
     if need is None:
         return
     codes = [c for c, p in rules.RELEASE_ITEM_PATHWAYS.items() if p == need.pathway]
@@ -116,8 +113,7 @@ def _plan_follows(
         new = rules.release_item_after(item.status, referral_status)
         if new != item.status:
             release.item_update(
-                membership=membership,
-                person=person,
+                gated=gated,
                 item=item,
                 data={
                     "status": new,
@@ -134,9 +130,8 @@ def _plan_follows(
 
 
 @transaction.atomic
-def need_create(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
-) -> Need:
+def need_create(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> Need:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     pathway = data.get("pathway")
     if pathway not in rules.PATHWAYS:
@@ -178,14 +173,14 @@ def need_create(
 @transaction.atomic
 def need_status_set(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     need: Need,
     status: str,
     changed_on: date | None,
     comment: str = "",
     today: date | None = None,
 ) -> Need:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     need = Need.objects.select_for_update().get(pk=need.pk, person=person)
     if status not in rules.NEED_STATUSES:
@@ -210,13 +205,12 @@ def need_status_set(
         changed_by=membership.user,
         comment=comment.strip()[:300],
     )
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         need,
-        person,
-        f"Besoin « {need.get_pathway_display().lower()} » : {rules.NEED_STATUSES[status].lower()}",
-        {"status": [before, status]},
+        person=person,
+        summary=f"Besoin « {need.get_pathway_display().lower()} » : {rules.NEED_STATUSES[status].lower()}",
+        changes={"status": [before, status]},
     )
     timeline_add(
         person=person,
@@ -267,8 +261,9 @@ def _referral_title(referral: PartnerReferral, status: str) -> str:
 
 @transaction.atomic
 def referral_create(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+    *, gated: Gated, data: dict[str, Any], today: date | None = None
 ) -> PartnerReferral:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     partner = _partner_for(person, data.get("partner"))
     need = _need_for(person, data.get("need"), lock=True)
@@ -308,8 +303,7 @@ def referral_create(
     )
     for follows in (_need_follows, _plan_follows):
         follows(
-            membership=membership,
-            person=person,
+            gated=gated,
             need=need,
             referral_status=status,
             on=referred_on,
@@ -337,8 +331,7 @@ def _locked_referral(person: Person, referral: PartnerReferral) -> PartnerReferr
 @transaction.atomic
 def referral_move(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     referral: PartnerReferral,
     status: str,
     on: date | None,
@@ -346,6 +339,7 @@ def referral_move(
     today: date | None = None,
 ) -> PartnerReferral:
     """The referral goes to its next status, dated; its need follows."""
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     referral = _locked_referral(person, referral)
     error = rules.move_error(referral.status, status)
@@ -359,19 +353,17 @@ def referral_move(
     ReferralStep.objects.create(
         referral=referral, status=status, on=on, comment=comment.strip()[:500], by=membership.user
     )
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         referral,
-        person,
-        _referral_title(referral, status),
-        audit.diff(before, audit.snapshot(referral, ["status", "status_on"])),
+        person=person,
+        summary=_referral_title(referral, status),
+        before=before,
     )
     need = Need.objects.select_for_update().get(pk=referral.need_id) if referral.need_id else None
     for follows in (_need_follows, _plan_follows):
         follows(
-            membership=membership,
-            person=person,
+            gated=gated,
             need=need,
             referral_status=status,
             on=on,
@@ -390,10 +382,12 @@ def referral_move(
 
 @transaction.atomic
 def referral_outcome_set(
-    *, membership: Membership, person: Person, referral: PartnerReferral, outcome: str
+    *, gated: Gated, referral: PartnerReferral, outcome: str
 ) -> PartnerReferral:
     """The answer the partner reported (entered by staff); entered again, it replaces the
     previous one (kept in the audit trail)."""
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
+    _own(person, referral.person_id)
     referral = _locked_referral(person, referral)
     error = rules.outcome_error(referral.status)
     if error:
@@ -405,13 +399,12 @@ def referral_outcome_set(
     first = not referral.outcome
     referral.outcome = outcome
     referral.save(update_fields=["outcome", "updated_at"])
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         referral,
-        person,
-        f"Retour du partenaire enregistré (orientation vers {referral.partner.name})",
-        audit.diff(before, audit.snapshot(referral, ["outcome"])),
+        person=person,
+        summary=f"Retour du partenaire enregistré (orientation vers {referral.partner.name})",
+        before=before,
     )
     timeline_add(
         person=person,
@@ -427,13 +420,13 @@ def referral_outcome_set(
 @transaction.atomic
 def referral_letter_create(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     referral: PartnerReferral,
     today: date | None = None,
 ) -> PartnerReferral:
     """The referral letter (PDF) for the partner, stored privately; a new one replaces the
     previous one."""
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     referral = _locked_referral(person, referral)
     if referral.status in rules.CLOSED_REFERRAL_STATUSES:
@@ -455,13 +448,12 @@ def referral_letter_create(
     referral.letter_sha256 = letters.sha256(content)
     try:
         referral.save(update_fields=["letter_file", "letter_sha256", "updated_at"])
-        _audit(
+        journal(
             membership,
-            audit.Action.UPDATE,
             referral,
-            person,
-            f"Courrier d'orientation édité (orientation vers {referral.partner.name})",
-            audit.diff(before, audit.snapshot(referral, ["letter_file", "letter_sha256"])),
+            person=person,
+            summary=f"Courrier d'orientation édité (orientation vers {referral.partner.name})",
+            before=before,
         )
     except Exception:
         default_storage.delete(name)

@@ -18,14 +18,17 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from probatio.accounts.models import Membership
+from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.dates import on_day
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
 from probatio.organisation.models import Establishment
+from probatio.people.journal import timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
 from probatio.reintegration import rules, services
 from probatio.reintegration.models import (
     ArrivalInterview,
@@ -35,12 +38,6 @@ from probatio.reintegration.models import (
     FamilyStep,
     Need,
 )
-
-
-def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
 
 
 def _open_custody(person: Person, field: str, what: str) -> CustodyRecord:
@@ -123,11 +120,12 @@ INTERVIEW_FIELDS = ["held_on", "observations", *rules.SCREENING]
 
 @transaction.atomic
 def arrival_interview_record(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+    *, gated: Gated, data: dict[str, Any], today: date | None = None
 ) -> tuple[ArrivalInterview, list[Need]]:
     """Record the arrival interview of the open committal, and the needs its screening calls
     for (those not already open on their pathway). Returns the interview and the needs
     created."""
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     custody = _open_custody(person, "__all__", "l'entretien arrivant")
     _check_day("held_on", data.get("held_on"), today, custody)
@@ -165,8 +163,7 @@ def arrival_interview_record(
             continue
         created.append(
             services.need_create(
-                membership=membership,
-                person=person,
+                gated=gated,
                 data={
                     "pathway": pathway,
                     "details": f"{details} (entretien arrivant)",
@@ -234,8 +231,9 @@ def arrival_interviews(query: Query) -> list[DueItem]:
 
 @transaction.atomic
 def destitution_assess(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+    *, gated: Gated, data: dict[str, Any], today: date | None = None
 ) -> DestitutionAssessment:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     custody = _open_custody(person, "__all__", "la situation d'indigence")
     _check_day("assessed_on", data.get("assessed_on"), today, custody)
@@ -265,9 +263,8 @@ def destitution_assess(
 
 
 @transaction.atomic
-def aid_grant(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
-) -> DestitutionAid:
+def aid_grant(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> DestitutionAid:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     custody = _open_custody(person, "__all__", "une aide à une personne indigente")
     kind, amount, item = data.get("kind"), data.get("amount"), (data.get("item") or "").strip()
@@ -408,11 +405,11 @@ def _check_contact(data: dict[str, Any]) -> None:
 @transaction.atomic
 def family_contact_save(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     data: dict[str, Any],
     contact: FamilyContact | None = None,
 ) -> FamilyContact:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     _check_contact(data)
     if contact is not None and contact.person_id != person.pk:
         raise field_errors(__all__="Ce proche n'est pas dans ce dossier.")
@@ -439,16 +436,17 @@ def family_contact_save(
             instance=contact,
         )
     elif changes:
-        _audit(
-            membership, audit.Action.UPDATE, contact, person, "Liens familiaux : proche", changes
+        journal(
+            membership, contact, person=person, summary="Liens familiaux : proche", changes=changes
         )
     return contact
 
 
 @transaction.atomic
 def family_step_record(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
+    *, gated: Gated, data: dict[str, Any], today: date | None = None
 ) -> FamilyStep:
+    membership, person = _gate(gated, Action.RECORD_REINTEGRATION)
     today = today or timezone.localdate()
     if data.get("kind") not in rules.FAMILY_STEPS:
         raise field_errors(kind="Choisissez la démarche.")

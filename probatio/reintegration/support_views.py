@@ -83,9 +83,7 @@ def _write_page(request, pk: int, *, form_class, write, title, submit, success, 
 @require_http_methods(["GET", "POST"])
 def interview_new(request, pk: int):
     def write(gated, data):
-        _, needs = support.arrival_interview_record(
-            membership=request.membership, person=gated.person, data=data
-        )
+        _, needs = support.arrival_interview_record(gated=gated, data=data)
         if needs:
             names = ", ".join(n.get_pathway_display().lower() for n in needs)
             messages.info(request, f"Besoins identifiés au repérage : {names}.")
@@ -109,9 +107,7 @@ def destitution_new(request, pk: int):
         request,
         pk,
         form_class=DestitutionForm,
-        write=lambda g, d: support.destitution_assess(
-            membership=request.membership, person=g.person, data=d
-        ),
+        write=lambda g, d: support.destitution_assess(gated=g, data=d),
         title="Situation d'indigence",
         submit="Enregistrer",
         success="Situation d'indigence enregistrée.",
@@ -126,9 +122,7 @@ def aid_new(request, pk: int):
         request,
         pk,
         form_class=AidForm,
-        write=lambda g, d: support.aid_grant(
-            membership=request.membership, person=g.person, data=d
-        ),
+        write=lambda g, d: support.aid_grant(gated=g, data=d),
         title="Aide accordée",
         submit="Enregistrer l'aide",
         success="Aide enregistrée.",
@@ -143,9 +137,7 @@ def contact_new(request, pk: int):
         request,
         pk,
         form_class=FamilyContactForm,
-        write=lambda g, d: support.family_contact_save(
-            membership=request.membership, person=g.person, data=d
-        ),
+        write=lambda g, d: support.family_contact_save(gated=g, data=d),
         title="Ajouter un proche",
         submit="Ajouter",
         success="Proche ajouté.",
@@ -164,9 +156,7 @@ def contact_edit(request, pk: int, contact_id: int):
         pk,
         gated=gated,
         form_class=FamilyContactForm,
-        write=lambda g, d: support.family_contact_save(
-            membership=request.membership, person=g.person, data=d, contact=contact
-        ),
+        write=lambda g, d: support.family_contact_save(gated=g, data=d, contact=contact),
         title=f"Modifier : {contact}",
         submit="Enregistrer",
         success="Proche modifié.",
@@ -186,9 +176,7 @@ def step_new(request, pk: int):
         gated=gated,
         form_class=FamilyStepForm,
         form_kwargs={"contacts": FamilyContact.objects.filter(person=gated.person)},
-        write=lambda g, d: support.family_step_record(
-            membership=request.membership, person=g.person, data=d
-        ),
+        write=lambda g, d: support.family_step_record(gated=g, data=d),
         title="Démarche pour les liens familiaux",
         submit="Enregistrer la démarche",
         success="Démarche enregistrée.",

@@ -110,9 +110,7 @@ def need_new(request, pk: int):
         submit="Enregistrer le besoin",
         success="Besoin enregistré.",
         anchor=lambda need: f"besoin-{need.pk}",
-        write=lambda data: services.need_create(
-            membership=request.membership, person=gated.person, data=data
-        ),
+        write=lambda data: services.need_create(gated=gated, data=data),
     )
 
 
@@ -133,8 +131,7 @@ def need_status(request, pk: int, need_id: int):
         success="Statut du besoin enregistré.",
         anchor=lambda need: f"besoin-{need.pk}",
         write=lambda data: services.need_status_set(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             need=need,
             status=data["status"],
             changed_on=data["changed_on"],
@@ -169,9 +166,7 @@ def referral_new(request, pk: int):
         submit="Enregistrer l'orientation",
         success="Orientation enregistrée.",
         anchor=lambda referral: f"orientation-{referral.pk}",
-        write=lambda data: services.referral_create(
-            membership=request.membership, person=gated.person, data=data
-        ),
+        write=lambda data: services.referral_create(gated=gated, data=data),
         no_partner=not partners,
     )
 
@@ -198,8 +193,7 @@ def referral_move(request, pk: int, referral_id: int):
         success="Étape de l'orientation enregistrée.",
         anchor=lambda referral: f"orientation-{referral.pk}",
         write=lambda data: services.referral_move(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             referral=referral,
             status=data["status"],
             on=data["on"],
@@ -224,8 +218,7 @@ def referral_outcome(request, pk: int, referral_id: int):
         success="Retour du partenaire enregistré.",
         anchor=lambda referral: f"orientation-{referral.pk}",
         write=lambda data: services.referral_outcome_set(
-            membership=request.membership,
-            person=gated.person,
+            gated=gated,
             referral=referral,
             outcome=data["outcome"],
         ),
@@ -238,9 +231,7 @@ def referral_letter(request, pk: int, referral_id: int):
     gated = person_get_for(request.membership, pk, action=Action.RECORD_REINTEGRATION)
     referral = _referral_of(gated, referral_id)
     try:
-        services.referral_letter_create(
-            membership=request.membership, person=gated.person, referral=referral
-        )
+        services.referral_letter_create(gated=gated, referral=referral)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -14,9 +14,9 @@ from probatio.audit import services as audit
 from probatio.compliance.models import Incident
 from probatio.core.errors import field_errors
 from probatio.measures.models import Measure
+from probatio.people.journal import timeline_add
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import Gated
-from probatio.people.services import timeline_add
 from probatio.reports import answers, documents, prefill, rules
 from probatio.reports.models import Report, ReportStep
 from probatio.reports.selectors import GatedReport

@@ -16,11 +16,13 @@ from datetime import date
 
 from django.db import transaction
 
+from probatio.access.policy import Action
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.core import csvfiles
 from probatio.organisation.models import Establishment
 from probatio.people.models import CustodyRecord
+from probatio.people.selectors import persons_gated_for
 from probatio.sentences import rules
 from probatio.sentences.models import OfficialDate, OfficialDatesImport
 from probatio.sentences.services import official_date_set
@@ -216,11 +218,15 @@ def import_official_dates(
         imported_by=membership.user,
     )
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    gated = persons_gated_for(
+        membership,
+        {c.person_id: c.person for c in custodies.values()}.values(),
+        action=Action.IMPORT_OFFICIAL_DATES,
+    )
     for row in rows:
         custody = custodies[(row.establishment, row.committal_number)]
         outcome = official_date_set(
-            membership=membership,
-            person=custody.person,
+            gated=gated[custody.person_id],
             custody=custody,
             kind=row.kind,
             day=row.day,

@@ -9,17 +9,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probatio.accounts.models import Membership
+from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.errors import field_errors
 from probatio.measures.models import Decision, Measure
 from probatio.measures.services import decision_create
+from probatio.people.journal import timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
+from probatio.people.selectors import own as _own
 from probatio.sentences import engine, rules
 from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
 
@@ -170,14 +175,17 @@ def sync_prison_measures(custody: CustodyRecord, person: Person) -> int:
     return changed
 
 
-def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> dict[str, int]:
-    """The nightly recomputation: every open committal's estimates (of one service, or all),
-    in a fixed number of queries per batch, and the one end date carried onto the prison
-    measures. Returns counts (computed, without sentence, changed, errors: inputs the engine
-    refuses, left as they were and counted; measures: prison measures whose end moved)."""
-    situations = PenalSituation.objects.filter(custody__release_date__isnull=True)
-    if service_id is not None:
-        situations = situations.filter(custody__person__service_id=service_id)
+def recompute_all(*, actor, batch_size: int = 500) -> dict[str, int]:
+    """The nightly recomputation of one service, by its system actor: every open committal's
+    estimates, in a fixed number of queries per batch, and the one end date carried onto the
+    prison measures (journaled as the system actor's). Returns counts (computed, without
+    sentence, changed, errors: inputs the engine refuses, left as they were and counted;
+    measures: prison measures whose end moved)."""
+    if not allows(actor.role, Action.RECOMPUTE_DATES):
+        raise PermissionDenied("Le recalcul des dates de peine est un traitement du système.")
+    situations = PenalSituation.objects.filter(
+        custody__release_date__isnull=True, custody__person__service_id=actor.service_id
+    )
     ids = list(situations.order_by("pk").values_list("pk", flat=True))
     counts = {"computed": 0, "without_sentence": 0, "changed": 0, "errors": 0, "measures": 0}
     for first in range(0, len(ids), batch_size):
@@ -206,12 +214,12 @@ def recompute_all(*, service_id: int | None = None, batch_size: int = 500) -> di
                 changed.append(situation)
         with transaction.atomic():
             PenalSituation.objects.bulk_update(changed, [*rules.COMPUTED_FIELDS, "computed_at"])
-            counts["measures"] += _sync_prison_measures_of(batch)
+            counts["measures"] += _sync_prison_measures_of(batch, actor)
         counts["changed"] += len(changed)
     return counts
 
 
-def _sync_prison_measures_of(situations: list[PenalSituation]) -> int:
+def _sync_prison_measures_of(situations: list[PenalSituation], actor) -> int:
     """``sync_prison_measures`` for a batch of committals, in two queries and a bulk update:
     the open prison measures of their persons, the registry's current ends."""
     by_person = {s.custody.person_id: s for s in situations}
@@ -242,9 +250,10 @@ def _sync_prison_measures_of(situations: list[PenalSituation]) -> int:
         measure.end_date, measure.end_source = end, source
         changed.append(measure)
         audit.record(
-            actor=None,
+            actor=actor,
             action=audit.Action.UPDATE,
-            service_id=situation.custody.person.service_id,
+            service_id=actor.service_id,
+            role=actor.role,
             instance=measure,
             person_id=measure.person_id,
             summary="Fin de peine reportée sur la mesure (recalcul des dates)",
@@ -284,16 +293,9 @@ def _locked(custody: CustodyRecord) -> PenalSituation:
     return situation
 
 
-def _audit(membership, action, instance, person: Person, summary: str, changes=None) -> None:
-    audit.record_by(
-        membership, action, instance, person_id=person.pk, summary=summary, changes=changes
-    )
-
-
 @transaction.atomic
-def sentence_add(
-    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
-) -> Sentence:
+def sentence_add(*, gated: Gated, custody: CustodyRecord, data: dict[str, Any]) -> Sentence:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     decision = data["decision"]
     if decision.person_id != person.pk:
         raise field_errors(decision="Cette décision ne concerne pas cette personne.")
@@ -314,32 +316,26 @@ def sentence_add(
     _check(_prospective(situation, person, sentences=[*situation.sentences.all(), sentence]))
     sentence.full_clean()
     sentence.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        sentence,
-        person,
-        "Peine d'emprisonnement ajoutée",
-        audit.diff({}, audit.snapshot(sentence)),
-    )
+    journal(membership, sentence, person=person, summary="Peine d'emprisonnement ajoutée")
     recompute(situation, person)
     return sentence
 
 
 @transaction.atomic
-def sentence_remove(*, membership: Membership, person: Person, sentence: Sentence) -> None:
+def sentence_remove(*, gated: Gated, sentence: Sentence) -> None:
     """Remove a sentence entered by mistake (the decision stays)."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, sentence.person_id)
     situation = _locked(sentence.situation.custody)
     remaining = [s for s in situation.sentences.all() if s.pk != sentence.pk]
     if remaining:
         _check(_prospective(situation, person, sentences=remaining))
-    _audit(
+    journal(
         membership,
-        audit.Action.DELETE,
         sentence,
-        person,
-        "Peine d'emprisonnement retirée (erreur de saisie)",
-        audit.diff(audit.snapshot(sentence), {}),
+        person=person,
+        summary="Peine d'emprisonnement retirée (erreur de saisie)",
+        deleted=True,
     )
     sentence.delete()
     recompute(situation, person)
@@ -356,10 +352,10 @@ TERMS_FIELDS = [
 
 
 @transaction.atomic
-def terms_update(
-    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
-) -> PenalSituation:
+def terms_update(*, gated: Gated, custody: CustodyRecord, data: dict[str, Any]) -> PenalSituation:
     """Remand, safety period and the 720 I / 720 III checklists."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, custody.person_id)
     for name, allowed in (
         ("lsc_exclusions", rules.LSC_EXCLUSIONS),
         ("lsc_plein_droit_exclusions", rules.LSC_PLEIN_DROIT_EXCLUSIONS),
@@ -377,13 +373,12 @@ def terms_update(
     situation.save(update_fields=[*TERMS_FIELDS, "updated_at"])
     changes = audit.diff(before, audit.snapshot(situation, TERMS_FIELDS))
     if changes:
-        _audit(
+        journal(
             membership,
-            audit.Action.UPDATE,
             situation,
-            person,
-            "Situation pénale modifiée (détention provisoire, sûreté, exclusions)",
-            changes,
+            person=person,
+            summary="Situation pénale modifiée (détention provisoire, sûreté, exclusions)",
+            changes=changes,
         )
     recompute(situation, person)
     return situation
@@ -392,8 +387,7 @@ def terms_update(
 @transaction.atomic
 def reduction_add(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     custody: CustodyRecord,
     data: dict[str, Any],
     decision: Decision | None = None,
@@ -401,6 +395,7 @@ def reduction_add(
     """A reduction granted or withdrawn: the JAP's order is recorded as a decision (journaled,
     in the timeline) and the estimates move at once. ``decision``: the order already recorded
     (the judge's answer to an opinion), instead of a new one."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     kind = data["kind"]
     if kind not in Reduction.Kind.values:
         raise field_errors(kind="Choisissez une réduction accordée ou un retrait.")
@@ -429,8 +424,7 @@ def reduction_add(
         else "Retrait de réduction de peine"
     )
     decision = decision or decision_create(
-        membership=membership,
-        person=person,
+        gated=gated,
         data={
             "kind": Decision.Kind.JAP_ORDER,
             "jurisdiction": data.get("jurisdiction") or "Juge de l'application des peines",
@@ -444,14 +438,7 @@ def reduction_add(
     probe.decision = decision
     probe.full_clean()
     probe.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        probe,
-        person,
-        label,
-        audit.diff({}, audit.snapshot(probe)),
-    )
+    journal(membership, probe, person=person, summary=label)
     result = recompute(situation, person)
     if result is not None:
         timeline_add(
@@ -534,8 +521,7 @@ def prison_facts(person: Person) -> PrisonFacts:
 @transaction.atomic
 def sentence_to_serve_add(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     decision: Decision,
     years: int = 0,
     months: int = 0,
@@ -545,6 +531,7 @@ def sentence_to_serve_add(
     """A prison sentence the judge ordered to be served (the revoked part of a probation, a
     term set in advance): attached to the open committal when the person is held (its dates
     move at once), otherwise kept as a sentence to serve until the person is committed."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     if not (years or months or days):
         raise field_errors(term_months="La durée de la peine à exécuter ne peut pas être nulle.")
     custody = CustodyRecord.objects.filter(person=person, release_date__isnull=True).first()
@@ -565,14 +552,7 @@ def sentence_to_serve_add(
         )
     sentence.full_clean()
     sentence.save()
-    _audit(
-        membership,
-        audit.Action.CREATE,
-        sentence,
-        person,
-        "Peine d'emprisonnement à exécuter",
-        audit.diff({}, audit.snapshot(sentence)),
-    )
+    journal(membership, sentence, person=person, summary="Peine d'emprisonnement à exécuter")
     where = (
         f"ajoutée à l'écrou en cours ({custody.establishment.name})"
         if custody
@@ -592,11 +572,10 @@ def sentence_to_serve_add(
 
 
 @transaction.atomic
-def attach_sentences_to_serve(
-    *, membership: Membership, person: Person, custody: CustodyRecord
-) -> list[Sentence]:
+def attach_sentences_to_serve(*, gated: Gated, custody: CustodyRecord) -> list[Sentence]:
     """At a committal, the sentences the person had still to serve (a revoked part, a term set
     in advance) join it: its dates are computed with them."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
     waiting = list(Sentence.objects.filter(person=person, situation__isnull=True).order_by("pk"))
     if not waiting:
         return []
@@ -606,13 +585,12 @@ def attach_sentences_to_serve(
         before = audit.snapshot(sentence, ["situation"])
         sentence.situation = situation
         sentence.save(update_fields=["situation"])
-        _audit(
+        journal(
             membership,
-            audit.Action.UPDATE,
             sentence,
-            person,
-            "Peine à exécuter jointe à l'écrou",
-            audit.diff(before, audit.snapshot(sentence, ["situation"])),
+            person=person,
+            summary="Peine à exécuter jointe à l'écrou",
+            before=before,
         )
     recompute(situation, person)
     return waiting
@@ -620,29 +598,29 @@ def attach_sentences_to_serve(
 
 @transaction.atomic
 def prison_measure_close(
-    *, membership: Membership, measure: Measure, released_on: date, today: date | None = None
+    *, gated: Gated, measure: Measure, released_on: date, today: date | None = None
 ) -> Measure:
     """The prison sentence measure ends with the release: its end is the day of release."""
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    _own(person, measure.person_id)
     before = audit.snapshot(measure, ["status", "end_date", "end_source"])
     measure.status = Measure.Status.ENDED
     measure.end_date = max(released_on, measure.start_date)
     measure.end_source = Measure.EndSource.RELEASE
     measure.save(update_fields=["status", "end_date", "end_source", "updated_at"])
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE,
         measure,
-        measure.person,
-        "Peine d'emprisonnement : fin du suivi en détention à la levée d'écrou",
-        audit.diff(before, audit.snapshot(measure, ["status", "end_date", "end_source"])),
+        person=measure.person,
+        summary="Peine d'emprisonnement : fin du suivi en détention à la levée d'écrou",
+        before=before,
     )
     return measure
 
 
 def official_date_set(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     custody: CustodyRecord,
     kind: str,
     day: date,
@@ -652,6 +630,7 @@ def official_date_set(
     """Record a registry date: ``"created"``, ``"updated"`` (the previous one kept as history)
     or ``"unchanged"`` (the same date is already current: nothing is written). Call inside a
     transaction."""
+    membership, person = _gate(gated, (Action.CREATE_RECORD, Action.IMPORT_OFFICIAL_DATES))
     if kind not in rules.OFFICIAL_KINDS:
         raise field_errors(kind="Type de date inconnu.")
     current = (
@@ -672,13 +651,13 @@ def official_date_set(
         batch=batch,
         recorded_by=membership.user,
     )
-    _audit(
+    journal(
         membership,
-        audit.Action.UPDATE if current else audit.Action.CREATE,
         official,
-        person,
-        f"Date officielle : {rules.OFFICIAL_KINDS[kind].lower()}",
-        {"date": [current.date.isoformat() if current else None, day.isoformat()]},
+        person=person,
+        summary=f"Date officielle : {rules.OFFICIAL_KINDS[kind].lower()}",
+        changes={"date": [current.date.isoformat() if current else None, day.isoformat()]},
+        created=current is None,
     )
     if kind == rules.FIN_PEINE:
         sync_prison_measures(custody, person)
@@ -686,9 +665,6 @@ def official_date_set(
 
 
 @transaction.atomic
-def official_date_enter(
-    *, membership: Membership, person: Person, custody: CustodyRecord, data: dict[str, Any]
-) -> str:
-    return official_date_set(
-        membership=membership, person=person, custody=custody, kind=data["kind"], day=data["date"]
-    )
+def official_date_enter(*, gated: Gated, custody: CustodyRecord, data: dict[str, Any]) -> str:
+    membership, person = _gate(gated, Action.CREATE_RECORD)
+    return official_date_set(gated=gated, custody=custody, kind=data["kind"], day=data["date"])

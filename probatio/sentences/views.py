@@ -86,9 +86,7 @@ def sentence_new(request, pk: int):
         title="Ajouter une peine d'emprisonnement",
         submit="Ajouter la peine",
         success="Peine enregistrée ; les dates sont recalculées.",
-        write=lambda data: services.sentence_add(
-            membership=request.membership, person=gated.person, custody=custody, data=data
-        ),
+        write=lambda data: services.sentence_add(gated=gated, custody=custody, data=data),
     )
 
 
@@ -101,9 +99,7 @@ def sentence_remove(request, pk: int, sentence_id: int):
         situation__custody__person=gated.person,
     )
     try:
-        services.sentence_remove(
-            membership=request.membership, person=gated.person, sentence=sentence
-        )
+        services.sentence_remove(gated=gated, sentence=sentence)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -130,9 +126,7 @@ def terms_edit(request, pk: int):
         title="Détention provisoire, période de sûreté et exclusions",
         submit="Enregistrer",
         success="Situation pénale enregistrée ; les dates sont recalculées.",
-        write=lambda data: services.terms_update(
-            membership=request.membership, person=gated.person, custody=custody, data=data
-        ),
+        write=lambda data: services.terms_update(gated=gated, custody=custody, data=data),
     )
 
 
@@ -154,9 +148,7 @@ def reduction_new(request, pk: int):
         title="Réduction de peine accordée ou retirée par le JAP",
         submit="Enregistrer la décision",
         success="Décision du JAP enregistrée ; les dates sont recalculées.",
-        write=lambda data: services.reduction_add(
-            membership=request.membership, person=gated.person, custody=custody, data=data
-        ),
+        write=lambda data: services.reduction_add(gated=gated, custody=custody, data=data),
     )
 
 
@@ -171,9 +163,7 @@ def official_new(request, pk: int):
     outcome = {}
 
     def write(data):
-        outcome["result"] = services.official_date_enter(
-            membership=request.membership, person=gated.person, custody=custody, data=data
-        )
+        outcome["result"] = services.official_date_enter(gated=gated, custody=custody, data=data)
 
     response = _form_page(
         request,

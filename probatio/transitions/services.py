@@ -31,8 +31,11 @@ from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation, ObligationType
 from probatio.organisation.models import Court, Establishment, Site
 from probatio.people import services as people_services
+from probatio.people.journal import Event, timeline_add
+from probatio.people.journal import before as journal_before
+from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, TimelineEvent
-from probatio.people.services import timeline_add
+from probatio.people.selectors import acting_under, same_actor
 from probatio.reintegration import release as reintegration_release
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import ReleasePlanItem
@@ -115,7 +118,7 @@ def _court_of(report: Report):
     return courts[0] if len(courts) == 1 else None
 
 
-def _decision(membership, report: Report, answer: answers.Answer, data: AnswerData, prison):
+def _decision(gated, report: Report, answer: answers.Answer, data: AnswerData, prison):
     """The dated decision the answer is: a JAP order of the judge's court, a TAP judgment for
     a long sentence's parole (CPP 730), the court's judgment on a rapid social enquiry."""
     court = _court_of(report)
@@ -142,8 +145,7 @@ def _decision(membership, report: Report, answer: answers.Answer, data: AnswerDa
             jurisdiction = court.tap_label if court else "Tribunal de l'application des peines"
     summary = f"{answer.label} — réponse au rapport « {report.title} »"
     return measure_services.decision_create(
-        membership=membership,
-        person=report.person,
+        gated=gated,
         data={
             "kind": kind,
             "jurisdiction": jurisdiction[:200],
@@ -182,6 +184,8 @@ def answer_record(
     """Record the judge's answer (by the judge it is addressed to, or by a manager or the
     secretariat from an answer received on paper) and apply what it changes."""
     today = today or timezone.localdate()
+    # The answer does on the file what it entails, whoever records it (access.policy.IMPLIED).
+    gated = acting_under(gated_report.gated, Action.RECORD_ANSWER)
     report = _lock(gated_report)
     if report.status != rules.TRANSMITTED:
         if report.status == rules.ANSWERED:
@@ -196,7 +200,7 @@ def answer_record(
         raise field_errors(**errors)
     answer_def = answers.answer_for(report.matter, given.code)
     report_services.report_mark_answered(membership=membership, gated_report=gated_report)
-    decision = _decision(membership, report, answer_def, data, prison)
+    decision = _decision(gated, report, answer_def, data, prison)
     # Recorded by the judge it is addressed to, or from an answer received on paper.
     on_paper = not gated_report.is_addressee
     answer = JudgeAnswer.objects.create(
@@ -228,7 +232,7 @@ def answer_record(
         person_id=report.person_id,
         summary=f"Réponse du magistrat enregistrée : {answer_def.label}",
     )
-    detail = _apply(membership, report, answer, answer_def, data, prison, today=today)
+    detail = _apply(gated, report, answer, answer_def, data, prison, today=today)
     if answer.obligations_changed:
         answer.save(update_fields=["obligations_changed"])
     timeline_add(
@@ -248,7 +252,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _apply(membership, report, answer, answer_def, data, prison, *, today) -> str:
+def _apply(gated, report, answer, answer_def, data, prison, *, today) -> str:
     """Apply the answer's effect; returns a sentence for the timeline."""
     effect = answer_def.effect
     given = data.input
@@ -256,15 +260,15 @@ def _apply(membership, report, answer, answer_def, data, prison, *, today) -> st
     decision = answer.decision
     day = given.answered_on
     if effect == answers.E_GRANT:
-        return _grant(membership, report, answer, data, prison, today=today)
+        return _grant(gated, report, answer, data, prison, today=today)
     if effect == answers.E_OBLIGATIONS:
-        changed = _change_obligations(membership, answer, measure, decision, data, day)
+        changed = _change_obligations(gated, answer, measure, decision, data, day)
         if given.code == answers.OBLIGATIONS_SET and not changed:
             return "Obligations confirmées telles qu'elles sont."
         return ""
     if effect == answers.E_EXTEND:
         measure_services.measure_update(
-            membership=membership,
+            gated=gated,
             measure=measure,
             data={"duration_months": (measure.duration_months or 0) + given.extra_months},
             today=today,
@@ -272,14 +276,13 @@ def _apply(membership, report, answer, answer_def, data, prison, *, today) -> st
         return f"Délai de probation prolongé de {given.extra_months} mois."
     if effect in (answers.E_SUSPEND, answers.E_SUSPEND_FLAG) and measure.status != "suspended":
         measure_services.measure_update(
-            membership=membership, measure=measure, data={"status": "suspended"}, today=today
+            gated=gated, measure=measure, data={"status": "suspended"}, today=today
         )
     if effect in (answers.E_FLAG, answers.E_SUSPEND_FLAG):
         alert = f"{answer_def.label} le {format_fr(day)}"
         if answer.hearing_due:
             alert += f" — débat contradictoire avant le {format_fr(answer.hearing_due)}"
-        people_services.judicial_alert_set(membership=membership, person=report.person,
-                                           alert=alert)  # fmt: skip
+        people_services.judicial_alert_set(gated=gated, alert=alert)  # fmt: skip
         if answer.hearing_due:
             return (
                 f"Débat contradictoire à tenir avant le {format_fr(answer.hearing_due)} "
@@ -287,42 +290,40 @@ def _apply(membership, report, answer, answer_def, data, prison, *, today) -> st
             )
         return ""
     if effect == answers.E_PARTIAL:
-        sentence = _to_serve(membership, report, decision, given, "Révocation partielle")
+        sentence = _to_serve(gated, report, decision, given, "Révocation partielle")
         return (
             f"Part révoquée à exécuter : {sentence.length_text}. La mesure se poursuit "
             "(suspendue pendant l'exécution de cette peine)."
         )
     if effect == answers.E_END_REVOKED:
         measure_services.measure_update(
-            membership=membership, measure=measure, data={"status": "revoked"}, today=today
+            gated=gated, measure=measure, data={"status": "revoked"}, today=today
         )
         if given.has_term:
-            sentence = _to_serve(membership, report, decision, given, answer_def.label)
+            sentence = _to_serve(gated, report, decision, given, answer_def.label)
             return f"Emprisonnement à exécuter : {sentence.length_text}."
         return ""
     if effect in (answers.E_REDUCE, answers.E_WITHDRAW_REDUCTIONS):
         kind = Reduction.Kind.GRANTED if effect == answers.E_REDUCE else Reduction.Kind.WITHDRAWN
         sentence_services.reduction_add(
-            membership=membership,
-            person=report.person,
+            gated=gated,
             custody=prison.custody,
             data={"kind": kind, "days": given.reduction_days, "date": day},
             decision=decision,
         )
         return ""
     if effect == answers.E_CLOSE_REFERRAL:
-        _close_referral(membership, measure, today=today)
+        _close_referral(gated, measure, today=today)
         return "La peine sera ramenée à exécution par le parquet."
     if given.code == answers.ADJOURNED and given.next_review_on:
         return f"Nouvel examen le {format_fr(given.next_review_on)}."
     return ""
 
 
-def _to_serve(membership, report, decision, given: answers.Input, what: str):
+def _to_serve(gated, report, decision, given: answers.Input, what: str):
     measure = report.measure
     return sentence_services.sentence_to_serve_add(
-        membership=membership,
-        person=report.person,
+        gated=gated,
         decision=decision,
         years=given.term_years,
         months=given.term_months,
@@ -331,15 +332,15 @@ def _to_serve(membership, report, decision, given: answers.Input, what: str):
     )
 
 
-def _close_referral(membership, measure: Measure | None, *, today: date) -> None:
+def _close_referral(gated, measure: Measure | None, *, today: date) -> None:
     """A decision on a 723-15 adjustment ends the referral it answers."""
     if measure is not None and measure.measure_type_id == "AMENAGEMENT_723_15" and measure.is_open:
         measure_services.measure_update(
-            membership=membership, measure=measure, data={"status": "ended"}, today=today
+            gated=gated, measure=measure, data={"status": "ended"}, today=today
         )
 
 
-def _grant(membership, report, answer, data: AnswerData, prison, *, today) -> str:
+def _grant(gated, report, answer, data: AnswerData, prison, *, today) -> str:
     """Open the measure granted, from its date of effect (a parole may start with a
     probationary step), with the obligations the judge set."""
     given = data.input
@@ -358,17 +359,17 @@ def _grant(membership, report, answer, data: AnswerData, prison, *, today) -> st
         code = answers.MATTERS[matter].grants
     opened = []
     if matter == answers.PAROLE and given.step_form:
-        step = _open(membership, report, answer.decision, answers.FORM_MEASURES[given.step_form],
+        step = _open(gated, report, answer.decision, answers.FORM_MEASURES[given.step_form],
                      start, given.step_end, today=today)  # fmt: skip
         opened.append(step)
         start = given.step_end
-    measure = _open(membership, report, answer.decision, code, start, end, today=today,
+    measure = _open(gated, report, answer.decision, code, start, end, today=today,
                     modality=modality)  # fmt: skip
     opened.append(measure)
     if given.new_obligations:
-        _add_obligations(membership, answer, measure, answer.decision, data, start)
+        _add_obligations(gated, answer, measure, answer.decision, data, start)
     if matter == answers.ADJUSTMENT_723_15:
-        _close_referral(membership, report.measure, today=today)
+        _close_referral(gated, report.measure, today=today)
     parts = [
         f"{m.measure_type.label}"
         + (f" ({m.get_modality_display().lower()})" if m.modality else "")
@@ -378,12 +379,11 @@ def _grant(membership, report, answer, data: AnswerData, prison, *, today) -> st
     return "Mesure ouverte : " + " ; puis ".join(parts) + "."
 
 
-def _open(membership, report, decision, code, start, end, *, today, modality="") -> Measure:
+def _open(gated, report, decision, code, start, end, *, today, modality="") -> Measure:
     months, days = months_and_days(start, end)
     try:
         return measure_services.measure_create(
-            membership=membership,
-            person=report.person,
+            gated=gated,
             decision=decision,
             measure_type_code=code,
             data={
@@ -410,10 +410,10 @@ def _obligation_data(code: str, data: AnswerData, start: date) -> dict:
     }
 
 
-def _add_obligations(membership, answer, measure, decision, data: AnswerData, start) -> None:
+def _add_obligations(gated, answer, measure, decision, data: AnswerData, start) -> None:
     for code in data.input.new_obligations:
         created = measure_services.obligation_create(
-            membership=membership,
+            gated=gated,
             measure=measure,
             decision=decision,
             obligation_type_code=code,
@@ -424,7 +424,7 @@ def _add_obligations(membership, answer, measure, decision, data: AnswerData, st
         answer.obligations_changed = True
 
 
-def _change_obligations(membership, answer, measure, decision, data: AnswerData, on) -> bool:
+def _change_obligations(gated, answer, measure, decision, data: AnswerData, on) -> bool:
     """Obligations added (linked to the decision) and lifted (ended on its date). Control
     measures are never lifted; an obligation in force is not added twice."""
     codes = list(data.input.new_obligations)
@@ -463,13 +463,13 @@ def _change_obligations(membership, answer, measure, decision, data: AnswerData,
         # The lifted obligation keeps the decision that created it; the answer says which
         # decision lifted it.
         measure_services.obligation_update(
-            membership=membership,
+            gated=gated,
             obligation=obligation,
             decision=obligation.decision,
             data={"status": "ended", "end_date": max(obligation.start_date, on)},
         )
         answer.ended_obligations.add(obligation)
-    _add_obligations(membership, answer, measure, decision, data, max(on, measure.start_date))
+    _add_obligations(gated, answer, measure, decision, data, max(on, measure.start_date))
     if ended_ids:
         answer.obligations_changed = True
     return bool(codes or ended_ids)
@@ -569,6 +569,7 @@ def committal_record(
     takes the file. One transaction: a refusal of any part stores nothing."""
 
     today = today or timezone.localdate()
+    gated = same_actor(gated, membership)
     person = gated.person
     if not gated.allows(Action.CREATE_RECORD):
         raise PermissionDenied("Votre rôle ne permet pas d'enregistrer un écrou.")
@@ -581,8 +582,7 @@ def committal_record(
         )
     previous_cpip = person.assigned_cpip
     custody = people_services.custody_open(
-        membership=membership,
-        person=person,
+        gated=gated,
         establishment_id=data.establishment_id,
         committal_number=data.committal_number,
         committal_date=data.committal_date,
@@ -600,28 +600,25 @@ def committal_record(
             changes={"community_cpip": [None, previous_cpip.pk]},
         )
     if data.prison_cpip is not None and data.prison_cpip != previous_cpip:
-        people_services.cpip_assign(membership=membership, person=person, cpip=data.prison_cpip)
+        people_services.cpip_assign(gated=gated, cpip=data.prison_cpip)
     suspended, reported = [], []
     for measure in Measure.objects.filter(
         person=person, status=Measure.Status.ACTIVE
     ).select_related("measure_type", "decision", "person"):
         if transition_rules.suspended_by_committal(measure.measure_type_id):
             measure_services.measure_suspend_for_custody(
-                membership=membership, measure=measure, since=data.committal_date, today=today
+                gated=gated, measure=measure, since=data.committal_date, today=today
             )
             suspended.append(measure.measure_type.short_label)
         elif transition_rules.reported_on_committal(measure.measure_type_id):
             reported.append(measure.measure_type.short_label)
-    to_serve = sentence_services.attach_sentences_to_serve(
-        membership=membership, person=person, custody=custody
-    )
+    to_serve = sentence_services.attach_sentences_to_serve(gated=gated, custody=custody)
     cancelled = _cancel_appointments(
         membership, person, after=data.committal_date, in_prison=False,
         reason="Personne écrouée : rendez-vous annulé.",
     )  # fmt: skip
     people_services.situation_record(
-        membership=membership,
-        person=person,
+        gated=gated,
         domain="housing",
         status="in_custody",
         details=str(custody.establishment),
@@ -701,6 +698,7 @@ def release_record(
     stay in the file. Raises ``agenda.services.NeedsConfirmation`` with the warnings not yet
     confirmed."""
     today = today or timezone.localdate()
+    gated = same_actor(gated, membership)
     person = gated.person
     if not gated.allows(Action.ASSIGN_CPIP):
         raise PermissionDenied(
@@ -743,9 +741,7 @@ def release_record(
         reason="Sortie de détention : rendez-vous en détention annulé.",
     )  # fmt: skip
     if not under_committal:
-        people_services.custody_close(
-            membership=membership, person=person, release_date=released_on, today=today
-        )
+        people_services.custody_close(gated=gated, release_date=released_on, today=today)
         custody.refresh_from_db()
         before = audit.snapshot(custody, ["release_kind"])
         custody.release_kind = data.kind
@@ -764,10 +760,10 @@ def release_record(
         if code == sentence_services.PRISON_MEASURE:
             if not under_committal:
                 sentence_services.prison_measure_close(
-                    membership=membership, measure=measure, released_on=released_on, today=today
+                    gated=gated, measure=measure, released_on=released_on, today=today
                 )
         elif code in kind.measures and measure.status == Measure.Status.PENDING:
-            opened.append(_start_on_release(membership, measure, released_on, today=today))
+            opened.append(_start_on_release(gated, measure, released_on, today=today))
         elif code in kind.measures and measure.status == Measure.Status.ACTIVE:
             opened.append(measure)
         elif (
@@ -777,21 +773,20 @@ def release_record(
         ):
             # Granted for another way out, and never started: void now the person is out.
             measure_services.measure_update(
-                membership=membership, measure=measure, data={"status": "void"}, today=today
+                gated=gated, measure=measure, data={"status": "void"}, today=today
             )
         elif under_committal:
             continue  # still under écrou: what the committal suspended stays suspended
         elif measure.suspended_since is not None:
             measure_services.measure_resume_after_custody(
-                membership=membership, measure=measure, released_on=released_on, today=today
+                gated=gated, measure=measure, released_on=released_on, today=today
             )
             opened.append(measure)
         elif measure.status == Measure.Status.PENDING and code in transition_rules.FOLLOW_ONS:
-            opened.append(_start_on_release(membership, measure, released_on, today=today))
-    people_services.cpip_assign(membership=membership, person=person, cpip=data.cpip)
+            opened.append(_start_on_release(gated, measure, released_on, today=today))
+    people_services.cpip_assign(gated=gated, cpip=data.cpip)
     people_services.situation_record(
-        membership=membership,
-        person=person,
+        gated=gated,
         domain="housing",
         status=data.housing,
         details=data.housing_details,
@@ -852,7 +847,7 @@ def release_record(
     if warnings and not data.confirmed:
         raise agenda_services.NeedsConfirmation(warnings)  # rolls the whole release back
     when = f"{timezone.localtime(booked.starts_at):%d/%m/%Y à %H:%M}"
-    _release_plan_done(membership, person, custody, data.cpip, when)
+    _release_plan_done(gated, custody, data.cpip, when)
     detail = f"CPIP : {data.cpip.get_full_name()} ; premier rendez-vous le {when}"
     if legal is not None:
         detail += f" (délai légal : le {format_fr(legal.due)}, {legal.delay})"
@@ -869,7 +864,7 @@ def release_record(
     return custody
 
 
-def _start_on_release(membership, measure: Measure, released_on: date, *, today) -> Measure:
+def _start_on_release(gated, measure: Measure, released_on: date, *, today) -> Measure:
     """A measure granted or pronounced to follow the release starts on the day of release; its
     end stays where the decision put it (a parole's licence, an LSC to the end of the sentence)
     when it had one, else its duration runs from the release."""
@@ -882,20 +877,17 @@ def _start_on_release(membership, measure: Measure, released_on: date, *, today)
             )
         months, days = months_and_days(released_on, measure.end_date)
         data.update(duration_months=months or None, duration_days=days or None)
-    return measure_services.measure_update(
-        membership=membership, measure=measure, data=data, today=today
-    )
+    return measure_services.measure_update(gated=gated, measure=measure, data=data, today=today)
 
 
-def _release_plan_done(membership, person, custody, cpip, when: str) -> None:
+def _release_plan_done(gated, custody, cpip, when: str) -> None:
 
     item = ReleasePlanItem.objects.filter(
         plan__custody=custody, code="community_appointment"
     ).first()
     if item is not None and item.status != reintegration_rules.ITEM_DONE:
         reintegration_release.item_update(
-            membership=membership,
-            person=person,
+            gated=gated,
             item=item,
             data={
                 "status": reintegration_rules.ITEM_DONE,
@@ -924,6 +916,7 @@ def establishment_change(
     establishment and its écrou number. Nothing is released, nothing resumes."""
 
     today = today or timezone.localdate()
+    gated = same_actor(gated, membership)
     person = gated.person
     if not gated.allows(Action.CREATE_RECORD):
         raise PermissionDenied(
@@ -950,26 +943,22 @@ def establishment_change(
             on=f"Le transfert ne peut pas précéder l'écrou du {format_fr(custody.committal_date)}."
         )
     previous = custody.establishment
-    before = audit.snapshot(custody, ["establishment", "committal_number"])
+    before = journal_before(custody, ["establishment", "committal_number"])
     custody.establishment = establishment
     custody.committal_number = committal_number.strip()
     custody.full_clean()
     custody.save(update_fields=["establishment", "committal_number"])
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         custody,
-        person_id=person.pk,
-        summary=f"Changement d'établissement : {establishment.name}",
-        changes=audit.diff(before, audit.snapshot(custody, ["establishment", "committal_number"])),
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Transfert : {previous.name} → {establishment.name}"[:200],
-        detail=f"Nouveau numéro d'écrou {custody.committal_number} ; la détention se poursuit.",
-        actor=membership.user,
-        instance=custody,
-        occurred_at=on_day(on, 10),
+        summary=f"Changement d'établissement : {establishment.name}",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            f"Transfert : {previous.name} → {establishment.name}"[:200],
+            detail=f"Nouveau numéro d'écrou {custody.committal_number} ; la détention se poursuit.",
+            occurred_at=on_day(on, 10),
+        ),
     )
     return custody

@@ -10,7 +10,14 @@ from playwright.sync_api import expect
 from probatio.measures import services as measure_services
 from probatio.notes.models import InterviewNote, NoteDraft
 from tests.browser.pages import Probatio
-from tests.factories import PASSWORD, MembershipFactory, ServiceFactory, make_measure, make_person
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    ServiceFactory,
+    gate,
+    make_measure,
+    make_person,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,7 +45,7 @@ def caseload():
         ("NE_PAS_CONTACTER", {"victim_name": "Mme Violette Protégée"}),
     ):
         measure_services.obligation_create(
-            membership=cpip,
+            gated=gate(cpip, measure.person),
             measure=measure,
             decision=measure.decision,
             obligation_type_code=code,

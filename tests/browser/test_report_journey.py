@@ -15,7 +15,7 @@ from probatio.compliance.models import Incident
 from probatio.measures import services as measure_services
 from probatio.reports.models import JudgeAnswer, Report
 from tests.browser.pages import Probatio, signed_in
-from tests.factories import MembershipFactory, ServiceFactory, make_measure, make_person
+from tests.factories import MembershipFactory, ServiceFactory, gate, make_measure, make_person
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,7 +60,7 @@ def office():
     )
     measure = make_measure(cpip, person, judge=judge.user, today=today)
     work = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TRAVAIL_FORMATION",

@@ -65,6 +65,9 @@ open_schedule     S     S        S            S           S             S       
 list_reports      S     S        S            -           C             -              J
 list_community_work C   S        S            -           -             -              -
 allocate_caseloads -    S        -            -           -             -              -
+send_messages     -     -        -            -           -             -              -
+recompute_dates   -     -        -            -           -             -              -
+record_sms_stop   -     -        -            -           -             -              -
 """
 
 

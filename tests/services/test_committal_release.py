@@ -50,6 +50,7 @@ from probatio.transitions.services import AnswerData, CommittalData, ReleaseData
 from tests.factories import (
     EstablishmentFactory,
     SiteFactory,
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -221,7 +222,7 @@ def probationer(cpip, judge):
     person = make_person(cpip, surname="Probatoire", **CONTACT)
     sp = make_measure(cpip, person, judge=judge.user, today=TODAY)
     ban = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, sp.person),
         measure=sp,
         decision=sp.decision,
         obligation_type_code="NE_PAS_PARAITRE",
@@ -500,12 +501,9 @@ def test_a_first_appointment_after_the_lsc_deadline_needs_confirming_and_stores_
 def committed_for_two_months(manager, cpip, person, establishment) -> CustodyRecord:
     """Committed on 12/01/2026 for a 2-month sentence (end 12/03/2026)."""
     custody = commit(manager, person, establishment, on=date(2026, 1, 12))
-    sentence_services.sentence_add(
-        membership=cpip, person=person, custody=custody,
-        data={"decision": make_decision(cpip, person, date=date(2025, 12, 1),
+    sentence_services.sentence_add(gated=gate(cpip, person), custody=custody, data={"decision": make_decision(cpip, person, date=date(2025, 12, 1),
                                         enforceable_date=date(2025, 12, 11)),
-              "description": "Emprisonnement ferme", "months": 2},
-    )  # fmt: skip
+              "description": "Emprisonnement ferme", "months": 2})  # fmt: skip
     return custody
 
 
@@ -584,10 +582,7 @@ def test_a_release_cancels_the_appointments_in_prison_and_keeps_the_others(
 def with_safety_period(cpip, prisoner):
     """A safety period of 15 months from the start (10/01/2025): until 10/04/2026; a parole
     recorded (as a new measure) from 15/04/2026."""
-    sentence_services.terms_update(
-        membership=cpip, person=prisoner.person, custody=prisoner.custody,
-        data={"safety_months": 15},
-    )  # fmt: skip
+    sentence_services.terms_update(gated=gate(cpip, prisoner.person), custody=prisoner.custody, data={"safety_months": 15})  # fmt: skip
     make_measure(cpip, prisoner.person, code="LC", start_date=date(2026, 4, 15),
                  duration_months=6, status="pending", today=TODAY)  # fmt: skip
     return prisoner
@@ -691,10 +686,7 @@ def test_no_message_reaches_a_person_held_even_planned_before_the_committal(
             "cancelled", sending.HELD_IN_CELL, None,
         )  # fmt: skip
     # Released: the first appointment's reminders go again.
-    sentence_services.sentence_add(
-        membership=cpip, person=person, custody=CustodyRecord.objects.get(person=person),
-        data={"decision": probationer.sp.decision, "description": "Peine", "days": 1},
-    )  # fmt: skip
+    sentence_services.sentence_add(gated=gate(cpip, person), custody=CustodyRecord.objects.get(person=person), data={"decision": probationer.sp.decision, "description": "Peine", "days": 1})  # fmt: skip
     release(manager, person, cpip2.user, site, kind="end_of_sentence", day=date(2026, 3, 30))
     in_prison.refresh_from_db()
     assert in_prison.status == "cancelled"  # by the release, and no notice of it to the person
@@ -735,10 +727,7 @@ def registry_end(membership, person, custody, day: date) -> None:
     """The registry's « fin de peine », entered (``official_date_set`` runs in a write's
     transaction)."""
     with transaction.atomic():
-        sentence_services.official_date_set(
-            membership=membership, person=person, custody=custody,
-            kind=sentence_rules.FIN_PEINE, day=day,
-        )  # fmt: skip
+        sentence_services.official_date_set(gated=gate(membership, person), custody=custody, kind=sentence_rules.FIN_PEINE, day=day)  # fmt: skip
 
 
 def test_the_prison_measure_ends_on_the_registry_date_else_on_the_estimate(cpip, prisoner):
@@ -754,8 +743,7 @@ def test_the_prison_measure_ends_on_the_registry_date_else_on_the_estimate(cpip,
     assert sentence_services.prison_facts(person).end_date == date(2026, 7, 8)
     assert prefill_line(cpip, person, prison).endswith("du 10/01/2025 au 08/07/2026.")
     # A new estimate (10 days of remand deducted) does not override the registry's date.
-    sentence_services.terms_update(membership=cpip, person=person, custody=custody,
-                                   data={"remand_days": 10})  # fmt: skip
+    sentence_services.terms_update(gated=gate(cpip, person), custody=custody, data={"remand_days": 10})  # fmt: skip
     assert PenalSituation.objects.get(custody=custody).end_date == date(2026, 6, 30)
     prison.refresh_from_db()
     assert (prison.end_date, prison.end_source) == (date(2026, 7, 8), "official")

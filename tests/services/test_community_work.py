@@ -41,6 +41,7 @@ from tests.factories import (
     CustodyRecordFactory,
     EstablishmentFactory,
     MeasureFactory,
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -77,8 +78,7 @@ def tig(membership, person, *, hours=100, months=12, decided=DECIDED, enforceabl
 
 def open_order(membership, person, measure, **data) -> TigOrder:
     return services.order_open(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "measure": measure.pk,
             "hours_ordered": measure.hours,
@@ -143,8 +143,7 @@ def make_placement(manager, host, *, schedule="lundi 9:00-12:00 ; mercredi 14:00
 
 def place(membership, person, order, placement, start=date(2025, 2, 3), **data) -> Assignment:
     return services.assign(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         order=order,
         data={"placement": placement.pk, "start_date": start, **data},
         today=TODAY,
@@ -153,8 +152,7 @@ def place(membership, person, order, placement, start=date(2025, 2, 3), **data) 
 
 def record(membership, person, assignment, on, hours="3", kind="work", **data) -> WorkSession:
     return services.session_record(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         assignment=assignment,
         data={"on": on, "kind": kind, "hours": None if hours is None else D(hours), **data},
         today=TODAY,
@@ -276,23 +274,15 @@ def test_an_order_is_for_a_measure_or_an_obligation_never_both_nor_none(cpip, pe
     base = {"hours_ordered": 100, "period_months": 12, "counted_from": ENFORCEABLE}
     for source in ({}, {"measure": measure.pk, "obligation": 1}):
         with pytest.raises(ValidationError) as refused:
-            services.order_open(membership=cpip, person=person, data={**base, **source},
-                                today=TODAY)  # fmt: skip
+            services.order_open(gated=gate(cpip, person), data={**base, **source}, today=TODAY)  # fmt: skip
         assert messages(refused)["__all__"] == ["Un TIG relève d'une mesure ou d'une obligation."]
     assert not TigOrder.objects.exists()
 
 
 def test_an_order_for_a_tig_obligation_of_probation(cpip, person):
     probation = make_measure(cpip, person, today=TODAY)
-    obligation = measure_services.obligation_create(
-        membership=cpip, measure=probation, decision=probation.decision,
-        obligation_type_code="TIG", data={"start_date": probation.start_date, "status": "active"},
-    )  # fmt: skip
-    other = measure_services.obligation_create(
-        membership=cpip, measure=probation, decision=probation.decision,
-        obligation_type_code="TRAVAIL_FORMATION",
-        data={"start_date": probation.start_date, "status": "active"},
-    )  # fmt: skip
+    obligation = measure_services.obligation_create(gated=gate(cpip, probation.person), measure=probation, decision=probation.decision, obligation_type_code="TIG", data={"start_date": probation.start_date, "status": "active"})  # fmt: skip
+    other = measure_services.obligation_create(gated=gate(cpip, probation.person), measure=probation, decision=probation.decision, obligation_type_code="TRAVAIL_FORMATION", data={"start_date": probation.start_date, "status": "active"})  # fmt: skip
     defaults = services.default_order_data(None, obligation)
     assert defaults == {"counted_from": ENFORCEABLE, "period_months": 18, "hours_ordered": None}
     measures, pending = selectors.tig_sources_without_order(person)
@@ -304,8 +294,7 @@ def test_an_order_for_a_tig_obligation_of_probation(cpip, person):
         services.source_of(person, None, other.pk)
     assert messages(refused)["__all__"] == ["Obligation de TIG introuvable dans ce dossier."]
     order = services.order_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={"obligation": obligation.pk, **defaults, "hours_ordered": 80},
         today=TODAY,
     )
@@ -337,16 +326,13 @@ def test_the_hours_ordered_cannot_go_below_those_done(cpip, person, order, place
     record(cpip, person, assignment, date(2025, 2, 5), "10")
     record(cpip, person, assignment, date(2025, 2, 10), "10")
     with pytest.raises(ValidationError) as refused:
-        services.order_update(membership=cpip, person=person, order=order,
-                              data={"hours_ordered": 29}, today=TODAY)  # fmt: skip
+        services.order_update(gated=gate(cpip, person), order=order, data={"hours_ordered": 29}, today=TODAY)  # fmt: skip
     assert messages(refused)["hours_ordered"] == [
         "30 h sont déjà effectuées : le nombre d'heures ne peut pas être inférieur."
     ]
     order.refresh_from_db()
     assert order.hours_ordered == 100
-    services.order_update(membership=cpip, person=person, order=order,
-                          data={"hours_ordered": 30, "extra_suspension_days": 15},
-                          today=TODAY)  # fmt: skip
+    services.order_update(gated=gate(cpip, person), order=order, data={"hours_ordered": 30, "extra_suspension_days": 15}, today=TODAY)  # fmt: skip
     order.refresh_from_db()
     assert (order.hours_ordered, order.extra_suspension_days) == (30, 15)
     entry = AuditEntry.objects.get(object_type="community_work.tigorder", action="update")
@@ -357,8 +343,7 @@ def test_the_hours_ordered_cannot_go_below_those_done(cpip, person, order, place
 def test_an_order_of_another_person_is_not_updated(cpip, person, order):
     someone_else = make_person(cpip)
     with pytest.raises(ValidationError):
-        services.order_update(membership=cpip, person=someone_else, order=order,
-                              data={"hours_ordered": 50}, today=TODAY)  # fmt: skip
+        services.order_update(gated=gate(cpip, someone_else), order=order, data={"hours_ordered": 50}, today=TODAY)  # fmt: skip
     order.refresh_from_db()
     assert order.hours_ordered == 100
 
@@ -475,10 +460,7 @@ def test_a_full_placement_is_refused_until_a_place_is_freed(cpip, member, person
     ]
     assert stored() == before
     # The first person leaves: the place is free again.
-    services.assignment_end(
-        membership=cpip, person=person, assignment=order.assignments.get(),
-        end_date=date(2025, 6, 13), reason="Fin", today=TODAY,
-    )  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=order.assignments.get(), end_date=date(2025, 6, 13), reason="Fin", today=TODAY)  # fmt: skip
     taken = place(cpip, second, second_order, placement, start=date(2025, 6, 16))
     assert taken.placement == placement
     assert Assignment.objects.filter(placement=placement, status="active").get() == taken
@@ -583,8 +565,7 @@ def test_a_completed_tig_is_not_placed_again(cpip, manager, host, person, placem
     assignment = place(cpip, person, order, placement)
     record(cpip, person, assignment, date(2025, 2, 3), "10")
     record(cpip, person, assignment, date(2025, 2, 5), "10")
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
     with pytest.raises(ValidationError) as refused:
         place(cpip, person, order, make_placement(manager, host))
     assert messages(refused)["__all__"] == ["Toutes les heures de ce TIG sont effectuées."]
@@ -655,8 +636,7 @@ def test_a_session_is_dated_within_its_assignment_and_never_in_the_future(
 
 
 def test_a_session_after_the_end_of_the_assignment_is_refused(cpip, person, assignment):
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 3, 31), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 3, 31), reason="", today=TODAY)  # fmt: skip
     with pytest.raises(ValidationError) as refused:
         record(cpip, person, assignment, date(2025, 4, 2), "3")
     assert messages(refused)["on"] == [
@@ -710,16 +690,13 @@ def test_a_session_of_another_persons_assignment_is_refused(cpip, assignment):
 def test_an_assignment_does_not_end_before_its_last_session(cpip, person, order, assignment):
     record(cpip, person, assignment, date(2025, 3, 12), "3")
     with pytest.raises(ValidationError) as refused:
-        services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                                end_date=date(2025, 3, 11), reason="", today=TODAY)  # fmt: skip
+        services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 3, 11), reason="", today=TODAY)  # fmt: skip
     assert messages(refused)["end_date"] == [
         "Une séance est enregistrée le 12/03/2025 : la fin ne peut pas la précéder."
     ]
     assignment.refresh_from_db()
     assert (assignment.status, assignment.end_date) == ("active", None)
-    ended = services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                                    end_date=date(2025, 3, 12), reason=" Déménagement ",
-                                    today=TODAY)  # fmt: skip
+    ended = services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 3, 12), reason=" Déménagement ", today=TODAY)  # fmt: skip
     ended.refresh_from_db()
     assert (ended.status, ended.end_date, ended.end_reason) == (
         "ended",
@@ -728,17 +705,14 @@ def test_an_assignment_does_not_end_before_its_last_session(cpip, person, order,
     )
     assert progress(order).assignment is None
     with pytest.raises(ValidationError) as refused:
-        services.assignment_end(membership=cpip, person=person, assignment=ended,
-                                end_date=date(2025, 3, 13), reason="", today=TODAY)  # fmt: skip
+        services.assignment_end(gated=gate(cpip, person), assignment=ended, end_date=date(2025, 3, 13), reason="", today=TODAY)  # fmt: skip
     assert messages(refused)["__all__"] == ["Cette affectation est déjà terminée."]
 
 
 def test_a_placement_with_hours_cannot_be_cancelled(cpip, person, assignment):
     record(cpip, person, assignment, date(2025, 3, 12), "3")
     with pytest.raises(ValidationError) as refused:
-        services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                                end_date=date(2025, 3, 12), reason="", cancel=True,
-                                today=TODAY)  # fmt: skip
+        services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 3, 12), reason="", cancel=True, today=TODAY)  # fmt: skip
     assert "terminez l'affectation plutôt que de l'annuler" in messages(refused)["cancel"][0]
     assignment.refresh_from_db()
     assert assignment.status == "active"
@@ -754,17 +728,14 @@ def test_a_placement_with_hours_cannot_be_cancelled(cpip, person, assignment):
 )
 def test_bad_end_dates_are_refused(cpip, person, assignment, end, message):
     with pytest.raises(ValidationError) as refused:
-        services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                                end_date=end, reason="", today=TODAY)  # fmt: skip
+        services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=end, reason="", today=TODAY)  # fmt: skip
     assert messages(refused)["end_date"] == [message]
     assignment.refresh_from_db()
     assert assignment.status == "active"
 
 
 def test_a_cancelled_assignment(cpip, person, order, assignment):
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 2, 3), reason="Jamais venu", cancel=True,
-                            today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 2, 3), reason="Jamais venu", cancel=True, today=TODAY)  # fmt: skip
     assignment.refresh_from_db()
     assert assignment.status == "cancelled"
     assert progress(order).pace.status == rules.NO_PLACEMENT
@@ -871,7 +842,7 @@ def test_open_orders_leave_out_closed_measures(cpip, person, order, measure):
 
 def test_suggestions_rank_the_service_placements_that_suit(cpip, manager, member, other_service,
                                                           person, order):  # fmt: skip
-    services.order_update(membership=cpip, person=person, order=order, data={
+    services.order_update(gated=gate(cpip, person), order=order, data={
         "available_days": [0, 2], "postcode": "80000", "needs_public_transport": True,
         "skills": "permis B"}, today=TODAY)  # fmt: skip
     host = make_host(manager)
@@ -1033,8 +1004,7 @@ def test_a_completed_tig_gives_nothing(cpip, manager, host, service):
     assignment = place(cpip, person, order, make_placement(manager, host))
     record(cpip, person, assignment, date(2025, 2, 3), "10")
     record(cpip, person, assignment, date(2025, 2, 5), "10")
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
     assert items_of(service, person) == []
 
 
@@ -1074,8 +1044,7 @@ def worked(cpip, manager, host, tutor, placement):
     record(cpip, person, first, date(2025, 2, 3), "6", signed_by=tutor, remarks="Travail soigné.")
     record(cpip, person, first, date(2025, 2, 5), "6")
     record(cpip, person, first, date(2025, 2, 10), None, kind="absence_unexcused")
-    services.assignment_end(membership=cpip, person=person, assignment=first,
-                            end_date=date(2025, 2, 12), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=first, end_date=date(2025, 2, 12), reason="", today=TODAY)  # fmt: skip
     second_host = make_host(manager, "Banque alimentaire")
     second = place(cpip, person, order,
                    make_placement(manager, second_host, activity="Préparation des colis"),
@@ -1211,8 +1180,7 @@ def test_host_figures_count_places_occupied_and_hours_per_month(cpip, manager, h
     old = place(cpip, old_person, old_order, wide, start=date(2024, 5, 6),
                 end_date=date(2024, 5, 31))  # fmt: skip
     record(cpip, old_person, old, date(2024, 5, 6), "7")
-    services.assignment_end(membership=cpip, person=old_person, assignment=old,
-                            end_date=date(2024, 5, 31), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, old_person), assignment=old, end_date=date(2024, 5, 31), reason="", today=TODAY)  # fmt: skip
 
     with CaptureQueriesContext(connection) as queries:
         rows = selectors.host_figures(manager.service_id, today=TODAY)
@@ -1267,8 +1235,7 @@ def test_the_joined_progress_is_the_same_as_the_progress(cpip, person, order, as
     record(cpip, person, assignment, date(2025, 2, 3), "3")
     record(cpip, person, assignment, date(2025, 2, 5), "2.5")
     same_progress(joined(person), progress(order))
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 2, 5), reason="", today=TODAY)  # fmt: skip
     same_progress(joined(person), progress(order))  # no placement any more
 
 
@@ -1291,8 +1258,7 @@ def test_the_joined_progress_reads_no_query_without_custody(
 
 def test_the_caseloads_tig_items_are_those_of_the_echeancier(cpip, person, order, assignment):
     tig_items = deadlines.tig_items
-    services.assignment_end(membership=cpip, person=person, assignment=assignment,
-                            end_date=date(2025, 2, 3), reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, person), assignment=assignment, end_date=date(2025, 2, 3), reason="", today=TODAY)  # fmt: skip
     persons = Person.objects.filter(pk=person.pk)
     base = {
         "persons": persons,

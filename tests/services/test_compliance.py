@@ -21,8 +21,7 @@ from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, Severity, collect
 from probatio.measures import services as measure_services
 from probatio.people.models import Person, TimelineEvent
-from probatio.people.selectors import person_get_for
-from tests.factories import make_measure, make_person
+from tests.factories import gate, make_measure, make_person
 
 TODAY = date(2025, 6, 20)
 
@@ -61,24 +60,20 @@ def dossier(cpip):
     person = make_person(cpip)
     measure = make_measure(cpip, person, today=TODAY)
     work = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TRAVAIL_FORMATION",
         data={"start_date": measure.start_date, "status": "active"},
     )
     care = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="SOINS",
         data={"start_date": measure.start_date, "status": "active"},
     )
     return {"person": person, "measure": measure, "work": work, "care": care}
-
-
-def gate(membership, person):
-    return person_get_for(membership, person.pk)
 
 
 def register(membership, dossier, *, period=date(2025, 2, 1), received=date(2025, 3, 5), **kw):
@@ -435,7 +430,7 @@ def test_the_proof_provider_runs_a_fixed_number_of_queries(cpip, service, dossie
         person = make_person(cpip)
         measure = make_measure(cpip, person, today=TODAY)
         measure_services.obligation_create(
-            membership=cpip,
+            gated=gate(cpip, measure.person),
             measure=measure,
             decision=measure.decision,
             obligation_type_code="INDEMNISER_VICTIME",

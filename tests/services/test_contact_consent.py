@@ -8,7 +8,7 @@ from probatio.audit.models import AuditEntry
 from probatio.core import phones
 from probatio.people import services as people
 from probatio.people.models import Person, TimelineEvent
-from tests.factories import make_person
+from tests.factories import gate, make_person, stop_reply_gate
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_sms_consent_needs_a_mobile(cpip):
 def test_consent_change_is_dated_and_journaled(cpip):
     person = make_person(cpip, phone="06 12 34 56 78")
     assert person.sms_consent is False
-    people.person_update(membership=cpip, person=person, data={"sms_consent": True})
+    people.person_update(gated=gate(cpip, person), data={"sms_consent": True})
     person.refresh_from_db()
     assert person.sms_consent and person.consent_updated_at is not None
     entry = AuditEntry.objects.filter(object_id=person.pk, action="update").last()
@@ -65,7 +65,7 @@ def test_consent_change_is_dated_and_journaled(cpip):
 
 def test_stop_reply_withdraws_consent_without_a_staff_member(cpip):
     person = make_person(cpip, phone="06 12 34 56 78", sms_consent=True)
-    people.sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
+    people.sms_consent_withdraw(gated=stop_reply_gate(person))
     person.refresh_from_db()
     assert person.sms_consent is False
     entry = AuditEntry.objects.filter(object_id=person.pk, action="update").last()

@@ -16,6 +16,7 @@ from probatio.people.models import Person
 from tests.factories import (
     EstablishmentFactory,
     SiteFactory,
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -102,13 +103,12 @@ def test_release_based_deadline_uses_the_custody_release_date(cpip, service):
     person = make_person(cpip)
     establishment = EstablishmentFactory(service=service)
     people.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=establishment.pk,
         committal_number="4321",
         committal_date=date(2025, 3, 1),
     )
-    people.custody_close(membership=cpip, person=person, release_date=date(2025, 11, 7))
+    people.custody_close(gated=gate(cpip, person), release_date=date(2025, 11, 7))
     decision = make_decision(
         cpip, person, date=date(2025, 6, 1), enforceable_date=date(2025, 6, 1), today=TODAY
     )
@@ -230,13 +230,12 @@ def test_a_case_referred_by_the_prosecutor_has_30_days(cpip, service):
 def released(cpip, service, person, *, on: date, number: str):
     establishment = EstablishmentFactory(service=service)
     people.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=establishment.pk,
         committal_number=number,
         committal_date=on - timedelta(days=200),
     )
-    people.custody_close(membership=cpip, person=person, release_date=on)
+    people.custody_close(gated=gate(cpip, person), release_date=on)
 
 
 def test_probation_after_prison_runs_from_the_recorded_release(cpip, service):

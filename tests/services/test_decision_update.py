@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from probatio.audit.models import AuditEntry
 from probatio.measures import services
 from probatio.measures.models import Decision
-from tests.factories import make_decision, make_measure
+from tests.factories import gate, make_decision, make_measure
 
 
 def _data(decision: Decision, **overrides) -> dict:
@@ -29,7 +29,7 @@ def _data(decision: Decision, **overrides) -> dict:
 def test_correcting_a_decision_replaces_offences_and_is_journaled(cpip, person):
     decision = make_decision(cpip, person, offences=[{"label": "Vol", "qualification": "delit"}])
     services.decision_update(
-        membership=cpip,
+        gated=gate(cpip, decision.person),
         decision=decision,
         data=_data(decision, jurisdiction="Tribunal judiciaire d'Amiens"),
         offences=[{"label": "Vol aggravé", "qualification": "delit"}],
@@ -48,7 +48,7 @@ def test_removing_recidivism_under_a_long_probation_is_refused(cpip, person):
     make_measure(cpip, person, decision=decision, duration_months=48)
     with pytest.raises(ValidationError) as error:
         services.decision_update(
-            membership=cpip,
+            gated=gate(cpip, decision.person),
             decision=decision,
             data=_data(decision, recidivism="none"),
             offences=[],
@@ -138,7 +138,10 @@ def test_correcting_the_judge_carries_to_the_measures_that_had_it(cpip, judge, m
     measure = make_measure(cpip, person, decision=decision)
     assert measure.assigning_judge == wrong
     services.decision_update(
-        membership=cpip, decision=decision, data=_data(decision, judge=right), offences=[]
+        gated=gate(cpip, decision.person),
+        decision=decision,
+        data=_data(decision, judge=right),
+        offences=[],
     )
     measure.refresh_from_db()
     assert measure.assigning_judge == right
@@ -156,7 +159,7 @@ def test_an_obligation_stays_within_its_measure(cpip, person):
     ):
         with pytest.raises(ValidationError) as error:
             services.obligation_create(
-                membership=cpip,
+                gated=gate(cpip, measure.person),
                 measure=measure,
                 decision=measure.decision,
                 obligation_type_code="TRAVAIL_FORMATION",

@@ -23,6 +23,7 @@ from probatio.sentences.services import terms_update
 from probatio.transitions import services
 from probatio.transitions.services import AnswerData
 from tests.factories import (
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -179,7 +180,7 @@ def test_parole_of_a_long_sentence_with_more_than_three_years_left_is_the_tap(cp
 def test_no_grant_while_a_safety_period_runs_and_nothing_is_stored(cpip, judge, prisoner):
     person = prisoner["person"]
     custody = person.custody_records.get()
-    terms_update(membership=cpip, person=person, custody=custody, data={"safety_years": 2})
+    terms_update(gated=gate(cpip, person), custody=custody, data={"safety_years": 2})
     report = transmitted(cpip, person, rules.OPINION, measure=prisoner["measure"],
                          matter=answers.PAROLE)  # fmt: skip
     before = snapshot(person)
@@ -272,10 +273,7 @@ def test_a_probation_carries_the_control_measures_which_cannot_be_lifted(cpip, p
     controls = measure.obligations.filter(obligation_type__kind="control")
     assert set(controls.values_list("obligation_type_id", flat=True)) == CONTROL_CODES
     with pytest.raises(ValidationError, match="132-44"):
-        measure_services.obligation_update(
-            membership=cpip, obligation=controls.first(), decision=measure.decision,
-            data={"status": "ended", "end_date": TODAY},
-        )  # fmt: skip
+        measure_services.obligation_update(gated=gate(cpip, measure.decision.person), obligation=controls.first(), decision=measure.decision, data={"status": "ended", "end_date": TODAY})  # fmt: skip
 
 
 def test_a_tig_has_no_control_measures(cpip):
@@ -372,10 +370,7 @@ def test_changed_obligations_add_with_details_and_never_lift_control_measures(
     cpip, judge, probation
 ):
     measure = probation["measure"]
-    work = measure_services.obligation_create(
-        membership=cpip, measure=measure, decision=measure.decision,
-        obligation_type_code="TRAVAIL_FORMATION", data={"start_date": measure.start_date},
-    )  # fmt: skip
+    work = measure_services.obligation_create(gated=gate(cpip, measure.person), measure=measure, decision=measure.decision, obligation_type_code="TRAVAIL_FORMATION", data={"start_date": measure.start_date})  # fmt: skip
     control = measure.obligations.get(obligation_type_id="CTRL_INFO_ETRANGER")
     report = transmitted(cpip, probation["person"], rules.INCIDENT, measure=measure)
     with pytest.raises(ValidationError, match="132-44"):

@@ -5,14 +5,14 @@ from django.core.exceptions import ValidationError
 
 from probatio.measures import services
 from probatio.measures.models import Measure
-from tests.factories import make_decision, make_measure
+from tests.factories import gate, make_decision, make_measure
 
 
 @pytest.mark.django_db
 def test_editing_a_measure_keeps_its_judge_and_cpip_when_left_empty(cpip, judge, person):
     measure = make_measure(cpip, person, judge=judge.user)
     services.measure_update(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         data={"assigning_judge": None, "assigned_cpip": None, "duration_months": 30},
     )
@@ -49,6 +49,8 @@ def test_a_measure_entered_after_its_end_is_ended_and_cannot_be_active(cpip, per
     )
     assert measure.status == "ended"
     with pytest.raises(ValidationError) as error:
-        services.measure_update(membership=cpip, measure=measure, data={"status": "active"})
+        services.measure_update(
+            gated=gate(cpip, measure.person), measure=measure, data={"status": "active"}
+        )
     assert "ne peut plus être « en cours »" in error.value.message_dict["status"][0]
     assert Measure.objects.get(pk=measure.pk).status == "ended"

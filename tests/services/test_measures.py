@@ -10,7 +10,7 @@ from probatio.measures import services
 from probatio.measures.models import Decision, Measure, Obligation, Offence
 from probatio.measures.selectors import measures_of
 from probatio.people.models import TimelineEvent
-from tests.factories import make_decision, make_measure, make_person
+from tests.factories import gate, make_decision, make_measure, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,7 @@ def decision_data(**overrides):
 
 def test_decision_create_with_offences(cpip, judge, person):
     decision = services.decision_create(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data=decision_data(judge=judge.user),
         offences=[
             {"label": "Violences volontaires", "qualification": "delit", "natinf": "7151"},
@@ -76,8 +75,7 @@ def test_enforceable_date_before_the_decision_is_refused_and_nothing_saved(cpip,
     before = counts()
     with pytest.raises(ValidationError) as error:
         services.decision_create(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             data=decision_data(date=date(2025, 1, 6), enforceable_date=date(2025, 1, 5)),
             offences=[{"label": "Vol", "qualification": "delit"}],
             today=TODAY,
@@ -94,8 +92,7 @@ def test_decision_in_the_future_is_refused(cpip, person):
     before = counts()
     with pytest.raises(ValidationError) as error:
         services.decision_create(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             data=decision_data(date=date(2025, 6, 3), enforceable_date=None),
             offences=[],
             today=TODAY,
@@ -108,11 +105,7 @@ def test_decision_judge_must_be_a_judge_of_the_service(cpip, member, other_servi
     for user in (member("cpip").user, member("judge", service=other_service).user):
         with pytest.raises(ValidationError) as error:
             services.decision_create(
-                membership=cpip,
-                person=person,
-                data=decision_data(judge=user),
-                offences=[],
-                today=TODAY,
+                gated=gate(cpip, person), data=decision_data(judge=user), offences=[], today=TODAY
             )
         assert list(error.value.message_dict) == ["judge"]
     assert not Decision.objects.exists()
@@ -122,8 +115,7 @@ def test_invalid_offence_rolls_back_the_decision(cpip, person):
     before = counts()
     with pytest.raises(ValidationError) as error:
         services.decision_create(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             data=decision_data(),
             offences=[{"label": "Vol", "qualification": "felony"}],
             today=TODAY,
@@ -138,8 +130,7 @@ def test_invalid_offence_rolls_back_the_decision(cpip, person):
 def test_measure_create_computes_end_date_and_defaults(cpip, judge, person):
     decision = make_decision(cpip, person, judge=judge.user, today=TODAY)
     measure = services.measure_create(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         decision=decision,
         measure_type_code="SURSIS_PROBATOIRE",
         data={"start_date": date(2025, 1, 10), "duration_months": 24},
@@ -179,8 +170,7 @@ def test_unknown_measure_code_is_refused_with_the_code(cpip, person):
     before = counts()
     with pytest.raises(ValidationError) as error:
         services.measure_create(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             decision=decision,
             measure_type_code="SURSIS_MAGIQUE",
             data={"start_date": date(2025, 1, 10), "duration_months": 24},
@@ -197,8 +187,7 @@ def test_48_months_probation_without_recidivism_is_refused_and_nothing_saved(cpi
     before = counts()
     with pytest.raises(ValidationError) as error:
         services.measure_create(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             decision=decision,
             measure_type_code="SURSIS_PROBATOIRE",
             data={"start_date": date(2025, 1, 10), "duration_months": 48},
@@ -271,7 +260,9 @@ def test_measure_assigning_judge_must_be_a_judge_of_the_service(cpip, person, me
 def test_measure_update_status_is_audited_and_on_the_timeline(cpip, manager, person):
     measure = make_measure(cpip, person, today=TODAY)
     assert measure.status == "active"
-    services.measure_update(membership=manager, measure=measure, data={"status": "revoked"})
+    services.measure_update(
+        gated=gate(manager, measure.person), measure=measure, data={"status": "revoked"}
+    )
     measure.refresh_from_db()
     assert measure.status == "revoked"
     entry = AuditEntry.objects.get(
@@ -286,7 +277,9 @@ def test_measure_update_status_is_audited_and_on_the_timeline(cpip, manager, per
 
 def test_measure_update_recomputes_the_end_date(cpip, person):
     measure = make_measure(cpip, person, today=TODAY)
-    services.measure_update(membership=cpip, measure=measure, data={"duration_months": 30})
+    services.measure_update(
+        gated=gate(cpip, measure.person), measure=measure, data={"duration_months": 30}
+    )
     measure.refresh_from_db()
     assert measure.end_date == date(2027, 7, 10)
     entry = AuditEntry.objects.filter(object_id=measure.pk, action="update").get()
@@ -297,7 +290,9 @@ def test_measure_update_refuses_invalid_duration_and_keeps_the_measure(cpip, per
     measure = make_measure(cpip, person, today=TODAY)
     before = counts()
     with pytest.raises(ValidationError):
-        services.measure_update(membership=cpip, measure=measure, data={"duration_months": 48})
+        services.measure_update(
+            gated=gate(cpip, measure.person), measure=measure, data={"duration_months": 48}
+        )
     measure.refresh_from_db()
     assert (measure.duration_months, measure.end_date) == (24, date(2027, 1, 10))
     assert counts() == before
@@ -306,7 +301,9 @@ def test_measure_update_refuses_invalid_duration_and_keeps_the_measure(cpip, per
 def test_measure_update_without_change_writes_nothing(cpip, person):
     measure = make_measure(cpip, person, today=TODAY)
     before = counts()
-    services.measure_update(membership=cpip, measure=measure, data={"status": "active"})
+    services.measure_update(
+        gated=gate(cpip, measure.person), measure=measure, data={"status": "active"}
+    )
     assert counts() == before
 
 
@@ -321,7 +318,7 @@ def measure(cpip, person):
 def add_obligation(membership, measure, code, **data):
     data.setdefault("start_date", measure.start_date)
     return services.obligation_create(
-        membership=membership,
+        gated=gate(membership, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code=code,

@@ -18,7 +18,7 @@ from probatio.messaging import sending
 from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
 from probatio.people import services as people
-from tests.factories import EstablishmentFactory, make_measure, make_person
+from tests.factories import EstablishmentFactory, gate, make_measure, make_person, stop_reply_gate
 from tests.threads import together
 
 BOOKED = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
@@ -63,8 +63,7 @@ def book(cpip, person, establishment, *, day=date(2025, 10, 27), now=BOOKED):
 
 def commit(cpip, person, establishment, day=COMMITTAL):
     return people.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=establishment.pk,
         committal_number=f"{person.pk:06d}",
         committal_date=day,
@@ -73,7 +72,7 @@ def commit(cpip, person, establishment, day=COMMITTAL):
 
 
 def release(cpip, person, day=RELEASE):
-    return people.custody_close(membership=cpip, person=person, release_date=day, today=day)
+    return people.custody_close(gated=gate(cpip, person), release_date=day, today=day)
 
 
 def test_a_reminder_planned_before_the_committal_is_not_sent_once_committed(
@@ -198,7 +197,7 @@ def test_a_message_already_without_object_is_not_checked_against_custody(
     cpip, person, establishment
 ):
     appointment = book(cpip, person, establishment)
-    people.sms_consent_withdraw(person=person, reason="Réponse STOP au SMS")
+    people.sms_consent_withdraw(gated=stop_reply_gate(person))
     commit(cpip, person, establishment)
     sms = appointment.messages.get(channel="sms", scheduled_at=REMINDER_AT)
     with CaptureQueriesContext(connection) as queries:

@@ -13,7 +13,7 @@ from probatio.messaging.models import Message
 from probatio.messaging.sms import SmsTemporaryError
 from probatio.people import services as people
 from probatio.people.models import TimelineEvent
-from tests.factories import SiteFactory, make_person
+from tests.factories import SiteFactory, make_person, stop_reply_gate
 
 BOOKED = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
 REMINDER_AT = datetime(2025, 10, 25, 8, 0, tzinfo=UTC)  # 10:00 Paris, Saturday
@@ -161,7 +161,7 @@ def test_a_cancelled_appointment_sends_no_reminder(cpip, appointment, sms_files)
 
 
 def test_withdrawn_consent_stops_pending_sms(appointment, sms_files):
-    people.sms_consent_withdraw(person=appointment.person, reason="Réponse STOP au SMS")
+    people.sms_consent_withdraw(gated=stop_reply_gate(appointment.person))
     assert sending.deliver(sms_of(appointment).pk, now=REMINDER_AT) == "cancelled"
     assert not sms_files.exists()
 

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 
 from probatio.audit.models import AuditEntry
 from probatio.audit.services import verify_chain
-from probatio.people import services
+from probatio.people import journal, services
 from probatio.people.models import Address, CustodyRecord, Person, SituationEntry, TimelineEvent
 from probatio.people.selectors import current_situation, person_list_for
-from tests.factories import EstablishmentFactory, PersonFactory, make_person, person_data
+from tests.factories import EstablishmentFactory, PersonFactory, gate, make_person, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_audit_and_timeline_are_in_the_persons_transaction(cpip, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("timeline unavailable")
 
-    monkeypatch.setattr(services, "timeline_add", broken)
+    monkeypatch.setattr(journal, "timeline_add", broken)
     with pytest.raises(RuntimeError, match="timeline unavailable"):
         services.person_create(membership=cpip, data=person_data())
     assert counts() == before
@@ -138,7 +138,7 @@ def test_invalid_sex_is_refused(cpip):
 
 def test_person_update_records_the_changed_fields(cpip, person):
     services.person_update(
-        membership=cpip, person=person, data={"surname": "Ménard", "phone": "06 12 34 56 78"}
+        gated=gate(cpip, person), data={"surname": "Ménard", "phone": "06 12 34 56 78"}
     )
     person.refresh_from_db()
     assert person.search_text.startswith("menard ")
@@ -151,7 +151,7 @@ def test_person_update_records_the_changed_fields(cpip, person):
 
 def test_person_update_without_change_writes_nothing(cpip, person):
     before = counts()
-    services.person_update(membership=cpip, person=person, data={"surname": person.surname})
+    services.person_update(gated=gate(cpip, person), data={"surname": person.surname})
     assert counts() == before
 
 
@@ -180,10 +180,10 @@ def address(valid_from, city="Lyon", **extra):
 
 def test_new_address_closes_the_current_one_and_keeps_history(cpip, person):
     first = services.address_add(
-        membership=cpip, person=person, data=address(date(2024, 1, 15), city="Lyon")
+        gated=gate(cpip, person), data=address(date(2024, 1, 15), city="Lyon")
     )
     second = services.address_add(
-        membership=cpip, person=person, data=address(date(2025, 3, 1), city="Villeurbanne")
+        gated=gate(cpip, person), data=address(date(2025, 3, 1), city="Villeurbanne")
     )
     first.refresh_from_db()
     assert first.valid_to == date(2025, 2, 28)
@@ -200,10 +200,10 @@ def test_new_address_closes_the_current_one_and_keeps_history(cpip, person):
 
 @pytest.mark.parametrize("valid_from", [date(2025, 3, 1), date(2025, 2, 1)])
 def test_new_address_must_start_after_the_current_one(cpip, person, valid_from):
-    services.address_add(membership=cpip, person=person, data=address(date(2025, 3, 1)))
+    services.address_add(gated=gate(cpip, person), data=address(date(2025, 3, 1)))
     before = counts()
     with pytest.raises(ValidationError) as error:
-        services.address_add(membership=cpip, person=person, data=address(valid_from))
+        services.address_add(gated=gate(cpip, person), data=address(valid_from))
     assert error.value.message_dict == {
         "valid_from": [
             "La nouvelle adresse doit commencer après le 01/03/2025 (début de l'adresse actuelle)."
@@ -215,9 +215,7 @@ def test_new_address_must_start_after_the_current_one(cpip, person, valid_from):
 
 def test_address_without_city_is_refused(cpip, person):
     with pytest.raises(ValidationError) as error:
-        services.address_add(
-            membership=cpip, person=person, data=address(date(2025, 1, 1), city="")
-        )
+        services.address_add(gated=gate(cpip, person), data=address(date(2025, 1, 1), city=""))
     assert "city" in error.value.message_dict
     assert not person.addresses.exists()
 
@@ -227,8 +225,7 @@ def test_address_without_city_is_refused(cpip, person):
 
 def test_situation_keeps_history_and_current_is_the_latest(cpip, person):
     services.situation_record(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         domain="housing",
         status="hosted_family",
         details="Chez sa sœur",
@@ -236,8 +233,7 @@ def test_situation_keeps_history_and_current_is_the_latest(cpip, person):
         today=TODAY,
     )
     services.situation_record(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         domain="housing",
         status="own_home",
         details="Bail signé",
@@ -246,8 +242,7 @@ def test_situation_keeps_history_and_current_is_the_latest(cpip, person):
     )
     # Recorded later, but about an earlier date: history, not the current situation.
     services.situation_record(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         domain="housing",
         status="shelter",
         details="",
@@ -255,8 +250,7 @@ def test_situation_keeps_history_and_current_is_the_latest(cpip, person):
         today=TODAY,
     )
     services.situation_record(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         domain="employment",
         status="job_seeker",
         details="",
@@ -281,8 +275,7 @@ def test_situation_keeps_history_and_current_is_the_latest(cpip, person):
 def test_situation_refuses_unknown_status_codes(cpip, person, domain, status):
     with pytest.raises(ValidationError) as error:
         services.situation_record(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             domain=domain,
             status=status,
             details="",
@@ -296,8 +289,7 @@ def test_situation_refuses_unknown_status_codes(cpip, person, domain, status):
 def test_situation_in_the_future_is_refused(cpip, person):
     with pytest.raises(ValidationError) as error:
         services.situation_record(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             domain="housing",
             status="own_home",
             details="",
@@ -319,8 +311,7 @@ def test_custody_open_and_close_drive_the_in_custody_annotation(cpip, person):
     assert listed_in_custody(cpip, person) is False
 
     record = services.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=prison.pk,
         committal_number="A12345",
         committal_date=date(2025, 2, 1),
@@ -331,9 +322,7 @@ def test_custody_open_and_close_drive_the_in_custody_annotation(cpip, person):
     assert [p.pk for p in person_list_for(cpip, setting="custody")] == [person.pk]
     assert list(person_list_for(cpip, setting="community")) == []
 
-    services.custody_close(
-        membership=cpip, person=person, release_date=date(2025, 5, 20), today=TODAY
-    )
+    services.custody_close(gated=gate(cpip, person), release_date=date(2025, 5, 20), today=TODAY)
     record.refresh_from_db()
     assert record.release_date == date(2025, 5, 20)
     assert listed_in_custody(cpip, person) is False
@@ -350,8 +339,7 @@ def test_custody_open_and_close_drive_the_in_custody_annotation(cpip, person):
 def test_custody_open_refuses_a_second_open_record(cpip, person):
     prison = EstablishmentFactory(service=cpip.service)
     services.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=prison.pk,
         committal_number="1",
         committal_date=date(2025, 1, 1),
@@ -359,8 +347,7 @@ def test_custody_open_refuses_a_second_open_record(cpip, person):
     )
     with pytest.raises(ValidationError) as error:
         services.custody_open(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             establishment_id=prison.pk,
             committal_number="2",
             committal_date=date(2025, 2, 1),
@@ -374,8 +361,7 @@ def test_custody_open_refuses_another_services_establishment(cpip, person, other
     elsewhere = EstablishmentFactory(service=other_service)
     with pytest.raises(ValidationError) as error:
         services.custody_open(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             establishment_id=elsewhere.pk,
             committal_number="1",
             committal_date=date(2025, 1, 1),
@@ -387,15 +373,12 @@ def test_custody_open_refuses_another_services_establishment(cpip, person, other
 
 def test_custody_close_checks_dates_and_an_open_record(cpip, person):
     with pytest.raises(ValidationError) as error:
-        services.custody_close(
-            membership=cpip, person=person, release_date=date(2025, 3, 1), today=TODAY
-        )
+        services.custody_close(gated=gate(cpip, person), release_date=date(2025, 3, 1), today=TODAY)
     assert error.value.message_dict == {"release_date": ["La personne n'a pas d'écrou en cours."]}
 
     prison = EstablishmentFactory(service=cpip.service)
     services.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=prison.pk,
         committal_number="1",
         committal_date=date(2025, 2, 1),
@@ -403,9 +386,7 @@ def test_custody_close_checks_dates_and_an_open_record(cpip, person):
     )
     for release in (date(2025, 1, 31), date(2025, 6, 3)):
         with pytest.raises(ValidationError) as error:
-            services.custody_close(
-                membership=cpip, person=person, release_date=release, today=TODAY
-            )
+            services.custody_close(gated=gate(cpip, person), release_date=release, today=TODAY)
         assert list(error.value.message_dict) == ["release_date"]
     assert person.custody_records.get().release_date is None
 
@@ -415,7 +396,7 @@ def test_custody_close_checks_dates_and_an_open_record(cpip, person):
 
 def test_cpip_assign_records_the_change(manager, cpip, member, person):
     other = member("cpip")
-    services.cpip_assign(membership=manager, person=person, cpip=other.user)
+    services.cpip_assign(gated=gate(manager, person), cpip=other.user)
     person.refresh_from_db()
     assert person.assigned_cpip == other.user
     entry = AuditEntry.objects.get(person_id=person.pk, action="update")
@@ -436,7 +417,7 @@ def test_cpip_assign_refuses_a_non_cpip(request, manager, member, other_service,
         user = request.getfixturevalue(who).user
     previous = person.assigned_cpip_id
     with pytest.raises(ValidationError) as error:
-        services.cpip_assign(membership=manager, person=person, cpip=user)
+        services.cpip_assign(gated=gate(manager, person), cpip=user)
     assert error.value.message_dict == {"cpip": ["Cette personne n'est pas CPIP de ce service."]}
     person.refresh_from_db()
     assert person.assigned_cpip_id == previous
@@ -444,7 +425,7 @@ def test_cpip_assign_refuses_a_non_cpip(request, manager, member, other_service,
 
 
 def test_cpip_unassign(manager, person):
-    services.cpip_assign(membership=manager, person=person, cpip=None)
+    services.cpip_assign(gated=gate(manager, person), cpip=None)
     person.refresh_from_db()
     assert person.assigned_cpip is None
     assert TimelineEvent.objects.filter(person=person, title="Suivi non attribué").exists()

@@ -10,7 +10,7 @@ from probatio.access.policy import Action
 from probatio.audit.models import AuditEntry
 from probatio.measures import services as measure_services
 from probatio.people.selectors import duplicates_of, person_get_for, person_list_for
-from tests.factories import CustodyRecordFactory, make_measure, make_person
+from tests.factories import CustodyRecordFactory, gate, make_measure, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,9 @@ def test_filter_by_cpip(manager, cpip, eloise, paul):
 def with_measures(cpip, eloise, paul):
     sursis = make_measure(cpip, eloise)
     tig = make_measure(cpip, eloise, code="TIG", duration_months=18, hours=120)
-    measure_services.measure_update(membership=cpip, measure=tig, data={"status": "revoked"})
+    measure_services.measure_update(
+        gated=gate(cpip, tig.person), measure=tig, data={"status": "revoked"}
+    )
     # Entered while it ran: a 4-month DDSE from January 2025 is active on 1 February 2025.
     make_measure(cpip, paul, code="DDSE", duration_months=4, today=date(2025, 2, 1))
     return sursis, tig

@@ -18,7 +18,7 @@ from probatio.measures import services as measure_services
 from probatio.people import services as people_services
 from probatio.people.models import Person
 from probatio.people.selectors import person_get_for
-from tests.factories import EstablishmentFactory, make_measure, make_person
+from tests.factories import EstablishmentFactory, gate, make_measure, make_person
 
 TODAY = date(2025, 6, 20)
 COMMITTAL = date(2025, 2, 12)
@@ -35,7 +35,7 @@ def frozen():
 
 def monthly(cpip, measure, code="TRAVAIL_FORMATION"):
     return measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code=code,
@@ -65,8 +65,7 @@ def parole(cpip, person):
 def commit(cpip, person, day=COMMITTAL, number="001"):
     establishment = EstablishmentFactory(service_id=cpip.service_id)
     return people_services.custody_open(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         establishment_id=establishment.pk,
         committal_number=number,
         committal_date=day,
@@ -74,7 +73,7 @@ def commit(cpip, person, day=COMMITTAL, number="001"):
 
 
 def release(cpip, person, day=RELEASE):
-    return people_services.custody_close(membership=cpip, person=person, release_date=day)
+    return people_services.custody_close(gated=gate(cpip, person), release_date=day)
 
 
 def fresh(person):

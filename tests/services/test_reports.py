@@ -17,7 +17,7 @@ from probatio.reports import answers, rules, services
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.reports.selectors import report_get_for
 from probatio.transitions.services import AnswerData, answer_record
-from tests.factories import make_measure, make_person
+from tests.factories import gate, make_measure, make_person
 
 TODAY = date(2025, 6, 20)
 
@@ -36,7 +36,7 @@ def file(cpip, judge):
     person = make_person(cpip, surname="Ménard", first_names="Éloïse")
     measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
     work = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TRAVAIL_FORMATION",

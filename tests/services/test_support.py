@@ -30,7 +30,7 @@ from probatio.reintegration.models import (
     Need,
     NeedChange,
 )
-from tests.factories import EstablishmentFactory, make_person, make_prisoner
+from tests.factories import EstablishmentFactory, gate, make_person, make_prisoner
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 20)
@@ -99,10 +99,7 @@ def interview_data(answers=None, **overrides):
 
 def record_interview(membership, person, answers=None, **overrides):
     return support.arrival_interview_record(
-        membership=membership,
-        person=person,
-        data=interview_data(answers, **overrides),
-        today=TODAY,
+        gated=gate(membership, person), data=interview_data(answers, **overrides), today=TODAY
     )
 
 
@@ -126,9 +123,7 @@ def test_the_interview_needs_a_person_in_prison(cpip, person):
 
 
 def test_the_interview_of_a_released_person_is_refused(cpip, manager, arrived):
-    people_services.custody_close(
-        membership=manager, person=arrived, release_date=TODAY, today=TODAY
-    )
+    people_services.custody_close(gated=gate(manager, arrived), release_date=TODAY, today=TODAY)
     before = stored()
     with pytest.raises(ValidationError, match="pas écrouée"):
         record_interview(cpip, arrived)
@@ -187,9 +182,7 @@ def test_one_interview_per_committal(cpip, manager, arrived):
 
 def test_a_new_committal_gets_its_own_interview(cpip, manager, arrived):
     record_interview(cpip, arrived)
-    people_services.custody_close(
-        membership=manager, person=arrived, release_date=TODAY, today=TODAY
-    )
+    people_services.custody_close(gated=gate(manager, arrived), release_date=TODAY, today=TODAY)
     again = make_prisoner(cpip, person=arrived, committal_date=TODAY, committal_number="999001")
     interview, _ = record_interview(cpip, again, NO_DIFFICULTY, held_on=TODAY)
     assert ArrivalInterview.objects.filter(person=arrived).count() == 2
@@ -291,38 +284,29 @@ def test_no_difficulty_records_no_need(cpip, arrived):
 
 def test_a_pathway_with_an_open_need_is_skipped_a_closed_one_is_not(cpip, arrived):
     open_need = reintegration_services.need_create(
-        membership=cpip,
-        person=arrived,
+        gated=gate(cpip, arrived),
         data={"pathway": "finances", "details": "Pécule vide.", "identified_on": COMMITTAL},
         today=TODAY,
     )
     in_progress = reintegration_services.need_create(
-        membership=cpip,
-        person=arrived,
+        gated=gate(cpip, arrived),
         data={"pathway": "rights", "details": "CNI à refaire.", "identified_on": COMMITTAL},
         today=TODAY,
     )
     reintegration_services.need_status_set(
-        membership=cpip,
-        person=arrived,
+        gated=gate(cpip, arrived),
         need=in_progress,
         status="in_progress",
         changed_on=date(2026, 3, 17),
         today=TODAY,
     )
     met = reintegration_services.need_create(
-        membership=cpip,
-        person=arrived,
+        gated=gate(cpip, arrived),
         data={"pathway": "education", "details": "Ancien besoin.", "identified_on": COMMITTAL},
         today=TODAY,
     )
     reintegration_services.need_status_set(
-        membership=cpip,
-        person=arrived,
-        need=met,
-        status="met",
-        changed_on=date(2026, 3, 17),
-        today=TODAY,
+        gated=gate(cpip, arrived), need=met, status="met", changed_on=date(2026, 3, 17), today=TODAY
     )
     _, created = record_interview(cpip, arrived)
     assert [n.pathway for n in created] == ["education", "health", "family"]
@@ -338,8 +322,7 @@ def test_a_pathway_with_an_open_need_is_skipped_a_closed_one_is_not(cpip, arrive
 def test_another_persons_open_need_does_not_count(cpip, arrived):
     someone = make_person(cpip, surname="Voisin")
     reintegration_services.need_create(
-        membership=cpip,
-        person=someone,
+        gated=gate(cpip, someone),
         data={"pathway": "finances", "details": "", "identified_on": COMMITTAL},
         today=TODAY,
     )
@@ -416,9 +399,7 @@ def test_committals_older_than_ninety_days_are_not_chased(cpip, service, days_ag
 
 
 def test_a_released_person_is_not_chased(manager, service, arrived):
-    people_services.custody_close(
-        membership=manager, person=arrived, release_date=TODAY, today=TODAY
-    )
+    people_services.custody_close(gated=gate(manager, arrived), release_date=TODAY, today=TODAY)
     assert due_items(service) == []
 
 
@@ -431,7 +412,7 @@ def test_only_the_persons_asked_for(cpip, service, arrived, member, other_servic
 
 
 def test_a_person_without_cpip_has_no_staff(manager, service, arrived):
-    people_services.cpip_assign(membership=manager, person=arrived, cpip=None)
+    people_services.cpip_assign(gated=gate(manager, arrived), cpip=None)
     [item] = due_items(service)
     assert item.staff_ids == frozenset()
 
@@ -490,8 +471,7 @@ def test_support_of_without_committal_shows_only_family_ties(cpip, person):
 
 def assess(membership, person, destitute=True, *, today=TODAY, **overrides):
     return support.destitution_assess(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "assessed_on": date(2026, 3, 19),
             "is_destitute": destitute,
@@ -504,8 +484,7 @@ def assess(membership, person, destitute=True, *, today=TODAY, **overrides):
 
 def grant(membership, person, *, today=TODAY, **overrides):
     return support.aid_grant(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "kind": "cash",
             "amount": Decimal("20.00"),
@@ -724,7 +703,7 @@ def test_destitute_are_those_held_during_the_period_by_their_latest_assessment(c
         )
 
     def released(person, day):
-        people_services.custody_close(membership=cpip, person=person, release_date=day, today=TODAY)
+        people_services.custody_close(gated=gate(cpip, person), release_date=day, today=TODAY)
 
     held = prisoner("Toujours")  # assessed before the period only: still destitute
     assess(cpip, held, True, assessed_on=date(2025, 12, 15))
@@ -800,14 +779,13 @@ def contact_data(**overrides):
 
 def save_contact(membership, person, contact=None, **overrides):
     return support.family_contact_save(
-        membership=membership, person=person, data=contact_data(**overrides), contact=contact
+        gated=gate(membership, person), data=contact_data(**overrides), contact=contact
     )
 
 
 def step(membership, person, **overrides):
     return support.family_step_record(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "kind": "visit_permit_requested",
             "on": date(2026, 3, 19),
@@ -850,7 +828,7 @@ def test_family_ties_do_not_need_a_committal(cpip, person):
 def test_missing_modes_default_to_none(cpip, person):
     data = contact_data()
     del data["mail"], data["phone_calls"]
-    contact = support.family_contact_save(membership=cpip, person=person, data=data)
+    contact = support.family_contact_save(gated=gate(cpip, person), data=data)
     assert (contact.phone_calls, contact.mail) == ("none", "none")
 
 

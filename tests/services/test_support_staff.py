@@ -5,6 +5,7 @@ from probatio.access.policy import Action
 from probatio.audit.models import AuditEntry
 from probatio.people import selectors, services
 from probatio.people.models import TimelineEvent
+from tests.factories import gate
 
 
 @pytest.mark.django_db
@@ -12,7 +13,7 @@ def test_support_staff_brings_the_person_into_their_caseload(manager, social_wor
     before = selectors.person_get_for(social_worker, person.pk)
     assert not before.allows(Action.EDIT_IDENTITY)
 
-    services.support_staff_set(membership=manager, person=person, users=[social_worker.user])
+    services.support_staff_set(gated=gate(manager, person), users=[social_worker.user])
 
     after = selectors.person_get_for(social_worker, person.pk)
     assert after.facts.is_caseload
@@ -31,16 +32,16 @@ def test_support_staff_refuses_a_cpip_or_another_service(
     outsider = member("social_worker", service=other_service)
     for user in (cpip.user, outsider.user):
         with pytest.raises(ValidationError) as error:
-            services.support_staff_set(membership=manager, person=person, users=[user])
+            services.support_staff_set(gated=gate(manager, person), users=[user])
         assert "support_staff" in error.value.error_dict
     assert person.support_staff.count() == 0
 
 
 @pytest.mark.django_db
 def test_setting_the_same_staff_twice_writes_nothing(manager, psychologist, person):
-    services.support_staff_set(membership=manager, person=person, users=[psychologist.user])
+    services.support_staff_set(gated=gate(manager, person), users=[psychologist.user])
     count = AuditEntry.objects.count()
-    services.support_staff_set(membership=manager, person=person, users=[psychologist.user])
+    services.support_staff_set(gated=gate(manager, person), users=[psychologist.user])
     assert AuditEntry.objects.count() == count
 
 

@@ -28,7 +28,7 @@ from probatio.measures.models import Decision, Measure, Obligation
 from probatio.notes import services as note_services
 from probatio.notes.models import InterviewNote
 from probatio.people.models import Person
-from tests.factories import make_decision, make_measure, make_person
+from tests.factories import gate, make_decision, make_measure, make_person
 from tests.views.helpers import DsfrCheckingClient
 
 
@@ -93,7 +93,7 @@ def make_dossier(author: Membership, person: Person, *, judge=None) -> Dossier:
     decision = make_decision(author, person)
     measure = make_measure(author, person, decision=decision, judge=judge)
     obligation = measure_services.obligation_create(
-        membership=author,
+        gated=gate(author, measure.person),
         measure=measure,
         decision=decision,
         obligation_type_code="TRAVAIL_FORMATION",

@@ -28,7 +28,7 @@ from probatio.people.models import TimelineEvent
 from probatio.reintegration import partners
 from probatio.reintegration.models import PartnerEditor
 from probatio.reports.models import Report
-from tests.factories import make_measure, make_person
+from tests.factories import gate, make_measure, make_person
 from tests.views.helpers import ROLES, field_error, html, text_of
 
 NOW = datetime(2025, 6, 16, 9, 0, tzinfo=UTC)  # a Monday
@@ -82,20 +82,10 @@ class Tig:
                                     hours=100, duration_months=12, today=TODAY)  # fmt: skip
         self.waiting = make_measure(author, person, code="TIG", decision=dossier.decision,
                                     hours=50, duration_months=12, today=TODAY)  # fmt: skip
-        self.order = services.order_open(
-            membership=author, person=person,
-            data={"measure": self.measure.pk, "hours_ordered": 100, "period_months": 12,
-                  "counted_from": date(2025, 1, 10)},
-            today=TODAY,
-        )  # fmt: skip
-        self.assignment = services.assign(
-            membership=author, person=person, order=self.order,
-            data={"placement": placement.pk, "start_date": date(2025, 2, 3)}, today=TODAY,
-        )  # fmt: skip
-        self.session = services.session_record(
-            membership=author, person=person, assignment=self.assignment,
-            data={"on": date(2025, 2, 3), "kind": "work", "hours": 3}, today=TODAY,
-        )  # fmt: skip
+        self.order = services.order_open(gated=gate(author, person), data={"measure": self.measure.pk, "hours_ordered": 100, "period_months": 12,
+                  "counted_from": date(2025, 1, 10)}, today=TODAY)  # fmt: skip
+        self.assignment = services.assign(gated=gate(author, person), order=self.order, data={"placement": placement.pk, "start_date": date(2025, 2, 3)}, today=TODAY)  # fmt: skip
+        self.session = services.session_record(gated=gate(author, person), assignment=self.assignment, data={"on": date(2025, 2, 3), "kind": "work", "hours": 3}, today=TODAY)  # fmt: skip
 
 
 @pytest.fixture
@@ -441,11 +431,8 @@ def test_a_tig_obligation_of_probation_is_followed_from_the_tab(client_for, cpip
     from probatio.measures import services as measure_services
 
     dossier = world.caseload
-    obligation = measure_services.obligation_create(
-        membership=cpip, measure=dossier.measure, decision=dossier.decision,
-        obligation_type_code="TIG", data={"start_date": dossier.measure.start_date,
-                                          "status": "active"},
-    )  # fmt: skip
+    obligation = measure_services.obligation_create(gated=gate(cpip, dossier.measure.person), measure=dossier.measure, decision=dossier.decision, obligation_type_code="TIG", data={"start_date": dossier.measure.start_date,
+                                          "status": "active"})  # fmt: skip
     client = client_for(cpip)
     tab = client.get(tab_url(dossier.person))
     assert "Obligation d'accomplir un TIG" in text_of(tab)
@@ -470,12 +457,8 @@ def test_a_placement_id_that_is_not_a_number_leaves_the_choice_empty(client_for,
 
 def test_recording_a_session_without_placement_sends_back_to_the_tab(client_for, cpip, tigs):
     tig = tigs["caseload"]
-    order = services.order_open(
-        membership=cpip, person=tig.person,
-        data={"measure": tig.waiting.pk, "hours_ordered": 50, "period_months": 12,
-              "counted_from": date(2025, 1, 10)},
-        today=TODAY,
-    )  # fmt: skip
+    order = services.order_open(gated=gate(cpip, tig.person), data={"measure": tig.waiting.pk, "hours_ordered": 50, "period_months": 12,
+              "counted_from": date(2025, 1, 10)}, today=TODAY)  # fmt: skip
     response = client_for(cpip).get(tab_url(tig.person) + f"{order.pk}/seances/nouvelle/",
                                     follow=True)  # fmt: skip
     assert response.redirect_chain[-1][0] == tab_url(tig.person) + f"#tig-{order.pk}"
@@ -539,13 +522,9 @@ def test_the_tab_reads_the_same_number_of_queries_with_one_or_many_sessions(clie
     client.get(tab_url(tig.person))  # caches warmed
     one = count_tab(client, tig.person)
     for day in (date(2025, 2, 5), date(2025, 2, 10), date(2025, 2, 12), date(2025, 2, 17)):
-        services.session_record(membership=cpip, person=tig.person, assignment=tig.assignment,
-                                data={"on": day, "kind": "work", "hours": 3,
-                                      "signed_by": hosts["tutor"], "remarks": "Bien."},
-                                today=TODAY)  # fmt: skip
-    services.session_record(membership=cpip, person=tig.person, assignment=tig.assignment,
-                            data={"on": date(2025, 2, 19), "kind": "absence_unexcused"},
-                            today=TODAY)  # fmt: skip
+        services.session_record(gated=gate(cpip, tig.person), assignment=tig.assignment, data={"on": day, "kind": "work", "hours": 3,
+                                      "signed_by": hosts["tutor"], "remarks": "Bien."}, today=TODAY)  # fmt: skip
+    services.session_record(gated=gate(cpip, tig.person), assignment=tig.assignment, data={"on": date(2025, 2, 19), "kind": "absence_unexcused"}, today=TODAY)  # fmt: skip
     assert WorkSession.objects.filter(assignment=tig.assignment).count() == 6
     assert count_tab(client, tig.person) == one
 
@@ -637,12 +616,9 @@ def test_managers_and_the_secretariat_see_the_service(as_role, tigs, role):
 def test_the_list_is_filtered_by_state(client_for, manager, cpip2, tigs, hosts):
     # The other dossier moves to a placement offering an hour a week: late.
     theirs = tigs["service_only"]
-    services.assignment_end(membership=cpip2, person=theirs.person,
-                            assignment=theirs.assignment, end_date=TODAY, reason="",
-                            today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip2, theirs.person), assignment=theirs.assignment, end_date=TODAY, reason="", today=TODAY)  # fmt: skip
     short = make_placement(manager, hosts["mine"], "Accueil", schedule="mardi 9:00-10:00")
-    services.assign(membership=cpip2, person=theirs.person, order=theirs.order,
-                    data={"placement": short.pk, "start_date": TODAY}, today=TODAY)  # fmt: skip
+    services.assign(gated=gate(cpip2, theirs.person), order=theirs.order, data={"placement": short.pk, "start_date": TODAY}, today=TODAY)  # fmt: skip
     client = client_for(manager)
     response = client.get(INDEX + "?etat=late")
     late = text_of(response).upper()
@@ -668,15 +644,11 @@ def test_the_service_list_reads_the_same_number_of_queries_with_one_or_many_tig(
         person = make_person(other_cpip)
         measure = make_measure(other_cpip, person, code="TIG", hours=100, duration_months=12,
                                today=TODAY)  # fmt: skip
-        order = services.order_open(membership=other_cpip, person=person,
-                                    data={"measure": measure.pk, "hours_ordered": 100,
+        order = services.order_open(gated=gate(other_cpip, person), data={"measure": measure.pk, "hours_ordered": 100,
                                           "period_months": 12,
-                                          "counted_from": date(2025, 1, 10)},
-                                    today=TODAY)  # fmt: skip
+                                          "counted_from": date(2025, 1, 10)}, today=TODAY)  # fmt: skip
         placement = make_placement(manager, hosts["mine"], f"Poste {n}")
-        services.assign(membership=other_cpip, person=person, order=order,
-                        data={"placement": placement.pk, "start_date": date(2025, 2, 3)},
-                        today=TODAY)  # fmt: skip
+        services.assign(gated=gate(other_cpip, person), order=order, data={"placement": placement.pk, "start_date": date(2025, 2, 3)}, today=TODAY)  # fmt: skip
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -847,10 +819,8 @@ def test_capacity_below_the_persons_placed_is_refused(client_for, cpip, cpip2, m
     kitchen = hosts["p3"]
     for author, which in ((cpip, "caseload"), (cpip2, "service_only")):
         tig = tigs[which]
-        services.assignment_end(membership=author, person=tig.person, assignment=tig.assignment,
-                                end_date=TODAY, reason="", today=TODAY)  # fmt: skip
-        services.assign(membership=author, person=tig.person, order=tig.order,
-                        data={"placement": kitchen.pk, "start_date": TODAY}, today=TODAY)  # fmt: skip
+        services.assignment_end(gated=gate(author, tig.person), assignment=tig.assignment, end_date=TODAY, reason="", today=TODAY)  # fmt: skip
+        services.assign(gated=gate(author, tig.person), order=tig.order, data={"placement": kitchen.pk, "start_date": TODAY}, today=TODAY)  # fmt: skip
     url = host_url(hosts["mine"], f"postes/{kitchen.pk}/")
     data = {"activity": "Cuisine", "address": "1 rue du Marché", "postcode": "80000",
             "city": "Amiens", "schedule": "lundi 9:00-12:00", "is_active": "on"}  # fmt: skip
@@ -907,9 +877,7 @@ def test_a_completed_tig_offers_no_session_to_record(client_for, cpip, tigs):
     tig = tigs["caseload"]
     TigOrder.objects.filter(pk=tig.order.pk).update(hours_ordered=20)  # 3 h already done
     for day in (date(2025, 2, 5), date(2025, 2, 10)):
-        services.session_record(membership=cpip, person=tig.person, assignment=tig.assignment,
-                                data={"on": day, "kind": "work", "hours": Decimal("8.5")},
-                                today=TODAY)  # fmt: skip
+        services.session_record(gated=gate(cpip, tig.person), assignment=tig.assignment, data={"on": day, "kind": "work", "hours": Decimal("8.5")}, today=TODAY)  # fmt: skip
     response = client_for(cpip).get(tab_url(tig.person))
     page = html(response)
     assert "Toutes les heures sont effectuées." in text_of(response)
@@ -926,8 +894,7 @@ def test_only_placements_of_hosts_approved_today_are_offered(client_for, manager
                              "approval_end_date": date(2025, 1, 1)})  # fmt: skip
     old = make_placement(manager, lapsed, "Tri")
     tig = tigs["caseload"]
-    services.assignment_end(membership=cpip, person=tig.person, assignment=tig.assignment,
-                            end_date=TODAY, reason="", today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, tig.person), assignment=tig.assignment, end_date=TODAY, reason="", today=TODAY)  # fmt: skip
     page = html(client_for(cpip).get(url_of("assign", tig)))
     assert f'value="{old.pk}"' not in page
     assert f'value="{hosts["p2"].pk}"' in page

@@ -17,7 +17,7 @@ from probatio.compliance import services
 from probatio.compliance.models import Incident, Proof
 from probatio.measures import services as measure_services
 from probatio.people.selectors import person_get_for
-from tests.factories import make_measure, make_person
+from tests.factories import gate, make_measure, make_person
 from tests.views.helpers import assert_dsfr_page, field_error, html, text_of
 
 NOW = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def stored_files(root) -> list:
 
 def add_obligation(cpip, measure, code):
     return measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code=code,
@@ -381,7 +381,7 @@ def test_a_missing_proof_of_an_ended_obligation_can_be_confirmed(client_for, cpi
     client = client_for(cpip)
     person, measure = dossier["person"], dossier["measure"]
     ended = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="INDEMNISER_VICTIME",

@@ -33,6 +33,7 @@ from probatio.sentences.models import PenalSituation, Reduction, Sentence
 from probatio.sentences.services import terms_update
 from tests.factories import (
     EstablishmentFactory,
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -114,11 +115,7 @@ def probation(cpip, judge, court):
     control measures of CP 132-44, which every probation carries)."""
     person = make_person(cpip, surname="Ménard", first_names="Éloïse", sex="F")
     measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
-    work = measure_services.obligation_create(
-        membership=cpip, measure=measure, decision=measure.decision,
-        obligation_type_code="TRAVAIL_FORMATION",
-        data={"start_date": measure.start_date, "status": "active"},
-    )  # fmt: skip
+    work = measure_services.obligation_create(gated=gate(cpip, measure.person), measure=measure, decision=measure.decision, obligation_type_code="TRAVAIL_FORMATION", data={"start_date": measure.start_date, "status": "active"})  # fmt: skip
     return {"person": person, "measure": measure, "work": work}
 
 
@@ -516,7 +513,7 @@ def test_the_follow_up_is_the_cpips_not_the_judges(client_for, cpip, judge, prob
 def test_no_parole_while_a_safety_period_runs(client_for, cpip, judge, prisoner):
     person = prisoner["person"]
     custody = person.custody_records.get()
-    terms_update(membership=cpip, person=person, custody=custody, data={"safety_years": 2})
+    terms_update(gated=gate(cpip, person), custody=custody, data={"safety_years": 2})
     report = transmitted(cpip, person, rules.OPINION, measure=prisoner["measure"],
                          matter=answers.PAROLE)  # fmt: skip
     client = client_for(judge)
@@ -830,10 +827,7 @@ def test_the_answer_page_runs_a_fixed_number_of_queries(client_for, cpip, judge,
     client.get(answer_url(report))  # warm-up: session, service chosen
     few = count_queries(client, answer_url(report))
     for code in ("SOINS", "NE_PAS_PARAITRE", "RESIDENCE", "NE_PAS_CONDUIRE"):
-        measure_services.obligation_create(
-            membership=cpip, measure=measure, decision=measure.decision,
-            obligation_type_code=code, data={"start_date": measure.start_date, "status": "active"},
-        )  # fmt: skip
+        measure_services.obligation_create(gated=gate(cpip, measure.person), measure=measure, decision=measure.decision, obligation_type_code=code, data={"start_date": measure.start_date, "status": "active"})  # fmt: skip
     for _ in range(3):
         transmitted(cpip, person, rules.INCIDENT, measure=measure)
     page = client.get(answer_url(report))

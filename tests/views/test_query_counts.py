@@ -22,6 +22,7 @@ from probatio.people.selectors import person_get_for
 from tests.factories import (
     CustodyRecordFactory,
     EstablishmentFactory,
+    gate,
     make_decision,
     make_measure,
     make_person,
@@ -79,7 +80,7 @@ def small_world(cpip, judge):
     )
     measure = make_measure(cpip, viewed, judge=judge.user)
     measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TRAVAIL_FORMATION",
@@ -87,14 +88,13 @@ def small_world(cpip, judge):
     )
     note(cpip, viewed, 0)
     people_services.situation_record(
-        membership=cpip,
-        person=viewed,
+        gated=gate(cpip, viewed),
         domain="housing",
         status="hosted_family",
         details="",
         effective_date=date(2020, 1, 1),
     )
-    people_services.court_number_add(membership=cpip, person=viewed, kind="jap", number="JAP-1")
+    people_services.court_number_add(gated=gate(cpip, viewed), kind="jap", number="JAP-1")
     neighbour = make_person(cpip, surname="Voisin", first_names="Simple")
     CustodyRecordFactory(person=neighbour)  # someone in prison: the sentence alerts are read
     held = make_person(cpip, surname="Dossier", first_names="Détenu")  # found by the filter too
@@ -135,7 +135,7 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
             if code == "NE_PAS_CONTACTER":
                 data["victim_name"] = "Mme X"
             measure_services.obligation_create(
-                membership=cpip,
+                gated=gate(cpip, measure.person),
                 measure=measure,
                 decision=decision,
                 obligation_type_code=code,
@@ -175,8 +175,7 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
         note(manager, viewed, 300 + n, confidential=True)
     for n in range(4):
         people_services.address_add(
-            membership=cpip,
-            person=viewed,
+            gated=gate(cpip, viewed),
             data={
                 "line1": f"{n + 2} rue B",
                 "postcode": "44000",
@@ -195,8 +194,7 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
         ("employment", "job_seeker"),
     ):
         people_services.situation_record(
-            membership=cpip,
-            person=viewed,
+            gated=gate(cpip, viewed),
             domain=domain,
             status=status,
             details="",
@@ -204,20 +202,18 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
         )
     for n in range(3):
         people_services.court_number_add(
-            membership=cpip, person=viewed, kind="parquet", number=f"25/{n:04d}"
+            gated=gate(cpip, viewed), kind="parquet", number=f"25/{n:04d}"
         )
     establishment = EstablishmentFactory(service_id=service_id)
     people_services.custody_open(
-        membership=cpip,
-        person=viewed,
+        gated=gate(cpip, viewed),
         establishment_id=establishment.pk,
         committal_number="001",
         committal_date=date(2023, 1, 1),
     )
-    people_services.custody_close(membership=cpip, person=viewed, release_date=date(2023, 6, 1))
+    people_services.custody_close(gated=gate(cpip, viewed), release_date=date(2023, 6, 1))
     people_services.custody_open(
-        membership=cpip,
-        person=viewed,
+        gated=gate(cpip, viewed),
         establishment_id=establishment.pk,
         committal_number="002",
         committal_date=date(2024, 2, 1),

@@ -15,7 +15,7 @@ from probatio.core.deadlines import Query, collect
 from probatio.people.models import Person, TimelineEvent
 from probatio.reintegration import services
 from probatio.reintegration.models import Need, NeedChange, Partner, PartnerReferral, ReferralStep
-from tests.factories import make_person
+from tests.factories import gate, make_person
 from tests.views.helpers import ROLES, field_error, html, text_of
 
 pytestmark = pytest.mark.usefixtures("private_files")
@@ -37,8 +37,7 @@ def partner_of(service, author, name="Foyer Le Relais", *, active=True, kind="em
 
 def need_of(author, person, pathway="housing", *, days_ago=30):
     return services.need_create(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={
             "pathway": pathway,
             "details": "Hébergé chez un ami jusqu'à la fin du mois.",
@@ -49,8 +48,7 @@ def need_of(author, person, pathway="housing", *, days_ago=30):
 
 def referral_of(author, person, partner, need=None, *, status="sent", days_ago=20):
     return services.referral_create(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={
             "partner": partner.pk,
             "need": need.pk if need else None,
@@ -356,7 +354,7 @@ def test_a_move_is_dated_between_the_last_step_and_today(
 def test_a_closed_referral_has_no_next_step(client_for, cpip, person, shelter):
     referral = referral_of(cpip, person, shelter)
     services.referral_move(
-        membership=cpip, person=person, referral=referral, status="refused", on=TODAY()
+        gated=gate(cpip, person), referral=referral, status="refused", on=TODAY()
     )
     client = client_for(cpip)
     response = client.get(f"{tab_url(person)}orientations/{referral.pk}/etape/", follow=True)
@@ -438,9 +436,7 @@ def test_a_referral_without_answer_is_chased_up_after_the_delay_and_not_before(
     service.referral_reminder_days = 10
     service.save()
     assert {i.person_id for i in reminders(service)} == {person.pk, recent.person_id}
-    services.referral_move(
-        membership=cpip, person=person, referral=late, status="accepted", on=TODAY()
-    )
+    services.referral_move(gated=gate(cpip, person), referral=late, status="accepted", on=TODAY())
     assert [i.person_id for i in reminders(service)] == [recent.person_id]
 
 
@@ -484,17 +480,15 @@ def test_the_tab_takes_a_fixed_number_of_queries(client_for, cpip, manager, pers
     for pathway in ("employment", "health", "finances", "rights"):
         more = need_of(cpip, person, pathway)
         services.need_status_set(
-            membership=manager, person=person, need=more, status="met", changed_on=TODAY()
+            gated=gate(manager, person), need=more, status="met", changed_on=TODAY()
         )
     for n in range(4):
         other = partner_of(service, manager, f"Partenaire {n}")
         referral = referral_of(cpip, person, other, days_ago=10)
         services.referral_move(
-            membership=manager, person=person, referral=referral, status="accepted", on=TODAY()
+            gated=gate(manager, person), referral=referral, status="accepted", on=TODAY()
         )
-        services.referral_outcome_set(
-            membership=cpip, person=person, referral=referral, outcome="Reçue."
-        )
+        services.referral_outcome_set(gated=gate(cpip, person), referral=referral, outcome="Reçue.")
     large = count_tab(client, person)
     assert large == small, f"queries with little data: {small}; with more: {large}"
     assert small <= 15

@@ -11,7 +11,7 @@ from probatio.core.deadlines import Query, collect
 from probatio.people.models import Person
 from probatio.reintegration import release, rules
 from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
-from tests.factories import make_person, make_prisoner
+from tests.factories import gate, make_person, make_prisoner
 from tests.views.helpers import text_of
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
@@ -49,7 +49,7 @@ def test_a_person_due_out_without_plan_shows_in_the_echeancier(cpip, leaving):
 
 
 def test_the_plan_has_every_item_owned_by_the_cpip_and_due_ahead(cpip, leaving):
-    plan = release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    plan = release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     rows = list(plan.items.values_list("code", "owner_id", "due_date"))
     assert [code for code, _, _ in rows] == list(rules.RELEASE_ITEMS)
     assert {owner for _, owner, _ in rows} == {cpip.user_id}
@@ -62,11 +62,10 @@ def test_the_plan_has_every_item_owned_by_the_cpip_and_due_ahead(cpip, leaving):
 
 
 def test_securing_housing_removes_the_flag(cpip, leaving):
-    plan = release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    plan = release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     housing = plan.items.get(code="housing")
     release.item_update(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         item=housing,
         data={"status": "done", "owner": cpip.user, "due_date": TODAY, "comment": "CHRS"},
     )
@@ -76,14 +75,14 @@ def test_securing_housing_removes_the_flag(cpip, leaving):
 def test_a_person_not_in_prison_gets_no_plan(cpip):
     outside = make_person(cpip)
     with pytest.raises(ValidationError, match="pas écrouée"):
-        release.plan_create(membership=cpip, person=outside, today=TODAY)
+        release.plan_create(gated=gate(cpip, outside), today=TODAY)
     assert not ReleasePlan.objects.exists()
 
 
 def test_a_second_plan_is_refused(cpip, leaving):
-    release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     with pytest.raises(ValidationError, match="existe déjà"):
-        release.plan_create(membership=cpip, person=leaving, today=TODAY)
+        release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     assert ReleasePlanItem.objects.count() == len(rules.RELEASE_ITEMS)
 
 

@@ -45,7 +45,7 @@ from probatio.sentences import rules as sentence_rules
 from probatio.sentences import services as sentence_services
 from probatio.sentences.models import OfficialDate, PenalSituation, Sentence
 from probatio.transitions import services as transition_services
-from tests.factories import EstablishmentFactory, SiteFactory, make_person, make_prisoner
+from tests.factories import EstablishmentFactory, SiteFactory, gate, make_person, make_prisoner
 from tests.views.helpers import field_error, html, text_of
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # a Friday
@@ -96,8 +96,7 @@ def partner_of(service, author, name="Foyer Le Relais", pathways=("housing",)):
 
 def need_of(author, person, pathway="housing"):
     return reintegration_services.need_create(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={"pathway": pathway, "details": "Sans solution.", "identified_on": date(2026, 2, 2)},
         today=TODAY,
     )
@@ -105,8 +104,7 @@ def need_of(author, person, pathway="housing"):
 
 def referral_of(author, person, partner, need=None, *, status="sent", on=date(2026, 3, 2)):
     return reintegration_services.referral_create(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={
             "partner": partner.pk,
             "need": need.pk if need else None,
@@ -120,7 +118,7 @@ def referral_of(author, person, partner, need=None, *, status="sent", on=date(20
 
 def move(author, person, referral, status, on=TODAY):
     return reintegration_services.referral_move(
-        membership=author, person=person, referral=referral, status=status, on=on, today=TODAY
+        gated=gate(author, person), referral=referral, status=status, on=on, today=TODAY
     )
 
 
@@ -128,15 +126,14 @@ def move(author, person, referral, status, on=TODAY):
 def full_file(cpip, service, leaving):
     """Everything a file gathers in prison: needs and referrals, the release plan, the arrival
     interview, destitution and aids, family ties, a note."""
-    release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     shelter = partner_of(service, cpip)
     housing = need_of(cpip, leaving)
     referral = referral_of(cpip, leaving, shelter, housing)
     move(cpip, leaving, referral, "accepted", on=date(2026, 3, 10))
     need_of(cpip, leaving, "employment")
     support.arrival_interview_record(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={
             "held_on": date(2025, 1, 13),
             "destitution": "at_risk",
@@ -148,25 +145,21 @@ def full_file(cpip, service, leaving):
         today=TODAY,
     )
     support.destitution_assess(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={"assessed_on": date(2025, 2, 1), "is_destitute": True},
         today=TODAY,
     )
     support.aid_grant(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={"kind": "cash", "amount": 20, "granted_on": date(2025, 2, 3)},
         today=TODAY,
     )
     contact = support.family_contact_save(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={"name": "Léa Martin", "relationship": "child", "visits": "in_place"},
     )
     support.family_step_record(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={"kind": "visit_permit_granted", "contact": contact, "on": date(2025, 3, 1)},
         today=TODAY,
     )
@@ -262,7 +255,7 @@ def release_of(manager, person, cpip_user, site, *, release_date=TODAY, confirme
 
 
 def test_the_release_closes_the_custody_assigns_and_books(manager, cpip2, leaving, site):
-    release.plan_create(membership=manager, person=leaving, today=TODAY)
+    release.plan_create(gated=gate(manager, leaving), today=TODAY)
     custody = release_of(manager, leaving, cpip2.user, site)
     custody.refresh_from_db()
     assert custody.release_date == TODAY
@@ -478,7 +471,7 @@ def test_a_person_not_in_prison_cannot_be_released(manager, cpip, cpip2, person,
 
 @pytest.fixture
 def planned(cpip, leaving):
-    release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     return leaving
 
 
@@ -505,7 +498,7 @@ def test_an_accepted_housing_referral_moves_the_housing_item(cpip, service, plan
 def test_staffs_comment_is_kept_when_a_referral_moves_the_item(cpip, service, planned):
     housing = ReleasePlanItem.objects.get(plan__person=planned, code="housing")
     release.item_update(
-        membership=cpip, person=planned, item=housing, data={"status": "to_do", "comment": "SIAO"}
+        gated=gate(cpip, planned), item=housing, data={"status": "to_do", "comment": "SIAO"}
     )
     shelter = partner_of(service, cpip)
     move(cpip, planned, referral_of(cpip, planned, shelter, need_of(cpip, planned)), "accepted")
@@ -516,7 +509,7 @@ def test_staffs_comment_is_kept_when_a_referral_moves_the_item(cpip, service, pl
 def test_a_plan_opened_after_an_acceptance_starts_with_the_item_in_progress(cpip, service, leaving):
     shelter = partner_of(service, cpip)
     move(cpip, leaving, referral_of(cpip, leaving, shelter, need_of(cpip, leaving)), "accepted")
-    release.plan_create(membership=cpip, person=leaving, today=TODAY)
+    release.plan_create(gated=gate(cpip, leaving), today=TODAY)
     housing = ReleasePlanItem.objects.get(plan__person=leaving, code="housing")
     assert housing.status == "in_progress"
     assert housing.comment == "Orientation vers Foyer Le Relais acceptée le 20/03/2026."
@@ -534,8 +527,7 @@ def test_a_completed_referral_does_not_mark_the_item_done(cpip, service, planned
 def test_a_done_item_is_left_untouched(cpip, service, planned):
     housing = ReleasePlanItem.objects.get(plan__person=planned, code="housing")
     release.item_update(
-        membership=cpip,
-        person=planned,
+        gated=gate(cpip, planned),
         item=housing,
         data={"status": "done", "comment": "Place au CHRS confirmée."},
     )
@@ -604,13 +596,13 @@ def test_a_release_within_a_month_without_plan_is_flagged(service, leaving):
 def test_only_housing_secured_removes_the_flag(cpip, service, planned, status, flagged):
     item = ReleasePlanItem.objects.get(plan__person=planned, code="housing")
     if status != "to_do":
-        release.item_update(membership=cpip, person=planned, item=item, data={"status": status})
+        release.item_update(gated=gate(cpip, planned), item=item, data={"status": status})
     assert [a.person_id for a in alerts(service)] == ([planned.pk] if flagged else [])
 
 
 def test_securing_another_item_does_not_remove_the_flag(cpip, service, planned):
     item = ReleasePlanItem.objects.get(plan__person=planned, code="transport")
-    release.item_update(membership=cpip, person=planned, item=item, data={"status": "done"})
+    release.item_update(gated=gate(cpip, planned), item=item, data={"status": "done"})
     assert [a.person_id for a in alerts(service)] == [planned.pk]
 
 
@@ -628,8 +620,7 @@ def test_an_official_release_date_within_a_month_is_flagged(cpip, service):
     long = make_prisoner(cpip, sentences=({"years": 4},), surname="Longue")
     assert alerts(service) == []
     sentence_services.official_date_set(
-        membership=cpip,
-        person=long,
+        gated=gate(cpip, long),
         custody=long.custody_records.get(),
         kind=sentence_rules.LIBERATION,
         day=date(2026, 4, 2),
@@ -883,7 +874,7 @@ def test_the_service_view_flags_releases_without_housing(client_for, manager, cp
     assert f"{planned} : sortie prévue le 10/04/2026 — CPIP Camille Conseil" in page
     assert f'href="/personnes/{planned.pk}/sortie/"' in html(response)
     item = ReleasePlanItem.objects.get(plan__person=planned, code="housing")
-    release.item_update(membership=cpip, person=planned, item=item, data={"status": "done"})
+    release.item_update(gated=gate(cpip, planned), item=item, data={"status": "done"})
     response = client.get("/service/")
     assert 'data-testid="housing-alerts"' not in html(response)
     assert "sans hébergement assuré" not in text_of(response)

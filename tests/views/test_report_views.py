@@ -22,7 +22,7 @@ from probatio.reports import answers, rules, services
 from probatio.reports.models import JudgeAnswer, Report
 from probatio.reports.selectors import report_get_for
 from probatio.transitions.services import AnswerData, answer_record
-from tests.factories import PASSWORD, make_measure, make_person
+from tests.factories import PASSWORD, gate, make_measure, make_person
 from tests.views.helpers import assert_dsfr_page, field_error, html, text_of
 
 NOW = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)  # 12:00 in Paris
@@ -54,7 +54,7 @@ def file(cpip, judge):
     )
     measure = make_measure(cpip, person, judge=judge.user, today=TODAY)
     work = measure_services.obligation_create(
-        membership=cpip,
+        gated=gate(cpip, measure.person),
         measure=measure,
         decision=measure.decision,
         obligation_type_code="TRAVAIL_FORMATION",

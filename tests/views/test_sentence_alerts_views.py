@@ -14,7 +14,7 @@ from probatio.core.deadlines import Query, collect
 from probatio.people.models import Person
 from probatio.sentences import services
 from probatio.sentences.models import PenalSituation
-from tests.factories import make_decision, make_prisoner
+from tests.factories import gate, make_decision, make_prisoner
 from tests.views.helpers import text_of
 
 NOW = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
@@ -73,8 +73,7 @@ def test_the_service_chooses_how_far_ahead(cpip, service, example_b):
 
 def test_an_official_date_replaces_the_estimate(cpip, example_b):
     services.official_date_enter(
-        membership=cpip,
-        person=example_b,
+        gated=gate(cpip, example_b),
         custody=example_b.custody_records.get(),
         data={"kind": "lsc", "date": date(2026, 1, 12)},
     )
@@ -86,7 +85,7 @@ def test_an_official_date_replaces_the_estimate(cpip, example_b):
 def test_released_persons_have_no_alert(cpip, example_b):
     from probatio.people import services as people_services
 
-    people_services.custody_close(membership=cpip, person=example_b, release_date=TODAY)
+    people_services.custody_close(gated=gate(cpip, example_b), release_date=TODAY)
     assert sentence_items(cpip) == []
 
 
@@ -114,15 +113,11 @@ def test_the_panel_runs_the_same_queries_whatever_the_amount(client_for, cpip):
     decision = make_decision(cpip, held, date=date(2024, 12, 1), enforceable_date=date(2024, 12, 5))
     for months in (4, 6):
         services.sentence_add(
-            membership=cpip,
-            person=held,
-            custody=custody,
-            data={"decision": decision, "months": months},
+            gated=gate(cpip, held), custody=custody, data={"decision": decision, "months": months}
         )
     for n in range(4):
         services.reduction_add(
-            membership=cpip,
-            person=held,
+            gated=gate(cpip, held),
             custody=custody,
             data={"kind": "granted", "days": 20, "date": date(2025, 3 + n, 2)},
         )
@@ -132,7 +127,7 @@ def test_the_panel_runs_the_same_queries_whatever_the_amount(client_for, cpip):
         ("lc", date(2026, 1, 2)),
     ):
         services.official_date_enter(
-            membership=cpip, person=held, custody=custody, data={"kind": kind, "date": day}
+            gated=gate(cpip, held), custody=custody, data={"kind": kind, "date": day}
         )
     assert count() == small
     assert small <= 15

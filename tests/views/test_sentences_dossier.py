@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from probatio.accounts.system import SystemActor
 from probatio.audit.models import AuditEntry
 from probatio.measures.models import Decision, Measure
 from probatio.people.models import TimelineEvent
 from probatio.sentences import services
 from probatio.sentences.models import OfficialDate, PenalSituation, Reduction, Sentence
-from tests.factories import make_decision, make_measure, make_person, make_prisoner
+from tests.factories import gate, make_decision, make_measure, make_person, make_prisoner
 
 
 def custody_of(person):
@@ -43,8 +44,7 @@ def test_the_stored_estimates_follow_worked_example_a(prisoner):
 
 def test_a_reduction_is_a_jap_decision_and_moves_the_dates(cpip, prisoner):
     reduction = services.reduction_add(
-        membership=cpip,
-        person=prisoner,
+        gated=gate(cpip, prisoner),
         custody=custody_of(prisoner),
         data={"kind": "granted", "days": 90, "date": date(2025, 10, 2), "judge_name": "M. Juge"},
     )
@@ -57,8 +57,7 @@ def test_a_reduction_is_a_jap_decision_and_moves_the_dates(cpip, prisoner):
     assert AuditEntry.objects.filter(object_type="sentences.reduction").count() == 1
     # Withdrawing part of it moves the end later again.
     services.reduction_add(
-        membership=cpip,
-        person=prisoner,
+        gated=gate(cpip, prisoner),
         custody=custody_of(prisoner),
         data={"kind": "withdrawn", "days": 30, "date": date(2025, 11, 3)},
     )
@@ -69,8 +68,7 @@ def test_reductions_reaching_the_sentence_are_refused_and_nothing_is_stored(cpip
     decisions = Decision.objects.count()
     with pytest.raises(ValidationError) as error:
         services.reduction_add(
-            membership=cpip,
-            person=prisoner,
+            gated=gate(cpip, prisoner),
             custody=custody_of(prisoner),
             data={"kind": "granted", "days": 1200, "date": date(2025, 10, 2)},
         )
@@ -82,8 +80,7 @@ def test_reductions_reaching_the_sentence_are_refused_and_nothing_is_stored(cpip
 def test_withdrawing_more_than_granted_is_refused(cpip, prisoner):
     with pytest.raises(ValidationError, match="retirer plus"):
         services.reduction_add(
-            membership=cpip,
-            person=prisoner,
+            gated=gate(cpip, prisoner),
             custody=custody_of(prisoner),
             data={"kind": "withdrawn", "days": 5, "date": date(2025, 10, 2)},
         )
@@ -92,10 +89,7 @@ def test_withdrawing_more_than_granted_is_refused(cpip, prisoner):
 def test_a_safety_period_longer_than_the_sentence_is_refused(cpip, prisoner):
     with pytest.raises(ValidationError, match="sûreté"):
         services.terms_update(
-            membership=cpip,
-            person=prisoner,
-            custody=custody_of(prisoner),
-            data={"safety_years": 4},
+            gated=gate(cpip, prisoner), custody=custody_of(prisoner), data={"safety_years": 4}
         )
     assert not situation_of(prisoner).has_safety_period
 
@@ -104,8 +98,7 @@ def test_a_zero_sentence_is_refused(cpip, prisoner):
     decision = Sentence.objects.get(situation__custody__person=prisoner).decision
     with pytest.raises(ValidationError, match="nulle"):
         services.sentence_add(
-            membership=cpip,
-            person=prisoner,
+            gated=gate(cpip, prisoner),
             custody=custody_of(prisoner),
             data={"decision": decision, "years": 0, "months": 0, "days": 0},
         )
@@ -117,8 +110,7 @@ def test_a_decision_of_another_person_is_refused(cpip, prisoner):
     decision = make_decision(cpip, other)
     with pytest.raises(ValidationError, match="ne concerne pas"):
         services.sentence_add(
-            membership=cpip,
-            person=prisoner,
+            gated=gate(cpip, prisoner),
             custody=custody_of(prisoner),
             data={"decision": decision, "months": 6},
         )
@@ -129,8 +121,7 @@ def test_exclusions_switch_the_lsc_dates_off(cpip):
     situation = situation_of(short)
     assert situation.lsc_plein_droit_date == date(2026, 4, 10)
     services.terms_update(
-        membership=cpip,
-        person=short,
+        gated=gate(cpip, short),
         custody=custody_of(short),
         data={"lsc_plein_droit_exclusions": ["partner_violence"], "lsc_exclusions": []},
     )
@@ -138,18 +129,12 @@ def test_exclusions_switch_the_lsc_dates_off(cpip):
     assert situation.lsc_plein_droit_date is None
     assert situation.lsc_review_date == date(2026, 1, 9)
     services.terms_update(
-        membership=cpip,
-        person=short,
-        custody=custody_of(short),
-        data={"lsc_exclusions": ["lsc_refused"]},
+        gated=gate(cpip, short), custody=custody_of(short), data={"lsc_exclusions": ["lsc_refused"]}
     )
     assert situation_of(short).lsc_review_date is None
     with pytest.raises(ValidationError, match="inconnu"):
         services.terms_update(
-            membership=cpip,
-            person=short,
-            custody=custody_of(short),
-            data={"lsc_exclusions": ["made_up"]},
+            gated=gate(cpip, short), custody=custody_of(short), data={"lsc_exclusions": ["made_up"]}
         )
 
 
@@ -159,12 +144,11 @@ def test_official_dates_keep_their_history_and_entering_the_same_one_changes_not
     custody = custody_of(prisoner)
     entered = {"kind": "lc", "date": date(2026, 3, 13)}
     enter = services.official_date_enter
-    assert enter(membership=cpip, person=prisoner, custody=custody, data=entered) == "created"
-    assert enter(membership=cpip, person=prisoner, custody=custody, data=entered) == "unchanged"
+    assert enter(gated=gate(cpip, prisoner), custody=custody, data=entered) == "created"
+    assert enter(gated=gate(cpip, prisoner), custody=custody, data=entered) == "unchanged"
     assert (
         enter(
-            membership=cpip,
-            person=prisoner,
+            gated=gate(cpip, prisoner),
             custody=custody,
             data={"kind": "lc", "date": date(2026, 3, 12)},
         )
@@ -183,7 +167,9 @@ def test_recompute_all_counts_and_stores(cpip, prisoner):
     )
     PenalSituation.objects.update(end_date=None, lc_eligibility_date=None)
     Measure.objects.filter(pk=prison.pk).update(end_date=None, end_source="")
-    counts = services.recompute_all(service_id=cpip.service_id)
+    counts = services.recompute_all(
+        actor=SystemActor(service_id=cpip.service_id, reason="recalcul de nuit des dates de peine")
+    )
     assert counts == {
         "computed": 1, "without_sentence": 0, "changed": 1, "errors": 0, "measures": 1,
     }  # fmt: skip
@@ -191,7 +177,9 @@ def test_recompute_all_counts_and_stores(cpip, prisoner):
     # The one end date: the prison measure carries the sentence's end, saying where it comes from.
     prison.refresh_from_db()
     assert (prison.end_date, prison.end_source) == (date(2027, 9, 10), "estimate")
-    again = services.recompute_all(service_id=cpip.service_id)
+    again = services.recompute_all(
+        actor=SystemActor(service_id=cpip.service_id, reason="recalcul de nuit des dates de peine")
+    )
     assert again["changed"] == 0 and again["measures"] == 0
 
 
@@ -200,8 +188,7 @@ def test_recompute_all_counts_and_stores(cpip, prisoner):
 
 def test_the_panel_shows_dates_explanations_and_flags_a_difference(client_for, cpip, prisoner):
     services.official_date_enter(
-        membership=cpip,
-        person=prisoner,
+        gated=gate(cpip, prisoner),
         custody=custody_of(prisoner),
         data={"kind": "fin_peine", "date": date(2027, 9, 8)},
     )

@@ -13,7 +13,7 @@ from probatio.agenda import services as agenda
 from probatio.agenda.models import Summons
 from probatio.audit.models import AuditEntry
 from probatio.people import services as people
-from tests.factories import SiteFactory, make_measure, make_person
+from tests.factories import SiteFactory, gate, make_measure, make_person
 from tests.views.helpers import field_error, text_of
 
 NOW = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
@@ -31,12 +31,8 @@ def frozen():
 @pytest.fixture
 def appointment(cpip, service):
     person = make_person(cpip, surname="Ménard", first_names="Éloïse")
-    people.address_add(
-        membership=cpip,
-        person=person,
-        data={"line1": "12 rue des Tanneurs", "postcode": "80000", "city": "Amiens",
-              "valid_from": date(2024, 1, 1)},
-    )  # fmt: skip
+    people.address_add(gated=gate(cpip, person), data={"line1": "12 rue des Tanneurs", "postcode": "80000", "city": "Amiens",
+              "valid_from": date(2024, 1, 1)})  # fmt: skip
     measure = make_measure(cpip, person)
     site = SiteFactory(
         service=service,

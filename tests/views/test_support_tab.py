@@ -24,7 +24,7 @@ from probatio.reintegration.models import (
     FamilyStep,
     Need,
 )
-from tests.factories import EstablishmentFactory, make_person, make_prisoner
+from tests.factories import EstablishmentFactory, gate, make_person, make_prisoner
 from tests.views.helpers import ROLES, field_error, html, text_of
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
@@ -103,8 +103,7 @@ def records(world, cpip, cpip2, foreign_cpip, service, other_service):
     for which, author in (("caseload", cpip), ("service_only", cpip2), ("foreign", foreign_cpip)):
         person = make_prisoner(author, person=world[which].person, committal_date=COMMITTAL)
         made[which] = support.family_contact_save(
-            membership=author,
-            person=person,
+            gated=gate(author, person),
             data={"name": f"Proche {which}", "relationship": "parent", "visits": "wished"},
         )
     return made
@@ -219,8 +218,7 @@ def test_the_echeancier_lists_the_interview_to_hold(client_for, cpip, prisoner):
     page = text_of(client.get("/echeancier/?kind=arrival_interview"))
     assert "Entretien arrivant à mener (écrou du 16/03/2026)" in page
     support.arrival_interview_record(
-        membership=cpip,
-        person=prisoner,
+        gated=gate(cpip, prisoner),
         data={**GOOD_POSTS["interview_new"], "held_on": date(2026, 3, 18)},
         today=TODAY,
     )
@@ -472,7 +470,7 @@ def test_a_contact_without_name_is_refused(client_for, cpip, prisoner):
 def test_a_step_with_a_contact_of_another_person_is_refused(client_for, cpip, prisoner):
     someone = make_person(cpip, surname="Autre")
     theirs = support.family_contact_save(
-        membership=cpip, person=someone, data={"name": "Paul Autre", "relationship": "sibling"}
+        gated=gate(cpip, someone), data={"name": "Paul Autre", "relationship": "sibling"}
     )
     client = client_for(cpip)
     form = html(client.get(f"{base(prisoner)}demarches/nouvelle/"))
@@ -505,25 +503,21 @@ def count_tab(client, person) -> int:
 
 def add_support(membership, person, n: int):
     contact = support.family_contact_save(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={"name": f"Proche {n}", "relationship": "sibling", "phone": "0600000000"},
     )
     support.family_step_record(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={"kind": "phone_authorised", "contact": contact, "on": TODAY},
         today=TODAY,
     )
     support.aid_grant(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={"kind": "cash", "amount": Decimal("10.00"), "granted_on": TODAY},
         today=TODAY,
     )
     support.destitution_assess(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={"assessed_on": TODAY, "is_destitute": bool(n % 2)},
         today=TODAY,
     )
@@ -531,8 +525,7 @@ def add_support(membership, person, n: int):
 
 def test_the_tab_takes_a_fixed_number_of_queries(client_for, cpip, manager, prisoner):
     support.arrival_interview_record(
-        membership=cpip,
-        person=prisoner,
+        gated=gate(cpip, prisoner),
         data={**GOOD_POSTS["interview_new"], "held_on": date(2026, 3, 18)},
         today=TODAY,
     )
@@ -553,7 +546,7 @@ def test_the_tab_of_a_person_not_in_prison_takes_a_fixed_number_of_queries(
 ):
     add_family = [
         lambda n: support.family_contact_save(
-            membership=cpip, person=person, data={"name": f"Proche {n}", "relationship": "friend"}
+            gated=gate(cpip, person), data={"name": f"Proche {n}", "relationship": "friend"}
         )
     ]
     add_family[0](0)
@@ -563,8 +556,7 @@ def test_the_tab_of_a_person_not_in_prison_takes_a_fixed_number_of_queries(
     for n in range(1, 6):
         contact = add_family[0](n)
         support.family_step_record(
-            membership=cpip,
-            person=person,
+            gated=gate(cpip, person),
             data={"kind": "family_information", "contact": contact, "on": TODAY},
             today=TODAY,
         )
@@ -588,8 +580,7 @@ def helped(cpip, service, member, other_service):
     )
     for who, destitute in ((one, True), (two, False)):
         support.destitution_assess(
-            membership=cpip,
-            person=who,
+            gated=gate(cpip, who),
             data={"assessed_on": date(2026, 1, 10), "is_destitute": destitute},
             today=TODAY,
         )
@@ -599,8 +590,7 @@ def helped(cpip, service, member, other_service):
         (two, "cash", Decimal("15.50"), ""),
     ):
         support.aid_grant(
-            membership=cpip,
-            person=who,
+            gated=gate(cpip, who),
             data={"kind": kind, "amount": amount, "item": item, "granted_on": date(2026, 2, 1)},
             today=TODAY,
         )
@@ -611,8 +601,7 @@ def helped(cpip, service, member, other_service):
         committal_date=date(2025, 12, 1),
     )
     support.aid_grant(
-        membership=foreign,
-        person=far,
+        gated=gate(foreign, far),
         data={"kind": "cash", "amount": Decimal("999.00"), "granted_on": date(2026, 2, 1)},
         today=TODAY,
     )

@@ -19,7 +19,7 @@ from probatio.community_work.imports import Line, Problem, parse, parse_hours
 from probatio.community_work.models import WorkSession
 from probatio.people.models import TimelineEvent
 from probatio.reintegration import partners
-from tests.factories import make_decision, make_measure, make_person
+from tests.factories import gate, make_decision, make_measure, make_person
 from tests.views.helpers import text_of
 
 NOW = datetime(2025, 6, 16, 9, 0, tzinfo=UTC)  # a Monday
@@ -192,15 +192,9 @@ def placed(cpip, placement, *, hours=100, start=date(2025, 6, 2), **person):
     decision = make_decision(cpip, subject, today=TODAY)
     measure = make_measure(cpip, subject, code="TIG", decision=decision, hours=hours,
                            duration_months=12, today=TODAY)  # fmt: skip
-    order = services.order_open(
-        membership=cpip, person=subject,
-        data={"measure": measure.pk, "hours_ordered": hours, "period_months": 12,
-              "counted_from": date(2025, 1, 10)},
-        today=TODAY,
-    )  # fmt: skip
-    assignment = services.assign(membership=cpip, person=subject, order=order,
-                                 data={"placement": placement.pk, "start_date": start},
-                                 today=TODAY)  # fmt: skip
+    order = services.order_open(gated=gate(cpip, subject), data={"measure": measure.pk, "hours_ordered": hours, "period_months": 12,
+              "counted_from": date(2025, 1, 10)}, today=TODAY)  # fmt: skip
+    assignment = services.assign(gated=gate(cpip, subject), order=order, data={"placement": placement.pk, "start_date": start}, today=TODAY)  # fmt: skip
     return assignment
 
 
@@ -271,9 +265,7 @@ def test_the_same_file_twice_changes_nothing(manager, secretariat, world):
     assert (again.created, again.unchanged, again.problems) == (0, 2, [])
     assert stored() == before
     # A session typed by hand with the same hours is left alone too.
-    services.session_record(membership=manager, person=world.hugo.order.person,
-                            assignment=world.hugo, data={"on": date(2025, 6, 9), "hours": D(3)},
-                            today=TODAY)  # fmt: skip
+    services.session_record(gated=gate(manager, world.hugo.order.person), assignment=world.hugo, data={"on": date(2025, 6, 9), "hours": D(3)}, today=TODAY)  # fmt: skip
     third = run(manager, *lines, f"{world.food.code};Lambert;Hugo;09/06/2025;3;;")
     assert (third.created, third.unchanged) == (0, 3)
 
@@ -361,9 +353,7 @@ def test_hours_beyond_those_left_count_the_files_lines_together(manager, world):
 
 
 def test_hours_already_recorded_count_too(manager, world):
-    services.session_record(membership=manager, person=world.small.order.person,
-                            assignment=world.small,
-                            data={"on": date(2025, 6, 2), "hours": D(10)}, today=TODAY)  # fmt: skip
+    services.session_record(gated=gate(manager, world.small.order.person), assignment=world.small, data={"on": date(2025, 6, 2), "hours": D(10)}, today=TODAY)  # fmt: skip
     result = run(manager, f"{world.green.code};Petit;Léa;04/06/2025;10,25;;")
     assert [p.message for p in result.problems] == ["Une séance compte 10 heures au plus."]
     result = run(manager, f"{world.green.code};Petit;Léa;04/06/2025;10;;",
@@ -375,9 +365,7 @@ def test_hours_already_recorded_count_too(manager, world):
 
 
 def test_dates_after_the_end_of_an_assignment_are_refused(manager, cpip, world):
-    services.assignment_end(membership=cpip, person=world.hugo.order.person,
-                            assignment=world.hugo, end_date=date(2025, 6, 4), reason="",
-                            today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, world.hugo.order.person), assignment=world.hugo, end_date=date(2025, 6, 4), reason="", today=TODAY)  # fmt: skip
     result = run(manager, f"{world.food.code};Lambert;Hugo;04/06/2025;2;;",
                  f"{world.food.code};Lambert;Hugo;09/06/2025;2;;")  # fmt: skip
     assert result.problems == [
@@ -387,9 +375,7 @@ def test_dates_after_the_end_of_an_assignment_are_refused(manager, cpip, world):
 
 
 def test_a_cancelled_assignment_takes_no_hours(manager, cpip, world):
-    services.assignment_end(membership=cpip, person=world.hugo.order.person,
-                            assignment=world.hugo, end_date=date(2025, 6, 4), reason="",
-                            cancel=True, today=TODAY)  # fmt: skip
+    services.assignment_end(gated=gate(cpip, world.hugo.order.person), assignment=world.hugo, end_date=date(2025, 6, 4), reason="", cancel=True, today=TODAY)  # fmt: skip
     result = run(manager, f"{world.food.code};Lambert;Hugo;04/06/2025;2;;")
     assert [p.line for p in result.problems] == [2]
     assert not WorkSession.objects.exists()
@@ -531,15 +517,9 @@ def test_hours_after_the_deadline_are_refused(manager, cpip, world):
     decision = make_decision(cpip, subject, today=TODAY)
     measure = make_measure(cpip, subject, code="TIG", decision=decision, hours=20,
                            duration_months=2, today=TODAY)  # fmt: skip
-    order = services.order_open(
-        membership=cpip, person=subject,
-        data={"measure": measure.pk, "hours_ordered": 20, "period_months": 2,
-              "counted_from": date(2025, 4, 7)},
-        today=TODAY,
-    )  # fmt: skip
-    services.assign(membership=cpip, person=subject, order=order,
-                    data={"placement": world.food.pk, "start_date": date(2025, 5, 5)},
-                    today=TODAY)  # fmt: skip
+    order = services.order_open(gated=gate(cpip, subject), data={"measure": measure.pk, "hours_ordered": 20, "period_months": 2,
+              "counted_from": date(2025, 4, 7)}, today=TODAY)  # fmt: skip
+    services.assign(gated=gate(cpip, subject), order=order, data={"placement": world.food.pk, "start_date": date(2025, 5, 5)}, today=TODAY)  # fmt: skip
     before = stored()
     result = run(
         manager,
@@ -554,10 +534,7 @@ def test_hours_after_the_deadline_are_refused(manager, cpip, world):
 
 
 def test_a_day_already_recorded_as_missed_is_a_problem(manager, world):
-    services.session_record(membership=manager, person=world.hugo.order.person,
-                            assignment=world.hugo,
-                            data={"on": date(2025, 6, 4), "kind": "absence_unexcused"},
-                            today=TODAY)  # fmt: skip
+    services.session_record(gated=gate(manager, world.hugo.order.person), assignment=world.hugo, data={"on": date(2025, 6, 4), "kind": "absence_unexcused"}, today=TODAY)  # fmt: skip
     before = stored()
     result = run(manager, f"{world.food.code};Lambert;Hugo;04/06/2025;2;;")
     assert result.problems == [
