@@ -9,6 +9,10 @@ Failures: temporary ones (timeout, provider down) go back to "pending" with a gr
 (``rules.retry_delay``) and a new task; after the last attempt, or at once for a permanent
 refusal, the message is "failed" and the dossier shows it (timeline line and appointment page).
 
+Sending is the system actor's work (``accounts.system.SystemActor``, ``SEND_MESSAGES``): a
+worker sends the messages of its actor's service only (the claim filters on it), and
+``send_due_everywhere`` (the safety net's command and task) runs each service as its own actor.
+
 A claimed message that has lost its object (appointment no longer planned or already begun,
 consent withdrawn, person now held in a cell) is not sent: it ends "cancelled" with the reason.
 """
@@ -18,11 +22,14 @@ import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from probatio.access.policy import Action, allows
+from probatio.accounts.system import SystemActor
 from probatio.messaging import rules
 from probatio.messaging.models import Message
 from probatio.messaging.services import held_in_cell
@@ -41,9 +48,9 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def _claim(pk: int, now: datetime) -> bool:
+def _claim(pk: int, now: datetime, service_id: int) -> bool:
     return (
-        Message.objects.filter(_claimable(now), pk=pk).update(
+        Message.objects.filter(_claimable(now), pk=pk, service_id=service_id).update(
             status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         == 1
@@ -130,16 +137,25 @@ def _retry(message: Message, reason: str, now: datetime) -> str:
     )
     from probatio.messaging import tasks
 
-    transaction.on_commit(lambda: tasks.enqueue_send(message.pk, run_after))
+    transaction.on_commit(lambda: tasks.enqueue_send(message, run_after))
     return "retry"
 
 
-def deliver(message_id: int, *, now: datetime | None = None, claimed: bool = False) -> str:
-    """Send one message if it is due and nobody else has it. Returns what happened."""
+def _require_sender(actor) -> None:
+    if not getattr(actor, "is_system", False) or not allows(actor.role, Action.SEND_MESSAGES):
+        raise PermissionDenied("L'envoi des messages est un traitement de l'acteur système.")
+
+
+def deliver(message_id: int, *, actor, now: datetime | None = None, claimed: bool = False) -> str:
+    """Send one message of the actor's service if it is due and nobody else has it. Returns
+    what happened (another service's message: "skipped", never sent)."""
+    _require_sender(actor)
     now = now or timezone.now()
-    if not claimed and not _claim(message_id, now):
+    if not claimed and not _claim(message_id, now, actor.service_id):
         return "skipped"
-    message = Message.objects.select_related("appointment", "person").get(pk=message_id)
+    message = Message.objects.select_related("appointment", "person").get(
+        pk=message_id, service_id=actor.service_id
+    )
     reason = _obsolete(message, now)
     if reason:
         _finish(message, status=Message.Status.CANCELLED, last_error=reason)
@@ -164,16 +180,45 @@ def deliver(message_id: int, *, now: datetime | None = None, claimed: bool = Fal
     return "sent"
 
 
-def send_due(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
-    """Send every due message (the batch run by ``send_due_messages``)."""
+def send_due(*, actor, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Send every due message of the actor's service."""
+    _require_sender(actor)
     now = now or timezone.now()
     ids = list(
-        Message.objects.filter(_claimable(now))
+        Message.objects.filter(_claimable(now), service_id=actor.service_id)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     counts: dict[str, int] = {}
     for pk in ids:
-        outcome = deliver(pk, now=now)
+        outcome = deliver(pk, actor=actor, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+SENDING = "envoi des rappels et messages"
+
+
+def sender(service_id: int) -> SystemActor:
+    """The system actor that sends a service's messages."""
+    return SystemActor(service_id=service_id, reason=SENDING)
+
+
+def send_due_everywhere(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Every due message, service by service, each by its own system actor (the safety net
+    run by ``send_due_messages``). ``limit``: at most that many messages in all."""
+    now = now or timezone.now()
+    services = (
+        Message.objects.filter(_claimable(now))
+        .order_by("service_id")
+        .values_list("service_id", flat=True)
+        .distinct()
+    )
+    counts: dict[str, int] = {}
+    for service_id in services:
+        left = None if limit is None else limit - sum(counts.values())
+        if left is not None and left <= 0:
+            break
+        for outcome, n in send_due(actor=sender(service_id), now=now, limit=left).items():
+            counts[outcome] = counts.get(outcome, 0) + n
     return counts

@@ -14,6 +14,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from probatio.accounts.system import SystemActor
 from probatio.audit import services as audit
 from probatio.core import phones
 from probatio.measures.models import Measure
@@ -62,13 +63,12 @@ def held_in_cell(person_id: int) -> bool:
 def _enqueue_on_commit(messages: list[Message]) -> None:
     if not messages:
         return
-    pks_and_times = [(m.pk, m.next_attempt_at) for m in messages]
 
     def enqueue():
         from probatio.messaging import tasks
 
-        for pk, run_after in pks_and_times:
-            tasks.enqueue_send(pk, run_after)
+        for message in messages:
+            tasks.enqueue_send(message, message.next_attempt_at)
 
     transaction.on_commit(enqueue)
 
@@ -174,10 +174,13 @@ def delivery_report_record(
         if not changes:
             continue
         message.save(update_fields=[field for field in _REPORTED_FIELDS if field in changes])
+        # Recorded by the service's system actor, from the provider's report.
+        actor = SystemActor(service_id=message.service_id, reason=f"compte rendu du {PROVIDER}")
         audit.record(
-            actor=None,
+            actor=actor,
             action=audit.Action.UPDATE,
             service_id=message.service_id,
+            role=actor.role,
             instance=message,
             person_id=message.person_id,
             summary=summary,

@@ -678,7 +678,7 @@ def test_no_message_reaches_a_person_held_even_planned_before_the_committal(
     in_prison = book(cpip, person, date(2026, 3, 27), establishment=establishment, hour=9)
     commit(cpip, person, establishment)
     # Every reminder comes due; none goes.
-    assert sending.send_due(now=at(date(2026, 3, 27), 8, 30)) == {"cancelled": 4}
+    assert sending.send_due_everywhere(now=at(date(2026, 3, 27), 8, 30)) == {"cancelled": 4}
     assert sent_files(sms_files) == 0 and mail.outbox == []
     assert set(outside.messages.values_list("status", flat=True)) == {"cancelled"}
     for message in in_prison.messages.all():
@@ -691,7 +691,7 @@ def test_no_message_reaches_a_person_held_even_planned_before_the_committal(
     in_prison.refresh_from_db()
     assert in_prison.status == "cancelled"  # by the release, and no notice of it to the person
     assert not Message.objects.filter(person=person, purpose="cancelled").exists()
-    assert sending.send_due(now=at(date(2026, 3, 30), 8, 30)) == {"sent": 4}
+    assert sending.send_due_everywhere(now=at(date(2026, 3, 30), 8, 30)) == {"sent": 4}
     assert sent_files(sms_files) == 2 and len(mail.outbox) == 2
 
 
@@ -702,7 +702,7 @@ def test_a_person_under_ecrou_serving_a_ddse_gets_the_reminders(
                  duration_months=3, status="pending", today=TODAY)  # fmt: skip
     release(manager, prisoner.person, cpip2.user, site, kind="adjustment")
     assert CustodyRecord.objects.get(person=prisoner.person).release_date is None  # still écroué
-    assert sending.send_due(now=at(date(2026, 3, 24), 8, 30)) == {"sent": 4}
+    assert sending.send_due_everywhere(now=at(date(2026, 3, 24), 8, 30)) == {"sent": 4}
     assert sent_files(sms_files) == 2 and len(mail.outbox) == 2
 
 

@@ -33,7 +33,7 @@ def test_two_workers_send_each_message_once(cpip, service, settings, tmp_path):
         )
         for n in range(50)
     )
-    results = together(lambda: sending.send_due(now=NOW))
+    results = together(lambda: sending.send_due_everywhere(now=NOW))
     sent = sum(r.get("sent", 0) for r in results)
     assert len(results) == 2
     assert sent == 50  # between them, each message once: no double send, none forgotten

@@ -81,7 +81,7 @@ def test_a_reminder_planned_before_the_committal_is_not_sent_once_committed(
     appointment = book(cpip, person, establishment)
     assert appointment.messages.filter(purpose="reminder").count() == 4  # 2 times × 2 channels
     commit(cpip, person, establishment)
-    assert sending.send_due(now=REMINDER_AT) == {"cancelled": 2}  # the SMS and the email
+    assert sending.send_due_everywhere(now=REMINDER_AT) == {"cancelled": 2}  # the SMS and the email
     assert not sms_files.exists() and mail.outbox == []
     for message in appointment.messages.filter(scheduled_at=REMINDER_AT):
         assert message.status == Message.Status.CANCELLED
@@ -125,7 +125,7 @@ def test_a_person_under_ecrou_serving_outside_a_cell_gets_their_reminders(
     )
     appointment = book(cpip, person, establishment)
     assert appointment.messages.filter(purpose="reminder").count() == 4
-    assert sending.send_due(now=REMINDER_AT) == {"sent": 2}
+    assert sending.send_due_everywhere(now=REMINDER_AT) == {"sent": 2}
     assert len(list(sms_files.iterdir())) == 1 and len(mail.outbox) == 1
 
 
@@ -148,7 +148,7 @@ def test_after_the_release_the_reminders_flow_again(cpip, person, establishment,
     commit(cpip, person, establishment)
     release(cpip, person)
     # Planned before the committal, due after the release: sent.
-    assert sending.send_due(now=REMINDER_AT) == {"sent": 2}
+    assert sending.send_due_everywhere(now=REMINDER_AT) == {"sent": 2}
     # And a new appointment gets its reminders again.
     later = book(cpip, person, establishment, day=date(2025, 11, 3), now=REMINDER_AT)
     assert later.messages.filter(purpose="reminder").count() == 4
@@ -159,9 +159,9 @@ def test_a_committal_between_two_reminders_stops_only_the_later_one(
     cpip, person, establishment, sms_files
 ):
     appointment = book(cpip, person, establishment)
-    assert sending.send_due(now=REMINDER_AT) == {"sent": 2}
+    assert sending.send_due_everywhere(now=REMINDER_AT) == {"sent": 2}
     commit(cpip, person, establishment, day=date(2025, 10, 26))
-    assert sending.send_due(now=MONDAY_AT) == {"cancelled": 2}
+    assert sending.send_due_everywhere(now=MONDAY_AT) == {"cancelled": 2}
     assert list(
         appointment.messages.order_by("scheduled_at", "channel").values_list("status", flat=True)
     ) == ["sent", "sent", "cancelled", "cancelled"]
@@ -187,7 +187,7 @@ def test_sending_a_message_costs_one_query_for_the_check(
         commit(cpip, person, establishment)
     sms = appointment.messages.get(channel="sms", scheduled_at=REMINDER_AT)
     with CaptureQueriesContext(connection) as queries:
-        outcome = sending.deliver(sms.pk, now=REMINDER_AT)
+        outcome = sending.deliver(sms.pk, actor=sending.sender(sms.service_id), now=REMINDER_AT)
     assert outcome == ("cancelled" if held else "sent")
     # Claim, read the message, the custody check, record the outcome.
     assert len(queries) == 4
@@ -201,7 +201,10 @@ def test_a_message_already_without_object_is_not_checked_against_custody(
     commit(cpip, person, establishment)
     sms = appointment.messages.get(channel="sms", scheduled_at=REMINDER_AT)
     with CaptureQueriesContext(connection) as queries:
-        assert sending.deliver(sms.pk, now=REMINDER_AT) == "cancelled"
+        assert (
+            sending.deliver(sms.pk, actor=sending.sender(sms.service_id), now=REMINDER_AT)
+            == "cancelled"
+        )
     assert len(queries) == 3
     sms.refresh_from_db()
     assert sms.last_error == "La personne a retiré son accord pour les SMS."
@@ -231,7 +234,7 @@ def test_two_workers_send_to_the_free_and_to_no_one_held(cpip, service, settings
         for n in range(20)
         for whom in (free, held)
     )
-    results = together(lambda: sending.send_due(now=REMINDER_AT))
+    results = together(lambda: sending.send_due_everywhere(now=REMINDER_AT))
     assert sum(r.get("sent", 0) for r in results) == 20
     assert sum(r.get("cancelled", 0) for r in results) == 20
     assert {json.loads(f.read_text())["to"] for f in tmp_path.iterdir()} == {"+33612345678"}

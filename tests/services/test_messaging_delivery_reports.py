@@ -45,7 +45,9 @@ def test_a_delivery_is_recorded_and_journaled_without_a_user(sent, service):
     assert sent.status == "delivered" and sent.delivered_at is not None
     [entry] = entries_of(sent)
     assert entry.action == AuditEntry.Action.UPDATE
-    assert entry.actor is None and entry.role == ""
+    # No user: the service's system actor, from the provider's report.
+    assert entry.actor is None and entry.role == "system"
+    assert entry.actor_label == "Traitement automatique (compte rendu du prestataire SMS)"
     assert entry.service_id == service.pk and entry.person_id == sent.person_id
     assert entry.changes["status"] == ["sent", "delivered"]
     assert entry.context["source"] == services.PROVIDER

@@ -49,8 +49,18 @@ def sms_of(appointment) -> Message:
 
 def test_a_due_sms_is_sent_once(appointment, sms_files):
     message = sms_of(appointment)
-    assert sending.deliver(message.pk, now=REMINDER_AT) == "sent"
-    assert sending.deliver(message.pk, now=REMINDER_AT + timedelta(minutes=1)) == "skipped"
+    assert (
+        sending.deliver(message.pk, actor=sending.sender(message.service_id), now=REMINDER_AT)
+        == "sent"
+    )
+    assert (
+        sending.deliver(
+            message.pk,
+            actor=sending.sender(message.service_id),
+            now=REMINDER_AT + timedelta(minutes=1),
+        )
+        == "skipped"
+    )
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 1 and message.provider_id
     [written] = list(sms_files.iterdir())
@@ -60,24 +70,26 @@ def test_a_due_sms_is_sent_once(appointment, sms_files):
 
 
 def test_a_message_is_not_sent_before_its_time(appointment, sms_files):
-    assert sending.deliver(sms_of(appointment).pk, now=REMINDER_AT - timedelta(minutes=1)) == (
-        "skipped"
-    )
+    assert sending.deliver(
+        sms_of(appointment).pk,
+        actor=sending.sender(sms_of(appointment).service_id),
+        now=REMINDER_AT - timedelta(minutes=1),
+    ) == ("skipped")
     assert not sms_files.exists()
 
 
 def test_send_due_sends_what_is_due_and_only_that(appointment, sms_files):
-    counts = sending.send_due(now=REMINDER_AT)
+    counts = sending.send_due_everywhere(now=REMINDER_AT)
     assert counts == {"sent": 2}  # SMS and email at 10:00 on Saturday
     assert len(mail.outbox) == 1
-    assert sending.send_due(now=REMINDER_AT) == {}
-    counts = sending.send_due(now=datetime(2025, 10, 27, 7, 0, tzinfo=UTC))
+    assert sending.send_due_everywhere(now=REMINDER_AT) == {}
+    counts = sending.send_due_everywhere(now=datetime(2025, 10, 27, 7, 0, tzinfo=UTC))
     assert counts == {"sent": 2}  # 08:00 on the Monday (winter time)
 
 
 def test_email_states_date_time_and_place(appointment):
     email = appointment.messages.get(channel="email", scheduled_at=REMINDER_AT)
-    sending.deliver(email.pk, now=REMINDER_AT)
+    sending.deliver(email.pk, actor=sending.sender(email.service_id), now=REMINDER_AT)
     [sent] = mail.outbox
     assert sent.to == ["p@example.org"]
     assert "lundi 27 octobre 2025 à 09h00" in sent.body
@@ -87,11 +99,11 @@ def test_email_states_date_time_and_place(appointment):
 
 def test_a_crashed_worker_is_taken_over_with_the_same_key(appointment, sms_files):
     message = sms_of(appointment)
-    assert sending._claim(message.pk, REMINDER_AT)  # a worker claims it, then dies
+    assert sending._claim(message.pk, REMINDER_AT, message.service_id)  # a worker claims it, then dies
     # The email goes; the SMS waits while its lease runs, then is taken over.
-    assert sending.send_due(now=REMINDER_AT + timedelta(minutes=5)) == {"sent": 1}
+    assert sending.send_due_everywhere(now=REMINDER_AT + timedelta(minutes=5)) == {"sent": 1}
     assert message.__class__.objects.get(pk=message.pk).status == "sending"
-    assert sending.send_due(now=REMINDER_AT + timedelta(minutes=11)) == {"sent": 1}
+    assert sending.send_due_everywhere(now=REMINDER_AT + timedelta(minutes=11)) == {"sent": 1}
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2
     assert [p.name for p in sms_files.iterdir()] == [f"{message.idempotency_key}.json"]
@@ -122,16 +134,40 @@ def test_temporary_failures_are_retried_with_backoff_and_the_same_key(
 ):
     flaky.failures = 2
     message = sms_of(appointment)
-    assert sending.deliver(message.pk, now=REMINDER_AT) == "retry"
+    assert (
+        sending.deliver(message.pk, actor=sending.sender(message.service_id), now=REMINDER_AT)
+        == "retry"
+    )
     message.refresh_from_db()
     assert message.status == "pending"
     assert message.next_attempt_at == REMINDER_AT + timedelta(minutes=1)
     assert "pas répondu" in message.last_error
-    assert sending.deliver(message.pk, now=REMINDER_AT + timedelta(seconds=30)) == "skipped"
-    assert sending.deliver(message.pk, now=REMINDER_AT + timedelta(minutes=1)) == "retry"
+    assert (
+        sending.deliver(
+            message.pk,
+            actor=sending.sender(message.service_id),
+            now=REMINDER_AT + timedelta(seconds=30),
+        )
+        == "skipped"
+    )
+    assert (
+        sending.deliver(
+            message.pk,
+            actor=sending.sender(message.service_id),
+            now=REMINDER_AT + timedelta(minutes=1),
+        )
+        == "retry"
+    )
     message.refresh_from_db()
     assert message.next_attempt_at == REMINDER_AT + timedelta(minutes=6)
-    assert sending.deliver(message.pk, now=REMINDER_AT + timedelta(minutes=6)) == "sent"
+    assert (
+        sending.deliver(
+            message.pk,
+            actor=sending.sender(message.service_id),
+            now=REMINDER_AT + timedelta(minutes=6),
+        )
+        == "sent"
+    )
     assert set(flaky.calls) == {str(message.idempotency_key)} and len(flaky.calls) == 3
 
 
@@ -141,7 +177,11 @@ def test_after_the_last_attempt_the_failure_shows_in_the_dossier(appointment, fl
     outcomes = []
     for _ in range(8):
         message.refresh_from_db()
-        outcomes.append(sending.deliver(message.pk, now=message.next_attempt_at))
+        outcomes.append(
+            sending.deliver(
+                message.pk, actor=sending.sender(message.service_id), now=message.next_attempt_at
+            )
+        )
     assert outcomes[:6] == ["retry"] * 5 + ["failed"]
     message.refresh_from_db()
     assert message.status == "failed" and message.attempts == 6
@@ -153,16 +193,28 @@ def test_after_the_last_attempt_the_failure_shows_in_the_dossier(appointment, fl
 def test_a_cancelled_appointment_sends_no_reminder(cpip, appointment, sms_files):
     message = sms_of(appointment)
     # The appointment is cancelled while the worker has the reminder in hand.
-    assert sending._claim(message.pk, REMINDER_AT)
+    assert sending._claim(message.pk, REMINDER_AT, message.service_id)
     appointment.status = "cancelled"
     appointment.save(update_fields=["status"])
-    assert sending.deliver(message.pk, now=REMINDER_AT, claimed=True) == "cancelled"
+    assert (
+        sending.deliver(
+            message.pk, actor=sending.sender(message.service_id), now=REMINDER_AT, claimed=True
+        )
+        == "cancelled"
+    )
     assert not sms_files.exists()
 
 
 def test_withdrawn_consent_stops_pending_sms(appointment, sms_files):
     people.sms_consent_withdraw(gated=stop_reply_gate(appointment.person))
-    assert sending.deliver(sms_of(appointment).pk, now=REMINDER_AT) == "cancelled"
+    assert (
+        sending.deliver(
+            sms_of(appointment).pk,
+            actor=sending.sender(sms_of(appointment).service_id),
+            now=REMINDER_AT,
+        )
+        == "cancelled"
+    )
     assert not sms_files.exists()
 
 
@@ -177,5 +229,10 @@ def test_a_cancellation_notice_is_sent_even_though_the_appointment_is_cancelled(
         now=BOOKED + timedelta(days=1),
     )
     notice = appointment.messages.get(purpose="cancelled", channel="sms")
-    assert sending.deliver(notice.pk, now=BOOKED + timedelta(days=1)) == "sent"
+    assert (
+        sending.deliver(
+            notice.pk, actor=sending.sender(notice.service_id), now=BOOKED + timedelta(days=1)
+        )
+        == "sent"
+    )
     assert "annulé" in json.loads(next(sms_files.iterdir()).read_text())["text"]

@@ -58,7 +58,12 @@ def test_a_reminder_goes_through_smtp(cpip, service, smtp_server):
         now=datetime(2025, 10, 20, tzinfo=UTC),
     )  # fmt: skip
     message = appointment.messages.get(scheduled_at=datetime(2025, 10, 25, 8, 0, tzinfo=UTC))
-    assert sending.deliver(message.pk, now=message.scheduled_at) == "sent"
+    assert (
+        sending.deliver(
+            message.pk, actor=sending.sender(message.service_id), now=message.scheduled_at
+        )
+        == "sent"
+    )
     [envelope] = smtp_server.received
     assert envelope.rcpt_tos == ["eloise@example.org"]
     parsed = message_from_bytes(envelope.content)
@@ -85,6 +90,11 @@ def test_an_unreachable_smtp_server_is_a_retried_failure(cpip, service, settings
         now=datetime(2025, 10, 20, tzinfo=UTC),
     )  # fmt: skip
     message = appointment.messages.get(scheduled_at=datetime(2025, 10, 25, 8, 0, tzinfo=UTC))
-    assert sending.deliver(message.pk, now=message.scheduled_at) == "retry"
+    assert (
+        sending.deliver(
+            message.pk, actor=sending.sender(message.service_id), now=message.scheduled_at
+        )
+        == "retry"
+    )
     message.refresh_from_db()
     assert message.status == "pending" and "courriel" in message.last_error
