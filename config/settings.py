@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "probatio.accounts.middleware.MembershipMiddleware",
+    "probatio.accounts.middleware.DeniedJournalMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "probatio.core.middleware.NoStoreMiddleware",
 ]

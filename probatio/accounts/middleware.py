@@ -1,9 +1,12 @@
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from probatio.accounts.models import Membership
+from probatio.audit import services as audit
 
 SESSION_KEY = "probatio_membership_id"
 
@@ -55,3 +58,35 @@ def _exempt(path: str) -> bool:
             "/admin/",
         )
     )
+
+
+class DeniedJournalMiddleware:
+    """Every refusal (403) of a signed-in member is journaled as denied, with the page, the
+    method and the reason: a forged POST to an action the role lacks leaves its trace. The
+    view's own transaction has rolled back by then; the entry is written in its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        membership = getattr(request, "membership", None)
+        if not isinstance(exception, PermissionDenied) or membership is None:
+            return None
+        with transaction.atomic():
+            audit.record(
+                actor=membership.user,
+                action=audit.Action.DENIED,
+                service_id=membership.service_id,
+                role=membership.role,
+                object_type="page",
+                summary=f"Accès refusé : {request.method} {request.path}"[:300],
+                context={
+                    "method": request.method,
+                    "path": request.path[:500],
+                    "reason": str(exception)[:300],
+                },
+            )
+        return None

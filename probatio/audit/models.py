@@ -20,6 +20,7 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "login_failed", "Échec de connexion"
         LOGOUT = "logout", "Déconnexion"
         SWITCH = "switch_service", "Changement de service"
+        DENIED = "denied", "Accès refusé"
 
     at = models.DateTimeField("date", db_index=True)
     chain = models.CharField("chaîne", max_length=20)  # "service:<id>" or "platform"
