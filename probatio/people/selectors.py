@@ -23,10 +23,18 @@ from probatio.access.policy import (
     sees_person,
 )
 from probatio.access.roles import Role
-from probatio.accounts.models import Membership
+from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
+from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
-from probatio.people.models import CustodyRecord, Person, SituationEntry, TimelineEvent
+from probatio.people.models import (
+    Address,
+    CourtFileNumber,
+    CustodyRecord,
+    Person,
+    SituationEntry,
+    TimelineEvent,
+)
 
 
 def _with_facts(queryset: QuerySet, membership: Membership) -> QuerySet:
@@ -324,3 +332,75 @@ def current_situation(person: Person) -> dict[str, SituationEntry]:
 
 def timeline_for(person: Person) -> QuerySet[TimelineEvent]:
     return person.timeline_events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+# --- The dossier's pages -----------------------------------------------------------------------
+
+
+def custody_records_of(person: Person) -> list[CustodyRecord]:
+    """The person's committals with their establishment: read once, then kept on the person
+    (every tab's header shows the open one; the identity tab lists them all)."""
+    if not hasattr(person, "_custody_cache"):
+        person._custody_cache = list(
+            CustodyRecord.objects.filter(person=person).select_related("establishment")
+        )
+    return person._custody_cache
+
+
+def addresses_of(person: Person) -> list[Address]:
+    return list(person.addresses.all())
+
+
+def court_numbers_of(person: Person) -> list[CourtFileNumber]:
+    return list(person.court_numbers.all())
+
+
+def situation_history(person: Person, current: dict[str, SituationEntry]) -> list[SituationEntry]:
+    """The entries no longer current (``current``: from ``current_situation``), latest first."""
+    return sorted(
+        (e for e in person.situation_entries.all() if current.get(e.domain) != e),
+        key=lambda e: e.effective_date,
+        reverse=True,
+    )
+
+
+def support_staff_of(person: Person) -> list[User]:
+    """The other professionals who follow the person."""
+    return list(person.support_staff.all())
+
+
+def support_staff_ids(person: Person) -> list[int]:
+    return list(person.support_staff.values_list("pk", flat=True))
+
+
+def access_log_of(person: Person, service_id: int) -> QuerySet[AuditEntry]:
+    """The journal of the person's file in the service, latest first (to be paginated)."""
+    return AuditEntry.objects.filter(person_id=person.pk, service_id=service_id).order_by(
+        "-at", "-id"
+    )
+
+
+def staff_of_role(service_id: int, role: str) -> QuerySet[User]:
+    """The users active in the service with ``role`` (``"cpip"``, ``"judge"``…), by name."""
+    return User.objects.filter(
+        memberships__service_id=service_id, memberships__role=role, memberships__is_active=True
+    ).order_by("last_name", "first_name")
+
+
+def staff_of_role_get(service_id: int, role: str, pk) -> User | None:
+    """One of ``staff_of_role``; None when ``pk`` is not one of them."""
+    return staff_of_role(service_id, role).filter(pk=pk).first()
+
+
+def support_staff_choices(service_id: int, roles) -> list[User]:
+    """The users active in the service with one of ``roles`` (the support staff a person may
+    be given), by name, each with the ``role_label`` of that membership (one query)."""
+    users = []
+    for membership in (
+        Membership.objects.filter(service_id=service_id, role__in=roles, is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    ):
+        membership.user.role_label = membership.role_label
+        users.append(membership.user)
+    return users

@@ -417,3 +417,11 @@ def sms_consent_withdraw(*, gated: Gated) -> Person:
         ),
     )
     return person
+
+
+@transaction.atomic
+def follow_up_assign(*, gated: Gated, cpip: User | None, support: list[User]) -> Person:
+    """The assign page: the referent CPIP and the other professionals, in one transaction
+    (a refusal of either stores neither)."""
+    cpip_assign(gated=gated, cpip=cpip)
+    return support_staff_set(gated=gated, users=support)

@@ -2,14 +2,12 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from probatio.access.policy import Action, allows
-from probatio.accounts.models import Membership, User
-from probatio.audit.models import AuditEntry
+from probatio.accounts.models import Membership
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
 from probatio.people import selectors, services
@@ -21,7 +19,6 @@ from probatio.people.forms import (
     PersonForm,
     SituationForm,
 )
-from probatio.people.models import CustodyRecord
 
 TABS = [
     ("identity", "Identité et situation", "people:detail", Action.READ_FILE),
@@ -43,7 +40,7 @@ TABS = [
 def dossier_context(gated: selectors.Gated, tab: str, **extra) -> dict:
     """What every tab of the dossier shows around its own content."""
     person = gated.person
-    custody = [r for r in _custody_records(person) if r.release_date is None]
+    custody = [r for r in selectors.custody_records_of(person) if r.release_date is None]
     tabs = [
         {"key": key, "label": label, "url": reverse(name, args=[person.pk]), "active": key == tab}
         for key, label, name, action in TABS
@@ -97,14 +94,6 @@ def dossier_form_page(
         **extra,
     )
     return render(request, template, context, status=400 if form.errors else 200)
-
-
-def _custody_records(person):
-    if not hasattr(person, "_custody_cache"):
-        person._custody_cache = list(
-            CustodyRecord.objects.filter(person=person).select_related("establishment")
-        )
-    return person._custody_cache
 
 
 def _can_create_person(membership: Membership | None) -> bool:
@@ -174,9 +163,9 @@ def person_detail(request, pk: int):
         dossier_context(
             gated,
             "identity",
-            addresses=list(person.addresses.all()),
-            court_numbers=list(person.court_numbers.all()),
-            custody_records=_custody_records(person),
+            addresses=selectors.addresses_of(person),
+            court_numbers=selectors.court_numbers_of(person),
+            custody_records=selectors.custody_records_of(person),
             situation_known=bool(situation),
             situation=[
                 situation.get(d)
@@ -191,14 +180,10 @@ def person_detail(request, pk: int):
                     "id_documents",
                 )
             ],
-            situation_history=sorted(
-                (e for e in person.situation_entries.all() if situation.get(e.domain) != e),
-                key=lambda e: e.effective_date,
-                reverse=True,
-            )
+            situation_history=selectors.situation_history(person, situation)
             if request.GET.get("historique")
             else None,
-            support_staff=list(person.support_staff.all()),
+            support_staff=selectors.support_staff_of(person),
         ),
     )
 
@@ -209,10 +194,7 @@ def person_access_log(request, pk: int):
     )
     page = paginate(
         request,
-        AuditEntry.objects.filter(
-            person_id=gated.person.pk,
-            service_id=request.membership.service_id,
-        ).order_by("-at", "-id"),
+        selectors.access_log_of(gated.person, request.membership.service_id),
         per_page=50,
     )
     return render(
@@ -327,44 +309,27 @@ def court_number_add(request, pk: int):
     )
 
 
-def _service_cpips(service_id: int):
-    return User.objects.filter(
-        memberships__service_id=service_id, memberships__role="cpip", memberships__is_active=True
-    ).order_by("last_name", "first_name")
-
-
 @require_http_methods(["GET", "POST"])
 def assign(request, pk: int):
     service_id = request.membership.service_id if request.membership else None
-    cpips = list(_service_cpips(service_id)) if service_id else []
-    support = []
-    if service_id:
-        for membership in (
-            Membership.objects.filter(
-                service_id=service_id, role__in=services.SUPPORT_ROLES, is_active=True
-            )
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name")
-        ):
-            membership.user.role_label = membership.role_label
-            support.append(membership.user)
+    cpips = list(selectors.staff_of_role(service_id, "cpip")) if service_id else []
+    support = (
+        selectors.support_staff_choices(service_id, services.SUPPORT_ROLES) if service_id else []
+    )
     by_id = {str(u.pk): u for u in cpips + support}
 
     def form(gated):
         initial = {
             "cpip": str(gated.person.assigned_cpip_id or ""),
-            "support_staff": [
-                str(pk) for pk in gated.person.support_staff.values_list("pk", flat=True)
-            ],
+            "support_staff": [str(pk) for pk in selectors.support_staff_ids(gated.person)],
         }
         return AssignForm(request.POST or None, initial=initial, cpips=cpips, support=support)
 
-    @transaction.atomic
     def save(gated, data):
-        services.cpip_assign(gated=gated, cpip=by_id.get(data["cpip"]))
-        services.support_staff_set(
+        services.follow_up_assign(
             gated=gated,
-            users=[by_id[pk] for pk in data["support_staff"] if pk in by_id],
+            cpip=by_id.get(data["cpip"]),
+            support=[by_id[pk] for pk in data["support_staff"] if pk in by_id],
         )
 
     return _simple_write(
