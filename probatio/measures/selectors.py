@@ -2,7 +2,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from probatio.measures import rules
-from probatio.measures.models import Decision, Measure, MeasureType, Obligation
+from probatio.measures.models import Decision, Measure, MeasureType, Obligation, ObligationType
 from probatio.people.models import Person
 
 MEASURE_TYPES_CACHE_KEY = "probatio:measure-types"
@@ -69,3 +69,36 @@ def obligation_get(person: Person, pk: int) -> Obligation:
         measure__person=person,
         pk=pk,
     )
+
+
+# --- The forms ---------------------------------------------------------------------------------
+
+
+def measure_type_choices() -> list[MeasureType]:
+    """The measure types, read afresh for a form's choices (not the cached ``measure_types``)."""
+    return list(MeasureType.objects.all())
+
+
+def obligation_type_choices() -> list[ObligationType]:
+    return list(ObligationType.objects.all())
+
+
+def has_decisions(person: Person) -> bool:
+    return person.decisions.exists()
+
+
+def decisions_by_date(person: Person) -> list[Decision]:
+    """The person's decisions, latest first (a form's choices)."""
+    return list(person.decisions.order_by("-date"))
+
+
+def decision_get(person: Person, pk) -> Decision:
+    """One of the person's decisions (404 otherwise)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(person.decisions, pk=pk)
+
+
+def offences_initial(decision: Decision) -> list[dict]:
+    """The decision's offences as the offence formset's initial rows."""
+    return list(decision.offences.values("label", "qualification", "natinf"))

@@ -613,3 +613,29 @@ def measure_resume_after_custody(
         ),
     )
     return measure
+
+
+# --- The edit forms: a refused change leaves the object as stored. ---
+
+
+def measure_update_or_reload(*, gated: Gated, measure: Measure, data: dict[str, Any]) -> Measure:
+    """``measure_update`` for the edit form: refused, the measure is read back as stored (the
+    service changed it in memory before refusing) and the refusal goes on to the form."""
+    try:
+        with transaction.atomic():
+            return measure_update(gated=gated, measure=measure, data=data)
+    except ValidationError:
+        measure.refresh_from_db()
+        raise
+
+
+def obligation_update_or_reload(
+    *, gated: Gated, obligation: Obligation, decision: Decision, data: dict[str, Any]
+) -> Obligation:
+    """``obligation_update`` for the edit form: refused, the obligation is read back as stored
+    and the refusal goes on to the form."""
+    try:
+        return obligation_update(gated=gated, obligation=obligation, decision=decision, data=data)
+    except ValidationError:
+        obligation.refresh_from_db()
+        raise

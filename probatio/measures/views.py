@@ -2,31 +2,22 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action
-from probatio.accounts.models import User
 from probatio.core.forms import apply_errors
 from probatio.measures import selectors, services
 from probatio.measures.forms import DecisionForm, MeasureForm, ObligationForm, OffenceFormSet
-from probatio.measures.models import MeasureType, ObligationType
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import person_get_for, staff_of_role, staff_of_role_get
 from probatio.people.views import dossier_context
 
 
 def _form_read(request) -> str | None:
     """Form pages show the dossier: their display is journaled like a tab."""
     return f"formulaire {request.resolver_match.url_name}"
-
-
-def _staff(service_id: int, role: str):
-    return User.objects.filter(
-        memberships__service_id=service_id, memberships__role=role, memberships__is_active=True
-    ).order_by("last_name", "first_name")
 
 
 def _render_form(request, gated, form, title, submit, formset=None, intro=""):
@@ -70,7 +61,7 @@ def decision_create(request, pk: int):
     gated = person_get_for(
         request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
     )
-    judges = _staff(request.membership.service_id, "judge")
+    judges = staff_of_role(request.membership.service_id, "judge")
     form = DecisionForm(request.POST or None, judges=judges)
     formset = OffenceFormSet(request.POST or None, prefix="offences")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -104,13 +95,13 @@ def decision_edit(request, pk: int, decision_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
     )
-    decision = get_object_or_404(gated.person.decisions, pk=decision_id)
-    judges = _staff(request.membership.service_id, "judge")
+    decision = selectors.decision_get(gated.person, decision_id)
+    judges = staff_of_role(request.membership.service_id, "judge")
     form = DecisionForm(request.POST or None, instance=copy.copy(decision), judges=judges)
     formset = OffenceFormSet(
         request.POST or None,
         prefix="offences",
-        initial=list(decision.offences.values("label", "qualification", "natinf")),
+        initial=selectors.offences_initial(decision),
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         offences = [
@@ -167,10 +158,12 @@ def _measure_form(request, gated, editing=False, measure=None):
         request.POST or None,
         initial=initial,
         editing=editing,
-        measure_types=list(MeasureType.objects.all()),
-        decisions=list(person.decisions.order_by("-date")),
-        judges=_with_current(_staff(service_id, "judge"), measure and measure.assigning_judge),
-        cpips=_with_current(_staff(service_id, "cpip"), measure and measure.assigned_cpip),
+        measure_types=selectors.measure_type_choices(),
+        decisions=selectors.decisions_by_date(person),
+        judges=_with_current(
+            staff_of_role(service_id, "judge"), measure and measure.assigning_judge
+        ),
+        cpips=_with_current(staff_of_role(service_id, "cpip"), measure and measure.assigned_cpip),
     )
 
 
@@ -195,7 +188,7 @@ def _measure_data(form, service_id, measure=None) -> dict:
         if value and current is not None and str(current.pk) == value:
             data[field] = current
         else:
-            data[field] = _staff(service_id, role).filter(pk=value).first() if value else None
+            data[field] = staff_of_role_get(service_id, role, value) if value else None
     return data
 
 
@@ -204,12 +197,12 @@ def measure_create(request, pk: int):
     gated = person_get_for(
         request.membership, pk, action=Action.CREATE_RECORD, log_read=_form_read(request)
     )
-    if not gated.person.decisions.exists():
+    if not selectors.has_decisions(gated.person):
         messages.info(request, "Enregistrez d'abord la décision qui prononce la mesure.")
         return redirect("measures:decision_create", pk)
     form = _measure_form(request, gated)
     if request.method == "POST" and form.is_valid():
-        decision = gated.person.decisions.get(pk=form.cleaned_data["decision"])
+        decision = selectors.decision_get(gated.person, form.cleaned_data["decision"])
         try:
             measure = services.measure_create(
                 gated=gated,
@@ -242,14 +235,12 @@ def measure_edit(request, pk: int, measure_id: int):
     form = _measure_form(request, gated, editing=True, measure=measure)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.measure_update(
-                    gated=gated,
-                    measure=measure,
-                    data=_measure_data(form, request.membership.service_id, measure),
-                )
+            services.measure_update_or_reload(
+                gated=gated,
+                measure=measure,
+                data=_measure_data(form, request.membership.service_id, measure),
+            )
         except ValidationError as error:
-            measure.refresh_from_db()
             apply_errors(form, error)
         else:
             messages.success(request, "Mesure mise à jour.")
@@ -283,8 +274,8 @@ def _obligation_form(request, gated, editing=False, obligation=None, measure=Non
         request.POST or None,
         initial=initial,
         editing=editing,
-        obligation_types=list(ObligationType.objects.all()),
-        decisions=list(gated.person.decisions.order_by("-date")),
+        obligation_types=selectors.obligation_type_choices(),
+        decisions=selectors.decisions_by_date(gated.person),
     )
     if not gated.allows(Action.READ_VICTIM):
         # Need-to-know: neither shown nor overwritten by those who may not read it.
@@ -302,7 +293,7 @@ def obligation_create(request, pk: int, measure_id: int):
     form = _obligation_form(request, gated, measure=measure)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        decision = get_object_or_404(gated.person.decisions, pk=data["decision"])
+        decision = selectors.decision_get(gated.person, data["decision"])
         try:
             services.obligation_create(
                 gated=gated,
@@ -334,15 +325,14 @@ def obligation_edit(request, pk: int, obligation_id: int):
     form = _obligation_form(request, gated, editing=True, obligation=obligation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        decision = get_object_or_404(gated.person.decisions, pk=data["decision"])
+        decision = selectors.decision_get(gated.person, data["decision"])
         if not data.get("proof_frequency"):
             data["proof_frequency"] = obligation.obligation_type.default_proof_frequency
         try:
-            services.obligation_update(
+            services.obligation_update_or_reload(
                 gated=gated, obligation=obligation, decision=decision, data=data
             )
         except ValidationError as error:
-            obligation.refresh_from_db()
             apply_errors(form, error)
         else:
             messages.success(request, "Obligation mise à jour.")
