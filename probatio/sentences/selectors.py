@@ -266,3 +266,24 @@ def official_imports_of(service_id: int) -> QuerySet[OfficialDatesImport]:
 def establishments_of_service(service_id: int) -> QuerySet[Establishment]:
     """The service's establishments, whose registries the import reads (read by the template)."""
     return Establishment.objects.filter(service_id=service_id)
+
+
+# --- The dossier's forms -----------------------------------------------------------------------
+
+
+def sentence_get(person: Person, pk: int) -> Sentence:
+    """One sentence of one of the person's committals, with its situation and committal (404
+    otherwise)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Sentence.objects.select_related("situation__custody"),
+        pk=pk,
+        situation__custody__person=person,
+    )
+
+
+def terms_of(custody: CustodyRecord) -> PenalSituation:
+    """The committal's penal situation; unrecorded, an unsaved one with the defaults (a read
+    writes nothing)."""
+    return PenalSituation.objects.filter(custody=custody).first() or PenalSituation()

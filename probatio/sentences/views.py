@@ -6,7 +6,7 @@ read journaled. Writes need ``create_record`` (a CPIP on their caseload, manager
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +17,6 @@ from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
 from probatio.sentences import rules, selectors, services
 from probatio.sentences.forms import OfficialDateForm, ReductionForm, SentenceForm, TermsForm
-from probatio.sentences.models import PenalSituation, Sentence
 
 
 def _panel_url(pk: int) -> str:
@@ -40,7 +39,8 @@ def panel(request, pk: int):
     # whoever follows the person (read only).
     past = None if custody is not None else selectors.last_closed_committal(gated.person)
     data = selectors.panel_for(gated.person, custody or past)
-    context.update(
+    context = dict(
+        context,
         panel=data,
         released=past is not None,
         to_serve=selectors.sentences_to_serve(gated.person),
@@ -61,7 +61,8 @@ def _form_page(request, gated, context, form, *, title, submit, write, success):
         else:
             messages.success(request, success)
             return redirect(_panel_url(gated.person.pk))
-    context.update(
+    context = dict(
+        context,
         form=form,
         form_title=title,
         submit_label=submit,
@@ -93,11 +94,7 @@ def sentence_new(request, pk: int):
 @require_POST
 def sentence_remove(request, pk: int, sentence_id: int):
     gated = person_get_for(request.membership, pk, action=Action.CREATE_RECORD)
-    sentence = get_object_or_404(
-        Sentence.objects.select_related("situation__custody"),
-        pk=sentence_id,
-        situation__custody__person=gated.person,
-    )
+    sentence = selectors.sentence_get(gated.person, sentence_id)
     try:
         services.sentence_remove(gated=gated, sentence=sentence)
     except ValidationError as error:
@@ -115,7 +112,7 @@ def terms_edit(request, pk: int):
     context = dossier_context(gated, "sentence")
     custody = _open_custody(context)
     # A GET writes nothing: an unrecorded situation shows the defaults.
-    situation = PenalSituation.objects.filter(custody=custody).first() or PenalSituation()
+    situation = selectors.terms_of(custody)
     initial = {name: getattr(situation, name) for name in services.TERMS_FIELDS}
     form = TermsForm(request.POST or None, initial=initial)
     return _form_page(
