@@ -4,7 +4,7 @@ their caseload). Every read is journaled by the dossier gate."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,8 +13,7 @@ from probatio.access.policy import Action
 from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context
-from probatio.reintegration import release, rules
-from probatio.reintegration.models import ReleasePlan, ReleasePlanItem
+from probatio.reintegration import release, rules, selectors
 from probatio.reintegration.release_forms import ReleaseItemForm
 
 
@@ -30,13 +29,9 @@ def tab(request, pk: int):
     data = release.release_of(gated.person, context["open_custody"], today=today)
     past_plan = None
     if data.custody is None:  # released: the plan of the last committal, for the record
-        past_plan = (
-            ReleasePlan.objects.filter(person=gated.person)
-            .select_related("custody__establishment")
-            .order_by("-custody__committal_date")
-            .first()
-        )
-    context.update(
+        past_plan = selectors.last_release_plan(gated.person)
+    context = dict(
+        context,
         release=data,
         today=today,
         housing_at_risk=data.housing_at_risk(today),
@@ -44,7 +39,7 @@ def tab(request, pk: int):
         can_release=gated.allows(Action.ASSIGN_CPIP),
         statuses=rules.ITEM_STATUSES,
         past_plan=past_plan,
-        past_items=list(past_plan.items.select_related("owner")) if past_plan else [],
+        past_items=selectors.release_plan_items(past_plan) if past_plan else [],
     )
     return render(request, "reintegration/release_tab.html", context)
 
@@ -66,9 +61,7 @@ def item_edit(request, pk: int, item_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.RECORD_REINTEGRATION, log_read="plan de sortie"
     )
-    item = get_object_or_404(
-        ReleasePlanItem.objects.select_related("plan"), pk=item_id, plan__person=gated.person
-    )
+    item = selectors.release_item_get(gated.person, item_id)
     form = ReleaseItemForm(
         request.POST or None,
         service_id=request.membership.service_id,
@@ -91,8 +84,9 @@ def item_edit(request, pk: int, item_id: int):
         else:
             messages.success(request, f"{item.get_code_display()} : enregistré.")
             return redirect(_tab_url(pk))
-    context = dossier_context(gated, "release")
-    context.update(
+    context = dossier_context(
+        gated,
+        "release",
         form=form,
         form_title=f"Plan de sortie : {item.get_code_display()}",
         submit_label="Enregistrer",

@@ -5,10 +5,13 @@ whatever the amount of data."""
 from datetime import date, timedelta
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from probatio.people.models import Person
 from probatio.reintegration import rules
 from probatio.reintegration.models import (
+    FamilyContact,
     Need,
     NeedChange,
     Partner,
@@ -17,6 +20,8 @@ from probatio.reintegration.models import (
     PartnerReferral,
     PartnerSite,
     ReferralStep,
+    ReleasePlan,
+    ReleasePlanItem,
 )
 
 # The parts of a partner's record, by the name the pages use.
@@ -102,3 +107,57 @@ def partner_agreements(partner: Partner) -> list[PartnerAgreement]:
 def partner_part_get(partner: Partner, part: str, pk: int):
     """One site, contact or agreement (``part``) of the partner; None when it is not theirs."""
     return PARTNER_PARTS[part].objects.filter(partner=partner, pk=pk).first()
+
+
+# --- One record of a person's file (the dossier's forms) -----------------------------------------
+
+
+def need_get(person: Person, pk: int) -> Need:
+    """One of the person's needs (404 otherwise)."""
+    need = Need.objects.filter(pk=pk, person=person).first()
+    if need is None:
+        raise Http404("Besoin introuvable.")
+    return need
+
+
+def referral_get(person: Person, pk: int) -> PartnerReferral:
+    """One of the person's referrals, with its partner and need (404 otherwise)."""
+    referral = (
+        PartnerReferral.objects.filter(pk=pk, person=person)
+        .select_related("partner", "need")
+        .first()
+    )
+    if referral is None:
+        raise Http404("Orientation introuvable.")
+    return referral
+
+
+def last_release_plan(person: Person) -> ReleasePlan | None:
+    """The release plan of the person's latest committal, with its establishment."""
+    return (
+        ReleasePlan.objects.filter(person=person)
+        .select_related("custody__establishment")
+        .order_by("-custody__committal_date")
+        .first()
+    )
+
+
+def release_plan_items(plan: ReleasePlan) -> list[ReleasePlanItem]:
+    return list(plan.items.select_related("owner"))
+
+
+def release_item_get(person: Person, pk: int) -> ReleasePlanItem:
+    """One item of one of the person's release plans, with its plan (404 otherwise)."""
+    return get_object_or_404(
+        ReleasePlanItem.objects.select_related("plan"), pk=pk, plan__person=person
+    )
+
+
+def family_contact_get(person: Person, pk: int) -> FamilyContact:
+    """One of the person's relatives (404 otherwise)."""
+    return get_object_or_404(FamilyContact, pk=pk, person=person)
+
+
+def family_contacts_of(person: Person) -> QuerySet[FamilyContact]:
+    """The person's relatives (the choices of a family step's form)."""
+    return FamilyContact.objects.filter(person=person)

@@ -12,7 +12,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,8 +21,7 @@ from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_form_page
-from probatio.reintegration import rules, support
-from probatio.reintegration.models import FamilyContact
+from probatio.reintegration import rules, selectors, support
 from probatio.reintegration.support_forms import (
     AidForm,
     ArrivalInterviewForm,
@@ -50,7 +49,8 @@ def tab(request, pk: int):
         custody or past,
         delay_days=request.membership.service.arrival_interview_days,
     )
-    context.update(
+    context = dict(
+        context,
         support=data,
         released=past is not None,
         today=timezone.localdate(),
@@ -150,7 +150,7 @@ def contact_edit(request, pk: int, contact_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.RECORD_REINTEGRATION, log_read="accompagnement"
     )
-    contact = get_object_or_404(FamilyContact, pk=contact_id, person=gated.person)
+    contact = selectors.family_contact_get(gated.person, contact_id)
     return _write_page(
         request,
         pk,
@@ -175,7 +175,7 @@ def step_new(request, pk: int):
         pk,
         gated=gated,
         form_class=FamilyStepForm,
-        form_kwargs={"contacts": FamilyContact.objects.filter(person=gated.person)},
+        form_kwargs={"contacts": selectors.family_contacts_of(gated.person)},
         write=lambda g, d: support.family_step_record(gated=g, data=d),
         title="Démarche pour les liens familiaux",
         submit="Enregistrer la démarche",

@@ -25,7 +25,6 @@ from probatio.reintegration.forms import (
     ReferralForm,
     ReferralMoveForm,
 )
-from probatio.reintegration.models import Need, PartnerReferral
 
 
 def _tab_url(pk: int, anchor: str = "") -> str:
@@ -76,24 +75,6 @@ def _gate_write(request, pk: int, log_read: str):
     )
 
 
-def _need_of(gated, need_id: int) -> Need:
-    need = Need.objects.filter(pk=need_id, person=gated.person).first()
-    if need is None:
-        raise Http404("Besoin introuvable.")
-    return need
-
-
-def _referral_of(gated, referral_id: int) -> PartnerReferral:
-    referral = (
-        PartnerReferral.objects.filter(pk=referral_id, person=gated.person)
-        .select_related("partner", "need")
-        .first()
-    )
-    if referral is None:
-        raise Http404("Orientation introuvable.")
-    return referral
-
-
 @require_http_methods(["GET", "POST"])
 def need_new(request, pk: int):
     gated = _gate_write(request, pk, "nouveau besoin")
@@ -117,7 +98,7 @@ def need_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def need_status(request, pk: int, need_id: int):
     gated = _gate_write(request, pk, "statut d'un besoin")
-    need = _need_of(gated, need_id)
+    need = selectors.need_get(gated.person, need_id)
     form = NeedStatusForm(
         request.POST or None, current=need.status, initial={"changed_on": timezone.localdate()}
     )
@@ -174,7 +155,7 @@ def referral_new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def referral_move(request, pk: int, referral_id: int):
     gated = _gate_write(request, pk, "étape d'une orientation")
-    referral = _referral_of(gated, referral_id)
+    referral = selectors.referral_get(gated.person, referral_id)
     if referral.status in rules.CLOSED_REFERRAL_STATUSES:
         messages.error(request, rules.move_error(referral.status, referral.status))
         return redirect(_tab_url(pk, f"orientation-{referral.pk}"))
@@ -206,7 +187,7 @@ def referral_move(request, pk: int, referral_id: int):
 @require_http_methods(["GET", "POST"])
 def referral_outcome(request, pk: int, referral_id: int):
     gated = _gate_write(request, pk, "retour d'un partenaire")
-    referral = _referral_of(gated, referral_id)
+    referral = selectors.referral_get(gated.person, referral_id)
     form = OutcomeForm(request.POST or None, initial={"outcome": referral.outcome})
     return _form_page(
         request,
@@ -229,7 +210,7 @@ def referral_outcome(request, pk: int, referral_id: int):
 @require_POST
 def referral_letter(request, pk: int, referral_id: int):
     gated = person_get_for(request.membership, pk, action=Action.RECORD_REINTEGRATION)
-    referral = _referral_of(gated, referral_id)
+    referral = selectors.referral_get(gated.person, referral_id)
     try:
         services.referral_letter_create(gated=gated, referral=referral)
     except ValidationError as error:
@@ -242,7 +223,7 @@ def referral_letter(request, pk: int, referral_id: int):
 @require_GET
 def referral_letter_file(request, pk: int, referral_id: int):
     gated = person_get_for(request.membership, pk, log_read="courrier d'orientation")
-    referral = _referral_of(gated, referral_id)
+    referral = selectors.referral_get(gated.person, referral_id)
     if not referral.letter_file or not default_storage.exists(referral.letter_file):
         raise Http404("Aucun courrier d'orientation pour cette orientation.")
     return private_file(
