@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from probatio.accounts.models import Membership
 from probatio.community_work import rules
@@ -29,12 +30,14 @@ from probatio.community_work.models import (
     Assignment,
     HostOrganisation,
     Placement,
+    Supervisor,
     TigOrder,
     WorkSession,
 )
 from probatio.measures.models import Measure, Obligation
 from probatio.people.models import Address, CustodyRecord, Person
 from probatio.reintegration import partners
+from probatio.reintegration.models import Partner
 from probatio.reintegration.partners import department_of
 
 # Measures during which the TIG period is suspended (house arrest, at home under electronic
@@ -532,3 +535,92 @@ def host_figures(service_id: int, *, today: date, months: int = 12) -> list[Host
         )
         for h in hosts
     ]
+
+
+# --- The pages' records --------------------------------------------------------------------------
+
+
+def order_get(person: Person, pk: int) -> TigOrder:
+    """One of the person's TIG orders, with its measure's decision and its obligation (404
+    otherwise)."""
+    return get_object_or_404(
+        TigOrder.objects.select_related("person__service", "measure__decision", "obligation"),
+        pk=pk,
+        person=person,
+    )
+
+
+def orders_of_person(person: Person) -> list[TigOrder]:
+    """The person's TIG orders with their hours done (``orders_of`` for one person)."""
+    return list(orders_of(Person.objects.filter(pk=person.pk)))
+
+
+def assignment_get(person: Person, pk: int) -> Assignment:
+    """One assignment of one of the person's orders, with its order and placement (404
+    otherwise)."""
+    return get_object_or_404(
+        Assignment.objects.select_related("order", "placement"), pk=pk, order__person=person
+    )
+
+
+def current_assignment(order: TigOrder) -> Assignment | None:
+    """The order's latest assignment not cancelled, with its host and order; None when the
+    person has no placement yet."""
+    return (
+        Assignment.objects.filter(order=order)
+        .exclude(status="cancelled")
+        .select_related("placement__host", "order")
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+
+
+def host_directory(service_id: int, *, today: date) -> list[dict]:
+    """The service's TIG hosts, by name: each partner of kind « TIG host » with its host data
+    (None before the approval is recorded), whether it is approved today, its active
+    placements, their places and the free ones (four queries)."""
+    partners_list = list(
+        Partner.objects.filter(service_id=service_id, kind="tig_host").order_by("name")
+    )
+    host_by_partner = {h.partner_id: h for h in hosts_of(service_id)}
+    placements = list(
+        Placement.objects.filter(host__in=host_by_partner.values()).order_by("activity")
+    )
+    taken = occupancy(placements, today=today)
+    by_host: dict[int, list] = {}
+    for p in placements:
+        by_host.setdefault(p.host_id, []).append((p, taken[p.pk]))
+    rows = []
+    for partner in partners_list:
+        host = host_by_partner.get(partner.pk)
+        own = by_host.get(host.pk, []) if host else []
+        rows.append(
+            {
+                "partner": partner,
+                "host": host,
+                "approved": host.approved_on(today) if host else False,
+                "placements": [p for p, _ in own if p.is_active],
+                "free": sum(info["free"] for p, info in own if p.is_active),
+                "places": sum(p.capacity for p, _ in own if p.is_active),
+            }
+        )
+    return rows
+
+
+def placements_of_host(host: HostOrganisation) -> list[Placement]:
+    """The host's placements with their supervisor."""
+    return list(host.placements.select_related("supervisor"))
+
+
+def supervisors_of_host(host: HostOrganisation) -> list[Supervisor]:
+    return list(host.supervisors.all())
+
+
+def host_supervisor_get(host: HostOrganisation, pk: int) -> Supervisor:
+    """One of the host's supervisors (404 otherwise)."""
+    return get_object_or_404(Supervisor, pk=pk, host=host)
+
+
+def host_placement_get(host: HostOrganisation, pk: int) -> Placement:
+    """One of the host's placements (404 otherwise)."""
+    return get_object_or_404(Placement, pk=pk, host=host)

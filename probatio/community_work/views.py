@@ -6,7 +6,7 @@ directory's gate); the hour sheets' import and the hosts' figures."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,28 +24,18 @@ from probatio.community_work.forms import (
     SessionForm,
     SupervisorForm,
 )
-from probatio.community_work.models import Assignment, Placement, Supervisor, TigOrder
 from probatio.core import csvfiles
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.people.selectors import person_get_for, person_list_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import partners
-from probatio.reintegration.models import Partner
 
 NAV = "tig"
 
 
 def _tab_url(pk: int, order_id: int | None = None) -> str:
     return reverse("community_work:tab", args=[pk]) + (f"#tig-{order_id}" if order_id else "")
-
-
-def _order_of(gated, order_id: int) -> TigOrder:
-    return get_object_or_404(
-        TigOrder.objects.select_related("person__service", "measure__decision", "obligation"),
-        pk=order_id,
-        person=gated.person,
-    )
 
 
 # --- The dossier's tab -------------------------------------------------------------------------
@@ -55,7 +45,7 @@ def _order_of(gated, order_id: int) -> TigOrder:
 def tab(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="tig")
     today = timezone.localdate()
-    orders = list(selectors.orders_of(type(gated.person).objects.filter(pk=gated.person.pk)))
+    orders = selectors.orders_of_person(gated.person)
     progress = selectors.progress_of(orders, today=today, with_details=True)
     measures, obligations = selectors.tig_sources_without_order(gated.person)
     context = dossier_context(
@@ -127,7 +117,7 @@ def order_edit(request, pk: int, order_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.MANAGE_COMMUNITY_WORK, log_read="tig"
     )
-    order = _order_of(gated, order_id)
+    order = selectors.order_get(gated.person, order_id)
     initial = {name: getattr(order, name) for name in services.ORDER_FIELDS}
     form = OrderForm(request.POST or None, initial=initial)
     return _form_page(
@@ -147,7 +137,7 @@ def suggestions(request, pk: int, order_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.MANAGE_COMMUNITY_WORK, log_read="tig : postes"
     )
-    order = _order_of(gated, order_id)
+    order = selectors.order_get(gated.person, order_id)
     today = timezone.localdate()
     suitable, others = selectors.suggestions_for(order, request.membership.service_id, today=today)
     context = dossier_context(
@@ -168,7 +158,7 @@ def assign(request, pk: int, order_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.MANAGE_COMMUNITY_WORK, log_read="tig"
     )
-    order = _order_of(gated, order_id)
+    order = selectors.order_get(gated.person, order_id)
     form = AssignForm(
         request.POST or None,
         service_id=request.membership.service_id,
@@ -191,11 +181,7 @@ def assignment_end(request, pk: int, assignment_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.MANAGE_COMMUNITY_WORK, log_read="tig"
     )
-    assignment = get_object_or_404(
-        Assignment.objects.select_related("order", "placement"),
-        pk=assignment_id,
-        order__person=gated.person,
-    )
+    assignment = selectors.assignment_get(gated.person, assignment_id)
     form = EndForm(request.POST or None, initial={"end_date": timezone.localdate()})
     return _form_page(
         request,
@@ -218,14 +204,8 @@ def assignment_end(request, pk: int, assignment_id: int):
 @require_http_methods(["GET", "POST"])
 def session_new(request, pk: int, order_id: int):
     gated = person_get_for(request.membership, pk, action=Action.RECORD_WORK_HOURS, log_read="tig")
-    order = _order_of(gated, order_id)
-    assignment = (
-        Assignment.objects.filter(order=order)
-        .exclude(status="cancelled")
-        .select_related("placement__host", "order")
-        .order_by("-start_date", "-pk")
-        .first()
-    )
+    order = selectors.order_get(gated.person, order_id)
+    assignment = selectors.current_assignment(order)
     if assignment is None:
         messages.error(request, "Ce TIG n'a pas encore de poste : affectez d'abord la personne.")
         return redirect(_tab_url(pk, order.pk))
@@ -257,7 +237,7 @@ def attestation(request, pk: int, order_id: int):
     gated = person_get_for(
         request.membership, pk, action=Action.RECORD_WORK_HOURS, log_read="tig : attestation"
     )
-    order = _order_of(gated, order_id)
+    order = selectors.order_get(gated.person, order_id)
     today = timezone.localdate()
     progress = selectors.progress_of([order], today=today, with_details=True)[0]
     content = documents.render_attestation(
@@ -272,7 +252,7 @@ def attestation(request, pk: int, order_id: int):
 @require_POST
 def end_report(request, pk: int, order_id: int):
     gated = person_get_for(request.membership, pk, action=Action.DRAFT_REPORT)
-    order = _order_of(gated, order_id)
+    order = selectors.order_get(gated.person, order_id)
     today = timezone.localdate()
     progress = selectors.progress_of([order], today=today, with_details=True)[0]
     try:
@@ -341,32 +321,7 @@ def index(request):
 @require_GET
 def hosts(request):
     membership = partners.directory_membership(request.membership)
-    today = timezone.localdate()
-    partners_list = list(
-        Partner.objects.filter(service_id=membership.service_id, kind="tig_host").order_by("name")
-    )
-    host_by_partner = {h.partner_id: h for h in selectors.hosts_of(membership.service_id)}
-    placements = list(
-        Placement.objects.filter(host__in=host_by_partner.values()).order_by("activity")
-    )
-    taken = selectors.occupancy(placements, today=today)
-    by_host: dict[int, list] = {}
-    for p in placements:
-        by_host.setdefault(p.host_id, []).append((p, taken[p.pk]))
-    rows = []
-    for partner in partners_list:
-        host = host_by_partner.get(partner.pk)
-        own = by_host.get(host.pk, []) if host else []
-        rows.append(
-            {
-                "partner": partner,
-                "host": host,
-                "approved": host.approved_on(today) if host else False,
-                "placements": [p for p, _ in own if p.is_active],
-                "free": sum(info["free"] for p, info in own if p.is_active),
-                "places": sum(p.capacity for p, _ in own if p.is_active),
-            }
-        )
+    rows = selectors.host_directory(membership.service_id, today=timezone.localdate())
     return render(
         request,
         "community_work/hosts.html",
@@ -384,7 +339,7 @@ def host_detail(request, partner_id: int):
     host = selectors.host_get_for(request.membership, partner_id)
     partner = host.partner if host else partners.partner_get_for(request.membership, partner_id)
     today = timezone.localdate()
-    placements = list(host.placements.select_related("supervisor")) if host else []
+    placements = selectors.placements_of_host(host) if host else []
     taken = selectors.occupancy(placements, today=today)
     return render(
         request,
@@ -395,7 +350,7 @@ def host_detail(request, partner_id: int):
             "partner": partner,
             "host": host,
             "approved": host.approved_on(today) if host else False,
-            "supervisors": list(host.supervisors.all()) if host else [],
+            "supervisors": selectors.supervisors_of_host(host) if host else [],
             "placements": [(p, taken[p.pk]) for p in placements],
             "can_manage": partners.may_manage_partners(request.membership),
             "today": today,
@@ -460,9 +415,7 @@ def _host_required(host):
 def supervisor_edit(request, partner_id: int, supervisor_id: int | None = None):
     partner, host = _managed_host(request, partner_id)
     host = _host_required(host)
-    supervisor = (
-        get_object_or_404(Supervisor, pk=supervisor_id, host=host) if supervisor_id else None
-    )
+    supervisor = selectors.host_supervisor_get(host, supervisor_id) if supervisor_id else None
     initial = (
         {name: getattr(supervisor, name) for name in services.SUPERVISOR_FIELDS}
         if supervisor
@@ -485,7 +438,7 @@ def supervisor_edit(request, partner_id: int, supervisor_id: int | None = None):
 def placement_edit(request, partner_id: int, placement_id: int | None = None):
     partner, host = _managed_host(request, partner_id)
     host = _host_required(host)
-    placement = get_object_or_404(Placement, pk=placement_id, host=host) if placement_id else None
+    placement = selectors.host_placement_get(host, placement_id) if placement_id else None
     if placement:
         initial = {name: getattr(placement, name) for name in services.PLACEMENT_FIELDS}
         initial["schedule"] = rules.schedule_input_text(placement.slots)
