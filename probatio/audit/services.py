@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from probatio.audit import fields as journal_fields
 from probatio.audit.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -68,19 +69,12 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return json.loads(json.dumps(data, default=_json_default))
 
 
-# What the journal keeps of a field. A model lists in ``AUDIT_NAME_ONLY`` the fields whose value
-# is never copied into the journal (free texts, reserved contents): the entry says that the
-# field changed, not what it says. Every other field keeps its value (a test checks that each
-# free-text field of a journaled model is declared one way or the other: ``AUDIT_KEPT``).
 NOT_KEPT = "(valeur non conservée)"
 
 
-def hidden_fields(model) -> frozenset[str]:
-    return frozenset(getattr(model, "AUDIT_NAME_ONLY", ()))
-
-
-def _masked(model, changes: dict | None) -> dict | None:
-    hidden = hidden_fields(model)
+def _masked(instance: models.Model, changes: dict | None) -> dict | None:
+    """The free texts declared name-only (``audit.fields``) leave their name, not their value."""
+    hidden = journal_fields.name_only(instance._meta.label_lower)
     if not changes or not hidden:
         return changes
     return {
@@ -111,7 +105,7 @@ def _entry(
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id if object_id is not None else instance.pk
-        changes = _masked(type(instance), changes)
+        changes = _masked(instance, changes)
     if getattr(actor, "is_system", False):
         # The system actor (accounts.system): no user; its label and reason are journaled.
         label, actor = str(actor), None

@@ -203,7 +203,7 @@ def snapshot(person: Person) -> dict:
         "situation": SituationEntry.objects.filter(person=person).count(),
         "sentences": list(Sentence.objects.filter(person=person).values_list("pk", "situation")),
         "timeline": TimelineEvent.objects.filter(person=person).count(),
-        "audit": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }
 
 

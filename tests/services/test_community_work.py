@@ -198,7 +198,7 @@ def stored() -> dict[str, int]:
         "assignments": Assignment.objects.count(),
         "sessions": WorkSession.objects.count(),
         "timeline": TimelineEvent.objects.count(),
-        "audit": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }
 
 

@@ -99,7 +99,9 @@ def test_email_states_date_time_and_place(appointment):
 
 def test_a_crashed_worker_is_taken_over_with_the_same_key(appointment, sms_files):
     message = sms_of(appointment)
-    assert sending._claim(message.pk, REMINDER_AT, message.service_id)  # a worker claims it, then dies
+    assert sending._claim(
+        message.pk, REMINDER_AT, message.service_id
+    )  # a worker claims it, then dies
     # The email goes; the SMS waits while its lease runs, then is taken over.
     assert sending.send_due_everywhere(now=REMINDER_AT + timedelta(minutes=5)) == {"sent": 1}
     assert message.__class__.objects.get(pk=message.pk).status == "sending"

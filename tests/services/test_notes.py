@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from probatio.access.policy import NoteAccess
 from probatio.audit.models import AuditEntry
+from probatio.audit.services import NOT_KEPT
 from probatio.notes import services
 from probatio.notes.models import InterviewNote, NoteDraft
 from probatio.notes.selectors import notes_visible_to
@@ -36,7 +37,7 @@ def test_note_create(cpip, person):
     entry = AuditEntry.objects.get(object_type="notes.interviewnote", object_id=note.pk)
     assert entry.action == "create" and entry.person_id == person.pk
     assert entry.changes == {
-        "subject": [None, "Premier entretien"],
+        "subject": [NOT_KEPT, NOT_KEPT],  # a free text: its name only (audit.fields)
         "confidential": [None, True],
         "restricted_to": [None, ""],
     }

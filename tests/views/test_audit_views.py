@@ -53,7 +53,12 @@ def test_a_refused_or_missing_dossier_writes_no_read_entry(client_for, cpip, wor
     assert (
         client.get(f"/personnes/{world.caseload.person.pk}/journal-des-acces/").status_code == 403
     )
-    assert entries_since(start) == []
+    # No read entry; the refusal (403) is journaled as such, the 404 is not.
+    entries = entries_since(start)
+    assert [e for e in entries if e.action != AuditEntry.Action.DENIED] == []
+    assert [e.context["path"] for e in entries] == [
+        f"/personnes/{world.caseload.person.pk}/journal-des-acces/"
+    ]
 
 
 LISTS = [

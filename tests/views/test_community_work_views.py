@@ -197,7 +197,7 @@ def stored() -> dict:
         "sessions": WorkSession.objects.count(),
         "reports": Report.objects.count(),
         "timeline": TimelineEvent.objects.count(),
-        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }  # fmt: skip
 
 
@@ -749,7 +749,7 @@ def host_rows() -> dict:
         "supervisors": list(Supervisor.objects.order_by("pk").values_list("pk", "name")),
         "placements": list(Placement.objects.order_by("pk").values_list("pk", "activity",
                                                                         "schedule")),
-        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }  # fmt: skip
 
 

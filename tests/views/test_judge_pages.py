@@ -159,7 +159,9 @@ def snapshot(person: Person) -> dict:
         "alert": Person.objects.get(pk=person.pk).judicial_alert,
         "reports": list(Report.objects.filter(person=person).values_list("pk", "status")),
         "timeline": TimelineEvent.objects.filter(person=person).count(),
-        "audit": AuditEntry.objects.exclude(action=AuditEntry.Action.READ).count(),
+        "audit": AuditEntry.objects.exclude(
+            action__in=[AuditEntry.Action.READ, AuditEntry.Action.DENIED]
+        ).count(),
     }  # fmt: skip
 
 

@@ -97,7 +97,7 @@ def state(report) -> dict:
         "steps": list(fresh.steps.values_list("step", "by_id", "comment")),
         "reports": list(Report.objects.order_by("pk").values_list("pk", "status", "version")),
         "timeline": TimelineEvent.objects.count(),
-        "journal": AuditEntry.objects.count(),
+        "journal": AuditEntry.objects.exclude(action="denied").count(),
     }
 
 

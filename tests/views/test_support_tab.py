@@ -89,7 +89,7 @@ def stored() -> dict[str, int]:
         "contacts": FamilyContact.objects.count(),
         "steps": FamilyStep.objects.count(),
         "timeline": TimelineEvent.objects.count(),
-        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }
 
 

@@ -228,7 +228,7 @@ def stored() -> dict:
         "sessions": list(WorkSession.objects.order_by("pk").values_list(
             "assignment_id", "on", "hours")),
         "timeline": TimelineEvent.objects.count(),
-        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list"]).count(),
+        "audit_writes": AuditEntry.objects.exclude(action__in=["read", "list", "denied"]).count(),
     }  # fmt: skip
 
 

@@ -1,0 +1,91 @@
+"""What the journal keeps of each free-text field: its value, or only its name.
+
+The journal proves who did what and when; it is not a second copy of the file. A free text
+about a person (an interview, a reason, a comment, an observation, a victim's identity) is
+journaled by name only: the entry says « modifié », the file keeps the text. Labels, names of
+places and organisations, addresses of sites and the like keep their value.
+
+Every free-text field of a model (a text field, or a character field of 200 characters or more
+without choices) is declared here, one way or the other; a test fails on a field left
+undeclared, so that a new field is decided when it is added. ``audit.record`` applies the
+table to every entry, whoever writes it.
+"""
+
+# Journaled by name only.
+NAME_ONLY: dict[str, frozenset[str]] = {
+    "agenda.appointment": frozenset({"status_reason"}),
+    "community_work.assignment": frozenset({"end_reason"}),
+    "community_work.worksession": frozenset({"remarks"}),
+    "compliance.incident": frozenset({"description", "person_explanation", "dismissal_reason"}),
+    "compliance.proof": frozenset({"comment", "refusal_reason"}),
+    "measures.obligation": frozenset({"details", "victim_name", "victim_contact"}),
+    "messaging.message": frozenset({"body"}),
+    "notes.interviewnote": frozenset({"subject", "body"}),
+    "notes.notedraft": frozenset({"subject", "body"}),
+    "people.situationentry": frozenset({"details"}),
+    "reintegration.arrivalinterview": frozenset({"observations"}),
+    "reintegration.destitutionassessment": frozenset({"comment"}),
+    "reintegration.familycontact": frozenset({"comment"}),
+    "reintegration.familystep": frozenset({"comment"}),
+    "reintegration.need": frozenset({"details"}),
+    "reintegration.needchange": frozenset({"comment"}),
+    "reintegration.partnerreferral": frozenset({"purpose", "outcome"}),
+    "reintegration.referralstep": frozenset({"comment"}),
+    "reintegration.releaseplanitem": frozenset({"comment"}),
+    "reports.judgeanswer": frozenset({"text", "reasons"}),
+    "reports.report": frozenset({"return_comment"}),
+    "reports.reportstep": frozenset({"comment"}),
+    "sentences.capsession": frozenset({"notes"}),
+}
+
+# Kept with their value: what the entry needs to be read (names, labels, places, contacts of
+# organisations), or what the file shows on every page anyway.
+KEPT: dict[str, frozenset[str]] = {
+    "accounts.user": frozenset({"email"}),
+    "community_work.hostorganisation": frozenset({"approval_court"}),
+    "community_work.placement": frozenset(
+        {"description", "activity", "address", "skills", "constraints"}
+    ),
+    "community_work.supervisor": frozenset({"email"}),
+    "community_work.tigorder": frozenset({"skills"}),
+    "compliance.proof": frozenset({"document_type", "original_name"}),
+    "measures.decision": frozenset({"jurisdiction", "summary"}),
+    "measures.measurerule": frozenset({"text"}),
+    "measures.measuretype": frozenset({"label", "legal_basis", "spip_duties", "description"}),
+    "measures.obligation": frozenset({"zone", "care_structure"}),
+    "measures.obligationtype": frozenset({"label", "proof_hint"}),
+    "measures.offence": frozenset({"label"}),
+    "messaging.message": frozenset({"recipient", "subject", "last_error"}),
+    "agenda.appointment": frozenset({"place_detail", "to_bring"}),
+    "organisation.court": frozenset({"name"}),
+    "organisation.establishment": frozenset({"name", "address"}),
+    "organisation.room": frozenset({"access_notes"}),
+    "organisation.service": frozenset({"name", "address"}),
+    "organisation.site": frozenset({"name", "address", "access_notes"}),
+    "people.address": frozenset({"line1", "line2"}),
+    "people.person": frozenset({"aliases", "email", "languages", "judicial_alert"}),
+    "reintegration.destitutionaid": frozenset({"item"}),
+    "reintegration.partner": frozenset(
+        {"name", "email", "website", "description", "services_offered"}
+    ),
+    "reintegration.partneragreement": frozenset({"scope"}),
+    "reintegration.partnercontact": frozenset({"email"}),
+    "reintegration.partnerreferral": frozenset({"letter_file"}),
+    "reintegration.partnersite": frozenset({"name", "address", "opening_hours"}),
+    "reports.judgeanswer": frozenset({"part"}),
+    "reports.report": frozenset({"title"}),
+    "sentences.officialdatesimport": frozenset({"file_name"}),
+    "sentences.sentence": frozenset({"description"}),
+}
+
+# Never journaled as changes: the journal itself, the chronology, search keys.
+NOT_JOURNALED: dict[str, frozenset[str]] = {
+    "audit.auditentry": frozenset({"actor_label", "summary"}),
+    "people.timelineevent": frozenset({"title", "detail"}),
+    "people.person": frozenset({"search_text"}),
+    "reintegration.partner": frozenset({"search_text"}),
+}
+
+
+def name_only(label: str) -> frozenset[str]:
+    return NAME_ONLY.get(label, frozenset())
