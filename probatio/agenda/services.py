@@ -5,7 +5,7 @@ Booking *warns* (double-booked staff or room, outside the site's opening hours):
 shows the warnings and books only when the user confirms (``confirmed=True``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from probatio.access.policy import Action, PersonFacts, allows
+from probatio.access.policy import IMPLIED, Action, allows
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed
@@ -25,8 +25,11 @@ from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
 from probatio.notes import services as note_services
 from probatio.organisation.models import Establishment, Room, Site
-from probatio.people.journal import timeline_add
-from probatio.people.models import Person, TimelineEvent
+from probatio.people.journal import Event
+from probatio.people.journal import before as journal_before
+from probatio.people.journal import write as journal
+from probatio.people.models import TimelineEvent
+from probatio.people.selectors import Gated, gate, own, require_gated
 
 FIELDS = [
     "kind",
@@ -61,24 +64,30 @@ def _when(moment: datetime) -> str:
     return f"{rules.paris(moment):%d/%m/%Y à %H:%M}"
 
 
-def _facts(membership: Membership, person: Person, staff_ids: set[int]) -> PersonFacts:
-    is_caseload = (
-        person.assigned_cpip_id == membership.user_id
-        or person.support_staff.filter(pk=membership.user_id).exists()
-    )
-    return PersonFacts(is_caseload=is_caseload, is_own=membership.user_id in staff_ids)
+def _may(gated: Gated, action: Action) -> None:
+    """First step of every appointment service: the gated person (a raw one is refused), and
+    a role that does ``action`` at all (the appointment's staff decide the rest)."""
+    require_gated(gated)
+    if not allows(gated.role, action) and action not in IMPLIED.get(gated.under, ()):
+        raise PermissionDenied("Votre rôle ne permet pas cette action sur les rendez-vous.")
 
 
-def _require(membership: Membership, action: Action, person: Person, staff_ids: set[int]):
-    if person.service_id != membership.service_id:
-        raise field_errors(person="Cette personne n'est pas suivie par votre service.")
-    if not allows(membership.role, action, _facts(membership, person, staff_ids)):
+def _require(gated: Gated, action: Action, staff_ids: set[int]) -> tuple:
+    """The gated person (a raw one is refused), and the role's right on them for an
+    appointment whose staff are ``staff_ids`` (« own »: the user is one of them). Returns the
+    acting membership and the person."""
+    require_gated(gated)
+    membership = gated.membership
+    facts = replace(gated.facts, is_own=membership.user_id in staff_ids)
+    implied = action in IMPLIED.get(gated.under, ())
+    if not allows(gated.role, action, facts) and not implied:
         if action is Action.BOOK_APPOINTMENT:
             raise PermissionDenied(
                 "Votre rôle ne permet de fixer des rendez-vous que dans votre propre agenda"
                 " ou pour les personnes que vous suivez."
             )
         raise PermissionDenied("Votre rôle ne permet pas de saisir l'issue de ce rendez-vous.")
+    return membership, gated.person
 
 
 def _check_place(appointment: Appointment, service_id: int) -> None:
@@ -212,16 +221,16 @@ def _validate(appointment: Appointment, staff: list[User], *, now: datetime) -> 
 @transaction.atomic
 def appointment_book(
     *,
-    membership: Membership,
-    person: Person,
+    gated: Gated,
     data: dict[str, Any],
     staff: list[User],
     confirmed: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
+    _may(gated, Action.BOOK_APPOINTMENT)
     now = now or timezone.now()
     staff_ids = {u.pk for u in staff}
-    _require(membership, Action.BOOK_APPOINTMENT, person, staff_ids)
+    membership, person = _require(gated, Action.BOOK_APPOINTMENT, staff_ids)
     appointment = Appointment(
         service_id=membership.service_id,
         person=person,
@@ -234,21 +243,18 @@ def appointment_book(
         raise NeedsConfirmation(warnings)
     appointment.save()
     appointment.staff.set(staff)
-    audit.record_creation(
+    journal(
         membership,
         appointment,
-        person_id=person.pk,
-        summary=f"Rendez-vous fixé ({appointment.get_kind_display()})",
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.APPOINTMENT,
-        title=f"Rendez-vous fixé : {appointment.get_kind_display().lower()} le "
-        f"{_when(appointment.starts_at)}",
-        detail=appointment.place_label()
-        + (f" — avertissements acceptés : {' '.join(warnings)}" if warnings else ""),
-        actor=membership.user,
-        instance=appointment,
+        summary=f"Rendez-vous fixé ({appointment.get_kind_display()})",
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"Rendez-vous fixé : {appointment.get_kind_display().lower()} le "
+            f"{_when(appointment.starts_at)}",
+            detail=appointment.place_label()
+            + (f" — avertissements acceptés : {' '.join(warnings)}" if warnings else ""),
+        ),
     )
     messaging.schedule_reminders(appointment, now=now)
     return appointment
@@ -271,7 +277,7 @@ OUTCOME_TITLES = {
 @transaction.atomic
 def appointment_set_status(
     *,
-    membership: Membership,
+    gated: Gated,
     appointment: Appointment,
     status: str,
     reason: str = "",
@@ -280,6 +286,7 @@ def appointment_set_status(
     """Record the outcome (honoré, excusé, absent non excusé) or cancel. A no-show writes a
     timeline event and, from the service's threshold of no-shows on a measure, proposes an
     incident."""
+    _may(gated, Action.RECORD_OUTCOME)
     now = now or timezone.now()
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
@@ -287,7 +294,8 @@ def appointment_set_status(
         .get(pk=appointment.pk)
     )
     staff_ids = set(appointment.staff.values_list("pk", flat=True))
-    _require(membership, Action.RECORD_OUTCOME, appointment.person, staff_ids)
+    membership, person = _require(gated, Action.RECORD_OUTCOME, staff_ids)
+    own(person, appointment.person_id)
     if status not in Appointment.Status.values:
         raise field_errors(status="Statut inconnu.")
     error = rules.check_transition(
@@ -298,7 +306,7 @@ def appointment_set_status(
     reason = reason.strip()
     if status in Appointment.REASON_STATUSES and not reason:
         raise field_errors(status_reason="Indiquez le motif.")
-    before = audit.snapshot(appointment, ["status", "status_reason"])
+    before = journal_before(appointment, ["status", "status_reason"])
     was_planned = appointment.is_planned
     appointment.status = status
     appointment.status_reason = reason
@@ -314,23 +322,19 @@ def appointment_set_status(
         ]
     )
     label = Appointment.Status(status).label
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         appointment,
-        person_id=appointment.person_id,
-        summary=f"Rendez-vous : {label.lower()}",
-        changes=audit.diff(before, audit.snapshot(appointment, ["status", "status_reason"])),
-    )
-    timeline_add(
         person=appointment.person,
-        kind=TimelineEvent.Kind.APPOINTMENT,
-        title=f"{OUTCOME_TITLES[status]} : {appointment.get_kind_display().lower()} du "
-        f"{_when(appointment.starts_at)}",
-        detail=reason,
-        actor=membership.user,
-        instance=appointment,
-        occurred_at=min(now, appointment.starts_at) if status != "cancelled" else now,
+        summary=f"Rendez-vous : {label.lower()}",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"{OUTCOME_TITLES[status]} : {appointment.get_kind_display().lower()} du "
+            f"{_when(appointment.starts_at)}",
+            detail=reason,
+            occurred_at=min(now, appointment.starts_at) if status != "cancelled" else now,
+        ),
     )
     if status != Appointment.Status.HONOURED:
         messaging.cancel_pending(appointment)
@@ -348,7 +352,7 @@ def appointment_set_status(
 @transaction.atomic
 def appointment_move(
     *,
-    membership: Membership,
+    gated: Gated,
     appointment: Appointment,
     starts_at: datetime,
     ends_at: datetime,
@@ -359,6 +363,7 @@ def appointment_move(
 ) -> Appointment:
     """Move a planned appointment: it becomes "reporté" and a new one takes its place (history
     kept); its reminders are cancelled, the new one's scheduled, and the person told."""
+    _may(gated, Action.BOOK_APPOINTMENT)
     now = now or timezone.now()
     old = (
         Appointment.objects.select_for_update(of=("self",))
@@ -367,7 +372,8 @@ def appointment_move(
     )
     staff = list(old.staff.all())
     staff_ids = {u.pk for u in staff}
-    _require(membership, Action.BOOK_APPOINTMENT, old.person, staff_ids)
+    membership, person = _require(gated, Action.BOOK_APPOINTMENT, staff_ids)
+    own(person, old.person_id)
     if not old.is_planned:
         raise field_errors(starts_at="Seul un rendez-vous planifié peut être déplacé.")
     if not reason.strip():
@@ -402,24 +408,23 @@ def appointment_move(
     new.replaces = old
     new.save()
     new.staff.set(staff)
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         old,
-        person_id=old.person_id,
+        person=person,
         summary="Rendez-vous reporté",
         changes={"status": ["planned", "postponed"], "starts_at": [old.starts_at, starts_at]},
     )
-    audit.record_creation(
-        membership, new, person_id=old.person_id, summary="Rendez-vous fixé (report)"
-    )
-    timeline_add(
-        person=old.person,
-        kind=TimelineEvent.Kind.APPOINTMENT,
-        title=f"Rendez-vous du {_when(old.starts_at)} reporté au {_when(new.starts_at)}",
-        detail=reason.strip(),
-        actor=membership.user,
-        instance=new,
+    journal(
+        membership,
+        new,
+        person=person,
+        summary="Rendez-vous fixé (report)",
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"Rendez-vous du {_when(old.starts_at)} reporté au {_when(new.starts_at)}",
+            detail=reason.strip(),
+        ),
     )
     messaging.notify(new, Message.Purpose.MOVED, now=now)
     messaging.schedule_reminders(new, now=now)
@@ -427,26 +432,26 @@ def appointment_move(
 
 
 @transaction.atomic
-def appointment_note_write(
-    *, membership: Membership, appointment: Appointment, person: Person, data: dict[str, Any]
-):
+def appointment_note_write(*, gated: Gated, appointment: Appointment, data: dict[str, Any]):
     """Write the interview note of this appointment and link it, in one transaction."""
-    note = note_services.note_create(membership=membership, person=person, data=data)
-    appointment_link_note(membership=membership, appointment=appointment, note=note)
+    gate(gated, Action.WRITE_NOTE)
+    note = note_services.note_create(gated=gated, data=data)
+    appointment_link_note(gated=gated, appointment=appointment, note=note)
     return note
 
 
 @transaction.atomic
-def appointment_link_note(*, membership: Membership, appointment: Appointment, note) -> None:
-    """Link the interview note written for this appointment."""
+def appointment_link_note(*, gated: Gated, appointment: Appointment, note) -> None:
+    """Link the interview note written for this appointment (by whom may write the note)."""
+    membership, person = gate(gated, Action.WRITE_NOTE)
+    own(person, appointment.person_id)
     if note.person_id != appointment.person_id:
         raise field_errors(note="Cette note ne concerne pas la personne du rendez-vous.")
     Appointment.objects.filter(pk=appointment.pk).update(note=note, updated_at=timezone.now())
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         appointment,
-        person_id=appointment.person_id,
+        person=person,
         summary="Note d'entretien rattachée au rendez-vous",
         changes={"note": [None, note.pk]},
     )

@@ -13,7 +13,8 @@ from probatio.agenda.models import Appointment, Summons
 from probatio.agenda.selectors import GatedAppointment
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event
+from probatio.people.journal import write as journal
 from probatio.people.models import TimelineEvent
 
 
@@ -39,16 +40,16 @@ def summons_generate(*, membership, gated: GatedAppointment, today: date | None 
     name = f"convocation-{appointment.person_id}-{appointment.pk}-{today:%Y%m%d}.pdf"
     record.file.save(name, ContentFile(content), save=False)
     record.save()
-    audit.record_creation(
-        membership, record, person_id=appointment.person_id, summary="Convocation éditée"
-    )
-    timeline_add(
+    journal(
+        membership,
+        record,
         person=appointment.person,
-        kind=TimelineEvent.Kind.APPOINTMENT,
-        title="Convocation éditée pour le rendez-vous du "
-        f"{rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M}",
-        actor=membership.user,
-        instance=record,
+        summary="Convocation éditée",
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            "Convocation éditée pour le rendez-vous du "
+            f"{rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M}",
+        ),
     )
     return record
 
@@ -68,20 +69,16 @@ def summons_mark_sent(
     summons_record.sent_on = sent_on
     summons_record.sent_by = sent_by
     summons_record.save(update_fields=["sent_on", "sent_by"])
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         summons_record,
-        person_id=summons_record.person_id,
-        summary="Envoi de la convocation enregistré",
-        changes=audit.diff(before, audit.snapshot(summons_record, ["sent_on", "sent_by"])),
-    )
-    timeline_add(
         person=summons_record.person,
-        kind=TimelineEvent.Kind.APPOINTMENT,
-        title=f"Convocation envoyée le {sent_on:%d/%m/%Y} "
-        f"({summons_record.get_sent_by_display().lower()})",
-        actor=membership.user,
-        instance=summons_record,
+        summary="Envoi de la convocation enregistré",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"Convocation envoyée le {sent_on:%d/%m/%Y} "
+            f"({summons_record.get_sent_by_display().lower()})",
+        ),
     )
     return summons_record

@@ -199,7 +199,7 @@ def set_status(request, pk: int):
     if form.is_valid():
         try:
             result = services.appointment_set_status(
-                membership=request.membership,
+                gated=ga.gated,
                 appointment=ga.appointment,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["status_reason"],
@@ -242,7 +242,7 @@ def move(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             new = services.appointment_move(
-                membership=request.membership,
+                gated=ga.gated,
                 appointment=appointment,
                 starts_at=form.cleaned_data["starts_at"],
                 ends_at=form.cleaned_data["ends_at"],
@@ -299,9 +299,8 @@ def write_note(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.appointment_note_write(
-                membership=request.membership,
+                gated=gated,
                 appointment=appointment,
-                person=gated.person,
                 data=form.cleaned_data,
             )
         except ValidationError as error:
@@ -456,8 +455,7 @@ def book(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.appointment_book(
-                membership=membership,
-                person=person,
+                gated=gated,
                 data=form.service_data(),
                 staff=list(form.cleaned_data["staff"]),
                 confirmed=form.cleaned_data["confirm"],

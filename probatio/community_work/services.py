@@ -38,7 +38,8 @@ from probatio.core import phones
 from probatio.core.dates import format_fr, on_day
 from probatio.core.errors import field_errors
 from probatio.measures.models import Measure, Obligation
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event, timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import Gated
 from probatio.people.selectors import gate as _gate
@@ -51,30 +52,6 @@ def _require_directory(membership: Membership) -> None:
         raise PermissionDenied(
             "La gestion des structures d'accueil revient à l'encadrement et aux personnes "
             "qu'il a autorisées."
-        )
-
-
-def _journal(membership, instance, before: dict | None, summary: str, person_id=None) -> None:
-    after = audit.snapshot(instance)
-    if before is None:
-        audit.record_by(
-            membership,
-            audit.Action.CREATE,
-            instance,
-            person_id=person_id,
-            summary=summary,
-            changes=audit.diff({}, after),
-        )
-        return
-    changes = audit.diff(before, after)
-    if changes:
-        audit.record_by(
-            membership,
-            audit.Action.UPDATE,
-            instance,
-            person_id=person_id,
-            summary=summary,
-            changes=changes,
         )
 
 
@@ -130,7 +107,9 @@ def host_save(
         setattr(host, name, value)
     host.full_clean(exclude=["partner"])
     host.save()
-    _journal(membership, host, before, f"Habilitation TIG : {partner.name}")
+    journal(
+        membership, host, person=None, summary=f"Habilitation TIG : {partner.name}", before=before
+    )
     return host
 
 
@@ -159,7 +138,13 @@ def supervisor_save(
     supervisor.is_active = data.get("is_active", True) is not False
     supervisor.full_clean()
     supervisor.save()
-    _journal(membership, supervisor, before, f"Tuteur : {supervisor.name} ({host})")
+    journal(
+        membership,
+        supervisor,
+        person=None,
+        summary=f"Tuteur : {supervisor.name} ({host})",
+        before=before,
+    )
     return supervisor
 
 
@@ -238,7 +223,13 @@ def placement_save(
     if creating:
         placement.code = f"P{placement.pk:05d}"
         placement.save(update_fields=["code"])
-    _journal(membership, placement, before, f"Poste TIG : {placement.activity} ({host})")
+    journal(
+        membership,
+        placement,
+        person=None,
+        summary=f"Poste TIG : {placement.activity} ({host})",
+        before=before,
+    )
     return placement
 
 
@@ -358,14 +349,16 @@ def order_open(
             order.save()
     except IntegrityError as error:
         raise field_errors(__all__="Le suivi de ce TIG est déjà ouvert.") from error
-    audit.record_creation(membership, order, person_id=person.pk, summary=f"TIG : {order}")
-    timeline_add(
+    journal(
+        membership,
+        order,
         person=person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"TIG de {order.hours_ordered} h : suivi ouvert",
-        detail=f"Délai de {order.period_months} mois à compter du {format_fr(order.counted_from)}",
-        actor=membership.user,
-        instance=order,
+        summary=f"TIG : {order}",
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            f"TIG de {order.hours_ordered} h : suivi ouvert",
+            detail=f"Délai de {order.period_months} mois à compter du {format_fr(order.counted_from)}",
+        ),
     )
     return order
 
@@ -391,7 +384,7 @@ def order_update(
     _fill_order(order, merged)
     order.full_clean(exclude=["measure", "obligation"])
     order.save()
-    _journal(membership, order, before, f"TIG : {order}", person_id=person.pk)
+    journal(membership, order, person=person, summary=f"TIG : {order}", before=before)
     return order
 
 
@@ -487,17 +480,17 @@ def assign(
         raise field_errors(
             __all__="Ce TIG a déjà une affectation en cours : terminez-la d'abord."
         ) from error
-    audit.record_creation(
-        membership, assignment, person_id=person.pk, summary=f"TIG : affectation {assignment}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        assignment,
         person=person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"TIG : poste « {placement.activity} » ({placement.host})",
-        detail=f"À partir du {format_fr(start)} ; {assignment.schedule_text}",
-        actor=membership.user,
-        instance=assignment,
-        occurred_at=on_day(min(start, today)),
+        summary=f"TIG : affectation {assignment}",
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            f"TIG : poste « {placement.activity} » ({placement.host})",
+            detail=f"À partir du {format_fr(start)} ; {assignment.schedule_text}",
+            occurred_at=on_day(min(start, today)),
+        ),
     )
     return assignment
 
@@ -535,7 +528,7 @@ def assignment_end(
     assignment.status = "cancelled" if cancel else "ended"
     assignment.end_reason = (reason or "").strip()[:300]
     assignment.save(update_fields=["end_date", "status", "end_reason"])
-    _journal(membership, assignment, before, "TIG : fin d'affectation", person_id=person.pk)
+    journal(membership, assignment, person=person, summary="TIG : fin d'affectation", before=before)
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.MEASURE,
@@ -656,15 +649,17 @@ def session_record(
         if kind == rules.WORK
         else f"TIG : {rules.SESSION_KINDS[kind].lower()}"
     )
-    audit.record_creation(membership, session, person_id=person.pk, summary=label)
-    timeline_add(
+    journal(
+        membership,
+        session,
         person=person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=label,
-        detail=f"{assignment.placement.activity} ({assignment.placement.host})"
-        + (f" — {session.remarks}" if session.remarks else ""),
-        actor=membership.user,
-        instance=session,
-        occurred_at=on_day(session.on),
+        summary=label,
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            label,
+            detail=f"{assignment.placement.activity} ({assignment.placement.host})"
+            + (f" — {session.remarks}" if session.remarks else ""),
+            occurred_at=on_day(session.on),
+        ),
     )
     return session

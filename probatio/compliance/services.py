@@ -19,7 +19,8 @@ from probatio.compliance.models import Incident, Proof
 from probatio.compliance.selectors import address_changes, slots_of
 from probatio.core.errors import field_errors
 from probatio.measures.models import Obligation
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event
+from probatio.people.journal import write as journal
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import Gated
 
@@ -105,16 +106,16 @@ def proof_register(
         proof.file.save(name, ContentFile(checked.content), save=False)
     try:
         proof.save()
-        audit.record_creation(
-            membership, proof, person_id=person.pk, summary="Justificatif enregistré"
-        )
-        timeline_add(
+        journal(
+            membership,
+            proof,
             person=person,
-            kind=TimelineEvent.Kind.PROOF,
-            title=f"Justificatif reçu : {obligation.obligation_type.label} ({slot.label})",
-            detail=proof.get_medium_display(),
-            actor=membership.user,
-            instance=proof,
+            summary="Justificatif enregistré",
+            timeline=Event(
+                TimelineEvent.Kind.PROOF,
+                f"Justificatif reçu : {obligation.obligation_type.label} ({slot.label})",
+                detail=proof.get_medium_display(),
+            ),
         )
     except Exception:
         if proof.file:
@@ -145,22 +146,18 @@ def proof_review(
     proof.reviewed_by = membership.user
     proof.reviewed_at = timezone.now()
     proof.save(update_fields=fields)
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         proof,
-        person_id=proof.person_id,
-        summary="Justificatif accepté" if accept else "Justificatif refusé",
-        changes=audit.diff(before, audit.snapshot(proof, fields)),
-    )
-    timeline_add(
         person=gated.person,
-        kind=TimelineEvent.Kind.PROOF,
-        title=f"Justificatif {'accepté' if accept else 'refusé'} : "
-        f"{proof.obligation.obligation_type.label}",
-        detail="" if accept else f"Motif : {proof.refusal_reason}",
-        actor=membership.user,
-        instance=proof,
+        summary="Justificatif accepté" if accept else "Justificatif refusé",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.PROOF,
+            f"Justificatif {'accepté' if accept else 'refusé'} : "
+            f"{proof.obligation.obligation_type.label}",
+            detail="" if accept else f"Motif : {proof.refusal_reason}",
+        ),
     )
     return proof
 
@@ -237,17 +234,17 @@ def incident_record(*, membership, gated: Gated, data: dict, today: date | None 
         **links,
     )
     _save_incident(incident)
-    audit.record_creation(
-        membership, incident, person_id=gated.person.pk, summary="Manquement constaté"
-    )
-    timeline_add(
+    journal(
+        membership,
+        incident,
         person=gated.person,
-        kind=TimelineEvent.Kind.INCIDENT,
-        title=f"Manquement : {incident.get_kind_display().lower()} du "
-        f"{incident.occurred_on:%d/%m/%Y}",
-        detail=incident.get_source_display(),
-        actor=membership.user,
-        instance=incident,
+        summary="Manquement constaté",
+        timeline=Event(
+            TimelineEvent.Kind.INCIDENT,
+            f"Manquement : {incident.get_kind_display().lower()} du "
+            f"{incident.occurred_on:%d/%m/%Y}",
+            detail=incident.get_source_display(),
+        ),
     )
     return incident
 
@@ -289,16 +286,16 @@ def incident_dismiss(
         **links,
     )
     _save_incident(incident)
-    audit.record_creation(
-        membership, incident, person_id=gated.person.pk, summary="Proposition de manquement écartée"
-    )
-    timeline_add(
+    journal(
+        membership,
+        incident,
         person=gated.person,
-        kind=TimelineEvent.Kind.INCIDENT,
-        title=f"Manquement écarté : {incident.get_kind_display().lower()}",
-        detail=f"Motif : {incident.dismissal_reason}",
-        actor=membership.user,
-        instance=incident,
+        summary="Proposition de manquement écartée",
+        timeline=Event(
+            TimelineEvent.Kind.INCIDENT,
+            f"Manquement écarté : {incident.get_kind_display().lower()}",
+            detail=f"Motif : {incident.dismissal_reason}",
+        ),
     )
     return incident
 

@@ -20,6 +20,7 @@ from probatio.accounts.models import Membership
 from probatio.agenda import rules
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
+from probatio.demo.gates import gate
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.organisation.models import Room, Site
@@ -125,8 +126,7 @@ class AgendaBuilder:
         self.busy.setdefault(member.user_id, set()).add(start)
         booked_at = min(self.now, start - timedelta(days=self.rng.randint(6, 20)))
         return agenda_services.appointment_book(
-            membership=member,
-            person=person,
+            gated=gate(member, person),
             data={"starts_at": start, "ends_at": start + timedelta(minutes=45), **data},
             staff=[member.user],
             confirmed=True,
@@ -149,7 +149,7 @@ class AgendaBuilder:
             when = appointment.starts_at - timedelta(days=self.rng.randint(1, 3))
         self._summarise_past_messages(appointment=appointment, before=min(when, self.now))
         agenda_services.appointment_set_status(
-            membership=member,
+            gated=gate(member, appointment.person),
             appointment=appointment,
             status=status,
             reason=reason,

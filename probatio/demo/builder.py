@@ -765,8 +765,7 @@ class ServiceBuilder:
             notes, key=lambda n: n[1]
         ):
             note = note_services.note_create(
-                membership=author,
-                person=person,
+                gated=gate(author, person),
                 today=self.today,
                 data=dict(
                     interview_date=day,

@@ -100,8 +100,7 @@ def _committal(*, service, staff, rng, today: date) -> None:
         day += timedelta(days=1)
     starts = timezone.make_aware(datetime.combine(day, time(14, 0)))
     agenda_services.appointment_book(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={
             "kind": Appointment.Kind.PRISON,
             "place_kind": Appointment.PlaceKind.PRISON,

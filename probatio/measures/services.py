@@ -351,10 +351,10 @@ def _add_control_measures(gated: Gated, measure: Measure, *, today: date) -> Non
         )
         obligation.full_clean()
         obligation.save()
-        audit.record_creation(
+        journal(
             membership,
             obligation,
-            person_id=measure.person_id,
+            person=measure.person,
             summary=f"Mesure de contrôle (CP 132-44) : {obligation_type.code}",
         )
     if types:

@@ -1,6 +1,5 @@
 """Writes on interview notes and their autosaved drafts."""
 
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -8,21 +7,23 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probatio.access.policy import restrictable_professions
-from probatio.accounts.models import Membership
-from probatio.audit import services as audit
+from probatio.access.policy import Action, restrictable_professions
 from probatio.core.errors import field_errors
 from probatio.notes.models import InterviewNote, NoteDraft
-from probatio.people.journal import timeline_add
-from probatio.people.models import Person, TimelineEvent
+from probatio.people.journal import Event
+from probatio.people.journal import before as journal_before
+from probatio.people.journal import write as journal
+from probatio.people.models import TimelineEvent
+from probatio.people.selectors import Gated
+from probatio.people.selectors import gate as _gate
+from probatio.people.selectors import own as _own
 
 DRAFT_FIELDS = ["interview_date", "subject", "body", "confidential", "restricted_to"]
 
 
 @transaction.atomic
-def note_create(
-    *, membership: Membership, person: Person, data: dict[str, Any], today: date | None = None
-) -> InterviewNote:
+def note_create(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> InterviewNote:
+    membership, person = _gate(gated, Action.WRITE_NOTE)
     today = today or timezone.localdate()
     restricted_to = data.get("restricted_to") or ""
     if restricted_to and restricted_to not in restrictable_professions(membership.role):
@@ -44,44 +45,30 @@ def note_create(
     note.full_clean()
     note.save()
     NoteDraft.objects.filter(person=person, author=membership.user).delete()
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.CREATE,
         note,
-        person_id=person.pk,
-        summary="Nouvelle note d'entretien",
-        changes={
-            "subject": [None, note.subject],
-            "confidential": [None, note.confidential],
-            "restricted_to": [None, note.restricted_to],
-        },
-    )
-    timeline_add(
         person=person,
-        kind=TimelineEvent.Kind.NOTE,
+        summary="Nouvelle note d'entretien",
+        fields=["subject", "confidential", "restricted_to"],  # never the body
         # Not the subject: the timeline shows it only to who may read the note.
-        title="Note d'entretien",
-        actor=membership.user,
-        instance=note,
+        timeline=Event(TimelineEvent.Kind.NOTE, "Note d'entretien"),
     )
     return note
-
-
-def _fingerprint(text: str) -> str:
-    """What the journal keeps of a note's text: never the text itself."""
-    return f"{len(text)} caractères, empreinte {hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 @transaction.atomic
 def note_update(
     *,
-    membership: Membership,
+    gated: Gated,
     note: InterviewNote,
     data: dict[str, Any],
     today: date | None = None,
 ) -> InterviewNote:
     """Only the author corrects a note; the journal keeps what changed (the text as a
     fingerprint, so that the journal never holds a confidential note's content)."""
+    membership, person = _gate(gated, Action.WRITE_NOTE)
+    _own(person, note.person_id)
     if note.author_id != membership.user_id:
         raise PermissionDenied("Seul l'auteur peut modifier une note.")
     today = today or timezone.localdate()
@@ -92,8 +79,7 @@ def note_update(
         )
     if data["interview_date"] > today:
         raise field_errors(interview_date="La date de l'entretien ne peut pas être future.")
-    tracked = ["interview_date", "subject", "confidential", "restricted_to"]
-    before = audit.snapshot(note, tracked)
+    before = journal_before(note, ["interview_date", "subject", "confidential", "restricted_to"])
     old_body = note.body
     note.interview_date = data["interview_date"]
     note.subject = data["subject"]
@@ -102,24 +88,16 @@ def note_update(
     note.restricted_to = restricted_to
     note.full_clean()
     note.save()
-    changes = audit.diff(before, audit.snapshot(note, tracked))
     if note.body != old_body:
-        changes["body"] = [_fingerprint(old_body), _fingerprint(note.body)]
-    if changes:
-        audit.record_by(
-            membership,
-            audit.Action.UPDATE,
-            note,
-            person_id=note.person_id,
-            summary="Note d'entretien corrigée",
-            changes=changes,
-        )
+        before["body"] = old_body  # journaled by name only (audit.fields): never the text
+    journal(membership, note, person=person, summary="Note d'entretien corrigée", before=before)
     return note
 
 
-def draft_save(*, membership: Membership, person: Person, data: dict[str, Any]) -> NoteDraft:
+def draft_save(*, gated: Gated, data: dict[str, Any]) -> NoteDraft:
     """Autosave: the author's own text, kept apart from the file (not an audited change of
     the dossier; the note itself is audited when saved)."""
+    membership, person = _gate(gated, Action.WRITE_NOTE)
     clean = {k: data.get(k) for k in DRAFT_FIELDS}
     clean["subject"] = (clean["subject"] or "")[:200]
     clean["body"] = (clean["body"] or "")[:20000]
@@ -131,5 +109,6 @@ def draft_save(*, membership: Membership, person: Person, data: dict[str, Any]) 
     return draft
 
 
-def draft_get(*, membership: Membership, person: Person) -> NoteDraft | None:
+def draft_get(*, gated: Gated) -> NoteDraft | None:
+    membership, person = _gate(gated, Action.WRITE_NOTE)
     return NoteDraft.objects.filter(person=person, author=membership.user).first()

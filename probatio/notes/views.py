@@ -50,7 +50,7 @@ def note_create(request, pk: int):
         log_read="formulaire de note",
     )
     role = request.membership.role
-    draft = services.draft_get(membership=request.membership, person=gated.person)
+    draft = services.draft_get(gated=gated)
     if request.method == "POST":
         form = NoteForm(request.POST, role=role)
     else:
@@ -66,9 +66,7 @@ def note_create(request, pk: int):
         form = NoteForm(initial=initial, role=role)
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_create(
-                membership=request.membership, person=gated.person, data=form.cleaned_data
-            )
+            services.note_create(gated=gated, data=form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -106,7 +104,7 @@ def note_autosave(request, pk: int):
     form = NoteForm(request.POST, role=request.membership.role)
     form.is_valid()
     data["interview_date"] = form.cleaned_data.get("interview_date")
-    draft = services.draft_save(membership=request.membership, person=gated.person, data=data)
+    draft = services.draft_save(gated=gated, data=data)
     return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
 
 
@@ -125,7 +123,7 @@ def note_edit(request, pk: int, note_id: int):
     form = NoteForm(request.POST or None, initial=initial, role=request.membership.role)
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_update(membership=request.membership, note=note, data=form.cleaned_data)
+            services.note_update(gated=gated, note=note, data=form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -28,6 +28,7 @@ from probatio.core import phones
 from probatio.core.dates import add_months, format_fr
 from probatio.core.errors import field_errors
 from probatio.core.text import fold
+from probatio.people.journal import write as journal
 from probatio.people.selectors import person_list_for
 from probatio.reintegration import rules
 from probatio.reintegration.models import (
@@ -424,31 +425,6 @@ def _refresh_search_text(partner: Partner) -> None:
     Partner.objects.filter(pk=partner.pk).update(search_text=partner.search_text)
 
 
-def _journal_new(membership: Membership, instance, summary: str) -> None:
-    audit.record_by(
-        membership,
-        audit.Action.CREATE,
-        instance,
-        person_id=None,
-        summary=summary,
-        changes=audit.diff({}, audit.snapshot(instance)),
-    )
-
-
-def _journal_change(membership: Membership, instance, before: dict, summary: str) -> None:
-    changes = audit.diff(before, audit.snapshot(instance))
-    if changes:
-        audit.record_by(
-            membership,
-            audit.Action.UPDATE,
-            instance,
-            person_id=None,
-            summary=summary,
-            changes=changes,
-        )
-
-
-@transaction.atomic
 def partner_create(
     *,
     membership: Membership,
@@ -471,13 +447,20 @@ def partner_create(
     partner.search_text = search_text_of(partner, [new_site] if new_site else [])
     partner.full_clean()
     partner.save()
-    _journal_new(membership, partner, f"Partenaire ajouté à l'annuaire : {partner.name}")
+    journal(
+        membership, partner, person=None, summary=f"Partenaire ajouté à l'annuaire : {partner.name}"
+    )
     for child, label in ((new_site, "Site"), (new_contact, "Contact")):
         if child is not None:
             child.partner = partner
             child.full_clean()
             child.save()
-            _journal_new(membership, child, f"{label} ajouté au partenaire {partner.name}")
+            journal(
+                membership,
+                child,
+                person=None,
+                summary=f"{label} ajouté au partenaire {partner.name}",
+            )
     return partner
 
 
@@ -490,7 +473,13 @@ def partner_update(*, membership: Membership, partner: Partner, data: dict) -> P
     partner.search_text = search_text_of(partner, list(partner.sites.all()))
     partner.full_clean()
     partner.save()
-    _journal_change(membership, partner, before, f"Partenaire modifié : {partner.name}")
+    journal(
+        membership,
+        partner,
+        person=None,
+        summary=f"Partenaire modifié : {partner.name}",
+        before=before,
+    )
     return partner
 
 
@@ -504,7 +493,13 @@ def partner_set_active(*, membership: Membership, partner: Partner, active: bool
     partner.is_active = active
     partner.save(update_fields=["is_active", "updated_at"])
     state = "réactivé" if active else "marqué inactif"
-    _journal_change(membership, partner, before, f"Partenaire {state} : {partner.name}")
+    journal(
+        membership,
+        partner,
+        person=None,
+        summary=f"Partenaire {state} : {partner.name}",
+        before=before,
+    )
     return partner
 
 
@@ -522,9 +517,11 @@ def site_save(
     site.full_clean()
     site.save()
     if before is None:
-        _journal_new(membership, site, f"Site ajouté au partenaire {partner.name}")
+        journal(membership, site, person=None, summary=f"Site ajouté au partenaire {partner.name}")
     else:
-        _journal_change(membership, site, before, f"Site modifié ({partner.name})")
+        journal(
+            membership, site, person=None, summary=f"Site modifié ({partner.name})", before=before
+        )
     _refresh_search_text(partner)
     return site
 
@@ -546,9 +543,17 @@ def contact_save(
     contact.full_clean()
     contact.save()
     if before is None:
-        _journal_new(membership, contact, f"Contact ajouté au partenaire {partner.name}")
+        journal(
+            membership, contact, person=None, summary=f"Contact ajouté au partenaire {partner.name}"
+        )
     else:
-        _journal_change(membership, contact, before, f"Contact modifié ({partner.name})")
+        journal(
+            membership,
+            contact,
+            person=None,
+            summary=f"Contact modifié ({partner.name})",
+            before=before,
+        )
     return contact
 
 
@@ -585,9 +590,20 @@ def agreement_save(
     agreement.full_clean()
     agreement.save()
     if before is None:
-        _journal_new(membership, agreement, f"Convention ajoutée au partenaire {partner.name}")
+        journal(
+            membership,
+            agreement,
+            person=None,
+            summary=f"Convention ajoutée au partenaire {partner.name}",
+        )
     else:
-        _journal_change(membership, agreement, before, f"Convention modifiée ({partner.name})")
+        journal(
+            membership,
+            agreement,
+            person=None,
+            summary=f"Convention modifiée ({partner.name})",
+            before=before,
+        )
     return agreement
 
 

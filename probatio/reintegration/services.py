@@ -25,7 +25,7 @@ from django.utils import timezone
 from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import Gated
@@ -157,15 +157,15 @@ def need_create(*, gated: Gated, data: dict[str, Any], today: date | None = None
         changed_on=need.identified_on,
         changed_by=membership.user,
     )
-    audit.record_creation(
-        membership, need, person_id=person.pk, summary=f"Besoin identifié : {need}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        need,
         person=person,
-        kind=TimelineEvent.Kind.REINTEGRATION,
-        title=f"Besoin identifié : {need.get_pathway_display().lower()}",
-        actor=membership.user,
-        instance=need,
+        summary=f"Besoin identifié : {need}",
+        timeline=Event(
+            TimelineEvent.Kind.REINTEGRATION,
+            f"Besoin identifié : {need.get_pathway_display().lower()}",
+        ),
     )
     return need
 
@@ -295,10 +295,10 @@ def referral_create(
     ReferralStep.objects.create(
         referral=referral, status=status, on=referred_on, by=membership.user
     )
-    audit.record_creation(
+    journal(
         membership,
         referral,
-        person_id=person.pk,
+        person=person,
         summary=f"Orientation vers {partner.name} ({rules.REFERRAL_STATUSES[status].lower()})",
     )
     for follows in (_need_follows, _plan_follows):

@@ -24,7 +24,7 @@ from probatio.core.dates import on_day
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
 from probatio.organisation.models import Establishment
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.selectors import Gated
@@ -151,7 +151,7 @@ def arrival_interview_record(
         raise field_errors(
             __all__="L'entretien arrivant de cet écrou est déjà enregistré."
         ) from error
-    audit.record_creation(membership, interview, person_id=person.pk, summary="Entretien arrivant")
+    journal(membership, interview, person=person, summary="Entretien arrivant")
     open_pathways = set(
         Need.objects.filter(person=person, status__in=rules.OPEN_NEED_STATUSES).values_list(
             "pathway", flat=True
@@ -248,16 +248,16 @@ def destitution_assess(
     assessment.full_clean()
     assessment.save()
     label = "reconnue indigente" if assessment.is_destitute else "non indigente"
-    audit.record_creation(
-        membership, assessment, person_id=person.pk, summary=f"Indigence : personne {label}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        assessment,
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Situation d'indigence : personne {label}",
-        actor=membership.user,
-        instance=assessment,
-        occurred_at=on_day(assessment.assessed_on),
+        summary=f"Indigence : personne {label}",
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            f"Situation d'indigence : personne {label}",
+            occurred_at=on_day(assessment.assessed_on),
+        ),
     )
     return assessment
 
@@ -284,17 +284,17 @@ def aid_grant(*, gated: Gated, data: dict[str, Any], today: date | None = None) 
     aid.full_clean()
     aid.save()
     what = f"{amount:.2f} €".replace(".", ",") if amount is not None else item
-    audit.record_creation(
-        membership, aid, person_id=person.pk, summary=f"Aide : {aid.get_kind_display()}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        aid,
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Aide accordée : {aid.get_kind_display().lower()}",
-        detail=what,
-        actor=membership.user,
-        instance=aid,
-        occurred_at=on_day(aid.granted_on),
+        summary=f"Aide : {aid.get_kind_display()}",
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            f"Aide accordée : {aid.get_kind_display().lower()}",
+            detail=what,
+            occurred_at=on_day(aid.granted_on),
+        ),
     )
     return aid
 
@@ -425,15 +425,15 @@ def family_contact_save(
     contact.save()
     changes = audit.diff(before, audit.snapshot(contact, CONTACT_FIELDS))
     if creating:
-        audit.record_creation(
-            membership, contact, person_id=person.pk, summary="Liens familiaux : proche ajouté"
-        )
-        timeline_add(
+        journal(
+            membership,
+            contact,
             person=person,
-            kind=TimelineEvent.Kind.REINTEGRATION,
-            title=f"Liens familiaux : {contact.get_relationship_display().lower()} ajouté·e",
-            actor=membership.user,
-            instance=contact,
+            summary="Liens familiaux : proche ajouté",
+            timeline=Event(
+                TimelineEvent.Kind.REINTEGRATION,
+                f"Liens familiaux : {contact.get_relationship_display().lower()} ajouté·e",
+            ),
         )
     elif changes:
         journal(
@@ -465,15 +465,15 @@ def family_step_record(
     )
     step.full_clean()
     step.save()
-    audit.record_creation(
-        membership, step, person_id=person.pk, summary=f"Liens familiaux : {step}"
-    )
-    timeline_add(
+    journal(
+        membership,
+        step,
         person=person,
-        kind=TimelineEvent.Kind.REINTEGRATION,
-        title=f"Liens familiaux : {step.get_kind_display().lower()}",
-        actor=membership.user,
-        instance=step,
-        occurred_at=on_day(step.on),
+        summary=f"Liens familiaux : {step}",
+        timeline=Event(
+            TimelineEvent.Kind.REINTEGRATION,
+            f"Liens familiaux : {step.get_kind_display().lower()}",
+            occurred_at=on_day(step.on),
+        ),
     )
     return step

@@ -25,6 +25,7 @@ from probatio.access.policy import (
     Action,
     ReportAccess,
     ReportFacts,
+    allows,
     report_access,
     scope_for,
 )
@@ -60,7 +61,8 @@ class GatedReport:
     @property
     def can_edit(self) -> bool:
         return self.report.is_editable and (
-            (self.is_author and self.gated.allows(Action.DRAFT_REPORT)) or self.role == Role.MANAGER
+            (self.is_author and self.gated.allows(Action.DRAFT_REPORT))
+            or self.gated.allows(Action.VISA_REPORT)  # who visas edits the draft
         )
 
     @property
@@ -95,7 +97,7 @@ class GatedReport:
         return (
             self.report.is_frozen
             and not hasattr(self.report, "correction")
-            and (self.is_author or self.role == Role.MANAGER)
+            and (self.is_author or self.gated.allows(Action.VISA_REPORT))
             and self.gated.allows(Action.DRAFT_REPORT)
         )
 
@@ -258,18 +260,21 @@ def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
     visa or to transmit for a manager, their own drafts and returned reports for the others.
     Those who answer see the most urgent first, then the longest waiting; the others, the
     nearest due date."""
-    role = membership.role
+    # Who visas handles the visa; who records answers without visa (the judge, the
+    # secretariat) handles the answers; the others, their drafts.
+    visas = allows(membership.role, Action.VISA_REPORT)
+    answering = allows(membership.role, Action.RECORD_ANSWER) and not visas
     reports = visible_reports(membership).select_related(
         "person", "measure__measure_type", "author", "judge", "court"
     )
     if to_handle:
-        if role in (Role.JUDGE, Role.SECRETARIAT):
-            reports = reports.filter(status=rules.TRANSMITTED)
-        elif role == Role.MANAGER:
+        if visas:
             reports = reports.filter(status__in=(rules.SUBMITTED, rules.APPROVED))
+        elif answering:
+            reports = reports.filter(status=rules.TRANSMITTED)
         else:
             reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
-    if role in (Role.JUDGE, Role.SECRETARIAT):
+    if answering:
         return reports.annotate(urgency_order=URGENCY_ORDER).order_by(
             "urgency_order", "transmitted_at", "pk"
         )

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from probatio.access.policy import Action
-from probatio.audit import services as audit
 from probatio.compliance.models import Incident
 from probatio.core.errors import field_errors
 from probatio.measures.models import Measure
 from probatio.people.journal import timeline_add
+from probatio.people.journal import write as journal
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import Gated
 from probatio.reports import answers, documents, prefill, rules
@@ -122,17 +122,17 @@ def report_create(
     )
     report.save()
     _step(report, "create", rules.DRAFT, membership.user)
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.CREATE,
         report,
-        person_id=person.pk,
+        person=person,
         summary=f"Rapport commencé : {report.get_kind_display()}",
         changes={
             "kind": [None, kind],
             "matter": [None, report.matter],
             "measure": [None, measure.pk if measure else None],
         },
+        created=True,
     )
     _timeline(report, f"Rapport commencé : {report.get_kind_display().lower()}", membership.user)
     return report
@@ -162,11 +162,10 @@ def report_save(*, membership, gated_report: GatedReport, texts: dict[str, str],
     report.sections = sections
     report.title = new_title
     report.save(update_fields=["sections", "title", "updated_at"])
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         report,
-        person_id=report.person_id,
+        person=report.person,
         summary="Brouillon de rapport enregistré" + (" (automatique)" if autosave else ""),
         changes={"sections": changed} if changed else {"title": "modifié"},
     )
@@ -183,11 +182,10 @@ def _advance(gated_report: GatedReport, step: str, membership, comment: str = ""
     before = report.status
     report.status = target
     _step(report, step, target, membership.user, comment)
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         report,
-        person_id=report.person_id,
+        person=report.person,
         summary=f"Rapport : {rules.STATUS_LABELS[target].lower()}",
         changes={"status": [before, target]},
     )
@@ -302,13 +300,13 @@ def report_correct(*, membership, gated_report: GatedReport) -> Report:
     _step(
         report, "correct", rules.DRAFT, membership.user, f"Correction de la version {old.version}"
     )
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.CREATE,
         report,
-        person_id=report.person_id,
+        person=report.person,
         summary=f"Correction du rapport (version {report.version})",
         changes={"previous": [None, old.pk]},
+        created=True,
     )
     _timeline(report, f"Rapport en correction (version {report.version})", membership.user)
     return report

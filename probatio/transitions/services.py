@@ -226,10 +226,10 @@ def answer_record(
         on_paper=on_paper,
         recorded_by=membership.user,
     )
-    audit.record_creation(
+    journal(
         membership,
         answer,
-        person_id=report.person_id,
+        person=report.person,
         summary=f"Réponse du magistrat enregistrée : {answer_def.label}",
     )
     detail = _apply(gated, report, answer, answer_def, data, prison, today=today)
@@ -486,11 +486,10 @@ def answer_mark_seen(*, membership: Membership, gated_report: GatedReport) -> Ju
         answer.seen_at = timezone.now()
         answer.seen_by = membership.user
         answer.save(update_fields=["seen_at", "seen_by"])
-        audit.record_by(
+        journal(
             membership,
-            audit.Action.UPDATE,
             answer,
-            person_id=gated_report.report.person_id,
+            person=gated_report.report.person,
             summary="Réponse du magistrat lue",
             changes={"seen_at": [None, answer.seen_at.isoformat()]},
         )
@@ -515,22 +514,18 @@ def answer_mark_informed(
     if answer.seen_at is None:
         answer.seen_at, answer.seen_by = timezone.now(), membership.user
     answer.save(update_fields=["person_informed_on", "seen_at", "seen_by"])
-    audit.record_by(
+    journal(
         membership,
-        audit.Action.UPDATE,
         answer,
-        person_id=gated_report.report.person_id,
+        person=gated_report.report.person,
         summary="Personne informée des obligations modifiées",
         changes={"person_informed_on": [before.isoformat() if before else None, on.isoformat()]},
-    )
-    timeline_add(
-        person=gated_report.report.person,
-        kind=TimelineEvent.Kind.OBLIGATION,
-        title="Personne informée de ses obligations modifiées par le juge",
-        detail=f"Décision du {format_fr(answer.date)}",
-        actor=membership.user,
-        instance=answer,
-        occurred_at=None,
+        timeline=Event(
+            TimelineEvent.Kind.OBLIGATION,
+            "Personne informée de ses obligations modifiées par le juge",
+            detail=f"Décision du {format_fr(answer.date)}",
+            occurred_at=None,
+        ),
     )
     return answer
 
@@ -591,11 +586,10 @@ def committal_record(
     if previous_cpip is not None:
         custody.community_cpip = previous_cpip
         custody.save(update_fields=["community_cpip"])
-        audit.record_by(
+        journal(
             membership,
-            audit.Action.UPDATE,
             custody,
-            person_id=person.pk,
+            person=person,
             summary="CPIP du milieu ouvert conservé sur l'écrou",
             changes={"community_cpip": [None, previous_cpip.pk]},
         )
@@ -614,7 +608,7 @@ def committal_record(
             reported.append(measure.measure_type.short_label)
     to_serve = sentence_services.attach_sentences_to_serve(gated=gated, custody=custody)
     cancelled = _cancel_appointments(
-        membership, person, after=data.committal_date, in_prison=False,
+        gated, after=data.committal_date, in_prison=False,
         reason="Personne écrouée : rendez-vous annulé.",
     )  # fmt: skip
     people_services.situation_record(
@@ -645,13 +639,13 @@ def committal_record(
     return custody
 
 
-def _cancel_appointments(membership, person, *, after: date, in_prison: bool, reason: str) -> int:
+def _cancel_appointments(gated, *, after: date, in_prison: bool, reason: str) -> int:
     """Cancel the planned appointments from ``after`` on, in prison or outside it (their
     reminders are cancelled by the agenda's service)."""
 
     start = timezone.make_aware(datetime.combine(after, time.min))
     planned = Appointment.objects.filter(
-        person=person, status=Appointment.Status.PLANNED, starts_at__gte=start
+        person=gated.person, status=Appointment.Status.PLANNED, starts_at__gte=start
     )
     prison = Q(place_kind=Appointment.PlaceKind.PRISON) | Q(site__kind=Site.Kind.PRISON)
     planned = planned.filter(prison) if in_prison else planned.exclude(prison)
@@ -660,7 +654,7 @@ def _cancel_appointments(membership, person, *, after: date, in_prison: bool, re
         if appointment.starts_at <= timezone.now():
             continue
         agenda_services.appointment_set_status(
-            membership=membership,
+            gated=gated,
             appointment=appointment,
             status=Appointment.Status.CANCELLED,
             reason=reason,
@@ -737,7 +731,7 @@ def release_record(
     # While the person is still held in a cell: no cancellation notice for an interview in
     # prison (none of its reminders went to a cell either).
     _cancel_appointments(
-        membership, person, after=released_on, in_prison=True,
+        gated, after=released_on, in_prison=True,
         reason="Sortie de détention : rendez-vous en détention annulé.",
     )  # fmt: skip
     if not under_committal:
@@ -746,13 +740,12 @@ def release_record(
         before = audit.snapshot(custody, ["release_kind"])
         custody.release_kind = data.kind
         custody.save(update_fields=["release_kind"])
-        audit.record_by(
+        journal(
             membership,
-            audit.Action.UPDATE,
             custody,
-            person_id=person.pk,
+            person=person,
             summary=f"Nature de la sortie : {kind.label}",
-            changes=audit.diff(before, audit.snapshot(custody, ["release_kind"])),
+            before=before,
         )
     opened = []
     for measure in open_measures:
@@ -834,8 +827,7 @@ def release_record(
             warnings.append(text)
     try:
         booked = agenda_services.appointment_book(
-            membership=membership,
-            person=person,
+            gated=gated,
             data={"kind": Appointment.Kind.FIRST, "place_kind": Appointment.PlaceKind.SITE,
                   **data.appointment},
             staff=[data.cpip],

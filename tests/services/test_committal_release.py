@@ -111,15 +111,8 @@ def book(membership, person, day, *, site=None, establishment=None, hour=10):
         if site is not None
         else {"place_kind": "prison", "establishment": establishment}
     )
-    return agenda_services.appointment_book(
-        membership=membership,
-        person=person,
-        data={"kind": "follow_up", "starts_at": at(day, hour), "ends_at": at(day, hour, 45),
-              **place},
-        staff=[membership.user],
-        confirmed=True,
-        now=NOW,
-    )  # fmt: skip
+    return agenda_services.appointment_book(gated=gate(membership, person), data={"kind": "follow_up", "starts_at": at(day, hour), "ends_at": at(day, hour, 45),
+              **place}, staff=[membership.user], confirmed=True, now=NOW)  # fmt: skip
 
 
 def commit(membership, person, establishment, *, on=COMMITTAL, prison_cpip=None, number=None):

@@ -255,18 +255,11 @@ def test_the_summary_runs_a_fixed_number_of_queries(cpip, dossier):
 
 def no_show(cpip, dossier, day: date):
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=8)
-    appointment = agenda.appointment_book(
-        membership=cpip,
-        person=dossier["person"],
-        data={"kind": "follow_up", "place_kind": "other", "place_detail": "Antenne",
+    appointment = agenda.appointment_book(gated=gate(cpip, dossier["person"]), data={"kind": "follow_up", "place_kind": "other", "place_detail": "Antenne",
               "measure": dossier["measure"], "starts_at": start,
-              "ends_at": start + timedelta(minutes=30)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=start - timedelta(days=10),
-    )  # fmt: skip
+              "ends_at": start + timedelta(minutes=30)}, staff=[cpip.user], confirmed=True, now=start - timedelta(days=10))  # fmt: skip
     agenda.appointment_set_status(
-        membership=cpip,
+        gated=gate(cpip, appointment.person),
         appointment=appointment,
         status="no_show",
         now=start + timedelta(hours=1),

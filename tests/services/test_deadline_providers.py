@@ -50,15 +50,8 @@ def sentenced(cpip, *, decided: date, code="SURSIS_PROBATOIRE", **person):
 
 def book(cpip, person, day, hh, *, site, kind="first", now=BOOKED_AT):
     start = rules.at_paris(day, time(hh))
-    return agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": kind, "place_kind": "site", "site": site, "starts_at": start,
-              "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=now,
-    )  # fmt: skip
+    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": kind, "place_kind": "site", "site": site, "starts_at": start,
+              "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=now)  # fmt: skip
 
 
 def first_interview_items(service):
@@ -82,7 +75,7 @@ def test_booked_in_time_is_information_and_held_is_gone(cpip, service, site):
     assert item.severity == Severity.INFO
     assert item.label.startswith("Premier entretien fixé le 14/11/2025 à 10:00")
     agenda.appointment_set_status(
-        membership=cpip,
+        gated=gate(cpip, appointment.person),
         appointment=appointment,
         status="honoured",
         now=datetime(2025, 11, 14, 12, tzinfo=UTC),
@@ -173,7 +166,7 @@ def test_an_honoured_first_interview_before_the_measure_start_does_not_count(cpi
         cpip, person, date(2025, 10, 1), 10, site=site, now=datetime(2025, 9, 1, tzinfo=UTC)
     )
     agenda.appointment_set_status(
-        membership=cpip,
+        gated=gate(cpip, earlier.person),
         appointment=earlier,
         status="honoured",
         now=datetime(2025, 10, 1, 12, tzinfo=UTC),
@@ -279,7 +272,7 @@ def test_appointments_outside_the_window_or_not_planned_are_left_out(cpip, servi
     person = make_person(cpip)
     cancelled = book(cpip, person, date(2025, 11, 20), 9, site=site, kind="follow_up")
     agenda.appointment_set_status(
-        membership=cpip,
+        gated=gate(cpip, cancelled.person),
         appointment=cancelled,
         status="cancelled",
         reason="Demande de la personne",

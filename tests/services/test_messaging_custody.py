@@ -50,15 +50,8 @@ def establishment(service):
 def book(cpip, person, establishment, *, day=date(2025, 10, 27), now=BOOKED):
     """An interview at the prison (the kind of appointment a held person has)."""
     start = agenda_rules.at_paris(day, time(9))
-    return agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "follow_up", "place_kind": "prison", "establishment": establishment,
-              "starts_at": start, "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=now,
-    )  # fmt: skip
+    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "prison", "establishment": establishment,
+              "starts_at": start, "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=now)  # fmt: skip
 
 
 def commit(cpip, person, establishment, day=COMMITTAL):
@@ -96,7 +89,7 @@ def test_nothing_is_planned_while_held(cpip, person, establishment):
     appointment = book(cpip, person, establishment)
     assert not appointment.messages.exists()
     moved = agenda.appointment_move(
-        membership=cpip,
+        gated=gate(cpip, appointment.person),
         appointment=appointment,
         starts_at=agenda_rules.at_paris(date(2025, 10, 28), time(9)),
         ends_at=agenda_rules.at_paris(date(2025, 10, 28), time(10)),
@@ -105,7 +98,11 @@ def test_nothing_is_planned_while_held(cpip, person, establishment):
         now=BOOKED,
     )
     agenda.appointment_set_status(
-        membership=cpip, appointment=moved, status="cancelled", reason="Transfert", now=BOOKED
+        gated=gate(cpip, moved.person),
+        appointment=moved,
+        status="cancelled",
+        reason="Transfert",
+        now=BOOKED,
     )
     assert not Message.objects.filter(person=person).exists()  # no reminder, move or notice
 

@@ -13,7 +13,7 @@ from probatio.messaging.models import Message
 from probatio.messaging.sms import SmsTemporaryError
 from probatio.people import services as people
 from probatio.people.models import TimelineEvent
-from tests.factories import SiteFactory, make_person, stop_reply_gate
+from tests.factories import SiteFactory, gate, make_person, stop_reply_gate
 
 BOOKED = datetime(2025, 10, 20, 9, 0, tzinfo=UTC)
 REMINDER_AT = datetime(2025, 10, 25, 8, 0, tzinfo=UTC)  # 10:00 Paris, Saturday
@@ -32,15 +32,8 @@ def appointment(cpip, service):
         cpip, phone="06 12 34 56 78", sms_consent=True, email="p@example.org", email_consent=True
     )
     start = agenda_rules.at_paris(date(2025, 10, 27), time(9))
-    return agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "follow_up", "place_kind": "site", "site": SiteFactory(service=service),
-              "starts_at": start, "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=BOOKED,
-    )  # fmt: skip
+    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "site", "site": SiteFactory(service=service),
+              "starts_at": start, "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=BOOKED)  # fmt: skip
 
 
 def sms_of(appointment) -> Message:
@@ -224,7 +217,7 @@ def test_a_cancellation_notice_is_sent_even_though_the_appointment_is_cancelled(
     cpip, appointment, sms_files
 ):
     agenda.appointment_set_status(
-        membership=cpip,
+        gated=gate(cpip, appointment.person),
         appointment=appointment,
         status="cancelled",
         reason="Grève",

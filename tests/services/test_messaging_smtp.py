@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda import services as agenda
 from probatio.messaging import sending
-from tests.factories import SiteFactory, make_person
+from tests.factories import SiteFactory, gate, make_person
 
 
 class Inbox:
@@ -48,15 +48,8 @@ def smtp_server(settings):
 def test_a_reminder_goes_through_smtp(cpip, service, smtp_server):
     person = make_person(cpip, email="eloise@example.org", email_consent=True)
     start = agenda_rules.at_paris(date(2025, 10, 27), time(9))
-    appointment = agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "first", "place_kind": "site", "site": SiteFactory(service=service),
-              "starts_at": start, "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=datetime(2025, 10, 20, tzinfo=UTC),
-    )  # fmt: skip
+    appointment = agenda.appointment_book(gated=gate(cpip, person), data={"kind": "first", "place_kind": "site", "site": SiteFactory(service=service),
+              "starts_at": start, "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=datetime(2025, 10, 20, tzinfo=UTC))  # fmt: skip
     message = appointment.messages.get(scheduled_at=datetime(2025, 10, 25, 8, 0, tzinfo=UTC))
     assert (
         sending.deliver(
@@ -80,15 +73,8 @@ def test_an_unreachable_smtp_server_is_a_retried_failure(cpip, service, settings
     settings.EMAIL_TIMEOUT = 2
     person = make_person(cpip, email="eloise@example.org", email_consent=True)
     start = agenda_rules.at_paris(date(2025, 10, 27), time(9))
-    appointment = agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "first", "place_kind": "site", "site": SiteFactory(service=service),
-              "starts_at": start, "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=datetime(2025, 10, 20, tzinfo=UTC),
-    )  # fmt: skip
+    appointment = agenda.appointment_book(gated=gate(cpip, person), data={"kind": "first", "place_kind": "site", "site": SiteFactory(service=service),
+              "starts_at": start, "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=datetime(2025, 10, 20, tzinfo=UTC))  # fmt: skip
     message = appointment.messages.get(scheduled_at=datetime(2025, 10, 25, 8, 0, tzinfo=UTC))
     assert (
         sending.deliver(

@@ -7,6 +7,7 @@ from probatio.audit.models import AuditEntry
 from probatio.audit.services import NOT_KEPT
 from probatio.notes import services
 from probatio.people.models import TimelineEvent
+from tests.factories import gate
 
 SECRET = "La personne évoque une rechute, accompagnée par le CSAPA."
 
@@ -14,14 +15,14 @@ SECRET = "La personne évoque une rechute, accompagnée par le CSAPA."
 def _note(membership, person, **extra):
     data = {"interview_date": date(2025, 3, 1), "subject": "Entretien", "body": SECRET}
     data.update(extra)
-    return services.note_create(membership=membership, person=person, data=data)
+    return services.note_create(gated=gate(membership, person), data=data)
 
 
 @pytest.mark.django_db
 def test_author_corrects_a_note_and_the_journal_never_holds_its_text(cpip, person):
     note = _note(cpip, person, confidential=True)
     services.note_update(
-        membership=cpip,
+        gated=gate(cpip, note.person),
         note=note,
         data={
             "interview_date": date(2025, 3, 2),
@@ -47,7 +48,7 @@ def test_only_the_author_corrects_a_note(cpip, manager, person):
     note = _note(cpip, person)
     with pytest.raises(PermissionDenied):
         services.note_update(
-            membership=manager,
+            gated=gate(manager, note.person),
             note=note,
             data={"interview_date": date(2025, 3, 1), "subject": "X", "body": "Y"},
         )

@@ -12,6 +12,7 @@ from probatio.notes import services
 from probatio.notes.models import InterviewNote, NoteDraft
 from probatio.notes.selectors import notes_visible_to
 from probatio.people.models import TimelineEvent
+from tests.factories import gate
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def write(membership, person, **data):
         "body": "La personne a présenté ses bulletins de salaire.",
         **data,
     }
-    return services.note_create(membership=membership, person=person, data=payload, today=TODAY)
+    return services.note_create(gated=gate(membership, person), data=payload, today=TODAY)
 
 
 def test_note_create(cpip, person):
@@ -93,22 +94,20 @@ def test_empty_subject_is_refused(cpip, person):
 
 
 def test_draft_save_and_get(cpip, person):
-    assert services.draft_get(membership=cpip, person=person) is None
+    assert services.draft_get(gated=gate(cpip, person)) is None
     services.draft_save(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={"subject": "Brouillon", "body": "Début", "confidential": "on"},
     )
     services.draft_save(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={
             "subject": "Brouillon",
             "body": "Début puis suite",
             "interview_date": date(2025, 5, 30),
         },
     )
-    draft = services.draft_get(membership=cpip, person=person)
+    draft = services.draft_get(gated=gate(cpip, person))
     assert (draft.subject, draft.body, draft.interview_date) == (
         "Brouillon",
         "Début puis suite",
@@ -119,34 +118,33 @@ def test_draft_save_and_get(cpip, person):
 
 
 def test_draft_is_personal(cpip, member, person):
-    services.draft_save(membership=cpip, person=person, data={"body": "À moi"})
-    assert services.draft_get(membership=member("cpip"), person=person) is None
+    services.draft_save(gated=gate(cpip, person), data={"body": "À moi"})
+    assert services.draft_get(gated=gate(member("cpip"), person)) is None
 
 
 def test_draft_truncates_overlong_values(cpip, person):
     services.draft_save(
-        membership=cpip,
-        person=person,
+        gated=gate(cpip, person),
         data={"subject": "s" * 250, "body": "b" * 20010, "restricted_to": None},
     )
-    draft = services.draft_get(membership=cpip, person=person)
+    draft = services.draft_get(gated=gate(cpip, person))
     assert (len(draft.subject), len(draft.body), draft.restricted_to) == (200, 20000, "")
 
 
 def test_draft_is_deleted_when_the_note_is_saved(cpip, member, person):
     colleague = member("cpip")
-    services.draft_save(membership=cpip, person=person, data={"body": "Brouillon"})
-    services.draft_save(membership=colleague, person=person, data={"body": "Le sien"})
+    services.draft_save(gated=gate(cpip, person), data={"body": "Brouillon"})
+    services.draft_save(gated=gate(colleague, person), data={"body": "Le sien"})
     write(cpip, person)
-    assert services.draft_get(membership=cpip, person=person) is None
-    assert services.draft_get(membership=colleague, person=person).body == "Le sien"
+    assert services.draft_get(gated=gate(cpip, person)) is None
+    assert services.draft_get(gated=gate(colleague, person)).body == "Le sien"
 
 
 def test_draft_survives_a_refused_note(cpip, person):
-    services.draft_save(membership=cpip, person=person, data={"body": "Ne pas perdre"})
+    services.draft_save(gated=gate(cpip, person), data={"body": "Ne pas perdre"})
     with pytest.raises(ValidationError):
         write(cpip, person, interview_date=date(2030, 1, 1))
-    assert services.draft_get(membership=cpip, person=person).body == "Ne pas perdre"
+    assert services.draft_get(gated=gate(cpip, person)).body == "Ne pas perdre"
 
 
 # --- visibility --------------------------------------------------------------------------

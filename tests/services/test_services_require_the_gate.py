@@ -8,18 +8,30 @@ import inspect
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from probatio.agenda import services as agenda
 from probatio.audit.models import AuditEntry
 from probatio.community_work import services as community_work
 from probatio.measures import services as measures
+from probatio.notes import services as notes
 from probatio.people import services as people
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import UNGATED, person_get_for
 from probatio.reintegration import release, support
 from probatio.reintegration import services as reintegration
 from probatio.sentences import services as sentences
-from tests.factories import make_person
+from tests.factories import make_measure, make_person
 
-MODULES = (people, measures, sentences, reintegration, release, support, community_work)
+MODULES = (
+    people,
+    measures,
+    notes,
+    agenda,
+    sentences,
+    reintegration,
+    release,
+    support,
+    community_work,
+)
 
 # Public functions of these modules that are not a write on one person's file, with why.
 NOT_PERSON_WRITES = {
@@ -52,6 +64,13 @@ NOT_PERSON_WRITES = {
     "sentences.services.recompute",
     "sentences.services.sync_prison_measures",
     "sentences.services.recompute_all",
+    # The agenda's reads, and the user's own calendar feed (no person).
+    "agenda.services.conflicts",
+    "agenda.services.warnings_for",
+    "agenda.services.no_show_count",
+    "agenda.services.calendar_feed_create",
+    "agenda.services.calendar_feed_revoke",
+    "agenda.services.calendar_feed_touch",
     # A new file: no person yet; the role's CREATE_PERSON is checked on the membership.
     "people.services.person_create",
 }
@@ -77,7 +96,7 @@ def test_every_write_on_a_file_takes_the_gated_person():
         name for name, function in GATED if "gated" not in inspect.signature(function).parameters
     ]
     assert without == [], "services of a file without the gated person"
-    assert len(GATED) >= 40  # the person-scoped writes of the seven modules
+    assert len(GATED) >= 49  # the person-scoped writes of the nine modules
 
 
 def nothing_written():
@@ -108,12 +127,17 @@ def test_a_raw_person_is_refused(name, function, cpip):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "function"), GATED, ids=[name for name, _ in GATED])
-def test_a_role_without_the_action_is_refused(name, function, cpip, member):
-    """Electronic-monitoring staff read the file but write none of these (docs/access.md);
-    the STOP reply is the system actor's only."""
+def test_a_role_without_the_action_is_refused(name, function, cpip, member, judge):
+    """Electronic-monitoring staff read the file but write none of the file's records
+    (docs/access.md); the judge, on their own file, neither writes notes nor books
+    appointments; the STOP reply is the system actor's only."""
     person = make_person(cpip)
-    monitoring = member("monitoring", user__username="surveillance.gate")
-    gated = person_get_for(monitoring, person.pk)
+    if name.startswith(("agenda.", "notes.")):
+        make_measure(cpip, person, judge=judge.user)
+        gated = person_get_for(judge, person.pk)
+    else:
+        monitoring = member("monitoring", user__username="surveillance.gate")
+        gated = person_get_for(monitoring, person.pk)
     before = nothing_written()
     with pytest.raises(PermissionDenied) as refusal:
         call(function, gated)

@@ -100,8 +100,7 @@ def make_dossier(author: Membership, person: Person, *, judge=None) -> Dossier:
         data={"start_date": measure.start_date, "status": "active"},
     )
     note = note_services.note_create(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={
             "interview_date": date(2025, 2, 3),
             "subject": "Premier entretien",
@@ -112,8 +111,7 @@ def make_dossier(author: Membership, person: Person, *, judge=None) -> Dossier:
     )
     # A follow-up interview held by the author on 3 February 2025 (booked in January).
     appointment = agenda_services.appointment_book(
-        membership=author,
-        person=person,
+        gated=gate(author, person),
         data={
             "kind": "follow_up",
             "place_kind": "other",

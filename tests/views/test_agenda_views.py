@@ -15,7 +15,7 @@ from probatio.agenda.models import Appointment, CalendarFeed
 from probatio.audit.models import AuditEntry
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Room
-from tests.factories import SiteFactory, make_measure, make_person
+from tests.factories import SiteFactory, gate, make_measure, make_person
 from tests.views.helpers import field_error, html, text_of
 
 # Wednesday 22 October 2025, 10:00 in Paris.
@@ -37,8 +37,7 @@ def site(service):
 def book(membership, person, day, hh, mm=0, *, site, staff=None, **data):
     start = rules.at_paris(day, time(hh, mm))
     return agenda.appointment_book(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "kind": "follow_up",
             "place_kind": "site",

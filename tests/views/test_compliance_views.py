@@ -98,17 +98,13 @@ def register(membership, person, obligation, *, period=date(2025, 2, 1), content
 
 def no_show(cpip, person, measure, day: date):
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=8)
-    appointment = agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "follow_up", "place_kind": "other", "place_detail": "Antenne",
-              "measure": measure, "starts_at": start, "ends_at": start + timedelta(minutes=30)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=start - timedelta(days=10),
-    )  # fmt: skip
+    appointment = agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "other", "place_detail": "Antenne",
+              "measure": measure, "starts_at": start, "ends_at": start + timedelta(minutes=30)}, staff=[cpip.user], confirmed=True, now=start - timedelta(days=10))  # fmt: skip
     agenda.appointment_set_status(
-        membership=cpip, appointment=appointment, status="no_show", now=start + timedelta(hours=1)
+        gated=gate(cpip, appointment.person),
+        appointment=appointment,
+        status="no_show",
+        now=start + timedelta(hours=1),
     )
     return appointment
 

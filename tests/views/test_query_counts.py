@@ -54,8 +54,7 @@ def count_queries(client, url: str) -> int:
 
 def note(membership, person, n: int, **extra):
     return note_services.note_create(
-        membership=membership,
-        person=person,
+        gated=gate(membership, person),
         data={
             "interview_date": date(2025, 3, 1 + n % 28),
             "subject": f"Entretien n° {n}",

@@ -164,8 +164,7 @@ def full_file(cpip, service, leaving):
         today=TODAY,
     )
     note_services.note_create(
-        membership=cpip,
-        person=leaving,
+        gated=gate(cpip, leaving),
         data={
             "interview_date": date(2026, 3, 12),
             "subject": "Préparation à la sortie",
@@ -439,8 +438,7 @@ def test_a_double_booking_of_the_community_cpip_is_a_warning(
 ):
     other = make_person(cpip2, surname="Occupé")
     agenda_services.appointment_book(
-        membership=cpip2,
-        person=other,
+        gated=gate(cpip2, other),
         data={
             "kind": "follow_up",
             "place_kind": "site",

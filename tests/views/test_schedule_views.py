@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from probatio.agenda import rules
 from probatio.agenda import services as agenda
 from probatio.audit.models import AuditEntry
-from tests.factories import SiteFactory, make_decision, make_measure, make_person
+from tests.factories import SiteFactory, gate, make_decision, make_measure, make_person
 from tests.views.helpers import html, text_of
 
 NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12 November 2025, 10:00 Paris
@@ -37,15 +37,8 @@ def sentenced(cpip, surname, decided):
 
 def book(cpip, person, day, hh, *, site):
     start = rules.at_paris(day, time(hh))
-    return agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
-              "ends_at": start + timedelta(minutes=45)},
-        staff=[cpip.user],
-        confirmed=True,
-        now=datetime(2025, 11, 1, tzinfo=UTC),
-    )  # fmt: skip
+    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
+              "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=datetime(2025, 11, 1, tzinfo=UTC))  # fmt: skip
 
 
 def test_cpip_sees_their_items_soonest_first_with_overdue_marked(client_for, cpip, member, site):

@@ -43,16 +43,9 @@ def appointment(cpip, service):
         access_notes="Bus ligne 2, arrêt Gare. Accès de plain-pied.",
     )
     start = rules.at_paris(date(2025, 10, 27), time(9))
-    return agenda.appointment_book(
-        membership=cpip,
-        person=person,
-        data={"kind": "first", "place_kind": "site", "site": site, "measure": measure,
+    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": "first", "place_kind": "site", "site": site, "measure": measure,
               "starts_at": start, "ends_at": start + timedelta(minutes=45),
-              "to_bring": "Pièce d'identité et jugement"},
-        staff=[cpip.user],
-        confirmed=True,
-        now=NOW,
-    )  # fmt: skip
+              "to_bring": "Pièce d'identité et jugement"}, staff=[cpip.user], confirmed=True, now=NOW)  # fmt: skip
 
 
 def pdf_text(content: bytes) -> str:
@@ -108,7 +101,11 @@ def test_recording_the_sending(client_for, cpip, appointment):
 
 def test_a_cancelled_appointment_gets_no_summons(client_for, cpip, appointment):
     agenda.appointment_set_status(
-        membership=cpip, appointment=appointment, status="cancelled", reason="Grève", now=NOW
+        gated=gate(cpip, appointment.person),
+        appointment=appointment,
+        status="cancelled",
+        reason="Grève",
+        now=NOW,
     )
     response = client_for(cpip).post(
         f"/agenda/rendez-vous/{appointment.pk}/convocation/", follow=True
