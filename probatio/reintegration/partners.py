@@ -425,6 +425,7 @@ def _refresh_search_text(partner: Partner) -> None:
     Partner.objects.filter(pk=partner.pk).update(search_text=partner.search_text)
 
 
+@transaction.atomic
 def partner_create(
     *,
     membership: Membership,

@@ -175,6 +175,18 @@ def _step_refused(request, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
+def _step(request, gated_report, service, success: str, **arguments):
+    """Run one workflow step's service: its success message, or the refusal's French reason
+    (nothing changed); back to the report."""
+    try:
+        service(membership=request.membership, gated_report=gated_report, **arguments)
+    except ValidationError as error:
+        _step_refused(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(_detail_url(gated_report.report.pk))
+
+
 @require_POST
 def save(request, pk: int):
     """Save the draft (its author, or a manager)."""
@@ -202,26 +214,20 @@ def submit(request, pk: int):
         texts=_posted_texts(request, gated_report.report),
         title=request.POST.get("title"),
     )
-    try:
-        services.report_submit(membership=membership, gated_report=gated_report)
-    except ValidationError as error:
-        _step_refused(request, error)
-    else:
-        messages.success(request, "Rapport soumis au visa de l'encadrement.")
-    return redirect(_detail_url(pk))
+    return _step(
+        request, gated_report, services.report_submit, "Rapport soumis au visa de l'encadrement."
+    )
 
 
 @require_POST
 def approve(request, pk: int):
-    membership = request.membership
-    gated_report = selectors.report_get_for(membership, pk, action=Action.VISA_REPORT)
-    try:
-        services.report_approve(membership=membership, gated_report=gated_report)
-    except ValidationError as error:
-        _step_refused(request, error)
-    else:
-        messages.success(request, "Rapport visé : il peut être transmis au magistrat.")
-    return redirect(_detail_url(pk))
+    gated_report = selectors.report_get_for(request.membership, pk, action=Action.VISA_REPORT)
+    return _step(
+        request,
+        gated_report,
+        services.report_approve,
+        "Rapport visé : il peut être transmis au magistrat.",
+    )
 
 
 @require_POST
@@ -232,31 +238,25 @@ def send_back(request, pk: int):
     form = SendBackForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, gated_report, send_back_form=form, status=400)
-    try:
-        services.report_send_back(
-            membership=membership,
-            gated_report=gated_report,
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as error:
-        _step_refused(request, error)
-    else:
-        messages.success(request, "Rapport renvoyé à son auteur pour correction.")
-    return redirect(_detail_url(pk))
+    return _step(
+        request,
+        gated_report,
+        services.report_send_back,
+        "Rapport renvoyé à son auteur pour correction.",
+        comment=form.cleaned_data["comment"],
+    )
 
 
 @require_POST
 def transmit(request, pk: int):
     """To the judge (or the court): the report is frozen, its PDF stored."""
-    membership = request.membership
-    gated_report = selectors.report_get_for(membership, pk, action=Action.VISA_REPORT)
-    try:
-        services.report_transmit(membership=membership, gated_report=gated_report)
-    except ValidationError as error:
-        _step_refused(request, error)
-    else:
-        messages.success(request, "Rapport transmis au magistrat : il est figé.")
-    return redirect(_detail_url(pk))
+    gated_report = selectors.report_get_for(request.membership, pk, action=Action.VISA_REPORT)
+    return _step(
+        request,
+        gated_report,
+        services.report_transmit,
+        "Rapport transmis au magistrat : il est figé.",
+    )
 
 
 @require_POST
