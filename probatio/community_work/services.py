@@ -38,7 +38,7 @@ from probatio.core import phones
 from probatio.core.dates import format_fr, on_day
 from probatio.core.errors import field_errors
 from probatio.measures.models import Measure, Obligation
-from probatio.people.journal import Event, timeline_add
+from probatio.people.journal import Event
 from probatio.people.journal import write as journal
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import Gated
@@ -528,15 +528,18 @@ def assignment_end(
     assignment.status = "cancelled" if cancel else "ended"
     assignment.end_reason = (reason or "").strip()[:300]
     assignment.save(update_fields=["end_date", "status", "end_reason"])
-    journal(membership, assignment, person=person, summary="TIG : fin d'affectation", before=before)
-    timeline_add(
+    journal(
+        membership,
+        assignment,
         person=person,
-        kind=TimelineEvent.Kind.MEASURE,
-        title=f"TIG : fin de l'affectation « {assignment.placement.activity} »",
-        detail=assignment.end_reason,
-        actor=membership.user,
-        instance=assignment,
-        occurred_at=on_day(end_date),
+        summary="TIG : fin d'affectation",
+        before=before,
+        timeline=Event(
+            TimelineEvent.Kind.MEASURE,
+            f"TIG : fin de l'affectation « {assignment.placement.activity} »",
+            detail=assignment.end_reason,
+            occurred_at=on_day(end_date),
+        ),
     )
     return assignment
 

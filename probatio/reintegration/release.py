@@ -18,7 +18,7 @@ from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
-from probatio.people.journal import timeline_add
+from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
 from probatio.people.selectors import Gated
@@ -135,18 +135,18 @@ def plan_create(*, gated: Gated, today: date) -> ReleasePlan:
             status=rules.ITEM_IN_PROGRESS if comment else rules.ITEM_TO_DO,
             comment=comment,
         )
-    journal(membership, plan, person=person, summary="Plan de sortie établi")
-    timeline_add(
+    journal(
+        membership,
+        plan,
         person=person,
-        kind=TimelineEvent.Kind.CUSTODY,
-        title="Plan de sortie établi",
-        detail=(
-            f"Sortie prévue le {release.expected:%d/%m/%Y} ({release.source_label})."
+        summary="Plan de sortie établi",
+        timeline=Event(
+            TimelineEvent.Kind.CUSTODY,
+            "Plan de sortie établi",
+            detail=f"Sortie prévue le {release.expected:%d/%m/%Y} ({release.source_label})."
             if release.expected
-            else "Date de sortie non connue."
+            else "Date de sortie non connue.",
         ),
-        actor=membership.user,
-        instance=plan,
     )
     return plan
 

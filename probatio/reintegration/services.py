@@ -211,14 +211,11 @@ def need_status_set(
         person=person,
         summary=f"Besoin « {need.get_pathway_display().lower()} » : {rules.NEED_STATUSES[status].lower()}",
         changes={"status": [before, status]},
-    )
-    timeline_add(
-        person=person,
-        kind=TimelineEvent.Kind.REINTEGRATION,
-        title=f"Besoin « {need.get_pathway_display().lower()} » : "
-        f"{rules.NEED_STATUSES[status].lower()}",
-        actor=membership.user,
-        instance=need,
+        timeline=Event(
+            TimelineEvent.Kind.REINTEGRATION,
+            f"Besoin « {need.get_pathway_display().lower()} » : "
+            f"{rules.NEED_STATUSES[status].lower()}",
+        ),
     )
     return need
 
@@ -405,14 +402,11 @@ def referral_outcome_set(
         person=person,
         summary=f"Retour du partenaire enregistré (orientation vers {referral.partner.name})",
         before=before,
-    )
-    timeline_add(
-        person=person,
-        kind=TimelineEvent.Kind.REINTEGRATION,
-        title=f"{'Retour' if first else 'Retour corrigé'} du partenaire : "
-        f"orientation vers {referral.partner.name}",
-        actor=membership.user,
-        instance=referral,
+        timeline=Event(
+            TimelineEvent.Kind.REINTEGRATION,
+            f"{'Retour' if first else 'Retour corrigé'} du partenaire : "
+            f"orientation vers {referral.partner.name}",
+        ),
     )
     return referral
 
