@@ -68,3 +68,13 @@ def landing_for(role: str) -> Entry:
     entries = [entry for entry, _ in menu_for(role)]
     wanted = BY_KEY.get(LANDING.get(Role(role), "caseload"))
     return wanted if wanted in entries else entries[0]
+
+
+def back_for(role: str) -> tuple[Entry, str]:
+    """Where a file's « back » link leads: the role's own files (« Mon portefeuille », « Mes
+    dossiers »), else its landing page; with its label for that role."""
+    for entry, label in menu_for(role):
+        if entry.key == "caseload":
+            return entry, label
+    landing = landing_for(role)
+    return landing, landing.label_for(role)

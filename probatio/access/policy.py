@@ -233,6 +233,21 @@ IMPLIED: dict[Action, frozenset[Action]] = {
 }
 
 
+# Roles a manager may authorise to manage the partner directory (a ``PartnerEditor`` row, on
+# top of ``MANAGE_PARTNERS``): access.md, « partner directory ».
+PARTNER_EDITOR_ROLES = frozenset({R.CPIP, R.SECRETARIAT, R.SOCIAL_WORKER})
+
+
+def may_be_partner_editor(role: str) -> bool:
+    return role in PARTNER_EDITOR_ROLES
+
+
+def follows_new_persons(role: str) -> bool:
+    """A CPIP who registers a new person becomes their CPIP (the person joins their
+    caseload); the other roles that register persons leave them to be allocated."""
+    return role == R.CPIP
+
+
 @dataclass(frozen=True)
 class PersonFacts:
     """What the policy needs to know about one person, for one user."""

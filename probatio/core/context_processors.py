@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
-from probatio.access.menu import menu_for
+from probatio.access.menu import back_for, menu_for
 
 SAVED_DRAFT_SESSION_KEY = "probatio_saved_draft"
 
@@ -28,7 +28,10 @@ SITE_CONFIG = SimpleNamespace(
 def site(request):
     membership = getattr(request, "membership", None)
     session = getattr(request, "session", None)
+    back = back_for(membership.role) if membership else None
     return {
+        # A file's « back » link: the role's own files, else its landing page (access.menu).
+        "back_to": {"url": reverse(back[0].url_name), "label": back[1]} if back else None,
         # Set by a view once a draft is saved for good: the page tells the browser to drop
         # its copy (see probatio.js). Popping a missing key leaves the session untouched.
         "saved_draft_key": session.pop(SAVED_DRAFT_SESSION_KEY, None) if session else None,

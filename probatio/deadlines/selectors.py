@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from probatio.access.policy import Action, allows, scope_for
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect
@@ -16,8 +17,11 @@ from probatio.sentences import selectors as sentence_selectors
 # Providers that read the stored sentence dates of the persons in custody: loaded once for all.
 CUSTODY_DATE_KINDS = ("sentence", "release_plan")
 
-# Roles that see the whole service's échéancier (with a filter by CPIP).
-SERVICE_WIDE = (Role.MANAGER, Role.SECRETARIAT)
+
+def sees_whole_service(role: str) -> bool:
+    """Who opens the échéancier without files of their own (managers, the secretariat) sees
+    the whole service's, with a filter by CPIP (``access.policy``)."""
+    return allows(role, Action.OPEN_SCHEDULE) and scope_for(role, Action.OPEN_CASELOAD) is None
 
 
 def caseload_of(membership: Membership, user_id: int) -> QuerySet[Person]:
@@ -46,10 +50,10 @@ def schedule_for(
 ) -> Schedule:
     """A CPIP (or another professional): their caseload and the appointments where they are
     staff. Managers and the secretariat: the whole service, or one CPIP's share."""
-    if membership.role == Role.JUDGE:
+    if not allows(membership.role, Action.OPEN_SCHEDULE):
         # Judges have no caseload nor agenda; the view refuses them first.
         return Schedule(items=[], staff_id=None)
-    if membership.role in SERVICE_WIDE:
+    if sees_whole_service(membership.role):
         staff_id = cpip_id
         persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
     else:

@@ -22,7 +22,7 @@ def schedule(request):
     membership = page_membership(
         request, Action.OPEN_SCHEDULE, "L'échéancier est réservé aux équipes du SPIP."
     )
-    service_wide = membership.role in selectors.SERVICE_WIDE
+    service_wide = selectors.sees_whole_service(membership.role)
     staff = selectors.service_staff(membership.service_id)
     params = request.GET.copy()
     params.setdefault("horizon", str(DEFAULT_HORIZON))

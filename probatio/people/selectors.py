@@ -22,7 +22,6 @@ from probatio.access.policy import (
     scope_for,
     sees_person,
 )
-from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
@@ -260,7 +259,7 @@ def person_list_for(
     if scope is None:
         return Person.objects.none()
     qs = Person.objects.filter(service_id=membership.service_id)
-    if membership.role == Role.JUDGE:
+    if scope is Scope.JUDGE_FILES:
         qs = qs.filter(
             Exists(
                 Person.objects.filter(

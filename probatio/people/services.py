@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probatio.access.policy import Action, allows
+from probatio.access.policy import Action, allows, follows_new_persons
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.core import phones
@@ -108,7 +108,7 @@ def person_create(
     person = Person(
         service_id=membership.service_id, **{k: v for k, v in data.items() if k in IDENTITY_FIELDS}
     )
-    if assigned_cpip is None and membership.role == "cpip":
+    if assigned_cpip is None and follows_new_persons(membership.role):
         assigned_cpip = membership.user
     person.assigned_cpip = assigned_cpip
     _check_contact(person, None)

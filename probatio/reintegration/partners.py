@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from probatio.access.policy import Action, allows
+from probatio.access.policy import Action, allows, may_be_partner_editor
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
@@ -42,7 +42,7 @@ from probatio.reintegration.models import (
 )
 
 # Roles a manager may authorise to manage the directory (docs/access.md).
-EDITOR_ROLES = (Role.CPIP, Role.SECRETARIAT, Role.SOCIAL_WORKER)
+EDITOR_ROLES = tuple(r for r in Role if may_be_partner_editor(r))
 
 # Periods offered for a partner's figures, in months; the default one.
 PERIODS = (3, 6, 12, 24, 36)
@@ -146,7 +146,7 @@ def may_manage_partners(membership: Membership | None) -> bool:
     if allows(membership.role, Action.MANAGE_PARTNERS):
         return True
     return (
-        membership.role in EDITOR_ROLES
+        may_be_partner_editor(membership.role)
         and PartnerEditor.objects.filter(
             service_id=membership.service_id, user_id=membership.user_id
         ).exists()

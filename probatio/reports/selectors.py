@@ -25,6 +25,7 @@ from probatio.access.policy import (
     Action,
     ReportAccess,
     ReportFacts,
+    Scope,
     allows,
     report_access,
     scope_for,
@@ -84,7 +85,9 @@ class GatedReport:
     def can_answer(self) -> bool:
         if self.report.status != rules.TRANSMITTED or not self.gated.allows(Action.RECORD_ANSWER):
             return False
-        return self.role != Role.JUDGE or self.is_addressee
+        # Who answers on their own files (a judge) answers the reports addressed to them.
+        addressed_only = scope_for(self.role, Action.RECORD_ANSWER) is Scope.JUDGE_FILES
+        return not addressed_only or self.is_addressee
 
     @property
     def can_follow_up_answer(self) -> bool:
@@ -146,7 +149,8 @@ def report_get_for(
         raise Http404("Rapport introuvable.")
     gated = person_get_for(membership, report.person_id, log_read=None)
     if not may_read(report, gated, membership.user_id):
-        if gated.role == Role.JUDGE:
+        if scope_for(gated.role, Action.READ_REPORTS) is Scope.JUDGE_FILES:
+            # Who reads only their files (a judge) does not learn other reports exist.
             raise Http404("Rapport introuvable.")
         raise PermissionDenied("Ce rapport n'est pas accessible à votre rôle à cette étape.")
     if action is not None and not gated.allows(action):
@@ -254,6 +258,19 @@ def report_counts(reports: QuerySet[Report]) -> dict[str, int]:
     )
 
 
+def queue_of(role: str) -> str:
+    """What the reports page is for a role, from the policy: ``visa`` (who visas),
+    ``addressed`` (who answers the reports addressed to them: a judge), ``paper`` (who
+    records answers received on paper), ``drafts`` (the others: their own drafts)."""
+    if allows(role, Action.VISA_REPORT):
+        return "visa"
+    if allows(role, Action.RECORD_ANSWER):
+        return (
+            "addressed" if scope_for(role, Action.RECORD_ANSWER) is Scope.JUDGE_FILES else "paper"
+        )
+    return "drafts"
+
+
 def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
     """The reports page: every report the membership may open or, ``to_handle``, those waiting
     for its role: the transmitted ones for a judge and the secretariat (to answer), those to
@@ -262,8 +279,8 @@ def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
     nearest due date."""
     # Who visas handles the visa; who records answers without visa (the judge, the
     # secretariat) handles the answers; the others, their drafts.
-    visas = allows(membership.role, Action.VISA_REPORT)
-    answering = allows(membership.role, Action.RECORD_ANSWER) and not visas
+    queue = queue_of(membership.role)
+    visas, answering = queue == "visa", queue in ("addressed", "paper")
     reports = visible_reports(membership).select_related(
         "person", "measure__measure_type", "author", "judge", "court"
     )

@@ -43,7 +43,6 @@ def report_list(request):
     membership = page_membership(
         request, Action.LIST_REPORTS, "Les rapports ne sont pas accessibles à votre rôle."
     )
-    role = membership.role
     which = request.GET.get("voir", "a_traiter")
     reports = selectors.report_queue(membership, to_handle=which == "a_traiter")
     counts = selectors.report_counts(reports)
@@ -58,7 +57,8 @@ def report_list(request):
         request,
         "reports/list.html",
         {"title": "Rapports", "nav": "reports", "page": page, "which": which,
-         "filters": LIST_FILTERS, "role": role, "counts": counts},
+         "filters": LIST_FILTERS, "queue": selectors.queue_of(membership.role),
+         "counts": counts},
     )  # fmt: skip
 
 

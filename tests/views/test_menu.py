@@ -82,3 +82,22 @@ def test_the_current_page_is_marked_in_the_menu(as_role, world):
     page = as_role("cpip").get("/echeancier/")
     current = re.findall(r'href="([^"]+)" aria-current="page"', html(page))
     assert current == ["/echeancier/"]
+
+
+BACK_LINKS = {
+    "cpip": ("/portefeuille/", "Mon portefeuille"),
+    "manager": ("/service/", "Service"),
+    "secretariat": ("/personnes/", "Rechercher une personne"),
+    "judge": ("/portefeuille/", "Mes dossiers"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(BACK_LINKS))
+def test_a_files_back_link_leads_to_a_page_that_opens(as_role, world, role):
+    """The file's « back » link: the role's own files, else its landing page (never a page the
+    role may not open)."""
+    client = as_role(role)
+    page = html(client.get(f"/personnes/{world.caseload.person.pk}/"))
+    href, label = BACK_LINKS[role]
+    assert f'href="{href}">{label}</a>' in page
+    assert client.get(href).status_code == 200
