@@ -421,3 +421,24 @@ def make_transmitted_report(
         transmitted_at=timezone.now() - timedelta(days=days_ago),
     )
     return Report.objects.get(pk=report.pk)
+
+
+def make_sent_sms(membership, *, provider_id: str = "1511882900176220", **person_data):
+    """An SMS reminder already sent to a new person of the membership's service (the provider
+    gave it ``provider_id``): what a delivery report or a STOP reply comes back about."""
+    from probatio.messaging.models import Message
+
+    person_data.setdefault("phone", "06 12 34 56 78")
+    person = make_person(membership, sms_consent=True, **person_data)
+    return Message.objects.create(
+        service_id=membership.service_id,
+        person=person,
+        purpose="reminder",
+        channel="sms",
+        recipient=person.phone,
+        body="Rappel",
+        scheduled_at="2025-10-25T08:00:00Z",
+        next_attempt_at="2025-10-25T08:00:00Z",
+        status="sent",
+        provider_id=provider_id,
+    )

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from probatio.audit.models import AuditEntry
-from probatio.messaging.models import Message
-from tests.factories import make_person
+from tests.factories import make_sent_sms
 
 TOKEN = "jeton-secret-du-prestataire"
 
@@ -22,20 +21,8 @@ def post(client, payload, token=TOKEN):
 
 
 @pytest.fixture
-def sent(cpip, service):
-    person = make_person(cpip, phone="06 12 34 56 78", sms_consent=True)
-    return Message.objects.create(
-        service=service,
-        person=person,
-        purpose="reminder",
-        channel="sms",
-        recipient=person.phone,
-        body="Rappel",
-        scheduled_at="2025-10-25T08:00:00Z",
-        next_attempt_at="2025-10-25T08:00:00Z",
-        status="sent",
-        provider_id="1511882900176220",
-    )
+def sent(cpip):
+    return make_sent_sms(cpip, provider_id="1511882900176220")
 
 
 def test_a_delivery_report_marks_the_message_delivered(client, sent):
