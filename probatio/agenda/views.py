@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from probatio.access.policy import Action, PersonFacts, allows
-from probatio.access.roles import Role
+from probatio.access.policy import Action, PersonFacts, allows, scope_for
 from probatio.agenda import calendar, rules, selectors, services
 from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, OutcomeForm
 from probatio.agenda.models import Appointment
@@ -44,7 +43,9 @@ def _safe_next(request, default: str) -> str:
 
 
 def _holds_appointments(role: str) -> bool:
-    return role not in (Role.SECRETARIAT, Role.MANAGER, Role.JUDGE)
+    """Whose own agenda a booking starts from: staff with an agenda and files of their own
+    (not the managers and the secretariat, who book for others; not a judge)."""
+    return allows(role, Action.OPEN_AGENDA) and scope_for(role, Action.OPEN_CASELOAD) is not None
 
 
 def _may_record_outcome(membership, appointment: Appointment) -> bool:
