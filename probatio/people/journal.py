@@ -15,8 +15,8 @@ asked, the line of the person's chronology, in the caller's transaction.
 - a change the instance's fields do not show (a list of staff, offences): ``changes`` given as
   is (``created=True`` for a creation).
 
-What the journal keeps of each field is declared on the model (``audit.services.hidden_fields``:
-``AUDIT_NAME_ONLY``), applied by ``audit.record`` to every entry, whoever writes it.
+What the journal keeps of each free-text field (its value, or only its name) is declared once
+in ``audit/fields.py`` and applied by ``audit.record`` to every entry, whoever writes it.
 """
 
 from dataclasses import dataclass
