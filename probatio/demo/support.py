@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
+from probatio.access.policy import Action, allows
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.demo.gates import gate
@@ -81,8 +82,11 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 def _actor(person: Person, memberships: dict[int, Membership], manager: Membership):
+    """Who records the support: the person's CPIP where the policy lets them, else a manager."""
     member = memberships.get(person.assigned_cpip_id)
-    return member if member is not None and member.role in (Role.CPIP,) else manager
+    if member is not None and allows(member.role, Action.RECORD_REINTEGRATION):
+        return member
+    return manager
 
 
 def build_support(*, service, staff, rng: random.Random, fake, today: date) -> None:
