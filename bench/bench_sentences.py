@@ -9,7 +9,7 @@ served consecutively, remand for about half of them, the reductions granted at e
 detention, a few withdrawn, safety periods and exclusions; a second service with a tenth as
 many persons, which the recomputation of the first must leave alone), then measures:
 
-- ``services.recompute_all(service_id=…)``: wall time and SQL queries of a first run (no date
+- ``services.recompute_all(actor=…)`` (the service's system actor): wall time and SQL queries of a first run (no date
   stored yet), of R cold runs (every date changes: each person's remand moved by a day before
   the run, as after a day of decisions) and of R warm runs (nothing changed since the last
   run), and the peak of Python memory of a cold run (tracemalloc, a run of its own);
