@@ -29,7 +29,7 @@ from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
 from probatio.people.models import TimelineEvent
-from probatio.people.selectors import Gated, gate, own, require_gated
+from probatio.people.selectors import Gated, gate, own, require, require_gated
 
 FIELDS = [
     "kind",
@@ -72,22 +72,21 @@ def _may(gated: Gated, action: Action) -> None:
         raise PermissionDenied("Votre rôle ne permet pas cette action sur les rendez-vous.")
 
 
+REFUSALS = {
+    Action.BOOK_APPOINTMENT: "Votre rôle ne permet de fixer des rendez-vous que dans votre propre "
+    "agenda ou pour les personnes que vous suivez.",
+    Action.RECORD_OUTCOME: "Votre rôle ne permet pas de saisir l'issue de ce rendez-vous.",
+}
+
+
 def _require(gated: Gated, action: Action, staff_ids: set[int]) -> tuple:
-    """The gated person (a raw one is refused), and the role's right on them for an
-    appointment whose staff are ``staff_ids`` (« own »: the user is one of them). Returns the
-    acting membership and the person."""
+    """The dossier gate's ``require``, with the « own agenda » fact of an appointment whose
+    staff are ``staff_ids`` (the user is one of them). Returns the acting membership and the
+    person."""
     require_gated(gated)
-    membership = gated.membership
-    facts = replace(gated.facts, is_own=membership.user_id in staff_ids)
-    implied = action in IMPLIED.get(gated.under, ())
-    if not allows(gated.role, action, facts) and not implied:
-        if action is Action.BOOK_APPOINTMENT:
-            raise PermissionDenied(
-                "Votre rôle ne permet de fixer des rendez-vous que dans votre propre agenda"
-                " ou pour les personnes que vous suivez."
-            )
-        raise PermissionDenied("Votre rôle ne permet pas de saisir l'issue de ce rendez-vous.")
-    return membership, gated.person
+    own_agenda = replace(gated.facts, is_own=gated.membership.user_id in staff_ids)
+    gated = require(replace(gated, facts=own_agenda), action, REFUSALS[action])
+    return gated.membership, gated.person
 
 
 def _check_place(appointment: Appointment, service_id: int) -> None:
