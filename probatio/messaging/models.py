@@ -33,6 +33,9 @@ class Message(models.Model):
         DELIVERED = "delivered", "Remis"
         FAILED = "failed", "Échec"
         CANCELLED = "cancelled", "Annulé"
+        # A send interrupted (its worker died) that the provider cannot confirm or deny: not
+        # sent again automatically, so that the person never receives it twice.
+        UNCERTAIN = "uncertain", "Envoi incertain"
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="messages")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="messages")
@@ -60,6 +63,12 @@ class Message(models.Model):
     last_error = models.CharField("dernière erreur", max_length=500, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider_id = models.CharField("référence du prestataire", max_length=100, blank=True)
+    # The send task last queued for this message (django-tasks-db's result id): the sweep
+    # queues a new one when it is no longer waiting to run.
+    task_id = models.UUIDField("tâche d'envoi", null=True, blank=True)
+    # Set when a claim of a worker that died is taken back: the outcome of that send is
+    # unknown, so the provider is asked before anything is sent again.
+    interrupted_at = models.DateTimeField("envoi interrompu le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,6 +89,14 @@ class Message(models.Model):
                 condition=~Q(provider_id=""),
             ),
         ]
+
+    @property
+    def waiting_overdue(self) -> bool:
+        """Pending and past its time: the sweep queues it within the minute (no retry time in
+        the past is shown)."""
+        from django.utils import timezone
+
+        return self.status == self.Status.PENDING and self.next_attempt_at <= timezone.now()
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} ({self.get_channel_display()})"
