@@ -80,7 +80,8 @@ chromium:
 # --- Targets -------------------------------------------------------------------------------
 
 # Local demo: SQLite under var/ (or DATABASE_URL), DEBUG on, background worker alongside the
-# development server; the worker stops with the server (Ctrl-C).
+# development server (it also sweeps due messages every minute: docs/messaging.md); the worker
+# stops with the server (Ctrl-C).
 run: install
 	@export DEBUG=true; \
 	set -e; \
@@ -90,7 +91,7 @@ run: install
 	echo "Probatio : http://$(HOST):$(PORT)/  (Ctrl-C pour arrêter)"; \
 	echo; \
 	set +e; \
-	$(PY) manage.py db_worker & worker=$$!; \
+	$(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

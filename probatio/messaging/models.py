@@ -90,6 +90,9 @@ class Message(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.get_channel_display()})"
+
     @property
     def waiting_overdue(self) -> bool:
         """Pending and past its time: the sweep queues it within the minute (no retry time in
@@ -97,6 +100,3 @@ class Message(models.Model):
         from django.utils import timezone
 
         return self.status == self.Status.PENDING and self.next_attempt_at <= timezone.now()
-
-    def __str__(self) -> str:
-        return f"{self.get_purpose_display()} ({self.get_channel_display()})"

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from probatio.access.policy import Action, allows
@@ -33,7 +33,7 @@ from probatio.accounts.system import SystemActor
 from probatio.messaging import rules
 from probatio.messaging.models import Message
 from probatio.messaging.services import held_in_cell
-from probatio.messaging.sms import SmsPermanentError, SmsTemporaryError, get_backend
+from probatio.messaging.sms import Lookup, SmsPermanentError, SmsTemporaryError, get_backend
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,17 @@ def _claimable(now: datetime) -> Q:
 
 
 def _claim(pk: int, now: datetime, service_id: int) -> bool:
+    """Take the message, in one conditional UPDATE. Taking back the claim of a worker that died
+    keeps when it was interrupted: that send may have reached the provider."""
     return (
         Message.objects.filter(_claimable(now), pk=pk, service_id=service_id).update(
-            status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=Message.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            interrupted_at=Case(
+                When(status=Message.Status.SENDING, then=F("claimed_at")),
+                default=F("interrupted_at"),
+            ),
         )
         == 1
     )
@@ -74,6 +82,61 @@ def _obsolete(message: Message, now: datetime) -> str:
     # channel (a reminder planned before a committal must not reach a cell).
     if held_in_cell(message.person_id):
         return HELD_IN_CELL
+    return ""
+
+
+def _uncertain_reason(message: Message, why: str) -> str:
+    at = timezone.localtime(message.interrupted_at).strftime("%d/%m/%Y à %H:%M")
+    return (
+        f"L'envoi du {at} a été interrompu (arrêt du processus d'envoi) et {why}. "
+        "Il n'a pas été renvoyé, pour que la personne ne le reçoive pas deux fois : "
+        "vérifiez auprès d'elle, puis renvoyez-le ou classez-le."
+    )[:500]
+
+
+def _lookup(message: Message) -> Lookup | None:
+    """What the provider knows of the interrupted send (``None``: it cannot tell)."""
+    if message.channel == Message.Channel.EMAIL:
+        return None  # SMTP keeps no trace we can query; the Message-ID stays the same
+    return get_backend().lookup(
+        idempotency_key=str(message.idempotency_key),
+        to=message.recipient,
+        since=message.interrupted_at,
+    )
+
+
+def _after_interruption(message: Message, now: datetime) -> str:
+    """Before sending again a message whose earlier send was interrupted: ask the provider.
+    Returns "" to go on sending, or what happened instead."""
+    try:
+        known = _lookup(message)
+    except SmsTemporaryError as exc:
+        if rules.retry_delay(message.attempts) is None:
+            why = f"la vérification auprès du prestataire a échoué ({exc})"
+            _finish(
+                message, status=Message.Status.UNCERTAIN, last_error=_uncertain_reason(message, why)
+            )
+            return "uncertain"
+        return _retry(message, f"Vérification de l'envoi interrompu impossible : {exc}", now)
+    if known is None:
+        why = (
+            "le serveur de courriel ne permet pas de savoir si le message est parti"
+            if message.channel == Message.Channel.EMAIL
+            else "le prestataire ne permet pas de savoir si le message est parti"
+        )
+        _finish(
+            message, status=Message.Status.UNCERTAIN, last_error=_uncertain_reason(message, why)
+        )
+        return "uncertain"
+    if known.found:
+        _finish(
+            message,
+            status=Message.Status.SENT,
+            sent_at=message.interrupted_at,
+            provider_id=known.provider_id[:100],
+            last_error="Envoi interrompu, puis confirmé par le prestataire : pas de second envoi.",
+        )
+        return "confirmed"
     return ""
 
 
@@ -160,6 +223,10 @@ def deliver(message_id: int, *, actor, now: datetime | None = None, claimed: boo
     if reason:
         _finish(message, status=Message.Status.CANCELLED, last_error=reason)
         return "cancelled"
+    if message.interrupted_at is not None:
+        outcome = _after_interruption(message, now)
+        if outcome:
+            return outcome
     try:
         provider_id = _send(message)
     except SmsPermanentError as exc:

@@ -7,6 +7,11 @@
   ``api-key``), a French provider. Configured by environment variables (docs/messaging.md).
   The idempotency key travels in an ``Idempotency-Key`` header and as the message ``tag``.
 
+Before a message whose send was interrupted (its worker died) is sent again, the backend is asked
+whether the provider already has it (``lookup``): ``FileBackend`` looks for its file, and
+``HttpBackend`` reads Brevo's SMS events filtered by our tag (``GET
+/v3/transactionalSMS/statistics/events?tags=…``). ``None`` means the provider cannot tell.
+
 Errors are sorted for the retry logic: ``SmsTemporaryError`` (timeout, network, HTTP 429 or
 5xx: retried with the same key) and ``SmsPermanentError`` (other 4xx: not retried).
 """
@@ -15,6 +20,7 @@ import json
 import os
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +47,22 @@ class SendResult:
     provider_id: str
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the provider knows of an earlier request: ``found`` with its reference, or not."""
+
+    found: bool
+    provider_id: str = ""
+
+
 class SmsBackend:
     def send(self, *, to: str, text: str, idempotency_key: str, reference: str) -> SendResult:
         raise NotImplementedError
+
+    def lookup(self, *, idempotency_key: str, to: str, since) -> Lookup | None:
+        """Whether the provider received the request with that key (``None``: it cannot
+        tell). Raises ``SmsTemporaryError`` when it cannot be asked now."""
+        return None
 
 
 class FileBackend(SmsBackend):
@@ -70,6 +89,12 @@ class FileBackend(SmsBackend):
             return SendResult(provider_id=existing["provider_id"])
         return SendResult(provider_id=provider_id)
 
+    def lookup(self, *, idempotency_key: str, to: str, since) -> Lookup | None:
+        target = self.path / f"{idempotency_key}.json"
+        if not target.exists():
+            return Lookup(found=False)
+        return Lookup(found=True, provider_id=json.loads(target.read_text("utf-8"))["provider_id"])
+
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, getattr(settings, name, default)) or default
@@ -86,6 +111,7 @@ class HttpBackend(SmsBackend):
         self.sender = _env("SMS_SENDER", "SPIP")[:11]
         self.webhook_url = _env("SMS_WEBHOOK_URL")
         self.timeout = float(_env("SMS_TIMEOUT", "10"))
+        self.events_url = _env("SMS_EVENTS_URL", self.url.rsplit("/", 1)[0] + "/statistics/events")
         if not self.api_key:
             raise SmsPermanentError("Passerelle SMS non configurée (SMS_API_KEY manquant).")
 
@@ -112,6 +138,37 @@ class HttpBackend(SmsBackend):
                 "X-Reference": reference,
             },
         )
+        payload = self._call(request)
+        provider_id = str(payload.get("messageId") or payload.get("reference") or "")
+        if not provider_id:
+            raise SmsTemporaryError("Le prestataire SMS n'a pas renvoyé de référence.")
+        return SendResult(provider_id=provider_id)
+
+    def lookup(self, *, idempotency_key: str, to: str, since) -> Lookup | None:
+        """Brevo's SMS events of the request tagged with our key (``sent``, ``accepted``,
+        ``delivered``…): any event means the provider has it; none means it does not."""
+        days = max(1, min(90, (timezone.now() - since).days + 1))
+        query = urllib.parse.urlencode(
+            {"tags": idempotency_key, "phoneNumber": to.removeprefix("+"), "days": days}
+        )
+        request = urllib.request.Request(
+            f"{self.events_url}?{query}",
+            method="GET",
+            headers={"api-key": self.api_key, "accept": "application/json"},
+        )
+        try:
+            payload = self._call(request)
+        except SmsPermanentError as exc:  # a refused status query tells nothing of the SMS
+            raise SmsTemporaryError(f"Vérification impossible : {exc}") from exc
+        events = payload.get("events")
+        if not isinstance(events, list):
+            raise SmsTemporaryError("Réponse illisible du prestataire SMS (vérification).")
+        mine = [e for e in events if isinstance(e, dict) and idempotency_key in _tags(e)]
+        if not mine:
+            return Lookup(found=False)
+        return Lookup(found=True, provider_id=str(mine[0].get("messageId") or ""))
+
+    def _call(self, request) -> dict:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = json.loads(response.read() or b"{}")
@@ -132,10 +189,14 @@ class HttpBackend(SmsBackend):
             raise SmsTemporaryError(f"Prestataire SMS injoignable : {exc.reason}") from exc
         except ValueError as exc:
             raise SmsTemporaryError("Réponse illisible du prestataire SMS.") from exc
-        provider_id = str(payload.get("messageId") or payload.get("reference") or "")
-        if not provider_id:
-            raise SmsTemporaryError("Le prestataire SMS n'a pas renvoyé de référence.")
-        return SendResult(provider_id=provider_id)
+        if not isinstance(payload, dict):
+            raise SmsTemporaryError("Réponse illisible du prestataire SMS.")
+        return payload
+
+
+def _tags(event: dict) -> list[str]:
+    tag = event.get("tag") or event.get("tags") or []
+    return [tag] if isinstance(tag, str) else [str(t) for t in tag]
 
 
 def get_backend() -> SmsBackend:

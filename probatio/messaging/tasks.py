@@ -5,6 +5,7 @@ re-enqueues itself with ``run_after`` (see ``sending._retry``)."""
 
 from datetime import datetime
 
+from django.db import transaction
 from django_tasks import task
 
 from probatio.accounts.system import SystemActor
@@ -26,8 +27,12 @@ def send_due_messages(actor: dict | None = None) -> dict:
 
 
 def enqueue_send(message, run_after: datetime | None) -> None:
-    """Queue the sending of ``message`` by the system actor of its service."""
+    """Queue the sending of ``message`` by the system actor of its service, and keep the task's
+    id on the message (the sweep queues a new one if this one is lost)."""
     from probatio.messaging import sending
+    from probatio.messaging.models import Message
 
     actor = sending.sender(message.service_id).as_task_argument()
-    send_message.using(run_after=run_after).enqueue(message.pk, actor)
+    with transaction.atomic():
+        result = send_message.using(run_after=run_after).enqueue(message.pk, actor)
+        Message.objects.filter(pk=message.pk).update(task_id=result.id)

@@ -17,6 +17,8 @@ class Provider:
     def __init__(self):
         self.requests: list[dict] = []
         self.script: list[tuple[int, dict]] = []  # answers to give, in order
+        self.lookups: list[str] = []  # the status queries received (their query strings)
+        self.lookup_script: list[tuple[int, dict]] = []  # answers to status queries, in order
         self.delay = 0.0
 
     def handler(self):
@@ -36,6 +38,33 @@ class Provider:
                 )
                 if self.headers.get("api-key") != "clef-de-test":  # case-insensitive lookup
                     status, answer = 401, {"code": "unauthorized"}
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError):
+                    self.wfile.write(payload)
+
+            def do_GET(self):
+                """The SMS events of the requests tagged with the queried key."""
+                from urllib.parse import parse_qs, urlparse
+
+                query = parse_qs(urlparse(self.path).query)
+                provider.lookups.append(urlparse(self.path).query)
+                if provider.delay:
+                    time.sleep(provider.delay)
+                tag = query.get("tags", [""])[0]
+                events = [
+                    {"messageId": 42, "event": "sent", "tag": r["body"]["tag"]}
+                    for r in provider.requests
+                    if r["body"].get("tag") == tag
+                ]
+                status, answer = (
+                    provider.lookup_script.pop(0)
+                    if provider.lookup_script
+                    else (200, {"events": events})
+                )
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -122,3 +151,39 @@ def test_a_missing_key_is_a_configuration_error(monkeypatch):
     monkeypatch.delenv("SMS_API_KEY", raising=False)
     with pytest.raises(SmsPermanentError, match="SMS_API_KEY"):
         HttpBackend()
+
+
+def lookup():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return HttpBackend().lookup(
+        idempotency_key="0b8f6a52-1111-4222-8333-944455556666",
+        to="+33612345678",
+        since=timezone.now() - timedelta(minutes=15),
+    )
+
+
+def test_the_status_query_finds_a_request_the_provider_received(provider):
+    assert lookup().found is False  # nothing sent yet: the provider says so
+    send()
+    found = lookup()
+    assert found.found is True and found.provider_id == "42"
+    assert "tags=0b8f6a52-1111-4222-8333-944455556666" in provider.lookups[-1]
+    assert "phoneNumber=33612345678" in provider.lookups[-1]
+
+
+@pytest.mark.parametrize(
+    "answer", [(500, {"message": "boom"}), (400, {"code": "bad"}), (200, {"unexpected": 1})]
+)
+def test_a_status_query_that_fails_tells_nothing(provider, answer):
+    provider.lookup_script = [answer]
+    with pytest.raises(SmsTemporaryError):
+        lookup()
+
+
+def test_a_status_query_that_times_out_tells_nothing(provider):
+    provider.delay = 2.5
+    with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
+        lookup()
