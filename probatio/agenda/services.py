@@ -431,6 +431,61 @@ def appointment_move(
 
 
 @transaction.atomic
+def appointment_message_settle(
+    *,
+    gated: Gated,
+    appointment: Appointment,
+    message_id: int,
+    resend: bool,
+    now: datetime | None = None,
+) -> Message:
+    """Decide on a reminder or notice of this appointment whose send was interrupted and that
+    the provider could not confirm ("uncertain"): send it again, or file it without sending.
+    Whoever may book this appointment decides; journaled, with a chronology line."""
+    _may(gated, Action.BOOK_APPOINTMENT)
+    now = now or timezone.now()
+    staff_ids = set(appointment.staff.values_list("pk", flat=True))
+    membership, person = _require(gated, Action.BOOK_APPOINTMENT, staff_ids)
+    own(person, appointment.person_id)
+    message = (
+        Message.objects.select_for_update()
+        .filter(pk=message_id, appointment_id=appointment.pk)
+        .first()
+    )
+    if message is None:
+        raise field_errors(message="Ce message n'appartient pas à ce rendez-vous.")
+    if (
+        resend
+        and message.purpose == Message.Purpose.REMINDER
+        and not (appointment.is_planned and appointment.starts_at > now)
+    ):
+        raise field_errors(
+            message="Le rendez-vous est passé, annulé ou reporté : ce rappel n'a plus d'objet. "
+            "Classez-le sans renvoi."
+        )
+    previous = journal_before(message, ["status", "last_error"])
+    try:
+        messaging.uncertain_settle(message, resend=resend, by=str(membership.user), now=now)
+    except messaging.NotUncertain:
+        raise field_errors(
+            message="Ce message n'est plus en attente de décision (traité entre-temps)."
+        ) from None
+    label = f"{message.get_purpose_display().lower()} par {message.get_channel_display()}"
+    journal(
+        membership,
+        message,
+        person=person,
+        summary="Envoi incertain : renvoi décidé" if resend else "Envoi incertain : classé",
+        before=previous,
+        timeline=Event(
+            TimelineEvent.Kind.MESSAGE,
+            f"Envoi incertain ({label}) : " + ("renvoi décidé" if resend else "classé sans renvoi"),
+        ),
+    )
+    return message
+
+
+@transaction.atomic
 def appointment_note_write(*, gated: Gated, appointment: Appointment, data: dict[str, Any]):
     """Write the interview note of this appointment and link it, in one transaction."""
     gate(gated, Action.WRITE_NOTE)

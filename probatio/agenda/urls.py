@@ -11,6 +11,11 @@ urlpatterns = [
     path("agenda/rendez-vous/<int:pk>/statut/", views.set_status, name="set_status"),
     path("agenda/rendez-vous/<int:pk>/deplacer/", views.move, name="move"),
     path("agenda/rendez-vous/<int:pk>/note/", views.write_note, name="note"),
+    path(
+        "agenda/rendez-vous/<int:pk>/messages/<int:message_id>/decision/",
+        views.message_settle,
+        name="message_settle",
+    ),
     path("agenda/rendez-vous/<int:pk>/rendez-vous.ics", views.ics, name="ics"),
     path("agenda/flux/", views.feed_manage, name="feed_manage"),
     path("agenda/flux/<str:token>.ics", views.feed, name="feed"),

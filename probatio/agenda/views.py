@@ -181,6 +181,7 @@ def detail(request, pk: int):
             appointment=appointment,
             outcome_form=outcome_form,
             messages_sent=selectors.messages_by_appointment([appointment]).get(appointment.pk, []),
+            can_settle_messages=ga.allows(Action.BOOK_APPOINTMENT),
             summonses=selectors.summonses_of(appointment),
             can_generate=ga.allows(Action.BOOK_APPOINTMENT)
             and appointment.status
@@ -227,6 +228,35 @@ def set_status(request, pk: int):
     ]:
         messages.error(request, message)
     return redirect(default_next + "#issue")
+
+
+@require_POST
+def message_settle(request, pk: int, message_id: int):
+    """A person's decision on an "uncertain" reminder of this appointment: send it again, or
+    file it without sending."""
+    ga = selectors.appointment_get_for(request.membership, pk, action=Action.BOOK_APPOINTMENT)
+    decision = request.POST.get("decision")
+    if decision not in ("resend", "dismiss"):
+        messages.error(request, "Choisissez de renvoyer le message ou de le classer.")
+        return redirect(reverse("agenda:detail", args=[pk]) + "#messages-title")
+    try:
+        services.appointment_message_settle(
+            gated=ga.gated,
+            appointment=ga.appointment,
+            message_id=message_id,
+            resend=decision == "resend",
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            "Le message va être renvoyé dans la minute."
+            if decision == "resend"
+            else "Le message est classé : il ne sera pas renvoyé.",
+        )
+    return redirect(reverse("agenda:detail", args=[pk]) + "#messages-title")
 
 
 @require_http_methods(["GET", "POST"])

@@ -49,6 +49,7 @@ KEPT: dict[str, frozenset[str]] = {
     "community_work.supervisor": frozenset({"email"}),
     "community_work.tigorder": frozenset({"skills"}),
     "compliance.proof": frozenset({"document_type", "original_name"}),
+    "core.lease": frozenset({"holder"}),  # a process's name (host and pid), never a person's
     "measures.decision": frozenset({"jurisdiction", "summary"}),
     "measures.measurerule": frozenset({"text"}),
     "measures.measuretype": frozenset({"label", "legal_basis", "spip_duties", "description"}),

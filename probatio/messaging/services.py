@@ -189,3 +189,27 @@ def delivery_report_record(
         )
         changed += 1
     return changed
+
+
+class NotUncertain(Exception):
+    """The message is no longer waiting for someone's decision (settled meanwhile)."""
+
+
+def uncertain_settle(message: Message, *, resend: bool, by: str, now: datetime) -> None:
+    """A person's decision on an "uncertain" message (``message`` locked by the caller):
+    send it again (the sweep's provider check is skipped: they decided) or file it without
+    sending. Runs in the caller's transaction; the new send task is queued on commit."""
+    if message.status != Message.Status.UNCERTAIN:
+        raise NotUncertain
+    when = timezone.localtime(now).strftime("%d/%m/%Y à %H:%M")
+    if resend:
+        message.status = Message.Status.PENDING
+        message.next_attempt_at = now
+        message.interrupted_at = None
+        message.last_error = f"Envoi incertain : renvoi décidé par {by} le {when}."
+        message.save(update_fields=["status", "next_attempt_at", "interrupted_at", "last_error"])
+        _enqueue_on_commit([message])
+    else:
+        message.status = Message.Status.CANCELLED
+        message.last_error = f"Envoi incertain : classé sans renvoi par {by} le {when}."
+        message.save(update_fields=["status", "last_error"])
