@@ -86,6 +86,12 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert cpip_appointments.filter(kind="first").exists()
     assert Message.objects.filter(status="delivered").exists()
     assert Message.objects.filter(status="pending").exists()
+    # One reminder of the demo CPIP's next appointments waits for a decision: its send was
+    # interrupted and the provider could not confirm it.
+    [uncertain] = Message.objects.filter(status="uncertain")
+    assert uncertain.appointment.staff.filter(username="cpip.demo").exists()
+    assert uncertain.interrupted_at and uncertain.interrupted_at < timezone.now()
+    assert "pas été renvoyé" in uncertain.last_error
     # Summons letters of coming first interviews, stored as PDFs, most of them sent.
     summonses = Summons.objects.filter(appointment__staff__username="cpip.demo")
     assert summonses.exists() and summonses.filter(sent_on__isnull=False).exists()

@@ -84,6 +84,7 @@ class AgendaBuilder:
             self._cpip_fortnight(member, index)
         self._psychologist_sessions()
         self._summarise_past_messages()
+        self._uncertain_message()
         self._summonses()
         return self.report
 
@@ -389,6 +390,39 @@ class AgendaBuilder:
                 )
 
     # --- Reminders. ---
+
+    def _uncertain_message(self) -> None:
+        """One reminder of the first CPIP's next appointments whose send was interrupted (the
+        worker stopped while the provider had it) and that the provider could not confirm: it
+        waits for someone to decide, on the appointment's page."""
+        from probatio.messaging.sending import uncertain_reason
+
+        delivered = Message.objects.filter(service=self.service, status=Message.Status.DELIVERED)
+        theirs = delivered.filter(appointment__staff=self.staff[Role.CPIP][0].user)
+        coming = theirs.filter(
+            appointment__status=Appointment.Status.PLANNED, appointment__starts_at__gt=self.now
+        )
+        # An SMS for an appointment still to come if there is one (the decision is then to send
+        # it again or not), else the latest past one (only filing it is left).
+        message = (
+            coming.filter(channel=Message.Channel.SMS).order_by("appointment__starts_at").first()
+            or coming.order_by("appointment__starts_at", "pk").first()
+            or theirs.order_by("-scheduled_at", "pk").first()
+            or delivered.order_by("-scheduled_at", "pk").first()
+        )
+        if message is None:
+            return
+        message.status = Message.Status.UNCERTAIN
+        message.claimed_at = message.interrupted_at = message.scheduled_at + timedelta(seconds=3)
+        message.sent_at = message.delivered_at = None
+        message.provider_id = ""
+        message.last_error = uncertain_reason(
+            message,
+            "le serveur de courriel ne permet pas de savoir si le message est parti"
+            if message.channel == Message.Channel.EMAIL
+            else "le prestataire ne permet pas de savoir si le message est parti",
+        )
+        message.save()
 
     def _summarise_past_messages(
         self, *, appointment: Appointment | None = None, before: datetime | None = None

@@ -85,7 +85,7 @@ def _obsolete(message: Message, now: datetime) -> str:
     return ""
 
 
-def _uncertain_reason(message: Message, why: str) -> str:
+def uncertain_reason(message: Message, why: str) -> str:
     at = timezone.localtime(message.interrupted_at).strftime("%d/%m/%Y à %H:%M")
     return (
         f"L'envoi du {at} a été interrompu (arrêt du processus d'envoi) et {why}. "
@@ -114,7 +114,7 @@ def _after_interruption(message: Message, now: datetime) -> str:
         if rules.retry_delay(message.attempts) is None:
             why = f"la vérification auprès du prestataire a échoué ({exc})"
             _finish(
-                message, status=Message.Status.UNCERTAIN, last_error=_uncertain_reason(message, why)
+                message, status=Message.Status.UNCERTAIN, last_error=uncertain_reason(message, why)
             )
             return "uncertain"
         return _retry(message, f"Vérification de l'envoi interrompu impossible : {exc}", now)
@@ -124,9 +124,7 @@ def _after_interruption(message: Message, now: datetime) -> str:
             if message.channel == Message.Channel.EMAIL
             else "le prestataire ne permet pas de savoir si le message est parti"
         )
-        _finish(
-            message, status=Message.Status.UNCERTAIN, last_error=_uncertain_reason(message, why)
-        )
+        _finish(message, status=Message.Status.UNCERTAIN, last_error=uncertain_reason(message, why))
         return "uncertain"
     if known.found:
         _finish(

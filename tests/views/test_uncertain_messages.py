@@ -36,9 +36,7 @@ def uncertain(appointment):
     message.refresh_from_db()
     message.interrupted_at = claimed
     message.status = Message.Status.UNCERTAIN
-    message.last_error = sending._uncertain_reason(
-        message, "le prestataire ne permet pas de savoir"
-    )
+    message.last_error = sending.uncertain_reason(message, "le prestataire ne permet pas de savoir")
     message.save()
     return message
 
