@@ -187,3 +187,40 @@ def test_a_status_query_that_times_out_tells_nothing(provider):
     provider.delay = 2.5
     with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
         lookup()
+
+
+class KilledAfterTheProviderAnswered(HttpBackend):
+    """The real HTTP backend; the worker dies right after the provider accepted the SMS."""
+
+    def send(self, **kwargs):
+        super().send(**kwargs)
+        raise KeyboardInterrupt  # like a kill: nothing after it runs in the worker
+
+
+@pytest.mark.django_db
+def test_a_send_killed_mid_way_is_confirmed_by_the_provider_not_sent_again(
+    provider, settings, cpip, service
+):
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from probatio.agenda import rules as agenda_rules
+    from probatio.agenda import services as agenda
+    from probatio.messaging import sending
+    from tests.factories import SiteFactory, gate, make_person
+
+    person = make_person(cpip, phone="06 12 34 56 78", sms_consent=True)
+    start = agenda_rules.at_paris(date(2025, 10, 27), time(9))
+    appointment = agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "site", "site": SiteFactory(service=service),
+              "starts_at": start, "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=datetime(2025, 10, 20, 9, tzinfo=UTC))  # fmt: skip
+    message = appointment.messages.get(scheduled_at=datetime(2025, 10, 25, 8, tzinfo=UTC))
+    actor = sending.sender(message.service_id)
+    settings.SMS_BACKEND = f"{__name__}.KilledAfterTheProviderAnswered"
+    with pytest.raises(KeyboardInterrupt):
+        sending.deliver(message.pk, actor=actor, now=message.scheduled_at)
+    assert len(provider.requests) == 1
+    settings.SMS_BACKEND = "probatio.messaging.sms.HttpBackend"
+    later = message.scheduled_at + sending.LEASE + timedelta(minutes=1)
+    assert sending.deliver(message.pk, actor=actor, now=later) == "confirmed"
+    assert len(provider.requests) == 1 and len(provider.lookups) == 1  # asked, not resent
+    message.refresh_from_db()
+    assert message.status == "sent" and message.provider_id == "42"
