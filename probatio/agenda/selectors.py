@@ -1,17 +1,32 @@
 """Reads of appointments, always through the dossier gate of their person; of their messages
 and summonses; and of the private calendar feeds."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.core.paginator import Page
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from probatio.access.policy import Action, PersonFacts, allows
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
+from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, person_get_for, person_list_for
@@ -128,14 +143,128 @@ def staff_by_name(service_id: int) -> QuerySet[User]:
     return staff_of_service(service_id).order_by("last_name")
 
 
-def appointments_of_person(person: Person) -> list[Appointment]:
-    """Every appointment of the person, latest first, with place, measure, note and staff (two
-    queries)."""
-    return list(
-        Appointment.objects.filter(person=person)
-        .select_related("site", "room", "establishment", "measure__measure_type", "note")
-        .prefetch_related("staff")
-        .order_by("-starts_at")
+# --- The dossier's "Rendez-vous" tab: its lists are paged (people.views.dossier_page). ---
+
+
+@dataclass(frozen=True)
+class AppointmentsTabCounts:
+    """What the tab counts of the person's whole history (its headings, the reminders line
+    and the alert of failed reminders)."""
+
+    upcoming: int
+    past: int
+    messages: int
+    pending: int
+    failed: int
+    last_failure: str  # the error of the latest failed message
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    """The number of ``rows`` (filtered on ``OuterRef("pk")``) as a scalar subquery."""
+    return Coalesce(
+        Subquery(rows.order_by().values("person").annotate(n=Count("pk")).values("n")), 0
+    )
+
+
+def appointments_tab_counts(person: Person, *, now: datetime) -> AppointmentsTabCounts:
+    """The person's appointments to come and past, messages, pending and failed messages, and
+    the latest failure's error: one query, whatever the history's size."""
+    appointments = Appointment.objects.filter(person=OuterRef("pk"))
+    messages = Message.objects.filter(person=OuterRef("pk"))
+    failed = messages.filter(status=Message.Status.FAILED)
+    row = (
+        Person.objects.filter(pk=person.pk)
+        .values(  # names of their own: Person has "appointments" and "messages" relations
+            n_upcoming=_count(appointments.filter(starts_at__gte=now)),
+            n_past=_count(appointments.filter(starts_at__lt=now)),
+            n_messages=_count(messages),
+            n_pending=_count(messages.filter(status=Message.Status.PENDING)),
+            n_failed=_count(failed),
+            last_failure=Subquery(failed.order_by("-scheduled_at", "-id").values("last_error")[:1]),
+        )
+        .get()
+    )
+    return AppointmentsTabCounts(
+        upcoming=row["n_upcoming"],
+        past=row["n_past"],
+        messages=row["n_messages"],
+        pending=row["n_pending"],
+        failed=row["n_failed"],
+        last_failure=row["last_failure"] or "",
+    )
+
+
+# What a row of the tab shows of an appointment besides its staff.
+_ROW_RELATED = ("site", "room", "establishment", "measure__measure_type", "note")
+
+
+def _person_appointments(person: Person) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(person=person).select_related(*_ROW_RELATED)
+
+
+def upcoming_appointments_of(person: Person, *, now: datetime) -> QuerySet[Appointment]:
+    """The person's appointments from ``now`` on, the soonest first."""
+    return _person_appointments(person).filter(starts_at__gte=now).order_by("starts_at", "id")
+
+
+def past_appointments_of(person: Person, *, now: datetime) -> QuerySet[Appointment]:
+    """The person's appointments before ``now``, the most recent first."""
+    return _person_appointments(person).filter(starts_at__lt=now).order_by("-starts_at", "-id")
+
+
+def messages_of_person(person: Person) -> QuerySet[Message]:
+    """Every message to the person (reminders and notices), the latest scheduled first."""
+    return (
+        Message.objects.filter(person=person)
+        .select_related("appointment")
+        .order_by("-scheduled_at", "-id")
+    )
+
+
+@dataclass
+class AppointmentsTabRows:
+    upcoming: list[Appointment]
+    past: list[Appointment]
+    messages: list[Message]
+    by_appointment: dict[int, list[Message]]  # the listed appointments' messages, in order
+
+
+def appointments_tab_rows(
+    person: Person, *, upcoming: Page, past: Page, messages: Page, now: datetime
+) -> AppointmentsTabRows:
+    """The rows of the tab's three pages (of ``upcoming_appointments_of``,
+    ``past_appointments_of`` and ``messages_of_person``), in three queries whatever the
+    history's size: both pages of appointments together (told apart by their time), their
+    staff, and the page of messages together with the listed appointments' own messages (the
+    table's "Rappels" column), each page's rows chosen by its slice as a subquery."""
+    listed = Q(pk__in=upcoming.object_list.values("pk")) | Q(pk__in=past.object_list.values("pk"))
+    appointments = list(Appointment.objects.filter(listed).select_related(*_ROW_RELATED))
+    for appointment in appointments:
+        appointment.person = person  # named by the outcome buttons: no query per row
+    prefetch_related_objects(
+        appointments, Prefetch("staff", queryset=User.objects.order_by("last_name"))
+    )
+    on_page = Q(pk__in=messages.object_list.values("pk"))
+    found = Message.objects.filter(
+        on_page | Q(appointment__in=[a.pk for a in appointments])
+    ).annotate(on_page=ExpressionWrapper(on_page, output_field=BooleanField()))
+    by_appointment: dict[int, list[Message]] = {}
+    page: list[Message] = []
+    for message in found.select_related("appointment").order_by("scheduled_at", "id"):
+        by_appointment.setdefault(message.appointment_id, []).append(message)
+        if message.on_page:
+            page.append(message)
+    return AppointmentsTabRows(
+        upcoming=sorted(
+            (a for a in appointments if a.starts_at >= now), key=lambda a: (a.starts_at, a.pk)
+        ),
+        past=sorted(
+            (a for a in appointments if a.starts_at < now),
+            key=lambda a: (a.starts_at, a.pk),
+            reverse=True,
+        ),
+        messages=page[::-1],
+        by_appointment=by_appointment,
     )
 
 
@@ -143,13 +272,27 @@ def has_appointments(person: Person) -> bool:
     return person.appointments.exists()
 
 
-def appointments_with_incidents(person: Person) -> set[int]:
-    """The person's appointments an incident (recorded or dismissed) already covers."""
-    return set(
-        Appointment.objects.filter(person=person, incidents__isnull=False).values_list(
-            "pk", flat=True
+def no_show_alerts(person: Person) -> list[tuple[Measure, int]]:
+    """The measures whose unexcused absences reached the service's threshold while one of
+    them, from the threshold on, is covered by no incident yet (recorded or dismissed, in the
+    "Manquements" tab): (measure, that absence's rank on the measure). One query."""
+    threshold = person.service.no_show_threshold
+    covered = Appointment.objects.filter(pk=OuterRef("pk"), incidents__isnull=False)
+    no_shows = (
+        Appointment.objects.filter(
+            person=person, status=Appointment.Status.NO_SHOW, measure__isnull=False
         )
+        .select_related("measure__measure_type")
+        .annotate(covered=Exists(covered))
+        .order_by("starts_at", "id")
     )
+    counted: dict[int, int] = defaultdict(int)
+    alerts: dict[int, tuple[Measure, int]] = {}
+    for appointment in no_shows:
+        counted[appointment.measure_id] += 1
+        if counted[appointment.measure_id] >= threshold and not appointment.covered:
+            alerts[appointment.measure_id] = (appointment.measure, counted[appointment.measure_id])
+    return list(alerts.values())
 
 
 def messages_by_appointment(appointments) -> dict[int, list[Message]]:

@@ -20,7 +20,7 @@ from probatio.core.gates import page_membership
 from probatio.notes.forms import NoteForm
 from probatio.organisation.selectors import sites_of
 from probatio.people.selectors import person_get_for
-from probatio.people.views import dossier_context
+from probatio.people.views import dossier_context, dossier_page
 
 WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
 
@@ -408,45 +408,61 @@ def feed(request, token: str):
 
 @require_GET
 def person_appointments(request, pk: int):
+    """The person's appointments, upcoming (soonest first) then past (most recent first), and
+    the messages sent to them (latest first): three lists paged each by its own parameter,
+    in a fixed number of queries whatever the history's size."""
     gated = person_get_for(request.membership, pk, log_read="rendez-vous")
     person = gated.person
-    appointments = selectors.appointments_of_person(person)
     now = timezone.now()
-    upcoming = [a for a in appointments if a.starts_at >= now]
-    upcoming.reverse()
-    past = [a for a in appointments if a.starts_at < now]
-    by_appointment = selectors.messages_by_appointment(appointments)
-    failed = [m for items in by_appointment.values() for m in items if m.status == "failed"]
-    pending = [m for items in by_appointment.values() for m in items if m.status == "pending"]
-    # No-shows per measure (oldest first); the alert stays while one from the threshold on
-    # has not been confirmed or dismissed as an incident (the "Manquements" tab).
-    handled = selectors.appointments_with_incidents(person)
-    threshold = person.service.no_show_threshold
-    counted: dict = {}
-    no_shows = {}
-    for a in reversed(appointments):
-        if a.status == Appointment.Status.NO_SHOW and a.measure_id:
-            counted[a.measure] = counted.get(a.measure, 0) + 1
-            if counted[a.measure] >= threshold and a.pk not in handled:
-                no_shows[a.measure] = counted[a.measure]
-    rows = []
-    for a in upcoming + past:
+    counts = selectors.appointments_tab_counts(person, now=now)
+    upcoming = dossier_page(
+        request,
+        selectors.upcoming_appointments_of(person, now=now),
+        param="a_venir",
+        count=counts.upcoming,
+        anchor="rendez-vous-a-venir",
+    )
+    past = dossier_page(
+        request,
+        selectors.past_appointments_of(person, now=now),
+        param="passes",
+        count=counts.past,
+        anchor="rendez-vous-passes",
+    )
+    sent = dossier_page(
+        request,
+        selectors.messages_of_person(person),
+        param="messages",
+        count=counts.messages,
+        anchor="messages",
+    )
+    listed = selectors.appointments_tab_rows(
+        person, upcoming=upcoming, past=past, messages=sent, now=now
+    )
+
+    def row(a: Appointment) -> dict:
         is_own = any(u.pk == request.membership.user_id for u in a.staff.all())
         ga = selectors.GatedAppointment(appointment=a, gated=gated, is_own=is_own)
-        rows.append(
-            {"a": a, "can_outcome": ga.can_record_outcome, "messages": by_appointment.get(a.pk, [])}
-        )
+        return {
+            "a": a,
+            "can_outcome": ga.can_record_outcome,
+            "messages": listed.by_appointment.get(a.pk, []),
+        }
+
     return render(
         request,
         "agenda/person_appointments.html",
         dossier_context(
             gated,
             "appointments",
-            upcoming=rows[: len(upcoming)],
-            past=rows[len(upcoming) :],
-            failed_messages=failed,
-            pending_count=len(pending),
-            incident_proposals=list(no_shows.items()),
+            counts=counts,
+            upcoming_page=upcoming,
+            upcoming=[row(a) for a in listed.upcoming],
+            past_page=past,
+            past=[row(a) for a in listed.past],
+            messages_page=sent,
+            sent_messages=listed.messages,
+            incident_proposals=selectors.no_show_alerts(person),
             can_book=allows(request.membership.role, Action.BOOK_APPOINTMENT),
             now=now,
             current_path=request.get_full_path(),

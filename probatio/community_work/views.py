@@ -28,7 +28,7 @@ from probatio.core import csvfiles
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.people.selectors import person_get_for, person_list_for
-from probatio.people.views import dossier_context, dossier_form_page
+from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import partners
 
 NAV = "tig"
@@ -47,11 +47,16 @@ def tab(request, pk: int):
     today = timezone.localdate()
     orders = selectors.orders_of_person(gated.person)
     progress = selectors.progress_of(orders, today=today, with_details=True)
+    # Each order's sessions, the most recent first, paged each by its own parameter.
+    sessions = [
+        dossier_page(request, p.sessions, param=f"seances_{p.order.pk}", anchor=f"tig-{p.order.pk}")
+        for p in progress
+    ]
     measures, obligations = selectors.tig_sources_without_order(gated.person)
     context = dossier_context(
         gated,
         "tig",
-        progress=progress,
+        progress=list(zip(progress, sessions, strict=True)),
         new_measures=measures,
         new_obligations=obligations,
         can_manage=gated.allows(Action.MANAGE_COMMUNITY_WORK),

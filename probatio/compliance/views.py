@@ -19,7 +19,7 @@ from probatio.compliance.models import Incident, Proof
 from probatio.core.downloads import private_file
 from probatio.core.forms import apply_errors
 from probatio.people.selectors import person_get_for
-from probatio.people.views import dossier_context
+from probatio.people.views import dossier_context, dossier_page
 
 
 def _proofs_url(pk: int) -> str:
@@ -35,13 +35,23 @@ def proofs(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="justificatifs")
     today = timezone.localdate()
     items = selectors.person_compliance(gated.person, today=today)
+    # Each obligation's periods, newest first, paged each by its own parameter.
+    pages = [
+        dossier_page(
+            request,
+            item.rows,
+            param=f"periodes_{item.obligation.pk}",
+            anchor=f"obligation-{item.obligation.pk}",
+        )
+        for item in items
+    ]
     return render(
         request,
         "compliance/proofs.html",
         dossier_context(
             gated,
             "proofs",
-            items=items,
+            items=list(zip(items, pages, strict=True)),
             today=today,
             labels=rules.STATUS_LABELS,
             can_register=gated.allows(Action.REGISTER_PROOF),
@@ -153,6 +163,8 @@ def incidents(request, pk: int):
     gated = person_get_for(request.membership, pk, log_read="manquements")
     today = timezone.localdate()
     compliance = selectors.person_compliance(gated.person, today=today, with_proofs=False)
+    # Every incident is read (one query): the proposals leave out what one already covers;
+    # the table shows a page of them, the most recent first.
     incidents = list(selectors.incidents_of(gated.person))
     can_record = gated.allows(Action.RECORD_INCIDENT)
     return render(
@@ -162,7 +174,7 @@ def incidents(request, pk: int):
             gated,
             "incidents",
             proposals=selectors.proposals(gated.person, compliance, incidents, today=today),
-            incidents=incidents,
+            page=dossier_page(request, incidents, anchor="manquements-enregistres"),
             can_record=can_record,
             can_report=gated.allows(Action.DRAFT_REPORT),
             dismiss_form=DismissForm(),

@@ -1,7 +1,9 @@
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -56,6 +58,27 @@ def dossier_context(gated: selectors.Gated, tab: str, **extra) -> dict:
         "title": f"{person} — {dict((k, lbl) for k, lbl, *_ in TABS)[tab]}",
         **extra,
     }
+
+
+def dossier_page(
+    request, items, *, param: str = "page", count: int | None = None, anchor: str = ""
+) -> Page:
+    """One page (``PROBATIO_PAGE_SIZE`` rows) of a list of a dossier's tab, the one asked for
+    by ``?<param>=``. A tab with several lists gives each its own parameter, so that paging
+    one keeps the others where they are: ``includes/pagination.html`` builds its links from
+    the page's ``param``, ``query_string`` (the request's other parameters) and ``anchor``
+    (the list's heading). ``count``: the number of rows when a selector already counted them
+    (saves the paginator's COUNT). The rows are read only when the page is iterated."""
+    paginator = Paginator(items, settings.PROBATIO_PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is not computed
+    page = paginator.get_page(request.GET.get(param))
+    others = request.GET.copy()
+    others.pop(param, None)
+    page.param = param
+    page.query_string = others.urlencode()
+    page.anchor = anchor
+    return page
 
 
 def dossier_form_page(

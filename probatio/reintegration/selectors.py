@@ -44,9 +44,10 @@ def needs_of(person: Person) -> list[Need]:
     return needs
 
 
-def referrals_of(person: Person) -> list[PartnerReferral]:
-    """The person's referrals, latest first, with partner, need and dated steps (two queries)."""
-    return list(
+def referrals_of(person: Person) -> QuerySet[PartnerReferral]:
+    """The person's referrals, latest first, with partner, need and dated steps (two queries
+    when read, whatever the slice)."""
+    return (
         PartnerReferral.objects.filter(person=person)
         .select_related("partner", "need", "created_by")
         .prefetch_related(
@@ -54,6 +55,7 @@ def referrals_of(person: Person) -> list[PartnerReferral]:
                 "steps", queryset=ReferralStep.objects.select_related("by").order_by("on", "pk")
             )
         )
+        .order_by("-referred_on", "-pk")
     )
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from probatio.access.policy import Action
 from probatio.core.downloads import private_file
 from probatio.people.selectors import person_get_for
-from probatio.people.views import dossier_context, dossier_form_page
+from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import rules, selectors, services
 from probatio.reintegration.forms import (
     NeedForm,
@@ -41,7 +41,12 @@ def tab(request, pk: int):
             gated,
             "reintegration",
             needs=selectors.needs_of(gated.person),
-            referrals=selectors.referrals_of(gated.person),
+            referrals=dossier_page(
+                request,
+                selectors.referrals_of(gated.person),
+                param="orientations",
+                anchor="referrals-title",
+            ),
             can_record=gated.allows(Action.RECORD_REINTEGRATION),
             moves=rules.REFERRAL_MOVES,
             outcome_statuses=rules.OUTCOME_STATUSES,
