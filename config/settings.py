@@ -83,7 +83,24 @@ MIDDLEWARE = [
     "probatio.accounts.middleware.DeniedJournalMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "probatio.core.middleware.NoStoreMiddleware",
+    # A database that refuses writes (read-only, full): a French 503 page (docs/errors.md).
+    "probatio.core.middleware.WriteRefusedMiddleware",
 ]
+# A form refused by the CSRF check: a French page saying nothing was saved.
+CSRF_FAILURE_VIEW = "probatio.core.views.csrf_failure"
+
+# Django serves no static file when DEBUG is off. PROBATIO_SERVE_STATIC=true (the demo of
+# `make run`, which runs with DEBUG off like production) has WhiteNoise serve them straight
+# from the project's folders: no collectstatic, a changed file is served at once. In
+# production, leave it off: the reverse proxy serves STATIC_ROOT (README).
+SERVE_STATIC = env_bool("PROBATIO_SERVE_STATIC", False)
+if SERVE_STATIC:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

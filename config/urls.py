@@ -28,5 +28,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# French error pages in the DSFR layout (docs/errors.md); the 500 page needs no database.
+handler400 = "probatio.core.views.bad_request"
 handler403 = "probatio.core.views.forbidden"
 handler404 = "probatio.core.views.not_found"
+handler500 = "probatio.core.views.server_error"

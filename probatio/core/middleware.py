@@ -1,4 +1,8 @@
 from django.utils.cache import add_never_cache_headers
+from django.utils.log import log_response
+
+from probatio.core.errors import refuses_writes
+from probatio.core.views import write_refused
 
 
 class NoStoreMiddleware:
@@ -13,4 +17,32 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
+        return response
+
+
+class WriteRefusedMiddleware:
+    """A database that refuses writes (read-only, or full) gives a French 503 page instead of
+    a server error: for a form, nothing was saved; for a dossier, it is not shown, since its
+    reading cannot be journaled. The services' transactions have rolled back by the time the
+    exception gets here; the page is rendered without touching the database. The error is
+    logged with its traceback, as Django logs a server error. Any other exception goes on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not refuses_writes(exception):
+            return None
+        response = write_refused(request)
+        log_response(
+            "%s: %s (the database refuses writes)",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
         return response

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action, NoteAccess
 from probatio.core.context_processors import SAVED_DRAFT_SESSION_KEY
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
 from probatio.notes import services
@@ -41,6 +42,7 @@ def person_timeline(request, pk: int):
     )
 
 
+@keeps_draft("notes:create")
 @require_http_methods(["GET", "POST"])
 def note_create(request, pk: int):
     gated = person_get_for(

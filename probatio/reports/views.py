@@ -6,6 +6,7 @@ No query and no write here: reads are selectors, writes services."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.compliance.selectors import incidents_of
 from probatio.core.downloads import private_file
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
@@ -187,6 +189,7 @@ def _step(request, gated_report, service, success: str, **arguments):
     return redirect(_detail_url(gated_report.report.pk))
 
 
+@keeps_draft("reports:detail")
 @require_POST
 def save(request, pk: int):
     """Save the draft (its author, or a manager)."""
@@ -202,10 +205,13 @@ def save(request, pk: int):
     return redirect(_detail_url(pk))
 
 
+@keeps_draft("reports:detail")
 @require_POST
+@transaction.atomic
 def submit(request, pk: int):
     """Save what was typed, then submit to the visa: a required section left empty refuses
-    the submission, the text stays saved."""
+    the submission, the text stays saved. One transaction: a server error in the submission
+    also undoes the save (the error page says nothing was saved)."""
     membership = request.membership
     gated_report = selectors.report_get_for(membership, pk, action=Action.DRAFT_REPORT)
     services.report_save(

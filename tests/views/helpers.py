@@ -38,7 +38,7 @@ def assert_dsfr_page(response) -> None:
 
 def is_full_page(response) -> bool:
     return (
-        response.status_code in (200, 400, 403, 404)
+        response.status_code in (200, 400, 403, 404, 500, 503)
         and response.get("Content-Type", "").startswith("text/html")
         and response.request.get("HTTP_HX_REQUEST") != "true"
     )
