@@ -20,6 +20,25 @@
     return input ? input.value : "";
   }
 
+  /* Why the server did not confirm a draft. The session ended: a redirect (to the sign-in
+     page; not followed, so opaque), 401 or 403, or a page that is not the JSON answer. The
+     server failed: 5xx (an error, a database refusing writes). Anything else: it refused what
+     was sent (413, 400: too large). In every case the text stays in the tab and the next
+     save tries again. */
+  function draftRefused(response) {
+    var status = response.status;
+    if (status >= 500) {
+      return "Le serveur n'a pas pu enregistrer le brouillon : votre texte reste dans cette page et dans cet onglet. Nouvel essai automatique dans quelques secondes.";
+    }
+    if (status === 413 || status === 400) {
+      return "Le serveur a refusé le brouillon, sans doute trop volumineux : raccourcissez le texte. Il reste dans cette page et dans cet onglet.";
+    }
+    if (response.type === "opaqueredirect" || status === 0 || status === 401 || status === 403 || response.ok) {
+      return "Votre session a expiré : le texte est conservé dans cet onglet. Reconnectez-vous, puis revenez sur cette page.";
+    }
+    return "Le brouillon n'a pas été enregistré (réponse " + status + " du serveur) : votre texte reste dans cette page et dans cet onglet.";
+  }
+
   /* Drafts: the server keeps a draft every few seconds while the author types. Whatever the
      server has not confirmed is kept in this tab too, so nothing typed is lost when the
      sign-in expires; the copy is dropped once the server holds the text. */
@@ -56,7 +75,7 @@
         if (!el || local[name] === undefined) return;
         if (el.type === "checkbox") el.checked = !!local[name]; else el.value = local[name];
       });
-      say("Le texte que le serveur n'avait pas reçu (session expirée ou connexion perdue) a été restauré.");
+      say("Le texte que le serveur n'avait pas reçu (session expirée, connexion perdue ou serveur indisponible) a été restauré.");
       edits = 1;
     }
 
@@ -80,7 +99,7 @@
             say("Brouillon enregistré à " + data.saved_at + ".");
           });
         }
-        say("Votre session a expiré : le texte est conservé dans cet onglet. Reconnectez-vous, puis revenez sur cette page.");
+        say(draftRefused(response));
       }).catch(function () {
         say("Connexion perdue : le texte est conservé dans cet onglet.");
       });
