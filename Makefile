@@ -79,11 +79,12 @@ chromium:
 
 # --- Targets -------------------------------------------------------------------------------
 
-# Local demo: SQLite under var/ (or DATABASE_URL), DEBUG on, background worker alongside the
+# Local demo: SQLite under var/ (or DATABASE_URL), DEBUG off (the French error pages; static files
+# served by WhiteNoise from the project folders), background worker alongside the
 # development server (it also sweeps due messages every minute: docs/messaging.md); the worker
 # stops with the server (Ctrl-C).
 run: install
-	@export DEBUG=true; \
+	@export DEBUG=false PROBATIO_SERVE_STATIC=true; \
 	set -e; \
 	$(PY) manage.py migrate --noinput; \
 	$(PY) manage.py load_demo; \
