@@ -1,11 +1,14 @@
-"""How long does the reminder batch take for 10,000 due reminders, and how much memory?
+"""How long do the sweep and the reminder batch take for 10,000 due reminders, and how much
+memory?
 
     .venv/bin/python bench/bench_reminders.py [--messages N] [--database PATH]
 
 Copies a demo database (by default the one-service bench database that ``run_bench.py``
 builds) into a temporary folder, adds N due reminders (SMS and email, on the demo's planned
-appointments), then runs ``sending.send_due`` once — the batch of ``send_due_messages`` — with
-the file SMS gateway and the file email backend of that folder. Prints the wall time, the rate,
+appointments) with no send task — what a web process that died after its commit leaves — then
+runs the sweep once (``messaging.sweep``: it must queue every one of them), then
+``sending.send_due_everywhere`` once — the batch of ``send_due_messages`` — with the file SMS
+gateway and the file email backend of that folder. Prints the wall time, the rate,
 the queries per message and the peak of Python memory (tracemalloc, second identical run), and
 checks that every message was sent exactly once.
 """
@@ -97,7 +100,12 @@ def child(args) -> None:
 
     from django.db import connection
 
-    from probatio.messaging import sending
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from probatio.messaging import sending, sweep
     from probatio.messaging.models import Message
 
     results = {}
@@ -105,16 +113,31 @@ def child(args) -> None:
     first_pk = (Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     for run in ("time", "memory"):
         Message.objects.filter(status__in=("pending", "sending")).delete()
+        DBTaskResult.objects.all().delete()
         seed(args.messages)
-        if run == "memory":
-            tracemalloc.start()
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         executed = []
 
         def count(execute, sql, params, many, context, executed=executed):
             executed.append(1)
             return execute(sql, params, many, context)
 
+        # The sweep: every seeded message is due for more than the grace, with no task.
+        if run == "memory":
+            tracemalloc.start()
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            swept = sweep.sweep(now=timezone.now() + sweep.GRACE + timedelta(seconds=1))
+        sweep_seconds = time.perf_counter() - started
+        if run == "memory":
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            results["sweep_tracemalloc_peak_mb"] = peak / 1e6
+        else:
+            results.update(sweep_seconds=sweep_seconds, swept=swept, sweep_queries=len(executed))
+        executed.clear()
+        if run == "memory":
+            tracemalloc.start()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         with connection.execute_wrapper(count):
             counts = sending.send_due_everywhere()
@@ -173,7 +196,12 @@ def main() -> None:
         data = json.loads(line.removeprefix("RESULTS "))
     n = args.messages
     sent = data["counts"].get("sent", 0)
+    queued = data["swept"].get("queued", 0)
     print(
+        f"  balayage : {queued} / {n} remis en file en {data['sweep_seconds']:.1f} s "
+        f"({n / data['sweep_seconds']:.0f} messages/s), {data['sweep_queries']} requêtes "
+        f"({data['sweep_queries'] / n:.1f} par message), mémoire Python au plus haut "
+        f"{data['sweep_tracemalloc_peak_mb']:.1f} Mo\n"
         f"  envoyés : {sent} / {n} ({data['counts']})\n"
         f"  durée : {data['seconds']:.1f} s, soit {n / data['seconds']:.0f} messages/s\n"
         f"  requêtes : {data['queries']} ({data['queries'] / n:.1f} par message)\n"
@@ -182,6 +210,8 @@ def main() -> None:
         f"  SMS envoyés / fichiers écrits après chaque passe : {data['sms_sent']} / "
         f"{data['sms_files']} (un fichier par clé d'idempotence)"
     )
+    if queued != n:
+        sys.exit("Le balayage n'a pas remis chaque message dû en file.")
     if sent != n or data["sms_sent"] != data["sms_files"]:
         sys.exit("Le lot n'a pas envoyé chaque message une fois.")
 

@@ -33,6 +33,7 @@ def enqueue_send(message, run_after: datetime | None) -> None:
     from probatio.messaging.models import Message
 
     actor = sending.sender(message.service_id).as_task_argument()
-    with transaction.atomic():
+    # One transaction for both (no savepoint inside the sweep's batch: two queries a message).
+    with transaction.atomic(savepoint=False):
         result = send_message.using(run_after=run_after).enqueue(message.pk, actor)
         Message.objects.filter(pk=message.pk).update(task_id=result.id)
