@@ -97,11 +97,9 @@ def child(args) -> None:
     django.setup()
     import resource
     import tracemalloc
-
-    from django.db import connection
-
     from datetime import timedelta
 
+    from django.db import connection
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
