@@ -100,3 +100,17 @@ class Message(models.Model):
         from django.utils import timezone
 
         return self.status == self.Status.PENDING and self.next_attempt_at <= timezone.now()
+
+    @property
+    def claim_expired(self) -> bool:
+        """Being sent by a worker that has stopped: the sweep takes it back (after asking the
+        provider) within the minute."""
+        from django.utils import timezone
+
+        from probatio.messaging.sending import LEASE
+
+        return (
+            self.status == self.Status.SENDING
+            and self.claimed_at is not None
+            and self.claimed_at < timezone.now() - LEASE
+        )

@@ -121,3 +121,15 @@ def test_no_retry_time_in_the_past(client, cpip, appointment):
     text = page(client, cpip, appointment).content.decode()
     assert "nouvel essai dans les prochaines minutes" in text
     assert timezone.localtime(past).strftime("%d/%m/%Y à %H:%M") not in text
+
+
+def test_a_send_whose_worker_stopped_says_so(client, cpip, appointment):
+    message = appointment.messages.order_by("scheduled_at").first()
+    Message.objects.filter(pk=message.pk).update(
+        status="sending", claimed_at=timezone.now() - timedelta(minutes=30), attempts=1
+    )
+    text = html.unescape(page(client, cpip, appointment).content.decode())
+    assert "Envoi interrompu" in text and "avant tout renvoi" in text
+    Message.objects.filter(pk=message.pk).update(claimed_at=timezone.now())
+    text = html.unescape(page(client, cpip, appointment).content.decode())
+    assert "Envoi en cours" in text and "Envoi interrompu" not in text
