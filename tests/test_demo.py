@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.utils import timezone
 
 from probatio.accounts.models import Membership, User
@@ -84,6 +85,10 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     statuses = set(cpip_appointments.values_list("status", flat=True))
     assert {"planned", "honoured", "no_show"} <= statuses
     assert cpip_appointments.filter(kind="first").exists()
+    # One of their persons, followed for long, has more appointments than a page of the
+    # dossier's tab holds (and their reminders fill several pages).
+    per_person = cpip_appointments.order_by().values("person").annotate(n=Count("pk"))
+    assert max(row["n"] for row in per_person) > settings.PROBATIO_PAGE_SIZE
     assert Message.objects.filter(status="delivered").exists()
     assert Message.objects.filter(status="pending").exists()
     # One reminder of the demo CPIP's next appointments waits for a decision: its send was

@@ -24,7 +24,7 @@ from probatio.demo.gates import gate
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.organisation.models import Room, Site
-from probatio.people.models import Person
+from probatio.people.models import CustodyRecord, Person
 
 SITE_ACCESS = [
     "Bus lignes 2 et 5, arrêt « Hôtel de ville ». Accès de plain-pied, ascenseur. "
@@ -83,6 +83,7 @@ class AgendaBuilder:
         for index, member in enumerate(self.staff[Role.CPIP]):
             self._cpip_fortnight(member, index)
         self._psychologist_sessions()
+        self._long_follow_up()
         self._summarise_past_messages()
         self._uncertain_message()
         self._summonses()
@@ -341,6 +342,61 @@ class AgendaBuilder:
             )
             self.report.appointments += 1
             self._outcome(member, appointment, forced="no_show")
+
+    def _long_follow_up(self) -> None:
+        """One person of the first CPIP followed for a long time: an interview every fortnight
+        for up to eighteen months before the fortnight above (every week when their measure is
+        younger), so that the dossier's appointments and messages fill more than one page.
+        Drawn from a random generator of its own, so that the rest of the demo stays the
+        same."""
+        member = self.staff[Role.CPIP][0]
+        since = self.today - timedelta(days=548)
+        until = self.today - timedelta(days=10)
+        candidates = (
+            Measure.objects.filter(
+                person__assigned_cpip=member.user, status__in=Measure.OPEN_STATUSES
+            )
+            .exclude(
+                person__in=CustodyRecord.objects.filter(release_date__isnull=True).values("person")
+            )
+            .select_related("person")
+        )
+        measure = (
+            candidates.filter(start_date__lte=since - timedelta(days=21))
+            .order_by("-person__sms_consent", "start_date", "pk")
+            .first()
+        ) or candidates.order_by("start_date", "pk").first()
+        if measure is None:
+            return
+        day = max(since, measure.start_date + timedelta(days=21))
+        step = timedelta(days=14 if (until - day).days > 420 else 7)
+        shared, self.rng = self.rng, random.Random(f"long-follow-up-{self.service.department_code}")
+        try:
+            site = member.site or self.sites["a"]
+            rooms = self.rooms.get(site.pk, [])
+            while day < until:
+                days = self._working_days(day, day + timedelta(days=6))
+                free = self._free_slots(member, days[0]) if days else []
+                if free:
+                    appointment = self._book(
+                        member,
+                        measure.person,
+                        rules.at_paris(days[0], free[len(free) // 2]),
+                        kind="follow_up",
+                        measure=measure,
+                        place_kind="site",
+                        site=site,
+                        room=rooms[0] if rooms else None,
+                    )
+                    self.report.appointments += 1
+                    self._outcome(
+                        member,
+                        appointment,
+                        forced="excused" if self.rng.random() < 0.1 else "honoured",
+                    )
+                day += step
+        finally:
+            self.rng = shared
 
     def _psychologist_sessions(self) -> None:
         """The psychologist sees a few persons of the service (as support staff)."""
