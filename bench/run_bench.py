@@ -31,12 +31,14 @@ TARGET_RATIO = 1.3
 TARGET_QUERIES = 15
 
 # (label, url — "{person}" is the first person of the user's caseload, "{prisoner}" the first
-# one in prison, "{tig}" the first one with a TIG —, username)
+# one in prison, "{tig}" the first one with a TIG, "{long}" the one with the most
+# appointments —, username)
 PAGES = [
     ("/portefeuille/", "/portefeuille/", "cpip.demo"),
     ("/service/", "/service/", "encadrement.demo"),
     ("/personnes/<id>/", "/personnes/{person}/", "cpip.demo"),
     ("rendez-vous <id>", "/personnes/{person}/rendez-vous/", "cpip.demo"),
+    ("rendez-vous longs", "/personnes/{long}/rendez-vous/?passes=2&messages=3", "cpip.demo"),
     ("/agenda/", "/agenda/", "cpip.demo"),
     ("/agenda/ service", "/agenda/?agent=&site=", "secretariat.demo"),
     ("/echeancier/", "/echeancier/", "cpip.demo"),
@@ -62,7 +64,7 @@ PAGES = [
     ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
-DATA_VERSION = 4
+DATA_VERSION = 5
 
 
 def child_env(var_dir: Path) -> dict[str, str]:
@@ -243,6 +245,16 @@ def measure(args) -> None:
                     pk__in=in_prison.values("pk")
                 )
                 url = url.format(free=free.order_by("pk").first().pk)
+        if "{long}" in url:
+            from django.db.models import Count
+
+            longest = (
+                Person.objects.filter(assigned_cpip=user)
+                .annotate(n=Count("appointments"))
+                .order_by("-n", "pk")
+                .first()
+            )
+            url = url.format(long=longest.pk)
         if "{tig}" in url:
             with_tig = (
                 Person.objects.filter(assigned_cpip=user, tig_orders__isnull=False)
