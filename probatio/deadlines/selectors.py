@@ -1,7 +1,7 @@
 """The échéancier's reads: whose items a membership sees, and the names shown beside them."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from probatio.access.policy import Action, allows, scope_for
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
-from probatio.core.deadlines import DueItem, Query, collect
+from probatio.core.deadlines import DueItem, Query, collect, registered
+from probatio.deadlines.rules import ALWAYS_SHOWN
 from probatio.people.models import Person
 from probatio.people.selectors import person_list_for
 from probatio.sentences import selectors as sentence_selectors
@@ -72,7 +73,14 @@ def schedule_for(
             else None
         ),
     )
-    return Schedule(items=collect(query, kinds), staff_id=staff_id)
+    wanted = kinds or [r.kind for r in registered()]
+    within = [kind for kind in wanted if kind not in ALWAYS_SHOWN]
+    always = [kind for kind in wanted if kind in ALWAYS_SHOWN]
+    items = collect(query, within) if within else []
+    if always:  # whatever the horizon: each provider still runs once
+        items += collect(replace(query, until=date.max), always)
+    items.sort(key=lambda item: item.sort_key)
+    return Schedule(items=items, staff_id=staff_id)
 
 
 @dataclass

@@ -9,11 +9,11 @@ from probatio.audit import services as audit
 from probatio.core.deadlines import Severity
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
-from probatio.deadlines import selectors
+from probatio.deadlines import rules, selectors
 from probatio.deadlines.forms import ScheduleFilterForm
 
 DEFAULT_HORIZON = 30
-PER_PAGE = 50
+PER_PAGE = 40  # persons' days (groups of items) per page
 
 
 @require_GET
@@ -40,18 +40,40 @@ def schedule(request):
     )
     overdue_count = sum(1 for i in result.items if i.is_overdue(today))
     items = [i for i in result.items if not filters.get("overdue") or i.is_overdue(today)]
-    page = paginate(request, items, per_page=PER_PAGE)
-    names = selectors.persons_named(membership, (i.person_id for i in page.object_list))
-    rows = [
-        {
-            "item": item,
-            "person": names.get(item.person_id),
-            "overdue_days": (today - item.due).days if item.is_overdue(today) else 0,
-            "is_today": item.due == today,
-            "alert": item.severity == Severity.ALERT,
-            "staff": [staff.by_id[s] for s in sorted(item.staff_ids) if s in staff.by_id],
+    # A page holds whole groups: a person's items of a day are never split between pages.
+    page = paginate(request, rules.by_person_and_day(items), per_page=PER_PAGE)
+    names = selectors.persons_named(membership, (g.person_id for g in page.object_list))
+
+    def row(group: rules.PersonDay) -> dict:
+        return {
+            "person": names.get(group.person_id),
+            "items": [
+                {
+                    "item": item,
+                    "overdue_days": (today - item.due).days if item.is_overdue(today) else 0,
+                    "alert": item.severity == Severity.ALERT,
+                }
+                for item in group.items
+            ],
+            # Who must act, for those who see the whole service (a CPIP's is themself).
+            "staff": [
+                staff.by_id[s]
+                for s in sorted({s for i in group.items for s in i.staff_ids})
+                if s in staff.by_id
+            ]
+            if service_wide
+            else [],
         }
-        for item in page.object_list
+
+    days = [
+        {
+            "day": day.day,
+            "rows": [row(group) for group in day.persons],
+            "count": day.count,
+            "is_today": day.day == today,
+            "overdue_days": (today - day.day).days if day.day < today else 0,
+        }
+        for day in rules.by_day(page.object_list)
     ]
     audit.record_list(
         membership,
@@ -73,7 +95,7 @@ def schedule(request):
             "nav": "schedule",
             "form": form,
             "page": page,
-            "rows": rows,
+            "days": days,
             "today": today,
             "horizon": horizon,
             "until": until,

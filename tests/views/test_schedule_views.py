@@ -124,3 +124,43 @@ def test_caseload_shows_each_persons_next_due_item(client_for, cpip, site):
     book(cpip, person, date(2025, 11, 14), 10, site=site)
     text = text_of(client_for(cpip).get("/portefeuille/"))
     assert "14/11/2025" in text and "Entretien de suivi à 10:00" in text
+
+
+def test_items_are_grouped_by_day_then_by_person(client_for, cpip, site):
+    """A person's items of one day are one row under their name, one line each, in the table
+    of that day (captioned with the day)."""
+    person = make_person(cpip, surname="Groupee")
+    book(cpip, person, date(2025, 11, 13), 9, site=site)
+    book(cpip, person, date(2025, 11, 13), 14, site=site)
+    book(cpip, person, date(2025, 11, 14), 9, site=site)
+    page = html(client_for(cpip).get("/echeancier/?kind=appointment"))
+    tables = page.split('data-testid="schedule-day"')[1:]
+    assert len(tables) == 2  # two days, one table each
+    assert "Jeudi 13/11/2025" in tables[0].split("</caption>")[0]
+    assert "2 échéances" in tables[0].split("</caption>")[0]
+    first_day = tables[0].split("</table>")[0]
+    assert first_day.count('<th scope="row">') == 1  # one row for the person
+    assert first_day.count("<li>") == 2 and "GROUPEE" in first_day.upper()
+    assert "Vendredi 14/11/2025" in tables[1].split("</caption>")[0]
+
+
+def test_the_who_column_is_for_those_who_see_the_whole_service(client_for, cpip, manager):
+    sentenced(cpip, "Mienne", date(2025, 11, 1))
+    mine = html(client_for(cpip).get("/echeancier/?horizon=60"))
+    assert "MIENNE" in mine.upper()
+    assert '<th scope="col">Qui</th>' not in mine
+    assert cpip.user.get_full_name() not in mine.split('data-testid="schedule"')[1]
+    service = html(client_for(manager).get("/echeancier/?horizon=60"))
+    assert '<th scope="col">Qui</th>' in service
+    assert cpip.user.get_full_name() in service.split('data-testid="schedule"')[1]
+
+
+def test_first_interview_deadlines_show_whatever_the_horizon(client_for, cpip, site):
+    sentenced(cpip, "Lointaine", date(2025, 11, 1))  # first interview due 16/12/2025
+    book(cpip, make_person(cpip, surname="Proche"), date(2025, 11, 13), 9, site=site)
+    text = text_of(client_for(cpip).get("/echeancier/?horizon=7")).upper()
+    assert "PROCHE" in text
+    assert "LOINTAINE" in text and "16/12/2025" in text
+    # The other deadlines keep to the horizon: the appointment three weeks away does not show.
+    book(cpip, make_person(cpip, surname="Tardive"), date(2025, 12, 3), 9, site=site)
+    assert "TARDIVE" not in text_of(client_for(cpip).get("/echeancier/?horizon=7")).upper()
