@@ -38,6 +38,9 @@ class Provider:
                 )
                 if self.headers.get("api-key") != "clef-de-test":  # case-insensitive lookup
                     status, answer = 401, {"code": "unauthorized"}
+                self.answer(status, answer)
+
+            def answer(self, status: int, answer: dict):
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -60,18 +63,13 @@ class Provider:
                     for r in provider.requests
                     if r["body"].get("tag") == tag
                 ]
-                status, answer = (
-                    provider.lookup_script.pop(0)
-                    if provider.lookup_script
-                    else (200, {"events": events})
+                self.answer(
+                    *(
+                        provider.lookup_script.pop(0)
+                        if provider.lookup_script
+                        else (200, {"events": events})
+                    )
                 )
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError):
-                    self.wfile.write(payload)
 
             def log_message(self, *args):
                 pass
@@ -90,7 +88,7 @@ def provider(monkeypatch):
     )
     monkeypatch.setenv("SMS_API_KEY", "clef-de-test")
     monkeypatch.setenv("SMS_SENDER", "SPIP80")
-    monkeypatch.setenv("SMS_TIMEOUT", "1")
+    monkeypatch.setenv("SMS_TIMEOUT", "3")  # generous: a loaded machine answers slowly
     yield imitation
     server.shutdown()
     server.server_close()
@@ -136,7 +134,7 @@ def test_throttling_and_request_timeouts_are_temporary(provider, status):
 
 
 def test_a_timeout_is_temporary(provider):
-    provider.delay = 2.5
+    provider.delay = 4.5
     with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
         send()
 
@@ -184,7 +182,7 @@ def test_a_status_query_that_fails_tells_nothing(provider, answer):
 
 
 def test_a_status_query_that_times_out_tells_nothing(provider):
-    provider.delay = 2.5
+    provider.delay = 4.5
     with pytest.raises(SmsTemporaryError, match="pas répondu à temps"):
         lookup()
 
