@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from probatio.access.policy import Action, allows, scope_for
 from probatio.access.roles import Role
@@ -91,23 +91,35 @@ class ServiceStaff:
 
 def service_staff(service_id: int) -> ServiceStaff:
     """The service's members, read once (one query, however many items name them)."""
+    staff, _ = staff_and_persons(service_id, ())
+    return staff
+
+
+def staff_and_persons(
+    service_id: int, person_ids: Iterable[int]
+) -> tuple[ServiceStaff, dict[int, Person]]:
+    """The service's members (who must act, the managers' filter) and the persons of a page of
+    items (their names), in one query: the two lists, read side by side."""
+    members = Membership.objects.filter(service_id=service_id).values_list(
+        Value("m"), "user_id", "user__last_name", "user__first_name", "role", "is_active"
+    )
+    persons = Person.objects.filter(service_id=service_id, pk__in=set(person_ids)).values_list(
+        Value("p"), "pk", "surname", "first_names", Value(""), Value(True)
+    )
     by_id: dict[int, User] = {}
     cpips: dict[int, User] = {}
-    for membership in Membership.objects.filter(service_id=service_id).select_related("user"):
-        by_id[membership.user_id] = membership.user
-        if membership.role == Role.CPIP and membership.is_active:
-            cpips[membership.user_id] = membership.user
-    return ServiceStaff(
+    named: dict[int, Person] = {}
+    for source, pk, last, first, role, active in members.order_by().union(
+        persons.order_by(), all=True
+    ):
+        if source == "p":
+            named[pk] = Person(pk=pk, surname=last, first_names=first)
+            continue
+        user = by_id.setdefault(pk, User(pk=pk, last_name=last, first_name=first))
+        if role == Role.CPIP and active:
+            cpips[pk] = user
+    staff = ServiceStaff(
         by_id=by_id,
         cpips=sorted(cpips.values(), key=lambda u: (u.last_name, u.first_name, u.pk)),
     )
-
-
-def persons_named(membership: Membership, ids: Iterable[int]) -> dict[int, Person]:
-    """The persons of a page of items, for their names (one query, within the service)."""
-    return {
-        p.pk: p
-        for p in Person.objects.filter(service_id=membership.service_id, pk__in=set(ids)).only(
-            "pk", "surname", "first_names"
-        )
-    }
+    return staff, named

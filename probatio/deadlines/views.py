@@ -16,6 +16,10 @@ DEFAULT_HORIZON = 30
 PER_PAGE = 40  # persons' days (groups of items) per page
 
 
+def _filters(form: ScheduleFilterForm) -> dict:
+    return form.cleaned_data if form.is_valid() else {}
+
+
 @require_GET
 def schedule(request):
     """The échéancier: everything due, soonest first, overdue items marked."""
@@ -23,11 +27,14 @@ def schedule(request):
         request, Action.OPEN_SCHEDULE, "L'échéancier est réservé aux équipes du SPIP."
     )
     service_wide = selectors.sees_whole_service(membership.role)
-    staff = selectors.service_staff(membership.service_id)
     params = request.GET.copy()
     params.setdefault("horizon", str(DEFAULT_HORIZON))
-    form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # The filters read first; the CPIP chosen is checked against the service's CPIPs once they
+    # are read, with the names of the page (one query for both). A CPIP's items are always
+    # within the service: an id that is not one of its CPIPs finds none of another service.
+    filters = _filters(ScheduleFilterForm(params, cpips=None))
+    raw_cpip = params.get("cpip", "") if service_wide else ""
+    cpip_id = int(raw_cpip) if raw_cpip.isdigit() else None
     today = timezone.localdate()
     horizon = filters.get("horizon") or DEFAULT_HORIZON
     until = today + timedelta(days=horizon)
@@ -35,14 +42,18 @@ def schedule(request):
         membership,
         today=today,
         until=until,
-        cpip_id=filters.get("cpip"),
+        cpip_id=cpip_id,
         kinds=[filters["kind"]] if filters.get("kind") else None,
     )
     overdue_count = sum(1 for i in result.items if i.is_overdue(today))
     items = [i for i in result.items if not filters.get("overdue") or i.is_overdue(today)]
     # A page holds whole groups: a person's items of a day are never split between pages.
     page = paginate(request, rules.by_person_and_day(items), per_page=PER_PAGE)
-    names = selectors.persons_named(membership, (g.person_id for g in page.object_list))
+    staff, names = selectors.staff_and_persons(
+        membership.service_id, (g.person_id for g in page.object_list)
+    )
+    form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
+    filters = _filters(form)
 
     def row(group: rules.PersonDay) -> dict:
         return {

@@ -352,3 +352,13 @@ class Obligation(models.Model):
     @property
     def has_victim_details(self) -> bool:
         return bool(self.victim_name or self.victim_contact)
+
+    @property
+    def awaits_victim_details(self) -> bool:
+        """A victim's details are expected and nobody entered them yet (the secretariat may
+        not): the CPIP is reminded in the échéancier (``measures.deadlines``)."""
+        return (
+            self.obligation_type.detail == ObligationType.Detail.VICTIM
+            and self.status == self.Status.ACTIVE
+            and not self.has_victim_details
+        )

@@ -11,6 +11,7 @@ from probatio.access.policy import Action
 from probatio.core.forms import apply_errors
 from probatio.measures import selectors, services
 from probatio.measures.forms import DecisionForm, MeasureForm, ObligationForm, OffenceFormSet
+from probatio.measures.models import ObligationType
 from probatio.people.selectors import person_get_for, staff_of_role, staff_of_role_get
 from probatio.people.views import dossier_context
 
@@ -18,6 +19,15 @@ from probatio.people.views import dossier_context
 def _form_read(request) -> str | None:
     """Form pages show the dossier: their display is journaled like a tab."""
     return f"formulaire {request.resolver_match.url_name}"
+
+
+# Said to those who record obligations without the right to read a victim's identity (the
+# secretariat): the person's CPIP enters it, and the échéancier reminds them until it is done.
+VICTIM_FOR_THE_CPIP = (
+    "Les coordonnées de la victime (interdiction d'entrer en relation, réparation des "
+    "dommages…) sont à renseigner par le ou la CPIP qui suit la personne : son échéancier "
+    "le lui signale jusqu'à ce qu'elles le soient."
+)
 
 
 def _render_form(request, gated, form, title, submit, formset=None, intro=""):
@@ -295,7 +305,7 @@ def obligation_create(request, pk: int, measure_id: int):
         data = form.cleaned_data
         decision = selectors.decision_get(gated.person, data["decision"])
         try:
-            services.obligation_create(
+            obligation = services.obligation_create(
                 gated=gated,
                 measure=measure,
                 decision=decision,
@@ -305,7 +315,10 @@ def obligation_create(request, pk: int, measure_id: int):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Obligation enregistrée.")
+            if obligation.awaits_victim_details:
+                messages.success(request, f"Obligation enregistrée. {VICTIM_FOR_THE_CPIP}")
+            else:
+                messages.success(request, "Obligation enregistrée.")
             return redirect("measures:list", pk)
     return _render_form(
         request,
@@ -313,6 +326,7 @@ def obligation_create(request, pk: int, measure_id: int):
         form,
         f"Nouvelle obligation — {measure.measure_type.label}",
         "Enregistrer l'obligation",
+        intro="" if gated.allows(Action.READ_VICTIM) else VICTIM_FOR_THE_CPIP,
     )
 
 
@@ -338,5 +352,15 @@ def obligation_edit(request, pk: int, obligation_id: int):
             messages.success(request, "Obligation mise à jour.")
             return redirect("measures:list", pk)
     return _render_form(
-        request, gated, form, f"Modifier : {obligation.obligation_type.label}", "Enregistrer"
+        request,
+        gated,
+        form,
+        f"Modifier : {obligation.obligation_type.label}",
+        "Enregistrer",
+        intro=(
+            VICTIM_FOR_THE_CPIP
+            if obligation.obligation_type.detail == ObligationType.Detail.VICTIM
+            and not gated.allows(Action.READ_VICTIM)
+            else ""
+        ),
     )

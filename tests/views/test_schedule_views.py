@@ -110,12 +110,12 @@ def test_fixed_number_of_queries_whatever_the_caseload(request, client_for, role
         person = sentenced(cpip, f"Grand{n}", date(2025, 10, 1 + n % 28))
         book(cpip, person, TODAY + timedelta(days=1 + n % 20), 9 + n % 8, site=site)
     assert count() == few
-    # Sign-in and membership 3, the custody dates shared by three providers 1, one or two per
-    # provider (first interviews, appointments, ends of measures, proofs, reports, the reports
-    # the law calls for, referrals, release plans, arrival interviews, TIG orders, messages to
-    # check; the CAP opinions none without a person in prison), names 1, the journal 3.
-    # (Persons with a TIG add two: current placements, and custody with house arrest; none
-    # here.)
+    # Sign-in and membership 2, the custody dates shared by three providers 1, one or two per
+    # provider (first interviews, appointments, ends of measures, victims' details to enter,
+    # proofs, reports, the reports the law calls for, referrals, release plans, arrival
+    # interviews, TIG orders, messages to check; the CAP opinions none without a person in
+    # prison), the service's staff with the page's names 1, the journal 3. (Persons with a TIG
+    # add two: current placements, and custody with house arrest; none here.)
     assert few <= 20
 
 
