@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +16,12 @@ from probatio.agenda import calendar, rules, selectors, services
 from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, OutcomeForm
 from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
+from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
+from probatio.notes.views import draft_saved, drafting
 from probatio.organisation.selectors import sites_of
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_page
@@ -308,6 +312,7 @@ def move(request, pk: int):
     )
 
 
+@keeps_draft("agenda:note")
 @require_http_methods(["GET", "POST"])
 def write_note(request, pk: int):
     """The interview note of this appointment, linked to it once saved."""
@@ -317,6 +322,8 @@ def write_note(request, pk: int):
     if appointment.note_id:
         return redirect("notes:detail", appointment.person_id, appointment.note_id)
     role = request.membership.role
+    place = note_services.Place.APPOINTMENT
+    drafts = drafting(request, gated, place, pk)  # the author's draft of this note only
     if request.method == "POST":
         form = NoteForm(request.POST, role=role)
     else:
@@ -324,19 +331,23 @@ def write_note(request, pk: int):
             initial={
                 "interview_date": rules.paris(appointment.starts_at).date(),
                 "subject": appointment.get_kind_display(),
+                **drafts["draft_values"],
             },
             role=role,
         )
     if request.method == "POST" and form.is_valid():
         try:
-            services.appointment_note_write(
-                gated=gated,
-                appointment=appointment,
-                data=form.cleaned_data,
-            )
+            with transaction.atomic():  # the note and the end of its draft, together
+                services.appointment_note_write(
+                    gated=gated,
+                    appointment=appointment,
+                    data=form.cleaned_data,
+                )
+                note_services.draft_done(gated=gated, place=place, place_id=pk)
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            draft_saved(request, gated, place, pk)
             messages.success(request, "Note enregistrée et rattachée au rendez-vous.")
             return redirect("agenda:detail", pk)
     return render(
@@ -346,8 +357,8 @@ def write_note(request, pk: int):
             gated,
             "appointments",
             form=form,
-            draft=None,
-            autosave_url="",
+            appointment=appointment,
+            **drafts,
             cancel_url=reverse("agenda:detail", args=[pk]),
         ),
         status=400 if form.errors else 200,

@@ -21,7 +21,7 @@ NAME_ONLY: dict[str, frozenset[str]] = {
     "measures.obligation": frozenset({"details", "victim_name", "victim_contact"}),
     "messaging.message": frozenset({"body"}),
     "notes.interviewnote": frozenset({"subject", "body"}),
-    "notes.notedraft": frozenset({"subject", "body"}),
+    "notes.notedraft": frozenset({"subject", "body", "reasons"}),
     "people.situationentry": frozenset({"details"}),
     "reintegration.arrivalinterview": frozenset({"observations"}),
     "reintegration.destitutionassessment": frozenset({"comment"}),

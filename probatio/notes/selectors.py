@@ -1,12 +1,15 @@
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from probatio.access.policy import NoteAccess, NoteFacts, note_access
 from probatio.accounts.models import Membership
-from probatio.notes.models import InterviewNote
+from probatio.notes.models import InterviewNote, NoteDraft
 from probatio.people.models import Person
+from probatio.people.selectors import Gated, require_gated
 
 
 @dataclass
@@ -56,3 +59,83 @@ def note_get(person: Person, pk: int, *, with_author: bool = False) -> Interview
 def notes_by_pk(person: Person, pks: list[int]) -> dict[int, InterviewNote]:
     """The person's notes among ``pks`` ({pk: note}), in one query."""
     return {n.pk: n for n in InterviewNote.objects.filter(pk__in=pks, person=person)}
+
+
+# --- Drafts: their author's only ---------------------------------------------------------
+
+
+def draft_form_values(draft: NoteDraft | None, fields: dict[str, str]) -> dict[str, Any]:
+    """A form's initial values kept by ``draft``, by the form's field names (``fields``:
+    ``services.PLACE_FIELDS[place]``); empty values left out."""
+    if draft is None:
+        return {}
+    values = {name: getattr(draft, field) for name, field in fields.items()}
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def dismissal_place_id(*, appointment_id=None, obligation_id=None, period_start=None) -> str:
+    """A proposed incident has no row yet: its dismissal reason's place is named after what
+    it is about (the missed appointment, or the obligation and the period without proof)."""
+    if appointment_id:
+        return f"rdv-{appointment_id}"
+    period = period_start.isoformat() if hasattr(period_start, "isoformat") else period_start
+    return f"obl-{obligation_id}-{period or ''}"
+
+
+def drafts_in(gated: Gated, place: str) -> dict[str, str]:
+    """The author's drafts in every place of one kind on this person ({place id: text}):
+    the inline reason fields of a page restore their text from it."""
+    gated = require_gated(gated)
+    return dict(
+        NoteDraft.objects.filter(
+            person=gated.person, author_id=gated.membership.user_id, place_kind=place
+        ).values_list("place_id", "body")
+    )
+
+
+def _place_url(draft: NoteDraft) -> str:
+    """The page where the draft was written, where it is restored."""
+    Place, pk, key = NoteDraft.Place, draft.person_id, draft.place_id
+    if draft.place_kind == Place.NOTE:
+        return reverse("notes:create", args=[pk])
+    if draft.place_kind == Place.APPOINTMENT and key.isdigit():
+        return reverse("agenda:note", args=[int(key)])
+    if draft.place_kind == Place.PROOF_REFUSAL:
+        return reverse("compliance:proofs", args=[pk]) + f"#reason-{key}"
+    if draft.place_kind == Place.INCIDENT_DISMISSAL:
+        return reverse("compliance:incidents", args=[pk]) + f"#dismiss-{key}"
+    if draft.place_kind == Place.JUDGE_ANSWER and key.isdigit():
+        return reverse("transitions:answer", args=[int(key)])
+    return reverse("notes:timeline", args=[pk])
+
+
+# The places of writing in the drafts' URLs (French paths; the codes stay in the code).
+PLACE_SLUGS = {
+    NoteDraft.Place.NOTE: "note",
+    NoteDraft.Place.APPOINTMENT: "rendez-vous",
+    NoteDraft.Place.PROOF_REFUSAL: "refus-justificatif",
+    NoteDraft.Place.INCIDENT_DISMISSAL: "manquement-ecarte",
+    NoteDraft.Place.JUDGE_ANSWER: "reponse-magistrat",
+}
+
+
+@dataclass
+class DraftLink:
+    draft: NoteDraft
+    url: str
+    excerpt: str
+
+    @property
+    def slug(self) -> str:
+        return PLACE_SLUGS[self.draft.place_kind]
+
+
+def drafts_of(gated: Gated) -> list[DraftLink]:
+    """« Brouillons en cours »: the signed-in author's drafts on this person, in every place,
+    the latest first, each with the page it is restored on. Nobody else's."""
+    gated = require_gated(gated)
+    drafts = NoteDraft.objects.filter(person=gated.person, author_id=gated.membership.user_id)
+    return [
+        DraftLink(draft=d, url=_place_url(d), excerpt=(d.subject or d.body or d.reasons)[:80])
+        for d in drafts
+    ]

@@ -19,10 +19,52 @@ from probatio.people.selectors import gate as _gate
 from probatio.people.selectors import own as _own
 
 DRAFT_FIELDS = ["interview_date", "subject", "body", "confidential", "restricted_to"]
+Place = NoteDraft.Place
+
+# What writing in each place requires of the author on the person's file: the action of the
+# form the draft belongs to (so that a draft is never kept where its text could not be saved).
+PLACE_ACTIONS: dict[str, Action] = {
+    Place.NOTE: Action.WRITE_NOTE,
+    Place.APPOINTMENT: Action.WRITE_NOTE,
+    Place.PROOF_REFUSAL: Action.REVIEW_PROOF,
+    Place.INCIDENT_DISMISSAL: Action.RECORD_INCIDENT,
+    Place.JUDGE_ANSWER: Action.RECORD_ANSWER,
+}
+
+# The draft's fields that keep each place's text (the fields of the form, by the same name,
+# except the reasons' forms: their ``reason`` and the judge's ``text`` go to ``body``).
+PLACE_FIELDS: dict[str, dict[str, str]] = {
+    Place.NOTE: {f: f for f in DRAFT_FIELDS},
+    Place.APPOINTMENT: {f: f for f in DRAFT_FIELDS},
+    Place.PROOF_REFUSAL: {"reason": "body"},
+    Place.INCIDENT_DISMISSAL: {"reason": "body"},
+    Place.JUDGE_ANSWER: {"text": "body", "reasons": "reasons"},
+}
+
+DRAFT_LIMITS = {"subject": 200, "body": 20000, "reasons": 20000, "restricted_to": 20}
+
+
+def _place(gated: Gated, place: str, place_id: Any) -> tuple[Any, Any, str, str]:
+    """The gate for a place of writing: its form's action, the acting membership, the
+    person, the place and its identifier (the person's own for their note form)."""
+    if place not in PLACE_ACTIONS:
+        _gate(gated, Action.WRITE_NOTE)  # a raw person is refused as such first
+        raise PermissionDenied("Ce lieu de rédaction n'existe pas.")
+    membership, person = _gate(gated, PLACE_ACTIONS[place])
+    key = str(person.pk if place_id in (None, "") else place_id)[:64]
+    return membership, person, str(place), key
 
 
 @transaction.atomic
-def note_create(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> InterviewNote:
+def note_create(
+    *,
+    gated: Gated,
+    data: dict[str, Any],
+    today: date | None = None,
+    draft_place: tuple[str, Any] | None = None,
+) -> InterviewNote:
+    """A new note. ``draft_place`` (place, id): where it was written, whose draft goes with
+    its saving; the author's drafts elsewhere stay."""
     membership, person = _gate(gated, Action.WRITE_NOTE)
     today = today or timezone.localdate()
     restricted_to = data.get("restricted_to") or ""
@@ -44,7 +86,8 @@ def note_create(*, gated: Gated, data: dict[str, Any], today: date | None = None
     )
     note.full_clean()
     note.save()
-    NoteDraft.objects.filter(person=person, author=membership.user).delete()
+    if draft_place is not None:
+        draft_done(gated=gated, place=draft_place[0], place_id=draft_place[1])
     journal(
         membership,
         note,
@@ -94,21 +137,70 @@ def note_update(
     return note
 
 
-def draft_save(*, gated: Gated, data: dict[str, Any]) -> NoteDraft:
+def draft_save(
+    *,
+    gated: Gated,
+    data: dict[str, Any],
+    place: str = Place.NOTE,
+    place_id: Any = None,
+) -> NoteDraft:
     """Autosave: the author's own text, kept apart from the file (not an audited change of
-    the dossier; the note itself is audited when saved)."""
-    membership, person = _gate(gated, Action.WRITE_NOTE)
-    clean = {k: data.get(k) for k in DRAFT_FIELDS}
-    clean["subject"] = (clean["subject"] or "")[:200]
-    clean["body"] = (clean["body"] or "")[:20000]
-    clean["confidential"] = bool(clean["confidential"])
-    clean["restricted_to"] = (clean["restricted_to"] or "")[:20]
+    the dossier; what is written is audited when saved), in its place of writing only.
+    ``data`` holds the form's fields by their names in the form (``PLACE_FIELDS``)."""
+    membership, person, place, key = _place(gated, place, place_id)
+    data = data or {}
+    clean: dict[str, Any] = {}
+    for name, field in PLACE_FIELDS[place].items():
+        value = data.get(name)
+        if field == "confidential":
+            value = bool(value)
+        elif field == "interview_date":
+            value = value or None
+        else:
+            value = str(value or "")[: DRAFT_LIMITS[field]]
+        clean[field] = value
     draft, _ = NoteDraft.objects.update_or_create(
-        person=person, author=membership.user, defaults=clean
+        person=person, author=membership.user, place_kind=place, place_id=key, defaults=clean
     )
     return draft
 
 
-def draft_get(*, gated: Gated) -> NoteDraft | None:
-    membership, person = _gate(gated, Action.WRITE_NOTE)
-    return NoteDraft.objects.filter(person=person, author=membership.user).first()
+def draft_get(*, gated: Gated, place: str = Place.NOTE, place_id: Any = None) -> NoteDraft | None:
+    """The author's own draft in this place (nobody else's, ever)."""
+    membership, person, place, key = _place(gated, place, place_id)
+    return NoteDraft.objects.filter(
+        person=person, author=membership.user, place_kind=place, place_id=key
+    ).first()
+
+
+@transaction.atomic
+def draft_discard(*, gated: Gated, place: str = Place.NOTE, place_id: Any = None) -> bool:
+    """« Supprimer le brouillon »: the author's draft in this place only, journaled (its
+    texts by name only: audit.fields). False when there was none."""
+    membership, person, place, key = _place(gated, place, place_id)
+    draft = NoteDraft.objects.filter(
+        person=person, author=membership.user, place_kind=place, place_id=key
+    ).first()
+    if draft is None:
+        return False
+    journal(
+        membership,
+        draft,
+        person=person,
+        summary=f"Brouillon supprimé ({draft.get_place_kind_display().lower()})",
+        fields=["place_kind", "place_id", "subject", "body", "reasons"],
+        deleted=True,
+    )
+    draft.delete()
+    return True
+
+
+@transaction.atomic
+def draft_done(*, gated: Gated, place: str, place_id: Any) -> None:
+    """The text of this place was saved for good (a note, a refusal, a dismissal, an
+    answer): its draft goes, and only it. Called in the transaction of that saving; the
+    saving itself is what the journal keeps."""
+    membership, person, place, key = _place(gated, place, place_id)
+    NoteDraft.objects.filter(
+        person=person, author=membership.user, place_kind=place, place_id=key
+    ).delete()

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action, NoteAccess
@@ -13,9 +14,58 @@ from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
 from probatio.notes import services
 from probatio.notes.forms import NoteForm
-from probatio.notes.selectors import access_to, note_get, notes_by_pk
+from probatio.notes.models import NoteDraft
+from probatio.notes.selectors import (
+    PLACE_SLUGS,
+    access_to,
+    draft_form_values,
+    drafts_of,
+    note_get,
+    notes_by_pk,
+)
 from probatio.people.selectors import person_get_for, timeline_for
 from probatio.people.views import dossier_context
+
+Place = NoteDraft.Place
+
+SLUG_PLACES = {slug: place for place, slug in PLACE_SLUGS.items()}
+
+
+def draft_key(request, place: str, place_id, person_pk: int) -> str:
+    """The key of the tab's copy of a draft (``probatio.js``), one per place and author."""
+    if place == Place.NOTE:
+        return f"probatio-note-{person_pk}-{request.user.pk}"
+    return f"probatio-draft-{place}-{place_id}-{person_pk}-{request.user.pk}"
+
+
+def drafting(request, gated, place: str, place_id) -> dict:
+    """What a page holding a form that keeps a draft passes to its template: the author's
+    draft in this place (``draft``, and ``draft_values`` for the form's initial values), the
+    URLs of its autosave and of its discard, the key of the tab's copy, and the author's
+    drafts elsewhere on this person (``other_drafts``, « Brouillons en cours »)."""
+    pk = gated.person.pk
+    args = [pk, PLACE_SLUGS[place], place_id]
+    here, elsewhere = None, []
+    for link in drafts_of(gated):
+        if (link.draft.place_kind, link.draft.place_id) == (place, str(place_id)):
+            here = link.draft
+        else:
+            elsewhere.append(link)
+    return {
+        "draft": here,
+        "draft_values": draft_form_values(here, services.PLACE_FIELDS[place]),
+        "autosave_url": reverse("notes:autosave", args=[pk])
+        if place == Place.NOTE
+        else reverse("notes:draft_save", args=args),
+        "discard_url": reverse("notes:draft_discard", args=args) + f"?suivant={request.path}",
+        "draft_key": draft_key(request, place, place_id, pk),
+        "other_drafts": elsewhere,
+    }
+
+
+def draft_saved(request, gated, place: str, place_id) -> None:
+    """After the place's text is saved for good: the next page tells the tab to drop its copy."""
+    request.session[SAVED_DRAFT_SESSION_KEY] = draft_key(request, place, place_id, gated.person.pk)
 
 
 @require_GET
@@ -35,10 +85,11 @@ def person_timeline(request, pk: int):
                 "note_access": access_to(note, request.membership, person).value if note else "",
             }
         )
+    drafts = drafts_of(gated)
     return render(
         request,
         "notes/timeline.html",
-        dossier_context(gated, "timeline", page=page, rows=rows),
+        dossier_context(gated, "timeline", page=page, rows=rows, drafts=drafts),
     )
 
 
@@ -52,29 +103,19 @@ def note_create(request, pk: int):
         log_read="formulaire de note",
     )
     role = request.membership.role
-    draft = services.draft_get(gated=gated)
+    drafts = drafting(request, gated, Place.NOTE, pk)
     if request.method == "POST":
         form = NoteForm(request.POST, role=role)
     else:
-        initial = {"interview_date": timezone.localdate()}
-        if draft is not None:
-            initial.update(
-                {
-                    f: getattr(draft, f)
-                    for f in services.DRAFT_FIELDS
-                    if getattr(draft, f) not in (None, "")
-                }
-            )
+        initial = {"interview_date": timezone.localdate(), **drafts["draft_values"]}
         form = NoteForm(initial=initial, role=role)
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_create(gated=gated, data=form.cleaned_data)
+            services.note_create(gated=gated, data=form.cleaned_data, draft_place=(Place.NOTE, pk))
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            request.session[SAVED_DRAFT_SESSION_KEY] = (
-                f"probatio-note-{gated.person.pk}-{request.user.pk}"
-            )
+            draft_saved(request, gated, Place.NOTE, pk)
             messages.success(request, "Note enregistrée ; elle apparaît dans la chronologie.")
             return redirect("notes:timeline", pk)
     return render(
@@ -84,30 +125,68 @@ def note_create(request, pk: int):
             gated,
             "timeline",
             form=form,
-            draft=draft,
-            autosave_url=reverse("notes:autosave", args=[pk]),
+            **drafts,
             cancel_url=reverse("notes:timeline", args=[pk]),
         ),
         status=400 if form.errors else 200,
     )
 
 
+def _posted_draft(request, place: str) -> dict:
+    """The posted fields of a place's form; a note's date as its form reads it."""
+    data = {name: request.POST.get(name, "") for name in services.PLACE_FIELDS[place]}
+    if place in (Place.NOTE, Place.APPOINTMENT):
+        data["confidential"] = request.POST.get("confidential") in ("on", "true", "1")
+        form = NoteForm(request.POST, role=request.membership.role)
+        form.is_valid()
+        data["interview_date"] = form.cleaned_data.get("interview_date")
+    return data
+
+
+def _place_of(slug: str) -> str:
+    if slug not in SLUG_PLACES:
+        raise Http404("Lieu de rédaction inconnu.")
+    return SLUG_PLACES[slug]
+
+
+def _saved(draft) -> JsonResponse:
+    return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
+
+
 @require_POST
 def note_autosave(request, pk: int):
-    """Called by the page every few seconds while the author types (JSON answer)."""
+    """Called by the page every few seconds while the author types (JSON answer): the draft
+    of the person's note form."""
     gated = person_get_for(request.membership, pk, action=Action.WRITE_NOTE)
-    data = {
-        "interview_date": None,
-        "subject": request.POST.get("subject", ""),
-        "body": request.POST.get("body", ""),
-        "confidential": request.POST.get("confidential") in ("on", "true", "1"),
-        "restricted_to": request.POST.get("restricted_to", ""),
-    }
-    form = NoteForm(request.POST, role=request.membership.role)
-    form.is_valid()
-    data["interview_date"] = form.cleaned_data.get("interview_date")
-    draft = services.draft_save(gated=gated, data=data)
-    return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S")})
+    data = _posted_draft(request, Place.NOTE)
+    return _saved(services.draft_save(gated=gated, data=data, place=Place.NOTE, place_id=pk))
+
+
+@require_POST
+def draft_save(request, pk: int, place: str, place_id: str):
+    """The autosave of a form elsewhere than the person's note form (an appointment's note,
+    a refusal or dismissal reason, the judge's answer), through the same dossier gate with
+    that form's action: another service's person is a 404, a role without it a 403."""
+    place = _place_of(place)
+    gated = person_get_for(request.membership, pk, action=services.PLACE_ACTIONS[place])
+    data = _posted_draft(request, place)
+    return _saved(services.draft_save(gated=gated, data=data, place=place, place_id=place_id))
+
+
+@require_POST
+def draft_discard(request, pk: int, place: str, place_id: str):
+    """« Supprimer le brouillon »: this place's draft only; back to where the user was."""
+    place = _place_of(place)
+    gated = person_get_for(request.membership, pk, action=services.PLACE_ACTIONS[place])
+    if services.draft_discard(gated=gated, place=place, place_id=place_id):
+        messages.success(request, "Brouillon supprimé.")
+    else:
+        messages.info(request, "Il n'y avait pas de brouillon à supprimer.")
+    draft_saved(request, gated, place, place_id)
+    target = request.GET.get("suivant", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notes:timeline", args=[pk])
+    return redirect(target)
 
 
 @require_http_methods(["GET", "POST"])

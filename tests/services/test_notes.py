@@ -135,7 +135,12 @@ def test_draft_is_deleted_when_the_note_is_saved(cpip, member, person):
     colleague = member("cpip")
     services.draft_save(gated=gate(cpip, person), data={"body": "Brouillon"})
     services.draft_save(gated=gate(colleague, person), data={"body": "Le sien"})
-    write(cpip, person)
+    services.note_create(
+        gated=gate(cpip, person),
+        data={"interview_date": date(2025, 5, 28), "subject": "Suivi", "body": "Fini."},
+        today=TODAY,
+        draft_place=(NoteDraft.Place.NOTE, person.pk),
+    )
     assert services.draft_get(gated=gate(cpip, person)) is None
     assert services.draft_get(gated=gate(colleague, person)).body == "Le sien"
 
