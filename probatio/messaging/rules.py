@@ -1,8 +1,8 @@
 """Pure rules of reminders: when they go, what they say, and who may receive them. No
 database, no clock."""
 
-from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from probatio.measures.catalogue import OUTSIDE_MODALITIES, OUTSIDE_UNDER_COMMITTAL
@@ -37,6 +37,77 @@ def reminder_times(starts_at: datetime, schedule: list[dict], *, now: datetime) 
         if now < moment < starts_at:
             result.add(moment)
     return sorted(result)
+
+
+def paris_date(moment: datetime) -> date:
+    return moment.astimezone(PARIS).date()
+
+
+# How far ahead the next allowed moment of a notice is looked for (a service whose quiet
+# hours allow no day at all sends at once rather than never).
+NOTICE_SEARCH_DAYS = 15
+
+
+def within_quiet_hours(
+    moment: datetime,
+    *,
+    window_from: time,
+    window_until: time,
+    days: Collection[int],
+    holidays: Collection[date] = (),
+) -> bool:
+    """May a notice go at ``moment``? Inside the service's sending hours (Paris wall-clock
+    time, ``window_from`` included, ``window_until`` excluded), on one of its sending ``days``
+    (ISO weekdays) and not on one of ``holidays`` (the public holidays the service keeps
+    quiet; empty when it sends on them)."""
+    local = moment.astimezone(PARIS)
+    return (
+        local.isoweekday() in days
+        and local.date() not in holidays
+        and window_from <= local.time().replace(tzinfo=None) < window_until
+    )
+
+
+def next_allowed_time(
+    now: datetime,
+    *,
+    window_from: time,
+    window_until: time,
+    days: Collection[int],
+    holidays: Collection[date] = (),
+) -> datetime:
+    """The first moment from ``now`` on when a notice may go: ``now`` itself when allowed,
+    else the start of the next sending window (its wall-clock time in Paris, whatever the
+    clock change in between). ``now`` when no day is allowed in the next two weeks."""
+    rule = {"window_from": window_from, "window_until": window_until, "days": days}
+    if within_quiet_hours(now, holidays=holidays, **rule):
+        return now
+    today = now.astimezone(PARIS).date()
+    for offset in range(NOTICE_SEARCH_DAYS + 1):
+        opening = datetime.combine(today + timedelta(days=offset), window_from, tzinfo=PARIS)
+        # Through UTC and back: a window opening in the spring gap lands on a real time.
+        opening = opening.astimezone(UTC).astimezone(PARIS)
+        if opening > now and within_quiet_hours(opening, holidays=holidays, **rule):
+            return opening
+    return now
+
+
+def notice_time(
+    now: datetime,
+    *,
+    starts_at: datetime,
+    window_from: time,
+    window_until: time,
+    days: Collection[int],
+    holidays: Collection[date] = (),
+) -> datetime:
+    """When a cancellation or move notice goes: at once inside the service's sending hours;
+    outside them, at the next allowed time, unless the appointment starts before then (the
+    person must know before they set out: it goes at once)."""
+    moment = next_allowed_time(
+        now, window_from=window_from, window_until=window_until, days=days, holidays=holidays
+    )
+    return now if starts_at <= moment else moment
 
 
 def held_in_cell(*, open_committal: bool, active_measures: Iterable[str]) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from probatio.accounts.system import SystemActor
 from probatio.audit import services as audit
 from probatio.core import phones
+from probatio.core.workdays import public_holidays
 from probatio.measures.models import Measure
 from probatio.messaging import rules
 from probatio.messaging.models import Message
@@ -134,13 +135,53 @@ def cancel_pending(appointment) -> int:
     )
 
 
+def notice_time(service, *, starts_at: datetime, now: datetime) -> datetime:
+    """When a notice of ``service`` planned at ``now`` goes: within the service's sending
+    hours (``rules.notice_time``), its public holidays kept quiet unless it sends on them."""
+    holidays: frozenset = frozenset()
+    if not service.notice_on_holidays:
+        year = rules.paris_date(now).year
+        holidays = public_holidays(year, alsace_moselle=service.alsace_moselle) | public_holidays(
+            year + 1, alsace_moselle=service.alsace_moselle
+        )
+    return rules.notice_time(
+        now,
+        starts_at=starts_at,
+        window_from=service.notice_from,
+        window_until=service.notice_until,
+        days=service.notice_days,
+        holidays=holidays,
+    )
+
+
+# What may have reached the person: a message sent (or being sent, or whose send the provider
+# could not confirm).
+REACHED = (
+    Message.Status.SENDING,
+    Message.Status.SENT,
+    Message.Status.DELIVERED,
+    Message.Status.UNCERTAIN,
+)
+
+
+def anything_reached(appointment_ids: list[int]) -> bool:
+    """Has any reminder or notice of these appointments gone to the person? (One query.)"""
+    return Message.objects.filter(appointment_id__in=appointment_ids, status__in=REACHED).exists()
+
+
 def notify(appointment, purpose: str, *, now: datetime | None = None) -> list[Message]:
-    """A message sent at once: the appointment was cancelled (``cancelled``), or this is the
-    appointment it was moved to (``moved``). None for a person held in a cell."""
+    """The notice that the appointment was cancelled (``cancelled``), or that this is the
+    appointment it was moved to (``moved``): at once within the service's sending hours, else
+    at the next allowed time unless the appointment comes first (``notice_time``). None for a
+    person held in a cell."""
     now = now or timezone.now()
     if appointment.starts_at <= now or not _reachable(appointment.person):
         return []
-    created = _create(appointment, purpose, now)
+    created = _create(
+        appointment,
+        purpose,
+        notice_time(appointment.service, starts_at=appointment.starts_at, now=now),
+    )
     _enqueue_on_commit(created)
     return created
 

@@ -3,6 +3,7 @@ from django import forms
 from probatio.core.forms import BaseForm
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
 
 
 class ServiceSettingsForm(BaseForm):
@@ -94,6 +95,29 @@ class ServiceSettingsForm(BaseForm):
         "pas dans les délais en jours ouvrables ou ouvrés.",
     )
 
+    notice_from = forms.TimeField(
+        label="Avis d'annulation ou de déplacement : envoyés à partir de (heure de Paris)",
+        widget=TIME_INPUT,
+    )
+    notice_until = forms.TimeField(
+        label="Avis d'annulation ou de déplacement : envoyés jusqu'à",
+        widget=TIME_INPUT,
+        help_text="Un avis décidé en dehors de ces heures part à la prochaine heure permise, "
+        "sauf si le rendez-vous a lieu avant : il part alors aussitôt.",
+    )
+    notice_days = forms.TypedMultipleChoiceField(
+        label="Jours où les avis peuvent partir",
+        choices=[(str(n), name) for n, name in enumerate(WEEKDAYS, start=1)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notice_on_holidays = forms.BooleanField(
+        label="Les avis partent aussi les jours fériés",
+        required=False,
+    )
+
+    NOTICE_FIELDS = ("notice_from", "notice_until", "notice_days", "notice_on_holidays")
+
     ALERT_FIELDS = (
         "lc_alert_months",
         "lsc_alert_months",
@@ -115,7 +139,9 @@ class ServiceSettingsForm(BaseForm):
             "measure_end_horizon_days": service.measure_end_horizon_days,
             "proof_grace_days": service.proof_grace_days,
             **{name: getattr(service, name) for name in cls.ALERT_FIELDS},
+            **{name: getattr(service, name) for name in cls.NOTICE_FIELDS},
         }
+        initial["notice_days"] = [str(day) for day in service.notice_days]
         for number, entry in enumerate(service.reminder_schedule[:3], start=1):
             initial[f"reminder_{number}_days"] = entry["days_before"]
             initial[f"reminder_{number}_time"] = entry["time"]

@@ -1,5 +1,12 @@
+from datetime import time
+
 from django.core.validators import RegexValidator
 from django.db import models
+
+
+def default_notice_days() -> list[int]:
+    """Monday to Saturday (ISO weekdays): no notice goes on a Sunday."""
+    return [1, 2, 3, 4, 5, 6]
 
 
 def default_reminder_schedule() -> list[dict]:
@@ -71,11 +78,29 @@ class Service(models.Model):
     alsace_moselle = models.BooleanField(
         "jours fériés d'Alsace-Moselle (Vendredi saint, 26 décembre)", default=False
     )
+    # Quiet hours: when a cancellation or move notice may go (Paris time); outside them it
+    # waits for the next allowed time (messaging.rules.notice_time).
+    notice_from = models.TimeField("avis : envoyés à partir de", default=time(8, 0))
+    notice_until = models.TimeField("avis : envoyés jusqu'à", default=time(20, 0))
+    notice_days = models.JSONField(
+        "avis : jours d'envoi",
+        default=default_notice_days,
+        help_text="Jours ISO (1 = lundi … 7 = dimanche) où les avis peuvent partir.",
+    )
+    notice_on_holidays = models.BooleanField("avis : envoyés les jours fériés", default=False)
 
     class Meta:
         verbose_name = "SPIP"
         verbose_name_plural = "SPIP"
         ordering = ["department_code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(notice_until__gt=models.F("notice_from")),
+                name="service_notice_hours_in_order",
+                violation_error_message="L'heure de fin des envois doit être après l'heure de "
+                "début.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

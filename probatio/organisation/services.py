@@ -1,5 +1,7 @@
 """Writes on the service's own settings, by its managers (journaled)."""
 
+from collections.abc import Collection
+from datetime import time
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +26,10 @@ SETTING_FIELDS = [
     "end_report_days",
     "cap_opinion_days",
     "alsace_moselle",
+    "notice_from",
+    "notice_until",
+    "notice_days",
+    "notice_on_holidays",
 ]
 
 
@@ -43,6 +49,21 @@ def check_reminder_schedule(schedule: list[dict]) -> None:
         seen.add((days, clock))
 
 
+def check_quiet_hours(*, window_from: time, window_until: time, days: Collection[int]) -> dict:
+    """Field errors (French) of a service's sending hours for notices; empty when fine."""
+    errors = {}
+    if window_until <= window_from:
+        errors["notice_until"] = (
+            f"L'heure de fin des envois ({window_until:%H:%M}) doit être après l'heure de début "
+            f"({window_from:%H:%M}) : les avis partent entre ces deux heures, le même jour."
+        )
+    if not days:
+        errors["notice_days"] = "Choisissez au moins un jour où les avis peuvent partir."
+    elif not set(days) <= set(range(1, 8)):
+        errors["notice_days"] = "Jour inconnu : choisissez des jours de la semaine."
+    return errors
+
+
 @transaction.atomic
 def service_settings_update(*, membership, data: dict[str, Any]) -> Service:
     service = Service.objects.select_for_update().get(pk=membership.service_id)
@@ -52,6 +73,14 @@ def service_settings_update(*, membership, data: dict[str, Any]) -> Service:
     for field in SETTING_FIELDS:
         if field in data:
             setattr(service, field, data[field])
+    errors = check_quiet_hours(
+        window_from=service.notice_from,
+        window_until=service.notice_until,
+        days=service.notice_days,
+    )
+    if errors:
+        raise field_errors(**errors)
+    service.notice_days = sorted(set(service.notice_days))
     service.full_clean()
     service.save(update_fields=SETTING_FIELDS)
     changes = audit.diff(before, audit.snapshot(service, SETTING_FIELDS))

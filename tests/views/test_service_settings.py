@@ -25,6 +25,9 @@ VALID = {
     "end_report_days": "45",
     "cap_opinion_days": "10",
     "alsace_moselle": "on",
+    "notice_from": "08:30",
+    "notice_until": "19:30",
+    "notice_days": ["1", "2", "3", "4", "5"],
 }
 
 
@@ -59,6 +62,11 @@ def test_saving_changes_the_service_and_journals_it(as_role, service):
     assert service.arrival_interview_days == 5
     assert (service.end_report_days, service.cap_opinion_days) == (45, 10)
     assert service.alsace_moselle
+    assert (service.notice_from.isoformat(), service.notice_until.isoformat()) == (
+        "08:30:00",
+        "19:30:00",
+    )
+    assert service.notice_days == [1, 2, 3, 4, 5] and not service.notice_on_holidays
     entry = AuditEntry.objects.get(object_type="organisation.service", action="update")
     assert "reminder_schedule" in entry.changes
 
@@ -76,3 +84,44 @@ def test_bad_values_are_refused_in_french(as_role, service):
     )
     assert "entre 7 h et 20 h" in text_of(response)
     assert Service.objects.get(pk=service.pk).no_show_threshold == 2
+
+
+def test_the_page_shows_the_notice_hours(as_role):
+    text = text_of(as_role("manager").get("/service/parametres/"))
+    assert "Avis d'annulation ou de déplacement : heures d'envoi" in text
+    assert "Jours où les avis peuvent partir" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"notice_from": "20:00", "notice_until": "08:00"},
+            "id_notice_until",
+            "L'heure de fin des envois (08:00) doit être après l'heure de début (20:00) : les "
+            "avis partent entre ces deux heures, le même jour.",
+        ),
+        (
+            {"notice_from": "09:00", "notice_until": "09:00"},
+            "id_notice_until",
+            "L'heure de fin des envois (09:00) doit être après l'heure de début (09:00) : les "
+            "avis partent entre ces deux heures, le même jour.",
+        ),
+    ],
+)
+def test_notice_hours_that_end_before_they_start_are_refused(
+    as_role, service, change, field, message
+):
+    response = as_role("manager").post("/service/parametres/", {**VALID, **change})
+    assert response.status_code == 400
+    assert field_error(response, field) == message
+    service.refresh_from_db()
+    assert (service.notice_from.hour, service.notice_until.hour) == (8, 20)
+    assert service.no_show_threshold == 2  # nothing of the form saved
+    assert not AuditEntry.objects.filter(object_type="organisation.service").exists()
+
+
+def test_notice_days_are_required(as_role, service):
+    response = as_role("manager").post("/service/parametres/", {**VALID, "notice_days": []})
+    assert response.status_code == 400
+    assert Service.objects.get(pk=service.pk).notice_days == [1, 2, 3, 4, 5, 6]
