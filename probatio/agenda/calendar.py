@@ -1,8 +1,13 @@
 """iCalendar (RFC 5545) output: one appointment as .ics, and a staff member's private feed.
 
 Events carry what a calendar on a phone may hold: the kind of appointment, the place and the
-person's initials and file number only in the feed (a feed leaves the secured application),
-the full name only in the single download made from inside the application.
+person's initials and file number only, in the feed and in the single download alike (both
+leave the secured application: a downloaded file ends up in a phone's calendar too).
+
+An appointment that did not take place (cancelled, moved, excused, or the person did not come)
+is ``STATUS:CANCELLED`` (RFC 5545 §3.8.1.11: the event will not or did not occur), and its
+summary starts with why (« Absence non excusée : », « Annulé : »…), since calendar apps show a cancelled
+event struck through, greyed or with their own « Annulé » label, never the reason.
 """
 
 import hashlib
@@ -31,23 +36,30 @@ def _initials(person) -> str:
     return f"{'.'.join(letters)}. {person.surname[:1]}." if letters else f"{person.surname[:1]}."
 
 
-def _event(appointment: Appointment, *, full_name: bool) -> Event:
+# Statuses of an appointment that did not (or will not) take place, with the summary's prefix.
+NOT_HELD = {
+    Appointment.Status.CANCELLED: "Annulé",
+    Appointment.Status.POSTPONED: "Reporté",
+    Appointment.Status.EXCUSED: "Absence excusée",
+    Appointment.Status.NO_SHOW: "Absence non excusée",
+}
+
+
+def _event(appointment: Appointment) -> Event:
     event = Event()
-    who = (
-        str(appointment.person)
-        if full_name
-        else f"{_initials(appointment.person)} (n° {appointment.person_id})"
-    )
+    who = f"{_initials(appointment.person)} (n° {appointment.person_id})"
     event.add("uid", f"{appointment.uid}@probatio")
     event.add("dtstamp", appointment.updated_at)
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
     event.add("sequence", appointment.sequence)
-    event.add("summary", f"{appointment.get_kind_display()} — {who}")
+    prefix = NOT_HELD.get(appointment.status)
+    summary = f"{appointment.get_kind_display()} — {who}"
+    event.add("summary", f"{prefix} : {summary}" if prefix else summary)
     location = appointment.place_label()
     address = appointment.place_address()
     event.add("location", f"{location}, {address}" if address else location)
-    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.POSTPONED):
+    if prefix:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
@@ -55,7 +67,7 @@ def _event(appointment: Appointment, *, full_name: bool) -> Event:
     return event
 
 
-def to_ics(appointments: Iterable[Appointment], *, name: str, full_name: bool) -> bytes:
+def to_ics(appointments: Iterable[Appointment], *, name: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -63,5 +75,5 @@ def to_ics(appointments: Iterable[Appointment], *, name: str, full_name: bool) -
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/Paris")
     for appointment in appointments:
-        cal.add_component(_event(appointment, full_name=full_name))
+        cal.add_component(_event(appointment))
     return cal.to_ical()

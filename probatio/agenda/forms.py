@@ -6,6 +6,7 @@ from probatio.agenda import rules
 from probatio.agenda.models import Appointment
 from probatio.core.forms import BaseForm, DateInput
 from probatio.measures.models import Measure
+from probatio.notes.forms import NoteForm
 from probatio.organisation.models import Establishment, Room, Site
 
 
@@ -24,6 +25,16 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
 class MeasureChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, measure) -> str:
         return f"{measure.measure_type.short_label} (depuis le {measure.start_date:%d/%m/%Y})"
+
+
+def open_day_from(day, *, site: Site | None, alsace_moselle: bool):
+    """The day to propose for an appointment: ``day`` or the next open one (no public holiday,
+    a day the site opens; Monday to Friday without a site's hours)."""
+    return rules.next_open_day(
+        day,
+        opening_hours=site.opening_hours if site is not None else None,
+        is_holiday=lambda d: bool(rules.holiday_name(d, alsace_moselle=alsace_moselle)),
+    )
 
 
 class _TimesMixin:
@@ -157,7 +168,11 @@ class MoveForm(_TimesMixin, BaseForm):
             start = rules.paris(appointment.starts_at)
             self.initial.update(
                 {
-                    "day": start.date() + timedelta(days=7),
+                    "day": open_day_from(
+                        start.date() + timedelta(days=7),
+                        site=appointment.site if appointment.site_id else None,
+                        alsace_moselle=appointment.service.alsace_moselle,
+                    ),
                     "start_time": start.time(),
                     "end_time": rules.paris(appointment.ends_at).time(),
                     "room": appointment.room_id,
@@ -166,6 +181,71 @@ class MoveForm(_TimesMixin, BaseForm):
 
     def clean(self):
         return self.clean_times(super().clean())
+
+
+class UnplannedInterviewForm(_TimesMixin, BaseForm):
+    """An interview already held without an appointment, and its note (the note form's
+    fields, but its date: the interview's)."""
+
+    kind = forms.ChoiceField(
+        label="Type d'entretien",
+        choices=[
+            (k, label)
+            for k, label in Appointment.Kind.choices
+            if k not in (Appointment.Kind.HEARING, Appointment.Kind.PARTNER)
+        ],
+        initial=Appointment.Kind.FOLLOW_UP,
+    )
+    measure = MeasureChoiceField(
+        label="Mesure concernée", queryset=Measure.objects.none(), required=False
+    )
+    day = forms.DateField(label="Date de l'entretien", widget=DateInput())
+    start_time = forms.TimeField(label="Heure de début (heure de Paris)", widget=TimeInput())
+    end_time = forms.TimeField(label="Heure de fin", widget=TimeInput())
+    place_kind = forms.ChoiceField(label="Lieu", choices=Appointment.PlaceKind.choices)
+    site = forms.ModelChoiceField(label="Antenne", queryset=Site.objects.none(), required=False)
+    establishment = forms.ModelChoiceField(
+        label="Établissement pénitentiaire", queryset=Establishment.objects.none(), required=False
+    )
+    place_detail = forms.CharField(
+        label="Adresse du lieu ou lien de visioconférence",
+        max_length=300,
+        required=False,
+        help_text="Pour « Autre lieu » : l'adresse ; pour une visio : le lien https://…",
+    )
+
+    NOTE_FIELDS = ("subject", "body", "confidential", "restricted_to")
+
+    def __init__(self, *args, service_id: int, person, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = Measure.objects.filter(
+            person=person, status__in=Measure.OPEN_STATUSES
+        ).select_related("measure_type")
+        self.fields["site"].queryset = Site.objects.filter(service_id=service_id)
+        self.fields["establishment"].queryset = Establishment.objects.filter(service_id=service_id)
+        note_form = NoteForm(role=role)
+        for name in self.NOTE_FIELDS:
+            if name in note_form.fields:
+                self.fields[name] = note_form.fields[name]
+
+    def clean(self):
+        return self.clean_times(super().clean())
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "measure": data.get("measure"),
+            "place_kind": data["place_kind"],
+            "site": data.get("site"),
+            "establishment": data.get("establishment"),
+            "place_detail": data.get("place_detail", ""),
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+        }
+
+    def note_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.NOTE_FIELDS}
 
 
 class AgendaFilterForm(BaseForm):

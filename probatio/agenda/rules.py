@@ -1,8 +1,14 @@
 """Pure rules of the agenda: times in Europe/Paris, opening hours, overlaps, status changes.
 No database, no clock: callers pass ``now``."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
+
+from probatio.core.workdays import ALSACE_MOSELLE
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -69,6 +75,73 @@ def check_times(starts_at: datetime, ends_at: datetime, *, now: datetime, planne
             "Un rendez-vous planifié ne peut pas être dans le passé : choisissez une date à venir."
         )
     return errors
+
+
+def check_unplanned_times(starts_at: datetime, ends_at: datetime, *, now: datetime) -> dict:
+    """Field errors (French) of an interview recorded after the fact, without an appointment:
+    the times of any appointment, and not in the future (nothing to record yet)."""
+    errors = check_times(starts_at, ends_at, now=now, planned=False)
+    if starts_at > now:
+        errors["day"] = (
+            "Un entretien non planifié s'enregistre une fois qu'il a eu lieu : sa date et son "
+            "heure ne peuvent pas être dans le futur. Pour un entretien à venir, fixez un "
+            "rendez-vous."
+        )
+    elif ends_at > now and "ends_at" not in errors:
+        errors["end_time"] = (
+            "L'entretien n'est pas encore terminé : indiquez une heure de fin déjà passée."
+        )
+    return errors
+
+
+@lru_cache(maxsize=32)
+def _holidays(year: int, alsace_moselle: bool) -> dict[date, str]:
+    subdiv = ALSACE_MOSELLE if alsace_moselle else None
+    return dict(holidays.France(years=year, subdiv=subdiv, language="fr"))
+
+
+def holiday_name(day: date, *, alsace_moselle: bool = False) -> str:
+    """The French name of the public holiday on ``day`` (« Noël »), or "" on another day. The
+    same list as ``core.workdays.public_holidays`` (Alsace-Moselle's days when the service
+    keeps them)."""
+    return _holidays(day.year, alsace_moselle).get(day, "")
+
+
+def holiday_warning(starts_at: datetime, *, alsace_moselle: bool = False) -> str:
+    """The booking warning (French) for an appointment on a public holiday, or ""."""
+    day = paris(starts_at).date()
+    name = holiday_name(day, alsace_moselle=alsace_moselle)
+    if not name:
+        return ""
+    return (
+        f"Le {day:%d/%m/%Y} est un jour férié ({name}) : le service est en principe fermé et la "
+        "personne pourrait ne pas venir. Choisissez un autre jour, sauf si ce rendez-vous doit "
+        "avoir lieu ce jour-là."
+    )
+
+
+def is_open_day(
+    day: date, *, opening_hours: dict | None, is_holiday: Callable[[date], bool]
+) -> bool:
+    """A day to propose for an appointment: not a public holiday, and a day the site opens
+    (``opening_hours``); without a site's hours, Monday to Friday."""
+    if is_holiday(day):
+        return False
+    if opening_hours:
+        return bool(opening_hours.get(str(day.isoweekday())))
+    return day.weekday() < 5
+
+
+def next_open_day(
+    day: date, *, opening_hours: dict | None, is_holiday: Callable[[date], bool]
+) -> date:
+    """``day`` itself if open (``is_open_day``), else the next open day (``day`` when none
+    opens in the next month: the site's hours are empty)."""
+    for offset in range(32):
+        candidate = day + timedelta(days=offset)
+        if is_open_day(candidate, opening_hours=opening_hours, is_holiday=is_holiday):
+            return candidate
+    return day
 
 
 def check_transition(current: str, new: str, *, starts_at: datetime, now: datetime) -> str:

@@ -170,13 +170,14 @@ def appointments_tab_counts(person: Person, *, now: datetime) -> AppointmentsTab
     """The person's appointments to come and past, messages, pending and failed messages, and
     the latest failure's error: one query, whatever the history's size."""
     appointments = Appointment.objects.filter(person=OuterRef("pk"))
+    live = _live(now)
     messages = Message.objects.filter(person=OuterRef("pk"))
     failed = messages.filter(status=Message.Status.FAILED)
     row = (
         Person.objects.filter(pk=person.pk)
         .values(  # names of their own: Person has "appointments" and "messages" relations
-            n_upcoming=_count(appointments.filter(starts_at__gte=now)),
-            n_past=_count(appointments.filter(starts_at__lt=now)),
+            n_upcoming=_count(appointments.filter(live)),
+            n_past=_count(appointments.exclude(live)),
             n_messages=_count(messages),
             n_pending=_count(messages.filter(status=Message.Status.PENDING)),
             n_failed=_count(failed),
@@ -202,14 +203,25 @@ def _person_appointments(person: Person) -> QuerySet[Appointment]:
     return Appointment.objects.filter(person=person).select_related(*_ROW_RELATED)
 
 
+def _live(now: datetime) -> Q:
+    """An appointment to come that still holds: planned, from ``now`` on (not a slot that was
+    moved, cancelled or excused in advance)."""
+    return Q(status=Appointment.Status.PLANNED, starts_at__gte=now)
+
+
+def _is_live(appointment: Appointment, now: datetime) -> bool:
+    return appointment.is_planned and appointment.starts_at >= now
+
+
 def upcoming_appointments_of(person: Person, *, now: datetime) -> QuerySet[Appointment]:
-    """The person's appointments from ``now`` on, the soonest first."""
-    return _person_appointments(person).filter(starts_at__gte=now).order_by("starts_at", "id")
+    """The person's live appointments to come (``_live``), the soonest first."""
+    return _person_appointments(person).filter(_live(now)).order_by("starts_at", "id")
 
 
 def past_appointments_of(person: Person, *, now: datetime) -> QuerySet[Appointment]:
-    """The person's appointments before ``now``, the most recent first."""
-    return _person_appointments(person).filter(starts_at__lt=now).order_by("-starts_at", "-id")
+    """Every other appointment of the person, the most recent first: the past ones, and those
+    to come that were moved, cancelled or excused in advance."""
+    return _person_appointments(person).exclude(_live(now)).order_by("-starts_at", "-id")
 
 
 def messages_of_person(person: Person) -> QuerySet[Message]:
@@ -234,7 +246,7 @@ def appointments_tab_rows(
 ) -> AppointmentsTabRows:
     """The rows of the tab's three pages (of ``upcoming_appointments_of``,
     ``past_appointments_of`` and ``messages_of_person``), in three queries whatever the
-    history's size: both pages of appointments together (told apart by their time), their
+    history's size: both pages of appointments together (told apart as ``_live`` or not), their
     staff, and the page of messages together with the listed appointments' own messages (the
     table's "Rappels" column), each page's rows chosen by its slice as a subquery."""
     listed = Q(pk__in=upcoming.object_list.values("pk")) | Q(pk__in=past.object_list.values("pk"))
@@ -256,10 +268,10 @@ def appointments_tab_rows(
             page.append(message)
     return AppointmentsTabRows(
         upcoming=sorted(
-            (a for a in appointments if a.starts_at >= now), key=lambda a: (a.starts_at, a.pk)
+            (a for a in appointments if _is_live(a, now)), key=lambda a: (a.starts_at, a.pk)
         ),
         past=sorted(
-            (a for a in appointments if a.starts_at < now),
+            (a for a in appointments if not _is_live(a, now)),
             key=lambda a: (a.starts_at, a.pk),
             reverse=True,
         ),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from probatio.access.policy import IMPLIED, Action, allows
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
-from probatio.agenda.models import Appointment, CalendarFeed
+from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.agenda.selectors import staff_of_service
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
@@ -191,6 +191,11 @@ def warnings_for(
         room_id=appointment.room_id,
         exclude_id=exclude_id or appointment.pk,
     )
+    holiday = rules.holiday_warning(
+        appointment.starts_at, alsace_moselle=appointment.service.alsace_moselle
+    )
+    if holiday:
+        warnings.append(holiday)
     at_site = appointment.place_kind == Appointment.PlaceKind.SITE and appointment.site is not None
     if at_site and not rules.within_opening_hours(
         appointment.site.opening_hours, appointment.starts_at, appointment.ends_at
@@ -393,6 +398,7 @@ def appointment_move(
         created_by=membership.user,
         sequence=old.sequence + 1,
     )
+    new.service = old.service
     _validate(new, staff, now=now)
     # The old slot is being freed: it does not clash with its replacement.
     warnings = warnings_for(new, staff_ids, exclude_id=old.pk)
@@ -425,9 +431,25 @@ def appointment_move(
             detail=reason.strip(),
         ),
     )
-    messaging.notify(new, Message.Purpose.MOVED, now=now)
+    if _person_was_told(old):
+        messaging.notify(new, Message.Purpose.MOVED, now=now)
     messaging.schedule_reminders(new, now=now)
     return new
+
+
+def _person_was_told(appointment: Appointment) -> bool:
+    """Has the person received anything about this appointment, or the ones it replaces (a
+    reminder or notice sent, a summons sent)? If not, a move needs no « moved » notice: the
+    new appointment's reminders and summons tell them. Two queries, plus one per earlier
+    move."""
+    chain, current = [appointment.pk], appointment
+    while current.replaces_id is not None and current.replaces_id not in chain:
+        chain.append(current.replaces_id)
+        current = Appointment.objects.only("pk", "replaces_id").get(pk=current.replaces_id)
+    return (
+        messaging.anything_reached(chain)
+        or Summons.objects.filter(appointment_id__in=chain, sent_on__isnull=False).exists()
+    )
 
 
 @transaction.atomic
@@ -492,6 +514,61 @@ def appointment_note_write(*, gated: Gated, appointment: Appointment, data: dict
     note = note_services.note_create(gated=gated, data=data)
     appointment_link_note(gated=gated, appointment=appointment, note=note)
     return note
+
+
+@transaction.atomic
+def appointment_record_unplanned(
+    *,
+    gated: Gated,
+    data: dict[str, Any],
+    note: dict[str, Any],
+    now: datetime | None = None,
+) -> Appointment:
+    """An interview that took place without an appointment (the person came unannounced, a
+    call turned into an interview): recorded as held, by whom held it, with its note, in one
+    transaction. Who records it must both book in their own agenda and write the note; it
+    cannot be in the future (book an appointment instead). No reminder, no notice."""
+    _may(gated, Action.BOOK_APPOINTMENT)
+    now = now or timezone.now()
+    membership, person = _require(gated, Action.BOOK_APPOINTMENT, {gated.membership.user_id})
+    gate(gated, Action.WRITE_NOTE)
+    appointment = Appointment(
+        service_id=membership.service_id,
+        person=person,
+        created_by=membership.user,
+        status=Appointment.Status.HONOURED,
+        status_reason="Entretien non planifié",
+        status_changed_at=now,
+        status_changed_by=membership.user,
+        **{k: v for k, v in data.items() if k in FIELDS},
+    )
+    errors = rules.check_unplanned_times(appointment.starts_at, appointment.ends_at, now=now)
+    if errors:
+        raise ValidationError(errors)
+    _validate(appointment, [membership.user], now=now)
+    appointment.save()
+    appointment.staff.set([membership.user])
+    journal(
+        membership,
+        appointment,
+        person=person,
+        summary=f"Entretien non planifié enregistré ({appointment.get_kind_display()})",
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"Entretien non planifié : {appointment.get_kind_display().lower()} le "
+            f"{_when(appointment.starts_at)}",
+            detail=appointment.place_label(),
+            occurred_at=appointment.starts_at,
+        ),
+    )
+    written = note_services.note_create(
+        gated=gated,
+        data={**note, "interview_date": rules.paris(appointment.starts_at).date()},
+        today=timezone.localdate(now),
+    )
+    appointment_link_note(gated=gated, appointment=appointment, note=written)
+    appointment.note = written
+    return appointment
 
 
 @transaction.atomic

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action, PersonFacts, allows, scope_for
 from probatio.agenda import calendar, rules, selectors, services
-from probatio.agenda.forms import AgendaFilterForm, BookingForm, MoveForm, OutcomeForm
+from probatio.agenda.forms import (
+    AgendaFilterForm,
+    BookingForm,
+    MoveForm,
+    OutcomeForm,
+    UnplannedInterviewForm,
+    open_day_from,
+)
 from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.errors import keeps_draft
@@ -368,7 +375,7 @@ def write_note(request, pk: int):
 @require_GET
 def ics(request, pk: int):
     ga = selectors.appointment_get_for(request.membership, pk, log_read="export iCalendar")
-    body = calendar.to_ics([ga.appointment], name="Rendez-vous", full_name=True)
+    body = calendar.to_ics([ga.appointment], name="Rendez-vous")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rendez-vous-{pk}.ics"'
     return response
@@ -411,7 +418,7 @@ def feed(request, token: str):
         raise Http404("Flux inconnu ou révoqué.")
     appointments = selectors.feed_appointments(feed.user, today=timezone.localdate())
     services.calendar_feed_touch(feed)
-    body = calendar.to_ics(appointments, name="Probatio — mes rendez-vous", full_name=False)
+    body = calendar.to_ics(appointments, name="Probatio — mes rendez-vous")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -475,9 +482,77 @@ def person_appointments(request, pk: int):
             sent_messages=listed.messages,
             incident_proposals=selectors.no_show_alerts(person),
             can_book=allows(request.membership.role, Action.BOOK_APPOINTMENT),
+            can_record_unplanned=_may_record_unplanned(gated),
             now=now,
             current_path=request.get_full_path(),
         ),
+    )
+
+
+def _may_record_unplanned(gated) -> bool:
+    """Who may record an interview held without an appointment: who books in their own agenda
+    for this person and writes their notes (the service checks the same)."""
+    own_agenda = PersonFacts(
+        is_caseload=gated.facts.is_caseload, is_judge_file=gated.facts.is_judge_file, is_own=True
+    )
+    return gated.allows(Action.WRITE_NOTE) and allows(
+        gated.role, Action.BOOK_APPOINTMENT, own_agenda
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def unplanned(request, pk: int):
+    """Record an interview already held without an appointment, with its note."""
+    membership = request.membership
+    gated = person_get_for(
+        membership, pk, action=Action.WRITE_NOTE, log_read="entretien non planifié"
+    )
+    if not _may_record_unplanned(gated):
+        raise PermissionDenied(
+            "Votre rôle ne permet pas d'enregistrer un entretien non planifié pour cette personne."
+        )
+    person = gated.person
+    now = timezone.localtime()
+    form = UnplannedInterviewForm(
+        request.POST or None,
+        initial={
+            "day": now.date(),
+            "start_time": (now - timedelta(hours=1)).time().replace(second=0, microsecond=0),
+            "end_time": now.time().replace(second=0, microsecond=0),
+            "place_kind": Appointment.PlaceKind.PRISON
+            if dossier_context(gated, "appointments")["open_custody"]
+            else Appointment.PlaceKind.SITE,
+            "site": membership.site_id,
+        },
+        service_id=membership.service_id,
+        person=person,
+        role=membership.role,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.appointment_record_unplanned(
+                gated=gated, data=form.service_data(), note=form.note_data()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Entretien non planifié enregistré comme honoré le "
+                f"{rules.paris(appointment.starts_at):%d/%m/%Y à %H:%M}, avec sa note.",
+            )
+            return redirect("agenda:detail", appointment.pk)
+    return render(
+        request,
+        "agenda/unplanned.html",
+        dossier_context(
+            gated,
+            "appointments",
+            form=form,
+            cancel_url=reverse("agenda:person_list", args=[pk]),
+            title=f"Enregistrer un entretien non planifié — {person}",
+        ),
+        status=400 if form.errors else 200,
     )
 
 
@@ -500,7 +575,13 @@ def book(request, pk: int):
         "kind": Appointment.Kind.FIRST
         if not selectors.has_appointments(person)
         else Appointment.Kind.FOLLOW_UP,
-        "day": timezone.localdate() + timedelta(days=7),
+        "day": open_day_from(
+            timezone.localdate() + timedelta(days=7),
+            site=next(
+                (s for s in sites_of(membership.service_id) if s.pk == membership.site_id), None
+            ),
+            alsace_moselle=person.service.alsace_moselle,
+        ),
     }
     form = BookingForm(
         request.POST or None,

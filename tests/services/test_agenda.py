@@ -340,6 +340,9 @@ def test_secretariat_records_outcomes_for_the_service(secretariat, held):
 
 def test_moving_postpones_the_old_one_and_books_a_new_one(cpip, reachable, site):
     old = book(cpip, reachable, at(date(2025, 10, 27), 9), site=site)
+    # The person was told of it (a reminder went): the move is announced.
+    first_reminder = old.messages.filter(channel="sms").earliest("scheduled_at")
+    Message.objects.filter(pk=first_reminder.pk).update(status="sent")
     new = agenda.appointment_move(
         gated=gate(cpip, old.person),
         appointment=old,
@@ -353,7 +356,7 @@ def test_moving_postpones_the_old_one_and_books_a_new_one(cpip, reachable, site)
     assert new.replaces == old and new.status == "planned"
     assert new.sequence == old.sequence + 1
     assert list(new.staff.all()) == [cpip.user]
-    assert set(old.messages.values_list("status", flat=True)) == {"cancelled"}
+    assert set(old.messages.values_list("status", flat=True)) == {"cancelled", "sent"}
     moved = new.messages.filter(purpose="moved")
     assert moved.count() == 2
     assert all("mercredi 29 octobre 2025 à 10h00" in m.body for m in moved)

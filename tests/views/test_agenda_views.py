@@ -311,7 +311,8 @@ def test_single_appointment_ics(client_for, cpip, site):
     assert "BEGIN:VEVENT" in body
     assert "DTSTART:20251020T070000Z" in body  # 09:00 Paris, summer time
     assert f"UID:{appointment.uid}@probatio" in body
-    assert "MÉNARD" in body.upper()
+    # Initials and file number only, as in the feed: the file ends up in a phone's calendar.
+    assert "MÉNARD" not in body.upper() and f"M. (n° {appointment.person_id})" in body
 
 
 def test_private_feed_create_use_and_revoke(client_for, client, cpip, site):
