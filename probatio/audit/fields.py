@@ -83,7 +83,7 @@ KEPT: dict[str, frozenset[str]] = {
 NOT_JOURNALED: dict[str, frozenset[str]] = {
     "audit.auditentry": frozenset({"actor_label", "summary"}),
     "people.timelineevent": frozenset({"title", "detail"}),
-    "people.person": frozenset({"search_text"}),
+    "people.person": frozenset({"search_text", "email_key"}),
     "reintegration.partner": frozenset({"search_text"}),
 }
 

@@ -53,13 +53,29 @@ def fingerprint(secret: Any) -> str:
     return "empreinte " + hashlib.sha256(str(secret).encode()).hexdigest()[:8]
 
 
+# Derived or bookkeeping columns: the search text and the duplicate check's keys of a person
+# (computed from fields journaled themselves), the times of a row.
+NOT_SNAPSHOT = frozenset(
+    {
+        "search_text",
+        "surname_key",
+        "birth_surname_key",
+        "first_names_key",
+        "email_key",
+        "created_at",
+        "updated_at",
+        "last_login",
+    }
+)
+
+
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """Plain values of a model's concrete fields (foreign keys as ids), for before/after diffs."""
     data = {}
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in {"search_text", "created_at", "updated_at", "last_login"}:
+        if field.name in NOT_SNAPSHOT:
             continue
         value = getattr(instance, field.attname)
         if field.name == "password":

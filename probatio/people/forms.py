@@ -14,6 +14,17 @@ class PersonForm(BaseModelForm):
         widgets = {"birth_date": DateInput()}
 
 
+class DuplicateCheckForm(BaseForm):
+    """The identity typed so far, as the duplicate check reads it (every field optional)."""
+
+    surname = forms.CharField(required=False, max_length=100)
+    birth_surname = forms.CharField(required=False, max_length=100)
+    first_names = forms.CharField(required=False, max_length=150)
+    birth_date = forms.DateField(required=False)
+    phone = forms.CharField(required=False, max_length=30)
+    email = forms.CharField(required=False, max_length=254)
+
+
 class AddressForm(BaseModelForm):
     class Meta:
         model = Address

@@ -71,6 +71,12 @@ class Person(models.Model):
     judicial_alert = models.CharField("alerte judiciaire", max_length=200, blank=True)
     # Lower-case, accent-free "surname birth_surname first_names aliases", for search.
     search_text = models.CharField(max_length=700, editable=False, db_index=True)
+    # The keys the duplicate check compares (``people.rules``: names folded, words sorted;
+    # e-mail in lower case; the phone is already stored in E.164), set by the services.
+    surname_key = models.CharField(max_length=100, editable=False, blank=True, default="")
+    birth_surname_key = models.CharField(max_length=100, editable=False, blank=True, default="")
+    first_names_key = models.CharField(max_length=150, editable=False, blank=True, default="")
+    email_key = models.CharField(max_length=254, editable=False, blank=True, default="")
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -82,6 +88,9 @@ class Person(models.Model):
             models.Index(fields=["service", "surname", "first_names"]),
             models.Index(fields=["service", "assigned_cpip"]),
             models.Index(fields=["service", "birth_date"]),
+            # The duplicate check: birth date (above), phone or e-mail within the service.
+            models.Index(fields=["service", "phone"], name="person_service_phone"),
+            models.Index(fields=["service", "email_key"], name="person_service_email_key"),
         ]
 
     def __str__(self) -> str:

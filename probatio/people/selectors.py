@@ -26,6 +26,7 @@ from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
+from probatio.people import rules
 from probatio.people.models import (
     Address,
     CourtFileNumber,
@@ -301,22 +302,59 @@ def person_list_for(
     )
 
 
-def duplicates_of(
-    *, service_id: int, surname: str, first_names: str, birth_date, exclude_pk: int | None = None
-) -> QuerySet[Person]:
-    """Persons of the service with the same names and birth date (accents and case ignored)."""
-    qs = Person.objects.filter(
-        service_id=service_id, birth_date=birth_date, search_text__startswith=fold(surname) + " "
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A person of the service who may be the one being entered, and why (French reasons)."""
+
+    person: Person
+    reasons: list[str]
+
+
+DUPLICATES_SHOWN = 10
+
+
+def possible_duplicates(
+    membership: Membership, identity: dict[str, Any], *, exclude_pk: int | None = None
+) -> list[PossibleDuplicate]:
+    """The persons of the membership's service — never another's — that ``identity`` (the
+    identity form's values) may duplicate, with the reasons (``people.rules``). One query on
+    the stored keys, whatever the size of the service: same birth date with a name, or same
+    phone, or same e-mail; the reasons are then worked out on the few rows found."""
+    keys = rules.keys_of_identity(identity)
+    match = Q()
+    if keys.birth_date is not None and (keys.surnames or keys.first_names):
+        names = Q()
+        if keys.surnames:
+            names |= Q(surname_key__in=keys.surnames) | Q(birth_surname_key__in=keys.surnames)
+        if keys.first_names:
+            names |= Q(first_names_key=keys.first_names)
+        match |= Q(birth_date=keys.birth_date) & names
+    if keys.phone:
+        match |= Q(phone=keys.phone)
+    if keys.email:
+        match |= Q(email_key=keys.email)
+    if not match:
+        return []
+    candidates = (
+        Person.objects.filter(match, service_id=membership.service_id)
+        .exclude(pk=exclude_pk)
+        .select_related("assigned_cpip")
+        .order_by("surname", "first_names", "pk")[:DUPLICATES_SHOWN]
     )
-    wanted_surname, wanted = fold(surname), fold(first_names)
-    matches = [
-        p.pk
-        for p in qs
-        if fold(p.surname) == wanted_surname
-        and fold(p.first_names) == wanted
-        and p.pk != exclude_pk
-    ]
-    return Person.objects.filter(pk__in=matches)
+    found = []
+    for person in candidates:
+        stored = rules.IdentityKeys(
+            surname=person.surname_key,
+            birth_surname=person.birth_surname_key,
+            first_names=person.first_names_key,
+            birth_date=person.birth_date,
+            phone=rules.phone_key(person.phone),
+            email=person.email_key,
+        )
+        reasons = rules.duplicate_reasons(keys, stored)
+        if reasons:
+            found.append(PossibleDuplicate(person=person, reasons=reasons))
+    return found
 
 
 def current_situation(person: Person) -> dict[str, SituationEntry]:

@@ -16,6 +16,7 @@ from probatio.core import phones
 from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
 from probatio.core.text import fold
+from probatio.people import rules
 from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
@@ -62,6 +63,15 @@ def _search_text(person: Person) -> str:
             ]
         )
     )[:700]
+
+
+def _set_keys(person: Person) -> None:
+    """The search text and the duplicate check's keys (``people.rules``), from the identity."""
+    person.search_text = _search_text(person)
+    person.surname_key = rules.name_key(person.surname)
+    person.birth_surname_key = rules.name_key(person.birth_surname)
+    person.first_names_key = rules.name_key(person.first_names)
+    person.email_key = rules.email_key(person.email)
 
 
 def _check_birth_date(birth_date: date, today: date) -> None:
@@ -112,7 +122,7 @@ def person_create(
         assigned_cpip = membership.user
     person.assigned_cpip = assigned_cpip
     _check_contact(person, None)
-    person.search_text = _search_text(person)
+    _set_keys(person)
     person.full_clean()
     person.save()
     journal(
@@ -129,6 +139,17 @@ def person_create(
     return person
 
 
+def duplicates_shown(*, membership: Membership, persons: list[Person]) -> None:
+    """Journal the persons named by a duplicate warning (a read of their existence, like a
+    list page), in one entry."""
+    audit.record_list(
+        membership,
+        object_type="people.person",
+        summary="Liste : doublons possibles",
+        context={"page": "duplicates", "persons": [person.pk for person in persons]},
+    )
+
+
 @transaction.atomic
 def person_update(*, gated: Gated, data: dict[str, Any], today: date | None = None) -> Person:
     membership, person = _gate(gated, Action.EDIT_IDENTITY)
@@ -142,7 +163,7 @@ def person_update(*, gated: Gated, data: dict[str, Any], today: date | None = No
         if field in data:
             setattr(person, field, data[field])
     _check_contact(person, stored)
-    person.search_text = _search_text(person)
+    _set_keys(person)
     person.full_clean()
     person.save()
     changes = audit.diff(before, audit.snapshot(person, IDENTITY_FIELDS))

@@ -6,17 +6,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
 from probatio.accounts.models import Membership
 from probatio.core.forms import apply_errors
+from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
-from probatio.people import selectors, services
+from probatio.people import rules, selectors, services
 from probatio.people.forms import (
     AddressForm,
     AssignForm,
     CourtNumberForm,
+    DuplicateCheckForm,
     FirstAddressForm,
     PersonForm,
     SituationForm,
@@ -123,6 +126,21 @@ def _can_create_person(membership: Membership | None) -> bool:
     return membership is not None and allows(membership.role, Action.CREATE_PERSON)
 
 
+def _duplicates_to_confirm(request, membership, identity: dict, *, exclude_pk=None):
+    """The possible duplicates of ``identity`` the user has not confirmed yet (none: go on).
+    « Créer quand même » confirms the persons shown with the warning (their ids come back in
+    ``duplicates_seen``); a person matching only since then is shown again. Showing them is
+    journaled as a list read, with the persons shown."""
+    found = selectors.possible_duplicates(membership, identity, exclude_pk=exclude_pk)
+    if not found:
+        return []
+    seen = set(request.POST.getlist("duplicates_seen"))
+    if request.POST.get("confirm_duplicate") and {str(d.person.pk) for d in found} <= seen:
+        return []
+    services.duplicates_shown(membership=membership, persons=[d.person for d in found])
+    return found
+
+
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     membership = request.membership
@@ -133,22 +151,8 @@ def person_create(request):
     duplicates = []
     if request.method == "POST" and form.is_valid() and address_form.is_valid():
         data = form.cleaned_data
-        duplicates = list(
-            selectors.duplicates_of(
-                service_id=membership.service_id,
-                surname=data["surname"],
-                first_names=data["first_names"],
-                birth_date=data["birth_date"],
-            )
-        )
-        if duplicates and not request.POST.get("confirm_duplicate"):
-            messages.warning(
-                request,
-                "Une personne portant les mêmes nom, prénoms et date de "
-                "naissance existe déjà dans le service. Vérifiez avant de "
-                "créer un doublon.",
-            )
-        else:
+        duplicates = _duplicates_to_confirm(request, membership, data)
+        if not duplicates:
             try:
                 person = services.person_create(
                     membership=membership,
@@ -174,6 +178,31 @@ def person_create(request):
         },
         status=200 if not form.errors and not address_form.errors else 400,
     )
+
+
+@require_GET
+def duplicates_check(request):
+    """The duplicate warning for the identity being typed in the creation form (htmx, on each
+    change; the form's own check on saving stands without JavaScript)."""
+    membership = page_membership(
+        request, Action.CREATE_PERSON, "Votre rôle ne permet pas d'enregistrer une personne."
+    )
+    form = DuplicateCheckForm(request.GET)
+    duplicates = []
+    if form.is_valid():
+        duplicates = selectors.possible_duplicates(membership, form.cleaned_data)
+        if duplicates:
+            services.duplicates_shown(membership=membership, persons=[d.person for d in duplicates])
+    # The fragment for htmx; a whole page for a plain request (a bookmark, no JavaScript).
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "people/_duplicates.html" if fragment else "people/duplicates_page.html"
+    response = render(
+        request,
+        template,
+        {"duplicates": duplicates, "title": "Doublons possibles", "nav": "create"},
+    )
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def person_detail(request, pk: int):
@@ -250,15 +279,32 @@ def person_edit(request, pk: int):
         log_read="modification de l'identité",
     )
     form = PersonForm(request.POST or None, instance=copy.copy(gated.person))
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(gated=gated, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Identité mise à jour.")
-            return redirect("people:detail", pk)
-    return _form_page(request, gated, form, "Modifier l'identité", "Enregistrer")
+        # Checked when what the check compares changes (a file already known to look like
+        # another is not flagged again on every edit).
+        stored = {name: getattr(gated.person, name) for name in rules.COMPARED_FIELDS}
+        if rules.keys_of_identity(form.cleaned_data) != rules.keys_of_identity(stored):
+            duplicates = _duplicates_to_confirm(
+                request, request.membership, form.cleaned_data, exclude_pk=pk
+            )
+        if not duplicates:
+            try:
+                services.person_update(gated=gated, data=form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Identité mise à jour.")
+                return redirect("people:detail", pk)
+    return _form_page(
+        request,
+        gated,
+        form,
+        "Modifier l'identité",
+        "Enregistrer",
+        duplicates=duplicates,
+        duplicate_submit="Enregistrer quand même",
+    )
 
 
 def _simple_write(request, pk, *, action, form, save, success, title, submit):

@@ -9,7 +9,8 @@ from django.http import Http404
 from probatio.access.policy import Action
 from probatio.audit.models import AuditEntry
 from probatio.measures import services as measure_services
-from probatio.people.selectors import duplicates_of, person_get_for, person_list_for
+from probatio.people import services as people_services
+from probatio.people.selectors import person_get_for, person_list_for, possible_duplicates
 from tests.factories import CustodyRecordFactory, gate, make_measure, make_person
 
 pytestmark = pytest.mark.django_db
@@ -250,64 +251,125 @@ def test_gate_does_not_log_without_log_read_nor_on_refusal(secretariat, eloise):
 # --- duplicates --------------------------------------------------------------------------
 
 
-def test_duplicates_ignore_accents_and_case(cpip, eloise, paul):
-    found = duplicates_of(
-        service_id=cpip.service_id,
-        surname="D'ARC-MENARD",
-        first_names="eloise",
-        birth_date=date(1991, 7, 14),
+def found(membership, exclude_pk=None, **identity):
+    return [
+        (d.person, d.reasons)
+        for d in possible_duplicates(membership, identity, exclude_pk=exclude_pk)
+    ]
+
+
+def test_duplicates_ignore_accents_case_hyphens_and_word_order(cpip, eloise, paul):
+    assert found(
+        cpip, surname="ménard d'arc", first_names="ELOISE", birth_date=date(1991, 7, 14)
+    ) == [(eloise, ["même nom d'usage", "mêmes prénoms", "même date de naissance"])]
+
+
+def test_duplicates_need_the_birth_date_with_a_name(cpip, eloise):
+    assert (
+        found(cpip, surname="D'Arc-Ménard", first_names="Éloïse", birth_date=date(1991, 7, 15))
+        == []
     )
-    assert list(found) == [eloise]
+    assert found(cpip, surname="Roux", first_names="Léa", birth_date=date(1991, 7, 14)) == []
+    # The same surname and birth date, other first names: still worth a look (twins, a
+    # second first name typed or not), the reasons say what agrees.
+    assert found(
+        cpip, surname="D'Arc-Ménard", first_names="Éloïse Marie", birth_date=date(1991, 7, 14)
+    ) == [(eloise, ["même nom d'usage", "même date de naissance"])]
 
 
-def test_duplicates_need_the_same_birth_date_and_first_names(cpip, eloise):
-    assert not duplicates_of(
-        service_id=cpip.service_id,
-        surname="D'Arc-Ménard",
-        first_names="Éloïse",
-        birth_date=date(1991, 7, 15),
-    ).exists()
-    assert not duplicates_of(
-        service_id=cpip.service_id,
-        surname="D'Arc-Ménard",
-        first_names="Éloïse Marie",
-        birth_date=date(1991, 7, 14),
-    ).exists()
+def test_a_new_usage_name_is_found_by_the_birth_name_phone_and_email(cpip):
+    """The reported case: same birth name, first name, birth date, phone and e-mail, only a
+    different usage name."""
+    nadia = make_person(
+        cpip,
+        surname="Haddad",
+        first_names="Nadia",
+        sex="F",
+        birth_date=date(1990, 5, 17),
+        phone="06 12 34 56 78",
+        email="nadia.haddad@exemple.fr",
+    )
+    assert found(
+        cpip,
+        surname="Benali",
+        birth_surname="Haddad",
+        first_names="Nadia",
+        birth_date=date(1990, 5, 17),
+        phone="0612345678",
+        email="NADIA.HADDAD@exemple.fr",
+    ) == [
+        (
+            nadia,
+            [
+                "son nom d'usage est le nom de naissance saisi",
+                "mêmes prénoms",
+                "même date de naissance",
+                "même téléphone",
+                "même courriel",
+            ],
+        )
+    ]
+    assert found(cpip, surname="Autre", phone="+33 6 12 34 56 78") == [(nadia, ["même téléphone"])]
 
 
-def test_duplicates_exclude_the_person_itself_and_other_services(cpip, other_service, eloise):
-    assert not duplicates_of(
-        service_id=cpip.service_id,
-        surname="D'Arc-Ménard",
-        first_names="Éloïse",
-        birth_date=date(1991, 7, 14),
-        exclude_pk=eloise.pk,
-    ).exists()
-    assert not duplicates_of(
-        service_id=other_service.pk,
-        surname="D'Arc-Ménard",
-        first_names="Éloïse",
-        birth_date=date(1991, 7, 14),
-    ).exists()
+def test_duplicates_exclude_the_person_itself_and_other_services(
+    cpip, member, other_service, eloise
+):
+    identity = {
+        "surname": "D'Arc-Ménard",
+        "first_names": "Éloïse",
+        "birth_date": date(1991, 7, 14),
+        "email": "eloise@exemple.fr",
+    }
+    assert found(cpip, exclude_pk=eloise.pk, **identity) == []
+    far = member("cpip", service=other_service)
+    make_person(far, **identity)
+    # Another service's identical person is never found, from either side.
+    assert [p for p, _ in found(cpip, **identity)] == [eloise]
+    assert found(far, **{**identity, "email": ""}) != []  # its own, not eloise
+    assert eloise not in [p for p, _ in found(far, **identity)]
 
 
 def test_duplicates_compare_the_whole_surname(cpip):
-    """ "Martin" is not a duplicate of "Martinez" born the same day with the same first name."""
+    """ "Martin" is not a duplicate of "Martinez" born the same day."""
     martinez = make_person(
         cpip, surname="Martinez", first_names="Jean", birth_date=date(1985, 3, 3)
     )
-    found = duplicates_of(
-        service_id=cpip.service_id,
-        surname="Martin",
-        first_names="Jean",
-        birth_date=date(1985, 3, 3),
+    assert found(cpip, surname="Martin", first_names="Paul", birth_date=date(1985, 3, 3)) == []
+    assert [p for p, _ in found(cpip, surname="Martinez", birth_date=date(1985, 3, 3))] == [
+        martinez
+    ]
+
+
+def test_the_keys_are_kept_up_to_date_by_the_identity_edit(cpip, eloise):
+    people_services.person_update(
+        gated=gate(cpip, eloise), data={"surname": "Roux", "email": "E.Roux@exemple.fr"}
     )
-    assert martinez not in found
-    assert list(
-        duplicates_of(
-            service_id=cpip.service_id,
-            surname="Martinez",
-            first_names="Jean",
-            birth_date=date(1985, 3, 3),
+    assert found(cpip, surname="ROUX", birth_date=date(1991, 7, 14)) != []
+    assert found(cpip, email="e.roux@exemple.fr") != []
+    assert found(cpip, surname="D'Arc-Ménard", birth_date=date(1991, 7, 14), first_names="x") == []
+
+
+def test_the_check_is_one_query_whatever_the_size_of_the_service(
+    cpip, eloise, django_assert_num_queries
+):
+    identity = {
+        "surname": "D'Arc-Ménard",
+        "first_names": "Éloïse",
+        "birth_date": date(1991, 7, 14),
+        "phone": "0612345678",
+        "email": "eloise@exemple.fr",
+    }
+    with django_assert_num_queries(1):
+        assert len(found(cpip, **identity)) == 1
+    for n in range(12):
+        make_person(
+            cpip,
+            surname="D'Arc-Ménard",
+            first_names=f"Sœur {n}",
+            birth_date=date(1991, 7, 14),
+            phone="06 12 34 56 78",
         )
-    ) == [martinez]
+    with django_assert_num_queries(1):
+        shown = found(cpip, **identity)
+    assert len(shown) == 10  # the first ten, by name

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from probatio.audit.models import AuditEntry
@@ -127,26 +129,65 @@ def test_an_incomplete_address_is_refused_and_announced(cpip_client):
     assert "rien n'a été enregistré" in text_of(response)
 
 
-def test_duplicate_guard_warns_then_creates_on_confirmation(cpip_client, cpip):
+def test_duplicate_guard_warns_with_the_reasons_then_creates_on_confirmation(cpip_client, cpip):
     existing = make_person(
-        cpip, surname="Ménard", first_names="Éloïse", sex="F", birth_date=date(1991, 7, 14)
+        cpip,
+        surname="Haddad",
+        first_names="Nadia",
+        sex="F",
+        birth_date=date(1991, 7, 14),
+        phone="06 12 34 56 78",
+        email="nadia.haddad@exemple.fr",
     )
     before = saved()
-    data = identity(surname="MENARD", first_names="eloise")
+    data = identity(
+        surname="Benali",
+        birth_surname="HADDAD",
+        first_names="nadia",
+        phone="+33 6 12 34 56 78",
+        email="Nadia.Haddad@exemple.fr",
+    )
     response = cpip_client.post("/personnes/nouvelle/", data)
     assert response.status_code == 200
     content = html(response)
     assert 'data-testid="duplicate-warning"' in content
-    assert "Cette personne existe peut-être déjà" in content
+    assert "Cette personne est peut-être déjà suivie par le service" in text_of(response)
     assert f'href="/personnes/{existing.pk}/"' in content
-    assert 'name="confirm_duplicate"' in content
+    assert (
+        "Concordances : son nom d'usage est le nom de naissance saisi, mêmes prénoms, "
+        "même date de naissance, même téléphone, même courriel." in text_of(response)
+    )
+    assert "Créer quand même" in content
     assert saved() == before
+    # Showing them is journaled: who saw which persons.
+    shown = AuditEntry.objects.filter(action="list").latest("pk")
+    assert shown.context == {"page": "duplicates", "persons": [existing.pk]}
 
-    confirmed = cpip_client.post("/personnes/nouvelle/", {**data, "confirm_duplicate": "1"})
+    confirmed = cpip_client.post(
+        "/personnes/nouvelle/",
+        {**data, "confirm_duplicate": "1", "duplicates_seen": [str(existing.pk)]},
+    )
     assert confirmed.status_code == 302
     assert Person.objects.count() == 2
     new = Person.objects.exclude(pk=existing.pk).get()
     assert confirmed["Location"] == f"/personnes/{new.pk}/"
+
+
+def test_a_confirmation_covers_only_the_persons_shown(cpip_client, cpip):
+    first = make_person(cpip, surname="Ménard", first_names="Éloïse", birth_date=date(1991, 7, 14))
+    second = make_person(cpip, surname="Roux", first_names="Léa", email="eloise@exemple.fr")
+    before = saved()
+    response = cpip_client.post(
+        "/personnes/nouvelle/",
+        {
+            **identity(email="eloise@exemple.fr"),
+            "confirm_duplicate": "1",
+            "duplicates_seen": [str(first.pk)],
+        },
+    )
+    assert response.status_code == 200
+    assert f'href="/personnes/{second.pk}/"' in html(response)
+    assert saved() == before
 
 
 def test_no_duplicate_warning_for_another_birth_date_or_service(
@@ -163,19 +204,104 @@ def test_no_duplicate_warning_for_another_birth_date_or_service(
     assert response.status_code == 302
 
 
-def test_duplicate_warning_does_not_reveal_another_service(cpip_client, member, other_service):
-    far = make_person(
-        member("cpip", service=other_service),
-        surname="Ménard",
-        first_names="Éloïse",
-        birth_date=date(1991, 7, 14),
+def test_another_services_identical_person_is_never_mentioned(
+    cpip_client, cpip, member, other_service
+):
+    """Same names, birth date, phone and e-mail in another service: no warning, no name, no
+    link; the warning for a person of the service does not mention the other one either."""
+    same = {
+        "surname": "Ménard",
+        "first_names": "Éloïse",
+        "birth_date": date(1991, 7, 14),
+        "phone": "0612345678",
+        "email": "eloise@exemple.fr",
+    }
+    far = make_person(member("cpip", service=other_service), **same, birth_surname="Lefort")
+    near = make_person(cpip, surname="Roux", first_names="Léa", email="eloise@exemple.fr")
+    data = identity(phone="0612345678", email="eloise@exemple.fr")
+    check = cpip_client.get("/personnes/nouvelle/doublons/", data)
+    response = cpip_client.post("/personnes/nouvelle/", data)
+    for page in (check, response):
+        content = html(page)
+        assert f"/personnes/{near.pk}/" in content
+        assert f"/personnes/{far.pk}/" not in content
+        assert "LEFORT" not in content.upper()
+        assert content.count('data-testid="duplicate"') == 1
+
+
+def test_editing_the_identity_into_a_duplicate_warns_then_saves_on_confirmation(client_for, cpip):
+    other = make_person(cpip, surname="Haddad", first_names="Nadia", phone="0612345678")
+    person = make_person(cpip, surname="Benali", first_names="Nadia", sex="F")
+    client = client_for(cpip)
+    data = identity(surname="Benali", first_names="Nadia", phone="06 12 34 56 78")
+    response = client.post(f"/personnes/{person.pk}/modifier/", data)
+    assert response.status_code == 200
+    assert f'href="/personnes/{other.pk}/"' in html(response)
+    assert "Concordances : mêmes prénoms, même téléphone." in text_of(response)
+    assert "Enregistrer quand même" in html(response)
+    person.refresh_from_db()
+    assert person.phone == ""
+    confirmed = client.post(
+        f"/personnes/{person.pk}/modifier/",
+        {**data, "confirm_duplicate": "1", "duplicates_seen": [str(other.pk)]},
     )
-    response = cpip_client.post("/personnes/nouvelle/", identity())
-    assert response.status_code == 302
-    assert f"/personnes/{far.pk}/" != response["Location"]
+    assert confirmed.status_code == 302
+    person.refresh_from_db()
+    assert person.phone == "+33612345678"
+    # Once saved, another edit that leaves the compared fields alone does not warn again.
+    again = client.post(f"/personnes/{person.pk}/modifier/", {**data, "languages": "arabe"})
+    assert again.status_code == 302
 
 
-# --- editing ---------------------------------------------------------------------------------
+def test_the_live_check_shows_the_warning_without_a_confirm_button(cpip_client, cpip):
+    existing = make_person(
+        cpip, surname="Ménard", first_names="Éloïse", birth_date=date(1991, 7, 14)
+    )
+    response = cpip_client.get(
+        "/personnes/nouvelle/doublons/",
+        {"surname": "MENARD", "first_names": "eloise", "birth_date": "1991-07-14"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert f'href="/personnes/{existing.pk}/"' in html(response)
+    assert "Créer quand même" not in html(response)
+    empty = cpip_client.get("/personnes/nouvelle/doublons/", {"surname": "Inconnu"})
+    assert "duplicate-warning" not in html(empty)
+
+
+def test_the_live_check_is_refused_to_a_role_that_does_not_create(as_role, world):
+    assert as_role("judge").get("/personnes/nouvelle/doublons/").status_code == 403
+
+
+def test_the_duplicate_check_runs_a_fixed_number_of_queries(client_for, cpip):
+    """The warning page and the live check cost the same with one matching person or with
+    many persons in the service (one query on the stored keys)."""
+    client = client_for(cpip)
+    make_person(cpip, surname="Ménard", first_names="Éloïse", birth_date=date(1991, 7, 14))
+    data = identity(phone="0612345678", email="eloise@exemple.fr")
+    query = {k: data[k] for k in ("surname", "first_names", "birth_date")}
+
+    def counts():
+        client.get("/personnes/nouvelle/doublons/", query)  # warm-up
+        with CaptureQueriesContext(connection) as live:
+            assert "duplicate-warning" in html(client.get("/personnes/nouvelle/doublons/", query))
+        with CaptureQueriesContext(connection) as warned:
+            assert client.post("/personnes/nouvelle/", data).status_code == 200
+        return len(live.captured_queries), len(warned.captured_queries)
+
+    few = counts()
+    for n in range(30):
+        make_person(
+            cpip, surname=f"Autre{n}", first_names="Jean", birth_date=date(1970, 1, 1 + n % 28)
+        )
+        make_person(
+            cpip,
+            surname="Ménard",
+            first_names=f"Sœur{n}",
+            birth_date=date(1991, 7, 14),
+            phone="06 12 34 56 78",
+        )
+    assert counts() == few
 
 
 def test_editing_the_identity(cpip_client, cpip):
