@@ -24,7 +24,7 @@ from probatio.core.deadlines import Query, collect
 from probatio.core.workdays import add_jours_ouvrables
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
-from probatio.notes.models import InterviewNote
+from probatio.notes.models import InterviewNote, NoteDraft
 from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import (
@@ -97,6 +97,14 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert uncertain.appointment.staff.filter(username="cpip.demo").exists()
     assert uncertain.interrupted_at and uncertain.interrupted_at < timezone.now()
     assert "pas été renvoyé" in uncertain.last_error
+    # An interview held without an appointment, recorded as held with its note; the
+    # service's hours for cancellation and move notices, set by its manager.
+    unplanned = cpip_appointments.get(status_reason="Entretien non planifié")
+    assert unplanned.status == "honoured" and unplanned.starts_at < timezone.now()
+    assert unplanned.note.subject == "Venue spontanée à l'antenne"
+    demo_service = unplanned.service
+    assert (demo_service.notice_from.hour, demo_service.notice_until.hour) == (8, 19)
+    assert demo_service.notice_days == [1, 2, 3, 4, 5, 6]
     # Summons letters of coming first interviews, stored as PDFs, most of them sent.
     summonses = Summons.objects.filter(appointment__staff__username="cpip.demo")
     assert summonses.exists() and summonses.filter(sent_on__isnull=False).exists()
@@ -317,6 +325,11 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         person=released.person, staff=cpip, kind="first", status="planned"
     ).exists()
     assert released.penal_situation.sentences.exists()
+    # A note begun from an appointment of cpip.demo and not finished: its draft, restored on
+    # that appointment's note form.
+    draft = NoteDraft.objects.get(author=cpip, place_kind="appointment")
+    drafted = Appointment.objects.get(pk=draft.place_id)
+    assert drafted.note is None and drafted.status == "honoured" and "À compléter" in draft.body
     # Written through the services: every person has its creation journaled.
     assert AuditEntry.objects.filter(object_type="people.person", action="create").count() == 40
     call_command("verify_audit_chain", stdout=StringIO())

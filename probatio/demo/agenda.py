@@ -79,6 +79,7 @@ class AgendaBuilder:
         self.holidays = holidays.France(years=[today.year - 1, today.year, today.year + 1])
 
     def build(self) -> AgendaReport:
+        self._notice_hours()
         self._rooms()
         for index, member in enumerate(self.staff[Role.CPIP]):
             self._cpip_fortnight(member, index)
@@ -87,7 +88,70 @@ class AgendaBuilder:
         self._summarise_past_messages()
         self._uncertain_message()
         self._summonses()
+        self._unplanned_interview()
         return self.report
+
+    def _notice_hours(self) -> None:
+        """The manager sets when cancellation and move notices may go: 8:30 to 19:30, Monday
+        to Saturday, never on a public holiday (the « Paramètres » page)."""
+        from probatio.organisation.services import service_settings_update
+
+        managers = self.staff.get(Role.MANAGER, [])
+        if not managers:
+            return
+        service_settings_update(
+            membership=managers[0],
+            data={
+                "notice_from": time(8, 30),
+                "notice_until": time(19, 30),
+                "notice_days": [1, 2, 3, 4, 5, 6],
+                "notice_on_holidays": False,
+            },
+        )
+        self.service.refresh_from_db()
+
+    def _unplanned_interview(self) -> None:
+        """A person of the first CPIP came to the antenne without an appointment on the last
+        working day: the interview is recorded as held, with its note (no random draw, so
+        that the rest of the demo stays the same)."""
+        member = self.staff[Role.CPIP][0]
+        person = (
+            Person.objects.filter(
+                assigned_cpip=member.user, measures__status__in=Measure.OPEN_STATUSES
+            )
+            .exclude(
+                pk__in=CustodyRecord.objects.filter(release_date__isnull=True).values("person")
+            )
+            .order_by("pk")
+            .first()
+        )
+        days = self._working_days(self.today - timedelta(days=7), self.today - timedelta(days=1))
+        if person is None or not days:
+            return
+        day = days[-1]
+        free = self._free_slots(member, day)
+        start = rules.at_paris(day, free[-1] if free else time(17, 0))
+        self.busy.setdefault(member.user_id, set()).add(start)
+        agenda_services.appointment_record_unplanned(
+            gated=gate(member, person),
+            data={
+                "kind": Appointment.Kind.FOLLOW_UP,
+                "place_kind": Appointment.PlaceKind.SITE,
+                "site": member.site or self.sites["a"],
+                "starts_at": start,
+                "ends_at": start + timedelta(minutes=30),
+            },
+            note={
+                "subject": "Venue spontanée à l'antenne",
+                "body": "Venu sans rendez-vous après avoir reçu un courrier de son employeur : "
+                "fin de période d'essai annoncée. Point sur la recherche d'emploi ; orientation "
+                "vers le conseiller France Travail proposée. Justificatif de domicile remis. "
+                "Prochain entretien maintenu à la date prévue.",
+                "confidential": False,
+            },
+            now=self.now,
+        )
+        self.report.appointments += 1
 
     # --- Places. ---
 
