@@ -70,11 +70,29 @@ def landing_for(role: str) -> Entry:
     return wanted if wanted in entries else entries[0]
 
 
-def back_for(role: str) -> tuple[Entry, str]:
-    """Where a file's « back » link leads: the role's own files (« Mon portefeuille », « Mes
-    dossiers »), else its landing page; with its label for that role."""
-    for entry, label in menu_for(role):
-        if entry.key == "caseload":
-            return entry, label
+# The pages a file is opened from: a file's « back » link returns to the last of them the
+# user saw (with its query: the search results, the service view filtered by CPIP…).
+ORIGINS = ("caseload", "agenda", "schedule", "search", "reports", "tig", "detention", "service")
+BY_URL_NAME = {entry.url_name: entry for entry in ENTRIES if entry.key in ORIGINS}
+SEARCH_RESULTS = "Résultats de la recherche"
+
+
+def origin_for(url_name: str) -> Entry | None:
+    """The entry of a page files are opened from (``"caseloads:search"``), else None."""
+    return BY_URL_NAME.get(url_name)
+
+
+def back_for(role: str, origin: str | None = None, *, searched: bool = False) -> tuple[Entry, str]:
+    """Where a file's « back » link leads, with its label for that role: the page the user
+    came from (``origin``: the key of an entry of ``ORIGINS``, when the role still opens it;
+    ``searched``: it showed the results of a query), else the role's own files (« Mon
+    portefeuille », « Mes dossiers »), else its landing page — never a page the role may not
+    open."""
+    allowed = {entry.key: label for entry, label in menu_for(role)}
+    if origin in ORIGINS and origin in allowed:
+        label = SEARCH_RESULTS if origin == "search" and searched else allowed[origin]
+        return BY_KEY[origin], label
+    if "caseload" in allowed:
+        return BY_KEY["caseload"], allowed["caseload"]
     landing = landing_for(role)
     return landing, landing.label_for(role)

@@ -2,9 +2,10 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
-from probatio.access.menu import back_for, menu_for
+from probatio.access.menu import back_for, menu_for, origin_for
 
 SAVED_DRAFT_SESSION_KEY = "probatio_saved_draft"
+BACK_SESSION_KEY = "probatio_back"
 
 # The DSFR templates read SITE_CONFIG; ours is static (no database query on every page).
 SITE_CONFIG = SimpleNamespace(
@@ -25,13 +26,41 @@ SITE_CONFIG = SimpleNamespace(
 )
 
 
+def _back_link(request, membership, session) -> dict | None:
+    """A file's « back » link (``access.menu.back_for``): the last page files are opened from
+    that this membership saw — remembered here, with its query, when such a page is shown —,
+    else the role's own files or landing page."""
+    if membership is None:
+        return None
+    match = getattr(request, "resolver_match", None)
+    origin = origin_for(match.view_name) if match else None
+    remembered = session.get(BACK_SESSION_KEY) if session is not None else None
+    if origin is not None and request.method == "GET" and session is not None:
+        current = {
+            "membership": membership.pk,
+            "key": origin.key,
+            "url": request.get_full_path(),
+            "searched": bool(request.GET.get("q", "").strip()),
+        }
+        if current != remembered:
+            session[BACK_SESSION_KEY] = current
+        remembered = current
+    if not remembered or remembered.get("membership") != membership.pk:
+        remembered = {}
+    entry, label = back_for(
+        membership.role, remembered.get("key"), searched=remembered.get("searched", False)
+    )
+    url = remembered["url"] if remembered.get("key") == entry.key else reverse(entry.url_name)
+    return {"url": url, "label": label}
+
+
 def site(request):
     membership = getattr(request, "membership", None)
     session = getattr(request, "session", None)
-    back = back_for(membership.role) if membership else None
     return {
-        # A file's « back » link: the role's own files, else its landing page (access.menu).
-        "back_to": {"url": reverse(back[0].url_name), "label": back[1]} if back else None,
+        # A file's « back » link: where the user came from, else their own files or landing
+        # page (access.menu.back_for).
+        "back_to": _back_link(request, membership, session),
         # Set by a view once a draft is saved for good: the page tells the browser to drop
         # its copy (see probatio.js). Popping a missing key leaves the session untouched.
         "saved_draft_key": session.pop(SAVED_DRAFT_SESSION_KEY, None) if session else None,
