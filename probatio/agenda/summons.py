@@ -57,6 +57,9 @@ class Letter:
     measure_explanation: str
     is_first: bool
     letter_date: date
+    salutation: str = "Madame, Monsieur,"  # neutral only when the sex is not recorded
+    summoned: str = "convoqué·e"
+    received: str = "reçu·e"
 
 
 def _measure(appointment: Appointment):
@@ -68,6 +71,15 @@ def _measure(appointment: Appointment):
         .order_by("-start_date")[:2]
     )
     return open_measures[0] if len(open_measures) == 1 else None
+
+
+# The letter agrees with the person's recorded sex (``Person.Sex``); inclusive forms only
+# when it is not recorded.
+AGREEMENT = {
+    "F": ("Madame,", "convoquée", "reçue"),
+    "M": ("Monsieur,", "convoqué", "reçu"),
+}
+NEUTRAL = ("Madame, Monsieur,", "convoqué·e", "reçu·e")
 
 
 def letter_for(appointment: Appointment, *, today: date) -> Letter:
@@ -82,6 +94,7 @@ def letter_for(appointment: Appointment, *, today: date) -> Letter:
     measure = _measure(appointment)
     code = measure.measure_type_id if measure else ""
     family = "probation" if code in PROBATION else "release" if code in RELEASE else "default"
+    salutation, summoned, received = AGREEMENT.get(person.sex, NEUTRAL)
     return Letter(
         appointment=appointment,
         service_name=service.name,
@@ -100,6 +113,9 @@ def letter_for(appointment: Appointment, *, today: date) -> Letter:
         measure_explanation=measure.measure_type.description if measure else "",
         is_first=appointment.kind == Appointment.Kind.FIRST,
         letter_date=today,
+        salutation=salutation,
+        summoned=summoned,
+        received=received,
     )
 
 

@@ -532,7 +532,7 @@ class Planner:
             ),
             offences=[offence],
             measures=[main],
-            summary=f"Octroi d'une {label} ; délai d'épreuve de {months} mois",
+            summary=f"Octroi d'une {label} ; mesures d'assistance et de contrôle pendant {months} mois",
         )
         establishment = self.establishments[0 if rng.random() < 0.65 else 1]
         return [first, order], [CustodyPlan(establishment, committal, release=start)], main

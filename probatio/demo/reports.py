@@ -284,7 +284,7 @@ SITUATION_PROPOSAL = {
         "« {lifted} », {reason}.",
     ],
     "extend": [
-        "Il est proposé de prolonger le délai d'épreuve de {extra} mois afin de permettre à "
+        "Il est proposé de prolonger le délai de probation de {extra} mois afin de permettre à "
         "{name} d'achever l'indemnisation de la partie civile, selon l'échéancier en cours.",
     ],
 }
@@ -366,7 +366,7 @@ INCIDENT_ANALYSIS = {
     Incident.Kind.MISSING_PROOF: "Le justificatif manquant porte sur une obligation centrale de "
     "la mesure ; son absence empêche le service de s'assurer qu'elle est respectée.",
     Incident.Kind.NEW_OFFENCE: "La commission d'une nouvelle infraction pendant le délai "
-    "d'épreuve est un signal préoccupant, d'autant que les faits sont de même nature que ceux "
+    "de probation est un signal préoccupant, d'autant que les faits sont de même nature que ceux "
     "qui ont fondé la condamnation.",
     Incident.Kind.VICTIM_REPORT: "Le signalement de la victime, s'il était confirmé, "
     "caractériserait une violation de l'interdiction de contact, obligation centrale de la "
@@ -436,7 +436,7 @@ ANSWER_TEXTS = {
     "partielle du sursis probatoire à hauteur de {term} d'emprisonnement, pour de nouveaux faits "
     "commis pendant le délai de probation. Le sursis probatoire se poursuit pour le surplus ; la "
     "part révoquée sera ramenée à exécution par le parquet.",
-    answers.EXTEND: "Jugement du {on} : prolongation du délai d'épreuve de {extra} mois, pour "
+    answers.EXTEND: "Jugement du {on} : prolongation du délai de probation de {extra} mois, pour "
     "permettre l'achèvement de l'indemnisation de la partie civile. Les autres obligations sont "
     "inchangées.",
 }

@@ -1057,7 +1057,7 @@ class SentencesBuilder:
                 details={"SOINS": {"care_structure": "CSAPA de l'agglomération"},
                          "RESIDENCE": {"details": "Chez sa sœur, adresse vérifiée par le SPIP"}},
                 text="Jugement du {on} : libération conditionnelle accordée à compter du "
-                "{effect}, délai d'épreuve jusqu'au {end} ; obligations de résidence, de travail "
+                "{effect}, mesures d'assistance et de contrôle jusqu'au {end} ; obligations de résidence, de travail "
                 "ou de formation et de soins en addictologie.",
             )  # fmt: skip
         if reductions_plan is not None:

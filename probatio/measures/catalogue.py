@@ -25,7 +25,7 @@ MEASURE_TYPES = [
         "Premier entretien, évaluation, contrôle des obligations, rapports d'incident, "
         "rapport de fin de mesure.",
         "Votre peine de prison est suspendue : vous restez libre à condition de respecter les "
-        "obligations fixées par le tribunal pendant toute la durée de la mise à l'épreuve.",
+        "obligations fixées par le tribunal pendant toute la durée du délai de probation.",
     ),
     (
         "SURSIS_PROBATOIRE_RENFORCE",
@@ -93,7 +93,7 @@ MEASURE_TYPES = [
         COMMUNITY,
         "Avis et projet, suivi après la libération, incidents, révocation.",
         "Vous êtes libéré·e avant la fin de votre peine, à condition de respecter des obligations "
-        "pendant le délai d'épreuve.",
+        "pendant la durée fixée par le juge.",
     ),
     (
         "LSC",
@@ -188,7 +188,8 @@ MEASURE_TYPES = [
         "CP 132-63 à 132-65",
         COMMUNITY,
         "Rapport pour l'audience de renvoi.",
-        "Le tribunal reporte le prononcé de la peine et vous met à l'épreuve jusqu'à l'audience.",
+        "Le tribunal reporte le prononcé de la peine et vous place sous probation jusqu'à "
+        "l'audience.",
     ),
     (
         "AMENAGEMENT_723_15",

@@ -83,7 +83,7 @@ class AnswerForm(BaseForm):
         label="Fin de la mesure",
         required=False,
         widget=DateInput(),
-        help_text="Libération conditionnelle : fin du délai d'épreuve. Aménagement : laissé "
+        help_text="Libération conditionnelle : fin des mesures d'assistance et de contrôle. Aménagement : laissé "
         "vide, il court jusqu'à la fin de peine.",
     )
     modality = forms.ChoiceField(
