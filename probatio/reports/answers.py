@@ -658,7 +658,8 @@ def _check_parole(facts: Facts, data: Input, errors: dict) -> None:
             lc_start = data.step_end
     if end is None:
         errors["end_on"] = (
-            "Indiquez la fin de la libération conditionnelle (fin des mesures d'assistance et de contrôle)."
+            "Indiquez la fin de la libération conditionnelle (fin des mesures d'assistance et "
+            "de contrôle)."
         )
         return
     unserved_end = facts.sentence_end

@@ -83,8 +83,8 @@ class AnswerForm(BaseForm):
         label="Fin de la mesure",
         required=False,
         widget=DateInput(),
-        help_text="Libération conditionnelle : fin des mesures d'assistance et de contrôle. Aménagement : laissé "
-        "vide, il court jusqu'à la fin de peine.",
+        help_text="Libération conditionnelle : fin des mesures d'assistance et de contrôle. "
+        "Aménagement : laissé vide, il court jusqu'à la fin de peine.",
     )
     modality = forms.ChoiceField(
         label="Modalité",
