@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,11 @@ from probatio.compliance import rules, selectors, services
 from probatio.compliance.forms import DismissForm, IncidentForm, ProofForm, ProofReviewForm
 from probatio.compliance.models import Incident, Proof
 from probatio.core.downloads import private_file
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
+from probatio.notes import services as draft_services
+from probatio.notes.models import NoteDraft
+from probatio.notes.selectors import dismissal_place_id, drafts_in
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_page
 
@@ -57,6 +62,7 @@ def proofs(request, pk: int):
             can_register=gated.allows(Action.REGISTER_PROOF),
             can_review=gated.allows(Action.REVIEW_PROOF),
             review_form=ProofReviewForm(),
+            refusal_drafts=drafts_in(gated, NoteDraft.Place.PROOF_REFUSAL),
             health_codes=rules.HEALTH_CODES,
         ),
     )
@@ -117,6 +123,7 @@ def _proof_of(gated, proof_id: int) -> Proof:
     return proof
 
 
+@keeps_draft("compliance:proofs")
 @require_POST
 def proof_review(request, pk: int, proof_id: int):
     gated = person_get_for(request.membership, pk, action=Action.REVIEW_PROOF)
@@ -125,13 +132,17 @@ def proof_review(request, pk: int, proof_id: int):
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
         try:
-            services.proof_review(
-                membership=request.membership,
-                gated=gated,
-                proof=proof,
-                accept=accept,
-                reason=form.cleaned_data["reason"],
-            )
+            with transaction.atomic():  # the review, and the end of its reason's draft
+                services.proof_review(
+                    membership=request.membership,
+                    gated=gated,
+                    proof=proof,
+                    accept=accept,
+                    reason=form.cleaned_data["reason"],
+                )
+                draft_services.draft_done(
+                    gated=gated, place=NoteDraft.Place.PROOF_REFUSAL, place_id=proof.pk
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -178,6 +189,7 @@ def incidents(request, pk: int):
             can_record=can_record,
             can_report=gated.allows(Action.DRAFT_REPORT),
             dismiss_form=DismissForm(),
+            dismissal_drafts=drafts_in(gated, NoteDraft.Place.INCIDENT_DISMISSAL),
         ),
     )
 
@@ -251,6 +263,7 @@ def incident_new(request, pk: int):
     )
 
 
+@keeps_draft("compliance:incidents")
 @require_POST
 def incident_dismiss(request, pk: int):
     gated = person_get_for(request.membership, pk, action=Action.RECORD_INCIDENT)
@@ -264,17 +277,27 @@ def incident_dismiss(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Indiquez pourquoi ce manquement est écarté.")
         return redirect(_incidents_url(pk))
+    appointment_id = int(appointment_id) if appointment_id and appointment_id.isdigit() else None
+    obligation_id = int(obligation_id) if obligation_id and obligation_id.isdigit() else None
     try:
-        services.incident_dismiss(
-            membership=request.membership,
-            gated=gated,
-            reason=form.cleaned_data["reason"],
-            appointment_id=int(appointment_id)
-            if appointment_id and appointment_id.isdigit()
-            else None,
-            obligation_id=int(obligation_id) if obligation_id and obligation_id.isdigit() else None,
-            period_start=period_start,
-        )
+        with transaction.atomic():  # the dismissal, and the end of its reason's draft
+            services.incident_dismiss(
+                membership=request.membership,
+                gated=gated,
+                reason=form.cleaned_data["reason"],
+                appointment_id=appointment_id,
+                obligation_id=obligation_id,
+                period_start=period_start,
+            )
+            draft_services.draft_done(
+                gated=gated,
+                place=NoteDraft.Place.INCIDENT_DISMISSAL,
+                place_id=dismissal_place_id(
+                    appointment_id=appointment_id,
+                    obligation_id=obligation_id,
+                    period_start=period_start,
+                ),
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -4,6 +4,7 @@ answer (read; person told of changed obligations). Every view passes the report 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from probatio.access.policy import Action
 from probatio.agenda.services import NeedsConfirmation
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import BaseForm, DateInput, apply_errors
+from probatio.notes import services as draft_services
+from probatio.notes.views import draft_saved, drafting
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reports import answers, rules
@@ -29,7 +33,7 @@ def _detail(pk: int) -> str:
     return reverse("reports:detail", args=[pk])
 
 
-def _form(gated_report, data=None) -> AnswerForm:
+def _form(gated_report, data=None, draft_values=None) -> AnswerForm:
     report = gated_report.report
     measure_type = report.measure.measure_type_id if report.measure_id else None
     return AnswerForm(
@@ -40,10 +44,11 @@ def _form(gated_report, data=None) -> AnswerForm:
         obligations=selectors.answer_obligations(report),
         show_victim=gated_report.gated.allows(Action.READ_VICTIM),
         measure_type=measure_type,
-        initial={"answered_on": timezone.localdate()},
+        initial={"answered_on": timezone.localdate(), **(draft_values or {})},
     )
 
 
+@keeps_draft("transitions:answer")
 @require_http_methods(["GET", "POST"])
 def answer(request, pk: int):
     membership = request.membership
@@ -57,15 +62,23 @@ def answer(request, pk: int):
             "La réponse s'enregistre sur un rapport transmis, par le magistrat destinataire ou, "
             "reçue sur papier, par l'encadrement ou le secrétariat."
         )
-    form = _form(gated_report, request.POST or None)
+    # The writer's draft of this answer (only who may record it on this file keeps one).
+    place, gated = draft_services.Place.JUDGE_ANSWER, gated_report.gated
+    drafts = drafting(request, gated, place, pk) if gated.allows(Action.RECORD_ANSWER) else {}
+    form = _form(gated_report, request.POST or None, drafts.get("draft_values"))
     if request.method == "POST" and form.is_valid():
         try:
-            services.answer_record(
-                membership=membership, gated_report=gated_report, data=form.answer_data()
-            )
+            with transaction.atomic():  # the answer, and the end of its draft
+                services.answer_record(
+                    membership=membership, gated_report=gated_report, data=form.answer_data()
+                )
+                if drafts:
+                    draft_services.draft_done(gated=gated, place=place, place_id=pk)
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if drafts:
+                draft_saved(request, gated, place, pk)
             messages.success(request, "Réponse du magistrat enregistrée. Le dossier est à jour.")
             return redirect(_detail(pk))
     facts, prison = services.answer_facts(report, today=timezone.localdate())
@@ -81,6 +94,7 @@ def answer(request, pk: int):
             facts=facts,
             prison=prison,
             matter=answers.MATTERS.get(report.matter),
+            **drafts,
             title=("Erreur : " if form.errors else "")
             + f"Réponse au rapport — {report.person}",  # base.html adds « — Probatio »
         ),

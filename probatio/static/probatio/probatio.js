@@ -39,15 +39,28 @@
     return "Le brouillon n'a pas été enregistré (réponse " + status + " du serveur) : votre texte reste dans cette page et dans cet onglet.";
   }
 
-  /* Drafts: the server keeps a draft every few seconds while the author types. Whatever the
-     server has not confirmed is kept in this tab too, so nothing typed is lost when the
-     sign-in expires; the copy is dropped once the server holds the text. */
+  /* Forms whose typed text the server does not hold yet: leaving the page asks first. */
+  var unsaved = [];
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved.some(function (pending) { return pending(); })) return undefined;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers need a value to ask
+    return "";
+  });
+
+  /* Drafts: the server keeps a draft every few seconds while the author types, one per
+     author and place of writing. Whatever the server has not confirmed is kept in this tab
+     too, so nothing typed is lost when the sign-in expires; the copy is dropped once the
+     server holds the text. Leaving the page before then asks first; once the draft is
+     saved, or the form sent, it does not. */
   function setupAutosave(form) {
     var url = form.dataset.autosaveUrl;
     var key = form.dataset.draftKey;
-    var status = document.getElementById("autosave-status");
+    var status = form.querySelector("[data-autosave-status]") || document.getElementById("autosave-status");
     var edits = 0;      // input events so far
     var confirmed = 0;  // edits the server has confirmed
+    var sending = false;  // the form itself was sent (saved, or its draft discarded)
+    unsaved.push(function () { return !sending && edits !== confirmed; });
     var fields = form.dataset.autosaveFields
       ? form.dataset.autosaveFields.split(",")
       : ["interview_date", "subject", "body", "confidential", "restricted_to"];
@@ -105,8 +118,15 @@
       });
     }
 
-    // The copy is kept until the server confirms the note (see clearSavedDrafts).
-    form.addEventListener("submit", function () { put(key, snapshot()); });
+    // The copy is kept until the server confirms the note (see clearSavedDrafts); a discard
+    // drops it at once.
+    form.addEventListener("submit", function (event) {
+      sending = true;
+      if (event.submitter && event.submitter.hasAttribute("data-discard-draft")) drop(key);
+      else put(key, snapshot());
+    });
+    // A page restored from the browser's cache after leaving: the form may be sent again.
+    window.addEventListener("pageshow", function () { sending = false; });
     window.setInterval(save, 5000);
   }
 
