@@ -25,6 +25,37 @@ class DuplicateCheckForm(BaseForm):
     email = forms.CharField(required=False, max_length=254)
 
 
+class AccessLogFilterForm(BaseForm):
+    """The access log's filters: one user, a range of days (paged results)."""
+
+    agent = forms.ChoiceField(label="Utilisateur", required=False)
+    du = forms.DateField(label="Du", required=False, widget=DateInput())
+    au = forms.DateField(label="Au (inclus)", required=False, widget=DateInput())
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [("", "Tous")] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in actors
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("du") and data.get("au") and data["du"] > data["au"]:
+            self.add_error("au", "La fin de la période ne peut pas précéder son début.")
+        return data
+
+    def filters(self) -> dict:
+        """The selector's arguments (nothing filtered on what is invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "actor_id": int(data["agent"]) if data.get("agent") else None,
+            "start": data.get("du"),
+            "end": data.get("au"),
+        }
+
+
 class AddressForm(BaseModelForm):
     class Meta:
         model = Address

@@ -6,6 +6,7 @@ the role may not do on this person is a 403).
 """
 
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +26,7 @@ from probatio.access.policy import (
 from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
+from probatio.core.dates import on_day
 from probatio.core.text import fold
 from probatio.people import rules
 from probatio.people.models import (
@@ -410,11 +412,47 @@ def support_staff_ids(person: Person) -> list[int]:
     return list(person.support_staff.values_list("pk", flat=True))
 
 
-def access_log_of(person: Person, service_id: int) -> QuerySet[AuditEntry]:
-    """The journal of the person's file in the service, latest first (to be paginated)."""
-    return AuditEntry.objects.filter(person_id=person.pk, service_id=service_id).order_by(
-        "-at", "-id"
+def access_log_of(
+    person: Person,
+    service_id: int,
+    *,
+    actor_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The journal of the person's file in the service, latest first (to be paginated);
+    ``actor_id``: one user's entries only; ``start``, ``end``: the days (inclusive, Paris
+    time) the entries fall in."""
+    entries = AuditEntry.objects.filter(person_id=person.pk, service_id=service_id)
+    if actor_id is not None:
+        entries = entries.filter(actor_id=actor_id)
+    if start is not None:
+        entries = entries.filter(at__gte=on_day(start, hour=0))
+    if end is not None:
+        entries = entries.filter(at__lt=on_day(end + timedelta(days=1), hour=0))
+    return entries.order_by("-at", "-id")
+
+
+def access_log_actors(person: Person, service_id: int) -> list[User]:
+    """The users who appear in the journal of the person's file, by name (one query): the
+    choices of the access log's filter."""
+    return list(
+        User.objects.filter(
+            pk__in=AuditEntry.objects.filter(
+                person_id=person.pk, service_id=service_id, actor_id__isnull=False
+            ).values("actor_id")
+        ).order_by("last_name", "first_name", "pk")
     )
+
+
+def user_names(ids) -> dict[int, str]:
+    """``{id: full name}`` of users (one query; none for no id): the staff a journal entry
+    refers to by id."""
+    if not ids:
+        return {}
+    return {
+        user.pk: user.get_full_name() or user.username for user in User.objects.filter(pk__in=ids)
+    }
 
 
 def staff_of_role(service_id: int, role: str) -> QuerySet[User]:

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
 from probatio.accounts.models import Membership
+from probatio.audit import labels as audit_labels
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.people import rules, selectors, services
 from probatio.people.forms import (
+    AccessLogFilterForm,
     AddressForm,
     AssignForm,
     CourtNumberForm,
@@ -244,13 +246,38 @@ def person_access_log(request, pk: int):
     gated = selectors.person_get_for(
         request.membership, pk, action=Action.READ_ACCESS_LOG, log_read="journal des accès"
     )
+    service_id = request.membership.service_id
+    actors = selectors.access_log_actors(gated.person, service_id)
+    form = AccessLogFilterForm(request.GET or None, actors=actors)
+    filters = form.filters()
     page = paginate(
-        request,
-        selectors.access_log_of(gated.person, request.membership.service_id),
-        per_page=50,
+        request, selectors.access_log_of(gated.person, service_id, **filters), per_page=50
     )
+    entries = list(page.object_list)
+    names = selectors.user_names(audit_labels.user_ids(entries))
+    rows = [
+        {
+            "entry": entry,
+            "summary": audit_labels.summary_label(entry.summary),
+            "changes": audit_labels.change_lines(entry, names),
+        }
+        for entry in entries
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "people/detail_access_log.html", dossier_context(gated, "access_log", page=page)
+        request,
+        "people/detail_access_log.html",
+        dossier_context(
+            gated,
+            "access_log",
+            page=page,
+            rows=rows,
+            form=form,
+            filtered=any(value is not None for value in filters.values()),
+            query_string=query.urlencode(),
+        ),
+        status=400 if form.errors else 200,
     )
 
 
@@ -309,10 +336,7 @@ def person_edit(request, pk: int):
 
 def _simple_write(request, pk, *, action, form, save, success, title, submit):
     gated = selectors.person_get_for(
-        request.membership,
-        pk,
-        action=action,
-        log_read=f"formulaire {request.resolver_match.url_name}",
+        request.membership, pk, action=action, log_read=f"formulaire : {title.lower()}"
     )
     bound = form(gated)
     if request.method == "POST" and bound.is_valid():

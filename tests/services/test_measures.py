@@ -357,7 +357,8 @@ def test_obligation_create_is_audited_and_on_the_timeline(cpip, measure):
     obligation = add_obligation(cpip, measure, "RESIDENCE", details="Chez sa mère, à Vénissieux")
     entry = AuditEntry.objects.get(object_type="measures.obligation", object_id=obligation.pk)
     assert entry.action == "create" and entry.person_id == measure.person_id
-    assert entry.summary == "Nouvelle obligation : RESIDENCE"
+    # The obligation named by its label, never by its code (the access log shows it).
+    assert entry.summary == "Nouvelle obligation : Établir sa résidence en un lieu déterminé"
     event = TimelineEvent.objects.get(object_type="measures.obligation", object_id=obligation.pk)
     assert event.title == "Obligation : Établir sa résidence en un lieu déterminé"
     assert event.detail == "Sursis probatoire, décision du 06/01/2025"

@@ -137,7 +137,7 @@ def test_the_access_log_shows_nothing_of_other_persons(as_role, world):
     as_role("cpip").get(f"/personnes/{world.service_only.person.pk}/")
     response = as_role("manager").get(f"/personnes/{world.caseload.person.pk}/journal-des-acces/")
     text = text_of(response)
-    rows = text.count("Consultation du dossier (identite)")
+    rows = text.count("Consultation du dossier (identité et situation)")
     assert rows == 0
 
 
