@@ -354,6 +354,30 @@ def proof_get(person, proof_id: int) -> Proof | None:
     )
 
 
+def proof_examined_get(person, proof_id: int) -> Proof | None:
+    """One of the person's proofs with what its examination page shows (one query)."""
+    return (
+        Proof.objects.filter(pk=proof_id, person=person)
+        .select_related(
+            "obligation__obligation_type",
+            "obligation__measure__measure_type",
+            "registered_by",
+            "reviewed_by",
+        )
+        .first()
+    )
+
+
+def proofs_to_review(person) -> list[int]:
+    """The ids of the person's proofs waiting to be examined, obligation by obligation, the
+    oldest period first: the examination page leads from one to the next."""
+    return list(
+        Proof.objects.filter(person=person, status=Proof.Status.RECEIVED)
+        .order_by("obligation_id", "period_start", "received_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def no_show_get(person, appointment_id: int | str) -> Appointment | None:
     """One of the person's appointments recorded as a no-show (None otherwise)."""
     return (

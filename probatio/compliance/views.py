@@ -14,16 +14,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.compliance import rules, selectors, services
+from probatio.compliance import previews, rules, selectors, services
 from probatio.compliance.forms import DismissForm, IncidentForm, ProofForm, ProofReviewForm
 from probatio.compliance.models import Incident, Proof
-from probatio.core.downloads import private_file
+from probatio.core.downloads import private_file, private_image
 from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
 from probatio.notes import services as draft_services
 from probatio.notes.models import NoteDraft
 from probatio.notes.selectors import dismissal_place_id, drafts_in
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import log_person_read, person_get_for
 from probatio.people.views import dossier_context, dossier_page
 
 
@@ -123,12 +123,30 @@ def _proof_of(gated, proof_id: int) -> Proof:
     return proof
 
 
+def _examine_url(pk: int, proof_id: int) -> str:
+    return reverse("compliance:proof_examine", args=[pk, proof_id])
+
+
+def _after_review(gated, proof: Proof, *, from_examination: bool, done: bool) -> str:
+    """Back to the tab; from the examination page, on to the next proof to examine (or the
+    same one again when the review was refused, its message shown there)."""
+    if not from_examination:
+        return f"{_proofs_url(gated.person.pk)}#obligation-{proof.obligation_id}"
+    if not done:
+        return _examine_url(gated.person.pk, proof.pk)
+    waiting = selectors.proofs_to_review(gated.person)
+    if waiting:
+        return _examine_url(gated.person.pk, waiting[0])
+    return f"{_proofs_url(gated.person.pk)}#obligation-{proof.obligation_id}"
+
+
 @keeps_draft("compliance:proofs")
 @require_POST
 def proof_review(request, pk: int, proof_id: int):
     gated = person_get_for(request.membership, pk, action=Action.REVIEW_PROOF)
     proof = _proof_of(gated, proof_id)
     form = ProofReviewForm(request.POST)
+    done = False
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
         try:
@@ -146,24 +164,69 @@ def proof_review(request, pk: int, proof_id: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
+            done = True
             messages.success(request, "Justificatif accepté." if accept else "Justificatif refusé.")
     else:
         messages.error(request, "Choisissez d'accepter ou de refuser le justificatif.")
-    return redirect(f"{_proofs_url(pk)}#obligation-{proof.obligation_id}")
+    from_examination = request.POST.get("retour") == "examen"
+    return redirect(_after_review(gated, proof, from_examination=from_examination, done=done))
 
 
 @require_GET
 def proof_file(request, pk: int, proof_id: int):
-    gated = person_get_for(request.membership, pk, log_read="justificatif (fichier)")
+    gated = person_get_for(request.membership, pk)
     proof = _proof_of(gated, proof_id)
     if not proof.file:
         raise Http404("Ce justificatif a été vu sur papier : il n'a pas de fichier.")
+    log_person_read(request.membership, gated.person, f"justificatif {proof.pk} (fichier)")
     extension = proof.file.name.rsplit(".", 1)[-1]
     return private_file(
         proof.file,
         filename=f"justificatif-{proof.pk}-{proof.period_start:%Y%m%d}.{extension}",
         content_type=proof.content_type or "application/octet-stream",
     )
+
+
+@require_GET
+def proof_examine(request, pk: int, proof_id: int):
+    """A proof's page: what it is, its preview drawn on the server (never the file itself in a
+    frame), the download, and the review in place; then the next proof to examine."""
+    gated = person_get_for(request.membership, pk)
+    proof = selectors.proof_examined_get(gated.person, proof_id)
+    if proof is None:
+        raise Http404("Justificatif introuvable.")
+    log_person_read(request.membership, gated.person, f"justificatif {proof.pk} (aperçu)")
+    preview = previews.preview_of(proof)
+    waiting = [p for p in selectors.proofs_to_review(gated.person) if p != proof.pk]
+    return render(
+        request,
+        "compliance/proof_examine.html",
+        dossier_context(
+            gated,
+            "proofs",
+            proof=proof,
+            preview=preview,
+            can_review=gated.allows(Action.REVIEW_PROOF),
+            review_form=ProofReviewForm(),
+            next_proof=waiting[0] if waiting else None,
+            waiting=len(waiting),
+            title=f"Justificatif du {proof.received_on:%d/%m/%Y} — {gated.person}",
+        ),
+    )
+
+
+@require_GET
+def proof_preview(request, pk: int, proof_id: int, page: int):
+    """One page of a proof's preview: a PNG drawn on the server, journaled like the download."""
+    gated = person_get_for(request.membership, pk)
+    proof = _proof_of(gated, proof_id)
+    content = previews.page_image(proof, page)
+    if content is None:
+        raise Http404("Cette page n'a pas d'aperçu.")
+    log_person_read(
+        request.membership, gated.person, f"justificatif {proof.pk} (aperçu, page {page})"
+    )
+    return private_image(content)
 
 
 # --- Incidents. ---

@@ -39,6 +39,7 @@ from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.community_work import build_community_work
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.drafts import build_drafts
+from probatio.demo.duplicates import build_near_duplicate
 from probatio.demo.gates import gate
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
@@ -278,7 +279,8 @@ class ServiceBuilder:
                 build_release_plans,
                 build_community_work,
                 build_transitions,
-                build_drafts,  # last: a note begun from an appointment, not finished
+                build_drafts,  # a note begun from an appointment, not finished
+                build_near_duplicate,  # last: a person the secretariat may enter again
             ):
                 build(
                     service=self.service,
