@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from probatio.agenda import calendar, rules, selectors
 from probatio.agenda import services as agenda
