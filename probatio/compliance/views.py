@@ -178,7 +178,9 @@ def proof_file(request, pk: int, proof_id: int):
     proof = _proof_of(gated, proof_id)
     if not proof.file:
         raise Http404("Ce justificatif a été vu sur papier : il n'a pas de fichier.")
-    log_person_read(request.membership, gated.person, f"justificatif {proof.pk} (fichier)")
+    log_person_read(
+        request.membership, gated.person, f"justificatif n° {proof.pk}, fichier téléchargé"
+    )
     extension = proof.file.name.rsplit(".", 1)[-1]
     return private_file(
         proof.file,
@@ -195,7 +197,7 @@ def proof_examine(request, pk: int, proof_id: int):
     proof = selectors.proof_examined_get(gated.person, proof_id)
     if proof is None:
         raise Http404("Justificatif introuvable.")
-    log_person_read(request.membership, gated.person, f"justificatif {proof.pk} (aperçu)")
+    log_person_read(request.membership, gated.person, f"justificatif n° {proof.pk}, aperçu")
     preview = previews.preview_of(proof)
     waiting = [p for p in selectors.proofs_to_review(gated.person) if p != proof.pk]
     return render(
@@ -224,7 +226,7 @@ def proof_preview(request, pk: int, proof_id: int, page: int):
     if content is None:
         raise Http404("Cette page n'a pas d'aperçu.")
     log_person_read(
-        request.membership, gated.person, f"justificatif {proof.pk} (aperçu, page {page})"
+        request.membership, gated.person, f"justificatif n° {proof.pk}, aperçu de la page {page}"
     )
     return private_image(content)
 

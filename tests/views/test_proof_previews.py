@@ -242,10 +242,10 @@ def test_each_view_of_a_preview_is_journaled_naming_the_proof(client_for, cpip, 
     client.get(image_url(proof, 2))
     b"".join(client.get(download_url(proof)).streaming_content)
     assert reads(person)[before:] == [
-        f"justificatif {proof.pk} (aperçu)",
-        f"justificatif {proof.pk} (aperçu, page 1)",
-        f"justificatif {proof.pk} (aperçu, page 2)",
-        f"justificatif {proof.pk} (fichier)",
+        f"justificatif n° {proof.pk}, aperçu",
+        f"justificatif n° {proof.pk}, aperçu de la page 1",
+        f"justificatif n° {proof.pk}, aperçu de la page 2",
+        f"justificatif n° {proof.pk}, fichier téléchargé",
     ]
     entry = AuditEntry.objects.filter(person_id=person.pk, action="read").latest("pk")
     assert entry.actor_id == cpip.user_id
