@@ -300,7 +300,8 @@ def move(request, pk: int):
             messages.success(
                 request,
                 f"Rendez-vous reporté au {rules.paris(new.starts_at):%d/%m/%Y à %H:%M} ; "
-                "la personne en est informée si elle a accepté les rappels.",
+                "la personne en est informée (avis de déplacement ou rappels du nouveau "
+                "rendez-vous) si elle a accepté les messages.",
             )
             return redirect("agenda:detail", new.pk)
     return render(
