@@ -100,6 +100,33 @@ def test_the_search_finds_each_term():
     assert outdated_in([("f.py", "temps d'épreuve ; SMEs ; sursis probatoire")]) == []
 
 
+# « 1 jour(s) »: a number's words agree with it (``core.text.count``, ``|pluralize``).
+UNAGREED = re.compile(r"\w\(s\)")
+UNAGREED_ALLOWED = {
+    "messaging/sweep.py": "a log line for the operators (« %s message(s) »), not shown to users",
+}
+
+
+def test_no_word_left_unagreed_with_its_number():
+    hits = [
+        f"{relative}: {line.strip()[:120]!r}"
+        for relative, text in _texts()
+        if relative not in UNAGREED_ALLOWED
+        for line in text.splitlines()
+        if UNAGREED.search(line)
+    ]
+    assert hits == []
+
+
+def test_counts_agree_the_french_way():
+    from probatio.core.text import agree, count
+
+    assert count(1, "jour") == "1 jour" and count(0, "jour") == "0 jour"
+    assert count(2, "jour") == "2 jours"
+    assert count(3, "peine à exécuter jointe", "peines à exécuter jointes").startswith("3 peines")
+    assert agree(5, "accordé") == "accordés"
+
+
 def test_every_allowance_gives_its_reason():
     for (relative, term), reason in ALLOWED.items():
         assert (ROOT / relative).exists() and term in OUTDATED and len(reason) > 20

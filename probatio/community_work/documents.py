@@ -16,6 +16,7 @@ from django.db import transaction
 from probatio.community_work import rules
 from probatio.community_work.selectors import Progress
 from probatio.core import phones, printing
+from probatio.core.text import count
 from probatio.people.selectors import Gated
 from probatio.reports import rules as report_rules
 from probatio.reports import services as report_services
@@ -150,7 +151,7 @@ def report_text(progress: Progress) -> str:
     if absences:
         unexcused = sum(1 for s in absences if s.kind == "absence_unexcused")
         lines.append(
-            f"Absences signalées par la structure : {len(absences)}, dont {unexcused} non justifiée(s)."
+            f"Absences signalées par la structure : {len(absences)}, dont {count(unexcused, 'non justifiée', 'non justifiées')}."
         )
     for session in incidents:
         lines.append(f"Incident signalé le {session.on:%d/%m/%Y} : {session.remarks}")

@@ -37,6 +37,7 @@ from probatio.community_work.models import (
 from probatio.core import phones
 from probatio.core.dates import format_fr, on_day
 from probatio.core.errors import field_errors
+from probatio.core.text import count
 from probatio.measures.models import Measure, Obligation
 from probatio.people.journal import Event
 from probatio.people.journal import write as journal
@@ -451,8 +452,9 @@ def assign(
     taken = Assignment.objects.filter(placement=placement, status=rules.ACTIVE).count()
     if taken >= placement.capacity:
         raise field_errors(
-            placement=f"Ce poste est complet ({taken} personne(s) pour {placement.capacity} "
-            "place(s)) : choisissez-en un autre ou attendez qu'une place se libère."
+            placement=f"Ce poste est complet ({count(taken, 'personne')} pour "
+            f"{count(placement.capacity, 'place')}) : choisissez-en un autre ou attendez "
+            "qu'une place se libère."
         )
     schedule = _slots_data(data.get("schedule") or placement.schedule)
     end = data.get("end_date")

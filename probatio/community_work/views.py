@@ -27,6 +27,7 @@ from probatio.community_work.forms import (
 from probatio.core import csvfiles
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
+from probatio.core.text import count
 from probatio.people.selectors import person_get_for, person_list_for
 from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import partners
@@ -487,8 +488,9 @@ def import_page(request):
         else:
             messages.success(
                 request,
-                f"Feuille d'heures importée : {result.created} séance(s) enregistrée(s), "
-                f"{result.unchanged} déjà connue(s).",
+                f"Feuille d'heures importée : "
+                f"{count(result.created, 'séance enregistrée', 'séances enregistrées')}, "
+                f"{count(result.unchanged, 'déjà connue', 'déjà connues')}.",
             )
             return redirect("community_work:import")
     elif form.errors:

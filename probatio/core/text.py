@@ -22,3 +22,14 @@ def number_fr(value) -> str:
         groups.insert(0, last)
     whole = "\u202f".join([digits, *groups])
     return sign + whole + ("," + decimals if decimals else "")
+
+
+def agree(n: int, singular: str, plural: str | None = None) -> str:
+    """The words agreeing with a number, French rule (singular below 2): never « jour(s) »."""
+    return singular if abs(n) < 2 else (plural if plural is not None else singular + "s")
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """« 1 jour », « 3 jours », « 2 peines à exécuter jointes » (``plural`` when it is not the
+    singular plus « s »)."""
+    return f"{n} {agree(n, singular, plural)}"

@@ -12,6 +12,7 @@ from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.core.dates import on_day
 from probatio.core.errors import field_errors
+from probatio.core.text import count
 from probatio.measures import catalogue, rules
 from probatio.measures.models import (
     Decision,
@@ -606,9 +607,10 @@ def measure_resume_after_custody(
         timeline=Event(
             TimelineEvent.Kind.MEASURE,
             f"{measure.measure_type.short_label} : le délai reprend après la détention",
-            detail=f"{held} jour(s) de détention : fin reportée au {measure.end_date:%d/%m/%Y}"
+            detail=f"{count(held, 'jour')} de détention : fin reportée au "
+            f"{measure.end_date:%d/%m/%Y}"
             if measure.end_date
-            else f"{held} jour(s) de détention",
+            else f"{count(held, 'jour')} de détention",
             occurred_at=on_day(released_on, 10),
         ),
     )

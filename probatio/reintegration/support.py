@@ -23,6 +23,7 @@ from probatio.audit import services as audit
 from probatio.core.dates import on_day
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
+from probatio.core.text import count
 from probatio.organisation.models import Establishment
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
@@ -177,7 +178,7 @@ def arrival_interview_record(
         kind=TimelineEvent.Kind.CUSTODY,
         title=f"Entretien arrivant ({custody.establishment.name})",
         detail=(
-            f"{len(created)} besoin(s) identifié(s) au repérage."
+            f"{count(len(created), 'besoin identifié', 'besoins identifiés')} au repérage."
             if created
             else "Aucun nouveau besoin identifié au repérage."
         ),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from probatio.core.dates import add_months, format_fr
+from probatio.core.text import agree, count
 
 # --- Matters ---------------------------------------------------------------------------------
 
@@ -710,7 +711,7 @@ def _check_reductions(facts: Facts, data: Input, errors: dict, *, withdraw: bool
         if days > facts.reductions_withdrawable_days:
             errors["reduction_days"] = (
                 f"Un retrait porte sur des réductions accordées depuis moins d'un an et non "
-                f"encore retirées : {facts.reductions_withdrawable_days} jour(s) au plus "
+                f"encore retirées : {count(facts.reductions_withdrawable_days, 'jour')} au plus "
                 "(CPP 721, al. 3)."
             )
         return
@@ -719,8 +720,8 @@ def _check_reductions(facts: Facts, data: Input, errors: dict, *, withdraw: bool
         left = max(0, cap - facts.reductions_net_days)
         errors["reduction_days"] = (
             f"Les réductions de peine dépasseraient le plafond de {cap} jours pour les peines "
-            f"en cours (CPP 721, 721-1-1, 721-1-2) : {facts.reductions_net_days} jour(s) déjà "
-            f"accordé(s), {left} jour(s) au plus."
+            f"en cours (CPP 721, 721-1-1, 721-1-2) : {count(facts.reductions_net_days, 'jour')} déjà "
+            f"{agree(facts.reductions_net_days, 'accordé')}, {count(left, 'jour')} au plus."
         )
 
 

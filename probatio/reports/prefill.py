@@ -8,6 +8,7 @@ from probatio.agenda import rules as agenda_rules
 from probatio.agenda.models import Appointment
 from probatio.compliance import rules as compliance_rules
 from probatio.compliance import selectors as compliance_selectors
+from probatio.core.text import count
 from probatio.measures.selectors import measures_of
 from probatio.people.selectors import current_situation
 from probatio.reports import rules
@@ -63,10 +64,10 @@ def _compliance(person, measure, incident, today: date) -> str:
             counts[s] for s in compliance_rules.Status if s != compliance_rules.Status.NOT_DUE
         )
         lines.append(
-            f"{item.obligation.obligation_type.label} : {due} justificatif(s) attendu(s) à ce "
+            f"{item.obligation.obligation_type.label} : {count(due, 'justificatif attendu', 'justificatifs attendus')} à ce "
             f"jour, {counts[compliance_rules.Status.ON_TIME]} à l'heure, "
             f"{counts[compliance_rules.Status.LATE]} en retard, "
-            f"{counts[compliance_rules.Status.MISSING]} manquant(s)"
+            f"{count(counts[compliance_rules.Status.MISSING], 'manquant')}"
             + (
                 f", {counts[compliance_rules.Status.TO_REVIEW]} en cours d'examen"
                 if counts[compliance_rules.Status.TO_REVIEW]
@@ -92,8 +93,9 @@ def _attendance(person, measure, incident, today: date) -> str:
     if not held:
         return f"Aucun rendez-vous sur les {ATTENDANCE_MONTHS} derniers mois."
     text = (
-        f"Sur les {ATTENDANCE_MONTHS} derniers mois : {counts['honoured']} rendez-vous honoré(s), "
-        f"{counts['excused']} excusé(s), {counts['no_show']} absence(s) non excusée(s)"
+        f"Sur les {ATTENDANCE_MONTHS} derniers mois : {count(counts['honoured'], 'rendez-vous honoré', 'rendez-vous honorés')}, "
+        f"{count(counts['excused'], 'excusé')}, "
+        f"{count(counts['no_show'], 'absence non excusée', 'absences non excusées')}"
     )
     return text + (f" (le {', le '.join(no_shows)})." if no_shows else ".")
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from dateutil.easter import easter
 
 from probatio.core.dates import add_months
+from probatio.core.text import count
 
 # The longest parole waiting time (CPP 729): the half-point is never later than the start + 15
 # years, or + 20 years for a legal recidivist.
@@ -165,15 +166,15 @@ def compute(data: SentenceInput) -> SentenceDates:
     note(
         "start_date",
         "CPP 716-2, 716-4",
-        f"Écrou le {fr(committal)} moins {data.pretrial_detention_days} jour(s) de "
+        f"Écrou le {fr(committal)} moins {count(data.pretrial_detention_days, 'jour')} de "
         f"détention provisoire = {fr(start)}.",
     )
     note(
         "end_date",
         "CPP 716-1, 721",
-        f"{fr(start)} + {total.text()} (peine(s) prononcée(s), de quantième à quantième"
+        f"{fr(start)} + {total.text()} (durée des peines prononcées, de quantième à quantième"
         + (", un mois comptant 30 jours" if total.months == 1 and total.days == 0 else "")
-        + f") = {fr(gross_end)}, moins {reductions} jour(s) de réductions de peine "
+        + f") = {fr(gross_end)}, moins {count(reductions, 'jour')} de réductions de peine "
         f"(accordées {data.reductions_granted_days}, retirées {data.reductions_withdrawn_days}) "
         f"= {fr(end)}.",
     )
@@ -268,7 +269,7 @@ def compute(data: SentenceInput) -> SentenceDates:
         note(
             "lsc_review_date",
             "CPP 720 I ; D. 147-17" + safety_basis,
-            f"Peine(s) totale(s) ≤ 5 ans : examen aux deux tiers, {fr(start)} + "
+            f"Total des peines ≤ 5 ans : examen aux deux tiers, {fr(start)} + "
             f"{math.ceil(2 * net / 3)} jours (deux tiers de {net} jours, arrondis au jour "
             f"supérieur) = {fr(review)}.{bounds_text} Retenu : {fr(review_final)}.",
         )
@@ -276,7 +277,7 @@ def compute(data: SentenceInput) -> SentenceDates:
         note(
             "lsc_plein_droit_date",
             "CPP 720 II–III ; D. 147-20" + safety_basis,
-            f"Peine(s) totale(s) ≤ 2 ans : libération sous contrainte de plein droit 3 mois avant "
+            f"Total des peines ≤ 2 ans : libération sous contrainte de plein droit 3 mois avant "
             f"la fin, {fr(end)} − 3 mois = {fr(plein_droit)}.{bounds_text} "
             f"Retenu : {fr(plein_final)}.",
         )
@@ -297,7 +298,7 @@ def compute(data: SentenceInput) -> SentenceDates:
     # sentence of 6 months or less.
     short = _within(start, gross_end, 6)
     short_text = (
-        f"Peine(s) totale(s) ≤ 6 mois ({fr(start)} + {total.text()} = {fr(gross_end)}) : "
+        f"Total des peines ≤ 6 mois ({fr(start)} + {total.text()} = {fr(gross_end)}) : "
         "information dès l'écrou ou dès que la condamnation est définitive ; l'administration "
         "pénitentiaire informe, le SPIP vérifie que c'est fait."
     )

@@ -20,6 +20,7 @@ from probatio.access.policy import Action
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.core import csvfiles
+from probatio.core.text import count
 from probatio.organisation.models import Establishment
 from probatio.people.models import CustodyRecord
 from probatio.people.selectors import persons_gated_for
@@ -189,8 +190,9 @@ def _match(
 
 def _summary(result: ImportResult) -> str:
     return (
-        f"Import de dates officielles « {result.file_name} » : {result.created} nouvelle(s), "
-        f"{result.updated} modifiée(s), {result.unchanged} inchangée(s)"
+        f"Import de dates officielles « {result.file_name} » : "
+        f"{count(result.created, 'nouvelle')}, {count(result.updated, 'modifiée')}, "
+        f"{count(result.unchanged, 'inchangée')}"
     )
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from probatio.core.text import count
 from probatio.measures.models import Decision
 from probatio.organisation.models import Establishment, Service
 from probatio.people.models import CustodyRecord, Person
@@ -181,7 +182,7 @@ class Reduction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} : {self.days} jour(s)"
+        return f"{self.get_kind_display()} : {count(self.days, 'jour')}"
 
 
 class OfficialDatesImport(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from probatio.core.dates import add_months
+from probatio.core.text import count
 from probatio.reports import rules as report_rules
 
 # --- Exclusions (checklists of their legal cases) -------------------------------------------
@@ -97,7 +98,7 @@ class Difference:
         if self.days == 0:
             return "identique à l'estimation"
         sign = "après" if self.days > 0 else "avant"
-        return f"{abs(self.days)} jour(s) {sign} l'estimation"
+        return f"{count(abs(self.days), 'jour')} {sign} l'estimation"
 
     @property
     def differs(self) -> bool:

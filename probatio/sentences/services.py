@@ -17,6 +17,7 @@ from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.errors import field_errors
+from probatio.core.text import count
 from probatio.measures.models import Decision, Measure
 from probatio.measures.services import decision_create
 from probatio.people.journal import timeline_add
@@ -414,7 +415,7 @@ def reduction_add(
         if data["days"] > granted - withdrawn:
             raise field_errors(
                 days=f"On ne peut retirer plus que les réductions accordées et non retirées "
-                f"({granted - withdrawn} jour(s))."
+                f"({count(granted - withdrawn, 'jour')})."
             )
     probe = Reduction(situation=situation, kind=kind, days=data["days"])
     _check(_prospective(situation, person, reductions=[*reductions, probe]))
@@ -430,7 +431,7 @@ def reduction_add(
             "jurisdiction": data.get("jurisdiction") or "Juge de l'application des peines",
             "date": data["date"],
             "judge_name": data.get("judge_name", ""),
-            "summary": f"{label} : {data['days']} jour(s)"
+            "summary": f"{label} : {count(data['days'], 'jour')}"
             + (f". {data['summary']}" if data.get("summary") else ""),
         },
         offences=[],
@@ -444,7 +445,7 @@ def reduction_add(
         timeline_add(
             person=person,
             kind=TimelineEvent.Kind.CUSTODY,
-            title=f"{label} : {data['days']} jour(s)",
+            title=f"{label} : {count(data['days'], 'jour')}",
             detail=f"Fin de peine estimée désormais au {result.end_date:%d/%m/%Y}.",
             actor=membership.user,
             instance=probe,

@@ -26,6 +26,7 @@ from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.dates import format_fr, months_and_days, on_day
 from probatio.core.errors import field_errors
+from probatio.core.text import count
 from probatio.measures import catalogue, first_interview
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation, ObligationType
@@ -625,9 +626,12 @@ def committal_record(
     if reported:
         detail.append("à signaler au juge (rapport d'incident) : " + ", ".join(reported))
     if to_serve:
-        detail.append(f"{len(to_serve)} peine(s) à exécuter jointe(s) à l'écrou")
+        detail.append(
+            count(len(to_serve), "peine à exécuter jointe", "peines à exécuter jointes")
+            + " à l'écrou"
+        )
     if cancelled:
-        detail.append(f"{cancelled} rendez-vous annulé(s)")
+        detail.append(count(cancelled, "rendez-vous annulé", "rendez-vous annulés"))
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.CUSTODY,

@@ -421,7 +421,7 @@ def test_reductions_already_granted_count_towards_the_cap():
     assert a.check(situation, given(a.GRANTED, reduction_days=46)) == {}
     errors = a.check(situation, given(a.GRANTED, reduction_days=47))
     assert "721" in errors["reduction_days"]
-    assert "46 jour(s) au plus" in errors["reduction_days"]
+    assert "46 jours au plus" in errors["reduction_days"]
 
 
 def test_reductions_are_withdrawn_within_a_year_of_their_grant():

@@ -80,6 +80,6 @@ def test_official_and_estimated_differences():
     same = rules.difference("fin_peine", date(2027, 9, 10), computed)
     assert not same.differs and same.text == "identique à l'estimation"
     later = rules.difference("fin_peine", date(2027, 9, 12), computed)
-    assert later.differs and later.days == 2 and later.text == "2 jour(s) après l'estimation"
+    assert later.differs and later.days == 2 and later.text == "2 jours après l'estimation"
     none = rules.difference("lsc", date(2027, 1, 1), computed)
     assert none.differs and none.computed is None

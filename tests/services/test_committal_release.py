@@ -268,7 +268,7 @@ def test_a_committal_suspends_the_probation_cancels_outside_appointments_and_han
     )
     assert line.detail == (
         f"Numéro d'écrou {custody.committal_number} ; délai suspendu : Sursis probatoire ; "
-        "1 rendez-vous annulé(s)"
+        "1 rendez-vous annulé"
     )
     assert line.actor == manager.user
     assert AuditEntry.objects.filter(
@@ -376,7 +376,7 @@ def test_a_sentence_to_serve_joins_the_committal_and_its_dates_are_computed(
     sp.refresh_from_db()
     assert sp.status == "suspended"
     line = TimelineEvent.objects.get(person=person, title__startswith="Écrou : suivi")
-    assert "1 peine(s) à exécuter jointe(s) à l'écrou" in line.detail
+    assert "1 peine à exécuter jointe à l'écrou" in line.detail
     assert AuditEntry.objects.filter(
         object_type="sentences.sentence", object_id=waiting.pk,
         summary="Peine à exécuter jointe à l'écrou",
@@ -522,7 +522,7 @@ def test_the_probation_suspended_at_committal_resumes_with_the_days_held(
     assert set(sp.obligations.values_list("status", flat=True)) == {"active"}
     assert TimelineEvent.objects.filter(
         person=person, title="Sursis probatoire : le délai reprend après la détention",
-        detail="59 jour(s) de détention : fin reportée au 10/03/2027",
+        detail="59 jours de détention : fin reportée au 10/03/2027",
     ).exists()  # fmt: skip
     line = TimelineEvent.objects.get(person=person, title__startswith="Sortie de détention")
     # The probation after prison: one month from the release (CPP 741-1).

@@ -455,7 +455,7 @@ def test_a_full_placement_is_refused_until_a_place_is_freed(cpip, member, person
     with pytest.raises(ValidationError) as refused:
         place(cpip, second, second_order, placement)
     assert messages(refused)["placement"] == [
-        "Ce poste est complet (1 personne(s) pour 1 place(s)) : choisissez-en un autre ou "
+        "Ce poste est complet (1 personne pour 1 place) : choisissez-en un autre ou "
         "attendez qu'une place se libère."
     ]
     assert stored() == before
@@ -474,7 +474,7 @@ def test_a_placement_with_room_for_two_takes_two(cpip, manager, host, person, or
     third = make_person(cpip)
     with pytest.raises(ValidationError) as refused:
         place(cpip, third, open_order(cpip, third, tig(cpip, third)), wide)
-    assert "complet (2 personne(s) pour 2 place(s))" in messages(refused)["placement"][0]
+    assert "complet (2 personnes pour 2 places)" in messages(refused)["placement"][0]
 
 
 def test_an_inactive_placement_or_partner_is_refused(cpip, manager, host, person, order):
@@ -1105,7 +1105,7 @@ def test_the_report_text_gives_hours_placements_absences_incidents_and_remarks(w
         "Heures effectuées : 20 h sur 40 h. Reste à effectuer : 20 h.",
         "- Entretien des espaces verts (Mairie d'Amiens) : 12 h, du 03/02/2025 au 05/02/2025.",
         "- Préparation des colis (Banque alimentaire) : 8 h, du 03/03/2025 au 05/03/2025.",
-        "Absences signalées par la structure : 1, dont 1 non justifiée(s).",
+        "Absences signalées par la structure : 1, dont 1 non justifiée.",
         "Incident signalé le 10/03/2025 : Tenue inadaptée.",
         "Observations des structures d'accueil :",
         "- 03/02/2025 : Travail soigné.",

@@ -257,7 +257,7 @@ def test_the_chronology_tells_the_interview_and_its_needs(cpip, arrived):
         person=arrived, title="Entretien arrivant (Maison d'arrêt d'Amiens)"
     )
     assert line.kind == "custody"
-    assert line.detail == "5 besoin(s) identifié(s) au repérage."
+    assert line.detail == "5 besoins identifiés au repérage."
     assert line.actor == cpip.user
     assert (line.object_type, line.object_id) == ("reintegration.arrivalinterview", interview.pk)
     assert line.occurred_at.date() == date(2026, 3, 18)
@@ -316,7 +316,7 @@ def test_a_pathway_with_an_open_need_is_skipped_a_closed_one_is_not(cpip, arrive
     open_need.refresh_from_db()
     assert open_need.details == "Pécule vide."
     line = TimelineEvent.objects.get(person=arrived, title__startswith="Entretien arrivant")
-    assert line.detail == "3 besoin(s) identifié(s) au repérage."
+    assert line.detail == "3 besoins identifiés au repérage."
 
 
 def test_another_persons_open_need_does_not_count(cpip, arrived):

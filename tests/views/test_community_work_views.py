@@ -364,7 +364,7 @@ def test_a_full_placement_is_refused_in_french(client_for, cpip, tigs, hosts):
                            {"placement": hosts["p2"].pk, "start_date": "2025-06-16"})  # fmt: skip
     assert response.status_code == 400
     assert field_error(response, "id_placement") == (
-        "Ce poste est complet (1 personne(s) pour 1 place(s)) : choisissez-en un autre ou "
+        "Ce poste est complet (1 personne pour 1 place) : choisissez-en un autre ou "
         "attendez qu'une place se libère."
     )
     # Another service's placement is not even offered.

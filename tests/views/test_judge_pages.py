@@ -570,7 +570,7 @@ def test_reductions_beyond_the_cap_are_refused(client_for, cpip, judge, prisoner
     before = snapshot(person)
     response = client.post(answer_url(report), as_browser(form, code="granted",
                                                           reduction_days="547"))  # fmt: skip
-    assert_refused_form(response, "reduction_days", "plafond de 546 jours", "546 jour(s) au plus")
+    assert_refused_form(response, "reduction_days", "plafond de 546 jours", "546 jours au plus")
     assert field_value(response, "reduction_days") == "547"
     assert snapshot(person) == before
     assert PenalSituation.objects.get(custody__person=person).end_date == date(2027, 9, 10)

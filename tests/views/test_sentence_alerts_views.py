@@ -136,7 +136,7 @@ def test_the_panel_runs_the_same_queries_whatever_the_amount(client_for, cpip):
 def test_the_nightly_command_recomputes(cpip, example_b, capsys):
     PenalSituation.objects.update(lsc_review_date=None)
     call_command("recompute_sentence_dates")
-    assert "1 écrou(s) calculé(s), 1 modifié(s)" in capsys.readouterr().out
+    assert "1 écrou calculé, 1 modifié" in capsys.readouterr().out
     assert PenalSituation.objects.get().lsc_review_date == date(2026, 1, 9)
 
 

@@ -196,7 +196,7 @@ def test_the_panel_shows_dates_explanations_and_flags_a_difference(client_for, c
     assert "12/03/2026" in page  # LC
     assert "10/09/2026" in page  # LSC review
     assert "CPP 729" in page  # the rule beside the date
-    assert "2 jour(s) avant l&#x27;estimation" in page or "2 jour(s) avant l'estimation" in page
+    assert "2 jours avant l&#x27;estimation" in page or "2 jours avant l'estimation" in page
     assert "Écart avec les dates du greffe" in page
     assert AuditEntry.objects.filter(
         person_id=prisoner.pk, action="read", summary__contains="peine et dates"

@@ -429,7 +429,7 @@ def test_managers_and_the_secretariat_import(request, client_for, world, role):
         f"{world.green.code};Ménard;Éloïse;02/06/2025;3,5;;",
         f"{world.food.code};Lambert;Hugo;04/06/2025;2;;")}, follow=True)  # fmt: skip
     assert response.redirect_chain == [(URL, 302)]
-    assert "Feuille d'heures importée : 2 séance(s) enregistrée(s), 0 déjà connue(s)." in (
+    assert "Feuille d'heures importée : 2 séances enregistrées, 0 déjà connue." in (
         text_of(response)
     )
     assert set(WorkSession.objects.values_list("recorded_by", flat=True)) == {membership.user_id}

@@ -22,5 +22,5 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{chain} : {count} entrées, chaîne intacte")
         if failures:
-            raise CommandError(f"{failures} anomalie(s) dans le journal d'audit.")
+            raise CommandError(f"{count(failures, 'anomalie')} dans le journal d'audit.")
         self.stdout.write(self.style.SUCCESS(f"Journal d'audit vérifié : {total} entrées."))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from probatio.accounts.system import SystemActor
+from probatio.core.text import count
 from probatio.organisation.models import Service
 from probatio.sentences import services
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         for service_id in services_ids:
             counts = services.recompute_all(actor=SystemActor(service_id=service_id, reason=REASON))
             self.stdout.write(
-                f"Service {service_id} — dates de peine : {counts['computed']} écrou(s) "
-                f"calculé(s), {counts['changed']} modifié(s), {counts['without_sentence']} sans "
+                f"Service {service_id} — dates de peine : "
+                f"{count(counts['computed'], 'écrou calculé', 'écrous calculés')}, "
+                f"{count(counts['changed'], 'modifié')}, {counts['without_sentence']} sans "
                 f"peine saisie, {counts['errors']} en erreur."
             )
