@@ -33,3 +33,13 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     """« 1 jour », « 3 jours », « 2 peines à exécuter jointes » (``plural`` when it is not the
     singular plus « s »)."""
     return f"{n} {agree(n, singular, plural)}"
+
+
+def lower_first(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case, acronyms kept
+    (« Rendez-vous au SPIP » → « rendez-vous au SPIP », « CPAM : dossier » unchanged), where
+    ``str.lower`` would write « spip » and « cpam »."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]

@@ -18,6 +18,7 @@ from probatio.audit import services as audit
 from probatio.core.dates import add_months
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
+from probatio.core.text import lower_first
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
 from probatio.people.models import CustodyRecord, Person, TimelineEvent
@@ -119,7 +120,7 @@ def plan_create(*, gated: Gated, today: date) -> ReleasePlan:
         if rules.release_item_after(rules.ITEM_TO_DO, referral.status) != rules.ITEM_TO_DO:
             taken_up[referral.need.pathway] = (
                 f"Orientation vers {referral.partner.name} "
-                f"{rules.REFERRAL_STATUSES[referral.status].lower()} le "
+                f"{lower_first(rules.REFERRAL_STATUSES[referral.status])} le "
                 f"{referral.status_on:%d/%m/%Y}."
             )
     for code in rules.RELEASE_ITEMS:
@@ -187,7 +188,7 @@ def item_update(*, gated: Gated, item: ReleasePlanItem, data: dict[str, Any]) ->
             timeline_add(
                 person=person,
                 kind=TimelineEvent.Kind.CUSTODY,
-                title=f"Plan de sortie : {item.get_code_display().lower()} — fait",
+                title=f"Plan de sortie : {lower_first(item.get_code_display())} — fait",
                 detail=item.comment,
                 actor=membership.user,
                 instance=item,
@@ -252,7 +253,7 @@ def release_items(query: Query) -> list[DueItem]:
                             person_id=person_id,
                             due=item["due_date"],
                             kind="release_plan",
-                            label=f"Plan de sortie : {rules.RELEASE_ITEMS[item['code']].lower()}",
+                            label=f"Plan de sortie : {lower_first(rules.RELEASE_ITEMS[item['code']])}",
                             detail=f"Sortie prévue le {release:%d/%m/%Y}",
                             url=url,
                             staff_ids=frozenset([item["owner_id"]]) if item["owner_id"] else staff,

@@ -25,6 +25,7 @@ from django.utils import timezone
 from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
+from probatio.core.text import lower_first
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
 from probatio.people.models import Person, TimelineEvent
@@ -85,14 +86,14 @@ def _need_follows(
         changed_on=on,
         changed_by=membership.user,
         comment=f"Orientation vers {partner.name} "
-        f"{rules.REFERRAL_STATUSES[referral_status].lower()}"[:300],
+        f"{lower_first(rules.REFERRAL_STATUSES[referral_status])}"[:300],
     )
     journal(
         membership,
         need,
         person=person,
-        summary=f"Besoin « {need.get_pathway_display().lower()} » : "
-        f"{rules.NEED_STATUSES[new].lower()} (suite de l'orientation)",
+        summary=f"Besoin « {lower_first(need.get_pathway_display())} » : "
+        f"{lower_first(rules.NEED_STATUSES[new])} (suite de l'orientation)",
         changes={"status": [before, new]},
     )
 
@@ -120,7 +121,7 @@ def _plan_follows(
                     "comment": rules.joined_comment(
                         item.comment,
                         f"Orientation vers {partner.name} "
-                        f"{rules.REFERRAL_STATUSES[referral_status].lower()} le {on:%d/%m/%Y}.",
+                        f"{lower_first(rules.REFERRAL_STATUSES[referral_status])} le {on:%d/%m/%Y}.",
                     ),
                 },
             )
@@ -164,7 +165,7 @@ def need_create(*, gated: Gated, data: dict[str, Any], today: date | None = None
         summary=f"Besoin identifié : {need}",
         timeline=Event(
             TimelineEvent.Kind.REINTEGRATION,
-            f"Besoin identifié : {need.get_pathway_display().lower()}",
+            f"Besoin identifié : {lower_first(need.get_pathway_display())}",
         ),
     )
     return need
@@ -209,12 +210,12 @@ def need_status_set(
         membership,
         need,
         person=person,
-        summary=f"Besoin « {need.get_pathway_display().lower()} » : {rules.NEED_STATUSES[status].lower()}",
+        summary=f"Besoin « {lower_first(need.get_pathway_display())} » : {lower_first(rules.NEED_STATUSES[status])}",
         changes={"status": [before, status]},
         timeline=Event(
             TimelineEvent.Kind.REINTEGRATION,
-            f"Besoin « {need.get_pathway_display().lower()} » : "
-            f"{rules.NEED_STATUSES[status].lower()}",
+            f"Besoin « {lower_first(need.get_pathway_display())} » : "
+            f"{lower_first(rules.NEED_STATUSES[status])}",
         ),
     )
     return need
@@ -253,7 +254,9 @@ def _need_for(person: Person, value, *, lock: bool = False) -> Need | None:
 
 
 def _referral_title(referral: PartnerReferral, status: str) -> str:
-    return f"Orientation vers {referral.partner.name} : {rules.REFERRAL_STATUSES[status].lower()}"
+    return (
+        f"Orientation vers {referral.partner.name} : {lower_first(rules.REFERRAL_STATUSES[status])}"
+    )
 
 
 @transaction.atomic
@@ -296,7 +299,7 @@ def referral_create(
         membership,
         referral,
         person=person,
-        summary=f"Orientation vers {partner.name} ({rules.REFERRAL_STATUSES[status].lower()})",
+        summary=f"Orientation vers {partner.name} ({lower_first(rules.REFERRAL_STATUSES[status])})",
     )
     for follows in (_need_follows, _plan_follows):
         follows(
@@ -310,7 +313,7 @@ def referral_create(
         person=person,
         kind=TimelineEvent.Kind.REINTEGRATION,
         title=_referral_title(referral, status),
-        detail=f"Besoin : {need.get_pathway_display().lower()}" if need else "",
+        detail=f"Besoin : {lower_first(need.get_pathway_display())}" if need else "",
         actor=membership.user,
         instance=referral,
     )

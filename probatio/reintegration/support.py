@@ -23,7 +23,7 @@ from probatio.audit import services as audit
 from probatio.core.dates import on_day
 from probatio.core.deadlines import DueItem, Query, Severity, register
 from probatio.core.errors import field_errors
-from probatio.core.text import count
+from probatio.core.text import count, lower_first
 from probatio.organisation.models import Establishment
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import write as journal
@@ -292,7 +292,7 @@ def aid_grant(*, gated: Gated, data: dict[str, Any], today: date | None = None) 
         summary=f"Aide : {aid.get_kind_display()}",
         timeline=Event(
             TimelineEvent.Kind.CUSTODY,
-            f"Aide accordée : {aid.get_kind_display().lower()}",
+            f"Aide accordée : {lower_first(aid.get_kind_display())}",
             detail=what,
             occurred_at=on_day(aid.granted_on),
         ),
@@ -433,7 +433,7 @@ def family_contact_save(
             summary="Liens familiaux : proche ajouté",
             timeline=Event(
                 TimelineEvent.Kind.REINTEGRATION,
-                f"Liens familiaux : {contact.get_relationship_display().lower()} ajouté·e",
+                f"Liens familiaux : {lower_first(contact.get_relationship_display())} ajouté·e",
             ),
         )
     elif changes:
@@ -473,7 +473,7 @@ def family_step_record(
         summary=f"Liens familiaux : {step}",
         timeline=Event(
             TimelineEvent.Kind.REINTEGRATION,
-            f"Liens familiaux : {step.get_kind_display().lower()}",
+            f"Liens familiaux : {lower_first(step.get_kind_display())}",
             occurred_at=on_day(step.on),
         ),
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
+from probatio.core.text import lower_first
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.reintegration import rules, selectors, support
@@ -85,7 +86,7 @@ def interview_new(request, pk: int):
     def write(gated, data):
         _, needs = support.arrival_interview_record(gated=gated, data=data)
         if needs:
-            names = ", ".join(n.get_pathway_display().lower() for n in needs)
+            names = ", ".join(lower_first(n.get_pathway_display()) for n in needs)
             messages.info(request, f"Besoins identifiés au repérage : {names}.")
 
     return _write_page(

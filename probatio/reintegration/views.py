@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action
 from probatio.core.downloads import private_file
+from probatio.core.text import lower_first
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import rules, selectors, services
@@ -112,7 +113,7 @@ def need_status(request, pk: int, need_id: int):
         gated,
         form,
         template="reintegration/need_form.html",
-        title=f"Statut du besoin : {need.get_pathway_display().lower()}",
+        title=f"Statut du besoin : {lower_first(need.get_pathway_display())}",
         submit="Enregistrer le statut",
         success="Statut du besoin enregistré.",
         anchor=lambda need: f"besoin-{need.pk}",

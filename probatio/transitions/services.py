@@ -26,7 +26,7 @@ from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.dates import format_fr, months_and_days, on_day
 from probatio.core.errors import field_errors
-from probatio.core.text import count
+from probatio.core.text import count, lower_first
 from probatio.measures import catalogue, first_interview
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation, ObligationType
@@ -852,7 +852,7 @@ def release_record(
     timeline_add(
         person=person,
         kind=TimelineEvent.Kind.CUSTODY,
-        title=f"Sortie de détention — {kind.label.lower()} : suivi en milieu ouvert"[:200],
+        title=f"Sortie de détention — {lower_first(kind.label)} : suivi en milieu ouvert"[:200],
         detail=detail[:500],
         actor=membership.user,
         instance=custody,
