@@ -11,7 +11,6 @@ Then incidents: no-show proposals confirmed or dismissed, a missing proof confir
 offence reported by the police and a victim's report, with the steps taken.
 """
 
-import io
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -64,13 +63,19 @@ def _pdf() -> bytes:
 
 
 def _png() -> bytes:
-    from PIL import Image, ImageDraw
+    """A scanned attestation: a page drawn by WeasyPrint, then as an image (PNG)."""
+    from weasyprint import HTML
 
-    image = Image.new("RGB", (420, 300), "white")
-    ImageDraw.Draw(image).text((20, 20), "Attestation (scan de démonstration)", fill="black")
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    from probatio.compliance.rasterise import rasterise
+
+    pdf = HTML(
+        string="<style>@page { size: 148mm 105mm; margin: 12mm }</style>"
+        "<h2>Attestation de présence</h2><p>Je soussigné·e atteste que la personne nommée "
+        "ci-dessus a été présente aux dates indiquées.</p><p><em>Scan de démonstration : "
+        "document fictif.</em></p>"
+    ).write_pdf()
+    (image,), _ = rasterise(pdf, max_pages=1, max_side=700)
+    return image
 
 
 class ComplianceBuilder:
