@@ -323,6 +323,9 @@ def possible_duplicates(
     the stored keys, whatever the size of the service: same birth date with a name, or same
     phone, or same e-mail; the reasons are then worked out on the few rows found."""
     keys = rules.keys_of_identity(identity)
+    # Each branch names the service, so that each may use its own index (service and birth
+    # date, phone or e-mail) rather than read every person of the service.
+    service = Q(service_id=membership.service_id)
     match = Q()
     if keys.birth_date is not None and (keys.surnames or keys.first_names):
         names = Q()
@@ -330,15 +333,15 @@ def possible_duplicates(
             names |= Q(surname_key__in=keys.surnames) | Q(birth_surname_key__in=keys.surnames)
         if keys.first_names:
             names |= Q(first_names_key=keys.first_names)
-        match |= Q(birth_date=keys.birth_date) & names
+        match |= service & Q(birth_date=keys.birth_date) & names
     if keys.phone:
-        match |= Q(phone=keys.phone)
+        match |= service & Q(phone=keys.phone)
     if keys.email:
-        match |= Q(email_key=keys.email)
+        match |= service & Q(email_key=keys.email)
     if not match:
         return []
     candidates = (
-        Person.objects.filter(match, service_id=membership.service_id)
+        Person.objects.filter(match)
         .exclude(pk=exclude_pk)
         .select_related("assigned_cpip")
         .order_by("surname", "first_names", "pk")[:DUPLICATES_SHOWN]
