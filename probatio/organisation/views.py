@@ -32,8 +32,7 @@ def service_settings(request):
         else:
             messages.success(request, "Paramètres du service enregistrés.")
             return redirect("organisation:settings")
-    sites = selectors.sites_of(service.pk)
-    rooms = selectors.rooms_of(service)
+    sites = selectors.sites_with_rooms(service.pk)
     return render(
         request,
         "organisation/service_settings.html",
@@ -43,7 +42,6 @@ def service_settings(request):
             "form": form,
             "service": service,
             "sites": sites,
-            "rooms": rooms,
         },
         status=400 if form.errors else 200,
     )

@@ -125,3 +125,21 @@ def test_notice_days_are_required(as_role, service):
     response = as_role("manager").post("/service/parametres/", {**VALID, "notice_days": []})
     assert response.status_code == 400
     assert Service.objects.get(pk=service.pk).notice_days == [1, 2, 3, 4, 5, 6]
+
+
+def test_each_site_lists_its_own_rooms_without_a_trailing_comma(as_role, manager):
+    """Rooms of two sites, the last of the first site not the last of all: « Bureau 1,
+    Bureau 2 », never « Bureau 1, Bureau 2, »."""
+    from probatio.organisation.models import Room
+    from tests.factories import SiteFactory
+
+    first = SiteFactory(service=manager.service, name="Antenne A")
+    second = SiteFactory(service=manager.service, name="Antenne B")
+    for site, names in ((first, ("Bureau 1", "Bureau 2")), (second, ("Salle 7",))):
+        for name in names:
+            Room.objects.create(site=site, name=name)
+    SiteFactory(service=manager.service, name="Antenne C")
+    page = as_role("manager").get("/service/parametres/").content.decode()
+    lists = [" ".join(chunk.split("</p>")[0].split()) for chunk in page.split("Bureaux :")[1:]]
+    assert not any(text.endswith(",") for text in lists), lists
+    assert "Bureau 1, Bureau 2" in lists and "Salle 7" in lists and "aucun" in lists
