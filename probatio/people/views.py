@@ -336,7 +336,11 @@ def person_edit(request, pk: int):
 
 def _simple_write(request, pk, *, action, form, save, success, title, submit):
     gated = selectors.person_get_for(
-        request.membership, pk, action=action, log_read=f"formulaire : {title.lower()}"
+        request.membership,
+        pk,
+        action=action,
+        # The French name of the form, as the access log shows older entries too.
+        log_read=audit_labels.read_label(f"formulaire {request.resolver_match.url_name}"),
     )
     bound = form(gated)
     if request.method == "POST" and bound.is_valid():

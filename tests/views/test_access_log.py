@@ -67,9 +67,9 @@ def test_the_log_shows_french_labels_for_old_and_new_entries(as_role, world, man
     page = client.get(log_url(person))
     text = text_of(page)
     assert "Consultation du dossier (identité et situation)" in text
-    assert "Consultation du dossier (formulaire : attribuer le suivi)" in text
-    assert "Consultation du dossier (formulaire : nouvelle adresse)" in text
-    assert "Consultation du dossier (formulaire d'attribution du suivi)" in text
+    assert "Consultation du dossier (formulaire de nouvelle adresse)" in text
+    # Written now and written before (« formulaire assign »): the same French words.
+    assert text.count("Consultation du dossier (formulaire d'attribution du suivi)") == 2
     assert "Consultation du dossier (formulaire de nouvelle obligation)" in text
     assert "Nouvelle obligation : Établir sa résidence en un lieu déterminé" in text
     assert "Modification de l'obligation NE_PAS_CONTACTER" not in text
