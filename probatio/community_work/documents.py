@@ -50,8 +50,6 @@ class Attestation:
     lines: list[PlacementLine]
     first: date | None
     last: date | None
-    signed_by: str
-    signed_title: str
     dated: date
 
     @property
@@ -81,8 +79,9 @@ def _lines(progress: Progress) -> list[PlacementLine]:
     return [line for line in lines if line.hours]
 
 
-def attestation_for(progress: Progress, *, signer, today: date) -> Attestation:
-    """``progress`` read ``with_details``; ``signer`` is the user who prints it."""
+def attestation_for(progress: Progress, *, today: date) -> Attestation:
+    """``progress`` read ``with_details``. Who prints it is not who signs it: the signature
+    block is left blank, to be filled in by hand by whoever signs for the service."""
     order = progress.order
     person = order.person
     service = person.service
@@ -108,8 +107,6 @@ def attestation_for(progress: Progress, *, signer, today: date) -> Attestation:
         lines=lines,
         first=min((line.first for line in lines if line.first), default=None),
         last=max((line.last for line in lines if line.last), default=None),
-        signed_by=signer.get_full_name(),
-        signed_title=getattr(signer, "title", "") or "",
         dated=today,
     )
 

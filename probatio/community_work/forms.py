@@ -200,8 +200,9 @@ class SessionForm(BaseForm):
         help_text="Par quarts d'heure : 3,5 pour trois heures et demie.",
     )
     signed_by = forms.ModelChoiceField(
-        label="Signée par le tuteur", queryset=Supervisor.objects.none(), required=False,
-        empty_label="Non précisé",
+        label="Signée par le tuteur ou la tutrice", queryset=Supervisor.objects.none(),
+        required=False, empty_label="Non précisé",
+        help_text="Celui ou celle qui a signé la feuille de présence : rien n'est choisi d'avance.",
     )  # fmt: skip
     remarks = forms.CharField(
         label="Observations de la structure", max_length=500, required=False,

@@ -221,7 +221,7 @@ def session_new(request, pk: int, order_id: int):
         initial={
             "kind": rules.WORK,
             "on": timezone.localdate(),
-            "signed_by": assignment.supervisor_id,
+            # Who signed is chosen, never presumed: not the placement's usual supervisor.
         },
     )
     return _form_page(
@@ -246,9 +246,7 @@ def attestation(request, pk: int, order_id: int):
     order = selectors.order_get(gated.person, order_id)
     today = timezone.localdate()
     progress = selectors.progress_of([order], today=today, with_details=True)[0]
-    content = documents.render_attestation(
-        documents.attestation_for(progress, signer=request.user, today=today)
-    )
+    content = documents.render_attestation(documents.attestation_for(progress, today=today))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="attestation-tig-{order.pk}.pdf"'
     response["Cache-Control"] = "no-store"

@@ -1058,8 +1058,7 @@ def worked(cpip, manager, host, tutor, placement):
 
 def test_the_attestation_proves_the_hours_and_nothing_more(cpip, worked):
     person, order = worked
-    attestation = documents.attestation_for(progress(order, with_details=True), signer=cpip.user,
-                                            today=TODAY)  # fmt: skip
+    attestation = documents.attestation_for(progress(order, with_details=True), today=TODAY)  # fmt: skip
     assert attestation.person_name == "Jean DUPONT"
     assert attestation.hours_done == D(20)
     assert not attestation.complete
@@ -1087,8 +1086,7 @@ def test_the_attestation_proves_the_hours_and_nothing_more(cpip, worked):
 def test_a_placement_with_no_hour_is_left_out_of_the_attestation(cpip, manager, person, order,
                                                                  assignment):  # fmt: skip
     record(cpip, person, assignment, date(2025, 2, 3), None, kind="absence_excused")
-    attestation = documents.attestation_for(progress(order, with_details=True), signer=cpip.user,
-                                            today=TODAY)  # fmt: skip
+    attestation = documents.attestation_for(progress(order, with_details=True), today=TODAY)  # fmt: skip
     assert attestation.lines == []
     assert attestation.first is None
     assert "Aucune heure enregistrée à ce jour." in pdf_text(

@@ -4,6 +4,7 @@ French with nothing stored, reads journaled, the tab's queries fixed whatever th
 sessions; the service's TIG list and its scope, the hosts' pages and their forms (directory
 managers only), the import and figures pages per role, the attestation and the end report."""
 
+import io
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from probatio.audit.models import AuditEntry
 from probatio.community_work import rules, services
@@ -909,3 +911,31 @@ def test_an_approval_ending_before_it_starts_is_named_on_its_field(client_for, m
     assert field_error(response, "id_approval_end_date") == (
         "La fin de l'habilitation ne peut pas précéder son début."
     )
+
+
+def test_nobody_is_presumed_to_have_signed_a_session(client_for, cpip, tigs):
+    """The placement's usual supervisor (Claire Roux) is offered, not chosen: a session is
+    « signée par » the tutor the agent picks, or nobody."""
+    tig = tigs["caseload"]
+    page = html(client_for(cpip).get(url_of("session_new", tig)))
+    signed_by = page.split('name="signed_by"')[1].split("</select>")[0]
+    assert "Claire Roux" in signed_by
+    assert "selected" not in signed_by.split("Claire Roux")[0].rsplit("<option", 1)[1]
+    assert (
+        client_for(cpip)
+        .post(url_of("session_new", tig), {"kind": "work", "on": "2025-06-16", "hours": "2"})
+        .status_code
+        == 302
+    )
+    assert WorkSession.objects.get(assignment=tig.assignment, on=TODAY).signed_by is None
+
+
+def test_the_attestation_leaves_its_signature_to_whoever_signs(client_for, cpip, tigs):
+    """Who prints the attestation is not who signs it: the block is blank, to fill in."""
+    tig = tigs["caseload"]
+    response = client_for(cpip).get(tab_url(tig.person) + f"{tig.order.pk}/attestation.pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    block = text.split("Pour le service")[1]
+    assert "Nom et qualité" in block and "Signature" in block
+    assert cpip.user.get_full_name() not in block
