@@ -1,6 +1,8 @@
 from django import forms
+from django.utils import timezone
 
 from probatio.core.forms import BaseForm, BaseModelForm, DateInput
+from probatio.measures import rules
 from probatio.measures.models import Decision, Measure, Obligation, Offence
 
 
@@ -43,12 +45,13 @@ class DecisionForm(BaseModelForm):
 
     def clean(self):
         data = super().clean()
-        decided, enforceable = data.get("date"), data.get("enforceable_date")
-        if decided and enforceable and enforceable < decided:
-            self.add_error(
-                "enforceable_date",
-                "La date de caractère exécutoire ne peut pas précéder la date de la décision.",
-            )
+        errors = rules.validate_decision_dates(
+            decided=data.get("date"),
+            enforceable=data.get("enforceable_date"),
+            today=timezone.localdate(),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         return data
 
 

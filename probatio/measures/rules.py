@@ -117,6 +117,25 @@ def validate_duration(
     return errors
 
 
+FUTURE_DECISION = "La date de la décision ne peut pas être future."
+ENFORCEABLE_BEFORE_DECISION = (
+    "La date de caractère exécutoire ne peut pas précéder la date de la décision."
+)
+
+
+def validate_decision_dates(
+    *, decided: date | None, enforceable: date | None, today: date
+) -> dict[str, str]:
+    """Every error of a decision's dates at once, keyed by field (the form shows them all in
+    one submit; the service refuses with all of them)."""
+    errors = {}
+    if decided and decided > today:
+        errors["date"] = FUTURE_DECISION
+    if decided and enforceable and enforceable < decided:
+        errors["enforceable_date"] = ENFORCEABLE_BEFORE_DECISION
+    return errors
+
+
 def validate_dates(*, decision_date: date, start: date) -> dict[str, str]:
     errors = {}
     if start < decision_date:

@@ -72,20 +72,36 @@ OBLIGATION_FIELDS = [
 ]
 
 
-def _check_judge(membership: Membership, judge: User | None, field: str) -> None:
+def _judge_error(membership: Membership, judge: User | None, field: str) -> dict[str, str]:
     if (
         judge is not None
         and not judge.memberships.filter(
             service_id=membership.service_id, role="judge", is_active=True
         ).exists()
     ):
-        raise field_errors(**{field: "Ce magistrat n'est pas rattaché à ce service."})
+        return {field: "Ce magistrat n'est pas rattaché à ce service."}
+    return {}
+
+
+def _check_judge(membership: Membership, judge: User | None, field: str) -> None:
+    if errors := _judge_error(membership, judge, field):
+        raise field_errors(**errors)
+
+
+def _decision_errors(membership: Membership, data: dict[str, Any], today: date) -> dict[str, str]:
+    """Every error of a decision's data, collected before anything is refused: the form shows
+    them all in one submit."""
+    return {
+        **rules.validate_decision_dates(
+            decided=data["date"], enforceable=data.get("enforceable_date"), today=today
+        ),
+        **_judge_error(membership, data.get("judge"), "judge"),
+    }
 
 
 def _check_decision_data(membership: Membership, data: dict[str, Any], today: date) -> None:
-    if data["date"] > today:
-        raise field_errors(date="La date de la décision ne peut pas être future.")
-    _check_judge(membership, data.get("judge"), "judge")
+    if errors := _decision_errors(membership, data, today):
+        raise field_errors(**errors)
 
 
 def _save_decision(decision: Decision) -> None:
@@ -158,7 +174,7 @@ def decision_update(
     period beyond its bound)."""
     membership, person = _gate(gated, Action.CREATE_RECORD)
     _own(person, decision.person_id)
-    _check_decision_data(membership, data, today or timezone.localdate())
+    errors = _decision_errors(membership, data, today or timezone.localdate())
     person = decision.person
     stored = Decision.objects.get(pk=decision.pk)
     before = audit.snapshot(stored)
@@ -167,6 +183,26 @@ def decision_update(
     for field in DECISION_FIELDS:
         if field in data:
             setattr(decision, field, data[field])
+    # What the correction would break in the measures and obligations it carries, collected
+    # with the decision's own errors: all of them are shown at once, nothing is saved.
+    for measure in decision.measures.select_related("measure_type"):
+        try:
+            _validate_measure(measure, decision)  # a copy read for the check only
+        except ValidationError as error:
+            reasons = " ".join(m for ms in error.message_dict.values() for m in ms)
+            errors.setdefault(
+                "recidivism",
+                f"La mesure « {measure.measure_type.label} » ne respecterait plus ses bornes : "
+                f"{reasons}",
+            )
+    for obligation in decision.obligations.select_related("obligation_type"):
+        if obligation.start_date < decision.date:
+            errors.setdefault(
+                "date",
+                f"L'obligation « {obligation.obligation_type.label} » commence avant cette date.",
+            )
+    if errors:
+        raise field_errors(**errors)
     _save_decision(decision)
     for measure in decision.measures.select_related("measure_type"):
         # A judge corrected on the decision is corrected on the measures that had it (the
@@ -191,11 +227,6 @@ def decision_update(
                 f"plus ses bornes : {reasons}"
             ) from error
         measure.save(update_fields=["end_date", "updated_at"])
-    for obligation in decision.obligations.all():
-        if obligation.start_date < decision.date:
-            raise field_errors(
-                date=f"L'obligation « {obligation.obligation_type_id} » commence avant cette date."
-            )
     decision.offences.all().delete()
     _add_offences(decision, offences)
     new_offences = [o["label"] for o in offences]

@@ -74,7 +74,7 @@ def decision_create(request, pk: int):
     judges = staff_of_role(request.membership.service_id, "judge")
     form = DecisionForm(request.POST or None, judges=judges)
     formset = OffenceFormSet(request.POST or None, prefix="offences")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         offences = [
             f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("label")
         ]
@@ -113,7 +113,7 @@ def decision_edit(request, pk: int, decision_id: int):
         prefix="offences",
         initial=selectors.offences_initial(decision),
     )
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         offences = [
             f.cleaned_data for f in formset.forms if f.cleaned_data and f.cleaned_data.get("label")
         ]
