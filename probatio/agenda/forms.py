@@ -17,11 +17,6 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.username
-
-
 class MeasureChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, measure) -> str:
         return f"{measure.measure_type.short_label} (depuis le {measure.start_date:%d/%m/%Y})"
@@ -35,6 +30,24 @@ def open_day_from(day, *, site: Site | None, alsace_moselle: bool):
         opening_hours=site.opening_hours if site is not None else None,
         is_holiday=lambda d: bool(rules.holiday_name(d, alsace_moselle=alsace_moselle)),
     )
+
+
+def set_staff_choices(field, staff_choices: list) -> None:
+    """The staff offered (``selectors.booking_staff``, in its order), each with why."""
+    field.users = {c.user.pk: c.user for c in staff_choices}
+    field.choices = [
+        (
+            c.user.pk,
+            f"{c.user.get_full_name() or c.user.username} — {c.reason}"
+            if c.reason
+            else c.user.get_full_name() or c.user.username,
+        )
+        for c in staff_choices
+    ]
+
+
+def staff_users(field, ids: list[int]) -> list:
+    return [field.users[pk] for pk in ids if pk in field.users]
 
 
 class _TimesMixin:
@@ -59,11 +72,12 @@ class BookingForm(_TimesMixin, BaseForm):
         help_text="Pour compter les absences par mesure et joindre l'explication de la mesure "
         "à la convocation.",
     )
-    staff = StaffChoiceField(
+    staff = forms.TypedMultipleChoiceField(
         label="Professionnel·les",
-        queryset=None,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Le ou la CPIP de la personne d'abord, puis les autres intervenant·es qui la "
+        "suivent et les agents de l'antenne.",
     )
     day = forms.DateField(label="Date", widget=DateInput())
     start_time = forms.TimeField(label="Heure de début (heure de Paris)", widget=TimeInput())
@@ -93,18 +107,26 @@ class BookingForm(_TimesMixin, BaseForm):
         required=False,
     )
 
-    def __init__(self, *args, service_id: int, person, staff_queryset, **kwargs):
+    def __init__(self, *args, service_id: int, person, staff_choices: list, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff_queryset
-        self.fields["measure"].queryset = Measure.objects.filter(
+        set_staff_choices(self.fields["staff"], staff_choices)
+        measures = Measure.objects.filter(
             person=person, status__in=Measure.OPEN_STATUSES
         ).select_related("measure_type")
+        self.fields["measure"].queryset = measures
+        if not self.is_bound and "measure" not in self.initial:
+            open_measures = list(measures[:2])
+            if len(open_measures) == 1:  # the only open measure: nothing to choose
+                self.initial["measure"] = open_measures[0].pk
         self.fields["site"].queryset = Site.objects.filter(service_id=service_id)
         self.fields["room"].queryset = Room.objects.filter(
             site__service_id=service_id, is_active=True
         ).select_related("site")
         self.fields["establishment"].queryset = Establishment.objects.filter(service_id=service_id)
         self.fields["to_bring"].initial = Appointment._meta.get_field("to_bring").default
+
+    def clean_staff(self) -> list:
+        return staff_users(self.fields["staff"], self.cleaned_data["staff"])
 
     def clean(self):
         return self.clean_times(super().clean())
@@ -266,3 +288,45 @@ class AgendaFilterForm(BaseForm):
         self.fields["site"].choices = [("", "Toutes les antennes")] + [
             (s.pk, s.name) for s in sites
         ]
+
+
+class SlotSearchForm(BaseForm):
+    """The free slots of the chosen staff and room: the booking form's names, so that the
+    booking page's values carry over and a slot's link fills the booking form."""
+
+    DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (60, "1 heure"), (90, "1 h 30")]
+
+    staff = forms.TypedMultipleChoiceField(
+        label="Professionnel·les", coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    site = forms.TypedChoiceField(label="Antenne", coerce=int, required=False, empty_value=None)
+    room = forms.TypedChoiceField(
+        label="Bureau ou salle", coerce=int, required=False, empty_value=None
+    )
+    day = forms.DateField(label="À partir du", widget=DateInput(), required=False)
+    duration = forms.TypedChoiceField(
+        label="Durée", coerce=int, choices=DURATIONS, initial=45, required=False, empty_value=45
+    )
+
+    def __init__(self, *args, staff_choices: list, sites: list, rooms: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_staff_choices(self.fields["staff"], staff_choices)
+        self.sites = {s.pk: s for s in sites}
+        self.rooms = {r.pk: r for r in rooms}
+        self.fields["site"].choices = [("", "Aucune")] + [(s.pk, s.name) for s in sites]
+        self.fields["room"].choices = [("", "Aucun")] + [
+            (
+                r.pk,
+                f"{r.name} ({self.sites[r.site_id].name})" if r.site_id in self.sites else r.name,
+            )
+            for r in rooms
+        ]
+
+    def clean_staff(self) -> list:
+        return staff_users(self.fields["staff"], self.cleaned_data["staff"])
+
+    def clean_site(self):
+        return self.sites.get(self.cleaned_data["site"])
+
+    def clean_room(self):
+        return self.rooms.get(self.cleaned_data["room"])

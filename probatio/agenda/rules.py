@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from probatio.access.policy import Action, Scope, scope_for
 from probatio.core.workdays import ALSACE_MOSELLE
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -164,3 +165,87 @@ def week_start(day: date) -> date:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The Paris day as an aware [start, end) interval (23 or 25 hours on clock-change days)."""
     return at_paris(day, time(0)), at_paris(day + timedelta(days=1), time(0))
+
+
+# --- Free slots and the week grid (pure: the caller loads the busy intervals once). ---
+
+# Without a site's hours (a site without them, or no site chosen): Monday to Friday, 9:00-17:00.
+DEFAULT_HOURS = {str(d): [["09:00", "17:00"]] for d in range(1, 6)}
+
+
+def holds_appointments(role: str) -> bool:
+    """May a member of ``role`` be one of an appointment's staff? Those the access policy lets
+    book in their own agenda (scope « own » or « own or caseload »): CPIP, electronic
+    monitoring, psychologist, social worker; not the managers and the secretariat (who book
+    for others, service-wide), never a judge."""
+    return scope_for(role, Action.BOOK_APPOINTMENT) in (Scope.OWN, Scope.OWN_OR_CASELOAD)
+
+
+def _minutes(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def free_slots(
+    days: list[date],
+    *,
+    opening_hours: dict | None,
+    is_holiday: Callable[[date], bool],
+    busy: list[tuple[datetime, datetime]],
+    duration: timedelta,
+    now: datetime,
+    step: timedelta = timedelta(minutes=30),
+) -> list[tuple[datetime, datetime]]:
+    """The free slots of ``duration`` over ``days``: within the opening ranges of each day
+    (``opening_hours``, else ``DEFAULT_HOURS``), on no public holiday, starting every ``step``
+    of wall-clock time from each opening, after ``now``, and overlapping none of the ``busy``
+    intervals (the staff's and the room's planned appointments). Times are wall-clock Paris
+    times, so a clock-change day keeps its 9:00 slot at 9:00 (07:00 UTC in summer time,
+    08:00 UTC in winter time)."""
+    hours = opening_hours or DEFAULT_HOURS
+    length, stride = int(duration.total_seconds() // 60), int(step.total_seconds() // 60)
+    if length <= 0 or stride <= 0:
+        return []
+    busy_sorted = sorted(busy)
+    slots = []
+    for day in days:
+        if is_holiday(day):
+            continue
+        for opens, closes in hours.get(str(day.isoweekday()), []):
+            start, last = _minutes(_parse(opens)), _minutes(_parse(closes)) - length
+            while start <= last:
+                begins = at_paris(day, _clock(start))
+                ends = at_paris(day, _clock(start + length))
+                if begins >= now and not any(
+                    overlaps(begins, ends, b_start, b_end) for b_start, b_end in busy_sorted
+                ):
+                    slots.append((begins, ends))
+                start += stride
+    return slots
+
+
+def grid_span(
+    opening_hours: dict | None, starts: list[datetime], ends: list[datetime]
+) -> tuple[int, int]:
+    """The rows of a week grid, in minutes from midnight [first, last): the widest opening
+    span of the week (``DEFAULT_HOURS`` without a site's hours), stretched to the hours of
+    the appointments shown, on whole hours."""
+    hours = opening_hours or DEFAULT_HOURS
+    ranges = [(_minutes(_parse(a)), _minutes(_parse(b))) for day in hours.values() for a, b in day]
+    first = min((a for a, _ in ranges), default=9 * 60)
+    last = max((b for _, b in ranges), default=17 * 60)
+    for moment in starts:
+        first = min(first, _minutes(paris(moment).time()))
+    for moment in ends:
+        local = paris(moment)
+        last = max(last, _minutes(local.time()) or 24 * 60)
+    return first - first % 60, min(24 * 60, last + (-last) % 60)
+
+
+def grid_row_of(moment: datetime, *, first: int, step: int = 30) -> int:
+    """The row (0-based) of a week grid where an appointment starting at ``moment`` goes: the
+    ``step``-minute row holding its Paris start time."""
+    return (_minutes(paris(moment).time()) - first) // step

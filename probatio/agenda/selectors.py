@@ -23,6 +23,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from probatio.access.policy import Action, PersonFacts, allows
+from probatio.access.roles import SHORT_LABELS as ROLE_SHORT
+from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
@@ -139,8 +141,81 @@ def staff_of_service(service_id: int) -> QuerySet[User]:
 
 
 def staff_by_name(service_id: int) -> QuerySet[User]:
-    """The service's staff, by last name (for the agenda's filter and the booking form)."""
+    """The service's staff, by last name (for the agenda's filter; the booking form offers
+    ``booking_staff``)."""
     return staff_of_service(service_id).order_by("last_name")
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    """A professional offered by the booking form, and why (the label's suffix)."""
+
+    user: User
+    reason: str  # « CPIP de la personne », « intervenant·e de la personne », « antenne »…
+
+
+def booking_staff(
+    service_id: int, person: Person, *, site_id: int | None, also_ids: tuple[int, ...] = ()
+) -> list[StaffChoice]:
+    """The staff a booking for ``person`` offers, in this order: the person's CPIP, the other
+    professionals who follow them, then the staff attached to site ``site_id`` (the whole
+    service's without a site), each by name; plus ``also_ids`` (the current user, the staff
+    already chosen) wherever they work. Only active members of the service whose role holds
+    appointments (``rules.holds_appointments``: never a judge, a manager or the
+    secretariat). Two queries."""
+    support_ids = set(person.support_staff.values_list("pk", flat=True))
+    roles = [r for r in Role.values if rules.holds_appointments(r)]
+    memberships = (
+        Membership.objects.filter(
+            service_id=service_id, is_active=True, role__in=roles, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    found: dict[int, tuple[int, str, User]] = {}
+    for membership in memberships:
+        user = membership.user
+        if user.pk == person.assigned_cpip_id:
+            rank, reason = 0, "CPIP de la personne"
+        elif user.pk in support_ids:
+            rank, reason = 1, "suit aussi la personne"
+        elif site_id is None or membership.site_id == site_id:
+            rank, reason = 2, ROLE_SHORT.get(membership.role, "")
+        elif user.pk in also_ids:
+            rank, reason = 3, ROLE_SHORT.get(membership.role, "")
+        else:
+            continue
+        if user.pk not in found or rank < found[user.pk][0]:
+            found[user.pk] = (rank, reason, user)
+    ordered = sorted(found.values(), key=lambda row: row[0])  # stable: by name within a rank
+    return [StaffChoice(user=user, reason=reason) for _, reason, user in ordered]
+
+
+def busy_intervals(
+    service_id: int,
+    *,
+    staff_ids: list[int],
+    room_id: int | None,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, datetime]]:
+    """The [start, end) of the planned appointments of any of ``staff_ids`` or of room
+    ``room_id`` overlapping [``start``, ``end``): one query, whatever their number."""
+    who = Q(staff__in=staff_ids) if staff_ids else Q(pk__in=[])
+    if room_id:
+        who |= Q(room_id=room_id)
+    rows = (
+        Appointment.objects.filter(
+            who,
+            service_id=service_id,
+            status=Appointment.Status.PLANNED,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .values_list("starts_at", "ends_at")
+        .distinct()
+    )
+    return list(rows)
 
 
 # --- The dossier's "Rendez-vous" tab: its lists are paged (people.views.dossier_page). ---

@@ -32,6 +32,7 @@ urlpatterns = [
     path("agenda/convocations/<int:pk>/envoi/", summons_views.summons_sent, name="summons_sent"),
     path("personnes/<int:pk>/rendez-vous/", views.person_appointments, name="person_list"),
     path("personnes/<int:pk>/rendez-vous/nouveau/", views.book, name="book"),
+    path("personnes/<int:pk>/rendez-vous/creneaux-libres/", views.free_slots, name="free_slots"),
     path(
         "personnes/<int:pk>/rendez-vous/entretien-non-planifie/",
         views.unplanned,

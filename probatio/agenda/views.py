@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from probatio.agenda.forms import (
     BookingForm,
     MoveForm,
     OutcomeForm,
+    SlotSearchForm,
     UnplannedInterviewForm,
     open_day_from,
 )
@@ -29,7 +30,7 @@ from probatio.core.gates import page_membership
 from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
 from probatio.notes.views import draft_saved, drafting
-from probatio.organisation.selectors import sites_of
+from probatio.organisation.selectors import rooms_of, sites_of
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_page
 
@@ -116,6 +117,7 @@ def agenda(request):
         f"Liste : {heading}",
         {"view": view, "date": day.isoformat(), "agent": agent_id, "site": site_id},
     )
+    grid = _week_grid(days, by_day, site, sites) if view == "semaine" else None
     step = timedelta(days=1 if view == "jour" else 7)
     base = params.copy()
     base.pop("date", None)
@@ -130,6 +132,7 @@ def agenda(request):
             "view": view,
             "day": day,
             "days": [{"date": d, "name": WEEKDAYS[d.weekday()], "items": by_day[d]} for d in days],
+            "grid": grid,
             "today": timezone.localdate(),
             "previous": (day - step).isoformat(),
             "next": (day + step).isoformat(),
@@ -141,6 +144,37 @@ def agenda(request):
             "now_dt": timezone.now(),
         },
     )
+
+
+GRID_STEP = 30  # minutes per row of the week grid
+
+
+def _week_grid(days: list, by_day: dict, site, sites: list) -> list[dict]:
+    """The week grid's rows: one per half-hour of the opening span (the chosen site's hours,
+    else those of all the service's sites), stretched to the appointments shown; each row
+    holds, per day, the appointments starting in that half-hour."""
+    if site is not None:
+        hours = site.opening_hours
+    else:
+        hours: dict = {}
+        for each in sites:
+            for weekday, ranges in (each.opening_hours or {}).items():
+                hours.setdefault(weekday, []).extend(ranges)
+    shown = [a for d in days for a in by_day[d]]
+    first, last = rules.grid_span(hours, [a.starts_at for a in shown], [a.ends_at for a in shown])
+    rows = [
+        {
+            "label": f"{m // 60:02d}:{m % 60:02d}",
+            "anchor": f"{m // 60:02d}{m % 60:02d}",
+            "cells": [{"date": d, "items": []} for d in days],
+        }
+        for m in range(first, last, GRID_STEP)
+    ]
+    for index, day in enumerate(days):
+        for appointment in by_day[day]:
+            row = rules.grid_row_of(appointment.starts_at, first=first, step=GRID_STEP)
+            rows[max(0, min(row, len(rows) - 1))]["cells"][index]["items"].append(appointment)
+    return rows
 
 
 @require_GET
@@ -557,6 +591,37 @@ def unplanned(request, pk: int):
     )
 
 
+# The booking form's values a free slot's link (or a page's address) may carry over.
+_CARRIED = ("kind", "measure", "place_kind", "site", "room", "day", "start_time", "end_time")
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _default_staff(membership, person) -> list[int]:
+    """Who a booking starts with: the user when they hold appointments (a CPIP for their own
+    person, a psychologist in their own agenda), else the person's CPIP."""
+    if rules.holds_appointments(membership.role):
+        return [membership.user_id]
+    return [person.assigned_cpip_id] if person.assigned_cpip_id else []
+
+
+def _staff_choices(request, membership, person, site_id):
+    chosen = [
+        pk
+        for pk in map(_int_or_none, request.POST.getlist("staff") or request.GET.getlist("staff"))
+        if pk
+    ]
+    also = tuple(
+        chosen + ([membership.user_id] if rules.holds_appointments(membership.role) else [])
+    )
+    return selectors.booking_staff(membership.service_id, person, site_id=site_id, also_ids=also)
+
+
 @require_http_methods(["GET", "POST"])
 def book(request, pk: int):
     membership = request.membership
@@ -564,11 +629,9 @@ def book(request, pk: int):
     if not allows(membership.role, Action.BOOK_APPOINTMENT):
         raise PermissionDenied("Votre rôle ne permet pas de fixer des rendez-vous.")
     person = gated.person
-    staff_qs = selectors.staff_by_name(membership.service_id)
+    sites = sites_of(membership.service_id)
     initial = {
-        "staff": [membership.user_id]
-        if _holds_appointments(membership.role)
-        else ([person.assigned_cpip_id] if person.assigned_cpip_id else []),
+        "staff": _default_staff(membership, person),
         "place_kind": Appointment.PlaceKind.PRISON
         if dossier_context(gated, "appointments")["open_custody"]
         else Appointment.PlaceKind.SITE,
@@ -578,18 +641,24 @@ def book(request, pk: int):
         else Appointment.Kind.FOLLOW_UP,
         "day": open_day_from(
             timezone.localdate() + timedelta(days=7),
-            site=next(
-                (s for s in sites_of(membership.service_id) if s.pk == membership.site_id), None
-            ),
+            site=next((s for s in sites if s.pk == membership.site_id), None),
             alsace_moselle=person.service.alsace_moselle,
         ),
     }
+    # A free slot's link fills the form (its staff, place, date and times).
+    initial.update({name: request.GET[name] for name in _CARRIED if request.GET.get(name)})
+    if request.GET.getlist("staff"):
+        initial["staff"] = [x for x in map(_int_or_none, request.GET.getlist("staff")) if x]
+    site_id = _int_or_none(
+        request.POST.get("site") if request.method == "POST" else initial.get("site")
+    )
+    staff_choices = _staff_choices(request, membership, person, site_id)
     form = BookingForm(
         request.POST or None,
         initial=initial,
         service_id=membership.service_id,
         person=person,
-        staff_queryset=staff_qs,
+        staff_choices=staff_choices,
     )
     warnings = []
     if request.method == "POST" and form.is_valid():
@@ -621,7 +690,140 @@ def book(request, pk: int):
             form=form,
             warnings=warnings,
             cancel_url=reverse("agenda:person_list", args=[pk]),
+            slots_url=reverse("agenda:free_slots", args=[pk]),
+            slots_query=_slots_query(initial),
             title=f"Fixer un rendez-vous — {person}",
         ),
         status=400 if form.errors or warnings else 200,
+    )
+
+
+def _slots_query(values: dict) -> str:
+    """The free-slot search's address parameters from the booking form's values."""
+    query = QueryDict(mutable=True)
+    for name in ("site", "room", "kind", "measure", "place_kind"):
+        if values.get(name):
+            query[name] = str(values[name])
+    staff = values.getlist("staff") if isinstance(values, QueryDict) else values.get("staff")
+    query.setlist("staff", [str(pk) for pk in staff or []])
+    return query.urlencode()
+
+
+def _minutes_between(start: str | None, end: str | None, default: int = 45) -> int:
+    """The length of a slot from the booking form's "HH:MM" times (``default`` without them,
+    or when they are not in order)."""
+    try:
+        (h1, m1), (h2, m2) = (map(int, t.split(":")[:2]) for t in (start, end))
+    except (AttributeError, ValueError):
+        return default
+    minutes = (h2 * 60 + m2) - (h1 * 60 + m1)
+    return minutes if 0 < minutes <= 12 * 60 else default
+
+
+FREE_SLOT_DAYS = 7  # the search covers this many days from the chosen one
+
+
+@require_GET
+def free_slots(request, pk: int):
+    """The free slots of the chosen staff and room at the chosen site over the next days: open
+    days and hours of the site, outside the planned appointments of the staff and the room.
+    Each slot links to the booking form filled with it. A fixed number of queries whatever
+    the number of appointments (one for the busy intervals, computed by ``rules.free_slots``).
+    With htmx, the booking page shows the list in place."""
+    membership = request.membership
+    gated = person_get_for(membership, pk, log_read="créneaux libres")
+    if not allows(membership.role, Action.BOOK_APPOINTMENT):
+        raise PermissionDenied("Votre rôle ne permet pas de fixer des rendez-vous.")
+    person = gated.person
+    sites = sites_of(membership.service_id)
+    rooms = [r for r in rooms_of(person.service) if r.is_active]
+    params = request.GET.copy()
+    if "staff" not in params:
+        params.setlist("staff", [str(x) for x in _default_staff(membership, person)])
+    if "site" not in params and membership.site_id:
+        params["site"] = str(membership.site_id)
+    if "duration" not in params:  # the booking form's times, when it sends them
+        params["duration"] = str(_minutes_between(params.get("start_time"), params.get("end_time")))
+    site_id = _int_or_none(params.get("site"))
+    form = SlotSearchForm(
+        params,
+        staff_choices=_staff_choices(request, membership, person, site_id),
+        sites=sites,
+        rooms=rooms,
+    )
+    today = timezone.localdate()
+    days, slots, searched = [], [], False
+    if form.is_valid():
+        data = form.cleaned_data
+        staff, room, site = data["staff"], data["room"], data["site"] or None
+        if room is not None and site is None:
+            site = form.sites.get(room.site_id)
+        first = max(data.get("day") or today, today)
+        window = [first + timedelta(days=i) for i in range(FREE_SLOT_DAYS)]
+        if staff or room:
+            searched = True
+            start, _ = rules.day_bounds(window[0])
+            _, end = rules.day_bounds(window[-1])
+            busy = selectors.busy_intervals(
+                membership.service_id,
+                staff_ids=[u.pk for u in staff],
+                room_id=room.pk if room else None,
+                start=start,
+                end=end,
+            )
+            alsace = person.service.alsace_moselle
+            slots = rules.free_slots(
+                window,
+                opening_hours=site.opening_hours if site else None,
+                is_holiday=lambda d: bool(rules.holiday_name(d, alsace_moselle=alsace)),
+                busy=busy,
+                duration=timedelta(minutes=data["duration"] or 45),
+                now=timezone.now(),
+            )
+        carried = QueryDict(mutable=True)
+        for name in ("kind", "measure", "place_kind"):
+            if params.get(name):
+                carried[name] = params[name]
+        if site:
+            carried["site"] = str(site.pk)
+        if room:
+            carried["room"] = str(room.pk)
+        carried.setlist("staff", [str(u.pk) for u in staff])
+        book_url = reverse("agenda:book", args=[pk])
+        by_day: dict = {}
+        for begins, ends in slots:
+            local_start, local_end = rules.paris(begins), rules.paris(ends)
+            link = carried.copy()
+            link["day"] = local_start.date().isoformat()
+            link["start_time"] = f"{local_start:%H:%M}"
+            link["end_time"] = f"{local_end:%H:%M}"
+            by_day.setdefault(local_start.date(), []).append(
+                {"start": local_start, "end": local_end, "url": f"{book_url}?{link.urlencode()}"}
+            )
+        days = [
+            {"date": d, "name": WEEKDAYS[d.weekday()], "slots": by_day.get(d, [])} for d in window
+        ]
+    context = {
+        "carried_hidden": [
+            (name, params[name]) for name in ("kind", "measure", "place_kind") if params.get(name)
+        ],
+        "slot_form": form,
+        "slot_days": days,
+        "searched": searched,
+        "slot_count": len(slots),
+        "slot_last": days[-1]["date"] if days else None,
+        "slots_url": reverse("agenda:free_slots", args=[pk]),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "agenda/_free_slots.html", context)
+    return render(
+        request,
+        "agenda/free_slots.html",
+        dossier_context(
+            gated,
+            "appointments",
+            **context,
+            cancel_url=f"{reverse('agenda:book', args=[pk])}?{_slots_query(params)}",
+            title=f"Créneaux libres — {person}",
+        ),
     )

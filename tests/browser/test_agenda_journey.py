@@ -93,7 +93,10 @@ def test_first_interview_journey(browser, live_server, axe_source, office, datab
         page.get_by_role("link", name="Fixer un rendez-vous"), r"/rendez-vous/nouveau/$"
     )
     page.locator("#id_kind").select_option("first")
-    page.locator("#id_staff").select_option(label="Camille Conseil")
+    # The person's CPIP comes first among the staff, checked for the secretariat.
+    expect(
+        page.get_by_role("checkbox", name="Camille Conseil — CPIP de la personne")
+    ).to_be_checked()
     page.locator("#id_day").fill(slot.date().isoformat())
     page.locator("#id_start_time").fill(slot.strftime("%H:%M"))
     page.locator("#id_end_time").fill((slot + timedelta(minutes=45)).strftime("%H:%M"))
@@ -117,7 +120,9 @@ def test_first_interview_journey(browser, live_server, axe_source, office, datab
     app = Probatio(page, axe_source)
     app.sign_in("camille.cpip", PASSWORD)
     app.visit(f"/agenda/?date={slot.date().isoformat()}")
-    card = page.locator(".probatio-appointment", has_text="MÉNARD Éloïse")
+    # The week grid: the appointment in the row of its half-hour.
+    row = page.locator(f'tr[data-time="{slot.strftime("%H")}:{slot.minute // 30 * 30:02d}"]')
+    card = row.locator(".probatio-grid-item", has_text="MÉNARD Éloïse")
     expect(card).to_contain_text(slot.strftime("%H:%M"))
     expect(card).to_contain_text("Premier entretien")
     app.visit("/echeancier/")
@@ -127,7 +132,7 @@ def test_first_interview_journey(browser, live_server, axe_source, office, datab
     # 3. Once the interview has taken place, one click records it as honoured.
     with time_machine.travel(slot + timedelta(minutes=50), tick=True):
         app.visit(f"/agenda/?date={slot.date().isoformat()}")
-        card = page.locator(".probatio-appointment", has_text="MÉNARD Éloïse")
+        card = page.locator(".probatio-grid-item", has_text="MÉNARD Éloïse")
         app.click_and_check(card.get_by_role("button", name="Honoré"), r"/agenda/")
         expect(page.get_by_text("Rendez-vous honoré : MÉNARD Éloïse")).to_be_visible()
         with database_turn:
