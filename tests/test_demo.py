@@ -22,7 +22,8 @@ from probatio.community_work.models import (
 from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, collect
 from probatio.core.workdays import add_jours_ouvrables
-from probatio.measures.models import Measure
+from probatio.measures.deadlines import victim_details
+from probatio.measures.models import Measure, Obligation
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote, NoteDraft
 from probatio.people.models import CustodyRecord, Person
@@ -117,6 +118,27 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     for proof in theirs.filter(medium="file"):
         assert (tmp_path / proof.file.name).read_bytes()[:4] in (b"%PDF", b"\x89PNG")
     assert Incident.objects.filter(status="recorded").exists()
+    # A no-contact order recorded by secretariat.demo, whose victim only the CPIP may enter:
+    # an item of cpip.demo's échéancier until they do (demo/victims.py).
+    [awaiting] = Obligation.objects.filter(
+        obligation_type_id="NE_PAS_CONTACTER", victim_name="", victim_contact=""
+    )
+    assert (
+        AuditEntry.objects.get(
+            object_type="measures.obligation", object_id=awaiting.pk, action="create"
+        ).actor.username
+        == "secretariat.demo"
+    )
+    [item] = victim_details(
+        Query(
+            persons=Person.objects.filter(assigned_cpip__username="cpip.demo"),
+            today=timezone.localdate(),
+            until=timezone.localdate() + timedelta(days=30),
+            service_id=awaiting.measure.person.service_id,
+        )
+    )
+    assert item.person_id == awaiting.measure.person_id
+    assert awaiting.measure.person.assigned_cpip.username == "cpip.demo"
     # Reports to the judge at every step of the loop, the transmitted ones frozen as PDFs.
     assert set(Report.objects.values_list("status", flat=True)) == set(report_rules.STATUS_LABELS)
     transmitted = Report.objects.filter(status="transmitted", judge__username="juge.demo")

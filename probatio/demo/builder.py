@@ -49,6 +49,7 @@ from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.support import build_support
 from probatio.demo.transitions import build_transitions
+from probatio.demo.victims import build_victim_awaiting_cpip
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
@@ -280,6 +281,7 @@ class ServiceBuilder:
                 build_community_work,
                 build_transitions,
                 build_drafts,  # a note begun from an appointment, not finished
+                build_victim_awaiting_cpip,  # a victim the secretariat could not enter
                 build_near_duplicate,  # last: a person the secretariat may enter again
             ):
                 build(
