@@ -212,6 +212,7 @@ def busy_intervals(
             starts_at__lt=end,
             ends_at__gt=start,
         )
+        .order_by()
         .values_list("starts_at", "ends_at")
         .distinct()
     )
