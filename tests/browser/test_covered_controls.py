@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-# Persons per demo service: the smallest size at which every part of the demo is built.
+# Persons of the demo service: small, yet enough for every part of the demo to be built.
 DEMO_PERSONS = 40
 
 ACCOUNTS = {
