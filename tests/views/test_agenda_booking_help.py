@@ -263,3 +263,12 @@ def test_week_grid_places_an_appointment_in_its_half_hour_row(client_for, cpip, 
     # Rows cover the site's hours; the day view has no grid.
     assert '<tr data-time="09:00">' in page and '<tr data-time="16:30">' in page
     assert "<caption>Semaine" not in html(client_for(cpip).get("/agenda/?view=jour"))
+
+
+def test_booking_page_offers_the_free_slots(client_for, cpip, site):
+    person = make_person(cpip)
+    page = html(client_for(cpip).get(f"/personnes/{person.pk}/rendez-vous/nouveau/"))
+    url = f"/personnes/{person.pk}/rendez-vous/creneaux-libres/"
+    # Without JavaScript, a link to the free-slot page with the form's staff; with htmx, in place.
+    assert f'href="{url}?' in page and f"staff={cpip.user.pk}" in page
+    assert f'hx-get="{url}"' in page and 'hx-target="#creneaux-libres"' in page
