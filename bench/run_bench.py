@@ -60,6 +60,12 @@ PAGES = [
     ("réponse juge", "/rapports/{answer}/reponse/", "juge.demo"),
     ("/detention/ juge", "/detention/", "juge.demo"),
     ("CAP juge", "/detention/cap/{session}/", "juge.demo"),
+    (
+        "doublons (vérif.)",
+        "/personnes/nouvelle/doublons/?surname=BENALI&birth_surname=HADDAD&first_names=Nadia"
+        "&birth_date=1990-05-17&phone=0648271593",
+        "secretariat.demo",
+    ),
     ("écrou (form.)", "/personnes/{free}/ecrou/nouveau/", "encadrement.demo"),
     ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
 ]
