@@ -39,6 +39,7 @@ PAGES = [
     ("/personnes/<id>/", "/personnes/{person}/", "cpip.demo"),
     ("rendez-vous <id>", "/personnes/{person}/rendez-vous/", "cpip.demo"),
     ("rendez-vous longs", "/personnes/{long}/rendez-vous/?passes=2&messages=3", "cpip.demo"),
+    ("créneaux libres <id>", "/personnes/{person}/rendez-vous/creneaux-libres/", "cpip.demo"),
     ("/agenda/", "/agenda/", "cpip.demo"),
     ("/agenda/ service", "/agenda/?agent=&site=", "secretariat.demo"),
     ("/echeancier/", "/echeancier/", "cpip.demo"),
