@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "probatio.accounts.middleware.DeniedJournalMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "probatio.core.middleware.NoStoreMiddleware",
+    "probatio.core.middleware.BackLinkMiddleware",
     # A database that refuses writes (read-only, full): a French 503 page (docs/errors.md).
     "probatio.core.middleware.WriteRefusedMiddleware",
 ]

@@ -1,3 +1,4 @@
+import json
 from types import SimpleNamespace
 
 from django.urls import reverse
@@ -5,7 +6,10 @@ from django.urls import reverse
 from probatio.access.menu import back_for, menu_for, origin_for
 
 SAVED_DRAFT_SESSION_KEY = "probatio_saved_draft"
-BACK_SESSION_KEY = "probatio_back"
+# The page a file's back link returns to, remembered in a signed cookie (``BackLinkMiddleware``
+# writes it): no session write, hence no query, when the user moves between lists.
+BACK_COOKIE = "probatio_back"
+BACK_SALT = "probatio.back-link"
 
 # The DSFR templates read SITE_CONFIG; ours is static (no database query on every page).
 SITE_CONFIG = SimpleNamespace(
@@ -26,16 +30,26 @@ SITE_CONFIG = SimpleNamespace(
 )
 
 
-def _back_link(request, membership, session) -> dict | None:
+def remembered_back(request) -> dict | None:
+    """The page remembered for the back link (the signed cookie; a forged or stale one is
+    ignored)."""
+    try:
+        value = request.get_signed_cookie(BACK_COOKIE, default=None, salt=BACK_SALT)
+        return json.loads(value) if value else None
+    except ValueError:
+        return None
+
+
+def _back_link(request, membership) -> dict | None:
     """A file's « back » link (``access.menu.back_for``): the last page files are opened from
-    that this membership saw — remembered here, with its query, when such a page is shown —,
+    that this membership saw — remembered, with its query, when such a page is shown —,
     else the role's own files or landing page."""
     if membership is None:
         return None
     match = getattr(request, "resolver_match", None)
     origin = origin_for(match.view_name) if match else None
-    remembered = session.get(BACK_SESSION_KEY) if session is not None else None
-    if origin is not None and request.method == "GET" and session is not None:
+    remembered = remembered_back(request)
+    if origin is not None and request.method == "GET":
         current = {
             "membership": membership.pk,
             "key": origin.key,
@@ -43,14 +57,16 @@ def _back_link(request, membership, session) -> dict | None:
             "searched": bool(request.GET.get("q", "").strip()),
         }
         if current != remembered:
-            session[BACK_SESSION_KEY] = current
+            request.probatio_back = current  # written by BackLinkMiddleware
         remembered = current
     if not remembered or remembered.get("membership") != membership.pk:
         remembered = {}
     entry, label = back_for(
         membership.role, remembered.get("key"), searched=remembered.get("searched", False)
     )
-    url = remembered["url"] if remembered.get("key") == entry.key else reverse(entry.url_name)
+    url = remembered.get("url", "")
+    if remembered.get("key") != entry.key or not url.startswith("/") or url.startswith("//"):
+        url = reverse(entry.url_name)
     return {"url": url, "label": label}
 
 
@@ -60,7 +76,7 @@ def site(request):
     return {
         # A file's « back » link: where the user came from, else their own files or landing
         # page (access.menu.back_for).
-        "back_to": _back_link(request, membership, session),
+        "back_to": _back_link(request, membership),
         # Set by a view once a draft is saved for good: the page tells the browser to drop
         # its copy (see probatio.js). Popping a missing key leaves the session untouched.
         "saved_draft_key": session.pop(SAVED_DRAFT_SESSION_KEY, None) if session else None,

@@ -1,3 +1,6 @@
+import json
+
+from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 from django.utils.log import log_response
 
@@ -17,6 +20,31 @@ class NoStoreMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
+        return response
+
+
+class BackLinkMiddleware:
+    """Writes the page a file's back link returns to, when a page changed it
+    (``core.context_processors``): a signed, HTTP-only cookie of the browser session, so that
+    moving between lists costs no session write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        current = getattr(request, "probatio_back", None)
+        if current is not None:
+            from probatio.core.context_processors import BACK_COOKIE, BACK_SALT
+
+            response.set_signed_cookie(
+                BACK_COOKIE,
+                json.dumps(current, separators=(",", ":")),
+                salt=BACK_SALT,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         return response
 
 

@@ -3,11 +3,15 @@ query, the service view, the échéancier… —, kept while they go from tab to
 a page (a link from elsewhere, a bookmark), to the role's own files or landing page. Never to a
 page the role may not open (managers and the secretariat have no « Mon portefeuille »)."""
 
+import json
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.core import signing
 
 from probatio.access.menu import ORIGINS, back_for, origin_for
+from probatio.core.context_processors import BACK_COOKIE, BACK_SALT
 from tests.views.helpers import ROLES, html
 
 
@@ -133,7 +137,26 @@ def test_another_memberships_origin_is_not_used(client_for, world, member, cpip)
     client = client_for(cpip)
     client.get("/echeancier/")
     manager_too = member("manager", user=cpip.user)
-    session = client.session
-    session["probatio_back"] = {**session["probatio_back"], "membership": manager_too.pk}
-    session.save()
+    signer = signing.get_cookie_signer(salt=BACK_COOKIE + BACK_SALT)
+    remembered = {"key": "schedule", "url": "/echeancier/", "searched": False}
+    client.cookies[BACK_COOKIE] = signer.sign(json.dumps({**remembered, "membership": cpip.pk}))
+    assert back_link(client.get(f"/personnes/{world.caseload.person.pk}/"))[0] == "/echeancier/"
+    client.cookies[BACK_COOKIE] = signer.sign(
+        json.dumps({**remembered, "membership": manager_too.pk})
+    )
     assert back_link(client.get(f"/personnes/{world.caseload.person.pk}/")) == DIRECT["cpip"]
+
+
+def test_a_forged_origin_is_ignored(client_for, world, cpip):
+    """The remembered page travels in a signed cookie: one not signed by the server (an
+    address elsewhere, say) is ignored, and moving between lists writes no session."""
+    client = client_for(cpip)
+    client.cookies[BACK_COOKIE] = json.dumps(
+        {"membership": cpip.pk, "key": "schedule", "url": "https://ailleurs.example/"}
+    )
+    assert back_link(client.get(f"/personnes/{world.caseload.person.pk}/")) == DIRECT["cpip"]
+    session_key = client.cookies["sessionid"].value
+    before = Session.objects.get(session_key=session_key).session_data
+    client.get("/echeancier/")
+    client.get("/agenda/")
+    assert Session.objects.get(session_key=session_key).session_data == before
