@@ -68,10 +68,16 @@ def _search_text(person: Person) -> str:
 def _set_keys(person: Person) -> None:
     """The search text and the duplicate check's keys (``people.rules``), from the identity."""
     person.search_text = _search_text(person)
-    person.surname_key = rules.name_key(person.surname)
-    person.birth_surname_key = rules.name_key(person.birth_surname)
-    person.first_names_key = rules.name_key(person.first_names)
-    person.email_key = rules.email_key(person.email)
+    keys = {
+        "surname_key": rules.name_key(person.surname),
+        "birth_surname_key": rules.name_key(person.birth_surname),
+        "first_names_key": rules.name_key(person.first_names),
+        "email_key": rules.email_key(person.email),
+    }
+    for field, key in keys.items():
+        # Derived, never typed: cut to the column so that only the typed field's own length
+        # error reaches the user.
+        setattr(person, field, key[: Person._meta.get_field(field).max_length])
 
 
 def _check_birth_date(birth_date: date, today: date) -> None:
