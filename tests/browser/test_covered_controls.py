@@ -159,6 +159,14 @@ def demo_objects() -> dict:
     order = TigOrder.objects.filter(**mine).first()
     return {
         "person": person,
+        # A person of cpip.demo's own caseload, in the community, with an open measure: whom
+        # a CPIP books for (free slots, an unplanned interview).
+        "community": Person.objects.filter(
+            assigned_cpip=cpip, measures__status__in=("active", "pending")
+        )
+        .exclude(custody_records__release_date__isnull=True, custody_records__isnull=False)
+        .order_by("pk")
+        .first(),
         "custody": Person.objects.filter(
             assigned_cpip=cpip,
             custody_records__isnull=False,
@@ -213,6 +221,8 @@ OBJECT_ARGUMENTS = {
         lambda o: {"pk": o.appointment_id, "message_id": o.pk},
     ),
     "agenda:summons_sent": ("summons", lambda o: {"pk": o.pk}),
+    "agenda:free_slots": ("community", lambda o: {"pk": o.pk}),
+    "agenda:unplanned": ("community", lambda o: {"pk": o.pk}),
     "compliance:proof_new": (
         "proof",
         lambda o: {"pk": o.person_id, "obligation_id": o.obligation_id},
