@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "probatio.community_work",
     "probatio.transitions",
     "probatio.deadlines",
+    "probatio.transfers",
+    "probatio.merges",
     "probatio.caseloads",
     "probatio.demo",
 ]

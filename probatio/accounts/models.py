@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from probatio.access.roles import SHORT_LABELS, Role
@@ -49,6 +50,13 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name="juridiction (magistrats)",
     )
+    # The share of a full-time post (a CPIP's capacity, caseloads.rules), in percent.
+    working_time = models.PositiveSmallIntegerField(
+        "quotité de travail (%)",
+        default=100,
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
+        help_text="100 pour un temps plein, 80 pour un temps partiel à 80 %…",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +67,12 @@ class Membership(models.Model):
                 fields=["user", "service", "role"],
                 name="membership_unique_role_per_service",
                 violation_error_message="Ce compte a déjà ce rôle dans ce service.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(working_time__gte=10, working_time__lte=100),
+                name="membership_working_time_range",
+                violation_error_message="La quotité de travail doit être comprise entre 10 et "
+                "100 %.",
             ),
         ]
         indexes = [models.Index(fields=["service", "role"])]

@@ -10,6 +10,17 @@ class Setting(models.TextChoices):
     CUSTODY = "custody", "Milieu fermé"
 
 
+class AwaitingReason(models.TextChoices):
+    """Why a file waits in the allocation queue."""
+
+    NEW = "new", "Nouvelle décision"
+    TRANSFER_IN = "transfer_in", "Transfert entrant"
+    COMMITTAL = "committal", "Incarcération"
+    RELEASE = "release", "Sortie de détention"
+    UNASSIGNED = "unassigned", "Suivi retiré"
+    MERGE = "merge", "Fusion de dossiers"
+
+
 class Person(models.Model):
     """A person placed under judicial supervision (PPSMJ): one continuous file per service."""
 
@@ -60,6 +71,14 @@ class Person(models.Model):
         related_name="caseload",
         verbose_name="CPIP référent·e",
     )
+    # When the current CPIP was given the file (the manager's « reçus cette semaine »).
+    assigned_at = models.DateTimeField("attribué le", null=True, blank=True)
+    # A file without a CPIP waits in the allocation queue: since when, and why
+    # (``AwaitingReason``); both empty once a CPIP holds it.
+    awaiting_since = models.DateTimeField("à attribuer depuis le", null=True, blank=True)
+    awaiting_reason = models.CharField(
+        "origine", max_length=20, blank=True, choices=AwaitingReason.choices
+    )
     support_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -87,6 +106,11 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["service", "surname", "first_names"]),
             models.Index(fields=["service", "assigned_cpip"]),
+            models.Index(
+                fields=["service", "awaiting_since"],
+                name="person_awaiting",
+                condition=Q(assigned_cpip__isnull=True),
+            ),
             models.Index(fields=["service", "birth_date"]),
             # The duplicate check: birth date (above), phone or e-mail within the service.
             models.Index(fields=["service", "phone"], name="person_service_phone"),
@@ -322,3 +346,21 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MergedFile(models.Model):
+    """A file absorbed by a merge: its former id leads to the file it was merged into (the
+    dossier gate answers with a redirection, within the same service only)."""
+
+    absorbed_id = models.BigIntegerField("dossier absorbé", primary_key=True)
+    kept = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="absorbed_files", verbose_name="conservé"
+    )
+    merged_at = models.DateTimeField("fusionné le")
+
+    class Meta:
+        verbose_name = "dossier fusionné"
+        verbose_name_plural = "dossiers fusionnés"
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.kept_id}"

@@ -22,6 +22,7 @@ from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
 from probatio.people.models import (
     Address,
+    AwaitingReason,
     CourtFileNumber,
     CustodyRecord,
     Person,
@@ -126,7 +127,7 @@ def person_create(
     )
     if assigned_cpip is None and follows_new_persons(membership.role):
         assigned_cpip = membership.user
-    person.assigned_cpip = assigned_cpip
+    queue_state(person, assigned_cpip, reason=AwaitingReason.NEW, now=timezone.now())
     _check_contact(person, None)
     _set_keys(person)
     person.full_clean()
@@ -358,8 +359,30 @@ def judicial_alert_set(*, gated: Gated, alert: str) -> Person:
     return person
 
 
+def queue_state(person: Person, cpip: User | None, *, reason: str, now) -> None:
+    """Give the file to ``cpip`` (since ``now``), or, without one, put it in the allocation
+    queue for ``reason`` (a file already waiting keeps its date and origin)."""
+    if cpip is not None:
+        if cpip.pk != person.assigned_cpip_id or person.assigned_at is None:
+            person.assigned_at = now
+        person.assigned_cpip = cpip
+        person.awaiting_since, person.awaiting_reason = None, ""
+        return
+    person.assigned_cpip = None
+    person.assigned_at = None
+    if person.awaiting_since is None:
+        person.awaiting_since, person.awaiting_reason = now, reason
+
+
+QUEUE_FIELDS = ["assigned_cpip", "assigned_at", "awaiting_since", "awaiting_reason"]
+
+
 @transaction.atomic
-def cpip_assign(*, gated: Gated, cpip: User | None) -> Person:
+def cpip_assign(
+    *, gated: Gated, cpip: User | None, reason: str = AwaitingReason.UNASSIGNED
+) -> Person:
+    """Give the file to a CPIP of the service, or (``None``) put it back in the allocation
+    queue, for ``reason`` (``AwaitingReason``)."""
     membership, person = _gate(gated, Action.ASSIGN_CPIP)
     if (
         cpip is not None
@@ -369,8 +392,10 @@ def cpip_assign(*, gated: Gated, cpip: User | None) -> Person:
     ):
         raise field_errors(cpip="Cette personne n'est pas CPIP de ce service.")
     before = journal_before(person, ["assigned_cpip"])
-    person.assigned_cpip = cpip
-    person.save(update_fields=["assigned_cpip", "updated_at"])
+    if cpip is not None and cpip.pk == person.assigned_cpip_id:
+        return person
+    queue_state(person, cpip, reason=reason, now=timezone.now())
+    person.save(update_fields=[*QUEUE_FIELDS, "updated_at"])
     journal(
         membership,
         person,

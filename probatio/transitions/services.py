@@ -35,7 +35,7 @@ from probatio.people import services as people_services
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
-from probatio.people.models import CustodyRecord, TimelineEvent
+from probatio.people.models import AwaitingReason, CustodyRecord, TimelineEvent
 from probatio.people.selectors import acting_under, same_actor
 from probatio.reintegration import release as reintegration_release
 from probatio.reintegration import rules as reintegration_rules
@@ -781,7 +781,7 @@ def release_record(
             opened.append(measure)
         elif measure.status == Measure.Status.PENDING and code in transition_rules.FOLLOW_ONS:
             opened.append(_start_on_release(gated, measure, released_on, today=today))
-    people_services.cpip_assign(gated=gated, cpip=data.cpip)
+    people_services.cpip_assign(gated=gated, cpip=data.cpip, reason=AwaitingReason.RELEASE)
     people_services.situation_record(
         gated=gated,
         domain="housing",
