@@ -72,10 +72,18 @@ class Action(StrEnum):
     LIST_REPORTS = "list_reports"
     LIST_COMMUNITY_WORK = "list_community_work"  # the TIG follow-up page and its imports
     ALLOCATE_CASELOADS = "allocate_caseloads"  # the service view: allocation and workload
+    # Transfers between services (dessaisissement): propose or withdraw one (the sending
+    # service), accept or refuse one coming in (the receiving service).
+    TRANSFER_FILE = "transfer_file"
+    ANSWER_TRANSFER = "answer_transfer"
+    MERGE_FILES = "merge_files"  # two files of the same person become one
     # Non-interactive work, done by the system actor of a service (never by a person's role):
     SEND_MESSAGES = "send_messages"  # reminders and notices, by the worker or the safety net
     RECOMPUTE_DATES = "recompute_dates"  # the nightly recomputation of sentence dates
     RECORD_SMS_STOP = "record_sms_stop"  # a person's STOP reply turns SMS reminders off
+    # A transfer left unanswered past the platform's delay is accepted for the receiving
+    # service; its reminders go before.
+    ACCEPT_TRANSFERS = "accept_transfers"
 
 
 R = Role
@@ -217,10 +225,16 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     # access.md: « allocation queue, workload, move caseloads ».
     Action.ALLOCATE_CASELOADS: {R.MANAGER: S.SERVICE},
+    # access.md: « assign or reassign a CPIP; transfer a file to another service », « accept
+    # or refuse a transfer coming in » (the receiving service), « merge two files ».
+    Action.TRANSFER_FILE: {R.MANAGER: S.SERVICE},
+    Action.ANSWER_TRANSFER: {R.MANAGER: S.SERVICE},
+    Action.MERGE_FILES: {R.MANAGER: S.SERVICE},
     # No role: the system actor's work (``SYSTEM_RULES``).
     Action.SEND_MESSAGES: {},
     Action.RECOMPUTE_DATES: {},
     Action.RECORD_SMS_STOP: {},
+    Action.ACCEPT_TRANSFERS: {},
 }
 
 
@@ -260,13 +274,14 @@ class PersonFacts:
 
 # The system actor (``accounts.system.SystemActor``): tasks, commands and scheduled jobs act as
 # it, for one service, with a reason, and are journaled as such. It is not a role anyone holds:
-# it does only the work listed here, on the whole service. Transfers' automatic acceptance,
-# purges and other nightly work join this table when they are built.
+# it does only the work listed here, on the whole service. Purges and other nightly work join
+# this table when they are built.
 SYSTEM = "system"
 SYSTEM_RULES: dict[Action, Scope] = {
     Action.SEND_MESSAGES: S.SERVICE,
     Action.RECOMPUTE_DATES: S.SERVICE,
     Action.RECORD_SMS_STOP: S.SERVICE,
+    Action.ACCEPT_TRANSFERS: S.SERVICE,
 }
 
 

@@ -36,11 +36,13 @@ from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
 from probatio.demo.agenda import AgendaBuilder
+from probatio.demo.allocation import build_allocation
 from probatio.demo.community_work import build_community_work
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.drafts import build_drafts
 from probatio.demo.duplicates import build_near_duplicate
 from probatio.demo.gates import gate
+from probatio.demo.merges import build_duplicate_pair
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.referrals import build_referrals
@@ -48,6 +50,7 @@ from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.support import build_support
+from probatio.demo.transfers import build_incoming_transfer
 from probatio.demo.transitions import build_transitions
 from probatio.demo.victims import build_victim_awaiting_cpip
 from probatio.demo.vocabulary import of_place
@@ -282,7 +285,9 @@ class ServiceBuilder:
                 build_transitions,
                 build_drafts,  # a note begun from an appointment, not finished
                 build_victim_awaiting_cpip,  # a victim the secretariat could not enter
-                build_near_duplicate,  # last: a person the secretariat may enter again
+                build_duplicate_pair,  # a file opened twice, for a manager to merge
+                build_near_duplicate,  # a person the secretariat may enter again
+                build_allocation,  # last: the queue, part-time and reduced capacities
             ):
                 build(
                     service=self.service,
@@ -874,4 +879,6 @@ def build_demo(
             f"{report.audit_entries} entrées d'audit en {report.seconds:.1f} s"
         )
         reports.append(report)
+    if any(not r.skipped for r in reports):
+        build_incoming_transfer(today=today, log=log)
     return reports

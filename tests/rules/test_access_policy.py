@@ -65,9 +65,13 @@ open_schedule     S     S        S            S           S             S       
 list_reports      S     S        S            -           C             -              J
 list_community_work C   S        S            -           -             -              -
 allocate_caseloads -    S        -            -           -             -              -
+transfer_file     -     S        -            -           -             -              -
+answer_transfer   -     S        -            -           -             -              -
+merge_files       -     S        -            -           -             -              -
 send_messages     -     -        -            -           -             -              -
 recompute_dates   -     -        -            -           -             -              -
 record_sms_stop   -     -        -            -           -             -              -
+accept_transfers  -     -        -            -           -             -              -
 """
 
 
