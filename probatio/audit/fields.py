@@ -36,6 +36,7 @@ NAME_ONLY: dict[str, frozenset[str]] = {
     "reports.report": frozenset({"return_comment"}),
     "reports.reportstep": frozenset({"comment"}),
     "sentences.capsession": frozenset({"notes"}),
+    "transfers.transfer": frozenset({"comment", "answer_comment"}),
 }
 
 # Kept with their value: what the entry needs to be read (names, labels, places, contacts of

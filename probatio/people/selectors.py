@@ -124,6 +124,25 @@ def person_get_for(
     return Gated(person=person, facts=facts, role=membership.role, membership=membership)
 
 
+def person_get_for_addressee(membership: Membership, pk: int) -> Gated:
+    """The person of a report addressed to the judge of ``membership``, the file having left
+    the judge's service by a transfer while the report was with them (``reports.selectors``
+    decides which reports; docs/allocation.md, « Transfers between services »): the judge's
+    own facts on that person, whatever service follows them now. Only the report gate calls
+    it; nothing is journaled here (the report gate journals its reads)."""
+    person = (
+        _with_facts(Person.objects.filter(pk=pk), membership)
+        .select_related("assigned_cpip", "service")
+        .first()
+    )
+    if person is None:
+        raise Http404("Personne introuvable.")
+    facts = facts_of(person, membership)
+    if not sees_person(membership.role, facts):
+        raise Http404("Personne introuvable.")
+    return Gated(person=person, facts=facts, role=membership.role, membership=membership)
+
+
 UNGATED = "Accès refusé : ce dossier n'a pas été ouvert par le contrôle d'accès."
 
 

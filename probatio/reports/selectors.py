@@ -16,7 +16,19 @@ fits the report's status, and the author, is then the service's to say.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from probatio.access.policy import (
@@ -31,8 +43,16 @@ from probatio.access.policy import (
     scope_for,
 )
 from probatio.access.roles import Role
+from probatio.accounts.models import Membership
 from probatio.organisation.models import Court
-from probatio.people.selectors import Gated, log_person_read, person_get_for, scope_q
+from probatio.people.models import Person
+from probatio.people.selectors import (
+    Gated,
+    log_person_read,
+    person_get_for,
+    person_get_for_addressee,
+    scope_q,
+)
 from probatio.reports import answers, rules
 from probatio.reports.models import JudgeAnswer, Report, ReportStep
 
@@ -139,15 +159,21 @@ def report_get_for(
     the role may not open, a 403. With ``action`` (a workflow step's: ``draft_report``,
     ``visa_report``), a role the policy refuses that action on the person's file: 403."""
     report = (
-        Report.objects.filter(pk=pk, person__service_id=membership.service_id)
+        Report.objects.filter(
+            Q(person__service_id=membership.service_id) | left_with_the_file(membership), pk=pk
+        )
         .select_related(
             "measure__measure_type", "incident", "author", "judge", "approved_by", "court"
         )
+        .annotate(person_service_id=F("person__service_id"))
         .first()
     )
     if report is None:
         raise Http404("Rapport introuvable.")
-    gated = person_get_for(membership, report.person_id, log_read=None)
+    if report.person_service_id != membership.service_id:
+        gated = person_get_for_addressee(membership, report.person_id)
+    else:
+        gated = person_get_for(membership, report.person_id, log_read=None)
     if not may_read(report, gated, membership.user_id):
         if scope_for(gated.role, Action.READ_REPORTS) is Scope.JUDGE_FILES:
             # Who reads only their files (a judge) does not learn other reports exist.
@@ -217,6 +243,35 @@ def _clauses_q(clauses: tuple[frozenset[str], ...], user_id: int) -> Q:
     return _any(parts)
 
 
+def left_with_the_file(membership) -> Q:
+    """The reports transmitted to a judge (answered or not) whose file left the judge's
+    service by a transfer (docs/allocation.md, « Transfers between services »): the judge
+    keeps reading them, and answers those still awaiting the answer; nobody else of the
+    judge's service does. Written by a member of the judge's service, on a person with a
+    measure the judge assigned. No report for a role that does not read by its files."""
+    if scope_for(membership.role, Action.READ_REPORTS) is not Scope.JUDGE_FILES:
+        return Q(pk__in=[])
+    user_id = membership.user_id
+    return (
+        Q(judge_id=user_id, status__in=rules.FROZEN)
+        & ~Q(person__service_id=membership.service_id)
+        & Q(
+            Exists(
+                Membership.objects.filter(
+                    user_id=OuterRef("author_id"), service_id=membership.service_id
+                )
+            )
+        )
+        & Q(
+            Exists(
+                Person.objects.filter(
+                    pk=OuterRef("person_id"), measures__assigning_judge_id=user_id
+                )
+            )
+        )
+    )
+
+
 def visible_reports(membership) -> QuerySet[Report]:
     """Reports of the service the membership may open, derived from the policy's rule
     (``report_access``): where the role reads the person's reports, its clauses; elsewhere,
@@ -230,7 +285,9 @@ def visible_reports(membership) -> QuerySet[Report]:
     if answers is not None and reads != Q():  # where the role reads everything, no more
         beyond = answers & ~reads if reads is not None else answers
         parts.append(beyond & _clauses_q(REPORT_ANSWER_CLAUSES, user_id))
-    return Report.objects.filter(_any(parts), person__service_id=membership.service_id)
+    return Report.objects.filter(
+        (_any(parts) & Q(person__service_id=membership.service_id)) | left_with_the_file(membership)
+    )
 
 
 def reports_of(person, membership) -> list[Report]:
