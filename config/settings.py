@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "probatio.accounts.middleware.MembershipMiddleware",
     "probatio.accounts.middleware.DeniedJournalMiddleware",
+    # The id of a file absorbed by a merge leads to the kept file (docs/allocation.md).
+    "probatio.people.middleware.MergedFileMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "probatio.core.middleware.NoStoreMiddleware",
     "probatio.core.middleware.BackLinkMiddleware",

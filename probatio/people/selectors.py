@@ -33,6 +33,7 @@ from probatio.people.models import (
     Address,
     CourtFileNumber,
     CustodyRecord,
+    MergedFile,
     Person,
     SituationEntry,
     TimelineEvent,
@@ -112,6 +113,7 @@ def person_get_for(
         persons = _with_facts(persons, membership)
     person = persons.select_related("assigned_cpip", "service").first()
     if person is None:
+        _follow_merge(membership, pk)
         raise Http404("Personne introuvable.")
     # The system actor has no caseload: it acts on the whole service, as its table allows.
     facts = PersonFacts() if system else facts_of(person, membership)
@@ -141,6 +143,27 @@ def person_get_for_addressee(membership: Membership, pk: int) -> Gated:
     if not sees_person(membership.role, facts):
         raise Http404("Personne introuvable.")
     return Gated(person=person, facts=facts, role=membership.role, membership=membership)
+
+
+class FileMerged(Http404):
+    """The file asked for was merged into ``kept_id`` (same service): a 404 for whoever does
+    not catch it; ``people.middleware.MergedFileMiddleware`` turns it into a redirection."""
+
+    def __init__(self, absorbed_id: int, kept_id: int):
+        super().__init__("Ce dossier a été fusionné dans un autre dossier.")
+        self.absorbed_id, self.kept_id = absorbed_id, kept_id
+
+
+def _follow_merge(membership, pk) -> None:
+    """A file absorbed by a merge in the membership's service leads to the kept one (another
+    service's user still gets the 404: the redirection names no file of theirs)."""
+    kept_id = (
+        MergedFile.objects.filter(absorbed_id=pk, kept__service_id=membership.service_id)
+        .values_list("kept_id", flat=True)
+        .first()
+    )
+    if kept_id is not None:
+        raise FileMerged(int(pk), kept_id)
 
 
 UNGATED = "Accès refusé : ce dossier n'a pas été ouvert par le contrôle d'accès."
