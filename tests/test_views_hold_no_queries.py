@@ -35,6 +35,7 @@ VIEW_MODULES = [
     "probatio/community_work/views.py",
     "probatio/reports/views.py",
     "probatio/deadlines/views.py",
+    "probatio/transfers/views.py",
     "probatio/caseloads/views.py",
     "probatio/core/views.py",
     "probatio/accounts/views.py",

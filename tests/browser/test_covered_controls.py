@@ -83,6 +83,10 @@ FIRST_ROLE = {
     "transitions:committal": "manager",
     "transitions:release": "manager",
     "transitions:establishment_change": "manager",
+    "transfers:list": "manager",
+    "transfers:propose": "manager",
+    "transfers:detail": "manager",
+    "transfers:withdraw": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 
@@ -144,6 +148,7 @@ def demo_objects() -> dict:
     )
     from probatio.reports.models import Report
     from probatio.sentences.models import CapSession, Sentence
+    from probatio.transfers.models import Transfer
 
     cpip = User.objects.get(username="cpip.demo")
     mine = {"person__assigned_cpip": cpip}
@@ -199,6 +204,8 @@ def demo_objects() -> dict:
         "host": host,
         "supervisor": Supervisor.objects.filter(host=host).first(),
         "placement": Placement.objects.filter(host=host).first(),
+        # The request waiting for the demo service (demo/transfers.py).
+        "transfer": Transfer.objects.filter(to_service=service, status="pending").first(),
     }
 
 
@@ -263,6 +270,8 @@ OBJECT_ARGUMENTS = {
         "placement",
         lambda o: {"partner_id": o.host.partner_id, "placement_id": o.pk},
     ),
+    "transfers:detail": ("transfer", lambda o: {"pk": o.pk}),
+    "transfers:withdraw": ("transfer", lambda o: {"pk": o.pk}),
 }
 
 

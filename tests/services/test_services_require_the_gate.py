@@ -19,6 +19,7 @@ from probatio.people.selectors import UNGATED, person_get_for
 from probatio.reintegration import release, support
 from probatio.reintegration import services as reintegration
 from probatio.sentences import services as sentences
+from probatio.transfers import services as transfers
 from tests.factories import make_measure, make_person
 
 MODULES = (
@@ -31,6 +32,7 @@ MODULES = (
     release,
     support,
     community_work,
+    transfers,
 )
 
 # Public functions of these modules that are not a write on one person's file, with why.
@@ -76,6 +78,14 @@ NOT_PERSON_WRITES = {
     # The journal line of a duplicate warning: the persons of the service it named, read
     # like a list page by the membership (no file is written).
     "people.services.duplicates_shown",
+    # A transfer's answer: through the request's own gate (transfers.selectors.
+    # transfer_get_for), the receiving service's, whose managers do not see the file yet;
+    # the system actor's automatic acceptance and reminders go through the same gate.
+    "transfers.services.transfer_answer",
+    "transfers.services.accept_overdue",
+    "transfers.services.send_reminders",
+    "transfers.services.run_periodic",
+    "transfers.services.closed_message",
 }
 
 
