@@ -49,7 +49,7 @@ def shown_group(person: Person, identity: dict, group: rules.Group) -> str:
     for field in group.fields:
         text = _shown(person, field, identity.get(field))
         parts.append(f"{FIELD_WORDS[field]} : {text}" if field in FIELD_WORDS else text)
-    return " — ".join(parts)
+    return " ; ".join(parts)
 
 
 class MergeChoiceForm(BaseForm):

@@ -481,3 +481,32 @@ def test_a_choice_left_out_keeps_the_kept_files_value():
     assert chosen["surname"] == "k-surname"
     with pytest.raises(ValueError):
         rules.complete({"surname": "other"})
+
+
+# --- The demo's pair -------------------------------------------------------------------------
+
+
+def test_the_demo_pair_is_found_and_merged(cpip, secretariat, manager):
+    from probatio.access.roles import Role
+    from probatio.demo.merges import build_duplicate_pair, duplicate_pair
+    from probatio.merges import selectors
+
+    build_duplicate_pair(
+        service=manager.service,
+        staff={Role.SECRETARIAT: [secretariat], Role.CPIP: [cpip], Role.MANAGER: [manager]},
+        rng=None,
+        fake=None,
+        today=TODAY,
+    )
+    followed, entered = duplicate_pair(manager.service)
+    assert followed.assigned_cpip == cpip.user and entered.assigned_cpip is None
+    duplicates, _ = selectors.candidates(manager, followed, "")
+    assert [d.person for d in duplicates] == [entered]
+    entered_id = entered.pk
+    result = merge(manager, followed, entered, email=rules.ABSORBED, address=rules.ABSORBED)
+    assert result.moved["measures.measure"] == 1 and result.moved["people.courtfilenumber"] == 1
+    person = Person.objects.get(pk=followed.pk)
+    assert person.email == "julien.lefevre@exemple.fr" and person.assigned_cpip == cpip.user
+    assert person.measures.count() == 2 and person.notes.count() == 1
+    assert MergedFile.objects.get(absorbed_id=entered_id).kept == person
+    assert duplicate_pair(manager.service) == [person]
