@@ -37,8 +37,10 @@ VIEW_MODULES = [
     "probatio/deadlines/views.py",
     "probatio/transfers/views.py",
     "probatio/caseloads/views.py",
+    "probatio/caseloads/allocation_views.py",
     "probatio/core/views.py",
     "probatio/accounts/views.py",
+    "probatio/merges/views.py",
 ]
 
 # Methods of querysets, managers and model instances that query or write.

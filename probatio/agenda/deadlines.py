@@ -190,6 +190,7 @@ def _first_interview_item(row: dict, deadline: first_interview.Deadline) -> DueI
         return DueItem(
             label=f"Premier entretien non fixé — {which.lower()} le {deadline.due:%d/%m/%Y}",
             severity=Severity.ALERT,
+            state="unbooked",
             url=reverse("agenda:book", args=[row["person_id"]]),
             **common,
         )

@@ -437,6 +437,50 @@ def appointment_move(
     return new
 
 
+@transaction.atomic
+def appointment_staff_replace(
+    *,
+    gated: Gated,
+    appointment: Appointment,
+    previous: User,
+    cpip: User,
+    now: datetime | None = None,
+) -> Appointment:
+    """A planned appointment to come, kept at its time and place, is now held by ``cpip``
+    instead of ``previous`` (the file changed CPIP). The person's reminders name no officer:
+    nothing is sent; the chronology says it."""
+    _may(gated, Action.BOOK_APPOINTMENT)
+    now = now or timezone.now()
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=appointment.pk)
+    )
+    staff_ids = set(appointment.staff.values_list("pk", flat=True))
+    membership, person = _require(gated, Action.BOOK_APPOINTMENT, staff_ids)
+    own(person, appointment.person_id)
+    if not appointment.is_planned or appointment.starts_at <= now:
+        raise field_errors(staff="Seul un rendez-vous planifié à venir peut changer d'agent.")
+    if previous.pk not in staff_ids:
+        raise field_errors(staff=f"{previous} ne tient pas ce rendez-vous.")
+    after = sorted((staff_ids - {previous.pk}) | {cpip.pk})
+    appointment.staff.remove(previous)
+    appointment.staff.add(cpip)
+    journal(
+        membership,
+        appointment,
+        person=person,
+        summary=f"Rendez-vous confié à {cpip}",
+        changes={"staff": [sorted(staff_ids), after]},
+        timeline=Event(
+            TimelineEvent.Kind.APPOINTMENT,
+            f"Rendez-vous du {_when(appointment.starts_at)} : reçu·e par {cpip} "
+            f"au lieu de {previous}",
+        ),
+    )
+    return appointment
+
+
 def _person_was_told(appointment: Appointment) -> bool:
     """Has the person received anything about this appointment, or the ones it replaces (a
     reminder or notice sent, a summons sent)? If not, a move needs no « moved » notice: the

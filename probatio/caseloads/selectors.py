@@ -1,13 +1,25 @@
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from probatio.accounts.models import User
+from probatio.access.roles import Role
+from probatio.accounts.models import Membership, User
+from probatio.agenda.models import Appointment
+from probatio.agenda.rules import paris
+from probatio.caseloads import rules
+from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.community_work import selectors as tig_selectors
-from probatio.core.deadlines import Query, next_due_by_person
+from probatio.core.deadlines import Query, collect, next_due_by_person, registered
+from probatio.core.text import count
+from probatio.measures import selectors as measure_selectors
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
+from probatio.people.selectors import UNASSIGNED, person_list_for
+from probatio.reports import rules as report_rules
+from probatio.reports.models import Report
 from probatio.sentences import selectors as sentence_selectors
 
 DUE_SOON_DAYS = 60
@@ -84,46 +96,642 @@ def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
     )
 
 
-def _count(queryset, field: str) -> Coalesce:
-    """A correlated COUNT over ``queryset`` grouped by ``field`` = the outer user."""
-    return Coalesce(
-        Subquery(
-            queryset.filter(**{field: OuterRef("pk")})
-            .order_by()
-            .values(field)
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
-        0,
-    )
-
-
-def cpip_workload(service_id: int) -> QuerySet[User]:
-    """The service's CPIPs with their number of persons, of persons in custody and of open
-    measures (one query; each count is an indexed subquery, not a join of everything)."""
-    persons = Person.objects.filter(service_id=service_id)
-    in_custody = Exists(
-        CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
-    )
-    return (
-        User.objects.filter(
-            memberships__service_id=service_id,
-            memberships__role="cpip",
-            memberships__is_active=True,
-        )
-        .annotate(
-            persons_count=_count(persons, "assigned_cpip"),
-            custody_count=_count(persons.filter(in_custody), "assigned_cpip"),
-            open_measures_count=_count(
-                Measure.objects.filter(
-                    person__service_id=service_id, status__in=Measure.OPEN_STATUSES
-                ),
-                "assigned_cpip",
-            ),
-        )
-        .order_by("last_name", "first_name")
-    )
-
-
 def unassigned_count(service_id: int) -> int:
     return Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True).count()
+
+
+# --- Workload and capacity (docs/allocation.md) ------------------------------------------------
+
+
+@dataclass
+class CpipLoad:
+    """A CPIP of the service with their caseload, points, capacity and workload today."""
+
+    user: User
+    membership: Membership
+    persons: int
+    custody: int
+    measures: int
+    reports_due: int
+    points: Decimal
+    capacity: Decimal
+    reductions: list[CapacityReduction]
+
+    @property
+    def percent(self) -> int | None:
+        return rules.load_percent(self.points, self.capacity)
+
+    @property
+    def overloaded(self) -> bool:
+        return rules.is_overloaded(self.percent)
+
+    @property
+    def site(self):
+        return self.membership.site
+
+    @property
+    def current_reductions(self) -> list[CapacityReduction]:
+        return [r for r in self.reductions if r.start_date <= self.today]
+
+    def candidate(self) -> rules.Candidate:
+        site = self.membership.site
+        return rules.Candidate(
+            user_id=self.user.pk,
+            name=self.user.get_full_name() or self.user.username,
+            points=self.points,
+            capacity=self.capacity,
+            site_kind=site.kind if site else "",
+            site_id=site.pk if site else None,
+            establishment_id=site.establishment_id if site else None,
+        )
+
+    today: date = date.min
+
+
+def weights_in_force(service_id: int, *, on: date) -> dict[tuple, Decimal]:
+    """The weights of the service's scale on ``on`` (its own rows over the national ones)."""
+    rows = WorkloadWeight.objects.filter(
+        Q(service__isnull=True) | Q(service_id=service_id), valid_from__lte=on
+    ).values_list("service_id", "subject", "setting", "points", "valid_from")
+    return rules.weights_on(
+        (
+            rules.Weight(service_id=s, subject=subject, setting=setting, points=p, valid_from=v)
+            for s, subject, setting, p, v in rows
+        ),
+        service_id=service_id,
+        on=on,
+    )
+
+
+def _open_custody() -> Exists:
+    return Exists(
+        CustodyRecord.objects.filter(person_id=OuterRef("person_id"), release_date__isnull=True)
+    )
+
+
+def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
+    """Open measures grouped by ``by`` (a person field path of the measure), their kind and the
+    person's setting: {key: [(code, setting, count)]} (one query)."""
+    rows = (
+        measures.filter(status__in=Measure.OPEN_STATUSES)
+        .annotate(in_custody=_open_custody())
+        .values(by, "measure_type_id", "in_custody")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result: dict = {}
+    for row in rows:
+        setting = "custody" if row["in_custody"] else "community"
+        result.setdefault(row[by], []).append((row["measure_type_id"], setting, row["n"]))
+    return result
+
+
+def reports_due_by_author(service_id: int) -> dict[int, int]:
+    """Reports still to write (drafts, sent back), by author (one query)."""
+    rows = (
+        Report.objects.filter(
+            person__service_id=service_id, status__in=(report_rules.DRAFT, report_rules.RETURNED)
+        )
+        .values("author_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["author_id"]: row["n"] for row in rows}
+
+
+def _caseload_rows(service_id: int, weights: dict) -> dict[int, dict]:
+    """Per CPIP: persons, persons in custody, and open measures by kind and setting, in one
+    grouped query (a conditional count per kind the scale names; the others together)."""
+    codes = sorted(
+        {s for s, _ in weights if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)}
+    )
+    open_measure = Q(measures__status__in=Measure.OPEN_STATUSES)
+    counts = {
+        f"m{i}": Count("measures", filter=open_measure & Q(measures__measure_type_id=code))
+        for i, code in enumerate(codes)
+    }
+    counts["m_other"] = Count(
+        "measures", filter=open_measure & ~Q(measures__measure_type_id__in=codes)
+    )
+    rows = (
+        Person.objects.filter(service_id=service_id, assigned_cpip__isnull=False)
+        .annotate(
+            custody=Exists(
+                CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
+            )
+        )
+        .values("assigned_cpip_id", "custody")
+        .annotate(n=Count("pk", distinct=True), **counts)
+        .order_by()
+    )
+    result: dict[int, dict] = {}
+    for row in rows:
+        entry = result.setdefault(
+            row["assigned_cpip_id"], {"persons": 0, "custody": 0, "measures": []}
+        )
+        setting = "custody" if row["custody"] else "community"
+        entry["persons"] += row["n"]
+        if row["custody"]:
+            entry["custody"] += row["n"]
+        for i, code in enumerate(codes):
+            if row[f"m{i}"]:
+                entry["measures"].append((code, setting, row[f"m{i}"]))
+        if row["m_other"]:
+            entry["measures"].append((rules.ANY_MEASURE, setting, row["m_other"]))
+    return result
+
+
+def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -> list[CpipLoad]:
+    """Every active CPIP of the service with their load today, in four queries whatever the
+    size of the service (CPIPs with their reductions running today, the scale, their files
+    and measures, the reports to write); ``with_reductions``: the reductions to come too, to
+    show them (one more)."""
+    running = CapacityReduction.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        membership_id=OuterRef("pk"),
+        start_date__lte=today,
+    )
+    memberships = (
+        Membership.objects.filter(service_id=service_id, role=Role.CPIP, is_active=True)
+        .select_related("user", "site")
+        .annotate(
+            reduced=Coalesce(
+                Subquery(
+                    running.order_by()
+                    .values("membership_id")
+                    .annotate(total=Sum("share"))
+                    .values("total")
+                ),
+                0,
+            )
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    if with_reductions:
+        memberships = memberships.prefetch_related(
+            Prefetch(
+                "capacity_reductions",
+                queryset=CapacityReduction.objects.filter(
+                    Q(end_date__isnull=True) | Q(end_date__gte=today)
+                ).order_by("start_date", "pk"),
+                to_attr="reductions_ahead",
+            )
+        )
+    weights = weights_in_force(service_id, on=today)
+    full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
+    caseloads = _caseload_rows(service_id, weights)
+    reports = reports_due_by_author(service_id)
+    loads = []
+    for membership in memberships:
+        user_id = membership.user_id
+        row = caseloads.get(user_id, {"persons": 0, "custody": 0, "measures": []})
+        due = reports.get(user_id, 0)
+        loads.append(
+            CpipLoad(
+                user=membership.user,
+                membership=membership,
+                persons=row["persons"],
+                custody=row["custody"],
+                measures=sum(n for _, _, n in row["measures"]),
+                reports_due=due,
+                points=rules.points(weights, measures=row["measures"], reports_due=due),
+                capacity=rules.capacity(
+                    full_time=full_time,
+                    working_time=membership.working_time,
+                    reductions=[rules.Reduction(share=membership.reduced, start=today)],
+                    on=today,
+                ),
+                reductions=getattr(membership, "reductions_ahead", []),
+                today=today,
+            )
+        )
+    return loads
+
+
+def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[int, Decimal]:
+    """What each file weighs (its open measures; one query, plus the weights)."""
+    weights = weights_in_force(service_id, on=today)
+    held = measure_counts(
+        Measure.objects.filter(person_id__in=person_ids, person__service_id=service_id),
+        "person_id",
+    )
+    return {pk: rules.points(weights, measures=held.get(pk, [])) for pk in person_ids}
+
+
+def active_cpips(service_id: int) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__service_id=service_id,
+        memberships__role=Role.CPIP,
+        memberships__is_active=True,
+    ).order_by("last_name", "first_name", "pk")
+
+
+def weight_subjects() -> list[tuple[str, str]]:
+    """The lines of the scale: the capacity, a report due, every measure of the catalogue."""
+    return [
+        (rules.FULL_TIME, "Capacité d'un ou une CPIP à temps plein"),
+        (rules.REPORT_DUE, "Rapport à rédiger"),
+        (rules.ANY_MEASURE, "Mesure sans pondération propre"),
+    ] + [(t.code, t.short_label) for t in measure_selectors.measure_types()]
+
+
+@dataclass
+class ScaleRow:
+    subject: str
+    label: str
+    setting: str
+    setting_label: str
+    national: Decimal | None
+    service: Decimal | None
+    in_force: Decimal | None
+
+
+def scale(service_id: int, *, on: date) -> tuple[list[ScaleRow], list[WorkloadWeight]]:
+    """The scale in force on ``on``, national and service values side by side, and the
+    service's own rows (past and future) for its history (two queries, plus the catalogue)."""
+    rows = list(
+        WorkloadWeight.objects.filter(Q(service__isnull=True) | Q(service_id=service_id))
+        .select_related("created_by")
+        .order_by("subject", "setting", "valid_from")
+    )
+    plain = [
+        rules.Weight(
+            service_id=r.service_id,
+            subject=r.subject,
+            setting=r.setting,
+            points=r.points,
+            valid_from=r.valid_from,
+        )
+        for r in rows
+    ]
+    national = rules.weights_on(
+        [w for w in plain if w.service_id is None], service_id=service_id, on=on
+    )
+    in_force = rules.weights_on(plain, service_id=service_id, on=on)
+    own = rules.weights_on(
+        [w for w in plain if w.service_id is not None], service_id=service_id, on=on
+    )
+    labels = dict(WorkloadWeight.Setting.choices)
+    keys = sorted(set(national) | set(own))
+    order = {code: i for i, (code, _) in enumerate(weight_subjects())}
+    names = dict(weight_subjects())
+    keys.sort(key=lambda k: (order.get(k[0], 999), k[1]))
+    table = [
+        ScaleRow(
+            subject=subject,
+            label=names.get(subject, subject),
+            setting=setting,
+            setting_label=labels.get(setting, setting),
+            national=national.get((subject, setting)),
+            service=own.get((subject, setting)),
+            in_force=in_force.get((subject, setting)),
+        )
+        for subject, setting in keys
+    ]
+    return table, [r for r in rows if r.service_id is not None]
+
+
+def capacity_reductions_of(service_id: int) -> QuerySet[CapacityReduction]:
+    return (
+        CapacityReduction.objects.filter(membership__service_id=service_id)
+        .select_related("membership__user")
+        .order_by("-start_date", "pk")
+    )
+
+
+def cpip_membership_get(service_id: int, pk: int) -> Membership | None:
+    return (
+        Membership.objects.filter(pk=pk, service_id=service_id, role=Role.CPIP, is_active=True)
+        .select_related("user", "site")
+        .first()
+    )
+
+
+# --- The allocation queue --------------------------------------------------------------------
+
+URGENT_DAYS = 7  # a first interview due within a week is urgent
+
+
+@dataclass
+class QueueRow:
+    person: Person
+    first_interview: object | None  # the échéancier's DueItem, if one is due
+    urgency: str  # "overdue", "urgent", "later" or "none"
+
+    @property
+    def sort_key(self) -> tuple:
+        due = self.first_interview.due if self.first_interview else date.max
+        return (due, self.person.awaiting_since or self.person.created_at, self.person.pk)
+
+
+def queue(membership, *, today: date, **filters) -> list[QueueRow]:
+    """The files of the service waiting for a CPIP, soonest first-interview deadline first,
+    then the longest waiting (three queries: the files, their open measures, the deadlines)."""
+    persons = list(
+        person_list_for(
+            membership,
+            cpip_id=UNASSIGNED,
+            **{k: v for k, v in filters.items() if k in ("query", "measure_type", "setting")},
+        )
+    )
+    origin = filters.get("origin")
+    if origin:
+        persons = [p for p in persons if p.awaiting_reason == origin]
+    with_open_measures(persons)
+    items = {}
+    if persons:
+        for item in collect(
+            Query(
+                persons=Person.objects.filter(pk__in=[p.pk for p in persons]),
+                today=today,
+                until=today + timedelta(days=NEXT_DUE_HORIZON_DAYS),
+                service_id=membership.service_id,
+                service=membership.service,
+                with_staff=False,
+                open_measures=[m for p in persons for m in p.open_measures],
+            ),
+            ["first_interview"],
+        ):
+            items.setdefault(item.person_id, item)
+    rows = []
+    for person in persons:
+        item = items.get(person.pk)
+        if item is None:
+            urgency = "none"
+        elif item.due < today:
+            urgency = "overdue"
+        elif item.due <= today + timedelta(days=URGENT_DAYS):
+            urgency = "urgent"
+        else:
+            urgency = "later"
+        rows.append(QueueRow(person=person, first_interview=item, urgency=urgency))
+    urgency = filters.get("urgency")
+    if urgency == "urgent":
+        rows = [r for r in rows if r.urgency in ("overdue", "urgent")]
+    elif urgency:
+        rows = [r for r in rows if r.urgency == urgency]
+    rows.sort(key=lambda r: r.sort_key)
+    return rows
+
+
+# --- Moving files ----------------------------------------------------------------------------
+
+
+def upcoming_with_former_cpip(persons: list[Person], *, now) -> dict[int, list[Appointment]]:
+    """Each file's planned appointments to come where its current CPIP is one of the staff
+    (one query)."""
+    by_person: dict[int, list[Appointment]] = {}
+    cpip_of = {p.pk: p.assigned_cpip_id for p in persons if p.assigned_cpip_id}
+    if not cpip_of:
+        return by_person
+    rows = (
+        Appointment.objects.filter(
+            person_id__in=list(cpip_of),
+            status=Appointment.Status.PLANNED,
+            starts_at__gt=now,
+            staff__in=set(cpip_of.values()),
+        )
+        .distinct()
+        .prefetch_related("staff")
+        .order_by("starts_at", "pk")
+    )
+    for appointment in rows:
+        staff = {u.pk for u in appointment.staff.all()}
+        if cpip_of[appointment.person_id] in staff:
+            by_person.setdefault(appointment.person_id, []).append(appointment)
+    return by_person
+
+
+def move_conflicts(
+    service_id: int,
+    upcoming: dict[int, list[Appointment]],
+    assignments: dict[int, int],
+    *,
+    persons: list[Person],
+) -> list[str]:
+    """The appointments that would clash in their new CPIP's agenda (French lines): with what
+    is already there, and between files given to the same CPIP (one query)."""
+    moving = [(a, assignments[pid]) for pid, items in upcoming.items() for a in items]
+    if not moving:
+        return []
+    names = {p.pk: str(p) for p in persons}
+    targets = {uid for _, uid in moving}
+    start = min(a.starts_at for a, _ in moving)
+    end = max(a.ends_at for a, _ in moving)
+    moving_ids = {a.pk for a, _ in moving}
+    existing = [
+        (a, u.pk)
+        for a in Appointment.objects.filter(
+            service_id=service_id,
+            status=Appointment.Status.PLANNED,
+            starts_at__lt=end,
+            ends_at__gt=start,
+            staff__in=targets,
+        )
+        .exclude(pk__in=moving_ids)
+        .distinct()
+        .prefetch_related("staff")
+        .select_related("person")
+        for u in a.staff.all()
+        if u.pk in targets
+    ]
+    users = {u.pk: u for u in User.objects.filter(pk__in=targets)}
+    lines = []
+    placed: list[tuple[Appointment, int]] = []
+    for appointment, uid in sorted(moving, key=lambda m: m[0].starts_at):
+        for other, other_uid in existing + placed:
+            if other_uid != uid:
+                continue
+            if other.starts_at < appointment.ends_at and appointment.starts_at < other.ends_at:
+                lines.append(
+                    f"{users[uid]} : le rendez-vous de {names[appointment.person_id]} du "
+                    f"{paris(appointment.starts_at):%d/%m/%Y à %H:%M} tombe en même temps "
+                    f"qu'un autre rendez-vous ({paris(other.starts_at):%H:%M}–"
+                    f"{paris(other.ends_at):%H:%M})."
+                )
+                break
+        placed.append((appointment, uid))
+    return lines
+
+
+@dataclass
+class PlanRow:
+    person: Person
+    target: User
+    points: Decimal
+    appointments: list
+
+
+def move_plan(
+    membership,
+    *,
+    person_ids: list[int],
+    target_ids: list[int],
+    today: date,
+    now,
+) -> tuple[list[PlanRow], list[CpipLoad]]:
+    """Who gets which file: one target takes them all; several share them by load (heaviest
+    files first, to the lowest workload once given: ``rules.spread``). Returns the rows and
+    the targets' loads after the move."""
+    loads = {load.user.pk: load for load in cpip_loads(membership.service_id, today=today)}
+    targets = [loads[uid] for uid in target_ids if uid in loads]
+    persons = list(
+        Person.objects.filter(pk__in=person_ids, service_id=membership.service_id)
+        .select_related("assigned_cpip")
+        .order_by("surname", "first_names", "pk")
+    )
+    weights = file_points([p.pk for p in persons], membership.service_id, today=today)
+    # A file already with one of the targets stays there.
+    moving = [p for p in persons if p.assigned_cpip_id not in {t.user.pk for t in targets}]
+    candidates = [t.candidate() for t in targets]
+    for candidate in candidates:  # the files leaving a target do not count against it
+        candidate.points -= sum(
+            (weights[p.pk] for p in moving if p.assigned_cpip_id == candidate.user_id),
+            Decimal("0"),
+        )
+    given = rules.spread([(p.pk, weights[p.pk]) for p in moving], candidates)
+    upcoming = upcoming_with_former_cpip(moving, now=now)
+    by_id = {t.user.pk: t for t in targets}
+    rows = [
+        PlanRow(
+            person=p,
+            target=by_id[given[p.pk]].user,
+            points=weights[p.pk],
+            appointments=upcoming.get(p.pk, []),
+        )
+        for p in moving
+        if p.pk in given
+    ]
+    for target in targets:
+        target.points += sum((r.points for r in rows if r.target.pk == target.user.pk), Decimal(0))
+    return rows, targets
+
+
+# --- The Monday view -------------------------------------------------------------------------
+
+
+@dataclass
+class MondayRow:
+    load: CpipLoad
+    awaiting_visa: int
+    received: int
+
+
+def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
+    """Per CPIP, what a manager acts on this week that SQL counts directly: reports waiting
+    for the visa, files received since Monday; with their load. And the queue's length."""
+    loads = cpip_loads(service_id, today=today)
+    monday_start = today - timedelta(days=today.weekday())
+    visa = dict(
+        Report.objects.filter(person__service_id=service_id, status=report_rules.SUBMITTED)
+        .values("author_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("author_id", "n")
+    )
+    received = dict(
+        Person.objects.filter(
+            service_id=service_id,
+            assigned_cpip__isnull=False,
+            assigned_at__date__gte=monday_start,
+        )
+        .values("assigned_cpip_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("assigned_cpip_id", "n")
+    )
+    rows = [
+        MondayRow(
+            load=load,
+            awaiting_visa=visa.get(load.user.pk, 0),
+            received=received.get(load.user.pk, 0),
+        )
+        for load in loads
+    ]
+    return rows, unassigned_count(service_id)
+
+
+def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
+    """Per CPIP: the items of the échéancier overdue, and the first interviews still to book
+    (no appointment yet, whatever their deadline), read through the échéancier's providers
+    for the whole service. Key ``None``: the files without anyone to act."""
+    persons = person_list_for(membership)
+
+    def query(until: date) -> Query:
+        return Query(
+            persons=persons,
+            today=today,
+            until=until,
+            service_id=membership.service_id,
+            service=membership.service,
+        )
+
+    later = [r.kind for r in registered() if r.kind not in ("appointment", "first_interview")]
+    items = collect(query(today - timedelta(days=1)), later) + collect(
+        query(today + timedelta(days=NEXT_DUE_HORIZON_DAYS)), ["first_interview"]
+    )
+    overdue: dict = {}
+    unbooked: dict = {}
+    for item in items:
+        for owner in item.staff_ids or frozenset([None]):
+            if item.is_overdue(today):
+                overdue[owner] = overdue.get(owner, 0) + 1
+            if item.kind == "first_interview" and item.state == "unbooked":
+                unbooked[owner] = unbooked.get(owner, 0) + 1
+    return overdue, unbooked
+
+
+def week_start(today: date) -> date:
+    return today - timedelta(days=today.weekday())
+
+
+def custody_establishment_id(person: Person) -> int | None:
+    """The prison of the person's open custody record, if any (one query)."""
+    return (
+        CustodyRecord.objects.filter(person=person, release_date__isnull=True)
+        .values_list("establishment_id", flat=True)
+        .first()
+    )
+
+
+def files_of(membership, cpip_id) -> QuerySet[Person]:
+    """One CPIP's files (or ``UNASSIGNED``: the queue's), by name."""
+    return person_list_for(membership, cpip_id=cpip_id)
+
+
+def files_among(membership, person_ids: list[int]) -> QuerySet[Person]:
+    """The files of the service among ``person_ids`` (another service's ids are left out)."""
+    return person_list_for(membership).filter(pk__in=person_ids)
+
+
+def reductions_of(membership: Membership) -> QuerySet[CapacityReduction]:
+    return membership.capacity_reductions.order_by("-start_date", "pk")
+
+
+def reduction_get(service_id: int, pk: int) -> CapacityReduction | None:
+    return CapacityReduction.objects.filter(pk=pk, membership__service_id=service_id).first()
+
+
+def move_summary(result) -> str:
+    """The French message after a move."""
+    parts = [count(result.files, "dossier confié", "dossiers confiés")]
+    if result.appointments_moved:
+        parts.append(
+            count(result.appointments_moved, "rendez-vous transféré", "rendez-vous transférés")
+        )
+    if result.appointments_cancelled:
+        parts.append(
+            count(result.appointments_cancelled, "rendez-vous annulé", "rendez-vous annulés")
+            + " (la personne est prévenue)"
+        )
+    if result.appointments_kept:
+        parts.append(
+            count(result.appointments_kept, "rendez-vous laissé", "rendez-vous laissés")
+            + " dans l'agenda d'origine"
+        )
+    return " ; ".join(parts) + "."
+
+
+def incoming_transfers(service_id: int) -> list:
+    """The transfers waiting for the service's answer (shown above the queue)."""
+    return []

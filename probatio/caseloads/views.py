@@ -39,17 +39,20 @@ def _list_page(request, kind: str):
     is_judge = scope_for(membership.role, Action.LIST_PERSONS) is Scope.JUDGE_FILES
     cpips = None
     workload = None
+    today = timezone.localdate()
     if kind == "service":
-        workload = list(selectors.cpip_workload(membership.service_id))
-        cpips = workload
+        workload = selectors.cpip_loads(membership.service_id, today=today)
+        cpips = [load.user for load in workload]
     form = PersonFilterForm(
-        request.GET or None, measure_types=measure_selectors.measure_types(), cpips=cpips
+        request.GET or None,
+        measure_types=measure_selectors.measure_types(),
+        cpips=cpips,
+        today=today,
     )
     filters = form.filters()
     persons = person_list_for(
         membership, caseload_only=(kind == "mine" and not is_judge), **filters
     )
-    today = timezone.localdate()
     counts = selectors.counts(persons, today=today)
     listed = persons
     if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
@@ -94,6 +97,7 @@ def _list_page(request, kind: str):
         "workload": workload,
         "housing_alerts": housing_alerts,
         "show_cpip": kind != "mine",
+        "section": "service",
         "query_string": query.urlencode(),
         "can_create": allows(membership.role, Action.CREATE_PERSON),
         # The échéancier lists what is due in the caseload (judges have none).

@@ -35,6 +35,7 @@ class DueItem:
     at: datetime | None = None  # a time of day, for appointments
     staff_ids: frozenset[int] = field(default_factory=frozenset)  # who must act, when known
     done: bool = False  # already handled (kept only when the provider shows history)
+    state: str = ""  # the provider's code for what stage the item is at ("unbooked"…)
 
     def is_overdue(self, today: date) -> bool:
         return not self.done and self.due < today

@@ -12,7 +12,7 @@ from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect, registered
 from probatio.deadlines.rules import ALWAYS_SHOWN
 from probatio.people.models import Person
-from probatio.people.selectors import person_list_for
+from probatio.people.selectors import UNASSIGNED, person_list_for
 from probatio.sentences import selectors as sentence_selectors
 
 # Providers that read the stored sentence dates of the persons in custody: loaded once for all.
@@ -46,7 +46,7 @@ def schedule_for(
     *,
     today: date,
     until: date,
-    cpip_id: int | None = None,
+    cpip_id: int | str | None = None,
     kinds: list[str] | None = None,
 ) -> Schedule:
     """A CPIP (or another professional): their caseload and the appointments where they are
@@ -54,7 +54,10 @@ def schedule_for(
     if not allows(membership.role, Action.OPEN_SCHEDULE):
         # Judges have no caseload nor agenda; the view refuses them first.
         return Schedule(items=[], staff_id=None)
-    if sees_whole_service(membership.role):
+    if sees_whole_service(membership.role) and cpip_id == UNASSIGNED:
+        staff_id = None  # the files nobody holds: every item of theirs
+        persons = person_list_for(membership, cpip_id=UNASSIGNED)
+    elif sees_whole_service(membership.role):
         staff_id = cpip_id
         persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
     else:

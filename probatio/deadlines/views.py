@@ -4,13 +4,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from probatio.access.policy import Action
+from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core.deadlines import Severity
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.deadlines import rules, selectors
 from probatio.deadlines.forms import ScheduleFilterForm
+from probatio.people.selectors import UNASSIGNED
 
 DEFAULT_HORIZON = 30
 PER_PAGE = 40  # persons' days (groups of items) per page
@@ -34,7 +35,10 @@ def schedule(request):
     # within the service: an id that is not one of its CPIPs finds none of another service.
     filters = _filters(ScheduleFilterForm(params, cpips=None))
     raw_cpip = params.get("cpip", "") if service_wide else ""
+    # ``none``: the files without a CPIP (people.selectors.UNASSIGNED).
     cpip_id = int(raw_cpip) if raw_cpip.isdigit() else None
+    if raw_cpip == UNASSIGNED:
+        cpip_id = UNASSIGNED
     today = timezone.localdate()
     horizon = filters.get("horizon") or DEFAULT_HORIZON
     until = today + timedelta(days=horizon)
@@ -113,6 +117,7 @@ def schedule(request):
             "overdue_count": overdue_count,
             "total": len(items),
             "service_wide": service_wide,
+            "can_allocate": allows(membership.role, Action.ALLOCATE_CASELOADS),
             "query_string": query.urlencode(),
         },
     )

@@ -672,3 +672,28 @@ def obligation_update_or_reload(
     except ValidationError:
         obligation.refresh_from_db()
         raise
+
+
+@transaction.atomic
+def measures_follow_cpip(*, gated: Gated, previous: User | None, cpip: User | None) -> int:
+    """The open measures ``previous`` was in charge of follow the file to ``cpip`` (a change
+    of CPIP by the allocation): one journal entry per measure. Returns how many moved."""
+    membership, person = _gate(gated, Action.ASSIGN_CPIP)
+    if previous is None or cpip is None or previous.pk == cpip.pk:
+        return 0
+    measures = list(
+        Measure.objects.filter(
+            person=person, assigned_cpip=previous, status__in=Measure.OPEN_STATUSES
+        ).select_related("measure_type")
+    )
+    for measure in measures:
+        measure.assigned_cpip = cpip
+        measure.save(update_fields=["assigned_cpip", "updated_at"])
+        journal(
+            membership,
+            measure,
+            person=person,
+            summary=f"Mesure confiée à {cpip} : {measure.measure_type.short_label}",
+            changes={"assigned_cpip": [previous.pk, cpip.pk]},
+        )
+    return len(measures)

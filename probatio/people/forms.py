@@ -120,24 +120,3 @@ class CourtNumberForm(BaseModelForm):
     class Meta:
         model = CourtFileNumber
         fields = ["kind", "number"]
-
-
-class AssignForm(BaseForm):
-    cpip = forms.ChoiceField(label="CPIP référent·e", required=False)
-
-    support_staff = forms.MultipleChoiceField(
-        label="Autres intervenant·es",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Psychologue, assistant·e de service social, surveillance électronique : "
-        "la personne entre dans leur suivi.",
-    )
-
-    def __init__(self, *args, cpips, support, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cpip"].choices = [("", "— Non attribué —")] + [
-            (str(u.pk), u.get_full_name() or u.username) for u in cpips
-        ]
-        self.fields["support_staff"].choices = [
-            (str(u.pk), f"{u.get_full_name() or u.username} ({u.role_label})") for u in support
-        ]

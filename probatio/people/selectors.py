@@ -126,25 +126,6 @@ def person_get_for(
     return Gated(person=person, facts=facts, role=membership.role, membership=membership)
 
 
-def person_get_for_addressee(membership: Membership, pk: int) -> Gated:
-    """The person of a report addressed to the judge of ``membership``, the file having left
-    the judge's service by a transfer while the report was with them (``reports.selectors``
-    decides which reports; docs/allocation.md, « Transfers between services »): the judge's
-    own facts on that person, whatever service follows them now. Only the report gate calls
-    it; nothing is journaled here (the report gate journals its reads)."""
-    person = (
-        _with_facts(Person.objects.filter(pk=pk), membership)
-        .select_related("assigned_cpip", "service")
-        .first()
-    )
-    if person is None:
-        raise Http404("Personne introuvable.")
-    facts = facts_of(person, membership)
-    if not sees_person(membership.role, facts):
-        raise Http404("Personne introuvable.")
-    return Gated(person=person, facts=facts, role=membership.role, membership=membership)
-
-
 class FileMerged(Http404):
     """The file asked for was merged into ``kept_id`` (same service): a 404 for whoever does
     not catch it; ``people.middleware.MergedFileMiddleware`` turns it into a redirection."""
@@ -164,6 +145,25 @@ def _follow_merge(membership, pk) -> None:
     )
     if kept_id is not None:
         raise FileMerged(int(pk), kept_id)
+
+
+def person_get_for_addressee(membership: Membership, pk: int) -> Gated:
+    """The person of a report addressed to the judge of ``membership``, the file having left
+    the judge's service by a transfer while the report was with them (``reports.selectors``
+    decides which reports; docs/allocation.md, « Transfers between services »): the judge's
+    own facts on that person, whatever service follows them now. Only the report gate calls
+    it; nothing is journaled here (the report gate journals its reads)."""
+    person = (
+        _with_facts(Person.objects.filter(pk=pk), membership)
+        .select_related("assigned_cpip", "service")
+        .first()
+    )
+    if person is None:
+        raise Http404("Personne introuvable.")
+    facts = facts_of(person, membership)
+    if not sees_person(membership.role, facts):
+        raise Http404("Personne introuvable.")
+    return Gated(person=person, facts=facts, role=membership.role, membership=membership)
 
 
 UNGATED = "Accès refusé : ce dossier n'a pas été ouvert par le contrôle d'accès."
@@ -289,17 +289,25 @@ def scope_q(scope: Scope | None, user_id: int, person_ref: str = "pk") -> Q | No
     raise ValueError(f"no person condition for the scope {scope}")
 
 
+# The CPIP filter's value for the files without a CPIP (``?cpip=none``, wherever a list
+# filters by CPIP).
+UNASSIGNED = "none"
+
+
 def person_list_for(
     membership: Membership,
     *,
     query: str = "",
     caseload_only: bool = False,
-    cpip_id: int | None = None,
+    cpip_id: int | str | None = None,
+    received_since: date | None = None,
     measure_type: str = "",
     measure_status: str = "",
     setting: str = "",
 ) -> QuerySet[Person]:
-    """Persons the membership may list, filtered. Accent- and case-insensitive name search."""
+    """Persons the membership may list, filtered. Accent- and case-insensitive name search.
+    ``cpip_id``: one CPIP's files, or ``UNASSIGNED``; ``received_since``: files given to their
+    CPIP since that day."""
     scope = scope_for(membership.role, Action.LIST_PERSONS)
     if scope is None:
         return Person.objects.none()
@@ -321,8 +329,12 @@ def person_list_for(
                 )
             )
         )
-    if cpip_id:
+    if cpip_id == UNASSIGNED:
+        qs = qs.filter(assigned_cpip__isnull=True)
+    elif cpip_id:
         qs = qs.filter(assigned_cpip_id=cpip_id)
+    if received_since is not None:
+        qs = qs.filter(assigned_at__date__gte=received_since)
     for word in fold(query).split():
         qs = qs.filter(search_text__contains=word)
     measure_filter = Q()

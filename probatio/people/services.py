@@ -379,10 +379,16 @@ QUEUE_FIELDS = ["assigned_cpip", "assigned_at", "awaiting_since", "awaiting_reas
 
 @transaction.atomic
 def cpip_assign(
-    *, gated: Gated, cpip: User | None, reason: str = AwaitingReason.UNASSIGNED
+    *,
+    gated: Gated,
+    cpip: User | None,
+    reason: str = AwaitingReason.UNASSIGNED,
+    summary: str = "",
+    detail: str = "",
 ) -> Person:
     """Give the file to a CPIP of the service, or (``None``) put it back in the allocation
-    queue, for ``reason`` (``AwaitingReason``)."""
+    queue, for ``reason`` (``AwaitingReason``). ``summary`` and ``detail``: the journal's and
+    the chronology's words, when the change has a story (a caseload moved, and why)."""
     membership, person = _gate(gated, Action.ASSIGN_CPIP)
     if (
         cpip is not None
@@ -400,11 +406,12 @@ def cpip_assign(
         membership,
         person,
         person=person,
-        summary="Attribution du suivi",
+        summary=summary or "Attribution du suivi",
         before=before,
         timeline=Event(
             TimelineEvent.Kind.ASSIGNMENT,
             f"Suivi attribué à {cpip}" if cpip else "Suivi non attribué",
+            detail=detail,
         ),
     )
     return person

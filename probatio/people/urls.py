@@ -12,5 +12,4 @@ urlpatterns = [
     path("<int:pk>/adresses/nouvelle/", views.address_add, name="address_add"),
     path("<int:pk>/situation/nouvelle/", views.situation_add, name="situation_add"),
     path("<int:pk>/procedures/nouveau/", views.court_number_add, name="court_number_add"),
-    path("<int:pk>/attribuer/", views.assign, name="assign"),
 ]

@@ -19,7 +19,6 @@ from probatio.people import rules, selectors, services
 from probatio.people.forms import (
     AccessLogFilterForm,
     AddressForm,
-    AssignForm,
     CourtNumberForm,
     DuplicateCheckForm,
     FirstAddressForm,
@@ -403,39 +402,4 @@ def court_number_add(request, pk: int):
         success="Numéro de procédure ajouté.",
         title="Ajouter un numéro de procédure",
         submit="Ajouter",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def assign(request, pk: int):
-    service_id = request.membership.service_id if request.membership else None
-    cpips = list(selectors.staff_of_role(service_id, "cpip")) if service_id else []
-    support = (
-        selectors.support_staff_choices(service_id, services.SUPPORT_ROLES) if service_id else []
-    )
-    by_id = {str(u.pk): u for u in cpips + support}
-
-    def form(gated):
-        initial = {
-            "cpip": str(gated.person.assigned_cpip_id or ""),
-            "support_staff": [str(pk) for pk in selectors.support_staff_ids(gated.person)],
-        }
-        return AssignForm(request.POST or None, initial=initial, cpips=cpips, support=support)
-
-    def save(gated, data):
-        services.follow_up_assign(
-            gated=gated,
-            cpip=by_id.get(data["cpip"]),
-            support=[by_id[pk] for pk in data["support_staff"] if pk in by_id],
-        )
-
-    return _simple_write(
-        request,
-        pk,
-        action=Action.ASSIGN_CPIP,
-        form=form,
-        save=save,
-        success="Suivi attribué.",
-        title="Attribuer le suivi",
-        submit="Attribuer",
     )

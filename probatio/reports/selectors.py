@@ -47,6 +47,7 @@ from probatio.accounts.models import Membership
 from probatio.organisation.models import Court
 from probatio.people.models import Person
 from probatio.people.selectors import (
+    UNASSIGNED,
     Gated,
     log_person_read,
     person_get_for,
@@ -328,12 +329,13 @@ def queue_of(role: str) -> str:
     return "drafts"
 
 
-def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
+def report_queue(membership, *, to_handle: bool, cpip_id=None) -> QuerySet[Report]:
     """The reports page: every report the membership may open or, ``to_handle``, those waiting
     for its role: the transmitted ones for a judge and the secretariat (to answer), those to
     visa or to transmit for a manager, their own drafts and returned reports for the others.
     Those who answer see the most urgent first, then the longest waiting; the others, the
-    nearest due date."""
+    nearest due date. ``cpip_id``: one CPIP's reports (their author), or, ``UNASSIGNED``,
+    those of the files without a CPIP."""
     # Who visas handles the visa; who records answers without visa (the judge, the
     # secretariat) handles the answers; the others, their drafts.
     queue = queue_of(membership.role)
@@ -348,6 +350,10 @@ def report_queue(membership, *, to_handle: bool) -> QuerySet[Report]:
             reports = reports.filter(status=rules.TRANSMITTED)
         else:
             reports = reports.filter(author_id=membership.user_id, status__in=rules.EDITABLE)
+    if cpip_id == UNASSIGNED:
+        reports = reports.filter(person__assigned_cpip__isnull=True)
+    elif cpip_id:
+        reports = reports.filter(author_id=cpip_id)
     if answering:
         return reports.annotate(urgency_order=URGENCY_ORDER).order_by(
             "urgency_order", "transmitted_at", "pk"

@@ -22,7 +22,7 @@ from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures.selectors import measures_of
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import UNASSIGNED, person_get_for
 from probatio.people.views import dossier_context
 from probatio.reports import documents, rules, selectors, services
 from probatio.reports.forms import ReportCreateForm, SendBackForm
@@ -46,21 +46,25 @@ def report_list(request):
         request, Action.LIST_REPORTS, "Les rapports ne sont pas accessibles à votre rôle."
     )
     which = request.GET.get("voir", "a_traiter")
-    reports = selectors.report_queue(membership, to_handle=which == "a_traiter")
+    raw_cpip = request.GET.get("cpip", "")
+    cpip_id = (
+        UNASSIGNED if raw_cpip == UNASSIGNED else int(raw_cpip) if raw_cpip.isdigit() else None
+    )
+    reports = selectors.report_queue(membership, to_handle=which == "a_traiter", cpip_id=cpip_id)
     counts = selectors.report_counts(reports)
     page = paginate(request, reports, per_page=25, count=counts["total"])
     audit.record_list(
         membership,
         object_type="reports.report",
         summary="Liste : rapports",
-        context={"voir": which, "page_number": page.number},
+        context={"voir": which, "cpip": raw_cpip, "page_number": page.number},
     )
     return render(
         request,
         "reports/list.html",
         {"title": "Rapports", "nav": "reports", "page": page, "which": which,
          "filters": LIST_FILTERS, "queue": selectors.queue_of(membership.role),
-         "counts": counts},
+         "counts": counts, "cpip_filter": raw_cpip if cpip_id else ""},
     )  # fmt: skip
 
 

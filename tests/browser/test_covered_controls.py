@@ -62,7 +62,7 @@ FIRST_ROLE = {
     "caseloads:service": "manager",
     "organisation:settings": "manager",
     "people:create": "secretariat",
-    "people:assign": "manager",
+    "caseloads:allocate": "manager",
     "people:access_log": "manager",
     "detention:index": "manager",
     "detention:cap_new": "secretariat",
@@ -83,6 +83,9 @@ FIRST_ROLE = {
     "transitions:committal": "manager",
     "transitions:release": "manager",
     "transitions:establishment_change": "manager",
+    "merges:choose": "manager",
+    "merges:compare": "manager",
+    "merges:confirm": "manager",
     "transfers:list": "manager",
     "transfers:propose": "manager",
     "transfers:detail": "manager",
@@ -131,6 +134,7 @@ def demo_objects() -> dict:
         TigOrder,
     )
     from probatio.compliance.models import Proof
+    from probatio.demo.merges import duplicate_pair
     from probatio.measures.models import Decision, Measure, Obligation
     from probatio.messaging.models import Message
     from probatio.notes.models import InterviewNote
@@ -206,6 +210,8 @@ def demo_objects() -> dict:
         "placement": Placement.objects.filter(host=host).first(),
         # The request waiting for the demo service (demo/transfers.py).
         "transfer": Transfer.objects.filter(to_service=service, status="pending").first(),
+        # The pair of files of the same person for a manager to merge (demo/merges.py).
+        "merge_pair": duplicate_pair(service) or None,
     }
 
 
@@ -272,6 +278,8 @@ OBJECT_ARGUMENTS = {
     ),
     "transfers:detail": ("transfer", lambda o: {"pk": o.pk}),
     "transfers:withdraw": ("transfer", lambda o: {"pk": o.pk}),
+    "merges:compare": ("merge_pair", lambda o: {"pk": o[0].pk, "other": o[1].pk}),
+    "merges:confirm": ("merge_pair", lambda o: {"pk": o[0].pk, "other": o[1].pk}),
 }
 
 

@@ -166,8 +166,9 @@ def test_the_service_page_shows_the_cpips_workload(
     response = client_for(manager).get("/service/")
     text = text_of(response)
     assert "Portefeuilles des CPIP" in text
-    assert "Camille Conseil 3 1 2" in text  # persons, in custody, open measures
-    assert "1 personne sans CPIP" in text
+    # Antenne, persons (in custody), points (two ordinary measures), capacity, workload.
+    assert "Camille Conseil — 3 (dont 1 en détention) 2,0 60,0 3 %" in text
+    assert "1 personne sans CPIP : voir la file « À attribuer »" in text
     assert "SANS Référent" in text
     filtered = client_for(manager).get("/service/", {"cpip": cpip.user.pk})
     assert len(listed(filtered)) == 3
