@@ -69,6 +69,14 @@ PAGES = [
     ),
     ("écrou (form.)", "/personnes/{free}/ecrou/nouveau/", "encadrement.demo"),
     ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
+    # The demo's pair of files of the same person (demo/merges.py).
+    ("fusion : choix", "/personnes/{kept}/fusionner/", "encadrement.demo"),
+    ("fusion : comparaison", "/personnes/{kept}/fusionner/{absorbed}/", "encadrement.demo"),
+    (
+        "fusion : confirmation",
+        "/personnes/{kept}/fusionner/{absorbed}/confirmer/?surname={absorbed}",
+        "encadrement.demo",
+    ),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5
@@ -269,6 +277,12 @@ def measure(args) -> None:
                 .first()
             )
             url = url.format(tig=with_tig.pk)
+        if "{kept}" in url:
+            from probatio.demo.merges import duplicate_pair
+
+            membership = user.memberships.get(role="manager")
+            kept, absorbed = duplicate_pair(membership.service)
+            url = url.format(kept=kept.pk, absorbed=absorbed.pk)
         client = Client()
         client.force_login(user)
         for _ in range(max(1, args.warmup)):

@@ -12,6 +12,7 @@ from probatio.agenda import services as agenda
 from probatio.audit.models import AuditEntry
 from probatio.community_work import services as community_work
 from probatio.measures import services as measures
+from probatio.merges import services as merges
 from probatio.notes import services as notes
 from probatio.people import services as people
 from probatio.people.models import TimelineEvent
@@ -33,6 +34,7 @@ MODULES = (
     support,
     community_work,
     transfers,
+    merges,
 )
 
 # Public functions of these modules that are not a write on one person's file, with why.
@@ -78,6 +80,11 @@ NOT_PERSON_WRITES = {
     # The journal line of a duplicate warning: the persons of the service it named, read
     # like a list page by the membership (no file is written).
     "people.services.duplicates_shown",
+    # The merge's declarations: which relations to a person exist, which conflict.
+    "merges.services.person_relations",
+    "merges.services.undeclared_relations",
+    "merges.services.once_per_person_conflicts",
+    "merges.services.snapshot_of",
     # A transfer's answer: through the request's own gate (transfers.selectors.
     # transfer_get_for), the receiving service's, whose managers do not see the file yet;
     # the system actor's automatic acceptance and reminders go through the same gate.
