@@ -22,6 +22,7 @@ from probatio.community_work.models import (
 from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, collect
 from probatio.core.workdays import add_jours_ouvrables
+from probatio.demo import transfers as demo_transfers
 from probatio.measures.deadlines import victim_details
 from probatio.measures.models import Measure, Obligation
 from probatio.messaging.models import Message
@@ -45,6 +46,7 @@ from probatio.reports.models import JudgeAnswer, Report
 from probatio.sentences import rules as sentence_rules
 from probatio.sentences.cap import cap_list
 from probatio.sentences.models import CapSession, OfficialDate, PenalSituation, Reduction, Sentence
+from probatio.transfers.models import Transfer
 
 
 @pytest.mark.django_db
@@ -60,8 +62,16 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     out = StringIO()
     call_command("load_demo", "--persons", "40", stdout=out)
     persons = Person.objects.count()
-    # The persons asked for, and the one secretariat.demo may enter again (demo/duplicates.py).
-    assert persons == 40 + 1
+    # The persons asked for, and the one secretariat.demo may enter again (demo/duplicates.py);
+    # the neighbouring service's handful, one of them proposed to the demo service
+    # (demo/transfers.py).
+    neighbour = Person.objects.filter(
+        service__department_code=demo_transfers.NEIGHBOUR["department_code"]
+    )
+    assert persons - neighbour.count() == 40 + 1
+    [incoming] = Transfer.objects.filter(status="pending")
+    assert incoming.person in neighbour and incoming.to_service.department_code == "80"
+    assert incoming.person.measures.filter(status="active").exists()
     for username, role in [
         ("cpip.demo", "cpip"),
         ("encadrement.demo", "manager"),

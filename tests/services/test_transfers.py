@@ -20,6 +20,7 @@ from probatio.core import periodic
 from probatio.core.deadlines import Query, collect
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
+from probatio.organisation.models import Service
 from probatio.people import services as people_services
 from probatio.people.models import AwaitingReason, Person, TimelineEvent
 from probatio.people.selectors import person_get_for, person_list_for
@@ -32,6 +33,7 @@ from tests.factories import (
     ServiceFactory,
     SiteFactory,
     gate,
+    make_decision,
     make_measure,
     make_person,
     make_transmitted_report,
@@ -202,9 +204,7 @@ def test_a_refusal_needs_its_reason_and_leaves_the_file(
     assert written() == before
 
 
-def test_the_answer_belongs_to_the_receiving_managers_only(
-    manager, person, other_service, member
-):
+def test_the_answer_belongs_to_the_receiving_managers_only(manager, person, other_service, member):
     transfer = propose(manager, person, other_service)
     with pytest.raises(Http404):  # another service's manager: the request does not exist
         third = ServiceFactory(name="SPIP tiers", department_code="997")
@@ -453,3 +453,30 @@ def test_the_echeancier_shows_the_incoming_request_to_the_receiving_service(
         service_id=manager.service_id,
     )
     assert collect(sending, ["transfer_in"]) == []
+
+
+# --- The demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_transfer_comes_from_the_second_demo_service_when_built(member):
+    from probatio.demo import vocabulary as voc
+    from probatio.demo.transfers import build_incoming_transfer
+
+    demo = ServiceFactory(department_code=voc.DEPARTMENTS[0].code, is_sandbox=True)
+    second = ServiceFactory(department_code=voc.DEPARTMENTS[1].code, is_sandbox=True)
+    cpip = member("cpip", service=second)
+    member("manager", service=second)
+    make_person(cpip)  # no measure: not the one proposed
+    proposed = make_person(cpip)
+    today = timezone.localdate()
+    judged = today - timedelta(days=60)
+    make_measure(cpip, proposed, decision=make_decision(cpip, proposed, date=judged,
+                                                        enforceable_date=judged))  # fmt: skip
+    build_incoming_transfer(today=today, log=lambda *args: None)
+    [transfer] = Transfer.objects.all()
+    assert (transfer.person, transfer.from_service, transfer.to_service) == (proposed, second, demo)
+    assert transfer.is_pending
+    assert timezone.localtime(transfer.proposed_at).date() == today - timedelta(days=3)
+    build_incoming_transfer(today=today, log=lambda *args: None)  # idempotent
+    assert Transfer.objects.count() == 1
+    assert not Service.objects.filter(department_code="800").exists()  # no neighbour needed

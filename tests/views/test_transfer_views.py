@@ -10,7 +10,7 @@ from probatio.audit.models import AuditEntry
 from probatio.people.models import Person
 from probatio.transfers import selectors
 from probatio.transfers.models import Transfer
-from tests.factories import ServiceFactory, make_measure, make_person, make_transmitted_report
+from tests.factories import ServiceFactory, make_measure, make_transmitted_report
 from tests.views.helpers import ROLES, html
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,9 @@ def request_(manager, person, other_service, client_for):
 
 def test_the_dossier_offers_the_transfer_to_managers_only(person, as_role, judge, cpip):
     make_measure(cpip, person, judge=judge.user)
-    assert "Transférer à un autre service" in html(as_role("manager").get(f"/personnes/{person.pk}/"))
+    assert "Transférer à un autre service" in html(
+        as_role("manager").get(f"/personnes/{person.pk}/")
+    )
     for role in ROLES:
         if role == "manager":
             continue
