@@ -69,6 +69,9 @@ PAGES = [
     ),
     ("écrou (form.)", "/personnes/{free}/ecrou/nouveau/", "encadrement.demo"),
     ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
+    ("/transferts/", "/transferts/", "encadrement.demo"),
+    ("transfert <id>", "/transferts/{transfer}/", "encadrement.demo"),
+    ("transférer (form.)", "/personnes/{free}/transferer/", "encadrement.demo"),
     # The demo's pair of files of the same person (demo/merges.py).
     ("fusion : choix", "/personnes/{kept}/fusionner/", "encadrement.demo"),
     ("fusion : comparaison", "/personnes/{kept}/fusionner/{absorbed}/", "encadrement.demo"),
@@ -260,6 +263,12 @@ def measure(args) -> None:
                     pk__in=in_prison.values("pk")
                 )
                 url = url.format(free=free.order_by("pk").first().pk)
+        if "{transfer}" in url:
+            from probatio.transfers.models import Transfer
+
+            service_id = user.memberships.get(role="manager").service_id
+            incoming = Transfer.objects.filter(to_service_id=service_id).order_by("pk").first()
+            url = url.format(transfer=incoming.pk)
         if "{long}" in url:
             from django.db.models import Count
 
