@@ -4,6 +4,7 @@ and the merges a file went through."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -99,27 +100,57 @@ def holdings(first: Person, second: Person) -> list[Holding]:
     return result
 
 
-def identity_of(person: Person) -> dict[str, Any]:
-    """The identity fields of a person, with its CPIP and current address (the comparison)."""
-    values = {field: getattr(person, field) for field in IDENTITY_FIELDS}
-    values["assigned_cpip"] = person.assigned_cpip_id
-    address = current_address(person)
-    values["address"] = (
-        (address.line1, address.line2, address.postcode, address.city) if address else None
-    )
-    return values
+@dataclass(frozen=True)
+class Pair:
+    """What the comparison shows of two files: each one's identity (with its CPIP and current
+    address) and open committal."""
+
+    identities: dict[int, dict[str, Any]]
+    custody: dict[int, CustodyRecord | None]
 
 
-def current_address(person: Person) -> Address | None:
-    return Address.objects.filter(person=person, valid_to__isnull=True).first()
+def pair_of(first: Person, second: Person) -> Pair:
+    """The two files' identities, current addresses and open committals (two queries)."""
+    pks = [first.pk, second.pk]
+    addresses = {
+        a.person_id: a for a in Address.objects.filter(person_id__in=pks, valid_to__isnull=True)
+    }
+    custody = {
+        r.person_id: r
+        for r in CustodyRecord.objects.filter(
+            person_id__in=pks, release_date__isnull=True
+        ).select_related("establishment")
+    }
+    identities = {}
+    for person in (first, second):
+        values = {field: getattr(person, field) for field in IDENTITY_FIELDS}
+        values["assigned_cpip"] = person.assigned_cpip_id
+        address = addresses.get(person.pk)
+        values["address"] = (
+            (address.line1, address.line2, address.postcode, address.city) if address else None
+        )
+        identities[person.pk] = values
+    return Pair(identities=identities, custody={pk: custody.get(pk) for pk in pks})
 
 
-def open_custody(person: Person) -> CustodyRecord | None:
-    return (
-        CustodyRecord.objects.filter(person=person, release_date__isnull=True)
-        .select_related("establishment")
-        .first()
-    )
+def log_pair_read(membership, persons: list[Person], what: str) -> None:
+    """Journal the read of both files of a comparison (one append to the chain)."""
+    with transaction.atomic():
+        audit.record_many(
+            service_id=membership.service_id,
+            entries=[
+                {
+                    "actor": audit.actor_of(membership),
+                    "action": audit.Action.READ,
+                    "role": membership.role,
+                    "instance": person,
+                    "person_id": person.pk,
+                    "summary": f"Consultation du dossier ({what})",
+                    "context": {"tab": what},
+                }
+                for person in persons
+            ],
+        )
 
 
 CANDIDATES_SHOWN = 20

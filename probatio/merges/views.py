@@ -55,17 +55,15 @@ def _choose_page(request, pk: int, error: str = ""):
 
 
 def _pair(request, pk: int, other: int):
-    first = person_get_for(request.membership, pk, action=Action.MERGE_FILES, log_read=READ)
-    second = person_get_for(request.membership, other, action=Action.MERGE_FILES, log_read=READ)
-    identities = {
-        first.person.pk: selectors.identity_of(first.person),
-        second.person.pk: selectors.identity_of(second.person),
-    }
-    return first, second, identities
+    first = person_get_for(request.membership, pk, action=Action.MERGE_FILES)
+    second = person_get_for(request.membership, other, action=Action.MERGE_FILES)
+    selectors.log_pair_read(request.membership, [first.person, second.person], READ)
+    pair = selectors.pair_of(first.person, second.person)
+    return first, second, pair
 
 
-def _comparison(request, first, second, identities, form, status=200):
-    custody = [selectors.open_custody(g.person) for g in (first, second)]
+def _comparison(request, first, second, pair, form, status=200):
+    custody = list(pair.custody.values())
     return render(
         request,
         "merges/compare.html",
@@ -88,13 +86,13 @@ def compare(request, pk: int, other: int):
     """Side by side: the identity of both files, what each holds, a choice per difference."""
     if pk == other:
         return _choose_page(request, pk, error=SELF)
-    first, second, identities = _pair(request, pk, other)
+    first, second, pair = _pair(request, pk, other)
     form = MergeChoiceForm(
-        request.GET or None, first=first.person, second=second.person, identities=identities
+        request.GET or None, first=first.person, second=second.person, identities=pair.identities
     )
     if form.is_bound:
         form.is_valid()
-    return _comparison(request, first, second, identities, form, status=400 if form.errors else 200)
+    return _comparison(request, first, second, pair, form, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,11 +101,13 @@ def confirm(request, pk: int, other: int):
     transaction), « Annuler » leaves both files as they are."""
     if pk == other:
         return _choose_page(request, pk, error=SELF)
-    first, second, identities = _pair(request, pk, other)
+    first, second, pair = _pair(request, pk, other)
     data = request.POST if request.method == "POST" else request.GET
-    form = MergeChoiceForm(data, first=first.person, second=second.person, identities=identities)
+    form = MergeChoiceForm(
+        data, first=first.person, second=second.person, identities=pair.identities
+    )
     if not form.is_valid():
-        return _comparison(request, first, second, identities, form, status=400)
+        return _comparison(request, first, second, pair, form, status=400)
     answers = [(name, form.data.get(name, "")) for name in form.fields]
     kept, absorbed = (first, second) if form.kept_pk() == first.person.pk else (second, first)
     if request.method == "POST":
