@@ -308,7 +308,7 @@ def merge_files(
         raise field_errors(**{str(error): "Choisissez l'un des deux dossiers."}) from error
     locked = {
         person.pk: person
-        for person in Person.objects.select_for_update()
+        for person in Person.objects.select_for_update(of=("self",))
         .filter(pk__in=[kept.pk, other.pk], service_id=membership.service_id)
         .select_related("assigned_cpip")
     }
