@@ -113,6 +113,10 @@ def test_confirming_merges_and_the_old_address_leads_to_the_kept_file(pair, as_r
     assert MergedFile.objects.filter(absorbed_id=absorbed_id, kept_id=kept_id).exists()
     timeline = client.get(f"/personnes/{kept_id}/chronologie/")
     assert f"Dossier n° {absorbed_id} fusionné dans ce dossier" in text_of(timeline)
+    log = client.get(f"/personnes/{kept_id}/journal-des-acces/")
+    assert f"Fusion : dossier n° {absorbed_id} fusionné dans ce dossier" in text_of(log)
+    history = client.get(f"/personnes/{kept_id}/fusionner/")
+    assert f"dossier n° {absorbed_id} (HADAD Nadia) fusionné dans ce dossier" in text_of(history)
     # The old addresses: the same page of the kept file, query kept.
     old = client.get(f"/personnes/{absorbed_id}/chronologie/?page=1")
     assert old.status_code == 302 and old.url == f"/personnes/{kept_id}/chronologie/?page=1"
@@ -198,3 +202,23 @@ def test_a_bad_choice_is_shown_on_the_comparison(pair, as_role):
     )
     assert response.status_code == 400
     assert "Erreur" in text_of(response)
+
+
+def test_the_duplicate_warning_of_the_identity_form_offers_the_merge(pair, as_role):
+    kept, absorbed = pair
+    data = {
+        "surname": "Hadad",
+        "first_names": "Nadia",
+        "sex": "F",
+        "birth_date": "1990-05-17",
+        "birth_place": "Roubaix",
+        "birth_country": "France",
+        "nationality": "française",
+        "languages": "français",
+        "legal_status": "condamne",
+    }
+    link = f"/personnes/{kept.pk}/fusionner/{absorbed.pk}/"
+    shown = as_role("manager").post(f"/personnes/{kept.pk}/modifier/", data)
+    assert "Fusionner ces dossiers" in text_of(shown) and link in html(shown)
+    # Whoever may not merge is not offered it.
+    assert link not in html(as_role("secretariat").post(f"/personnes/{kept.pk}/modifier/", data))
