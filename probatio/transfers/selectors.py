@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from probatio.access.policy import SYSTEM, Action, allows
@@ -68,6 +69,19 @@ def incoming_pending(service_id: int) -> QuerySet[Transfer]:
         Transfer.objects.filter(to_service_id=service_id, status=Transfer.Status.PENDING)
         .select_related("person", "from_service", "proposed_by")
         .order_by("proposed_at", "pk")
+    )
+
+
+def incoming_with_delay(service_id: int) -> list[dict]:
+    """The requests awaiting the service's answer with the platform's delay (its default
+    while no setting is saved), in one query: what the échéancier's provider reads."""
+    default = TransferSettings._meta.get_field("auto_accept_days").default
+    delay = Subquery(TransferSettings.objects.order_by("pk").values("auto_accept_days")[:1])
+    return list(
+        Transfer.objects.filter(to_service_id=service_id, status=Transfer.Status.PENDING)
+        .annotate(delay=Coalesce(delay, Value(default)))
+        .order_by("proposed_at", "pk")
+        .values("pk", "person_id", "proposed_at", "delay", "from_service__name")
     )
 
 

@@ -76,7 +76,9 @@ def transfer_propose(
     membership, person = gate(gated, Action.TRANSFER_FILE, REFUSED_ROLE)
     now = now or timezone.now()
     # The person's row, locked: two proposals at once make one request.
-    person = Person.objects.select_for_update().select_related("service").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("service").get(pk=person.pk)
+    )
     if person.service_id != membership.service_id:
         raise PermissionDenied("Ce dossier n'est plus suivi par votre service.")
     if to_service is None:

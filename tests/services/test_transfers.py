@@ -445,7 +445,10 @@ def test_the_echeancier_shows_the_incoming_request_to_the_receiving_service(
     [item] = collect(query, ["transfer_in"])
     assert item.due == selectors.accept_on(transfer)
     assert item.url == f"/transferts/{transfer.pk}/"
-    assert receiving.user_id in item.staff_ids
+    assert item.label.startswith("Transfert proposé par")
+    TransferSettings.objects.create(auto_accept_days=20)  # the platform's delay, read in
+    [item] = collect(query, ["transfer_in"])  # the provider's one query
+    assert item.due == timezone.localtime(transfer.proposed_at).date() + timedelta(days=20)
     sending = Query(
         persons=Person.objects.filter(service=manager.service),
         today=today,
