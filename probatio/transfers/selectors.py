@@ -184,16 +184,6 @@ def manager_emails(service_id: int) -> list[str]:
     )
 
 
-def manager_ids(service_id: int) -> frozenset[int]:
-    from probatio.accounts.models import Membership
-
-    return frozenset(
-        Membership.objects.filter(
-            service_id=service_id, role=Role.MANAGER, is_active=True
-        ).values_list("user_id", flat=True)
-    )
-
-
 def overdue_by_service(today: date) -> dict[int, list[int]]:
     """The pending requests whose automatic acceptance is due, by receiving service."""
     setting = settings_get()

@@ -167,3 +167,29 @@ def test_the_list_is_the_managers_and_the_include_lists_incoming(request_, as_ro
     )
     assert f'href="/transferts/{request_.pk}/"' in rendered
     assert "fr-table" in rendered
+
+
+def test_the_platform_administrator_sets_the_delay_journaled():
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    admin = UserFactory(username="admin.plateforme", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = "/admin/transfers/transfersettings/add/"
+    refused = client.post(
+        url, {"auto_accept_days": "10", "first_reminder_days": "12", "last_reminder_days": "1"}
+    )
+    assert refused.status_code == 200  # the form again, with the constraint's message
+    assert "Une relance doit partir avant l&#x27;acceptation automatique" in html(refused)
+    response = client.post(
+        url, {"auto_accept_days": "20", "first_reminder_days": "7", "last_reminder_days": "2"}
+    )
+    assert response.status_code == 302
+    assert selectors.settings_get().auto_accept_days == 20
+    entry = AuditEntry.objects.get(object_type="transfers.transfersettings", action="create")
+    assert entry.chain == "platform" and entry.actor == admin
+    assert entry.changes["auto_accept_days"] == [None, 20]
+    # One row: no second one, none deleted.
+    assert client.get(url).status_code == 403
