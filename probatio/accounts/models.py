@@ -72,7 +72,7 @@ class Membership(models.Model):
                 condition=models.Q(working_time__gte=10, working_time__lte=100),
                 name="membership_working_time_range",
                 violation_error_message="La quotité de travail doit être comprise entre 10 et "
-                "100 %.",
+                "100 %%.",
             ),
         ]
         indexes = [models.Index(fields=["service", "role"])]

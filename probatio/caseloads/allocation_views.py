@@ -28,6 +28,7 @@ from probatio.measures import selectors as measure_selectors
 from probatio.people import selectors as people_selectors
 from probatio.people import services as people_services
 from probatio.people.selectors import UNASSIGNED, person_get_for
+from probatio.people.views import dossier_context
 
 ALLOCATION_REFUSAL = "L'attribution des dossiers est réservée à l'encadrement."
 SETTINGS_REFUSAL = "Les capacités et le barème de charge sont réservés à l'encadrement."
@@ -89,15 +90,17 @@ def allocate(request, pk: int):
     )
     membership, person = gated.membership, gated.person
     today = timezone.localdate()
-    loads = selectors.cpip_loads(membership.service_id, today=today)
-    establishment_id = selectors.custody_establishment_id(person)
+    loads, support = selectors.allocation_staff(
+        membership.service_id, people_services.SUPPORT_ROLES, today=today
+    )
+    # The dossier's header reads the custody records: the open one says where the person is.
+    around = dossier_context(gated, "identity")
+    custody = around["open_custody"]
+    establishment_id = custody.establishment_id if custody else None
     suggestion = rules.suggest(
         [load.candidate() for load in loads],
         in_custody=establishment_id is not None,
         establishment_id=establishment_id,
-    )
-    support = people_selectors.support_staff_choices(
-        membership.service_id, people_services.SUPPORT_ROLES
     )
     cpips = [load.user for load in loads]
     # A file's CPIP who left the service stays shown until someone else takes the file.
@@ -133,14 +136,13 @@ def allocate(request, pk: int):
         request,
         "caseloads/allocate.html",
         {
-            "title": "Attribuer le suivi",
+            **around,
+            "title": f"{person} — Attribuer le suivi",
             "nav": "service",
-            "gated": gated,
-            "person": person,
             "form": form,
             "loads": loads,
             "suggestion": suggestion,
-            "in_custody": establishment_id is not None,
+            "in_custody": custody is not None,
             "back": back,
         },
         status=400 if form.errors else 200,

@@ -104,7 +104,7 @@ class CapacityReduction(models.Model):
             models.CheckConstraint(
                 condition=Q(share__gte=1, share__lte=100),
                 name="capacity_reduction_share_range",
-                violation_error_message="La part du temps doit être comprise entre 1 et 100 %.",
+                violation_error_message="La part du temps doit être comprise entre 1 et 100 %%.",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),

@@ -21,6 +21,7 @@ from probatio.people.selectors import UNASSIGNED, person_list_for
 from probatio.reports import rules as report_rules
 from probatio.reports.models import Report
 from probatio.sentences import selectors as sentence_selectors
+from probatio.transfers import selectors as transfer_selectors
 
 DUE_SOON_DAYS = 60
 # The caseload's "next due item" looks this far ahead.
@@ -128,10 +129,6 @@ class CpipLoad:
     @property
     def site(self):
         return self.membership.site
-
-    @property
-    def current_reductions(self) -> list[CapacityReduction]:
-        return [r for r in self.reductions if r.start_date <= self.today]
 
     def candidate(self) -> rules.Candidate:
         site = self.membership.site
@@ -241,18 +238,14 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int, dict]:
     return result
 
 
-def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -> list[CpipLoad]:
-    """Every active CPIP of the service with their load today, in four queries whatever the
-    size of the service (CPIPs with their reductions running today, the scale, their files
-    and measures, the reports to write); ``with_reductions``: the reductions to come too, to
-    show them (one more)."""
+def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
     running = CapacityReduction.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today),
         membership_id=OuterRef("pk"),
         start_date__lte=today,
     )
     memberships = (
-        Membership.objects.filter(service_id=service_id, role=Role.CPIP, is_active=True)
+        Membership.objects.filter(service_id=service_id, role__in=roles, is_active=True)
         .select_related("user", "site")
         .annotate(
             reduced=Coalesce(
@@ -277,6 +270,10 @@ def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -
                 to_attr="reductions_ahead",
             )
         )
+    return list(memberships)
+
+
+def _loads(memberships, service_id: int, *, today: date) -> list[CpipLoad]:
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
     caseloads = _caseload_rows(service_id, weights)
@@ -306,6 +303,31 @@ def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -
             )
         )
     return loads
+
+
+def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -> list[CpipLoad]:
+    """Every active CPIP of the service with their load today, in four queries whatever the
+    size of the service (CPIPs with their reductions running today, the scale, their files
+    and measures, the reports to write); ``with_reductions``: the reductions to come too, to
+    show them (one more)."""
+    memberships = _staff(service_id, [Role.CPIP], today=today, with_reductions=with_reductions)
+    return _loads(memberships, service_id, today=today)
+
+
+def allocation_staff(service_id: int, support_roles, *, today: date):
+    """The allocation form's people: the CPIPs with their loads, and the other professionals
+    a file may be given (each user with the ``role_label`` of that membership), read together
+    (four queries)."""
+    memberships = _staff(
+        service_id, [Role.CPIP, *support_roles], today=today, with_reductions=False
+    )
+    support = []
+    for membership in memberships:
+        if membership.role != Role.CPIP:
+            membership.user.role_label = membership.role_label
+            support.append(membership.user)
+    cpips = [m for m in memberships if m.role == Role.CPIP]
+    return _loads(cpips, service_id, today=today), support
 
 
 def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[int, Decimal]:
@@ -733,5 +755,5 @@ def move_summary(result) -> str:
 
 
 def incoming_transfers(service_id: int) -> list:
-    """The transfers waiting for the service's answer (shown above the queue)."""
-    return []
+    """The transfers waiting for the service's answer (shown above the queue; one query)."""
+    return list(transfer_selectors.incoming_pending(service_id))

@@ -831,9 +831,13 @@ class ServiceBuilder:
                 events,
             )
             cursor.executemany(f"UPDATE {note_table} SET created_at = %s WHERE id = %s", notes)
+            # The file was given to its CPIP, or began waiting for one, when it was opened.
             cursor.execute(
-                f"UPDATE {person_table} SET created_at = %s, updated_at = %s WHERE id = %s",
-                [opened, opened, person.pk],
+                f"UPDATE {person_table} SET created_at = %s, updated_at = %s, "
+                "assigned_at = CASE WHEN assigned_at IS NULL THEN NULL ELSE %s END, "
+                "awaiting_since = CASE WHEN awaiting_since IS NULL THEN NULL ELSE %s END "
+                "WHERE id = %s",
+                [opened, opened, opened, opened, person.pk],
             )
 
 

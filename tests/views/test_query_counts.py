@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from probatio.accounts.models import Membership
 from probatio.compliance import selectors as compliance_selectors
 from probatio.compliance import services as compliance_services
 from probatio.measures import services as measure_services
@@ -22,6 +23,7 @@ from probatio.people.selectors import person_get_for
 from tests.factories import (
     CustodyRecordFactory,
     EstablishmentFactory,
+    MembershipFactory,
     gate,
     make_decision,
     make_measure,
@@ -35,6 +37,12 @@ PAGES = {
     "caseload": ("cpip", "/portefeuille/"),
     "caseload_filtered": ("cpip", "/portefeuille/?q=dossier&measure_status=active"),
     "service": ("manager", "/service/"),
+    "queue": ("manager", "/service/a-attribuer/"),
+    "allocate": ("manager", "/personnes/{p}/attribuer/"),
+    "week": ("manager", "/service/semaine/"),
+    "move_queue": ("manager", "/service/deplacer/?de=none"),
+    "capacities": ("manager", "/service/capacites/"),
+    "scale": ("manager", "/service/bareme/"),
     "identity": ("cpip", "/personnes/{p}/"),
     "identity_history": ("cpip", "/personnes/{p}/?historique=1"),
     "measures": ("cpip", "/personnes/{p}/mesures/"),
@@ -99,7 +107,17 @@ def small_world(cpip, judge):
     held = make_person(cpip, surname="Dossier", first_names="Détenu")  # found by the filter too
     make_measure(cpip, held)
     CustodyRecordFactory(person=held)
+    # A file in the allocation queue, with a measure (its first interview is read).
+    waiting = make_person(cpip, surname="Attente", first_names="Première")
+    make_measure(cpip, waiting)
+    people_services.cpip_assign(gated=gate(manager_of(cpip), waiting), cpip=None)
     return viewed
+
+
+def manager_of(membership):
+    """A manager of the membership's service (the first, made if none)."""
+    found = Membership.objects.filter(service_id=membership.service_id, role="manager").first()
+    return found or MembershipFactory(role="manager", service_id=membership.service_id)
 
 
 def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat, judge):

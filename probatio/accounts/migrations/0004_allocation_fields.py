@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('working_time__gte', 10), ('working_time__lte', 100)), name='membership_working_time_range', violation_error_message='La quotité de travail doit être comprise entre 10 et 100 %.'),
+            constraint=models.CheckConstraint(condition=models.Q(('working_time__gte', 10), ('working_time__lte', 100)), name='membership_working_time_range', violation_error_message='La quotité de travail doit être comprise entre 10 et 100 %%.'),
         ),
     ]

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'réduction de capacité',
                 'verbose_name_plural': 'réductions de capacité',
                 'ordering': ['start_date', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('share__gte', 1), ('share__lte', 100)), name='capacity_reduction_share_range', violation_error_message='La part du temps doit être comprise entre 1 et 100 %.'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='capacity_reduction_dates_in_order', violation_error_message='La fin doit être postérieure ou égale au début.')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('share__gte', 1), ('share__lte', 100)), name='capacity_reduction_share_range', violation_error_message='La part du temps doit être comprise entre 1 et 100 %%.'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='capacity_reduction_dates_in_order', violation_error_message='La fin doit être postérieure ou égale au début.')],
             },
         ),
         migrations.CreateModel(
