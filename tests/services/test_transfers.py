@@ -18,6 +18,7 @@ from probatio.audit.models import AuditEntry
 from probatio.audit.services import verify_chain
 from probatio.core import periodic
 from probatio.core.deadlines import Query, collect
+from probatio.messaging import sending
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Service
@@ -38,6 +39,13 @@ from tests.factories import (
     make_person,
     make_transmitted_report,
 )
+
+
+@pytest.fixture(autouse=True)
+def sms_files(settings, tmp_path):
+    settings.SMS_BACKEND = "probatio.messaging.sms.FileBackend"
+    settings.SMS_FILE_PATH = tmp_path / "sms"
+    return tmp_path / "sms"
 
 
 @pytest.fixture
@@ -282,7 +290,12 @@ def test_on_acceptance_the_whole_file_moves(
     assert future.status == Appointment.Status.CANCELLED
     assert "Dossier transféré" in future.status_reason
     assert not future.messages.filter(purpose="reminder", status="pending").exists()
-    assert future.messages.filter(purpose="cancelled").exists()
+    [notice] = future.messages.filter(purpose="cancelled")
+    assert notice.service_id == service.pk  # the sending service's notice, its phone
+    # It leaves, by the sending service's system actor, although the file has moved.
+    assert sending.deliver(
+        notice.pk, actor=sending.sender(service.pk), now=notice.scheduled_at
+    ) == ("sent")
     # Both chains record the transfer, and both are intact.
     assert AuditEntry.objects.filter(
         chain=f"service:{service.pk}", person_id=person.pk, summary__startswith="Dossier transféré"
