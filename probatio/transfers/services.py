@@ -10,7 +10,7 @@ import logging
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
@@ -275,7 +275,13 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
     person.service = receiving
     person.awaiting_since = None  # the queue's date and origin are the transfer's
     queue_state(person, None, reason=AwaitingReason.TRANSFER_IN, now=now)
-    person.full_clean(exclude=["assigned_cpip", "support_staff"])
+    # Only what changes is checked: an older value elsewhere in the identity must not stop the
+    # file from moving (nor the system actor's acceptance).
+    person.full_clean(
+        exclude=[f.name for f in Person._meta.fields if f.name not in ("service", *QUEUE_FIELDS)],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     person.save(update_fields=["service", *QUEUE_FIELDS, "updated_at"])
 
     before_transfer = journal_before(
@@ -457,7 +463,14 @@ def accept_overdue(*, today: date | None = None, now: datetime | None = None) ->
                 _receiving(gated_transfer, Action.ACCEPT_TRANSFERS)
                 if not rules.is_overdue(today=today, accept_on=selectors.accept_on(transfer)):
                     continue
-                _accept(actor, transfer, comment="", now=now, automatic=True)
+                try:
+                    with transaction.atomic():
+                        _accept(actor, transfer, comment="", now=now, automatic=True)
+                except (ValidationError, PermissionDenied) as refusal:
+                    # One request that cannot move (its file changed meanwhile) never stops
+                    # the others; it stays pending, in the échéancier, for a person to answer.
+                    log.warning("Transfert %s non accepté automatiquement : %s", pk, refusal)
+                    continue
                 accepted += 1
     return accepted
 

@@ -496,3 +496,17 @@ def test_the_demo_transfer_comes_from_the_second_demo_service_when_built(member)
     build_incoming_transfer(today=today, log=lambda *args: None)  # idempotent
     assert Transfer.objects.count() == 1
     assert not Service.objects.filter(department_code="800").exists()  # no neighbour needed
+
+
+def test_one_request_that_cannot_move_never_stops_the_others(manager, cpip, person, other_service):
+    long_ago = at(timezone.localdate() - timedelta(days=40))
+    stuck = propose(manager, person, other_service, now=long_ago)
+    other = make_person(cpip)
+    moving = propose(manager, other, other_service, now=long_ago)
+    # The first file changed service meanwhile (outside the transfer).
+    third = ServiceFactory(name="SPIP tiers", department_code="997")
+    Person.objects.filter(pk=person.pk).update(service=third)
+    assert services.accept_overdue() == 1
+    assert Transfer.objects.get(pk=stuck.pk).is_pending
+    assert Transfer.objects.get(pk=moving.pk).status == Transfer.Status.ACCEPTED
+    assert Person.objects.get(pk=person.pk).service_id == third.pk
