@@ -14,6 +14,8 @@ table to every entry, whoever writes it.
 # Journaled by name only.
 NAME_ONLY: dict[str, frozenset[str]] = {
     "agenda.appointment": frozenset({"status_reason"}),
+    # A staff member's reduction of capacity: its comment may speak of their health.
+    "caseloads.capacityreduction": frozenset({"comment"}),
     "community_work.assignment": frozenset({"end_reason"}),
     "community_work.worksession": frozenset({"remarks"}),
     "compliance.incident": frozenset({"description", "person_explanation", "dismissal_reason"}),

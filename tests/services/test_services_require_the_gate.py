@@ -77,6 +77,9 @@ NOT_PERSON_WRITES = {
     "agenda.services.calendar_feed_touch",
     # A new file: no person yet; the role's CREATE_PERSON is checked on the membership.
     "people.services.person_create",
+    # Sets the queue fields of a person in memory (no read, no write): called by the gated
+    # services that change who holds a file (``cpip_assign``, a transfer's acceptance).
+    "people.services.queue_state",
     # The journal line of a duplicate warning: the persons of the service it named, read
     # like a list page by the membership (no file is written).
     "people.services.duplicates_shown",
