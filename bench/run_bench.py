@@ -69,6 +69,14 @@ PAGES = [
     ),
     ("écrou (form.)", "/personnes/{free}/ecrou/nouveau/", "encadrement.demo"),
     ("sortie (form.)", "/personnes/{held}/sortie/liberation/", "encadrement.demo"),
+    # The allocation (docs/allocation.md): the queue, the allocation form of its first file,
+    # the week's view and its échéancier counts, moving one CPIP's files, the capacities.
+    ("/service/a-attribuer/", "/service/a-attribuer/", "encadrement.demo"),
+    ("attribuer <id>", "/personnes/{queued}/attribuer/", "encadrement.demo"),
+    ("/service/semaine/", "/service/semaine/", "encadrement.demo"),
+    ("semaine : retards", "/service/semaine/retards/", "encadrement.demo"),
+    ("déplacer (cpip.demo)", "/service/deplacer/?de={cpip_demo}", "encadrement.demo"),
+    ("/service/capacites/", "/service/capacites/", "encadrement.demo"),
     ("/transferts/", "/transferts/", "encadrement.demo"),
     ("transfert <id>", "/transferts/{transfer}/", "encadrement.demo"),
     ("transférer (form.)", "/personnes/{free}/transferer/", "encadrement.demo"),
@@ -251,6 +259,12 @@ def measure(args) -> None:
 
             session = CapSession.objects.filter(judge=user).order_by("date", "pk").first()
             url = url.format(session=session.pk)
+        if "{queued}" in url:
+            service_id = user.memberships.get(role="manager").service_id
+            queued = Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True)
+            url = url.format(queued=queued.order_by("awaiting_since", "pk").first().pk)
+        if "{cpip_demo}" in url:
+            url = url.format(cpip_demo=User.objects.get(username="cpip.demo").pk)
         if "{free}" in url or "{held}" in url:
             service_id = user.memberships.get(role="manager").service_id
             in_prison = Person.objects.filter(
