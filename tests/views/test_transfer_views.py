@@ -10,7 +10,7 @@ from probatio.audit.models import AuditEntry
 from probatio.people.models import Person
 from probatio.transfers import selectors
 from probatio.transfers.models import Transfer
-from tests.factories import ServiceFactory, make_measure, make_transmitted_report
+from tests.factories import ServiceFactory, make_measure, make_person, make_transmitted_report
 from tests.views.helpers import ROLES, html
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,34 @@ def test_the_platform_administrator_sets_the_delay_journaled():
     assert entry.changes["auto_accept_days"] == [None, 20]
     # One row: no second one, none deleted.
     assert client.get(url).status_code == 403
+
+
+def test_the_list_costs_the_same_whatever_the_number_of_requests(manager, cpip, other_service,
+                                                                 receiving, client_for):  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from probatio.people.selectors import person_get_for
+    from probatio.transfers import services
+
+    def propose_one():
+        person = make_person(cpip)
+        services.transfer_propose(
+            gated=person_get_for(manager, person.pk, action="transfer_file"),
+            to_service=other_service,
+            reason="residence",
+        )
+
+    def count(member) -> int:
+        client = client_for(member)
+        client.get("/transferts/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/transferts/").status_code == 200
+        return len(queries)
+
+    propose_one()
+    few = (count(manager), count(receiving))
+    for _ in range(6):
+        propose_one()
+    assert (count(manager), count(receiving)) == few
+    assert max(few) <= 12
