@@ -63,6 +63,14 @@ FIRST_ROLE = {
     "organisation:settings": "manager",
     "people:create": "secretariat",
     "caseloads:allocate": "manager",
+    "caseloads:queue": "manager",
+    "caseloads:week": "manager",
+    "caseloads:week_overdue": "manager",
+    "caseloads:move": "manager",
+    "caseloads:capacities": "manager",
+    "caseloads:capacity_edit": "manager",
+    "caseloads:reduction_delete": "manager",
+    "caseloads:scale": "manager",
     "people:access_log": "manager",
     "detention:index": "manager",
     "detention:cap_new": "secretariat",
@@ -133,6 +141,7 @@ def demo_objects() -> dict:
         Supervisor,
         TigOrder,
     )
+    from probatio.caseloads.models import CapacityReduction
     from probatio.compliance.models import Proof
     from probatio.demo.merges import duplicate_pair
     from probatio.measures.models import Decision, Measure, Obligation
@@ -210,6 +219,8 @@ def demo_objects() -> dict:
         "placement": Placement.objects.filter(host=host).first(),
         # The request waiting for the demo service (demo/transfers.py).
         "transfer": Transfer.objects.filter(to_service=service, status="pending").first(),
+        # A CPIP's reduction of capacity (demo/allocation.py).
+        "reduction": CapacityReduction.objects.filter(membership__service=service).first(),
         # The pair of files of the same person for a manager to merge (demo/merges.py).
         "merge_pair": duplicate_pair(service) or None,
     }
@@ -279,6 +290,8 @@ OBJECT_ARGUMENTS = {
     "transfers:detail": ("transfer", lambda o: {"pk": o.pk}),
     "transfers:withdraw": ("transfer", lambda o: {"pk": o.pk}),
     "merges:compare": ("merge_pair", lambda o: {"pk": o[0].pk, "other": o[1].pk}),
+    "caseloads:capacity_edit": ("reduction", lambda o: {"membership_id": o.membership_id}),
+    "caseloads:reduction_delete": ("reduction", lambda o: {"reduction_id": o.pk}),
     "merges:confirm": ("merge_pair", lambda o: {"pk": o[0].pk, "other": o[1].pk}),
 }
 
