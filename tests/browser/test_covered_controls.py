@@ -134,6 +134,7 @@ def url_patterns():
 def demo_objects() -> dict:
     from probatio.accounts.models import User
     from probatio.agenda.models import Appointment, Summons
+    from probatio.caseloads.models import CapacityReduction
     from probatio.community_work.models import (
         Assignment,
         HostOrganisation,
@@ -141,7 +142,6 @@ def demo_objects() -> dict:
         Supervisor,
         TigOrder,
     )
-    from probatio.caseloads.models import CapacityReduction
     from probatio.compliance.models import Proof
     from probatio.demo.merges import duplicate_pair
     from probatio.measures.models import Decision, Measure, Obligation
