@@ -232,12 +232,13 @@ def move(request):
     loads = selectors.cpip_loads(membership.service_id, today=today)
     cpips = [load.user for load in loads]
     step = request.POST.get("etape", "")
+    checked = {p.pk for p in persons}
     if request.method == "POST":
-        persons = list(
-            selectors.files_among(
-                membership, [int(x) for x in request.POST.getlist("persons") if x.isdigit()]
-            )
-        )
+        # The files ticked, among those offered (the page's query still names them) and any
+        # other of the service the form carried (a file ticked in the queue).
+        checked = {int(x) for x in request.POST.getlist("persons") if x.isdigit()}
+        offered = {p.pk for p in persons}
+        persons += list(selectors.files_among(membership, sorted(checked - offered)))
     form = MoveForm(
         request.POST or None,
         initial={"persons": [p.pk for p in persons], "appointments": "move"},
@@ -254,6 +255,8 @@ def move(request):
         "sources": cpips,
         "persons": persons,
         "UNASSIGNED": UNASSIGNED,
+        "checked_persons": checked,
+        "checked_targets": {int(x) for x in request.POST.getlist("targets") if x.isdigit()},
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
