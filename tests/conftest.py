@@ -81,6 +81,30 @@ def manager(member):
 
 
 @pytest.fixture
+def leaver(member):
+    """A CPIP about to leave the service (the allocation's tests move her files)."""
+    return member(
+        "cpip", user__username="cpip.v", user__first_name="Claire", user__last_name="Vaillant"
+    )
+
+
+@pytest.fixture
+def roussel(member):
+    """Another CPIP of the service, who receives files."""
+    return member(
+        "cpip", user__username="cpip.r", user__first_name="Marc", user__last_name="Roussel"
+    )
+
+
+@pytest.fixture
+def garnier(member):
+    """A third CPIP of the service."""
+    return member(
+        "cpip", user__username="cpip.g", user__first_name="Inès", user__last_name="Garnier"
+    )
+
+
+@pytest.fixture
 def secretariat(member):
     return member(
         "secretariat",

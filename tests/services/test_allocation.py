@@ -36,27 +36,6 @@ def at(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 @pytest.fixture
-def cpip_b(member):
-    return member(
-        "cpip", user__username="cpip.b", user__first_name="Marc", user__last_name="Roussel"
-    )
-
-
-@pytest.fixture
-def cpip_c(member):
-    return member(
-        "cpip", user__username="cpip.c", user__first_name="Inès", user__last_name="Garnier"
-    )
-
-
-@pytest.fixture
-def leaver(member):
-    return member(
-        "cpip", user__username="cpip.v", user__first_name="Claire", user__last_name="Vaillant"
-    )
-
-
-@pytest.fixture
 def site(service):
     return SiteFactory(service=service)
 
@@ -139,15 +118,15 @@ def test_the_queue_puts_the_nearest_first_interview_first(secretariat, manager):
 # --- Workload and capacity -------------------------------------------------------------------
 
 
-def test_workload_counts_points_per_measure_reports_and_capacity(manager, cpip, cpip_b):
+def test_workload_counts_points_per_measure_reports_and_capacity(manager, cpip, roussel):
     files_of(cpip, 3)  # three ordinary probations: 3 points
     prisoner = make_person(cpip, surname="Detenu")
     make_measure(cpip, prisoner)
     CustodyRecordFactory(person=prisoner)  # in custody: a suspended probation weighs 0.5
-    services.working_time_set(membership=manager, target_id=cpip_b.pk, working_time=80)
+    services.working_time_set(membership=manager, target_id=roussel.pk, working_time=80)
     services.capacity_reduction_add(
         membership=manager,
-        target_id=cpip_b.pk,
+        target_id=roussel.pk,
         reason="union",
         share=25,
         start_date=TODAY - timedelta(days=10),
@@ -159,7 +138,7 @@ def test_workload_counts_points_per_measure_reports_and_capacity(manager, cpip, 
     assert mine.points == Decimal("3.5")
     assert mine.capacity == Decimal("60.0")
     assert mine.percent == 6
-    other = loads[cpip_b.user_id]
+    other = loads[roussel.user_id]
     assert other.capacity == Decimal("36.0")  # 60 × 80 % × (1 − 25 %)
     assert other.points == 0
 
@@ -226,22 +205,22 @@ def test_capacities_out_of_range_are_refused(manager, cpip, secretariat):
 # --- Moving files ----------------------------------------------------------------------------
 
 
-def test_moving_all_of_a_leavers_files_to_one_cpip(manager, leaver, cpip_b, site):
+def test_moving_all_of_a_leavers_files_to_one_cpip(manager, leaver, roussel, site):
     persons = files_of(leaver, 3)
     start = at(next_weekday(3), 10)
     appointment = book(leaver, persons[0], start, leaver, site)
     result = services.caseload_move(
         membership=manager,
-        assignments={p.pk: cpip_b.user_id for p in persons},
+        assignments={p.pk: roussel.user_id for p in persons},
         appointments="move",
         reason="departure",
     )
     assert (result.files, result.measures, result.appointments_moved) == (3, 3, 1)
-    assert set(Person.objects.filter(assigned_cpip=cpip_b.user).values_list("pk", flat=True)) == {
+    assert set(Person.objects.filter(assigned_cpip=roussel.user).values_list("pk", flat=True)) == {
         p.pk for p in persons
     }
     assert not Person.objects.filter(assigned_cpip=leaver.user).exists()
-    assert list(appointment.staff.all()) == [cpip_b.user]
+    assert list(appointment.staff.all()) == [roussel.user]
     appointment.refresh_from_db()
     assert (appointment.status, appointment.starts_at) == ("planned", start)
     # Journaled per file, with both names and the reason.
@@ -255,44 +234,44 @@ def test_moving_all_of_a_leavers_files_to_one_cpip(manager, leaver, cpip_b, site
     assert problems == []
 
 
-def test_spreading_over_two_cpips_by_load(manager, leaver, cpip_b, cpip_c):
-    files_of(cpip_b, 10)  # Roussel already holds ten files
+def test_spreading_over_two_cpips_by_load(manager, leaver, roussel, garnier):
+    files_of(roussel, 10)  # Roussel already holds ten files
     persons = files_of(leaver, 12)
     plan, targets = selectors.move_plan(
         manager,
         person_ids=[p.pk for p in persons],
-        target_ids=[cpip_b.user_id, cpip_c.user_id],
+        target_ids=[roussel.user_id, garnier.user_id],
         today=TODAY,
         now=timezone.now(),
     )
     given = {row.person.pk: row.target.pk for row in plan}
     assert len(given) == 12
-    counts = {uid: list(given.values()).count(uid) for uid in (cpip_b.user_id, cpip_c.user_id)}
-    assert counts == {cpip_b.user_id: 1, cpip_c.user_id: 11}  # 11 + 11 points each after
+    counts = {uid: list(given.values()).count(uid) for uid in (roussel.user_id, garnier.user_id)}
+    assert counts == {roussel.user_id: 1, garnier.user_id: 11}  # 11 + 11 points each after
     assert {t.user.pk: t.points for t in targets} == {
-        cpip_b.user_id: Decimal("11"),
-        cpip_c.user_id: Decimal("11"),
+        roussel.user_id: Decimal("11"),
+        garnier.user_id: Decimal("11"),
     }
     services.caseload_move(
         membership=manager, assignments=given, appointments="keep", reason="balance"
     )
-    assert Person.objects.filter(assigned_cpip=cpip_c.user).count() == 11
+    assert Person.objects.filter(assigned_cpip=garnier.user).count() == 11
 
 
-def test_appointments_kept_or_cancelled_with_notice(manager, leaver, cpip_b, site):
+def test_appointments_kept_or_cancelled_with_notice(manager, leaver, roussel, site):
     kept_person, cancelled_person = files_of(leaver, 2, phone="06 12 34 56 78", sms_consent=True)
     kept = book(leaver, kept_person, at(next_weekday(4), 9), leaver, site)
     cancelled = book(leaver, cancelled_person, at(next_weekday(4), 11), leaver, site)
     services.caseload_move(
         membership=manager,
-        assignments={kept_person.pk: cpip_b.user_id},
+        assignments={kept_person.pk: roussel.user_id},
         appointments="keep",
         reason="leave",
     )
     assert list(kept.staff.all()) == [leaver.user]
     result = services.caseload_move(
         membership=manager,
-        assignments={cancelled_person.pk: cpip_b.user_id},
+        assignments={cancelled_person.pk: roussel.user_id},
         appointments="cancel",
         reason="risk",
     )
@@ -302,16 +281,16 @@ def test_appointments_kept_or_cancelled_with_notice(manager, leaver, cpip_b, sit
     assert Message.objects.filter(appointment=cancelled, purpose="cancelled").exists()
 
 
-def test_moving_appointments_into_a_busy_agenda_needs_confirmation(manager, leaver, cpip_b, site):
+def test_moving_appointments_into_a_busy_agenda_needs_confirmation(manager, leaver, roussel, site):
     person = files_of(leaver, 1)[0]
-    other = files_of(cpip_b, 1)[0]
+    other = files_of(roussel, 1)[0]
     start = at(next_weekday(5), 14)
     moving = book(leaver, person, start, leaver, site)
-    book(cpip_b, other, start + timedelta(minutes=15), cpip_b, site)
+    book(roussel, other, start + timedelta(minutes=15), roussel, site)
     with pytest.raises(NeedsConfirmation) as warning:
         services.caseload_move(
             membership=manager,
-            assignments={person.pk: cpip_b.user_id},
+            assignments={person.pk: roussel.user_id},
             appointments="move",
             reason="departure",
         )
@@ -321,12 +300,12 @@ def test_moving_appointments_into_a_busy_agenda_needs_confirmation(manager, leav
     assert list(moving.staff.all()) == [leaver.user]
     services.caseload_move(
         membership=manager,
-        assignments={person.pk: cpip_b.user_id},
+        assignments={person.pk: roussel.user_id},
         appointments="move",
         reason="departure",
         confirmed=True,
     )
-    assert list(moving.staff.all()) == [cpip_b.user]
+    assert list(moving.staff.all()) == [roussel.user]
 
 
 @pytest.mark.parametrize(
@@ -341,16 +320,16 @@ def test_moving_appointments_into_a_busy_agenda_needs_confirmation(manager, leav
     ],
 )
 def test_bad_moves_are_refused_and_change_nothing(
-    manager, leaver, cpip_b, secretariat, member, other_service, change, field
+    manager, leaver, roussel, secretariat, member, other_service, change, field
 ):
     persons = files_of(leaver, 2)
     foreign = member("cpip", service=other_service, user__username="cpip.ailleurs")
     target = {"secretariat": secretariat.user_id, "foreign": foreign.user_id}.get(
-        change.get("target"), cpip_b.user_id
+        change.get("target"), roussel.user_id
     )
     assignments = {p.pk: target for p in persons}
     if change.get("person") == "foreign":
-        assignments[make_person(foreign).pk] = cpip_b.user_id
+        assignments[make_person(foreign).pk] = roussel.user_id
     before = AuditEntry.objects.count()
     with pytest.raises(ValidationError) as error:
         services.caseload_move(
@@ -364,12 +343,12 @@ def test_bad_moves_are_refused_and_change_nothing(
     assert AuditEntry.objects.count() == before
 
 
-def test_only_managers_move_files(cpip, leaver, cpip_b):
+def test_only_managers_move_files(cpip, leaver, roussel):
     person = files_of(leaver, 1)[0]
     with pytest.raises(PermissionDenied):
         services.caseload_move(
             membership=cpip,
-            assignments={person.pk: cpip_b.user_id},
+            assignments={person.pk: roussel.user_id},
             appointments="keep",
             reason="balance",
         )

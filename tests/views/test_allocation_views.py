@@ -27,20 +27,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def leaver(member):
-    return member(
-        "cpip", user__username="cpip.v", user__first_name="Claire", user__last_name="Vaillant"
-    )
-
-
-@pytest.fixture
-def roussel(member):
-    return member(
-        "cpip", user__username="cpip.r", user__first_name="Marc", user__last_name="Roussel"
-    )
-
-
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("role", ["cpip", "secretariat", "judge", "psychologist", "monitoring"])
 def test_only_managers_open_the_allocation_pages(as_role, role, url):
