@@ -24,8 +24,8 @@ urlpatterns = [
     path("", include("probatio.community_work.urls")),
     path("", include("probatio.transitions.urls")),
     path("", include("probatio.deadlines.urls")),
-    path("personnes/", include("probatio.merges.urls")),
     path("", include("probatio.transfers.urls")),
+    path("personnes/", include("probatio.merges.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),
 ]
