@@ -1,6 +1,7 @@
 """The demo service: built through the real services, reproducible, idempotent."""
 
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
+from probatio.caseloads import selectors as allocation_selectors
 from probatio.community_work import selectors as tig_selectors
 from probatio.community_work.models import (
     HostOrganisation,
@@ -27,6 +29,7 @@ from probatio.measures.deadlines import victim_details
 from probatio.measures.models import Measure, Obligation
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote, NoteDraft
+from probatio.organisation.models import Service
 from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import (
@@ -62,13 +65,34 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     out = StringIO()
     call_command("load_demo", "--persons", "40", stdout=out)
     persons = Person.objects.count()
-    # The persons asked for, and the one secretariat.demo may enter again (demo/duplicates.py);
-    # the neighbouring service's handful, one of them proposed to the demo service
+    # The persons asked for; the one secretariat.demo may enter again (demo/duplicates.py);
+    # the pair of files of one person to merge (demo/merges.py); the file waiting in the
+    # allocation queue with its first interview due in three days (demo/allocation.py); the
+    # neighbouring service's handful, one of them proposed to the demo service
     # (demo/transfers.py).
     neighbour = Person.objects.filter(
         service__department_code=demo_transfers.NEIGHBOUR["department_code"]
     )
-    assert persons - neighbour.count() == 40 + 1
+    assert persons - neighbour.count() == 40 + 1 + 2 + 1
+    demo_service = Service.objects.get(department_code="80")
+    # The queue: files without a CPIP, the most urgent first (Yanis MOREAU, in three days).
+    queue = allocation_selectors.queue(
+        Membership.objects.get(user__username="encadrement.demo", role="manager"),
+        today=timezone.localdate(),
+    )
+    assert len(queue) >= 2
+    assert all(row.person.awaiting_since for row in queue)
+    urgent = next(row for row in queue if row.person.surname == "Moreau")
+    assert urgent.first_interview.due == timezone.localdate() + timedelta(days=3)
+    assert urgent.urgency == "urgent"
+    # A part-time CPIP and one with reductions (a union duty running, a training to come).
+    loads = allocation_selectors.cpip_loads(
+        demo_service.pk, today=timezone.localdate(), with_reductions=True
+    )
+    assert any(load.membership.working_time == 80 for load in loads)
+    reduced = [load for load in loads if load.reductions]
+    assert reduced and {r.reason for r in reduced[0].reductions} == {"union", "training"}
+    assert reduced[0].capacity == Decimal("48.0")
     [incoming] = Transfer.objects.filter(status="pending")
     assert incoming.person in neighbour and incoming.to_service.department_code == "80"
     assert incoming.person.measures.filter(status="active").exists()

@@ -19,7 +19,7 @@ from probatio.caseloads import services as caseload_services
 from probatio.demo.gates import gate
 from probatio.measures import first_interview
 from probatio.measures import services as measure_services
-from probatio.organisation.models import Site
+from probatio.organisation.models import Court, Site
 from probatio.people import services as people_services
 from probatio.people.models import Person
 
@@ -74,7 +74,7 @@ def build_allocation(*, service, staff, rng: random.Random, fake, today: date) -
         gated=gate(secretariat, person),
         data={
             "kind": "judgment",
-            "jurisdiction": f"Tribunal judiciaire {service.name.split(' (')[0]}",
+            "jurisdiction": Court.objects.filter(service=service).order_by("pk").first().name,
             "date": judgment,
             "enforceable_date": start,
             "recidivism": "none",
