@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from probatio.access.roles import Role
 from probatio.caseloads import services as caseload_services
-from probatio.demo.gates import gate
+from probatio.demo.gates import court_name, gate
 from probatio.measures import first_interview
 from probatio.measures import services as measure_services
-from probatio.organisation.models import Court, Site
+from probatio.organisation.models import Site
 from probatio.people import services as people_services
 from probatio.people.models import Person
 
@@ -74,7 +74,7 @@ def build_allocation(*, service, staff, rng: random.Random, fake, today: date) -
         gated=gate(secretariat, person),
         data={
             "kind": "judgment",
-            "jurisdiction": Court.objects.filter(service=service).order_by("pk").first().name,
+            "jurisdiction": court_name(service),
             "date": judgment,
             "enforceable_date": start,
             "recidivism": "none",

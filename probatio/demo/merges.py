@@ -9,10 +9,9 @@ import random
 from datetime import date, timedelta
 
 from probatio.access.roles import Role
-from probatio.demo.gates import gate
+from probatio.demo.gates import court_name, gate
 from probatio.measures import services as measure_services
 from probatio.notes import services as note_services
-from probatio.organisation.models import Court
 from probatio.people import services as people_services
 from probatio.people.models import Person
 
@@ -73,7 +72,7 @@ def build_duplicate_pair(*, service, staff, rng: random.Random, fake, today: dat
     """Two files of the same person in the service (to be merged by encadrement.demo)."""
     secretariat = staff[Role.SECRETARIAT][0]
     cpip = staff[Role.CPIP][0]
-    court = Court.objects.filter(service=service).order_by("pk").first().name
+    court = court_name(service)
     followed = people_services.person_create(
         membership=cpip,
         data=FOLLOWED,
