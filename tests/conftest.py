@@ -33,6 +33,7 @@ For anything else, use the factories and ``make_*`` helpers of ``tests.factories
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from probatio.accounts.models import Membership
@@ -42,6 +43,13 @@ from tests.factories import MembershipFactory, ServiceFactory, make_measure, mak
 # No example database written into the working tree; examples stay reproducible from the seed.
 hypothesis_settings.register_profile("probatio", database=None, deadline=None)
 hypothesis_settings.load_profile("probatio")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: what one test's database put there (the
+    catalogue, a service's workload scale) never answers for another's."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from probatio.access.roles import Role
@@ -97,10 +98,6 @@ def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
     )
 
 
-def unassigned_count(service_id: int) -> int:
-    return Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True).count()
-
-
 # --- Workload and capacity (docs/allocation.md) ------------------------------------------------
 
 
@@ -145,12 +142,25 @@ class CpipLoad:
     today: date = date.min
 
 
+WEIGHTS_CACHE_SECONDS = 300
+
+
+def weights_cache_key(service_id: int, on: date) -> str:
+    return f"probatio:workload-weights:{service_id}:{on.isoformat()}"
+
+
 def weights_in_force(service_id: int, *, on: date) -> dict[tuple, Decimal]:
-    """The weights of the service's scale on ``on`` (its own rows over the national ones)."""
+    """The weights of the service's scale on ``on`` (its own rows over the national ones).
+    Reference data read by every page of the allocation: kept five minutes in the cache
+    (``services.weight_set`` forgets today's at once in its own process)."""
+    key = weights_cache_key(service_id, on)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     rows = WorkloadWeight.objects.filter(
         Q(service__isnull=True) | Q(service_id=service_id), valid_from__lte=on
     ).values_list("service_id", "subject", "setting", "points", "valid_from")
-    return rules.weights_on(
+    weights = rules.weights_on(
         (
             rules.Weight(service_id=s, subject=subject, setting=setting, points=p, valid_from=v)
             for s, subject, setting, p, v in rows
@@ -158,6 +168,8 @@ def weights_in_force(service_id: int, *, on: date) -> dict[tuple, Decimal]:
         service_id=service_id,
         on=on,
     )
+    cache.set(key, weights, timeout=WEIGHTS_CACHE_SECONDS)
+    return weights
 
 
 def _open_custody() -> Exists:
@@ -183,35 +195,34 @@ def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
     return result
 
 
-def reports_due_by_author(service_id: int) -> dict[int, int]:
-    """Reports still to write (drafts, sent back), by author (one query)."""
-    rows = (
-        Report.objects.filter(
-            person__service_id=service_id, status__in=(report_rules.DRAFT, report_rules.RETURNED)
-        )
-        .values("author_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {row["author_id"]: row["n"] for row in rows}
-
-
-def _caseload_rows(service_id: int, weights: dict) -> dict[int, dict]:
-    """Per CPIP: persons, persons in custody, and open measures by kind and setting, in one
-    grouped query (a conditional count per kind the scale names; the others together)."""
+def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
+    """Per CPIP (``None``: the files without one): persons, persons in custody, open
+    measures by kind and setting, and the reports the CPIP has to write on their files (a
+    draft or one sent back), in one grouped query (a conditional count per kind the scale
+    names; the others together)."""
     codes = sorted(
         {s for s, _ in weights if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)}
     )
     open_measure = Q(measures__status__in=Measure.OPEN_STATUSES)
     counts = {
-        f"m{i}": Count("measures", filter=open_measure & Q(measures__measure_type_id=code))
+        f"m{i}": Count(
+            "measures", distinct=True, filter=open_measure & Q(measures__measure_type_id=code)
+        )
         for i, code in enumerate(codes)
     }
     counts["m_other"] = Count(
-        "measures", filter=open_measure & ~Q(measures__measure_type_id__in=codes)
+        "measures", distinct=True, filter=open_measure & ~Q(measures__measure_type_id__in=codes)
+    )
+    counts["reports_due"] = Count(
+        "reports",
+        distinct=True,
+        filter=Q(
+            reports__status__in=(report_rules.DRAFT, report_rules.RETURNED),
+            reports__author_id=F("assigned_cpip_id"),
+        ),
     )
     rows = (
-        Person.objects.filter(service_id=service_id, assigned_cpip__isnull=False)
+        Person.objects.filter(service_id=service_id)
         .annotate(
             custody=Exists(
                 CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
@@ -221,13 +232,14 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int, dict]:
         .annotate(n=Count("pk", distinct=True), **counts)
         .order_by()
     )
-    result: dict[int, dict] = {}
+    result: dict[int | None, dict] = {}
     for row in rows:
         entry = result.setdefault(
-            row["assigned_cpip_id"], {"persons": 0, "custody": 0, "measures": []}
+            row["assigned_cpip_id"], {"persons": 0, "custody": 0, "measures": [], "reports": 0}
         )
         setting = "custody" if row["custody"] else "community"
         entry["persons"] += row["n"]
+        entry["reports"] += row["reports_due"]
         if row["custody"]:
             entry["custody"] += row["n"]
         for i, code in enumerate(codes):
@@ -273,16 +285,17 @@ def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
     return list(memberships)
 
 
-def _loads(memberships, service_id: int, *, today: date) -> list[CpipLoad]:
+EMPTY_ROW = {"persons": 0, "custody": 0, "measures": [], "reports": 0}
+
+
+def _loads(memberships, service_id: int, *, today: date) -> tuple[list[CpipLoad], int]:
+    """The loads of ``memberships`` and the number of files without a CPIP."""
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
     caseloads = _caseload_rows(service_id, weights)
-    reports = reports_due_by_author(service_id)
     loads = []
     for membership in memberships:
-        user_id = membership.user_id
-        row = caseloads.get(user_id, {"persons": 0, "custody": 0, "measures": []})
-        due = reports.get(user_id, 0)
+        row = caseloads.get(membership.user_id, EMPTY_ROW)
         loads.append(
             CpipLoad(
                 user=membership.user,
@@ -290,8 +303,8 @@ def _loads(memberships, service_id: int, *, today: date) -> list[CpipLoad]:
                 persons=row["persons"],
                 custody=row["custody"],
                 measures=sum(n for _, _, n in row["measures"]),
-                reports_due=due,
-                points=rules.points(weights, measures=row["measures"], reports_due=due),
+                reports_due=row["reports"],
+                points=rules.points(weights, measures=row["measures"], reports_due=row["reports"]),
                 capacity=rules.capacity(
                     full_time=full_time,
                     working_time=membership.working_time,
@@ -302,14 +315,21 @@ def _loads(memberships, service_id: int, *, today: date) -> list[CpipLoad]:
                 today=today,
             )
         )
-    return loads
+    return loads, caseloads.get(None, EMPTY_ROW)["persons"]
 
 
 def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -> list[CpipLoad]:
-    """Every active CPIP of the service with their load today, in four queries whatever the
-    size of the service (CPIPs with their reductions running today, the scale, their files
-    and measures, the reports to write); ``with_reductions``: the reductions to come too, to
-    show them (one more)."""
+    """Every active CPIP of the service with their load today, in two queries whatever the
+    size of the service (CPIPs with their reductions running today; their files, measures
+    and reports to write) and the scale (cached); ``with_reductions``: the reductions to
+    come too, to show them (one more)."""
+    return service_loads(service_id, today=today, with_reductions=with_reductions)[0]
+
+
+def service_loads(
+    service_id: int, *, today: date, with_reductions: bool = False
+) -> tuple[list[CpipLoad], int]:
+    """``cpip_loads`` and the number of files waiting for a CPIP (same queries)."""
     memberships = _staff(service_id, [Role.CPIP], today=today, with_reductions=with_reductions)
     return _loads(memberships, service_id, today=today)
 
@@ -317,7 +337,7 @@ def cpip_loads(service_id: int, *, today: date, with_reductions: bool = False) -
 def allocation_staff(service_id: int, support_roles, *, today: date):
     """The allocation form's people: the CPIPs with their loads, and the other professionals
     a file may be given (each user with the ``role_label`` of that membership), read together
-    (four queries)."""
+    (two queries, and the cached scale)."""
     memberships = _staff(
         service_id, [Role.CPIP, *support_roles], today=today, with_reductions=False
     )
@@ -327,7 +347,7 @@ def allocation_staff(service_id: int, support_roles, *, today: date):
             membership.user.role_label = membership.role_label
             support.append(membership.user)
     cpips = [m for m in memberships if m.role == Role.CPIP]
-    return _loads(cpips, service_id, today=today), support
+    return _loads(cpips, service_id, today=today)[0], support
 
 
 def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[int, Decimal]:
@@ -642,7 +662,7 @@ class MondayRow:
 def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
     """Per CPIP, what a manager acts on this week that SQL counts directly: reports waiting
     for the visa, files received since Monday; with their load. And the queue's length."""
-    loads = cpip_loads(service_id, today=today)
+    loads, unassigned = service_loads(service_id, today=today)
     monday_start = today - timedelta(days=today.weekday())
     visa = dict(
         Report.objects.filter(person__service_id=service_id, status=report_rules.SUBMITTED)
@@ -670,7 +690,7 @@ def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
         )
         for load in loads
     ]
-    return rows, unassigned_count(service_id)
+    return rows, unassigned
 
 
 def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:

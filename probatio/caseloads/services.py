@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -162,6 +163,8 @@ def weight_set(
         valid_from=valid_from,
         defaults={"points": points, "created_by": membership.user},
     )
+    # Today's scale is cached: this process forgets it at once (the others within minutes).
+    cache.delete(selectors.weights_cache_key(membership.service_id, timezone.localdate()))
     audit.record_by(
         membership,
         audit.Action.CREATE if created else audit.Action.UPDATE,

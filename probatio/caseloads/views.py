@@ -39,9 +39,10 @@ def _list_page(request, kind: str):
     is_judge = scope_for(membership.role, Action.LIST_PERSONS) is Scope.JUDGE_FILES
     cpips = None
     workload = None
+    unassigned = None
     today = timezone.localdate()
     if kind == "service":
-        workload = selectors.cpip_loads(membership.service_id, today=today)
+        workload, unassigned = selectors.service_loads(membership.service_id, today=today)
         cpips = [load.user for load in workload]
     form = PersonFilterForm(
         request.GET or None,
@@ -102,9 +103,7 @@ def _list_page(request, kind: str):
         "can_create": allows(membership.role, Action.CREATE_PERSON),
         # The échéancier lists what is due in the caseload (judges have none).
         "show_schedule": kind == "mine" and not is_judge,
-        "unassigned": selectors.unassigned_count(membership.service_id)
-        if kind == "service"
-        else None,
+        "unassigned": unassigned,
     }
     # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
     fragment = request.htmx and not request.htmx.history_restore_request

@@ -18,6 +18,8 @@ from probatio.caseloads import selectors, services
 from probatio.caseloads.models import CapacityReduction
 from probatio.messaging.models import Message
 from probatio.people import services as people_services
+from probatio.reports import rules as report_rules
+from probatio.reports import services as report_services
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import person_get_for
 from tests.factories import (
@@ -141,6 +143,19 @@ def test_workload_counts_points_per_measure_reports_and_capacity(manager, cpip, 
     other = loads[roussel.user_id]
     assert other.capacity == Decimal("36.0")  # 60 × 80 % × (1 − 25 %)
     assert other.points == 0
+
+
+def test_a_report_to_write_adds_to_its_authors_load(manager, cpip, psychologist):
+    person = files_of(cpip, 1)[0]
+    measure = person.measures.get()
+    report_services.report_create(
+        membership=cpip,
+        gated=person_get_for(cpip, person.pk),
+        kind=report_rules.END_OF_MEASURE,
+        measure=measure,
+    )
+    load = selectors.cpip_loads(manager.service_id, today=TODAY)[0]
+    assert (load.reports_due, load.points) == (1, Decimal("1.5"))  # 1 + 0.5
 
 
 def test_a_service_override_of_the_scale_applies_from_its_date(manager, cpip):
