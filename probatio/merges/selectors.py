@@ -153,14 +153,43 @@ def log_pair_read(membership, persons: list[Person], what: str) -> None:
         )
 
 
+def log_choose_read(membership, person: Person, what: str, *, shown: list[int], query: str):
+    """Journal the read of the file and, when any were shown, the files offered to merge
+    with it (a list read naming them), in one append to the chain."""
+    entries = [
+        {
+            "actor": audit.actor_of(membership),
+            "action": audit.Action.READ,
+            "role": membership.role,
+            "instance": person,
+            "person_id": person.pk,
+            "summary": f"Consultation du dossier ({what})",
+            "context": {"tab": what},
+        }
+    ]
+    if shown:
+        entries.append(
+            {
+                "actor": audit.actor_of(membership),
+                "action": audit.Action.LIST,
+                "role": membership.role,
+                "object_type": "people.person",
+                "summary": "Liste : dossiers à fusionner",
+                "context": {"page": "merge", "person": person.pk, "query": query, "persons": shown},
+            }
+        )
+    with transaction.atomic():
+        audit.record_many(service_id=membership.service_id, entries=entries)
+
+
 CANDIDATES_SHOWN = 20
 
 
 def candidates(membership, person: Person, query: str) -> tuple[list, list[Person]]:
     """The files of the service that may be this person's other file: its possible duplicates
     (``people.selectors.possible_duplicates``, with their reasons) and, with ``query``, the
-    search results (never another service's file, never the file itself). Showing them is
-    journaled as a list read, with the files shown."""
+    search results (never another service's file, never the file itself). The page journals
+    them with the file's read (``log_choose_read``)."""
     identity = {field: getattr(person, field) for field in IDENTITY_FIELDS}
     duplicates = people_selectors.possible_duplicates(membership, identity, exclude_pk=person.pk)
     found = []
@@ -169,14 +198,6 @@ def candidates(membership, person: Person, query: str) -> tuple[list, list[Perso
             people_selectors.person_list_for(membership, query=query).exclude(pk=person.pk)[
                 :CANDIDATES_SHOWN
             ]
-        )
-    shown = [d.person.pk for d in duplicates] + [p.pk for p in found]
-    if shown:
-        audit.record_list(
-            membership,
-            object_type="people.person",
-            summary="Liste : dossiers à fusionner",
-            context={"page": "merge", "person": person.pk, "query": query, "persons": shown},
         )
     return duplicates, found
 

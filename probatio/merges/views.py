@@ -33,10 +33,17 @@ def choose(request, pk: int):
 
 
 def _choose_page(request, pk: int, error: str = ""):
-    gated = person_get_for(request.membership, pk, action=Action.MERGE_FILES, log_read=READ)
+    gated = person_get_for(request.membership, pk, action=Action.MERGE_FILES)
     form = CandidateSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     duplicates, found = selectors.candidates(request.membership, gated.person, query)
+    selectors.log_choose_read(
+        request.membership,
+        gated.person,
+        READ,
+        shown=[d.person.pk for d in duplicates] + [p.pk for p in found],
+        query=query,
+    )
     return render(
         request,
         "merges/choose.html",
