@@ -18,10 +18,10 @@ from probatio.caseloads import selectors, services
 from probatio.caseloads.models import CapacityReduction
 from probatio.messaging.models import Message
 from probatio.people import services as people_services
-from probatio.reports import rules as report_rules
-from probatio.reports import services as report_services
 from probatio.people.models import Person, TimelineEvent
 from probatio.people.selectors import person_get_for
+from probatio.reports import rules as report_rules
+from probatio.reports import services as report_services
 from tests.factories import (
     CustodyRecordFactory,
     SiteFactory,
