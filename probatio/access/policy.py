@@ -256,6 +256,17 @@ def may_be_partner_editor(role: str) -> bool:
     return role in PARTNER_EDITOR_ROLES
 
 
+# Who may hold a file as its referent CPIP: the allocation offers them, their caseloads are
+# weighed and moved (access.md, « assign or reassign a CPIP »).
+REFERENT_ROLES = frozenset({R.CPIP})
+
+
+def roles_allowed(action: Action) -> frozenset[str]:
+    """The roles the table lets do ``action`` (to find who must hear of something: the
+    managers told of a transfer coming in)."""
+    return frozenset(role.value for role in RULES[action])
+
+
 def follows_new_persons(role: str) -> bool:
     """A CPIP who registers a new person becomes their CPIP (the person joins their
     caseload); the other roles that register persons leave them to be allocated."""

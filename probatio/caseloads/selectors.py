@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from probatio.access.roles import Role
+from probatio.access.policy import REFERENT_ROLES
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
@@ -330,7 +330,7 @@ def service_loads(
     service_id: int, *, today: date, with_reductions: bool = False
 ) -> tuple[list[CpipLoad], int]:
     """``cpip_loads`` and the number of files waiting for a CPIP (same queries)."""
-    memberships = _staff(service_id, [Role.CPIP], today=today, with_reductions=with_reductions)
+    memberships = _staff(service_id, REFERENT_ROLES, today=today, with_reductions=with_reductions)
     return _loads(memberships, service_id, today=today)
 
 
@@ -339,14 +339,14 @@ def allocation_staff(service_id: int, support_roles, *, today: date):
     a file may be given (each user with the ``role_label`` of that membership), read together
     (two queries, and the cached scale)."""
     memberships = _staff(
-        service_id, [Role.CPIP, *support_roles], today=today, with_reductions=False
+        service_id, [*REFERENT_ROLES, *support_roles], today=today, with_reductions=False
     )
     support = []
     for membership in memberships:
-        if membership.role != Role.CPIP:
+        if membership.role not in REFERENT_ROLES:
             membership.user.role_label = membership.role_label
             support.append(membership.user)
-    cpips = [m for m in memberships if m.role == Role.CPIP]
+    cpips = [m for m in memberships if m.role in REFERENT_ROLES]
     return _loads(cpips, service_id, today=today)[0], support
 
 
@@ -363,7 +363,7 @@ def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[
 def active_cpips(service_id: int) -> QuerySet[User]:
     return User.objects.filter(
         memberships__service_id=service_id,
-        memberships__role=Role.CPIP,
+        memberships__role__in=REFERENT_ROLES,
         memberships__is_active=True,
     ).order_by("last_name", "first_name", "pk")
 
@@ -443,7 +443,9 @@ def capacity_reductions_of(service_id: int) -> QuerySet[CapacityReduction]:
 
 def cpip_membership_get(service_id: int, pk: int) -> Membership | None:
     return (
-        Membership.objects.filter(pk=pk, service_id=service_id, role=Role.CPIP, is_active=True)
+        Membership.objects.filter(
+            pk=pk, service_id=service_id, role__in=REFERENT_ROLES, is_active=True
+        )
         .select_related("user", "site")
         .first()
     )

@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from probatio.access.policy import Action, allows
-from probatio.access.roles import Role
+from probatio.access.policy import REFERENT_ROLES, Action, allows
 from probatio.accounts.models import Membership
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
@@ -35,7 +34,10 @@ def _manager(membership, action: Action = Action.MANAGE_SERVICE) -> None:
 def _cpip_membership(membership, target_id: int) -> Membership:
     target = (
         Membership.objects.filter(
-            pk=target_id, service_id=membership.service_id, role=Role.CPIP, is_active=True
+            pk=target_id,
+            service_id=membership.service_id,
+            role__in=REFERENT_ROLES,
+            is_active=True,
         )
         .select_related("user")
         .first()

@@ -16,8 +16,7 @@ from django.db.models import QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from probatio.access.policy import SYSTEM, Action, allows
-from probatio.access.roles import Role
+from probatio.access.policy import SYSTEM, Action, allows, roles_allowed
 from probatio.audit import services as audit
 from probatio.measures.models import Measure
 from probatio.organisation.models import Service
@@ -177,7 +176,11 @@ def manager_emails(service_id: int) -> list[str]:
 
     return sorted(
         set(
-            Membership.objects.filter(service_id=service_id, role=Role.MANAGER, is_active=True)
+            Membership.objects.filter(
+                service_id=service_id,
+                role__in=roles_allowed(Action.ANSWER_TRANSFER),
+                is_active=True,
+            )
             .exclude(user__email="")
             .values_list("user__email", flat=True)
         )
