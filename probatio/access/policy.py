@@ -16,7 +16,7 @@ without one; the gates in ``selectors.py`` gather the facts and raise 404 / 403.
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from probatio.access.roles import NOTE_RESTRICTABLE_ROLES, Role
+from probatio.access.roles import NOTE_RESTRICTABLE_ROLES, SYSTEM, Role
 
 
 class Scope(StrEnum):
@@ -261,6 +261,11 @@ def may_be_partner_editor(role: str) -> bool:
 REFERENT_ROLES = frozenset({R.CPIP})
 
 
+def is_referent(role: str) -> bool:
+    """May a member of this role hold files as their CPIP?"""
+    return role in REFERENT_ROLES
+
+
 def roles_allowed(action: Action) -> frozenset[str]:
     """The roles the table lets do ``action`` (to find who must hear of something: the
     managers told of a transfer coming in)."""
@@ -287,7 +292,6 @@ class PersonFacts:
 # it, for one service, with a reason, and are journaled as such. It is not a role anyone holds:
 # it does only the work listed here, on the whole service. Purges and other nightly work join
 # this table when they are built.
-SYSTEM = "system"
 SYSTEM_RULES: dict[Action, Scope] = {
     Action.SEND_MESSAGES: S.SERVICE,
     Action.RECOMPUTE_DATES: S.SERVICE,

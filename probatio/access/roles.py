@@ -21,5 +21,19 @@ SHORT_LABELS = {
     Role.JUDGE: "JAP",
 }
 
+# The system actor's role code (``accounts.system.SystemActor``): no one holds it.
+SYSTEM = "system"
+
 # Professions a note may be restricted to (the author must hold that role).
 NOTE_RESTRICTABLE_ROLES = (Role.PSYCHOLOGIST, Role.SOCIAL_WORKER)
+
+
+def role_label(code: str) -> str:
+    """The short French label of a role code as the journal shows it: « Système » for the
+    system actor, the code itself when it is no longer a role."""
+    if code == SYSTEM:
+        return "Système"
+    try:
+        return SHORT_LABELS[Role(code)]
+    except ValueError:
+        return code

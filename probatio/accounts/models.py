@@ -23,7 +23,7 @@ class User(AbstractUser):
 
 
 class Membership(models.Model):
-    """A user's role in one service."""
+    """A user's membership of one service, with one role."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="memberships", verbose_name="compte"

@@ -58,12 +58,9 @@ class AuditEntry(models.Model):
 
     @property
     def role_label(self) -> str:
-        from probatio.access.policy import SYSTEM
-        from probatio.access.roles import SHORT_LABELS, Role
+        from probatio.access.roles import role_label
 
-        if self.role == SYSTEM:
-            return "Système"
-        return SHORT_LABELS[Role(self.role)] if self.role in Role.values else self.role
+        return role_label(self.role)
 
 
 class AuditChainHead(models.Model):

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from probatio.access.policy import REFERENT_ROLES
+from probatio.access.policy import REFERENT_ROLES, is_referent
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
@@ -343,10 +343,10 @@ def allocation_staff(service_id: int, support_roles, *, today: date):
     )
     support = []
     for membership in memberships:
-        if membership.role not in REFERENT_ROLES:
+        if not is_referent(membership.role):
             membership.user.role_label = membership.role_label
             support.append(membership.user)
-    cpips = [m for m in memberships if m.role in REFERENT_ROLES]
+    cpips = [m for m in memberships if is_referent(m.role)]
     return _loads(cpips, service_id, today=today)[0], support
 
 

@@ -6,8 +6,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
-from probatio.access.policy import Action, allows, scope_for
-from probatio.access.roles import Role
+from probatio.access.policy import Action, allows, is_referent, scope_for
 from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect, registered
 from probatio.deadlines.rules import ALWAYS_SHOWN
@@ -119,7 +118,7 @@ def staff_and_persons(
             named[pk] = Person(pk=pk, surname=last, first_names=first)
             continue
         user = by_id.setdefault(pk, User(pk=pk, last_name=last, first_name=first))
-        if role == Role.CPIP and active:
+        if is_referent(role) and active:
             cpips[pk] = user
     staff = ServiceStaff(
         by_id=by_id,

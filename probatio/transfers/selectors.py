@@ -16,7 +16,7 @@ from django.db.models import QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from probatio.access.policy import SYSTEM, Action, allows, roles_allowed
+from probatio.access.policy import Action, allows, roles_allowed
 from probatio.audit import services as audit
 from probatio.measures.models import Measure
 from probatio.organisation.models import Service
@@ -132,7 +132,8 @@ def transfer_get_for(membership, pk: int, *, log_read: str | None = None) -> Gat
         raise Http404("Demande de transfert introuvable.")
     service_id = membership.service_id
     if transfer.to_service_id == service_id:
-        action = Action.ACCEPT_TRANSFERS if membership.role == SYSTEM else Action.ANSWER_TRANSFER
+        system = getattr(membership, "is_system", False)
+        action = Action.ACCEPT_TRANSFERS if system else Action.ANSWER_TRANSFER
         if not allows(membership.role, action):
             raise Http404("Demande de transfert introuvable.")
         if log_read:
@@ -148,7 +149,7 @@ def transfer_get_for(membership, pk: int, *, log_read: str | None = None) -> Gat
                     context={"page": "transfer", "tab": log_read},
                 )
         return GatedTransfer(transfer=transfer, membership=membership, side=RECEIVING)
-    if transfer.from_service_id == service_id and membership.role != SYSTEM:
+    if transfer.from_service_id == service_id and not getattr(membership, "is_system", False):
         # Through the person's own gate: once accepted, the file (and its request) is gone.
         gated = person_get_for(
             membership, transfer.person_id, action=Action.TRANSFER_FILE, log_read=log_read
