@@ -244,6 +244,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
 # (warrants, provisional incarceration): judge-answers.md.
 IMPLIED: dict[Action, frozenset[Action]] = {
     Action.RECORD_ANSWER: frozenset({Action.CREATE_RECORD, Action.EDIT_IDENTITY}),
+    # A transfer accepted (by the receiving managers or, past the delay, automatically): the
+    # sending service's system actor cancels the appointments still to come in its agenda.
+    Action.ACCEPT_TRANSFERS: frozenset({Action.RECORD_OUTCOME}),
 }
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from probatio.access.policy import SYSTEM, Action, allows
 from probatio.accounts.system import SystemActor
+from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.community_work import rules as community_work_rules
@@ -26,14 +27,12 @@ from probatio.core.dates import format_fr
 from probatio.core.errors import field_errors
 from probatio.core.text import count
 from probatio.measures.models import Measure
-from probatio.messaging import services as messaging
-from probatio.messaging.models import Message
 from probatio.organisation.models import Service
 from probatio.people.journal import Event, timeline_add
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
 from probatio.people.models import AwaitingReason, Person, TimelineEvent
-from probatio.people.selectors import Gated, gate, own
+from probatio.people.selectors import Gated, acting_under, gate, own, person_get_for
 from probatio.people.services import QUEUE_FIELDS, queue_state
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import PartnerReferral
@@ -268,6 +267,15 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
             "pk", "assigned_cpip_id"
         )
     )
+    # The sending service's agenda first, while the file is still its own: the future
+    # appointments with the person are cancelled, with their reminders and a notice, by its
+    # system actor through the agenda's own service (journaled in its chain).
+    cancelled = _cancel_appointments(
+        SystemActor(service_id=sending.pk, reason=f"transfert du dossier à « {receiving} »"[:150]),
+        person,
+        now=now,
+        reason=f"Dossier transféré à « {receiving} » : rendez-vous annulé.",
+    )
     # The sending service's staff leave the file: its CPIP, its other professionals, the CPIPs
     # named on its measures. The receiving managers allocate it from their queue.
     person.support_staff.clear()
@@ -295,14 +303,6 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
     transfer.full_clean()
     transfer.save(
         update_fields=["status", "answered_by", "answered_at", "answer_comment", "automatic"]
-    )
-    # The sending service's agenda: its future appointments with the person are cancelled,
-    # with their reminders and a notice, by its own system actor (journaled in its chain).
-    cancelled = _cancel_appointments(
-        SystemActor(service_id=sending.pk, reason=f"transfert du dossier à « {receiving} »"[:150]),
-        person,
-        now=now,
-        reason=f"Dossier transféré à « {receiving} » : rendez-vous annulé.",
     )
     referrals = (
         PartnerReferral.objects.filter(person=person)
@@ -393,52 +393,29 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
 
 
 def _cancel_appointments(actor: SystemActor, person: Person, *, now: datetime, reason: str) -> int:
-    """The sending service's planned appointments with the person, still to come: cancelled,
-    their reminders with them, and the person told (``messaging.notify``, within the sending
-    service's hours), as the agenda's cancellation does; each journaled in the sending
-    service's chain with its chronology line."""
-    planned = (
-        Appointment.objects.filter(
-            person=person,
-            service_id=actor.service_id,
-            status=Appointment.Status.PLANNED,
-            starts_at__gt=now,
-        )
-        .select_related("service", "person", "site", "establishment")
-        .order_by("starts_at")
+    """The sending service's planned appointments with the person, still to come: cancelled
+    by the agenda's service (``appointment_set_status``: their reminders cancelled, the person
+    told within the sending service's hours, each journaled in its chain with its chronology
+    line), the system actor acting under the transfer (``IMPLIED``). Called before the file
+    moves: the sending service's gate still opens it."""
+    gated = acting_under(
+        person_get_for(actor, person.pk, action=Action.ACCEPT_TRANSFERS), Action.ACCEPT_TRANSFERS
     )
+    planned = Appointment.objects.filter(
+        person=person,
+        service_id=actor.service_id,
+        status=Appointment.Status.PLANNED,
+        starts_at__gt=now,
+    ).order_by("starts_at", "pk")
     done = 0
     for appointment in planned:
-        before = journal_before(appointment, ["status", "status_reason"])
-        appointment.status = Appointment.Status.CANCELLED
-        appointment.status_reason = reason
-        appointment.status_changed_at = now
-        appointment.status_changed_by = None
-        appointment.save(
-            update_fields=[
-                "status",
-                "status_reason",
-                "status_changed_at",
-                "status_changed_by",
-                "updated_at",
-            ]
+        agenda_services.appointment_set_status(
+            gated=gated,
+            appointment=appointment,
+            status=Appointment.Status.CANCELLED,
+            reason=reason,
+            now=now,
         )
-        journal(
-            actor,
-            appointment,
-            person=person,
-            summary="Rendez-vous : annulé (transfert du dossier)",
-            before=before,
-            timeline=Event(
-                TimelineEvent.Kind.APPOINTMENT,
-                f"Rendez-vous annulé : {appointment.get_kind_display().lower()} du "
-                f"{timezone.localtime(appointment.starts_at):%d/%m/%Y à %H:%M}",
-                detail=reason,
-                occurred_at=now,
-            ),
-        )
-        messaging.cancel_pending(appointment)
-        messaging.notify(appointment, Message.Purpose.CANCELLED, now=now)
         done += 1
     return done
 
