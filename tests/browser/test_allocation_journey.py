@@ -144,3 +144,16 @@ def test_a_leavers_files_spread_over_two_cpips_by_load(page, axe_source):
     page.wait_for_url("**/service/a-attribuer/")
     waiting.refresh_from_db()
     assert waiting.assigned_cpip_id == roussel.user_id
+
+    # On a phone, the tables of loads scroll within the page; the page itself does not.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (
+        f"/personnes/{waiting.pk}/attribuer/",
+        f"/service/deplacer/?de={roussel.user_id}",
+        "/service/a-attribuer/",
+        "/service/semaine/",
+        "/service/capacites/",
+    ):
+        app.visit(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)

@@ -54,7 +54,7 @@ def test_the_queue_lists_files_without_a_cpip_with_their_deadline(
     assert AuditEntry.objects.filter(summary="Liste : à attribuer").exists()
     # Filtered by origin: nothing of another origin.
     other = client_for(manager).get("/service/a-attribuer/", {"origin": "transfer_in"})
-    assert "Aucun dossier à attribuer" in text_of(other)
+    assert "Aucun dossier n'attend de CPIP parmi ces critères" in text_of(other)
 
 
 def test_the_allocation_form_shows_loads_and_a_suggestion_then_allocates(
