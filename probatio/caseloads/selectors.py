@@ -114,6 +114,7 @@ class CpipLoad:
     points: Decimal
     capacity: Decimal
     reductions: list[CapacityReduction]
+    today: date = date.min  # the day the load is read for
 
     @property
     def percent(self) -> int | None:
@@ -138,8 +139,6 @@ class CpipLoad:
             site_id=site.pk if site else None,
             establishment_id=site.establishment_id if site else None,
         )
-
-    today: date = date.min
 
 
 WEIGHTS_CACHE_SECONDS = 300
@@ -433,14 +432,6 @@ def scale(service_id: int, *, on: date) -> tuple[list[ScaleRow], list[WorkloadWe
     return table, [r for r in rows if r.service_id is not None]
 
 
-def capacity_reductions_of(service_id: int) -> QuerySet[CapacityReduction]:
-    return (
-        CapacityReduction.objects.filter(membership__service_id=service_id)
-        .select_related("membership__user")
-        .order_by("-start_date", "pk")
-    )
-
-
 def cpip_membership_get(service_id: int, pk: int) -> Membership | None:
     return (
         Membership.objects.filter(
@@ -727,15 +718,6 @@ def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
 
 def week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
-
-
-def custody_establishment_id(person: Person) -> int | None:
-    """The prison of the person's open custody record, if any (one query)."""
-    return (
-        CustodyRecord.objects.filter(person=person, release_date__isnull=True)
-        .values_list("establishment_id", flat=True)
-        .first()
-    )
 
 
 def files_of(membership, cpip_id) -> QuerySet[Person]:
