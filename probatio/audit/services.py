@@ -198,17 +198,22 @@ def record_by(
     person_id: int | None,
     summary: str,
     changes: dict | None = None,
+    context: dict | None = None,
+    service_id: int | None = None,
 ) -> AuditEntry:
-    """``record`` for a write made by a membership (user, service and role) on a dossier."""
+    """``record`` for a write made by a membership (user, service and role) on a dossier.
+    ``service_id``: another service's chain (a transfer is journaled in both services'),
+    the membership's own by default."""
     return record(
         actor=actor_of(membership),
         action=action,
-        service_id=membership.service_id,
+        service_id=service_id or membership.service_id,
         role=membership.role,
         instance=instance,
         person_id=person_id,
         summary=summary,
         changes=changes,
+        context=context,
     )
 
 

@@ -118,12 +118,11 @@ def capacity_reduction_delete(*, membership, reduction_id: int) -> None:
     )
     if reduction is None:
         raise field_errors(reduction="Cette réduction n'existe pas dans ce service.")
-    audit.record(
-        actor=audit.actor_of(membership),
-        action=audit.Action.DELETE,
-        service_id=membership.service_id,
-        role=membership.role,
-        instance=reduction,
+    audit.record_by(
+        membership,
+        audit.Action.DELETE,
+        reduction,
+        person_id=None,
         summary=f"Réduction de capacité de {reduction.membership.user} supprimée",
         changes=audit.diff(audit.snapshot(reduction), {}),
     )

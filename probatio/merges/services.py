@@ -417,12 +417,10 @@ def merge_files(
         ),
     )
     # The absorbed file's own journal says where it went (its entries keep its id: history).
-    audit.record(
-        actor=audit.actor_of(membership),
-        action=audit.Action.DELETE,
-        service_id=membership.service_id,
-        role=membership.role,
-        instance=absorbed_person,
+    audit.record_by(
+        membership,
+        audit.Action.DELETE,
+        absorbed_person,
         person_id=other.pk,
         summary=f"Fusion : dossier fusionné dans le dossier n° {kept.pk}",
         changes=audit.diff(audit.snapshot(absorbed_person, list(fields)), {}),

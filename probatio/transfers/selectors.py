@@ -138,12 +138,10 @@ def transfer_get_for(membership, pk: int, *, log_read: str | None = None) -> Gat
             raise Http404("Demande de transfert introuvable.")
         if log_read:
             with transaction.atomic():
-                audit.record(
-                    actor=audit.actor_of(membership),
-                    action=audit.Action.READ,
-                    service_id=service_id,
-                    role=membership.role,
-                    instance=transfer,
+                audit.record_by(
+                    membership,
+                    audit.Action.READ,
+                    transfer,
                     person_id=transfer.person_id,
                     summary=f"Consultation d'une demande de transfert entrant ({log_read})",
                     context={"page": "transfer", "tab": log_read},

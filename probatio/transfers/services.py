@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from probatio.access.policy import SYSTEM, Action, allows
+from probatio.access.policy import Action, allows
 from probatio.accounts.system import SystemActor
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
@@ -220,12 +220,11 @@ def transfer_answer(
     # The receiving service's chain records its answer; the file (still the sending
     # service's) gets its chronology line, and the sending chain the news.
     journal(actor, transfer, person=person, summary="Demande de transfert refusée", before=before)
-    audit.record(
-        actor=audit.actor_of(actor),
-        action=audit.Action.UPDATE,
+    audit.record_by(
+        actor,
+        audit.Action.UPDATE,
+        transfer,
         service_id=transfer.from_service_id,
-        role=actor.role,
-        instance=transfer,
         person_id=person.pk,
         summary=f"Demande de transfert refusée par « {transfer.to_service} »",
         changes=audit.diff(before, journal_before(transfer, list(before))),
@@ -334,12 +333,11 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
         changes=changes_person,
     )
     # … and the sending service's (the file it handed over).
-    audit.record(
-        actor=audit.actor_of(actor),
-        action=audit.Action.UPDATE,
+    audit.record_by(
+        actor,
+        audit.Action.UPDATE,
+        person,
         service_id=sending.pk,
-        role=actor.role,
-        instance=person,
         person_id=person.pk,
         summary=f"Dossier transféré à « {receiving} » (demande acceptée {by})",
         changes=changes_person,
@@ -476,12 +474,10 @@ def send_reminders(*, today: date | None = None) -> int:
             locked.reminders_sent = sorted(set(locked.reminders_sent) | set(due), reverse=True)
             locked.save(update_fields=["reminders_sent"])
             left = (day - today).days
-            audit.record(
-                actor=actor,
-                action=audit.Action.UPDATE,
-                service_id=transfer.to_service_id,
-                role=SYSTEM,
-                instance=locked,
+            audit.record_by(
+                actor,
+                audit.Action.UPDATE,
+                locked,
                 person_id=transfer.person_id,
                 summary=f"Relance : demande de transfert sans réponse (acceptation automatique "
                 f"le {format_fr(day)})",
