@@ -462,16 +462,14 @@ class QueueRow:
 def queue(membership, *, today: date, **filters) -> list[QueueRow]:
     """The files of the service waiting for a CPIP, soonest first-interview deadline first,
     then the longest waiting (three queries: the files, their open measures, the deadlines)."""
-    persons = list(
-        person_list_for(
-            membership,
-            cpip_id=UNASSIGNED,
-            **{k: v for k, v in filters.items() if k in ("query", "measure_type", "setting")},
-        )
+    waiting = person_list_for(
+        membership,
+        cpip_id=UNASSIGNED,
+        **{k: v for k, v in filters.items() if k in ("query", "measure_type", "setting")},
     )
-    origin = filters.get("origin")
-    if origin:
-        persons = [p for p in persons if p.awaiting_reason == origin]
+    if filters.get("origin"):
+        waiting = waiting.filter(awaiting_reason=filters["origin"])
+    persons = list(waiting)
     with_open_measures(persons)
     items = {}
     if persons:
