@@ -84,6 +84,14 @@ class Action(StrEnum):
     # A transfer left unanswered past the platform's delay is accepted for the receiving
     # service; its reminders go before.
     ACCEPT_TRANSFERS = "accept_transfers"
+    # The activity figures (access.md « activity figures »): a CPIP's own caseload, the
+    # manager's whole service.
+    READ_ACTIVITY_FIGURES = "read_activity_figures"
+    # A list or a table as a CSV or XLSX file (access.md « export a list or a table »): what the
+    # list shows the user, no more; each list's own gate still applies.
+    EXPORT_LIST = "export_list"
+    # The nightly job that stores the figures of closed periods (system actor).
+    STORE_FIGURES = "store_figures"
 
 
 R = Role
@@ -235,6 +243,9 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.RECOMPUTE_DATES: {},
     Action.RECORD_SMS_STOP: {},
     Action.ACCEPT_TRANSFERS: {},
+    Action.READ_ACTIVITY_FIGURES: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
+    Action.EXPORT_LIST: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.STORE_FIGURES: {},
 }
 
 
@@ -300,6 +311,7 @@ SYSTEM_RULES: dict[Action, Scope] = {
     Action.RECOMPUTE_DATES: S.SERVICE,
     Action.RECORD_SMS_STOP: S.SERVICE,
     Action.ACCEPT_TRANSFERS: S.SERVICE,
+    Action.STORE_FIGURES: S.SERVICE,
 }
 
 

@@ -21,6 +21,7 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", "Déconnexion"
         SWITCH = "switch_service", "Changement de service"
         DENIED = "denied", "Accès refusé"
+        EXPORT = "export", "Export"
 
     at = models.DateTimeField("date", db_index=True)
     chain = models.CharField("chaîne", max_length=20)  # "service:<id>" or "platform"

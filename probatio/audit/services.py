@@ -233,6 +233,24 @@ def record_list(membership, *, object_type: str, summary: str, context: dict) ->
         )
 
 
+def record_export(
+    membership, *, object_type: str, summary: str, context: dict, file_format: str, rows: int
+) -> AuditEntry:
+    """The journal line of a list or a table exported by a membership: its filters in
+    ``context``, with the file's format and its number of rows. Its own transaction, like a
+    list page's line."""
+    with transaction.atomic(savepoint=False):
+        return record(
+            actor=actor_of(membership),
+            action=Action.EXPORT,
+            service_id=membership.service_id,
+            role=membership.role,
+            object_type=object_type,
+            summary=summary,
+            context={**context, "format": file_format, "rows": rows},
+        )
+
+
 def record_creation(
     membership, instance: models.Model, *, person_id: int | None, summary: str
 ) -> AuditEntry:

@@ -72,6 +72,9 @@ send_messages     -     -        -            -           -             -       
 recompute_dates   -     -        -            -           -             -              -
 record_sms_stop   -     -        -            -           -             -              -
 accept_transfers  -     -        -            -           -             -              -
+read_activity_figures C S        -            -           -             -              -
+export_list       S     S        S            -           -             -              -
+store_figures     -     -        -            -           -             -              -
 """
 
 
