@@ -6,8 +6,14 @@ A page builds one ``Table`` from the rows it shows (the same selector, the same 
 what the user may see); ``table_response`` writes it in the format asked. Journaling the export
 (with the filters) is the calling view's work: ``audit.services.record_export``.
 
+Who may export: the list's own gate first (its role and scope), then ``require_export`` (the
+policy's ``EXPORT_LIST``); ``may_export`` shows or hides the links. A filter the page does not
+accept gives no file: the view answers with the page and its French errors (status 400).
+
 The writing is pure (no database): ``csv_bytes`` and ``xlsx_bytes`` are tested by reading the
-files back.
+files back (tests/rules/test_exports.py). A text a spreadsheet would run as a formula is
+defused: prefixed with an apostrophe in the CSV, written as a typed text cell (with Excel's own
+« quote prefix ») in the XLSX.
 """
 
 import csv
@@ -19,8 +25,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
+
+from probatio.access.policy import Action, allows
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -77,6 +86,56 @@ def requested_format(request) -> str | None:
     return value if value in FORMATS else None
 
 
+EXPORT_REFUSAL = (
+    "L'export des listes est réservé aux CPIP, à l'encadrement et au secrétariat : "
+    "consultez la liste à l'écran."
+)
+INVALID_FILTERS = (
+    "Export impossible : un filtre de la liste n'est pas valide. Corrigez-le ci-dessous, "
+    "puis exportez à nouveau."
+)
+
+
+def may_export(membership) -> bool:
+    """May this membership export the lists it sees (the export links are shown)?"""
+    return membership is not None and allows(membership.role, Action.EXPORT_LIST)
+
+
+def require_export(membership) -> None:
+    """The export's own gate, on top of the list's: a role without ``EXPORT_LIST`` gets a 403
+    with a French reason, before anything is read."""
+    if not may_export(membership):
+        raise PermissionDenied(EXPORT_REFUSAL)
+
+
+def _shown(value: Any, choices: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(choices.get(str(value), value))
+
+
+def described_filters(form) -> list[tuple[str, str]]:
+    """The filters of a valid bound form as the page shows them: each field's French label
+    and its value's (a choice's label, « oui » for a ticked box); empty fields left out. For
+    the XLSX's « Filtres » sheet."""
+    described = []
+    for name, form_field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False, [], ()):
+            continue
+        choices = {}
+        for key, label in getattr(form_field, "choices", ()):
+            if isinstance(label, list | tuple):  # an option group
+                choices.update({str(k): str(v) for k, v in label})
+            else:
+                choices[str(key)] = str(label)
+        values = value if isinstance(value, list | tuple) else [value]
+        described.append((str(form_field.label), ", ".join(_shown(v, choices) for v in values)))
+    return described
+
+
 def _text(value: Any) -> str:
     """A value as the CSV writes it: French dates, decimal commas, « oui »/« non »."""
     if value is None:
@@ -92,11 +151,14 @@ def _text(value: Any) -> str:
     if isinstance(value, float | Decimal):
         text = f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
         return text.replace(".", ",")
+    if isinstance(value, int):
+        return str(value)  # a number, even negative: never defused
     return _defused(str(value))
 
 
-# A cell a spreadsheet would run as a formula (« =HYPERLINK(…) » typed in a note): prefixed
-# with an apostrophe, as OWASP advises for CSV injection. Numbers never start this way.
+# A text a spreadsheet would run as a formula (« =HYPERLINK(…) » typed in a note): prefixed
+# with an apostrophe in the CSV, as OWASP advises against CSV injection. Only texts: numbers
+# are written as numbers (a negative one stays a number).
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
@@ -125,8 +187,14 @@ NUMBER_FORMATS = {
 
 
 def sheet_title(title: str) -> str:
-    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``."""
-    return _SHEET_FORBIDDEN.sub(" ", title)[:31].strip() or "Export"
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, no apostrophe at
+    either end."""
+    return _SHEET_FORBIDDEN.sub(" ", title)[:31].strip(" '") or "Export"
+
+
+# Control characters an XLSX cannot hold (a text pasted from elsewhere): left out, rather
+# than the whole file refused.
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell(value: Any) -> Any:
@@ -137,8 +205,23 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, str):
-        return _defused(value)
+        return _NOT_IN_XLSX.sub("", value)
     return value
+
+
+def _as_text(cell) -> None:
+    """A text cell that looks like a formula is kept a text: openpyxl would otherwise write
+    « =… » as a formula. Typed as a string with the quote prefix (what Excel does for
+    « '=… » typed by hand), it reads back as typed and is never run."""
+    if isinstance(cell.value, str) and _FORMULA.match(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def _text_row(sheet, values: Sequence[Any]) -> None:
+    sheet.append([_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        _as_text(cell)
 
 
 def xlsx_bytes(table: Table) -> bytes:
@@ -154,7 +237,7 @@ def xlsx_bytes(table: Table) -> bytes:
         cell.font = Font(bold=True)
     widths = [len(column.label) for column in table.columns]
     for row in table.rows:
-        sheet.append([_cell(value) for value in row])
+        _text_row(sheet, row)
         for index, value in enumerate(row):
             widths[index] = max(widths[index], len(_text(value)))
     for index, column in enumerate(table.columns, start=1):
@@ -168,12 +251,13 @@ def xlsx_bytes(table: Table) -> bytes:
     sheet.freeze_panes = "A2"
     if table.rows:
         sheet.auto_filter.ref = sheet.dimensions
-    about = book.create_sheet("Filtres")
-    about.append(["Export", table.title])
+    about = book.create_sheet("Filtres" if sheet.title != "Filtres" else "Filtres appliqués")
+    _text_row(about, ["Export", table.title])
     about.append(["Extrait le", timezone.localtime().replace(tzinfo=None)])
     about["B2"].number_format = "DD/MM/YYYY HH:MM"
-    for label, value in table.filters:
-        about.append([label, _defused(value)])
+    about.append(["Lignes", len(table.rows)])
+    for label, value in table.filters or [("Filtres", "aucun")]:
+        _text_row(about, [label, value])
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 60
     buffer = io.BytesIO()
