@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action
 from probatio.audit import services as audit
-from probatio.caseloads import rules, selectors, services
+from probatio.caseloads import exports, rules, selectors, services
 from probatio.caseloads.forms import (
     AllocateForm,
     MoveForm,
@@ -21,6 +21,7 @@ from probatio.caseloads.forms import (
     WeightForm,
     WorkingTimeForm,
 )
+from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
@@ -45,10 +46,27 @@ def _manager(request, action=Action.ALLOCATE_CASELOADS):
 @require_GET
 def queue(request):
     membership = _manager(request)
+    file_format = files.requested_format(request)
+    if file_format:
+        files.require_export(membership)
     today = timezone.localdate()
     form = QueueFilterForm(request.GET or None, measure_types=measure_selectors.measure_types())
     filters = form.filters()
     rows = selectors.queue(membership, today=today, **filters)
+    if file_format and form.is_valid():
+        # The whole queue as filtered (every page of it), journaled with its filters.
+        table = exports.queue_table(rows, filters=files.described_filters(form))
+        audit.record_export(
+            membership,
+            object_type="people.person",
+            summary="Export : à attribuer",
+            context={"page": "queue", "filters": {k: v for k, v in filters.items() if v}},
+            file_format=file_format,
+            rows=len(table.rows),
+        )
+        return files.table_response(table, file_format=file_format, stem="a attribuer")
+    if file_format:  # a filter the page refuses: the page and its errors, no file
+        messages.error(request, files.INVALID_FILTERS)
     page = paginate(request, rows, per_page=25)
     audit.record_list(
         membership,
@@ -59,6 +77,7 @@ def queue(request):
     )  # fmt: skip
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     context = {
         "title": "À attribuer",
         "nav": "service",
@@ -70,11 +89,13 @@ def queue(request):
         "today": today,
         "query_string": query.urlencode(),
         "incoming": selectors.incoming_transfers(membership.service_id),
+        "can_export": files.may_export(membership),
+        "export_label": "dossiers à attribuer, filtres appliqués",
     }
     fragment = request.htmx and not request.htmx.history_restore_request
     context["fragment"] = fragment
     template = "caseloads/_queue_results.html" if fragment else "caseloads/queue.html"
-    response = render(request, template, context)
+    response = render(request, template, context, status=400 if file_format else 200)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
 
@@ -101,6 +122,7 @@ def allocate(request, pk: int):
         [load.candidate() for load in loads],
         in_custody=establishment_id is not None,
         establishment_id=establishment_id,
+        today=today,
     )
     cpips = [load.user for load in loads]
     # A file's CPIP who left the service stays shown until someone else takes the file.

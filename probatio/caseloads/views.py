@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -5,9 +6,10 @@ from django.views.decorators.http import require_GET
 
 from probatio.access.policy import Action, Scope, allows, scope_for
 from probatio.audit import services as audit
-from probatio.caseloads import selectors
+from probatio.caseloads import exports, selectors
 from probatio.caseloads.forms import PersonFilterForm
 from probatio.community_work import selectors as tig_selectors
+from probatio.core import exports as files
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
@@ -26,6 +28,9 @@ REFUSALS = {
     "mine": "Aucune personne n'est confiée à votre rôle : cherchez-la parmi celles du service.",
     "service": "La vue du service est réservée à l'encadrement.",
 }
+# The lists exported as files (``?format=csv|xlsx``, core.exports).
+EXPORTED_STEMS = {"service": "vue du service"}
+EXPORTED = frozenset(EXPORTED_STEMS)
 PAGES = {
     "mine": ("Mon portefeuille", "caseload"),
     "search": ("Personnes suivies par le service", "search"),
@@ -35,6 +40,10 @@ PAGES = {
 
 def _list_page(request, kind: str):
     membership = page_membership(request, PAGE_ACTIONS[kind], REFUSALS.get(kind, ""))
+    # The service view exports as a file (its own gate first, then the export's).
+    file_format = files.requested_format(request) if kind in EXPORTED else None
+    if file_format:
+        files.require_export(membership)
     # A judge's persons are their files (the measures they assigned), not a caseload.
     is_judge = scope_for(membership.role, Action.LIST_PERSONS) is Scope.JUDGE_FILES
     cpips = None
@@ -54,6 +63,10 @@ def _list_page(request, kind: str):
     persons = person_list_for(
         membership, caseload_only=(kind == "mine" and not is_judge), **filters
     )
+    if file_format and form.is_valid():
+        return _export(membership, kind, form, filters, persons, file_format)
+    if file_format:  # a filter the page refuses: the page and its errors, no file
+        messages.error(request, files.INVALID_FILTERS)
     counts = selectors.counts(persons, today=today)
     listed = persons
     if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
@@ -85,6 +98,7 @@ def _list_page(request, kind: str):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     context = {
         "title": title,
         "nav": nav,
@@ -104,14 +118,32 @@ def _list_page(request, kind: str):
         # The échéancier lists what is due in the caseload (judges have none).
         "show_schedule": kind == "mine" and not is_judge,
         "unassigned": unassigned,
+        "can_export": kind in EXPORTED and files.may_export(membership),
+        "export_label": f"{title.lower()}, filtres appliqués",
     }
     # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
     fragment = request.htmx and not request.htmx.history_restore_request
     context["fragment"] = fragment
     template = "caseloads/_results.html" if fragment else "caseloads/list.html"
-    response = render(request, template, context)
+    response = render(request, template, context, status=400 if file_format else 200)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
+
+
+def _export(membership, kind: str, form, filters: dict, persons, file_format: str):
+    """The whole filtered list (every page of it) as a file, journaled with its filters."""
+    title = PAGES[kind][0]
+    rows = selectors.with_open_measures(list(persons))
+    table = exports.persons_table(rows, title=title, filters=files.described_filters(form))
+    audit.record_export(
+        membership,
+        object_type="people.person",
+        summary=f"Export : {title}",
+        context={"page": kind, "filters": {k: v for k, v in filters.items() if v}},
+        file_format=file_format,
+        rows=len(table.rows),
+    )
+    return files.table_response(table, file_format=file_format, stem=EXPORTED_STEMS[kind])
 
 
 @require_GET

@@ -1,0 +1,272 @@
+"""Exports of the manager's lists (docs/exports.md): ``?format=csv|xlsx`` on the list's own
+page gives the whole filtered list — the same rows as the page, never another service's —
+to the roles that may export it (the list's gate, then « export a list »), journaled with its
+filters; a filter the page refuses gives the page and its French errors, no file."""
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from probatio.audit.models import AuditEntry
+from probatio.people import services as people_services
+from tests.factories import CustodyRecordFactory, gate, make_measure, make_person
+from tests.views.helpers import html, text_of
+
+pytestmark = pytest.mark.django_db
+
+REFUSED_ROLES = ("monitoring", "psychologist", "social_worker", "judge")
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def xlsx_book(response):
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def sheet_rows(sheet) -> list[list]:
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def exports_journaled() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action="export").order_by("pk"))
+
+
+def unescape(names: list[str]) -> list[str]:
+    return [n.replace("&#x27;", "'").strip() for n in names]
+
+
+# --- The service view --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def service_world(cpip, cpip2, manager, secretariat, member, other_service):
+    """Three files of the service (one in prison, one waiting for a CPIP) and one elsewhere."""
+    lea = make_person(
+        cpip, surname="Martin", first_names="Léa", sex="F", birth_date=date(1990, 5, 17)
+    )
+    make_measure(cpip, lea)  # 24 months from 10/01/2025: until 10/01/2027
+    marc = make_person(cpip2, surname="Dupont", first_names="Marc", birth_date=date(1985, 3, 2))
+    make_measure(cpip2, marc, duration_months=36)
+    CustodyRecordFactory(person=marc)
+    waiting = make_person(
+        secretariat, surname="Attente", first_names="Sans", birth_date=date(2000, 1, 1)
+    )
+    elsewhere = make_person(
+        member("cpip", service=other_service), surname="Ailleurs", first_names="Zoé"
+    )
+    return {"lea": lea, "marc": marc, "waiting": waiting, "elsewhere": elsewhere}
+
+
+SERVICE_HEADER = [
+    "N° de dossier",
+    "Nom, prénoms",
+    "Date de naissance",
+    "Milieu",
+    "Mesures en cours",
+    "Prochaine fin de mesure",
+    "CPIP",
+]
+
+
+def test_the_service_view_as_csv(client_for, manager, service_world):
+    w = service_world
+    rows = csv_rows(client_for(manager).get("/service/", {"format": "csv"}))
+    assert rows == [
+        SERVICE_HEADER,
+        [str(w["waiting"].pk), "ATTENTE Sans", "01/01/2000", "Milieu ouvert", "", "", "non attribué"],
+        [str(w["marc"].pk), "DUPONT Marc", "02/03/1985", "Milieu fermé", "Sursis probatoire",
+         "10/01/2028", "Noé Autre"],
+        [str(w["lea"].pk), "MARTIN Léa", "17/05/1990", "Milieu ouvert", "Sursis probatoire",
+         "10/01/2027", "Camille Conseil"],
+    ]  # fmt: skip
+
+
+def test_the_service_view_as_xlsx_with_its_filters(client_for, manager, cpip, service_world):
+    w = service_world
+    response = client_for(manager).get(
+        "/service/", {"format": "xlsx", "cpip": cpip.user.pk, "setting": "community"}
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="vue-du-service-')
+    book = xlsx_book(response)
+    assert book.sheetnames == ["Le service", "Filtres"]
+    rows = sheet_rows(book["Le service"])
+    assert rows[0] == SERVICE_HEADER
+    assert rows[1:] == [
+        [w["lea"].pk, "MARTIN Léa", datetime(1990, 5, 17), "Milieu ouvert", "Sursis probatoire",
+         datetime(2027, 1, 10), "Camille Conseil"],
+    ]  # fmt: skip
+    # Dates are dates (openpyxl reads them back as datetimes at midnight).
+    assert book["Le service"]["C2"].is_date
+    about = dict(sheet_rows(book["Filtres"])[3:])
+    assert about == {"Milieu": "Milieu ouvert", "CPIP": "Camille Conseil"}
+
+
+def test_the_file_holds_every_page_of_the_filtered_list(client_for, manager, cpip):
+    for n in range(27):
+        make_person(cpip, surname=f"Personne{n:02d}", first_names="Test")
+    client = client_for(manager)
+    page = client.get("/service/")
+    assert "1 / 2" in text_of(page)  # the page shows 25 of them
+    on_page_one = unescape(re.findall(r'<td><a href="/personnes/\d+/">([^<]+)</a>', html(page)))
+    on_page_two = unescape(
+        re.findall(
+            r'<td><a href="/personnes/\d+/">([^<]+)</a>', html(client.get("/service/?page=2"))
+        )
+    )
+    rows = csv_rows(client.get("/service/?format=csv&page=2"))
+    assert [r[1] for r in rows[1:]] == on_page_one + on_page_two
+    assert len(rows) == 28
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"q": "mar"}, {"setting": "custody"}, {"cpip": "none"}, {"measure_status": "active"}],
+)
+def test_round_trip_the_rows_of_the_page(client_for, manager, service_world, query):
+    client = client_for(manager)
+    page = client.get("/service/", query)
+    names = unescape(re.findall(r'<td><a href="/personnes/\d+/">([^<]+)</a>', html(page)))
+    assert names  # each filter keeps someone
+    as_csv = csv_rows(client.get("/service/", {**query, "format": "csv"}))
+    as_xlsx = sheet_rows(xlsx_book(client.get("/service/", {**query, "format": "xlsx"})).active)
+    assert [r[1] for r in as_csv[1:]] == names
+    assert [r[1] for r in as_xlsx[1:]] == names
+
+
+def test_another_service_is_never_in_the_file(client_for, manager, service_world):
+    content = client_for(manager).get("/service/?format=csv").content.decode("utf-8-sig")
+    assert "AILLEURS" not in content
+    assert str(service_world["elsewhere"].pk) not in [
+        r[0] for r in csv_rows(client_for(manager).get("/service/?format=xlsx&format=csv"))
+    ]
+
+
+def test_the_export_is_journaled_with_its_filters(client_for, manager, cpip, service_world):
+    client_for(manager).get("/service/", {"format": "xlsx", "cpip": cpip.user.pk, "q": "léa"})
+    (entry,) = exports_journaled()
+    assert entry.actor_id == manager.user_id
+    assert entry.role == "manager"
+    assert entry.service_id == manager.service_id
+    assert entry.object_type == "people.person"
+    assert entry.summary == "Export : Le service"
+    assert entry.context == {
+        "page": "service",
+        "filters": {"query": "léa", "cpip_id": cpip.user.pk},
+        "format": "xlsx",
+        "rows": 1,
+    }
+
+
+def test_the_links_follow_the_filters(client_for, manager, service_world):
+    page = client_for(manager).get("/service/?setting=custody&page=1")
+    links = re.findall(r'href="([^"]*format=[^"]*)"', html(page))
+    assert links == ["?setting=custody&amp;format=csv", "?setting=custody&amp;format=xlsx"]
+    assert "Exporter en CSV" in text_of(page)
+
+
+def test_an_invalid_filter_gives_the_page_and_no_file(client_for, manager, service_world):
+    response = client_for(manager).get("/service/", {"format": "csv", "setting": "lune"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    text = text_of(response)
+    assert "Export impossible : un filtre de la liste n'est pas valide" in text
+    assert "Sélectionnez un choix valide" in text
+    assert exports_journaled() == []
+    # The page's links (pagination, exports) do not carry the refused format.
+    assert "format=csv&amp;format" not in html(response)
+
+
+@pytest.mark.parametrize("role", ["cpip", "secretariat", *REFUSED_ROLES])
+def test_only_managers_open_the_service_view_and_its_export(as_role, role, service_world):
+    response = as_role(role).get("/service/?format=csv")
+    assert response.status_code == 403
+    assert "La vue du service est réservée à l'encadrement." in text_of(response)
+    assert exports_journaled() == []
+
+
+# --- The allocation queue ----------------------------------------------------------------------
+
+QUEUE_HEADER = [
+    "N° de dossier",
+    "Nom, prénoms",
+    "En attente depuis",
+    "Origine",
+    "Mesures",
+    "Milieu",
+    "Premier entretien",
+    "Urgence",
+]
+
+
+@pytest.fixture
+def queue_world(cpip, manager, secretariat, member, other_service):
+    first = make_person(secretariat, surname="Bernard", first_names="Luc")
+    make_measure(secretariat, first)
+    second = make_person(secretariat, surname="Colin", first_names="Ana")
+    make_person(cpip, surname="Suivi", first_names="Déjà")  # has a CPIP: not in the queue
+    make_person(member("manager", service=other_service), surname="Ailleurs", first_names="Zoé")
+    return {"first": first, "second": second}
+
+
+def test_the_queue_as_csv_has_the_page_rows(client_for, manager, queue_world):
+    client = client_for(manager)
+    page = client.get("/service/a-attribuer/")
+    names = unescape(re.findall(r'<td><a href="/personnes/\d+/">([^<]+)</a></td>', html(page)))
+    rows = csv_rows(client.get("/service/a-attribuer/?format=csv"))
+    assert rows[0] == QUEUE_HEADER
+    assert [r[1] for r in rows[1:]] == names == ["BERNARD Luc", "COLIN Ana"]
+    bernard = rows[1]
+    assert bernard[0] == str(queue_world["first"].pk)
+    assert bernard[4] == "Sursis probatoire" and bernard[5] == "Milieu ouvert"
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", bernard[2])  # waiting since its creation today
+    assert "AILLEURS" not in "".join(sum(rows, []))
+
+
+def test_the_queue_as_xlsx_with_a_filter(client_for, manager, queue_world):
+    client = client_for(manager)
+    book = xlsx_book(client.get("/service/a-attribuer/", {"format": "xlsx", "q": "colin"}))
+    rows = sheet_rows(book.active)
+    assert [r[1] for r in rows[1:]] == ["COLIN Ana"]
+    assert rows[1][6] is None  # no measure: no first interview due
+    (entry,) = exports_journaled()
+    assert entry.summary == "Export : à attribuer"
+    assert entry.context == {
+        "page": "queue",
+        "filters": {"query": "colin"},
+        "format": "xlsx",
+        "rows": 1,
+    }
+
+
+def test_the_queue_export_refuses_an_invalid_filter(client_for, manager, queue_world):
+    response = client_for(manager).get("/service/a-attribuer/?format=csv&origin=lune")
+    assert response.status_code == 400
+    assert "Export impossible" in text_of(response)
+    assert exports_journaled() == []
+
+
+@pytest.mark.parametrize("role", ["cpip", "secretariat", *REFUSED_ROLES])
+def test_the_queue_export_is_the_managers(as_role, role, queue_world):
+    response = as_role(role).get("/service/a-attribuer/?format=xlsx")
+    assert response.status_code == 403
+    assert "L'attribution des dossiers est réservée à l'encadrement." in text_of(response)
+    assert exports_journaled() == []
+
+
+def test_an_unassigned_file_leaves_the_queue_export(client_for, manager, cpip, queue_world):
+    people_services.cpip_assign(gated=gate(manager, queue_world["second"]), cpip=cpip.user)
+    rows = csv_rows(client_for(manager).get("/service/a-attribuer/?format=csv"))
+    assert [r[1] for r in rows[1:]] == ["BERNARD Luc"]
