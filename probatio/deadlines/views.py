@@ -1,15 +1,17 @@
 from datetime import timedelta
 
+from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
+from probatio.core import exports as files
 from probatio.core.deadlines import Severity
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
-from probatio.deadlines import rules, selectors
+from probatio.deadlines import exports, rules, selectors
 from probatio.deadlines.forms import ScheduleFilterForm
 from probatio.people.selectors import UNASSIGNED
 
@@ -27,6 +29,9 @@ def schedule(request):
     membership = page_membership(
         request, Action.OPEN_SCHEDULE, "L'échéancier est réservé aux équipes du SPIP."
     )
+    file_format = files.requested_format(request)
+    if file_format:  # every staff role opens the échéancier; three may export it
+        files.require_export(membership)
     service_wide = selectors.sees_whole_service(membership.role)
     params = request.GET.copy()
     params.setdefault("horizon", str(DEFAULT_HORIZON))
@@ -51,6 +56,15 @@ def schedule(request):
     )
     overdue_count = sum(1 for i in result.items if i.is_overdue(today))
     items = [i for i in result.items if not filters.get("overdue") or i.is_overdue(today)]
+    if file_format:
+        # Every item (not one page), with the names of every person they concern.
+        staff, names = selectors.staff_and_persons(
+            membership.service_id, {i.person_id for i in items}
+        )
+        form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
+        if form.is_valid():
+            return _export(membership, form, items, names, staff, service_wide, today, file_format)
+        messages.error(request, files.INVALID_FILTERS)  # the page and its errors, no file
     # A page holds whole groups: a person's items of a day are never split between pages.
     page = paginate(request, rules.by_person_and_day(items), per_page=PER_PAGE)
     staff, names = selectors.staff_and_persons(
@@ -102,6 +116,7 @@ def schedule(request):
     )
     query = params.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
         "deadlines/schedule.html",
@@ -119,5 +134,31 @@ def schedule(request):
             "service_wide": service_wide,
             "can_allocate": allows(membership.role, Action.ALLOCATE_CASELOADS),
             "query_string": query.urlencode(),
+            "can_export": files.may_export(membership),
+            "export_label": "échéancier, filtres appliqués",
         },
+        status=400 if file_format else 200,
     )
+
+
+def _export(membership, form, items, names, staff, service_wide: bool, today, file_format: str):
+    """The échéancier as a file: the items the role sees, journaled with the filters."""
+    table = exports.schedule_table(
+        items,
+        names=names,
+        staff=staff.by_id if service_wide else None,
+        today=today,
+        filters=files.described_filters(form),
+    )
+    audit.record_export(
+        membership,
+        object_type="people.person",
+        summary="Export : échéancier",
+        context={
+            "page": "schedule",
+            "filters": {k: v for k, v in form.cleaned_data.items() if v},
+        },
+        file_format=file_format,
+        rows=len(table.rows),
+    )
+    return files.table_response(table, file_format=file_format, stem="echeancier")

@@ -6,14 +6,24 @@ filters; a filter the page refuses gives the page and its French errors, no file
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
+from probatio.agenda import rules as agenda_rules
+from probatio.agenda import services as agenda_services
 from probatio.audit.models import AuditEntry
 from probatio.people import services as people_services
-from tests.factories import CustodyRecordFactory, gate, make_measure, make_person
+from tests.factories import (
+    CustodyRecordFactory,
+    SiteFactory,
+    gate,
+    make_decision,
+    make_measure,
+    make_person,
+)
 from tests.views.helpers import html, text_of
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +280,143 @@ def test_an_unassigned_file_leaves_the_queue_export(client_for, manager, cpip, q
     people_services.cpip_assign(gated=gate(manager, queue_world["second"]), cpip=cpip.user)
     rows = csv_rows(client_for(manager).get("/service/a-attribuer/?format=csv"))
     assert [r[1] for r in rows[1:]] == ["BERNARD Luc"]
+
+
+# --- The échéancier ----------------------------------------------------------------------------
+
+SCHEDULE_NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12/11/2025, 10:00 Paris
+SCHEDULE_TODAY = date(2025, 11, 12)
+SCHEDULE_HEADER = [
+    "Date",
+    "Heure",
+    "N° de dossier",
+    "Personne",
+    "Échéance",
+    "Précisions",
+    "Alerte",
+    "Jours de retard",
+]
+FIRST_INTERVIEW_RULE = (
+    "Délai légal : 45 jours après la décision (Personne libre condamnée, convocation remise "
+    "à l'audience ; CPP 474)"
+)
+
+
+@pytest.fixture
+def schedule_world(cpip, member, service, other_service):
+    """Camille's late first interview and appointment tomorrow, a colleague's first interview,
+    another service's. Time frozen on 12/11/2025."""
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        site = SiteFactory(service=service, name="Antenne de Test")
+        late = sentenced(cpip, "Retard", "Eugène", date(2025, 9, 1))  # due 16/10: 27 days late
+        soon = make_person(cpip, surname="Bientot", first_names="Alice")
+        start = agenda_rules.at_paris(date(2025, 11, 13), time(9))
+        agenda_services.appointment_book(
+            gated=gate(cpip, soon),
+            data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
+                  "ends_at": start + timedelta(minutes=45)},
+            staff=[cpip.user], confirmed=True, now=datetime(2025, 11, 1, tzinfo=UTC),
+        )  # fmt: skip
+        colleague = member("cpip", user__first_name="Noé", user__last_name="Autre")
+        theirs = sentenced(colleague, "Sienne", "Sam", date(2025, 11, 1))  # due 16/12/2025
+        sentenced(member("cpip", service=other_service), "Ailleurs", "Zoé", date(2025, 11, 1))
+        yield {"late": late, "soon": soon, "theirs": theirs, "colleague": colleague}
+
+
+def sentenced(membership, surname, first_names, decided):
+    person = make_person(membership, surname=surname, first_names=first_names)
+    decision = make_decision(
+        membership, person, date=decided, enforceable_date=decided, today=SCHEDULE_TODAY
+    )
+    make_measure(membership, person, decision=decision, today=SCHEDULE_TODAY)
+    return person
+
+
+def schedule_names(response) -> list[str]:
+    """The persons of the page's rows, in order (one per person and day)."""
+    return unescape(
+        re.findall(r'<th scope="row"><a href="/personnes/\d+/">([^<]+)</a>', html(response))
+    )
+
+
+def test_a_cpip_exports_their_own_schedule(client_for, cpip, schedule_world):
+    w = schedule_world
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        rows = csv_rows(client_for(cpip).get("/echeancier/?format=csv"))
+    assert rows == [
+        SCHEDULE_HEADER,
+        ["16/10/2025", "", str(w["late"].pk), "RETARD Eugène",
+         "Premier entretien non fixé — délai légal le 16/10/2025", FIRST_INTERVIEW_RULE, "oui",
+         "27"],
+        ["13/11/2025", "09:00", str(w["soon"].pk), "BIENTOT Alice", "Entretien de suivi à 09:00",
+         "SPIP, Antenne de Test", "non", ""],
+    ]  # fmt: skip
+
+
+def test_a_manager_exports_the_service_with_who_must_act(client_for, manager, schedule_world):
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        client = client_for(manager)
+        page = client.get("/echeancier/")
+        book = xlsx_book(client.get("/echeancier/?format=xlsx"))
+    rows = sheet_rows(book["Échéancier"])
+    assert rows[0] == [*SCHEDULE_HEADER, "Qui"]
+    assert [(r[0], r[3], r[6], r[7], r[8]) for r in rows[1:]] == [
+        (datetime(2025, 10, 16), "RETARD Eugène", "oui", 27, "Camille Conseil"),
+        (datetime(2025, 11, 13), "BIENTOT Alice", "non", None, "Camille Conseil"),
+        (datetime(2025, 12, 16), "SIENNE Sam", "oui", None, "Noé Autre"),
+    ]
+    # The same rows as the page, and never another service's.
+    assert [r[3] for r in rows[1:]] == schedule_names(page)
+    assert "AILLEURS" not in str(rows)
+    assert dict(sheet_rows(book["Filtres"])[3:]) == {"Jusqu'à": "30 jours"}
+
+
+def test_the_schedule_export_follows_the_filters(client_for, secretariat, schedule_world):
+    colleague = schedule_world["colleague"]
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        client = client_for(secretariat)
+        query = {"cpip": colleague.user.pk, "horizon": "60"}
+        page = client.get("/echeancier/", query)
+        rows = csv_rows(client.get("/echeancier/", {**query, "format": "csv"}))
+        overdue = csv_rows(client.get("/echeancier/?overdue=on&format=csv"))
+    assert [r[3] for r in rows[1:]] == schedule_names(page) == ["SIENNE Sam"]
+    assert [r[3] for r in overdue[1:]] == ["RETARD Eugène"]
+    first, second = exports_journaled()
+    assert first.summary == "Export : échéancier"
+    assert first.role == "secretariat"
+    assert first.context == {
+        "page": "schedule",
+        "filters": {"cpip": str(colleague.user.pk), "horizon": 60},
+        "format": "csv",
+        "rows": 1,
+    }
+    assert second.context["filters"] == {"horizon": 30, "overdue": True}
+
+
+def test_an_invalid_horizon_gives_no_schedule_file(client_for, manager, schedule_world):
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        response = client_for(manager).get("/echeancier/?format=xlsx&horizon=1000")
+    assert response.status_code == 400
+    assert "Export impossible" in text_of(response)
+    assert exports_journaled() == []
+
+
+@pytest.mark.parametrize("role", ["monitoring", "psychologist", "social_worker"])
+def test_staff_who_may_not_export_see_the_schedule_without_links(as_role, role, schedule_world):
+    client = as_role(role)
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        page = client.get("/echeancier/")
+        refused = client.get("/echeancier/?format=csv")
+    assert page.status_code == 200
+    assert "Exporter en CSV" not in text_of(page)
+    assert refused.status_code == 403
+    assert "L'export des listes est réservé aux CPIP, à l'encadrement et au secrétariat" in (
+        text_of(refused)
+    )
+    assert exports_journaled() == []
+
+
+def test_the_judge_has_no_schedule_to_export(client_for, judge, schedule_world):
+    response = client_for(judge).get("/echeancier/?format=csv")
+    assert response.status_code == 403
+    assert "L'échéancier est réservé aux équipes du SPIP." in text_of(response)
