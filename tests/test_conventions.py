@@ -23,6 +23,9 @@ PUBLIC_URL_NAMES = {"accounts:login", "accessibility"}
 # Machine endpoints authenticated by a secret of their own instead of a session: a staff
 # member's calendar feed (secret token in the URL), and what the SMS provider calls.
 TOKEN_URL_NAMES = {"agenda:feed", "messaging:sms_webhook"}
+# The link a new account receives by e-mail to choose its password: Django's password-reset
+# token (valid once, for a few days) stands for the session.
+PASSWORD_LINK_URL_NAMES = {"accounts:set_password"}
 # Namespaces with their own sign-in (the platform administration).
 EXCLUDED_NAMESPACES = {"admin"}
 
@@ -73,7 +76,7 @@ def project_urls() -> list[tuple[str, str]]:
             for url, name in _walk(get_resolver().url_patterns)
             if "\0" not in url
             and not url.startswith(static)
-            and name not in PUBLIC_URL_NAMES | TOKEN_URL_NAMES
+            and name not in PUBLIC_URL_NAMES | TOKEN_URL_NAMES | PASSWORD_LINK_URL_NAMES
         }
     )
 

@@ -40,6 +40,8 @@ VIEW_MODULES = [
     "probatio/caseloads/allocation_views.py",
     "probatio/core/views.py",
     "probatio/accounts/views.py",
+    "probatio/accounts/staff_views.py",
+    "probatio/organisation/site_views.py",
     "probatio/merges/views.py",
 ]
 

@@ -83,3 +83,41 @@ class Membership(models.Model):
     @property
     def role_label(self) -> str:
         return SHORT_LABELS[Role(self.role)]
+
+
+class Absence(models.Model):
+    """A staff member's absence from the service, from one day to another (both included).
+    Only the kind is kept, among non-sensitive codes: never a medical reason, and no free
+    text that could hold one."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", "Congés"
+        TRAINING = "training", "Formation"
+        MISSION = "mission", "Mission"
+        OTHER = "other", "Autre"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="absences", verbose_name="rattachement"
+    )
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices)
+    start_date = models.DateField("du")
+    end_date = models.DateField("au (inclus)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "absence"
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="absence_dates_in_order",
+                violation_error_message="La fin de l'absence doit être le même jour que le "
+                "début ou après.",
+            )
+        ]
+        indexes = [models.Index(fields=["membership", "end_date"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"
+        )

@@ -1,11 +1,45 @@
 from django.urls import path
 
-from probatio.accounts import views
+from probatio.accounts import staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.SignInView.as_view(), name="login"),
+    path(
+        "connexion/mot-de-passe/<uidb64>/<token>/",
+        views.SetPasswordView.as_view(),
+        name="set_password",
+    ),
     path("deconnexion/", views.SignOutView.as_view(), name="logout"),
     path("choisir-service/", views.choose_service, name="choose_service"),
     path("changer-de-service/", views.switch_service, name="switch_service"),
+    path("service/personnel/", staff_views.staff, name="staff"),
+    path("service/personnel/nouveau/", staff_views.staff_new, name="staff_new"),
+    path("service/personnel/ajouter/", staff_views.staff_add, name="staff_add"),
+    path("service/personnel/<int:membership_id>/", staff_views.staff_member, name="staff_member"),
+    path(
+        "service/personnel/<int:membership_id>/identite/",
+        staff_views.staff_identity,
+        name="staff_identity",
+    ),
+    path(
+        "service/personnel/<int:membership_id>/activation/",
+        staff_views.staff_active,
+        name="staff_active",
+    ),
+    path(
+        "service/personnel/<int:membership_id>/lien-de-connexion/",
+        staff_views.staff_link,
+        name="staff_link",
+    ),
+    path(
+        "service/personnel/<int:membership_id>/absences/",
+        staff_views.staff_absence_new,
+        name="staff_absence_new",
+    ),
+    path(
+        "service/absences/<int:absence_id>/supprimer/",
+        staff_views.staff_absence_delete,
+        name="staff_absence_delete",
+    ),
 ]

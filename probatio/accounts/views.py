@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from probatio.accounts.forms import SignInForm
+from probatio.accounts.forms import NewPasswordForm, SignInForm
 from probatio.accounts.middleware import SESSION_KEY
 from probatio.audit import services as audit
 
@@ -103,3 +104,37 @@ def _switch(request, next_url):
         request, f"Vous travaillez pour {membership.service} ({membership.role_label})."
     )
     return HttpResponseRedirect(next_url)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The link mailed to a new account (``services.staff_password_link_send``): Django's
+    password-reset token, valid once and for ``PASSWORD_RESET_TIMEOUT``. The new password is
+    journaled (a fingerprint only) in the same transaction."""
+
+    template_name = "accounts/set_password.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+    extra_context = {"title": "Choisir votre mot de passe"}
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            before = form.user.password
+            response = super().form_valid(form)
+            audit.record(
+                actor=form.user,
+                action=audit.Action.UPDATE,
+                service_id=None,
+                instance=form.user,
+                summary="Mot de passe choisi depuis le lien reçu par courriel",
+                changes=audit.diff(
+                    {"password": audit.fingerprint(before)},
+                    {"password": audit.fingerprint(form.user.password)},
+                ),
+            )
+        messages.success(
+            self.request,
+            "Votre mot de passe est enregistré : connectez-vous avec votre identifiant.",
+        )
+        return response

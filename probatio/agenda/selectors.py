@@ -25,11 +25,13 @@ from django.http import Http404
 from probatio.access.policy import Action, PersonFacts, allows
 from probatio.access.roles import SHORT_LABELS as ROLE_SHORT
 from probatio.access.roles import Role
+from probatio.accounts import selectors as staff_selectors
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
+from probatio.organisation import selectors as site_selectors
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, person_get_for, person_list_for
 
@@ -436,3 +438,34 @@ def feed_appointments(user: User, *, today: date) -> QuerySet[Appointment]:
         .distinct()
         .order_by("starts_at")
     )
+
+
+def day_notices(
+    service_id: int, days: list[date], *, site_id: int | None, agent_id: int | None, names: dict
+) -> dict[date, list[str]]:
+    """What an agenda shows above each day besides appointments: the closed days (of the
+    chosen site, or of any site on the service's and an agent's agenda; the whole service's
+    everywhere) and the staff absences (the chosen agent's, else everyone's), in French.
+    ``names``: user id → name. Two queries."""
+    if not days:
+        return {}
+    closures = site_selectors.closures_between(service_id, days[0], days[-1])
+    absences = staff_selectors.absences_between(
+        service_id, days[0], days[-1], user_ids=[agent_id] if agent_id else None
+    )
+    notices: dict[date, list[str]] = {day: [] for day in days}
+    for day in days:
+        for closure in closures:
+            if not closure.covers(day):
+                continue
+            if closure.site_id is None:
+                notices[day].append(f"Service fermé : {closure.reason}")
+            elif site_id is None or closure.site_id == site_id:
+                notices[day].append(f"{closure.site_name} fermée : {closure.reason}")
+        for user_id, found in sorted(absences.items(), key=lambda kv: names.get(kv[0], "")):
+            away = next((a for a in found if a.covers(day)), None)
+            if away is None:
+                continue
+            who = "Absent·e" if agent_id else names.get(user_id, "Un·e agent·e")
+            notices[day].append(f"{who} : {away.label.lower()} jusqu'au {away.end:%d/%m/%Y}")
+    return notices

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from probatio.access.policy import IMPLIED, Action, allows
+from probatio.accounts import rules as staff_rules
+from probatio.accounts import selectors as staff_selectors
 from probatio.accounts.models import Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
@@ -24,6 +26,8 @@ from probatio.core.errors import field_errors
 from probatio.messaging import services as messaging
 from probatio.messaging.models import Message
 from probatio.notes import services as note_services
+from probatio.organisation import rules as site_rules
+from probatio.organisation import selectors as site_selectors
 from probatio.organisation.models import Establishment, Room, Site
 from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
@@ -219,7 +223,38 @@ def _validate(appointment: Appointment, staff: list[User], *, now: datetime) -> 
     if errors:
         raise ValidationError(errors)
     _check_place(appointment, appointment.service_id)
+    _check_open_and_present(appointment, staff)
     appointment.full_clean(exclude=["created_by", "service", "person"])
+
+
+def _check_open_and_present(appointment: Appointment, staff: list[User]) -> None:
+    """Refused, not warned: an appointment at a site closed that day (a closed day of the
+    site or of the whole service, on top of public holidays), or with a staff member absent
+    that day (staff absences kept by the managers). Two queries."""
+    day = rules.paris(appointment.starts_at).date()
+    errors = {}
+    if appointment.place_kind == Appointment.PlaceKind.SITE and appointment.site_id:
+        closure = site_rules.closure_on(
+            day,
+            appointment.site_id,
+            site_selectors.closures_between(appointment.service_id, day, day),
+        )
+        if closure is not None:
+            errors["starts_at"] = site_rules.closed_site_message(
+                closure, appointment.site.name, day
+            )
+    away = staff_selectors.absences_between(
+        appointment.service_id, day, day, user_ids=[u.pk for u in staff]
+    )
+    absent = [
+        staff_rules.absent_message(user.get_full_name() or user.username, found, day)
+        for user in staff
+        if (found := staff_rules.absence_on(day, away.get(user.pk, [])))
+    ]
+    if absent:
+        errors["staff"] = " ".join(absent)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic

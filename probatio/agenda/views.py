@@ -117,6 +117,13 @@ def agenda(request):
         f"Liste : {heading}",
         {"view": view, "date": day.isoformat(), "agent": agent_id, "site": site_id},
     )
+    notices = selectors.day_notices(
+        membership.service_id,
+        days,
+        site_id=site_id,
+        agent_id=agent_id,
+        names={u.pk: u.get_full_name() or u.username for u in staff},
+    )
     grid = _week_grid(days, by_day, site, sites) if view == "semaine" else None
     step = timedelta(days=1 if view == "jour" else 7)
     base = params.copy()
@@ -131,7 +138,15 @@ def agenda(request):
             "form": form,
             "view": view,
             "day": day,
-            "days": [{"date": d, "name": WEEKDAYS[d.weekday()], "items": by_day[d]} for d in days],
+            "days": [
+                {
+                    "date": d,
+                    "name": WEEKDAYS[d.weekday()],
+                    "items": by_day[d],
+                    "notices": notices[d],
+                }
+                for d in days
+            ],
             "grid": grid,
             "today": timezone.localdate(),
             "previous": (day - step).isoformat(),

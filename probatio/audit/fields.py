@@ -61,6 +61,7 @@ KEPT: dict[str, frozenset[str]] = {
     "measures.offence": frozenset({"label"}),
     "messaging.message": frozenset({"recipient", "subject", "last_error"}),
     "agenda.appointment": frozenset({"place_detail", "to_bring"}),
+    "organisation.closedday": frozenset({"reason"}),
     "organisation.court": frozenset({"name"}),
     "organisation.establishment": frozenset({"name", "address"}),
     "organisation.room": frozenset({"access_notes"}),

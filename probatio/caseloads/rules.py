@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from probatio.accounts.rules import is_long_absence
+
 FULL_TIME = "FULL_TIME"
 REPORT_DUE = "REPORT_DUE"
 ANY_MEASURE = "ANY_MEASURE"
@@ -117,6 +119,7 @@ class Candidate:
     site_id: int | None = None
     establishment_id: int | None = None  # the prison of a prison antenne
     added: Decimal = field(default=Decimal("0"))  # points given during a spread
+    absent_until: date | None = None  # the last day of an absence running today
 
     @property
     def percent(self) -> int | None:
@@ -143,12 +146,26 @@ def _order(candidate: Candidate) -> tuple:
     return (load, candidate.points + candidate.added, candidate.name, candidate.user_id)
 
 
+def available(candidate: Candidate, *, today: date | None) -> bool:
+    """A CPIP the allocation may suggest: some capacity, and not away for a long time
+    (``accounts.rules.is_long_absence``: absent today for at least a week counting today). A
+    short absence (a day of training) does not stop a suggestion; the page shows it."""
+    if candidate.capacity <= 0:
+        return False
+    return today is None or not is_long_absence(candidate.absent_until, today)
+
+
 def suggest(
-    candidates: Iterable[Candidate], *, in_custody: bool, establishment_id: int | None = None
+    candidates: Iterable[Candidate],
+    *,
+    in_custody: bool,
+    establishment_id: int | None = None,
+    today: date | None = None,
 ) -> Candidate | None:
     """The lowest workload among those who fit the file (for a person in custody whose prison
-    has no CPIP of its own, the lowest of the whole prison team; then anyone available)."""
-    pool = [c for c in candidates if c.capacity > 0]
+    has no CPIP of its own, the lowest of the whole prison team; then anyone available).
+    Never a CPIP away for a long time on ``today`` (``available``)."""
+    pool = [c for c in candidates if available(c, today=today)]
     for test in (
         lambda c: fits(c, in_custody=in_custody, establishment_id=establishment_id),
         lambda c: fits(c, in_custody=in_custody),

@@ -7,7 +7,8 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from probatio.access.policy import REFERENT_ROLES, is_referent
-from probatio.accounts.models import Membership, User
+from probatio.accounts.models import Absence, Membership, User
+from probatio.accounts.rules import is_long_absence
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
 from probatio.caseloads import rules
@@ -115,6 +116,12 @@ class CpipLoad:
     capacity: Decimal
     reductions: list[CapacityReduction]
     today: date = date.min  # the day the load is read for
+    absent_until: date | None = None  # the last day of an absence running today
+
+    @property
+    def away_long(self) -> bool:
+        """Away for long enough not to be suggested (``rules.available``)."""
+        return is_long_absence(self.absent_until, self.today)
 
     @property
     def percent(self) -> int | None:
@@ -138,6 +145,7 @@ class CpipLoad:
             site_kind=site.kind if site else "",
             site_id=site.pk if site else None,
             establishment_id=site.establishment_id if site else None,
+            absent_until=self.absent_until,
         )
 
 
@@ -255,10 +263,14 @@ def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
         membership_id=OuterRef("pk"),
         start_date__lte=today,
     )
+    absent = Absence.objects.filter(
+        membership_id=OuterRef("pk"), start_date__lte=today, end_date__gte=today
+    ).order_by("-end_date")
     memberships = (
         Membership.objects.filter(service_id=service_id, role__in=roles, is_active=True)
         .select_related("user", "site")
         .annotate(
+            absent_until=Subquery(absent.values("end_date")[:1]),
             reduced=Coalesce(
                 Subquery(
                     running.order_by()
@@ -267,7 +279,7 @@ def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
                     .values("total")
                 ),
                 0,
-            )
+            ),
         )
         .order_by("user__last_name", "user__first_name", "pk")
     )
@@ -312,6 +324,7 @@ def _loads(memberships, service_id: int, *, today: date) -> tuple[list[CpipLoad]
                 ),
                 reductions=getattr(membership, "reductions_ahead", []),
                 today=today,
+                absent_until=membership.absent_until,
             )
         )
     return loads, caseloads.get(None, EMPTY_ROW)["persons"]

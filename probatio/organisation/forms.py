@@ -1,6 +1,7 @@
 from django import forms
 
-from probatio.core.forms import BaseForm
+from probatio.core.forms import BaseForm, DateInput
+from probatio.organisation.models import Site
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 WEEKDAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
@@ -160,3 +161,163 @@ class ServiceSettingsForm(BaseForm):
                 schedule.append({"days_before": days, "time": clock.strftime("%H:%M")})
         data["reminder_schedule"] = schedule
         return data
+
+
+# --- Sites, opening hours, rooms and closed days -------------------------------------------
+
+RANGES_PER_DAY = 3
+
+
+def _site_choices(sites, *, blank: str = "") -> list[tuple[str, str]]:
+    choices = [("", blank)] if blank else []
+    return choices + [(str(site.pk), site.name) for site in sites]
+
+
+class SiteForm(BaseForm):
+    name = forms.CharField(label="Nom", max_length=200)
+    kind = forms.ChoiceField(label="Type", choices=Site.Kind.choices)
+    address = forms.CharField(label="Adresse", widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.RegexField(
+        label="Code postal",
+        regex=r"^\d{5}$",
+        error_messages={"invalid": "Le code postal a cinq chiffres."},
+    )
+    city = forms.CharField(label="Commune", max_length=100)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    access_notes = forms.CharField(
+        label="Informations d'accès",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Transports, accès aux personnes à mobilité réduite, interphone, étage…",
+    )
+    establishment = forms.ChoiceField(
+        label="Établissement (antenne en milieu fermé)",
+        required=False,
+        help_text="Seulement pour une antenne en milieu fermé : l'établissement où elle travaille.",
+    )
+
+    def __init__(self, *args, establishments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.establishments = {str(e.pk): e for e in establishments}
+        self.fields["establishment"].choices = [("", "Aucun")] + [
+            (pk, str(e)) for pk, e in self.establishments.items()
+        ]
+
+    @classmethod
+    def initial_for(cls, site: Site) -> dict:
+        return {
+            **{f: getattr(site, f) for f in ("name", "kind", "address", "postcode", "city")},
+            "phone": site.phone,
+            "access_notes": site.access_notes,
+            "establishment": str(site.establishment_id or ""),
+        }
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["establishment"] = self.establishments.get(data.get("establishment") or "")
+        return data
+
+
+class OpeningHoursForm(BaseForm):
+    """A week of opening hours: per day, up to three ranges « de … à … » (time inputs)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day in range(1, 8):
+            for n in range(1, RANGES_PER_DAY + 1):
+                for end in ("from", "to"):
+                    self.fields[f"d{day}_{n}_{end}"] = forms.TimeField(
+                        label=f"{WEEKDAYS[day - 1]}, plage {n} : "
+                        + ("de" if end == "from" else "à"),
+                        required=False,
+                        widget=TIME_INPUT,
+                    )
+        self._bound_fields_cache.clear()
+
+    @classmethod
+    def initial_for(cls, site: Site) -> dict:
+        initial = {}
+        for day in range(1, 8):
+            for n, (start, end) in enumerate(site.opening_hours.get(str(day), [])[:3], start=1):
+                initial[f"d{day}_{n}_from"] = start
+                initial[f"d{day}_{n}_to"] = end
+        return initial
+
+    def rows(self) -> list[dict]:
+        """The table's rows: a day and its ranges' two fields each."""
+        return [
+            {
+                "day": WEEKDAYS[day - 1],
+                "key": f"day_{day}",
+                "errors": getattr(self, "day_errors", {}).get(f"day_{day}", []),
+                "ranges": [
+                    (self[f"d{day}_{n}_from"], self[f"d{day}_{n}_to"])
+                    for n in range(1, RANGES_PER_DAY + 1)
+                ],
+            }
+            for day in range(1, 8)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        self.hours = {}
+        for day in range(1, 8):
+            ranges = []
+            for n in range(1, RANGES_PER_DAY + 1):
+                start, end = data.get(f"d{day}_{n}_from"), data.get(f"d{day}_{n}_to")
+                if start is None and end is None:
+                    continue
+                if start is None or end is None:
+                    self.add_error(
+                        None,
+                        f"{WEEKDAYS[day - 1]}, plage {n} : indiquez l'heure de début et l'heure "
+                        "de fin.",
+                    )
+                    continue
+                ranges.append([f"{start:%H:%M}", f"{end:%H:%M}"])
+            if ranges:
+                self.hours[str(day)] = ranges
+        return data
+
+
+class RoomForm(BaseForm):
+    site = forms.ChoiceField(label="Antenne")
+    name = forms.CharField(label="Nom", max_length=100, help_text="Par exemple : Bureau 3.")
+    access_notes = forms.CharField(label="Accès", max_length=300, required=False)
+    is_active = forms.BooleanField(
+        label="En service", required=False, initial=True,
+        help_text="Décochez pour ne plus proposer ce bureau (les rendez-vous passés le gardent).",
+    )  # fmt: skip
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sites = {str(site.pk): site for site in sites}
+        self.fields["site"].choices = _site_choices(sites)
+
+    def data_for_service(self) -> dict:
+        return {**self.cleaned_data, "site": self.sites[self.cleaned_data["site"]]}
+
+
+class ClosedDayForm(BaseForm):
+    site = forms.ChoiceField(
+        label="Antenne fermée",
+        required=False,
+        help_text="« Tout le service » ferme toutes les antennes.",
+    )
+    start_date = forms.DateField(label="Du", widget=DateInput())
+    end_date = forms.DateField(
+        label="Au (inclus)", required=False, widget=DateInput(), help_text="Vide : un seul jour."
+    )
+    reason = forms.CharField(
+        label="Motif",
+        max_length=200,
+        help_text="Par exemple : Fermeture exceptionnelle, Pont de l'Ascension.",
+    )
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sites = {str(site.pk): site for site in sites}
+        self.fields["site"].choices = _site_choices(sites, blank="Tout le service")
+
+    def data_for_service(self) -> dict:
+        return {**self.cleaned_data, "site": self.sites.get(self.cleaned_data.get("site") or "")}

@@ -266,3 +266,47 @@ class Court(models.Model):
     def tap_label(self) -> str:
         where = self.appeal_court_city or self.city
         return f"Tribunal de l'application des peines — ressort de la cour d'appel de {where}"
+
+
+class ClosedDay(models.Model):
+    """A day, or a run of days, when a site — or the whole service — is closed, on top of the
+    public holidays (« Fermeture exceptionnelle », « Pont de l'Ascension »). No appointment is
+    booked at a closed site on such a day (agenda.services)."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="closed_days", verbose_name="SPIP"
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closed_days",
+        verbose_name="antenne",
+        help_text="Vide : tout le service est fermé.",
+    )
+    start_date = models.DateField("du")
+    end_date = models.DateField("au")
+    reason = models.CharField(
+        "motif",
+        max_length=200,
+        help_text="Par exemple : Fermeture exceptionnelle, Pont de l'Ascension.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "fermeture"
+        verbose_name_plural = "fermetures"
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="closed_day_dates_in_order",
+                violation_error_message="La fin de la fermeture doit être le même jour que le "
+                "début ou après.",
+            )
+        ]
+        indexes = [models.Index(fields=["service", "end_date"])]
+
+    def __str__(self) -> str:
+        return self.reason
