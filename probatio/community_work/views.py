@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action, Scope, allows, scope_for
 from probatio.audit import services as audit
-from probatio.community_work import documents, imports, rules, selectors, services
+from probatio.community_work import documents, exports, imports, rules, selectors, services
 from probatio.community_work.forms import (
     AssignForm,
     EndForm,
@@ -25,6 +25,7 @@ from probatio.community_work.forms import (
     SupervisorForm,
 )
 from probatio.core import csvfiles
+from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.text import count
@@ -282,17 +283,39 @@ def _staff_membership(request):
 @require_GET
 def index(request):
     membership = _staff_membership(request)
+    file_format = files.requested_format(request)
+    if file_format:
+        files.require_export(membership)
     today = timezone.localdate()
     service_wide = scope_for(membership.role, Action.LIST_COMMUNITY_WORK) is Scope.SERVICE
     persons = person_list_for(membership, caseload_only=not service_wide)
     progress = selectors.progress_of(list(selectors.open_orders_of(persons)), today=today)
     wanted = request.GET.get("etat", "")
+    refused = bool(wanted) and wanted not in rules.PACE_LABELS
     if wanted in rules.PACE_LABELS:
         shown = [p for p in progress if p.pace.status == wanted]
     else:
         wanted = ""
         shown = progress
     shown.sort(key=lambda p: (not p.pace.at_risk, p.deadline.day, p.order.pk))
+    if file_format and not refused:
+        # The list as shown (every TIG of the state asked), journaled with its filter.
+        table = exports.follow_up_table(
+            shown,
+            service_wide=service_wide,
+            filters=[("État", rules.PACE_LABELS[wanted])] if wanted else [],
+        )
+        audit.record_export(
+            membership,
+            object_type="community_work.tigorder",
+            summary="Export : travaux d'intérêt général",
+            context={"filters": {"etat": wanted} if wanted else {}, "service": service_wide},
+            file_format=file_format,
+            rows=len(table.rows),
+        )
+        return files.table_response(table, file_format=file_format, stem="tig")
+    if file_format:  # a state the page does not know: the page, no file
+        messages.error(request, files.INVALID_FILTERS)
     counts = {code: sum(1 for p in progress if p.pace.status == code) for code in rules.PACE_LABELS}
     audit.record_list(
         membership,
@@ -315,7 +338,10 @@ def index(request):
             "can_import": scope_for(membership.role, Action.RECORD_WORK_HOURS) == Scope.SERVICE,
             "can_figures": allows(membership.role, Action.READ_SERVICE_FIGURES),
             "today": today,
+            "can_export": files.may_export(membership),
+            "export_label": "travaux d'intérêt général, état choisi",
         },
+        status=400 if file_format else 200,
     )
 
 
@@ -325,7 +351,21 @@ def index(request):
 @require_GET
 def hosts(request):
     membership = partners.directory_membership(request.membership)
+    file_format = files.requested_format(request)
+    if file_format:
+        files.require_export(membership)
     rows = selectors.host_directory(membership.service_id, today=timezone.localdate())
+    if file_format:
+        table = exports.hosts_table(rows)
+        audit.record_export(
+            membership,
+            object_type="community_work.hostorganisation",
+            summary="Export : structures d'accueil TIG",
+            context={"page": "tig_hosts", "filters": {}},
+            file_format=file_format,
+            rows=len(table.rows),
+        )
+        return files.table_response(table, file_format=file_format, stem="structures tig")
     return render(
         request,
         "community_work/hosts.html",
@@ -334,6 +374,8 @@ def hosts(request):
             "nav": NAV,
             "rows": rows,
             "can_manage": partners.may_manage_partners(membership),
+            "can_export": files.may_export(membership),
+            "export_label": "structures d'accueil TIG",
         },
     )
 
