@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "probatio.transfers",
     "probatio.merges",
     "probatio.caseloads",
+    "probatio.figures",
     "probatio.demo",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("probatio.deadlines.urls")),
     path("", include("probatio.transfers.urls")),
     path("personnes/", include("probatio.merges.urls")),
+    path("", include("probatio.figures.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,7 @@ VIEW_MODULES = [
     "probatio/accounts/staff_views.py",
     "probatio/organisation/site_views.py",
     "probatio/merges/views.py",
+    "probatio/figures/views.py",
 ]
 
 # Methods of querysets, managers and model instances that query or write.

@@ -45,6 +45,7 @@ ENTRIES: tuple[Entry, ...] = (
         ((Scope.CHAIRED, "Séances de CAP"),),
     ),
     Entry("service", "caseloads:service", Action.ALLOCATE_CASELOADS, "Service"),
+    Entry("figures", "figures:index", Action.READ_ACTIVITY_FIGURES, "Chiffres"),
     Entry("settings", "organisation:settings", Action.MANAGE_SERVICE, "Paramètres"),
     Entry("create", "people:create", Action.CREATE_PERSON, "Nouvelle personne"),
 )

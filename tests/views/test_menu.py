@@ -13,9 +13,10 @@ from tests.views.helpers import ROLES, html
 # fmt: off
 EXPECTED_MENUS = {
     "cpip": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne", "Rapports",
-             "Partenaires", "TIG", "Détention et CAP", "Nouvelle personne"],
+             "Partenaires", "TIG", "Détention et CAP", "Chiffres", "Nouvelle personne"],
     "manager": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
-                "TIG", "Détention et CAP", "Service", "Paramètres", "Nouvelle personne"],
+                "TIG", "Détention et CAP", "Service", "Chiffres", "Paramètres",
+                "Nouvelle personne"],
     "secretariat": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
                     "TIG", "Détention et CAP", "Nouvelle personne"],
     "monitoring": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne",
@@ -42,6 +43,7 @@ MENU_PAGES = {
     "tig": "/tig/",
     "detention": "/detention/",
     "service": "/service/",
+    "figures": "/chiffres/",
     "settings": "/service/parametres/",
     "create": "/personnes/nouvelle/",
 }
