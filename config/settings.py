@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "probatio.caseloads",
     "probatio.figures",
     "probatio.demo",
+    "probatio.national",
 ]
 
 MIDDLEWARE = [

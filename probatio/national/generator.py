@@ -1,0 +1,578 @@
+"""The national data generator: a PostgreSQL database at the scale of the country, written
+with ``COPY`` (``copying.TableWriter``), seeded and reproducible.
+
+Service by service (one transaction each, so that a run stopped half-way leaves whole
+services): its structure (sites, establishments, court), its staff (about 65 persons per
+CPIP), its persons followed (their decision, measures, obligations, address, appointments,
+notes, custody for the held ones) and its closed files, each file's timeline and the
+service's audit chain — hashed exactly as ``audit.services`` does, so that
+``verify_audit_chain`` passes.
+
+What the generator writes keeps what the application relies on: the database's constraints
+(dates in order, one membership per role and service, unique codes), persons' search text
+and duplicate keys computed by the same functions as the services, a CPIP's files in their
+service, measures whose status agrees with their dates, and a journal whose chains verify.
+"""
+
+import functools
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from faker import Faker
+
+from probatio.accounts.models import Membership, User
+from probatio.agenda.models import Appointment
+from probatio.audit.models import AuditChainHead, AuditEntry
+from probatio.audit.services import GENESIS, entry_digest
+from probatio.core.text import fold
+from probatio.measures.models import Decision, Measure, Obligation
+from probatio.national.copying import TableWriter, highest_id, move_sequences
+from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan
+from probatio.notes.models import InterviewNote
+from probatio.organisation.models import Court, Establishment, Service, Site
+from probatio.people import rules as people_rules
+from probatio.people.models import Address, CourtFileNumber, CustodyRecord, Person, TimelineEvent
+
+SYSTEM_LABEL = "Traitement automatique (création des comptes)"
+# The password of every generated account (a load test signs in with it); one hash for all.
+PASSWORD = "national-probatio"
+
+# The measures of a file followed in the community and in custody: (code, months, hours,
+# share). Durations within the catalogue's bounds.
+COMMUNITY_MEASURES = [
+    ("SURSIS_PROBATOIRE", 24, None, 50),
+    ("TIG", 18, 140, 18),
+    ("DDSE", None, None, 12),
+    ("LC", 24, None, 10),
+    ("SSJ", 60, None, 4),
+    ("SURSIS_PROBATOIRE_RENFORCE", 36, None, 6),
+]
+CUSTODY_MEASURE = "EMPRISONNEMENT"
+OBLIGATIONS = [
+    "TRAVAIL_FORMATION",
+    "SOINS",
+    "INDEMNISER_VICTIME",
+    "RESIDENCE",
+    "NE_PAS_FREQUENTER_DEBITS",
+    "NE_PAS_PARAITRE",
+]
+NOTE_SUBJECTS = [
+    "Entretien de suivi",
+    "Point sur les obligations",
+    "Situation professionnelle",
+    "Hébergement",
+    "Préparation du rapport",
+]
+TIMELINE_TITLES = {
+    "appointment": "Rendez-vous honoré",
+    "note": "Note d'entretien",
+    "proof": "Justificatif reçu",
+    "situation": "Situation mise à jour",
+    "measure": "Mesure suivie",
+    "message": "Rappel envoyé",
+}
+
+
+@dataclass
+class Report:
+    services: int = 0
+    persons: int = 0
+    rows: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@functools.cache
+def names_for(seed: int) -> "Names":
+    return Names(seed)
+
+
+class Names:
+    """Pools of French names drawn once (Faker is slow per call), then picked at random."""
+
+    def __init__(self, seed: int):
+        faker = Faker("fr_FR")
+        faker.seed_instance(seed)
+        self.surnames = sorted({faker.last_name() for _ in range(4000)})
+        self.female = sorted({faker.first_name_female() for _ in range(800)})
+        self.male = sorted({faker.first_name_male() for _ in range(800)})
+        self.streets = sorted({faker.street_name() for _ in range(1500)})
+        self.cities = sorted({faker.city() for _ in range(1500)})
+
+
+class Generator:
+    def __init__(self, plan: Plan, *, seed: int = 1, today: date | None = None, log=print):
+        self.plan = plan
+        self.seed = seed
+        self.today = today or date.today()
+        self.now = datetime.combine(self.today, datetime.min.time(), tzinfo=UTC) + timedelta(
+            hours=7
+        )
+        self.log = log
+        self.names = names_for(seed)
+        self.password = make_password(PASSWORD, salt="nationalprobatio")
+        self.report = Report()
+        self.actors: dict[int, tuple[str, str]] = {}  # user id → (role, label in the journal)
+        clock = lambda: self.now  # noqa: E731 - the rows' creation time by default
+        models = [
+            Service,
+            Court,
+            Establishment,
+            Site,
+            User,
+            Membership,
+            Person,
+            Address,
+            CourtFileNumber,
+            CustodyRecord,
+            Decision,
+            Measure,
+            Obligation,
+            Appointment,
+            Appointment.staff.through,
+            InterviewNote,
+            TimelineEvent,
+            AuditEntry,
+            AuditChainHead,
+        ]
+        self.w = {model: TableWriter(model, clock=clock) for model in models}
+        for model, writer in self.w.items():
+            if writer.auto_pk:
+                writer.start_ids_after(highest_id(model))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT code FROM measures_measuretype")
+            self.measure_types = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SELECT code FROM measures_obligationtype")
+            self.obligation_types = {row[0] for row in cursor.fetchall()}
+        self.obligations = [code for code in OBLIGATIONS if code in self.obligation_types]
+        missing = {code for code, *_ in COMMUNITY_MEASURES} - self.measure_types
+        if missing or len(self.obligations) < len(OBLIGATIONS):
+            raise RuntimeError(
+                "Catalogue incomplet (migrations non appliquées ?) : "
+                f"{sorted(missing | (set(OBLIGATIONS) - self.obligation_types))}"
+            )
+
+    # --- The run ----------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        started = time.monotonic()
+        for service_plan in self.plan.services:
+            rng = random.Random(f"{self.seed}:{service_plan.number}")
+            with transaction.atomic():
+                self._service(service_plan, rng)
+                self._flush()
+            self.report.services += 1
+            self.report.persons += service_plan.active + service_plan.closed
+            self.log(
+                f"  service {service_plan.number}/{len(self.plan.services)} : "
+                f"{service_plan.active} suivies, {service_plan.closed} dossiers clos "
+                f"({time.monotonic() - started:.0f} s)"
+            )
+        with transaction.atomic():
+            move_sequences(self.w)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.report.rows = {writer.table: writer.written for writer in self.w.values()}
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _flush(self) -> None:
+        for writer in self.w.values():
+            writer.flush()
+
+    # --- One service ------------------------------------------------------------------------
+
+    def _service(self, plan: ServicePlan, rng: random.Random) -> None:
+        number = plan.number
+        department = f"{(number % 95) + 1:02d}" if number % 95 != 19 else "2A"
+        service_id = self.w[Service].add(
+            name=f"SPIP national {number:03d}",
+            department_code=department,
+            address=f"{number} rue de la République",
+        )
+        self.audit = AuditStream(self, service_id)
+        court_id = self.w[Court].add(
+            service_id=service_id, name=f"Tribunal judiciaire {number:03d}", city=f"Ville {number}"
+        )
+        establishments = [
+            self.w[Establishment].add(
+                service_id=service_id,
+                name=f"Centre pénitentiaire {number:03d}-{index}",
+                code=f"N{number:03d}{index:02d}",
+                kind="CP",
+            )
+            for index in range(1, plan.establishments + 1)
+        ]
+        head = self._site(service_id, "Siège", "head_office", rng)
+        community = [
+            self._site(service_id, f"Antenne {index}", "community", rng)
+            for index in range(1, plan.community_sites + 1)
+        ]
+        prison_sites = [
+            self._site(service_id, f"Antenne détention {index}", "prison", rng, establishment)
+            for index, establishment in enumerate(establishments, start=1)
+        ]
+        staff = self._staff(plan, service_id, court_id, head, community, prison_sites, rng)
+        cpips = staff["cpip"]
+        judges = staff["judge"]
+        prison_cpips = cpips[: max(1, round(len(cpips) * PRISON_SHARE))]
+        community_cpips = cpips[len(prison_cpips) :] or cpips
+        for index in range(plan.active):
+            held = rng.random() < PRISON_SHARE
+            cpip = (prison_cpips if held else community_cpips)[index % len(
+                prison_cpips if held else community_cpips
+            )]
+            self._person(
+                service_id,
+                rng,
+                active=True,
+                held=held,
+                cpip=cpip,
+                judge=rng.choice(judges),
+                court_id=court_id,
+                site_id=(rng.choice(prison_sites) if held else rng.choice(community)),
+                establishment_id=rng.choice(establishments),
+                unassigned=rng.random() < 0.02,
+            )
+        for _ in range(plan.closed):
+            self._person(
+                service_id,
+                rng,
+                active=False,
+                held=False,
+                cpip=rng.choice(cpips),
+                judge=rng.choice(judges),
+                court_id=court_id,
+                site_id=rng.choice(community),
+                establishment_id=None,
+                unassigned=False,
+            )
+        self.audit.close()
+
+    def _site(self, service_id, name, kind, rng, establishment_id=None) -> int:
+        return self.w[Site].add(
+            service_id=service_id,
+            name=name,
+            kind=kind,
+            address=f"{rng.randint(1, 120)} {rng.choice(self.names.streets)}",
+            postcode=f"{rng.randint(1000, 95999):05d}",
+            city=rng.choice(self.names.cities),
+            opening_hours={str(day): [["09:00", "12:30"], ["13:30", "17:30"]] for day in range(1, 6)},
+            establishment_id=establishment_id,
+        )
+
+    def _staff(self, plan, service_id, court_id, head, community, prison_sites, rng) -> dict:
+        members: dict[str, list[int]] = {}
+        for role, count in plan.staff.items():
+            members[role] = []
+            for index in range(count):
+                female = rng.random() < 0.7
+                first = rng.choice(self.names.female if female else self.names.male)
+                surname = rng.choice(self.names.surnames)
+                username = f"{role}.{plan.number:03d}.{index + 1:04d}"
+                user_id = self.w[User].add(
+                    username=username,
+                    password=self.password,
+                    first_name=first,
+                    last_name=surname,
+                    email=f"{username}@justice.example",
+                    is_active=True,
+                    is_staff=False,
+                    is_superuser=False,
+                    date_joined=self.now - timedelta(days=rng.randint(30, 3000)),
+                    last_login=None,
+                )
+                if role == "cpip":
+                    site = (prison_sites + community)[index % len(prison_sites + community)]
+                elif role == "judge":
+                    site = None
+                else:
+                    site = head
+                self.w[Membership].add(
+                    user_id=user_id,
+                    service_id=service_id,
+                    role=role,
+                    site_id=site,
+                    court_id=court_id if role == "judge" else None,
+                    working_time=100 if rng.random() < 0.85 else 80,
+                )
+                members[role].append(user_id)
+                self.actors[user_id] = (role, f"{first} {surname.upper()}")
+                self.audit.add(
+                    user_id=None,
+                    action="create",
+                    object_type="accounts.membership",
+                    object_id=user_id,
+                    summary=f"Création du compte {username}",
+                    at=self.now - timedelta(days=3000),
+                )
+        return members
+
+    # --- One file ---------------------------------------------------------------------------
+
+    def _person(
+        self, service_id, rng, *, active, held, cpip, judge, court_id, site_id,
+        establishment_id, unassigned,
+    ) -> None:
+        female = rng.random() < 0.12
+        first = rng.choice(self.names.female if female else self.names.male)
+        surname = rng.choice(self.names.surnames)
+        birth = self.today - timedelta(days=rng.randint(18 * 365, 70 * 365))
+        opened = self.today - timedelta(days=rng.randint(30, 700) if active else rng.randint(400, 1800))
+        opened_at = datetime.combine(opened, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+        assigned = None if (unassigned or not active) else cpip
+        person_id = self.w[Person].add(
+            service_id=service_id,
+            surname=surname,
+            first_names=first,
+            sex="F" if female else "M",
+            birth_date=birth,
+            birth_place=rng.choice(self.names.cities),
+            phone=f"+336{rng.randint(10_000_000, 99_999_999)}",
+            legal_status="condamne",
+            assigned_cpip_id=assigned,
+            assigned_at=opened_at if assigned else None,
+            awaiting_since=opened_at if (active and unassigned) else None,
+            awaiting_reason="new" if (active and unassigned) else "",
+            search_text=fold(f"{surname} {first}"),
+            surname_key=people_rules.name_key(surname),
+            first_names_key=people_rules.name_key(first),
+            created_at=opened_at,
+            updated_at=opened_at,
+        )
+        self.w[Address].add(
+            person_id=person_id,
+            line1=f"{rng.randint(1, 200)} {rng.choice(self.names.streets)}",
+            postcode=f"{rng.randint(1000, 95999):05d}",
+            city=rng.choice(self.names.cities),
+            valid_from=opened,
+            recorded_at=opened_at,
+        )
+        self.w[CourtFileNumber].add(
+            person_id=person_id, kind="parquet", number=f"{opened:%y}{person_id:09d}"
+        )
+        judgment = opened - timedelta(days=rng.randint(10, 90))
+        decision_id = self.w[Decision].add(
+            person_id=person_id,
+            kind="judgment",
+            jurisdiction="Tribunal correctionnel",
+            court_id=court_id,
+            date=judgment,
+            enforceable_date=judgment + timedelta(days=10),
+            judge_id=None,
+            recidivism="none",
+            created_at=opened_at,
+        )
+        code, months, hours, _ = rng.choices(
+            COMMUNITY_MEASURES, weights=[m[3] for m in COMMUNITY_MEASURES]
+        )[0]
+        if held:
+            code, months, hours = CUSTODY_MEASURE, rng.choice([12, 18, 24, 36]), None
+        days = rng.choice([120, 180, 240]) if code == "DDSE" else None
+        start = opened
+        if months:
+            end = _add_months(start, months)
+        else:
+            end = start + timedelta(days=days)
+        if active and end <= self.today:
+            end = self.today + timedelta(days=rng.randint(30, 500))
+        if not active:
+            end = min(end, self.today - timedelta(days=rng.randint(1, 300)))
+            end = max(end, start)
+        measure_id = self.w[Measure].add(
+            person_id=person_id,
+            decision_id=decision_id,
+            measure_type_id=code,
+            start_date=start,
+            duration_months=months,
+            duration_days=days,
+            hours=hours,
+            end_date=end,
+            status="active" if active else "ended",
+            setting="prison" if held else "community",
+            assigning_judge_id=judge,
+            assigned_cpip_id=assigned,
+            created_at=opened_at,
+            updated_at=opened_at,
+        )
+        if held:
+            self.w[CustodyRecord].add(
+                person_id=person_id,
+                establishment_id=establishment_id,
+                committal_number=f"{person_id:08d}",
+                committal_date=start,
+            )
+        if not held:
+            for obligation in rng.sample(self.obligations, rng.randint(1, 3)):
+                self.w[Obligation].add(
+                    measure_id=measure_id,
+                    obligation_type_id=obligation,
+                    decision_id=decision_id,
+                    start_date=start,
+                    end_date=None if active else end,
+                    status="active" if active else "ended",
+                    proof_frequency="quarterly",
+                    created_at=opened_at,
+                    updated_at=opened_at,
+                )
+        events = 30 if active else 2
+        self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)
+
+    def _history(self, person_id, service_id, rng, opened_at, cpip, site_id, events, active, held):
+        """The file's appointments, notes, timeline and journal lines, spread from its
+        opening to today (or to its closing)."""
+        end = self.now if active else opened_at + timedelta(days=rng.randint(120, 360))
+        span = max(1, int((end - opened_at).total_seconds()))
+        moments = sorted(
+            opened_at + timedelta(seconds=rng.randint(0, span)) for _ in range(events)
+        )
+        self._timeline(person_id, opened_at, "person", "Dossier ouvert", cpip)
+        self.audit.add(
+            user_id=cpip,
+            action="create",
+            object_type="people.person",
+            object_id=person_id,
+            person_id=person_id,
+            summary="Création du dossier",
+            at=opened_at,
+        )
+        for index, moment in enumerate(moments[1:], start=1):
+            kind = ("appointment", "note", "proof", "situation", "measure", "message")[index % 6]
+            if active and kind == "appointment" and not held:
+                starts = moment.replace(minute=0, second=0, microsecond=0)
+                starts = starts.replace(hour=9 + index % 8)
+                appointment_id = self.w[Appointment].add(
+                    service_id=service_id,
+                    person_id=person_id,
+                    kind="follow_up",
+                    place_kind="site",
+                    site_id=site_id,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=45),
+                    status="honoured" if rng.random() < 0.88 else "no_show",
+                    created_by_id=cpip,
+                    created_at=starts - timedelta(days=14),
+                )
+                self.w[Appointment.staff.through].add(
+                    appointment_id=appointment_id, user_id=cpip
+                )
+            if active and kind == "note":
+                self.w[InterviewNote].add(
+                    person_id=person_id,
+                    author_id=cpip,
+                    author_role="cpip",
+                    interview_date=moment.date(),
+                    subject=rng.choice(NOTE_SUBJECTS),
+                    body="Entretien de suivi : la personne se présente, point sur ses obligations.",
+                    created_at=moment,
+                )
+            self._timeline(person_id, moment, kind, TIMELINE_TITLES[kind], cpip)
+            self.audit.add(
+                user_id=cpip,
+                action="read" if index % 2 else "update",
+                object_type="people.person",
+                object_id=person_id,
+                person_id=person_id,
+                summary="Consultation du dossier" if index % 2 else "Mise à jour du dossier",
+                at=moment,
+            )
+        if active and not held:
+            upcoming = (self.now + timedelta(days=rng.randint(1, 30))).replace(
+                hour=9 + rng.randint(0, 7), minute=0, second=0, microsecond=0
+            )
+            appointment_id = self.w[Appointment].add(
+                service_id=service_id,
+                person_id=person_id,
+                kind="follow_up",
+                place_kind="site",
+                site_id=site_id,
+                starts_at=upcoming,
+                ends_at=upcoming + timedelta(minutes=45),
+                status="planned",
+                created_by_id=cpip,
+                created_at=self.now,
+            )
+            self.w[Appointment.staff.through].add(appointment_id=appointment_id, user_id=cpip)
+
+    def _timeline(self, person_id, moment, kind, title, actor_id) -> None:
+        self.w[TimelineEvent].add(
+            person_id=person_id,
+            occurred_at=moment,
+            kind=kind,
+            title=title,
+            actor_id=actor_id,
+            created_at=moment,
+        )
+
+
+class AuditStream:
+    """A service's journal, gathered then chained in the order of time (ids follow it), as
+    ``audit.services.record_many`` would have written it entry by entry."""
+
+    def __init__(self, generator: Generator, service_id: int):
+        self.generator = generator
+        self.service_id = service_id
+        self.chain = f"service:{service_id}"
+        self.entries: list[tuple] = []
+
+    def add(self, *, user_id, action, object_type, object_id, summary, at, person_id=None):
+        self.entries.append((at, user_id, action, object_type, object_id, person_id, summary))
+
+    def close(self) -> None:
+        writer = self.generator.w[AuditEntry]
+        previous = GENESIS
+        last_id = None
+        self.entries.sort(key=lambda entry: entry[0])
+        for at, user_id, action, object_type, object_id, person_id, summary in self.entries:
+            role, label = self.generator.actors.get(user_id, ("system", SYSTEM_LABEL))
+            fields = {
+                "at": at.isoformat(),
+                "chain": self.chain,
+                "actor_id": user_id,
+                "actor_label": label,
+                "role": role,
+                "service_id": self.service_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "person_id": person_id,
+                "summary": summary,
+                "changes": {},
+                "context": {},
+            }
+            digest = entry_digest(previous_hash=previous, fields=fields)
+            last_id = writer.add(
+                at=at,
+                chain=self.chain,
+                actor_id=user_id,
+                actor_label=label,
+                role=role,
+                service_id=self.service_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                person_id=person_id,
+                summary=summary,
+                changes={},
+                context={},
+                previous_hash=previous,
+                hash=digest,
+            )
+            previous = digest
+        self.generator.w[AuditChainHead].add(
+            chain=self.chain, last_hash=previous, last_entry_id=last_id
+        )
+        self.entries = []
+
+
+def _add_months(day: date, months: int) -> date:
+    from probatio.core.dates import add_months
+
+    return add_months(day, months)
+
+
+def database_is_empty() -> bool:
+    return not Person.objects.exists() and not Service.objects.exists()

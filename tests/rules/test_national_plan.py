@@ -1,0 +1,30 @@
+"""The national plan's numbers (no database)."""
+
+import pytest
+
+from probatio.national.plan import PlanError, plan_for
+
+
+def test_scale_one_is_the_country():
+    plan = plan_for(1)
+    assert len(plan.services) == 100
+    assert plan.active == 300_000
+    assert plan.closed == 3_000_000
+    assert plan.events == 30_000_000
+    assert plan.services[0].active == 12_000  # the largest département
+    assert 6_000 <= plan.staff <= 7_500  # about 7,000 staff accounts nationwide
+    assert plan.services[0].cpips == 185  # 12,000 / 65, rounded up
+
+
+def test_smaller_scales_keep_at_least_two_services_and_add_up():
+    for scale in (0.1, 0.01, 0.001):
+        plan = plan_for(scale)
+        assert len(plan.services) >= 2
+        assert plan.active == max(len(plan.services) * 20, round(300_000 * scale))
+        assert all(service.active >= 10 for service in plan.services)
+
+
+@pytest.mark.parametrize("scale", [0, -1, 3])
+def test_a_scale_of_zero_negative_or_too_large_is_refused(scale):
+    with pytest.raises(PlanError):
+        plan_for(scale)

@@ -1,0 +1,80 @@
+"""The national generator on a small plan, in PostgreSQL: what it writes holds the database's
+constraints, the audit chains verify, the pages' facts agree (a CPIP's files in their
+service), and a second run goes on from the highest ids."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from probatio.accounts.models import Membership
+from probatio.audit.models import AuditChainHead
+from probatio.audit.services import verify_chain
+from probatio.measures.models import Measure
+from probatio.national.generator import Generator
+from probatio.national.plan import Plan, ServicePlan
+from probatio.people.models import Person, TimelineEvent
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+SMALL = Plan(scale=0.0001, services=(ServicePlan(1, 20, 40), ServicePlan(2, 10, 20)))
+
+
+def _generate(seed=7):
+    assert connection.vendor == "postgresql", "run with DATABASE_URL=postgres://…"
+    return Generator(SMALL, seed=seed, log=lambda line: None).run()
+
+
+def test_a_small_plan_is_written_whole_and_its_chains_verify():
+    report = _generate()
+    assert report.services == 2
+    assert Person.objects.count() == 90
+    assert Person.objects.filter(measures__status="active").distinct().count() == 30
+    assert Measure.objects.filter(status="ended").count() == 60
+    # Timeline: one opening line and 29 more per file followed, 1 + 1 per closed file.
+    assert TimelineEvent.objects.count() == 30 * 30 + 60 * 2
+    for chain in ("service:%d" % s for s in Person.objects.values_list("service_id", flat=True).distinct()):
+        count, problems = verify_chain(chain)
+        assert problems == []
+        assert count > 0
+    assert AuditChainHead.objects.count() == 2
+    # Deferred constraints (foreign keys) checked now, inside the test's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_each_file_followed_is_held_by_a_cpip_of_its_own_service():
+    _generate()
+    assigned = Person.objects.exclude(assigned_cpip=None)
+    assert assigned.exists()
+    for person in assigned.select_related("assigned_cpip"):
+        assert Membership.objects.filter(
+            user=person.assigned_cpip, service_id=person.service_id, role="cpip"
+        ).exists()
+
+
+class _Undo(Exception):
+    pass
+
+
+def _names_written(seed):
+    names = []
+    with pytest.raises(_Undo), transaction.atomic():
+        _generate(seed=seed)
+        names = list(Person.objects.order_by("id").values_list("surname", "first_names"))
+        raise _Undo
+    return names
+
+
+def test_the_same_seed_writes_the_same_files_and_another_seed_others():
+    first = _names_written(3)
+    assert len(first) == 90
+    assert _names_written(3) == first
+    assert _names_written(4) != first
+
+
+def test_the_command_refuses_a_database_with_persons_and_a_zero_scale():
+    _generate()
+    with pytest.raises(CommandError, match="sans --allow-non-empty"):
+        call_command("generate_national", "--scale", "0.001")
+    with pytest.raises(CommandError, match="strictement positive"):
+        call_command("generate_national", "--scale", "0")
