@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action, Scope, allows, scope_for
+from probatio.audit import services as audit
+from probatio.core import exports as files
 from probatio.core import printing
 from probatio.core.forms import BaseForm, DateInput, apply_errors
-from probatio.sentences import cap
+from probatio.sentences import cap, exports
 from probatio.sentences.models import CapSession
 
 # Past sessions shown on the index page, per establishment.
@@ -168,7 +170,31 @@ def session_new(request):
 def session_detail(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
+    file_format = files.requested_format(request)
+    if file_format:  # the chairing judge reads the list, the staff who prepare it export it
+        files.require_export(membership)
     data = cap.cap_list(session, membership=membership)
+    if file_format:
+        table = exports.cap_table(data)
+        audit.record_export(
+            membership,
+            object_type="people.person",
+            summary=f"Export : {exports.cap_title(session)}",
+            context={
+                "page": "cap",
+                "session": session.pk,
+                "filters": {
+                    "establishment": session.establishment_id,
+                    "date": session.date.isoformat(),
+                    "horizon_months": session.horizon_months,
+                },
+            },
+            file_format=file_format,
+            rows=len(table.rows),
+        )
+        return files.table_response(
+            table, file_format=file_format, stem=f"cap {session.date:%Y-%m-%d} {session.pk}"
+        )
     cap.journal_list_read(membership, session, "", data)
     return render(
         request,
@@ -184,6 +210,8 @@ def session_detail(request, session_id: int):
             ],
             "today": timezone.localdate(),
             "is_judge": _as_chair(membership),
+            "can_export": files.may_export(membership),
+            "export_label": "liste de la séance",
         },
     )
 

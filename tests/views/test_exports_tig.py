@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures imported from the pages' own tests are arguments here)
 """Exports of the TIG lists (docs/exports.md): the follow-up list (a CPIP's caseload, the
 service for managers and the secretariat) and the host organisations, per role."""
 
@@ -34,7 +35,7 @@ FOLLOW_UP_HEADER = [
 ]
 
 
-def test_a_manager_exports_the_services_tig(client_for, manager, tigs):  # noqa: F811
+def test_a_manager_exports_the_services_tig(client_for, manager, tigs):
     client = client_for(manager)
     rows = csv_rows(client.get("/tig/?format=csv"))
     # 100 hours over 12 months from 10/01/2025, 3 hours done on each.
@@ -56,13 +57,13 @@ def test_a_manager_exports_the_services_tig(client_for, manager, tigs):  # noqa:
     assert second.context["format"] == "xlsx"
 
 
-def test_a_cpip_exports_the_tig_of_their_caseload(client_for, cpip, tigs):  # noqa: F811
+def test_a_cpip_exports_the_tig_of_their_caseload(client_for, cpip, tigs):
     rows = csv_rows(client_for(cpip).get("/tig/?format=csv"))
     assert rows[0] == FOLLOW_UP_HEADER  # no CPIP column: they are all theirs
     assert [r[1] for r in rows[1:]] == ["MÉNARD Éloïse"]
 
 
-def test_the_tig_export_follows_the_state_chosen(client_for, manager, cpip2, tigs, hosts):  # noqa: F811
+def test_the_tig_export_follows_the_state_chosen(client_for, manager, cpip2, tigs, hosts):
     # The other dossier moves to a placement offering an hour a week: late.
     theirs = tigs["service_only"]
     services.assignment_end(gated=gate(cpip2, theirs.person), assignment=theirs.assignment, end_date=TODAY, reason="", today=TODAY)  # fmt: skip
@@ -83,7 +84,7 @@ def test_the_tig_export_follows_the_state_chosen(client_for, manager, cpip2, tig
     assert entry.context["filters"] == {"etat": "late"}
 
 
-def test_an_unknown_state_gives_the_page_and_no_file(client_for, manager, tigs):  # noqa: F811
+def test_an_unknown_state_gives_the_page_and_no_file(client_for, manager, tigs):
     response = client_for(manager).get("/tig/?etat=nimportequoi&format=csv")
     assert response.status_code == 400
     assert "Export impossible" in text_of(response)
@@ -106,7 +107,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_tig_exports_per_role(as_role, tigs, role):  # noqa: F811
+def test_tig_exports_per_role(as_role, tigs, role):
     client = as_role(role)
     answers = (
         client.get("/tig/?format=csv").status_code,
@@ -120,7 +121,7 @@ def test_tig_exports_per_role(as_role, tigs, role):  # noqa: F811
         assert "L'export des listes est réservé" in text_of(refused)
 
 
-def test_the_hosts_export(client_for, secretariat, tigs):  # noqa: F811
+def test_the_hosts_export(client_for, secretariat, tigs):
     client = client_for(secretariat)
     assert "Exporter en XLSX" in text_of(client.get("/tig/structures/"))
     rows = csv_rows(client.get("/tig/structures/?format=csv"))
