@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
+from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.paging import paginate
-from probatio.reintegration import partners, rules, selectors
+from probatio.reintegration import exports, partners, rules, selectors
 from probatio.reintegration.models import Partner, PartnerSite
 from probatio.reintegration.partner_forms import (
     AgreementForm,
@@ -48,9 +49,28 @@ def _site_initial(site: PartnerSite) -> dict:
 @require_GET
 def partner_list(request):
     membership = partners.directory_membership(request.membership)
+    file_format = files.requested_format(request)
+    if file_format:
+        files.require_export(membership)
     form = PartnerFilterForm(request.GET or None)
     filters = form.filters()
     found = partners.partner_search(membership, **filters)
+    if file_format and form.is_valid():
+        # Every partner found (not one page), journaled with the search.
+        table = exports.partners_table(
+            selectors.partners_with_sites(found), filters=files.described_filters(form)
+        )
+        audit.record_export(
+            membership,
+            object_type="reintegration.partner",
+            summary="Export : annuaire des partenaires",
+            context={"page": "partners", "filters": {k: v for k, v in filters.items() if v}},
+            file_format=file_format,
+            rows=len(table.rows),
+        )
+        return files.table_response(table, file_format=file_format, stem="annuaire des partenaires")
+    if file_format:  # a criterion the page refuses: the page and its errors, no file
+        messages.error(request, files.INVALID_FILTERS)
     page = paginate(request, found, per_page=PER_PAGE)
     rows = selectors.partners_with_sites(page.object_list)
     for partner in rows:
@@ -70,6 +90,7 @@ def partner_list(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
         "reintegration/partner_list.html",
@@ -83,8 +104,10 @@ def partner_list(request):
             "query_string": query.urlencode(),
             "can_manage": partners.may_manage_partners(membership),
             "can_authorise": allows(membership.role, Action.MANAGE_PARTNERS),
+            "can_export": files.may_export(membership),
+            "export_label": "partenaires trouvés",
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or file_format else 200,
     )
 
 
