@@ -214,6 +214,87 @@ def build_one(var_dir: Path, services: int, args) -> None:
 # --- Measuring (in a child process, one per database). ---
 
 
+def page_url(url: str, user) -> str:
+    """The page's URL with its placeholders filled from the database (``{person}``: the first
+    person of the user's caseload…); an ``AttributeError`` when the data has none."""
+    from probatio.accounts.models import User
+    from probatio.people.models import Person
+
+    if "{person}" in url:
+        person = (
+            Person.objects.filter(assigned_cpip=user)
+            .order_by("surname", "first_names", "pk")
+            .first()
+        )
+        url = url.format(person=person.pk)
+    if "{prisoner}" in url:
+        prisoner = (
+            Person.objects.filter(assigned_cpip=user, custody_records__release_date__isnull=True)
+            .exclude(custody_records__isnull=True)
+            .order_by("surname", "first_names", "pk")
+            .first()
+        )
+        url = url.format(prisoner=prisoner.pk)
+    if "{answer}" in url:
+        from probatio.reports.models import Report
+
+        answer = Report.objects.filter(judge=user, status="transmitted").order_by("pk").first()
+        url = url.format(answer=answer.pk)
+    if "{session}" in url:
+        from probatio.sentences.models import CapSession
+
+        session = CapSession.objects.filter(judge=user).order_by("date", "pk").first()
+        url = url.format(session=session.pk)
+    if "{queued}" in url:
+        service_id = user.memberships.get(role="manager").service_id
+        queued = Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True)
+        url = url.format(queued=queued.order_by("awaiting_since", "pk").first().pk)
+    if "{cpip_demo}" in url:
+        url = url.format(cpip_demo=User.objects.get(username="cpip.demo").pk)
+    if "{free}" in url or "{held}" in url:
+        service_id = user.memberships.get(role="manager").service_id
+        in_prison = Person.objects.filter(
+            service_id=service_id, custody_records__release_date__isnull=True
+        ).exclude(custody_records__isnull=True)
+        if "{held}" in url:
+            url = url.format(held=in_prison.order_by("pk").first().pk)
+        else:
+            free = Person.objects.filter(service_id=service_id).exclude(
+                pk__in=in_prison.values("pk")
+            )
+            url = url.format(free=free.order_by("pk").first().pk)
+    if "{transfer}" in url:
+        from probatio.transfers.models import Transfer
+
+        service_id = user.memberships.get(role="manager").service_id
+        incoming = Transfer.objects.filter(to_service_id=service_id).order_by("pk").first()
+        url = url.format(transfer=incoming.pk)
+    if "{long}" in url:
+        from django.db.models import Count
+
+        longest = (
+            Person.objects.filter(assigned_cpip=user)
+            .annotate(n=Count("appointments"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        url = url.format(long=longest.pk)
+    if "{tig}" in url:
+        with_tig = (
+            Person.objects.filter(assigned_cpip=user, tig_orders__isnull=False)
+            .order_by("surname", "first_names", "pk")
+            .first()
+        )
+        url = url.format(tig=with_tig.pk)
+    if "{kept}" in url:
+        from probatio.demo.merges import duplicate_pair
+
+        membership = user.memberships.get(role="manager")
+        kept, absorbed = duplicate_pair(membership.service)
+        url = url.format(kept=kept.pk, absorbed=absorbed.pk)
+    return url
+
+
 def measure(args) -> None:
     """Child process: time the pages against the database of PROBATIO_VAR_DIR."""
     sys.path.insert(0, str(BASE_DIR))
@@ -226,86 +307,12 @@ def measure(args) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from probatio.accounts.models import User
-    from probatio.people.models import Person
 
     assert not settings.DEBUG, "le banc se mesure avec DEBUG désactivé"
     results = []
     for label, url, username in PAGES:
         user = User.objects.get(username=username)
-        if "{person}" in url:
-            person = (
-                Person.objects.filter(assigned_cpip=user)
-                .order_by("surname", "first_names", "pk")
-                .first()
-            )
-            url = url.format(person=person.pk)
-        if "{prisoner}" in url:
-            prisoner = (
-                Person.objects.filter(
-                    assigned_cpip=user, custody_records__release_date__isnull=True
-                )
-                .exclude(custody_records__isnull=True)
-                .order_by("surname", "first_names", "pk")
-                .first()
-            )
-            url = url.format(prisoner=prisoner.pk)
-        if "{answer}" in url:
-            from probatio.reports.models import Report
-
-            answer = Report.objects.filter(judge=user, status="transmitted").order_by("pk").first()
-            url = url.format(answer=answer.pk)
-        if "{session}" in url:
-            from probatio.sentences.models import CapSession
-
-            session = CapSession.objects.filter(judge=user).order_by("date", "pk").first()
-            url = url.format(session=session.pk)
-        if "{queued}" in url:
-            service_id = user.memberships.get(role="manager").service_id
-            queued = Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True)
-            url = url.format(queued=queued.order_by("awaiting_since", "pk").first().pk)
-        if "{cpip_demo}" in url:
-            url = url.format(cpip_demo=User.objects.get(username="cpip.demo").pk)
-        if "{free}" in url or "{held}" in url:
-            service_id = user.memberships.get(role="manager").service_id
-            in_prison = Person.objects.filter(
-                service_id=service_id, custody_records__release_date__isnull=True
-            ).exclude(custody_records__isnull=True)
-            if "{held}" in url:
-                url = url.format(held=in_prison.order_by("pk").first().pk)
-            else:
-                free = Person.objects.filter(service_id=service_id).exclude(
-                    pk__in=in_prison.values("pk")
-                )
-                url = url.format(free=free.order_by("pk").first().pk)
-        if "{transfer}" in url:
-            from probatio.transfers.models import Transfer
-
-            service_id = user.memberships.get(role="manager").service_id
-            incoming = Transfer.objects.filter(to_service_id=service_id).order_by("pk").first()
-            url = url.format(transfer=incoming.pk)
-        if "{long}" in url:
-            from django.db.models import Count
-
-            longest = (
-                Person.objects.filter(assigned_cpip=user)
-                .annotate(n=Count("appointments"))
-                .order_by("-n", "pk")
-                .first()
-            )
-            url = url.format(long=longest.pk)
-        if "{tig}" in url:
-            with_tig = (
-                Person.objects.filter(assigned_cpip=user, tig_orders__isnull=False)
-                .order_by("surname", "first_names", "pk")
-                .first()
-            )
-            url = url.format(tig=with_tig.pk)
-        if "{kept}" in url:
-            from probatio.demo.merges import duplicate_pair
-
-            membership = user.memberships.get(role="manager")
-            kept, absorbed = duplicate_pair(membership.service)
-            url = url.format(kept=kept.pk, absorbed=absorbed.pk)
+        url = page_url(url, user)
         client = Client()
         client.force_login(user)
         for _ in range(max(1, args.warmup)):
