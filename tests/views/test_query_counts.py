@@ -50,6 +50,10 @@ PAGES = {
     "timeline_as_manager": ("manager", "/personnes/{p}/chronologie/"),
     "proofs": ("cpip", "/personnes/{p}/justificatifs/"),
     "incidents": ("cpip", "/personnes/{p}/manquements/"),
+    # The lists' exports (docs/exports.md): the whole filtered list, a fixed number of queries.
+    "service_export": ("manager", "/service/?format=csv"),
+    "service_export_filtered": ("manager", "/service/?format=xlsx&q=dossier&setting=community"),
+    "queue_export": ("manager", "/service/a-attribuer/?format=xlsx"),
 }
 
 
