@@ -78,6 +78,16 @@ PAGES = [
     ("déplacer (cpip.demo)", "/service/deplacer/?de={cpip_demo}", "encadrement.demo"),
     ("/service/capacites/", "/service/capacites/", "encadrement.demo"),
     ("/transferts/", "/transferts/", "encadrement.demo"),
+    # The lists' exports (docs/exports.md): the whole filtered list as a file.
+    ("/service/ CSV", "/service/?format=csv", "encadrement.demo"),
+    ("/service/ XLSX", "/service/?format=xlsx", "encadrement.demo"),
+    ("à attribuer XLSX", "/service/a-attribuer/?format=xlsx", "encadrement.demo"),
+    ("échéancier CSV", "/echeancier/?format=csv", "encadrement.demo"),
+    ("échéancier XLSX", "/echeancier/?format=xlsx", "cpip.demo"),
+    ("/tig/ XLSX", "/tig/?format=xlsx", "encadrement.demo"),
+    ("structures TIG CSV", "/tig/structures/?format=csv", "encadrement.demo"),
+    ("CAP XLSX", "/detention/cap/{cap}/?format=xlsx", "encadrement.demo"),
+    ("/partenaires/ XLSX", "/partenaires/?format=xlsx", "encadrement.demo"),
     ("transfert <id>", "/transferts/{transfer}/", "encadrement.demo"),
     ("transférer (form.)", "/personnes/{free}/transferer/", "encadrement.demo"),
     # The demo's pair of files of the same person (demo/merges.py).
@@ -245,6 +255,12 @@ def page_url(url: str, user) -> str:
 
         session = CapSession.objects.filter(judge=user).order_by("date", "pk").first()
         url = url.format(session=session.pk)
+    if "{cap}" in url:  # the first CAP session of the manager's service
+        from probatio.sentences.models import CapSession
+
+        service_id = user.memberships.get(role="manager").service_id
+        cap = CapSession.objects.filter(establishment__service_id=service_id)
+        url = url.format(cap=cap.order_by("date", "pk").first().pk)
     if "{queued}" in url:
         service_id = user.memberships.get(role="manager").service_id
         queued = Person.objects.filter(service_id=service_id, assigned_cpip__isnull=True)
