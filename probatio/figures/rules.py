@@ -15,7 +15,7 @@ a chart or an export shows:
   row's (column's) total is shown, the total minus the other cells would give it back: **the
   next-smallest cell** of that row (column) is masked too (« secret »), repeated until nothing
   changes (that cell may be the only masked one of its column). Totals stay shown: they are
-  the figures a manager reports. A total of distinct persons (``Figure.distinct``) is not the
+  the figures a manager reports; only when every other cell is zero is the total masked. A total of distinct persons (``Figure.distinct``) is not the
   sum of its column, so it gives nothing back and triggers nothing;
 - a median, a share, hours or points computed on fewer than 5 persons (their ``base``) are
   not shown (« n.s. »): with so few persons a median is one person's delay, and a share
@@ -396,7 +396,8 @@ def mask(figure: Figure) -> Masked:
             if value is not None and 0 < value < MIN_COUNT:
                 masked[(i, key)] = "small"
     # 2. Secondary: a row (or a column) with a shown total and exactly one masked cell also
-    # masks its smallest other cell that is neither masked nor zero, until nothing changes.
+    # masks its smallest other cell that is neither masked nor zero (the total when there is
+    # none), until nothing changes.
     groups: list[tuple[list[tuple[int, str]], tuple[int, str]]] = []
     if figure.row_total and figure.row_parts:
         for i in range(len(lines)):
@@ -419,10 +420,10 @@ def mask(figure: Figure) -> Masked:
                 for i, key in parts
                 if (i, key) not in masked and lines[i].values.get(key)
             ]
-            if others:
-                _, i, key = min(others)
-                masked[(i, key)] = "secondary"
-                changed = True
+            # No other cell to mask (the others are zeros): the total itself.
+            _, i, key = min(others) if others else (0, *total)
+            masked[(i, key)] = "secondary"
+            changed = True
     # 3. Cells, derived values last (they depend on their base's cell).
     result: list[MaskedRow] = []
     for i, row in enumerate(lines):

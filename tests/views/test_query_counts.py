@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from probatio.accounts.models import Membership
 from probatio.compliance import selectors as compliance_selectors
 from probatio.compliance import services as compliance_services
+from probatio.figures.definitions import DEFINITIONS as FIGURES
 from probatio.measures import services as measure_services
 from probatio.measures.models import Obligation
 from probatio.notes import services as note_services
@@ -31,6 +32,13 @@ from tests.factories import (
 )
 
 MAX_QUERIES = 15
+
+FIGURES_YEAR = "?type=annee&valeur=2025"
+FIGURES_PAGES = {
+    "suivi": "/chiffres/",
+    "decisions": "/chiffres/rapports-et-decisions/",
+    "execution": "/chiffres/execution/",
+}
 
 PAGES = {
     # name: (role, url template)
@@ -50,6 +58,19 @@ PAGES = {
     "timeline_as_manager": ("manager", "/personnes/{p}/chronologie/"),
     "proofs": ("cpip", "/personnes/{p}/justificatifs/"),
     "incidents": ("cpip", "/personnes/{p}/manquements/"),
+    # The activity figures (docs/figures.md), a closed year (its snapshots looked up), and
+    # each figure's export.
+    "figures": ("manager", "/chiffres/" + FIGURES_YEAR),
+    "figures_decisions": ("manager", "/chiffres/rapports-et-decisions/" + FIGURES_YEAR),
+    "figures_execution": ("manager", "/chiffres/execution/" + FIGURES_YEAR),
+    "figures_cpip": ("cpip", "/chiffres/execution/" + FIGURES_YEAR),
+    **{
+        f"figures_export_{d.code}": (
+            "manager",
+            f"{FIGURES_PAGES[d.group]}{FIGURES_YEAR}&figure={d.code}&format=xlsx",
+        )
+        for d in FIGURES
+    },
     # The lists' exports (docs/exports.md): the whole filtered list, a fixed number of queries.
     "service_export": ("manager", "/service/?format=csv"),
     "service_export_filtered": ("manager", "/service/?format=xlsx&q=dossier&setting=community"),
