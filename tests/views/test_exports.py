@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from probatio.agenda import rules as agenda_rules
@@ -420,3 +422,28 @@ def test_the_judge_has_no_schedule_to_export(client_for, judge, schedule_world):
     response = client_for(judge).get("/echeancier/?format=csv")
     assert response.status_code == 403
     assert "L'échéancier est réservé aux équipes du SPIP." in text_of(response)
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("role", ["cpip", "manager"])
+def test_the_schedule_export_runs_the_pages_queries_whatever_the_size(
+    request, client_for, role, cpip, schedule_world
+):
+    """As many queries as the page (its providers, the names, the journal), however many
+    items: the file holds them all."""
+    client = client_for(request.getfixturevalue(role))
+    with time_machine.travel(SCHEDULE_NOW, tick=False):
+        client.get("/echeancier/?format=csv")  # warm-up
+        page = count_queries(client, "/echeancier/")
+        small = count_queries(client, "/echeancier/?format=csv")
+        for n in range(30):
+            sentenced(cpip, f"Nombreux{n:02d}", "Test", date(2025, 10, 1 + n % 28))
+        large = count_queries(client, "/echeancier/?format=xlsx")
+        rows = sheet_rows(xlsx_book(client.get("/echeancier/?format=xlsx")).active)
+    assert len(rows) == 1 + 30 + (2 if role == "cpip" else 3)
+    assert small == large == page <= 21

@@ -2,13 +2,15 @@
 """Exports of the TIG lists (docs/exports.md): the follow-up list (a CPIP's caseload, the
 service for managers and the secretariat) and the host organisations, per role."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from probatio.audit.models import AuditEntry
 from probatio.community_work import services
-from tests.factories import gate
+from tests.factories import gate, make_measure, make_person
 from tests.views.helpers import ROLES, text_of
 from tests.views.test_community_work_views import (  # noqa: F401 (fixtures)
     TODAY,
@@ -135,3 +137,33 @@ def test_the_hosts_export(client_for, secretariat, tigs):
     assert entry.object_type == "community_work.hostorganisation"
     assert entry.summary == "Export : structures d'accueil TIG"
     assert entry.context == {"page": "tig_hosts", "filters": {}, "format": "csv", "rows": 1}
+
+
+def test_the_tig_exports_do_not_grow_with_the_lists(client_for, manager, member, hosts):
+    client = client_for(manager)
+
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    def add(n):
+        other_cpip = member("cpip")
+        person = make_person(other_cpip)
+        measure = make_measure(other_cpip, person, code="TIG", hours=100, duration_months=12,
+                               today=TODAY)  # fmt: skip
+        order = services.order_open(gated=gate(other_cpip, person), data={"measure": measure.pk, "hours_ordered": 100,
+                                    "period_months": 12, "counted_from": date(2025, 1, 10)}, today=TODAY)  # fmt: skip
+        placement = make_placement(manager, hosts["mine"], f"Poste {n}")
+        services.assign(gated=gate(other_cpip, person), order=order, data={"placement": placement.pk, "start_date": date(2025, 2, 3)}, today=TODAY)  # fmt: skip
+
+    add(0)
+    urls = ("/tig/?format=xlsx", "/tig/structures/?format=csv")
+    for url in urls:
+        count(url)  # warm-up
+    small = [count(url) for url in urls]
+    for n in range(1, 6):
+        add(n)
+    assert len(csv_rows(client.get("/tig/?format=csv"))) == 7
+    assert [count(url) for url in urls] == small
+    assert max(small) <= 15
