@@ -53,6 +53,21 @@ PAGES = [
     ("sortie <id>", "/personnes/{prisoner}/sortie/", "cpip.demo"),
     ("/partenaires/", "/partenaires/", "cpip.demo"),
     ("/detention/indigence/", "/detention/indigence/", "encadrement.demo"),
+    # The activity figures (docs/figures.md): the three pages (the default period, the last
+    # closed month), a CPIP's own, and each figure's export.
+    ("/chiffres/", "/chiffres/", "encadrement.demo"),
+    ("/chiffres/ décisions", "/chiffres/rapports-et-decisions/", "encadrement.demo"),
+    ("/chiffres/ exécution", "/chiffres/execution/", "encadrement.demo"),
+    ("/chiffres/ cpip", "/chiffres/execution/", "cpip.demo"),
+    *[
+        (f"export {code}"[:18], f"{page}?figure={code}&format=csv", "encadrement.demo")
+        for page, codes in (
+            ("/chiffres/", ("followed", "measures_flow", "first_interview")),
+            ("/chiffres/rapports-et-decisions/", ("reports", "grants", "incidents")),
+            ("/chiffres/execution/", ("tig_hours", "releases", "proofs", "caseload")),
+        )
+        for code in codes
+    ],
     ("tig <id>", "/personnes/{tig}/tig/", "cpip.demo"),
     ("/tig/", "/tig/", "cpip.demo"),
     ("/tig/ service", "/tig/", "encadrement.demo"),

@@ -1,7 +1,8 @@
 """Bar charts drawn on the server as SVG, from the masked cells only (pure: no database).
 
-Each chart is an image for assistive technologies (``role="img"``, labelled by its
-``<title>`` and described by its ``<desc>``, which lists every value drawn); its table stands
+Each chart is an image for assistive technologies (``role="img"``, named by its ``<title>``
+— ``aria-labelledby`` — and described by its ``<desc>`` — ``aria-describedby`` —, which lists
+every value drawn); its table stands
 beside it on the page, always. No JavaScript and no ``style`` attribute: the colours come
 from classes of ``static/probatio/figures.css``, the geometry from SVG presentation
 attributes, so a strict content-security policy has nothing to allow.
@@ -77,7 +78,8 @@ def bar_chart(
     out = [
         f'<svg class="probatio-chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" focusable="false" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" '
+        'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description(masked, series, unit))}</desc>',
     ]

@@ -367,7 +367,9 @@ def test_a_chart_is_an_accessible_image_with_a_title_and_a_description():
     masked, svg = chart_of(
         table({"Sursis": (12, 30)}, total=False), [charts.Series("a", "Ouvertes")]
     )
-    assert re.search(r'<svg [^>]*role="img"[^>]*aria-labelledby="g-title g-desc"', svg)
+    assert re.search(
+        r'<svg [^>]*role="img"[^>]*aria-labelledby="g-title" aria-describedby="g-desc"', svg
+    )
     assert '<title id="g-title">Mesures (novembre 2026)</title>' in svg
     assert '<desc id="g-desc">Sursis : 12.</desc>' in svg
     # Nothing a strict content-security policy would have to allow.

@@ -61,7 +61,9 @@ def activity(cpip, member, other_service):
 
 def table_rows(response, code: str) -> list[list[str]]:
     """The rows of a figure's table as shown: heading cell then cells, text only."""
-    found = re.search(rf'<table data-testid="figure-{code}">(.*?)</table>', html(response), re.S)
+    found = re.search(
+        rf'<table data-testid="figure-{code}"[^>]*>(.*?)</table>', html(response), re.S
+    )
     assert found, f"no table for {code}"
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found[1], re.S):
@@ -137,7 +139,7 @@ def test_each_figure_has_its_chart_beside_its_table_and_no_inline_style(as_role,
             section = re.search(rf'data-figure="{code}".*?</section>', main, re.S)[0]
             assert f'data-testid="figure-{code}"' in section
             assert re.search(
-                rf'<svg [^>]*role="img"[^>]*aria-labelledby="graphique-{code}-title graphique-{code}-desc"',
+                rf'<svg [^>]*role="img"[^>]*aria-labelledby="graphique-{code}-title" aria-describedby="graphique-{code}-desc"',
                 section,
             )
             assert f'<title id="graphique-{code}-title">' in section
