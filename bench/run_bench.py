@@ -113,6 +113,13 @@ PAGES = [
         "/personnes/{kept}/fusionner/{absorbed}/confirmer/?surname={absorbed}",
         "encadrement.demo",
     ),
+    # The service's staff and sites, kept by its managers (docs/staff-and-sites.md).
+    ("/service/personnel/", "/service/personnel/", "encadrement.demo"),
+    ("personnel <id>", "/service/personnel/{staff_member}/", "encadrement.demo"),
+    ("/service/antennes/", "/service/antennes/", "encadrement.demo"),
+    ("antenne <id>", "/service/antennes/{site}/", "encadrement.demo"),
+    ("horaires <id>", "/service/antennes/{site}/horaires/", "encadrement.demo"),
+    ("/service/fermetures/", "/service/fermetures/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5
@@ -317,6 +324,12 @@ def page_url(url: str, user) -> str:
             .first()
         )
         url = url.format(tig=with_tig.pk)
+    if "{staff_member}" in url or "{site}" in url:
+        from probatio.accounts.models import Membership
+
+        service_id = user.memberships.get(role="manager").service_id
+        cpip = Membership.objects.get(user__username="cpip.demo", service_id=service_id)
+        url = url.format(staff_member=cpip.pk, site=cpip.site_id)
     if "{kept}" in url:
         from probatio.demo.merges import duplicate_pair
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from probatio.accounts.models import Membership, User
+from probatio.accounts.models import Absence, Membership, User
 from probatio.agenda.models import Appointment, Summons
 from probatio.audit.models import AuditEntry
 from probatio.caseloads import selectors as allocation_selectors
@@ -29,7 +29,7 @@ from probatio.measures.deadlines import victim_details
 from probatio.measures.models import Measure, Obligation
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote, NoteDraft
-from probatio.organisation.models import Service
+from probatio.organisation.models import ClosedDay, Service
 from probatio.people.models import CustodyRecord, Person
 from probatio.reintegration import rules as reintegration_rules
 from probatio.reintegration.models import (
@@ -93,6 +93,20 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     reduced = [load for load in loads if load.reductions]
     assert reduced and {r.reason for r in reduced[0].reductions} == {"union", "training"}
     assert reduced[0].capacity == Decimal("48.0")
+    # A closed day at cpip.demo's antenne and a CPIP on leave next week (demo/staff.py): no
+    # appointment of the demo there that day, none with her while she is away.
+    closed = ClosedDay.objects.get(service=demo_service)
+    assert closed.reason == "Fermeture exceptionnelle" and closed.start_date > timezone.localdate()
+    assert not Appointment.objects.filter(
+        site=closed.site, starts_at__date=closed.start_date, status="planned"
+    ).exists()
+    leave = Absence.objects.get(membership__service=demo_service, kind="leave")
+    assert leave.start_date.weekday() == 0 and (leave.end_date - leave.start_date).days == 4
+    assert not Appointment.objects.filter(
+        staff=leave.membership.user,
+        starts_at__date__gte=leave.start_date,
+        starts_at__date__lte=leave.end_date,
+    ).exists()
     [incoming] = Transfer.objects.filter(status="pending")
     assert incoming.person in neighbour and incoming.to_service.department_code == "80"
     assert incoming.person.measures.filter(status="active").exists()

@@ -2,15 +2,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
-from probatio.accounts.models import Membership, User
+from probatio.accounts.models import Absence, Membership, User
 from probatio.audit import services as audit
 from probatio.audit.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):
+    """The platform administration keeps the judges' memberships (with their court); the
+    service's managers keep the others (« Personnel », docs/staff-and-sites.md)."""
+
     model = Membership
     extra = 0
-    fields = ["service", "role", "site", "is_active"]
+    fields = ["service", "role", "site", "court", "is_active"]
 
 
 @admin.register(User)
@@ -43,6 +46,12 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
-    list_display = ["user", "service", "role", "site", "is_active"]
+    list_display = ["user", "service", "role", "site", "court", "is_active"]
     list_filter = ["role", "service", "is_active"]
     search_fields = ["user__username", "user__last_name"]
+
+
+@admin.register(Absence)
+class AbsenceAdmin(AuditedAdmin):
+    list_display = ["membership", "kind", "start_date", "end_date"]
+    list_filter = ["kind", "membership__service"]

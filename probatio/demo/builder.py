@@ -49,6 +49,7 @@ from probatio.demo.referrals import build_referrals
 from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
+from probatio.demo.staff import build_staff_calendar
 from probatio.demo.support import build_support
 from probatio.demo.transfers import build_incoming_transfer
 from probatio.demo.transitions import build_transitions
@@ -225,6 +226,7 @@ class ServiceBuilder:
         with transaction.atomic(), _few_collections(), _constraints_left_to_the_database():
             self._create_structure()
             self._create_staff()
+            build_staff_calendar(service=self.service, staff=self.staff, today=self.today)
             # The last person arrives in prison three days ago, once everything else is
             # written (demo/support.py: the arrival interview still to hold).
             plans = [self.planner.plan_person() for _ in range(max(1, self.person_count - 1))]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from probatio.audit.admin import AuditedAdmin
-from probatio.organisation.models import Establishment, Room, Service, Site
+from probatio.organisation.models import ClosedDay, Establishment, Room, Service, Site
 
 
 class SiteInline(admin.TabularInline):
@@ -43,3 +43,9 @@ class EstablishmentAdmin(AuditedAdmin):
 class RoomAdmin(AuditedAdmin):
     list_display = ["name", "site", "is_active"]
     list_filter = ["site__service", "is_active"]
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(AuditedAdmin):
+    list_display = ["reason", "service", "site", "start_date", "end_date"]
+    list_filter = ["service"]

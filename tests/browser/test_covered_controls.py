@@ -94,6 +94,18 @@ FIRST_ROLE = {
     "transitions:committal": "manager",
     "transitions:release": "manager",
     "transitions:establishment_change": "manager",
+    "accounts:set_password": None,
+    "accounts:staff": "manager",
+    "accounts:staff_new": "manager",
+    "accounts:staff_add": "manager",
+    "accounts:staff_member": "manager",
+    "organisation:sites": "manager",
+    "organisation:site_new": "manager",
+    "organisation:site_edit": "manager",
+    "organisation:site_hours": "manager",
+    "organisation:room_new": "manager",
+    "organisation:room_edit": "manager",
+    "organisation:closed_days": "manager",
     "merges:choose": "manager",
     "merges:compare": "manager",
     "merges:confirm": "manager",
@@ -150,6 +162,7 @@ def demo_objects() -> dict:
     from probatio.measures.models import Decision, Measure, Obligation
     from probatio.messaging.models import Message
     from probatio.notes.models import InterviewNote
+    from probatio.organisation.models import Room, Site
     from probatio.people.models import Person
     from probatio.reintegration.models import (
         FamilyContact,
@@ -226,6 +239,10 @@ def demo_objects() -> dict:
         "reduction": CapacityReduction.objects.filter(membership__service=service).first(),
         # The pair of files of the same person for a manager to merge (demo/merges.py).
         "merge_pair": duplicate_pair(service) or None,
+        # The service's staff and sites (demo/staff.py: a closed day, absences).
+        "staff_member": cpip.memberships.get(service=service),
+        "site": Site.objects.filter(service=service).order_by("pk").first(),
+        "room": Room.objects.filter(site__service=service).order_by("pk").first(),
     }
 
 
@@ -296,6 +313,11 @@ OBJECT_ARGUMENTS = {
     "caseloads:capacity_edit": ("reduction", lambda o: {"membership_id": o.membership_id}),
     "caseloads:reduction_delete": ("reduction", lambda o: {"reduction_id": o.pk}),
     "merges:confirm": ("merge_pair", lambda o: {"pk": o[0].pk, "other": o[1].pk}),
+    "accounts:staff_member": ("staff_member", lambda o: {"membership_id": o.pk}),
+    "organisation:site_edit": ("site", lambda o: {"site_id": o.pk}),
+    "organisation:site_hours": ("site", lambda o: {"site_id": o.pk}),
+    "organisation:room_new": ("site", lambda o: {"site_id": o.pk}),
+    "organisation:room_edit": ("room", lambda o: {"room_id": o.pk}),
 }
 
 

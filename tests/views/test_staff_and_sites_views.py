@@ -305,3 +305,56 @@ def test_a_closed_day_is_added_listed_and_shown_in_the_agenda(as_role, site, cpi
     assert f"Antenne d'Amiens — Fermeture exceptionnelle Le {day:%d/%m/%Y}" in text
     agenda = text_of(client.get(f"/agenda/?site={site.pk}&view=jour&date={day.isoformat()}"))
     assert "Antenne d'Amiens fermée : Fermeture exceptionnelle" in agenda
+
+
+# --- Queries: few, and the same whatever the number of staff, absences, sites and rooms -----
+
+
+def _count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries.captured_queries)
+
+
+def _grow(service, site, member, n: int) -> None:
+    today = timezone.localdate()
+    for k in range(n):
+        someone = member("cpip", site=site)
+        Absence.objects.create(
+            membership=someone, kind="leave", start_date=today, end_date=today + timedelta(days=k)
+        )
+        Absence.objects.create(
+            membership=someone,
+            kind="training",
+            start_date=today + timedelta(days=k + 10),
+            end_date=today + timedelta(days=k + 11),
+        )
+        other = SiteFactory(service=service)
+        Room.objects.create(site=other, name=f"Bureau {k}")
+        ClosedDay.objects.create(
+            service=service, site=other, start_date=today, end_date=today, reason=f"Travaux {k}"
+        )
+
+
+def test_the_pages_run_a_fixed_number_of_queries(as_role, service, site, member, cpip):
+    client = as_role("manager")
+    urls = [
+        "/service/personnel/",
+        f"/service/personnel/{cpip.pk}/",
+        "/service/antennes/",
+        f"/service/antennes/{site.pk}/",
+        f"/service/antennes/{site.pk}/horaires/",
+        "/service/fermetures/",
+        f"/agenda/?site={site.pk}",
+    ]
+    for url in urls:
+        client.get(url)  # warm-up: session written
+    _grow(service, site, member, 2)
+    small = {url: _count(client, url) for url in urls}
+    _grow(service, site, member, 6)
+    large = {url: _count(client, url) for url in urls}
+    assert {url: n for url, n in small.items() if n > 15} == {}
+    assert large == small
