@@ -4,7 +4,7 @@ and absences; staff absences as the agenda and the allocation read them."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from probatio.access.roles import Role
@@ -104,19 +104,18 @@ def away(absence: Absence) -> rules.Away:
 
 
 def absences_between(
-    service_id: int, first: date, last: date, *, user_ids=None
+    service_id: int, first: date, last: date, *, user_ids=None, site_id: int | None = None
 ) -> dict[int, list[rules.Away]]:
-    """User id → their absences in the service meeting ``first``…``last`` (one query)."""
+    """User id → their absences in the service meeting ``first``…``last`` (one query); only
+    ``user_ids``'s, or only the staff of antenne ``site_id``, when given."""
     found = Absence.objects.filter(
         membership__service_id=service_id, start_date__lte=last, end_date__gte=first
     ).select_related("membership")
     if user_ids is not None:
         found = found.filter(membership__user_id__in=list(user_ids))
+    if site_id is not None:
+        found = found.filter(membership__site_id=site_id)
     by_user: dict[int, list[rules.Away]] = {}
     for absence in found:
         by_user.setdefault(absence.membership.user_id, []).append(away(absence))
     return by_user
-
-
-def accounts_by_id(user_ids) -> QuerySet[User]:
-    return User.objects.filter(pk__in=list(user_ids))

@@ -445,13 +445,17 @@ def day_notices(
 ) -> dict[date, list[str]]:
     """What an agenda shows above each day besides appointments: the closed days (of the
     chosen site, or of any site on the service's and an agent's agenda; the whole service's
-    everywhere) and the staff absences (the chosen agent's, else everyone's), in French.
-    ``names``: user id → name. Two queries."""
+    everywhere) and the staff absences (the chosen agent's, the antenne's staff on an
+    antenne's agenda, everyone's on the service's), in French. ``names``: user id → name. Two queries."""
     if not days:
         return {}
     closures = site_selectors.closures_between(service_id, days[0], days[-1])
     absences = staff_selectors.absences_between(
-        service_id, days[0], days[-1], user_ids=[agent_id] if agent_id else None
+        service_id,
+        days[0],
+        days[-1],
+        user_ids=[agent_id] if agent_id else None,
+        site_id=None if agent_id else site_id,
     )
     notices: dict[date, list[str]] = {day: [] for day in days}
     for day in days:

@@ -147,8 +147,8 @@ def test_the_staff_list_shows_roles_antennes_and_absences(as_role, cpip, site, j
     text = text_of(as_role("manager").get("/service/personnel/"))
     until = (today + timedelta(days=4)).strftime("%d/%m/%Y")
     assert (
-        f"Camille Conseil cpip.test CPIP Antenne d'Amiens 80 % Actif Congés jusqu'au {until}"
-        in text
+        f"Camille Conseil cpip.test CPIP Antenne d'Amiens 80 % Actif Absent·e Congés jusqu'au "
+        f"{until}" in text
     )
     assert "tenu par l'administration de la plateforme" in text  # the judge's row
 
