@@ -16,14 +16,14 @@ import holidays
 from django.utils import timezone
 
 from probatio.access.roles import Role
-from probatio.accounts.models import Absence, Membership
+from probatio.accounts.models import Membership
 from probatio.agenda import rules
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
 from probatio.demo.gates import gate
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
-from probatio.organisation.models import ClosedDay, Room, Site
+from probatio.organisation.models import Room, Site
 from probatio.people.models import CustodyRecord, Person
 
 SITE_ACCESS = [
@@ -77,12 +77,6 @@ class AgendaBuilder:
         self.report = AgendaReport()
         self.busy: dict[int, set[datetime]] = {}  # user → start times already booked
         self.holidays = holidays.France(years=[today.year - 1, today.year, today.year + 1])
-        # Closed days and staff absences (demo/staff.py, written before): nothing is booked
-        # at a closed antenne, nor with someone away (the services would refuse it).
-        self.closures = list(ClosedDay.objects.filter(service=service))
-        self.absences: dict[int, list[Absence]] = {}
-        for absence in Absence.objects.filter(membership__service=service):
-            self.absences.setdefault(absence.membership_id, []).append(absence)
 
     def build(self) -> AgendaReport:
         self._notice_hours()
@@ -190,19 +184,7 @@ class AgendaBuilder:
             day += timedelta(days=1)
         return days
 
-    def _away(self, member: Membership, day: date) -> bool:
-        """``member`` is absent on ``day``, or their antenne is closed."""
-        site_id = (member.site or self.sites["a"]).pk
-        if any(
-            c.start_date <= day <= c.end_date and c.site_id in (None, site_id)
-            for c in self.closures
-        ):
-            return True
-        return any(a.start_date <= day <= a.end_date for a in self.absences.get(member.pk, []))
-
     def _free_slots(self, member: Membership, day: date) -> list[time]:
-        if self._away(member, day):
-            return []
         taken = self.busy.get(member.user_id, set())
         return [slot for slot in SLOTS if rules.at_paris(day, slot) not in taken]
 
@@ -335,12 +317,9 @@ class AgendaBuilder:
                 continue  # not booked yet: an alert in the échéancier
             measure = person.measures.filter(start_date__gte=since).order_by("start_date").first()
             offset = self.rng.randint(-6, 9)
-            days = self._working_days(
+            day = self._working_days(
                 self.today + timedelta(days=offset), self.today + timedelta(days=offset + 5)
-            )
-            day = next((d for d in days if self._free_slots(member, d)), None)
-            if day is None:
-                continue  # away all those days: not booked yet (an alert in the échéancier)
+            )[0]
             start = rules.at_paris(day, self.rng.choice(self._free_slots(member, day)))
             site = member.site or self.sites["a"]
             rooms = self.rooms.get(site.pk, [])

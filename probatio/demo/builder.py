@@ -226,7 +226,6 @@ class ServiceBuilder:
         with transaction.atomic(), _few_collections(), _constraints_left_to_the_database():
             self._create_structure()
             self._create_staff()
-            build_staff_calendar(service=self.service, staff=self.staff, today=self.today)
             # The last person arrives in prison three days ago, once everything else is
             # written (demo/support.py: the arrival interview still to hold).
             plans = [self.planner.plan_person() for _ in range(max(1, self.person_count - 1))]
@@ -290,6 +289,7 @@ class ServiceBuilder:
                 build_duplicate_pair,  # a file opened twice, for a manager to merge
                 build_near_duplicate,  # a person the secretariat may enter again
                 build_allocation,  # last: the queue, part-time and reduced capacities
+                build_staff_calendar,  # a closed day, absences: what was booked there moved
             ):
                 build(
                     service=self.service,

@@ -358,3 +358,30 @@ def test_the_pages_run_a_fixed_number_of_queries(as_role, service, site, member,
     large = {url: _count(client, url) for url in urls}
     assert {url: n for url, n in small.items() if n > 15} == {}
     assert large == small
+
+
+def test_free_slots_leave_out_a_closed_day_and_an_absence(as_role, service, site, cpip):
+    from tests.factories import make_person
+
+    person = make_person(cpip)
+    start = timezone.localdate() + timedelta(days=1)
+    closed, away = start + timedelta(days=1), start + timedelta(days=2)
+    ClosedDay.objects.create(
+        service=service, site=site, start_date=closed, end_date=closed, reason="Travaux"
+    )
+    Absence.objects.create(membership=cpip, kind="training", start_date=away, end_date=away)
+    site.opening_hours = {str(d): [["09:00", "12:00"]] for d in range(1, 8)}
+    site.save()
+    html = (
+        as_role("manager")
+        .get(
+            f"/personnes/{person.pk}/rendez-vous/creneaux-libres/"
+            f"?staff={cpip.user_id}&site={site.pk}&day={start.isoformat()}&duration=45"
+        )
+        .content.decode()
+    )
+    days = re.findall(r'title="\w+ (\d\d/\d\d/\d{4}),', html)
+    assert f"{start:%d/%m/%Y}" in days
+    assert f"{closed:%d/%m/%Y}" not in days
+    assert f"{away:%d/%m/%Y}" not in days
+    assert f"{away + timedelta(days=1):%d/%m/%Y}" in days
