@@ -416,6 +416,10 @@ def test_staff_who_may_not_export_see_the_schedule_without_links(as_role, role, 
         text_of(refused)
     )
     assert exports_journaled() == []
+    # The refusal itself is journaled, as every 403.
+    denied = AuditEntry.objects.get(action="denied")
+    assert denied.context["path"] == "/echeancier/"
+    assert denied.context["reason"].startswith("L'export des listes est réservé")
 
 
 def test_the_judge_has_no_schedule_to_export(client_for, judge, schedule_world):
