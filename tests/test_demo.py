@@ -419,3 +419,43 @@ def test_load_demo_refuses_a_production_instance(settings, monkeypatch):
     with pytest.raises(Exception, match="production"):
         call_command("load_demo", "--persons", "5", stdout=StringIO())
     assert not User.objects.filter(username="cpip.demo").exists()
+
+
+# Enough persons for a year of releases from prison (the smallest figure of the demo).
+FIGURES_PERSONS = 120
+
+
+@pytest.mark.django_db
+def test_every_activity_figure_of_the_demo_service_has_values(settings, tmp_path):
+    """docs/figures.md: over the last twelve months, every figure of the demo service shows at
+    least one value that is neither masked nor zero (demo/activity.py adds the year of reports,
+    answers, incidents and housing at release the rest of the demo does not write)."""
+    from probatio.figures import definitions, rules
+    from probatio.figures import selectors as figure_selectors
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": None},
+        },
+    }
+    call_command("load_demo", "--persons", str(FIGURES_PERSONS), stdout=StringIO())
+    today = timezone.localdate()
+    period = rules.parse_period(
+        rules.CUSTOM, start=today - timedelta(days=364), end=today, today=today
+    )
+    service = Service.objects.get(department_code="80")
+    codes = [d.code for d in definitions.DEFINITIONS]
+    figures, _ = figure_selectors.figures_for(
+        figure_selectors.Scope(service.pk), period, codes, today=today
+    )
+    empty = [code for code in codes if not rules.mask(figures[code]).has_shown_value()]
+    assert empty == []
+    # The year of activity: reports answered month after month, adjustments granted,
+    # housing recorded on the day of the releases.
+    answered = JudgeAnswer.objects.filter(report__person__service=service)
+    assert answered.filter(report__kind="evaluation").dates("date", "month").count() >= 6
+    assert answered.filter(report__matter="adjustment_723_15", kind="granted").exists()
+    releases = figures["releases"].total.values
+    assert releases["housed"] and releases["homeless"]

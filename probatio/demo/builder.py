@@ -35,6 +35,7 @@ from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
+from probatio.demo.activity import build_activity
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.allocation import build_allocation
 from probatio.demo.community_work import build_community_work
@@ -288,6 +289,7 @@ class ServiceBuilder:
                 build_victim_awaiting_cpip,  # a victim the secretariat could not enter
                 build_duplicate_pair,  # a file opened twice, for a manager to merge
                 build_near_duplicate,  # a person the secretariat may enter again
+                build_activity,  # a year of reports, answers, incidents (the figures)
                 build_allocation,  # last: the queue, part-time and reduced capacities
                 build_staff_calendar,  # a closed day, absences: what was booked there moved
             ):
