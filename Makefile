@@ -23,13 +23,14 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install vendor chromium run test test-postgres bench lint quality clean
+.PHONY: help install vendor chromium run test test-postgres bench bench-national lint quality clean
 
 help:
 	@echo "make run            installe, migre, charge la démo et lance le serveur (http://$(HOST):$(PORT)/)"
 	@echo "make test           suite de tests complète sur SQLite (tests PostgreSQL désélectionnés)"
 	@echo "make test-postgres  suite complète sur PostgreSQL (DATABASE_URL, par défaut $(POSTGRES_URL))"
 	@echo "make bench          mesure les pages principales (1 puis 10 services) et le lot de rappels"
+	@echo "make bench-national mesure les mêmes pages sur une base PostgreSQL nationale (NATIONAL_SCALE=1)"
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make quality        lint + migrations à jour + manage.py check"
 	@echo "make clean          supprime var/, .venv/, node_modules/ et probatio/static/vendor/"
@@ -109,6 +110,12 @@ test-postgres: install chromium
 
 bench: install
 	$(PY) bench/run_bench.py
+
+# The main pages at national scale (PostgreSQL; docs/performance.md). NATIONAL_SCALE=0.01 for a
+# quick run; the databases are rebuilt only when the code that shapes them changed.
+bench-national: install
+	scripts/ensure-postgres.sh postgres
+	$(PY) bench/run_national.py --scale $${NATIONAL_SCALE:-1}
 
 lint: $(PY_STAMP)
 	@status=0; \

@@ -80,7 +80,9 @@ class TableWriter:
         columns = ", ".join(connection.ops.quote_name(column) for column in self.columns)
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f"COPY {connection.ops.quote_name(self.table)} ({columns}) FROM STDIN") as copy:
+            with raw.copy(
+                f"COPY {connection.ops.quote_name(self.table)} ({columns}) FROM STDIN"
+            ) as copy:
                 for row in self.rows:
                     copy.write_row(row)
         count = len(self.rows)

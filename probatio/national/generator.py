@@ -15,13 +15,14 @@ service, measures whose status agrees with their dates, and a journal whose chai
 """
 
 import functools
+import multiprocessing
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from faker import Faker
 
 from probatio.accounts.models import Membership, User
@@ -37,6 +38,14 @@ from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import rules as people_rules
 from probatio.people.models import Address, CourtFileNumber, CustodyRecord, Person, TimelineEvent
 
+# The first members of the largest service sign in under the demo's usernames, so that the
+# bench measures the same pages with the same accounts on the demo and national databases.
+BENCH_ACCOUNTS = {
+    "cpip": "cpip.demo",
+    "manager": "encadrement.demo",
+    "secretariat": "secretariat.demo",
+    "judge": "juge.demo",
+}
 SYSTEM_LABEL = "Traitement automatique (création des comptes)"
 # The password of every generated account (a load test signs in with it); one hash for all.
 PASSWORD = "national-probatio"
@@ -104,7 +113,16 @@ class Names:
 
 
 class Generator:
-    def __init__(self, plan: Plan, *, seed: int = 1, today: date | None = None, log=print):
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        seed: int = 1,
+        today: date | None = None,
+        log=print,
+        check_foreign_keys: bool = True,
+    ):
+        self.check_foreign_keys = check_foreign_keys
         self.plan = plan
         self.seed = seed
         self.today = today or date.today()
@@ -139,9 +157,9 @@ class Generator:
             AuditChainHead,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
-        for model, writer in self.w.items():
-            if writer.auto_pk:
-                writer.start_ids_after(highest_id(model))
+        self.first_ids = {
+            model: highest_id(model) for model, writer in self.w.items() if writer.auto_pk
+        }
         with connection.cursor() as cursor:
             cursor.execute("SELECT code FROM measures_measuretype")
             self.measure_types = {row[0] for row in cursor.fetchall()}
@@ -157,27 +175,59 @@ class Generator:
 
     # --- The run ----------------------------------------------------------------------------
 
-    def run(self) -> Report:
+    def run(self, jobs: int = 1) -> Report:
+        """Write every service of the plan, on ``jobs`` processes (each service on its own,
+        in one transaction), then move the sequences and refresh the planner's statistics."""
+        global _RUNNING
         started = time.monotonic()
-        for service_plan in self.plan.services:
-            rng = random.Random(f"{self.seed}:{service_plan.number}")
-            with transaction.atomic():
-                self._service(service_plan, rng)
-                self._flush()
-            self.report.services += 1
-            self.report.persons += service_plan.active + service_plan.closed
-            self.log(
-                f"  service {service_plan.number}/{len(self.plan.services)} : "
-                f"{service_plan.active} suivies, {service_plan.closed} dossiers clos "
-                f"({time.monotonic() - started:.0f} s)"
-            )
+        self.started = started
+        if jobs <= 1:
+            counts = self._run_services([plan.number for plan in self.plan.services])
+        else:
+            numbers = [plan.number for plan in self.plan.services]
+            connections.close_all()  # each process opens its own connection
+            _RUNNING = self
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                parts = pool.map(_run_part, [numbers[k::jobs] for k in range(jobs)])
+            _RUNNING = None
+            counts = {}
+            for part in parts:
+                for table, count in part.items():
+                    counts[table] = counts.get(table, 0) + count
+        self.report.services = len(self.plan.services)
+        self.report.persons = self.plan.active + self.plan.closed
         with transaction.atomic():
             move_sequences(self.w)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        self.report.rows = {writer.table: writer.written for writer in self.w.values()}
+        self.report.rows = counts
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    def _run_services(self, numbers: list[int]) -> dict[str, int]:
+        plans = {plan.number: plan for plan in self.plan.services}
+        for number in numbers:
+            service_plan = plans[number]
+            rng = random.Random(f"{self.seed}:{number}")
+            # Each service's rows take ids in their own block: the same ids whatever the
+            # number of processes, and no two processes hand out the same.
+            for model, writer in self.w.items():
+                if writer.auto_pk:
+                    writer.start_ids_after(self.first_ids[model] + (number - 1) * ID_BLOCK)
+            with transaction.atomic():
+                if not self.check_foreign_keys:
+                    # The foreign-key triggers skipped for this transaction (the ids are
+                    # handed out here; the small plans of the tests keep the checks).
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL session_replication_role = replica")
+                self._service(service_plan, rng)
+                self._flush()
+            self.log(
+                f"  service {number}/{len(self.plan.services)} : "
+                f"{service_plan.active} suivies, {service_plan.closed} dossiers clos "
+                f"({time.monotonic() - self.started:.0f} s)"
+            )
+        return {writer.table: writer.written for writer in self.w.values()}
 
     def _flush(self) -> None:
         for writer in self.w.values():
@@ -222,9 +272,9 @@ class Generator:
         community_cpips = cpips[len(prison_cpips) :] or cpips
         for index in range(plan.active):
             held = rng.random() < PRISON_SHARE
-            cpip = (prison_cpips if held else community_cpips)[index % len(
-                prison_cpips if held else community_cpips
-            )]
+            cpip = (prison_cpips if held else community_cpips)[
+                index % len(prison_cpips if held else community_cpips)
+            ]
             self._person(
                 service_id,
                 rng,
@@ -260,7 +310,9 @@ class Generator:
             address=f"{rng.randint(1, 120)} {rng.choice(self.names.streets)}",
             postcode=f"{rng.randint(1000, 95999):05d}",
             city=rng.choice(self.names.cities),
-            opening_hours={str(day): [["09:00", "12:30"], ["13:30", "17:30"]] for day in range(1, 6)},
+            opening_hours={
+                str(day): [["09:00", "12:30"], ["13:30", "17:30"]] for day in range(1, 6)
+            },
             establishment_id=establishment_id,
         )
 
@@ -273,6 +325,8 @@ class Generator:
                 first = rng.choice(self.names.female if female else self.names.male)
                 surname = rng.choice(self.names.surnames)
                 username = f"{role}.{plan.number:03d}.{index + 1:04d}"
+                if plan.number == 1 and index == 0 and role in BENCH_ACCOUNTS:
+                    username = BENCH_ACCOUNTS[role]
                 user_id = self.w[User].add(
                     username=username,
                     password=self.password,
@@ -314,14 +368,26 @@ class Generator:
     # --- One file ---------------------------------------------------------------------------
 
     def _person(
-        self, service_id, rng, *, active, held, cpip, judge, court_id, site_id,
-        establishment_id, unassigned,
+        self,
+        service_id,
+        rng,
+        *,
+        active,
+        held,
+        cpip,
+        judge,
+        court_id,
+        site_id,
+        establishment_id,
+        unassigned,
     ) -> None:
         female = rng.random() < 0.12
         first = rng.choice(self.names.female if female else self.names.male)
         surname = rng.choice(self.names.surnames)
         birth = self.today - timedelta(days=rng.randint(18 * 365, 70 * 365))
-        opened = self.today - timedelta(days=rng.randint(30, 700) if active else rng.randint(400, 1800))
+        opened = self.today - timedelta(
+            days=rng.randint(30, 700) if active else rng.randint(400, 1800)
+        )
         opened_at = datetime.combine(opened, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
         assigned = None if (unassigned or not active) else cpip
         person_id = self.w[Person].add(
@@ -373,10 +439,7 @@ class Generator:
             code, months, hours = CUSTODY_MEASURE, rng.choice([12, 18, 24, 36]), None
         days = rng.choice([120, 180, 240]) if code == "DDSE" else None
         start = opened
-        if months:
-            end = _add_months(start, months)
-        else:
-            end = start + timedelta(days=days)
+        end = _add_months(start, months) if months else start + timedelta(days=days)
         if active and end <= self.today:
             end = self.today + timedelta(days=rng.randint(30, 500))
         if not active:
@@ -426,9 +489,7 @@ class Generator:
         opening to today (or to its closing)."""
         end = self.now if active else opened_at + timedelta(days=rng.randint(120, 360))
         span = max(1, int((end - opened_at).total_seconds()))
-        moments = sorted(
-            opened_at + timedelta(seconds=rng.randint(0, span)) for _ in range(events)
-        )
+        moments = sorted(opened_at + timedelta(seconds=rng.randint(0, span)) for _ in range(events))
         self._timeline(person_id, opened_at, "person", "Dossier ouvert", cpip)
         self.audit.add(
             user_id=cpip,
@@ -456,9 +517,7 @@ class Generator:
                     created_by_id=cpip,
                     created_at=starts - timedelta(days=14),
                 )
-                self.w[Appointment.staff.through].add(
-                    appointment_id=appointment_id, user_id=cpip
-                )
+                self.w[Appointment.staff.through].add(appointment_id=appointment_id, user_id=cpip)
             if active and kind == "note":
                 self.w[InterviewNote].add(
                     person_id=person_id,
@@ -566,6 +625,16 @@ class AuditStream:
             chain=self.chain, last_hash=previous, last_entry_id=last_id
         )
         self.entries = []
+
+
+# The ids each service's rows may take in every table (its largest table, the journal, holds
+# about 600,000 rows for the largest service at scale 1).
+ID_BLOCK = 20_000_000
+_RUNNING: Generator | None = None  # the generator a forked process works for
+
+
+def _run_part(numbers: list[int]) -> dict[str, int]:
+    return _RUNNING._run_services(numbers)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -1,7 +1,7 @@
 """Fill a PostgreSQL database at national scale (docs/performance.md).
 
-    manage.py generate_national                # 100 services, 300,000 persons followed…
-    manage.py generate_national --scale 0.01   # a hundredth, for CI
+manage.py generate_national                # 100 services, 300,000 persons followed…
+manage.py generate_national --scale 0.01   # a hundredth, for CI
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,13 +17,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0, help="1 = volumétrie nationale")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--jobs", type=int, default=2, help="processus d'écriture (2 cœurs)")
+        parser.add_argument(
+            "--check-foreign-keys",
+            action="store_true",
+            help="vérifier les clés étrangères à chaque service (plus lent ; les tests le font)",
+        )
         parser.add_argument(
             "--allow-non-empty",
             action="store_true",
             help="ajouter à une base qui contient déjà des services ou des personnes",
         )
 
-    def handle(self, *args, scale, seed, allow_non_empty, **options):
+    def handle(self, *args, scale, seed, allow_non_empty, check_foreign_keys, jobs, **options):
         if connection.vendor != "postgresql":
             raise CommandError(
                 "Le générateur national écrit avec COPY : il lui faut PostgreSQL "
@@ -43,7 +49,9 @@ class Command(BaseCommand):
             f"suivies, {plan.closed} dossiers clos, {plan.staff} agents, "
             f"{plan.events} lignes de chronologie et de journal prévues."
         )
-        report = Generator(plan, seed=seed, log=self.stdout.write).run()
+        report = Generator(
+            plan, seed=seed, log=self.stdout.write, check_foreign_keys=check_foreign_keys
+        ).run(jobs=jobs)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             size = cursor.fetchone()[0]
