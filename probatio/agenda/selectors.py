@@ -26,12 +26,13 @@ from probatio.access.policy import Action, PersonFacts, allows
 from probatio.access.roles import SHORT_LABELS as ROLE_SHORT
 from probatio.access.roles import Role
 from probatio.accounts import selectors as staff_selectors
-from probatio.accounts.models import Membership, User
+from probatio.accounts.models import Absence, Membership, User
 from probatio.agenda import calendar, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.organisation import selectors as site_selectors
+from probatio.organisation.models import ClosedDay
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, person_get_for, person_list_for
 
@@ -164,14 +165,17 @@ def booking_staff(
     service's without a site), each by name; plus ``also_ids`` (the current user, the staff
     already chosen) wherever they work. Only active members of the service whose role holds
     appointments (``rules.holds_appointments``: never a judge, a manager or the
-    secretariat). Two queries."""
-    support_ids = set(person.support_staff.values_list("pk", flat=True))
+    secretariat). One query (whether each follows the person, read with them)."""
     roles = [r for r in Role.values if rules.holds_appointments(r)]
+    follows = Person.support_staff.through.objects.filter(
+        person_id=person.pk, user_id=OuterRef("user_id")
+    )
     memberships = (
         Membership.objects.filter(
             service_id=service_id, is_active=True, role__in=roles, user__is_active=True
         )
         .select_related("user")
+        .annotate(follows=Exists(follows))
         .order_by("user__last_name", "user__first_name", "user_id")
     )
     found: dict[int, tuple[int, str, User]] = {}
@@ -179,7 +183,7 @@ def booking_staff(
         user = membership.user
         if user.pk == person.assigned_cpip_id:
             rank, reason = 0, "CPIP de la personne"
-        elif user.pk in support_ids:
+        elif membership.follows:
             rank, reason = 1, "suit aussi la personne"
         elif site_id is None or membership.site_id == site_id:
             rank, reason = 2, ROLE_SHORT.get(membership.role, "")
@@ -473,3 +477,39 @@ def day_notices(
             who = "Absent·e" if agent_id else names.get(user_id, "Un·e agent·e")
             notices[day].append(f"{who} : {away.label.lower()} jusqu'au {away.end:%d/%m/%Y}")
     return notices
+
+
+def blocked_days(
+    service_id: int, first: date, last: date, *, site_id: int | None, user_ids: list[int]
+) -> set[date]:
+    """The days of ``first``…``last`` when no appointment may be booked at site ``site_id``
+    (closed, or the whole service closed) with all of ``user_ids`` (one of them away): the
+    closed days and the absences in one query (a union)."""
+    spans = (
+        Absence.objects.filter(
+            membership__service_id=service_id,
+            membership__user_id__in=list(user_ids),
+            start_date__lte=last,
+            end_date__gte=first,
+        )
+        .order_by()
+        .values_list("start_date", "end_date")
+    )
+    if site_id is not None:
+        spans = spans.union(
+            ClosedDay.objects.filter(
+                Q(site_id=site_id) | Q(site__isnull=True),
+                service_id=service_id,
+                start_date__lte=last,
+                end_date__gte=first,
+            )
+            .order_by()
+            .values_list("start_date", "end_date")
+        )
+    days = set()
+    for start, end in spans:
+        day = max(start, first)
+        while day <= min(end, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return days

@@ -12,8 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action, PersonFacts, allows, scope_for
-from probatio.accounts import rules as staff_rules
-from probatio.accounts import selectors as staff_selectors
 from probatio.agenda import calendar, rules, selectors, services
 from probatio.agenda.forms import (
     AgendaFilterForm,
@@ -32,8 +30,6 @@ from probatio.core.gates import page_membership
 from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
 from probatio.notes.views import draft_saved, drafting
-from probatio.organisation import rules as site_rules
-from probatio.organisation import selectors as site_selectors
 from probatio.organisation.selectors import rooms_of, sites_of
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_page
@@ -792,21 +788,17 @@ def free_slots(request, pk: int):
             )
             alsace = person.service.alsace_moselle
             # Nor a day the site is closed, nor one a chosen member of staff is away: the
-            # booking would be refused (two queries).
-            closures = site_selectors.closures_between(membership.service_id, window[0], window[-1])
-            away = staff_selectors.absences_between(
-                membership.service_id, window[0], window[-1], user_ids=[u.pk for u in staff]
+            # booking would be refused (one query).
+            blocked = selectors.blocked_days(
+                membership.service_id,
+                window[0],
+                window[-1],
+                site_id=site.pk if site else None,
+                user_ids=[u.pk for u in staff],
             )
 
             def unavailable(day) -> bool:
-                return (
-                    bool(rules.holiday_name(day, alsace_moselle=alsace))
-                    or (
-                        site is not None
-                        and site_rules.closure_on(day, site.pk, closures) is not None
-                    )
-                    or any(staff_rules.absence_on(day, away.get(u.pk, [])) for u in staff)
-                )
+                return day in blocked or bool(rules.holiday_name(day, alsace_moselle=alsace))
 
             slots = rules.free_slots(
                 window,
