@@ -385,3 +385,20 @@ def test_free_slots_leave_out_a_closed_day_and_an_absence(as_role, service, site
     assert f"{closed:%d/%m/%Y}" not in days
     assert f"{away:%d/%m/%Y}" not in days
     assert f"{away + timedelta(days=1):%d/%m/%Y}" in days
+
+
+def test_the_allocation_shows_an_absent_cpip_and_suggests_someone_present(
+    as_role, cpip, roussel, secretariat
+):
+    from tests.factories import make_person
+
+    waiting = make_person(secretariat, surname="Attente", first_names="Dossier")
+    today = timezone.localdate()
+    until = today + timedelta(days=9)
+    client = as_role("manager")
+    page = text_of(client.get(f"/personnes/{waiting.pk}/attribuer/"))
+    assert "Suggestion : Camille Conseil" in page  # the first by name when both are free
+    Absence.objects.create(membership=cpip, kind="leave", start_date=today, end_date=until)
+    page = text_of(client.get(f"/personnes/{waiting.pk}/attribuer/"))
+    assert f"Camille Conseil Absent·e jusqu'au {until:%d/%m/%Y}" in page
+    assert "Suggestion : Marc Roussel" in page
