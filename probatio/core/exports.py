@@ -126,7 +126,9 @@ def described_filters(form) -> list[tuple[str, str]]:
         if value in (None, "", False, [], ()):
             continue
         choices = {}
-        for key, label in getattr(form_field, "choices", ()):
+        # A model choice's value is its object, shown as such: its choices (a query) unread.
+        listed = () if hasattr(form_field, "queryset") else getattr(form_field, "choices", ())
+        for key, label in listed:
             if isinstance(label, list | tuple):  # an option group
                 choices.update({str(k): str(v) for k, v in label})
             else:

@@ -259,3 +259,17 @@ def test_described_filters_are_what_the_page_shows():
     ]
     empty = _Filters({})
     assert empty.is_valid() and exports.described_filters(empty) == []
+
+
+def test_a_model_choice_is_described_without_reading_its_choices():
+    """No database here: reading the field's choices would query, and fail."""
+    from probatio.organisation.models import Establishment
+
+    class _Chosen(forms.Form):
+        establishment = forms.ModelChoiceField(
+            label="Établissement", queryset=Establishment.objects.all()
+        )
+
+    form = _Chosen()
+    form.cleaned_data = {"establishment": Establishment(name="Amiens", kind="MA")}
+    assert exports.described_filters(form) == [("Établissement", "Maison d'arrêt de Amiens")]
