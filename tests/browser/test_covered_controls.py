@@ -106,6 +106,12 @@ FIRST_ROLE = {
     "organisation:room_new": "manager",
     "organisation:room_edit": "manager",
     "organisation:closed_days": "manager",
+    "accounts:staff_identity": "manager",
+    "accounts:staff_active": "manager",
+    "accounts:staff_link": "manager",
+    "accounts:staff_absence_new": "manager",
+    "accounts:staff_absence_delete": "manager",
+    "organisation:closed_day_delete": "manager",
     "merges:choose": "manager",
     "merges:compare": "manager",
     "merges:confirm": "manager",
@@ -147,7 +153,7 @@ def url_patterns():
 
 
 def demo_objects() -> dict:
-    from probatio.accounts.models import User
+    from probatio.accounts.models import Absence, User
     from probatio.agenda.models import Appointment, Summons
     from probatio.caseloads.models import CapacityReduction
     from probatio.community_work.models import (
@@ -162,7 +168,7 @@ def demo_objects() -> dict:
     from probatio.measures.models import Decision, Measure, Obligation
     from probatio.messaging.models import Message
     from probatio.notes.models import InterviewNote
-    from probatio.organisation.models import Room, Site
+    from probatio.organisation.models import ClosedDay, Room, Site
     from probatio.people.models import Person
     from probatio.reintegration.models import (
         FamilyContact,
@@ -243,6 +249,8 @@ def demo_objects() -> dict:
         "staff_member": cpip.memberships.get(service=service),
         "site": Site.objects.filter(service=service).order_by("pk").first(),
         "room": Room.objects.filter(site__service=service).order_by("pk").first(),
+        "absence": Absence.objects.filter(membership__service=service).order_by("pk").first(),
+        "closed_day": ClosedDay.objects.filter(service=service).order_by("pk").first(),
     }
 
 
@@ -318,6 +326,13 @@ OBJECT_ARGUMENTS = {
     "organisation:site_hours": ("site", lambda o: {"site_id": o.pk}),
     "organisation:room_new": ("site", lambda o: {"site_id": o.pk}),
     "organisation:room_edit": ("room", lambda o: {"room_id": o.pk}),
+    # POST-only actions of those pages (classified as such, never clicked by the tour).
+    "accounts:staff_identity": ("staff_member", lambda o: {"membership_id": o.pk}),
+    "accounts:staff_active": ("staff_member", lambda o: {"membership_id": o.pk}),
+    "accounts:staff_link": ("staff_member", lambda o: {"membership_id": o.pk}),
+    "accounts:staff_absence_new": ("staff_member", lambda o: {"membership_id": o.pk}),
+    "accounts:staff_absence_delete": ("absence", lambda o: {"absence_id": o.pk}),
+    "organisation:closed_day_delete": ("closed_day", lambda o: {"closed_id": o.pk}),
 }
 
 
