@@ -227,13 +227,18 @@ def _opinion(measure, matter, *, author, manager, day, today) -> Report:
 
 def _adjustments(*, service, rng, today, year_ago, cpips, judges, manager, first_cpip):
     """The 723-15 referrals answered: three in four adjustments granted, the others refused."""
+    # Referrals already begun (a grant ends the referral, which cannot end before it starts).
     referrals = [
         m
         for m in _measures(service, first_cpip, ("AMENAGEMENT_723_15",))
-        if m.assigning_judge_id in judges and m.person.assigned_cpip_id in cpips
+        if m.assigning_judge_id in judges
+        and m.person.assigned_cpip_id in cpips
+        and m.status == Measure.Status.ACTIVE
+        and m.start_date <= today - timedelta(days=60)
     ][:ADJUSTMENTS]
     days = _days_in_year(len(referrals), year_ago, today, rng)
-    for index, (measure, day) in enumerate(zip(referrals, days, strict=True)):
+    for index, (measure, planned) in enumerate(zip(referrals, days, strict=True)):
+        day = min(max(planned, measure.start_date + timedelta(days=10)), today - timedelta(days=30))
         author = cpips[measure.person.assigned_cpip_id]
         report = _opinion(
             measure, answers.ADJUSTMENT_723_15, author=author, manager=manager, day=day,
