@@ -99,7 +99,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on SQLite; tests marked `postgres` are deselected (pytest counts them). Two
-# runs (scripts/run-tests.sh): the suite on two workers, then the browser journeys one by one.
+# runs (scripts/run-tests.sh): the suite on two workers, then the browser journeys (two workers too).
 test: install chromium
 	@echo "Tests sur SQLite ; les tests marqués « postgres » sont désélectionnés (make test-postgres)."
 	env -u DATABASE_URL PROBATIO_TEST_MARKERS="not postgres" scripts/run-tests.sh $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 # The whole suite in two runs, so that it stays well under ten minutes on two cores:
 #   1. everything but the browser journeys, on PROBATIO_TEST_WORKERS workers (pytest-xdist;
 #      each worker has its own test database);
-#   2. the browser journeys, one after the other (each drives Chromium against a live server).
+#   2. the browser journeys, on the same number of workers (each worker has its own database,
+#      live server and Chromium; inside a worker, the journeys run one after the other).
 # PROBATIO_TEST_MARKERS narrows both runs (e.g. "not postgres" on SQLite); the arguments are
 # passed to both. Exit status: the first failure; "no tests collected" (5) in one of the two
 # runs is not one (a selection of a few files), in both it is.
@@ -19,7 +20,7 @@ markers() {
 
 "$pytest" -m "$(markers 'not browser')" -n "$workers" "$@"
 first=$?
-"$pytest" -m "$(markers 'browser')" "$@"
+"$pytest" -m "$(markers 'browser')" -n "$workers" "$@"
 second=$?
 
 if [ -n "$base" ]; then

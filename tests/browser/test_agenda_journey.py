@@ -30,7 +30,11 @@ pytestmark = [
 def next_slot() -> datetime:
     """A quarter-hour two hours from now, in Paris."""
     now = rules.paris(timezone.now()) + timedelta(hours=2)
-    return now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0)
+    slot = now.replace(minute=(now.minute // 15) * 15, second=0, microsecond=0)
+    if (slot + timedelta(minutes=45)).date() != slot.date():
+        # An appointment ends the day it starts: late in the evening, the next morning's.
+        slot = (slot + timedelta(days=1)).replace(hour=0, minute=15)
+    return slot
 
 
 @pytest.fixture
