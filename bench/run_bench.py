@@ -385,23 +385,26 @@ def measure(args) -> None:
 
 
 def run_measure(var_dir: Path, args) -> list[dict]:
+    return measure_in_child(__file__, child_env(var_dir), var_dir.name, args)
+
+
+def measure_in_child(script: str, env: dict, name: str, args) -> list[dict]:
+    """Run ``script --measure`` with ``env`` (its database) and read the results it prints."""
     command = [
         sys.executable,
-        str(Path(__file__).resolve()),
+        str(Path(script).resolve()),
         "--measure",
         "--repeat",
         str(args.repeat),
         "--warmup",
         str(args.warmup),
     ]
-    result = subprocess.run(
-        command, cwd=BASE_DIR, env=child_env(var_dir), capture_output=True, text=True
-    )
+    result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
     for line in result.stdout.splitlines():
         if line.startswith("RESULTS "):
             return json.loads(line.removeprefix("RESULTS "))
     sys.stderr.write(result.stdout + result.stderr)
-    sys.exit(f"La mesure sur {var_dir.name} a échoué.")
+    sys.exit(f"La mesure sur {name} a échoué.")
 
 
 # --- Report. ---

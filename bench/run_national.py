@@ -31,7 +31,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import PAGES, TARGET_QUERIES, TARGET_RATIO, page_url  # noqa: E402
+from run_bench import (  # noqa: E402
+    PAGES,
+    TARGET_QUERIES,
+    TARGET_RATIO,
+    measure_in_child,
+    page_url,
+)
 
 STATE = BASE_DIR / "var" / "bench" / "national.json"
 FLOOR = ("plancher", "/accessibilite/", "cpip.demo")
@@ -180,23 +186,7 @@ def measure(args) -> None:
 
 
 def run_measure(name: str, args) -> list[dict]:
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--measure",
-        "--repeat",
-        str(args.repeat),
-        "--warmup",
-        str(args.warmup),
-    ]
-    result = subprocess.run(
-        command, cwd=BASE_DIR, env=child_env(name), capture_output=True, text=True
-    )
-    for line in result.stdout.splitlines():
-        if line.startswith("RESULTS "):
-            return json.loads(line.removeprefix("RESULTS "))
-    sys.stderr.write(result.stdout + result.stderr)
-    sys.exit(f"La mesure sur {name} a échoué.")
+    return measure_in_child(__file__, child_env(name), name, args)
 
 
 def report(reference: list[dict], national: list[dict], *, plans: bool) -> bool:
