@@ -270,6 +270,28 @@ def may_be_partner_editor(role: str) -> bool:
     return role in PARTNER_EDITOR_ROLES
 
 
+# Roles a manager gives to the staff of their service (access.md, « manage staff, sites,
+# settings of the service »): every role of the table but the judge's. A judge sits at a
+# court, not in the service: the platform administration keeps judges' accounts and courts.
+MANAGER_GRANTS = tuple(role for role in R if role is not R.JUDGE)
+
+
+def may_grant(role: str) -> bool:
+    """May a manager give this role to a member of their service?"""
+    return role in MANAGER_GRANTS
+
+
+def kept_by_platform(role: str) -> bool:
+    """Is a membership of this role kept by the platform administration, not by the
+    service's managers (a judge's)?"""
+    return role in R.values and not may_grant(role)
+
+
+def manages_service(role: str) -> bool:
+    """Does this role keep the service's staff and settings (the service must keep one)?"""
+    return allows(role, Action.MANAGE_SERVICE)
+
+
 # Who may hold a file as its referent CPIP: the allocation offers them, their caseloads are
 # weighed and moved (access.md, « assign or reassign a CPIP »).
 REFERENT_ROLES = frozenset({R.CPIP})

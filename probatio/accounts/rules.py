@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from probatio.access.roles import Role
+# The roles a manager grants in their service (every role of a SPIP's staff, not a judge's):
+# the access policy's rule, named here for the staff pages.
+from probatio.access.policy import MANAGER_GRANTS, kept_by_platform, may_grant
 
-# The roles a manager grants in their service: every role of a SPIP's staff. A judge sits at
-# a court, not in the service: the platform administration creates judges' accounts (with
-# their court, ``Membership.court``).
-MANAGER_GRANTS = tuple(role for role in Role if role != Role.JUDGE)
+__all__ = ["MANAGER_GRANTS", "may_grant"]
 
 # An absence that runs at least this many more days (today included) makes the allocation
 # stop suggesting the CPIP (caseloads.rules.suggest): a file given now would wait for them.
@@ -19,15 +18,11 @@ MANAGER_GRANTS = tuple(role for role in Role if role != Role.JUDGE)
 LONG_ABSENCE_DAYS = 7
 
 
-def may_grant(role: str) -> bool:
-    return role in MANAGER_GRANTS
-
-
 def grant_refusal(role: str) -> str:
     """The French refusal of a role a manager may not grant ("" when they may)."""
     if may_grant(role):
         return ""
-    if role == Role.JUDGE:
+    if kept_by_platform(role):
         return (
             "Un compte de juge de l'application des peines est créé par l'administration de la "
             "plateforme, avec sa juridiction : l'encadrement ne peut pas attribuer ce rôle."

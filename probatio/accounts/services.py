@@ -15,8 +15,13 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from probatio.access.policy import Action, allows
-from probatio.access.roles import Role
+from probatio.access.policy import (
+    Action,
+    allows,
+    kept_by_platform,
+    manages_service,
+    roles_allowed,
+)
 from probatio.accounts import rules
 from probatio.accounts.models import Absence, Membership, User
 from probatio.audit import services as audit
@@ -60,7 +65,7 @@ def _staff_member(membership, target: Membership) -> Membership:
     )
     if found is None:
         raise field_errors(role="Ce rattachement n'appartient pas à votre service.")
-    if found.role == Role.JUDGE:
+    if kept_by_platform(found.role):
         raise field_errors(
             role="Le rattachement d'un·e juge est tenu par l'administration de la plateforme."
         )
@@ -70,7 +75,7 @@ def _staff_member(membership, target: Membership) -> Membership:
 def _check_keeps_manager(membership, target: Membership, *, still_manager: bool) -> None:
     """A manager does not take away their own manager membership, and the service keeps at
     least one active manager."""
-    if target.role != Role.MANAGER or not target.is_active or still_manager:
+    if not manages_service(target.role) or not target.is_active or still_manager:
         return
     if target.pk == membership.pk:
         raise field_errors(
@@ -78,7 +83,9 @@ def _check_keeps_manager(membership, target: Membership, *, still_manager: bool)
             "demandez-le à un·e autre membre de l'encadrement."
         )
     managers = Membership.objects.filter(
-        service_id=membership.service_id, role=Role.MANAGER, is_active=True
+        service_id=membership.service_id,
+        role__in=roles_allowed(Action.MANAGE_SERVICE),
+        is_active=True,
     ).values_list("pk", flat=True)
     if not rules.keeps_a_manager(managers, target.pk):
         raise field_errors(role="Le service doit garder au moins un·e membre de l'encadrement.")
@@ -173,7 +180,7 @@ def staff_membership_update(*, membership, target: Membership, data: dict[str, A
     before = audit.snapshot(target, MEMBERSHIP_FIELDS)
     role = data.get("role", target.role)
     _check_role(role)
-    _check_keeps_manager(membership, target, still_manager=role == Role.MANAGER)
+    _check_keeps_manager(membership, target, still_manager=manages_service(role))
     target.role = role
     if "site" in data:
         target.site = _check_site(membership, data["site"])

@@ -33,7 +33,7 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
     # Timeline: one opening line and 29 more per file followed, 1 + 1 per closed file.
     assert TimelineEvent.objects.count() == 30 * 30 + 60 * 2
     for chain in (
-        "service:%d" % s for s in Person.objects.values_list("service_id", flat=True).distinct()
+        f"service:{s}" for s in Person.objects.values_list("service_id", flat=True).distinct()
     ):
         count, problems = verify_chain(chain)
         assert problems == []
