@@ -31,6 +31,7 @@ from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import GENESIS, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
+from probatio.national import activity
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan
 from probatio.notes.models import InterviewNote
@@ -155,6 +156,7 @@ class Generator:
             TimelineEvent,
             AuditEntry,
             AuditChainHead,
+            *activity.MODELS,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
         self.first_ids = {
@@ -266,6 +268,14 @@ class Generator:
             for index, establishment in enumerate(establishments, start=1)
         ]
         staff = self._staff(plan, service_id, court_id, head, community, prison_sites, rng)
+        self.activity = activity.ServiceActivity(
+            self,
+            service_id=service_id,
+            plan=plan,
+            staff=staff,
+            establishments=establishments,
+            rng=rng,
+        )
         cpips = staff["cpip"]
         judges = staff["judge"]
         prison_cpips = cpips[: max(1, round(len(cpips) * PRISON_SHARE))]
@@ -468,9 +478,10 @@ class Generator:
                 committal_number=f"{person_id:08d}",
                 committal_date=start,
             )
+        obligations = []
         if not held:
             for obligation in rng.sample(self.obligations, rng.randint(1, 3)):
-                self.w[Obligation].add(
+                obligation_id = self.w[Obligation].add(
                     measure_id=measure_id,
                     obligation_type_id=obligation,
                     decision_id=decision_id,
@@ -481,6 +492,18 @@ class Generator:
                     created_at=opened_at,
                     updated_at=opened_at,
                 )
+                obligations.append((obligation_id, obligation))
+        self.activity.person(
+            person_id=person_id,
+            measure_id=measure_id,
+            code=code,
+            start=start,
+            hours=hours,
+            active=active,
+            held=held,
+            obligations=obligations,
+            cpip=cpip,
+        )
         events = 30 if active else 2
         self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)
 

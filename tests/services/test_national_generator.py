@@ -80,3 +80,53 @@ def test_the_command_refuses_a_database_with_persons_and_a_zero_scale():
         call_command("generate_national", "--scale", "0.001")
     with pytest.raises(CommandError, match="strictement positive"):
         call_command("generate_national", "--scale", "0")
+
+
+def test_the_generated_service_opens_in_the_application():
+    """What the generator writes besides the files (proofs, TIG, reports, incidents, partners,
+    CAP sessions) is consistent enough for the pages that read it: each opens for the first
+    service's accounts, and each table has rows."""
+    from django.test import Client
+
+    from probatio.community_work.models import Assignment, TigOrder, WorkSession
+    from probatio.compliance.models import Proof
+    from probatio.reintegration.models import Partner
+    from probatio.reports.models import Report, ReportStep
+    from probatio.sentences.models import CapSession
+
+    _generate()
+    for model in (Proof, TigOrder, Assignment, WorkSession, Report, ReportStep, Partner):
+        assert model.objects.exists(), model.__name__
+    # A report's judge, author and partners' placements stay within the report's service.
+    for report in Report.objects.select_related("person"):
+        assert Membership.objects.filter(
+            user_id=report.judge_id, service_id=report.person.service_id, role="judge"
+        ).exists()
+    for assignment in Assignment.objects.select_related("order__person", "placement__host"):
+        assert assignment.placement.host.partner.service_id == assignment.order.person.service_id
+    followed = Person.objects.filter(
+        assigned_cpip__username="cpip.demo", measures__status="active"
+    ).first()
+    tig = TigOrder.objects.filter(person__service_id=followed.service_id).first()
+    session = CapSession.objects.filter(establishment__service_id=followed.service_id).first()
+    pages = {
+        "cpip.demo": [
+            "/portefeuille/",
+            f"/personnes/{followed.pk}/",
+            f"/personnes/{followed.pk}/justificatifs/",
+            f"/personnes/{followed.pk}/manquements/",
+            "/echeancier/",
+            "/tig/",
+            "/partenaires/",
+        ],
+        "encadrement.demo": ["/service/", "/rapports/", "/echeancier/", "/tig/"],
+        "juge.demo": ["/rapports/", "/detention/", f"/detention/cap/{session.pk}/"],
+    }
+    if tig is not None:
+        pages["encadrement.demo"].append(f"/personnes/{tig.person_id}/tig/")
+    for username, urls in pages.items():
+        client = Client()
+        client.force_login(Membership.objects.get(user__username=username).user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (username, url, response.status_code)
