@@ -92,6 +92,7 @@ class Action(StrEnum):
     EXPORT_LIST = "export_list"
     # The nightly job that stores the figures of closed periods (system actor).
     STORE_FIGURES = "store_figures"
+    REFRESH_DUE_ITEMS = "refresh_due_items"  # the nightly rebuild of the échéancier's items
 
 
 R = Role
@@ -246,6 +247,7 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.READ_ACTIVITY_FIGURES: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
     Action.EXPORT_LIST: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.STORE_FIGURES: {},
+    Action.REFRESH_DUE_ITEMS: {},
 }
 
 
@@ -334,6 +336,7 @@ SYSTEM_RULES: dict[Action, Scope] = {
     Action.RECORD_SMS_STOP: S.SERVICE,
     Action.ACCEPT_TRANSFERS: S.SERVICE,
     Action.STORE_FIGURES: S.SERVICE,
+    Action.REFRESH_DUE_ITEMS: S.SERVICE,
 }
 
 

@@ -86,6 +86,8 @@ KEPT: dict[str, frozenset[str]] = {
 # Never journaled as changes: the journal itself, the chronology, search keys.
 NOT_JOURNALED: dict[str, frozenset[str]] = {
     "audit.auditentry": frozenset({"actor_label", "summary"}),
+    # The providers' output, recomputed from the files (never written by a person).
+    "deadlines.dueitemrecord": frozenset({"label", "detail", "url"}),
     "people.timelineevent": frozenset({"title", "detail"}),
     "people.person": frozenset({"search_text", "email_key"}),
     "reintegration.partner": frozenset({"search_text"}),

@@ -4,12 +4,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from probatio.access.policy import Action, allows, is_referent, scope_for
 from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect, registered
+from probatio.deadlines.models import DueItemRecord, DueItemStaff
 from probatio.deadlines.rules import ALWAYS_SHOWN
+from probatio.deadlines.services.refresh import SERVICE_LEVEL_KINDS, as_item
 from probatio.people.models import Person
 from probatio.people.selectors import UNASSIGNED, person_list_for
 from probatio.sentences import selectors as sentence_selectors
@@ -83,6 +86,108 @@ def schedule_for(
         items += collect(replace(query, until=date.max), always)
     items.sort(key=lambda item: item.sort_key)
     return Schedule(items=items, staff_id=staff_id)
+
+
+# How the providers read ``Query.staff_id`` (one staff member's share), replayed on the stored
+# rows, computed without it: the appointments add the member's own appointments (with persons
+# outside their files); the messages keep those of the member's persons that name them; the
+# service-level kinds are no one's share.
+STAFF_ADDS = ("appointment",)
+STAFF_NARROWS = ("message",)
+
+
+def stored_rows(
+    membership: Membership,
+    *,
+    today: date,
+    until: date,
+    cpip_id: int | str | None = None,
+    kinds: list[str] | None = None,
+    overdue: bool = False,
+) -> QuerySet[DueItemRecord]:
+    """The stored items the membership sees, filtered, as ``schedule_for`` would list them
+    (in SQL: the page counts and pages them there)."""
+    if not allows(membership.role, Action.OPEN_SCHEDULE):
+        return DueItemRecord.objects.none()
+    if sees_whole_service(membership.role) and cpip_id == UNASSIGNED:
+        staff_id = None
+        persons = person_list_for(membership, cpip_id=UNASSIGNED)
+    elif sees_whole_service(membership.role):
+        staff_id = cpip_id
+        persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
+    else:
+        staff_id = membership.user_id
+        persons = caseload_of(membership, membership.user_id)
+    rows = DueItemRecord.objects.filter(service_id=membership.service_id)
+    if kinds:
+        rows = rows.filter(kind__in=kinds)
+    rows = rows.filter(Q(due__lte=until) | Q(kind__in=ALWAYS_SHOWN))
+    if overdue:
+        rows = rows.filter(done=False, due__lt=today)
+    theirs = Q(person_id__in=persons.order_by().values("pk"))
+    if staff_id:
+        names_them = Q(pk__in=DueItemStaff.objects.filter(user_id=staff_id).values("item_id"))
+        scope = (
+            (theirs & ~Q(kind__in=STAFF_NARROWS + SERVICE_LEVEL_KINDS))
+            | (names_them & Q(kind__in=STAFF_ADDS))
+            | (theirs & names_them & Q(kind__in=STAFF_NARROWS))
+        )
+    else:
+        scope = (theirs & ~Q(kind__in=SERVICE_LEVEL_KINDS)) | Q(kind__in=SERVICE_LEVEL_KINDS)
+    return rows.filter(scope)
+
+
+@dataclass
+class Totals:
+    items: int
+    overdue: int
+    groups: int  # persons' days: the page's unit
+
+
+def totals(rows: QuerySet[DueItemRecord], today: date) -> Totals:
+    """The counts of the filtered rows, in one query."""
+    found = rows.aggregate(
+        items=Count("pk"),
+        overdue=Count("pk", filter=Q(done=False, due__lt=today)),
+        groups=Count(
+            Concat(
+                Cast("due", CharField()),
+                Value(":"),
+                Cast("person_id", CharField()),
+                output_field=CharField(),
+            ),
+            distinct=True,
+        ),
+    )
+    return Totals(items=found["items"], overdue=found["overdue"], groups=found["groups"])
+
+
+def groups(rows: QuerySet[DueItemRecord]):
+    """The persons' days, in the page's order (a day, then the order of each person's first
+    item): a queryset the paginator slices (LIMIT/OFFSET)."""
+    return (
+        rows.order_by()
+        .values("due", "person_id")
+        .annotate(first=Min("order_key"))
+        .order_by("due", "first", "person_id")
+    )
+
+
+def items_of(rows: QuerySet[DueItemRecord], page_groups) -> list[DueItem]:
+    """The items of a page's groups, soonest first (one query)."""
+    keys = {(g["due"], g["person_id"]) for g in page_groups}
+    if not keys:
+        return []
+    days = [day for day, _ in keys]
+    found = rows.filter(
+        due__gte=min(days), due__lte=max(days), person_id__in={pk for _, pk in keys}
+    ).order_by("due", "order_key", "person_id", "pk")
+    return [as_item(r) for r in found if (r.due, r.person_id) in keys]
+
+
+def all_items(rows: QuerySet[DueItemRecord]) -> list[DueItem]:
+    """Every filtered item, in the page's order (the export)."""
+    return [as_item(r) for r in rows.order_by("due", "order_key", "person_id", "pk")]
 
 
 @dataclass

@@ -13,6 +13,7 @@ from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.deadlines import exports, rules, selectors
 from probatio.deadlines.forms import ScheduleFilterForm
+from probatio.deadlines.services import refresh
 from probatio.people.selectors import UNASSIGNED
 
 DEFAULT_HORIZON = 30
@@ -47,17 +48,20 @@ def schedule(request):
     today = timezone.localdate()
     horizon = filters.get("horizon") or DEFAULT_HORIZON
     until = today + timedelta(days=horizon)
-    result = selectors.schedule_for(
+    # The stored items (docs/deadlines.md, « Stored items »): what changed since they were
+    # computed is computed first (normally nothing), then the page counts and pages in SQL.
+    refresh.ensure_current(membership.service_id, today)
+    rows = selectors.stored_rows(
         membership,
         today=today,
         until=until,
         cpip_id=cpip_id,
         kinds=[filters["kind"]] if filters.get("kind") else None,
+        overdue=bool(filters.get("overdue")),
     )
-    overdue_count = sum(1 for i in result.items if i.is_overdue(today))
-    items = [i for i in result.items if not filters.get("overdue") or i.is_overdue(today)]
     if file_format:
         # Every item (not one page), with the names of every person they concern.
+        items = selectors.all_items(rows)
         staff, names = selectors.staff_and_persons(
             membership.service_id, {i.person_id for i in items}
         )
@@ -65,11 +69,11 @@ def schedule(request):
         if form.is_valid():
             return _export(membership, form, items, names, staff, service_wide, today, file_format)
         messages.error(request, files.INVALID_FILTERS)  # the page and its errors, no file
+    totals = selectors.totals(rows, today)
     # A page holds whole groups: a person's items of a day are never split between pages.
-    page = paginate(request, rules.by_person_and_day(items), per_page=PER_PAGE)
-    staff, names = selectors.staff_and_persons(
-        membership.service_id, (g.person_id for g in page.object_list)
-    )
+    page = paginate(request, selectors.groups(rows), per_page=PER_PAGE, count=totals.groups)
+    groups = rules.by_person_and_day(selectors.items_of(rows, list(page.object_list)))
+    staff, names = selectors.staff_and_persons(membership.service_id, (g.person_id for g in groups))
     form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
     filters = _filters(form)
 
@@ -102,7 +106,7 @@ def schedule(request):
             "is_today": day.day == today,
             "overdue_days": (today - day.day).days if day.day < today else 0,
         }
-        for day in rules.by_day(page.object_list)
+        for day in rules.by_day(groups)
     ]
     audit.record_list(
         membership,
@@ -129,8 +133,8 @@ def schedule(request):
             "today": today,
             "horizon": horizon,
             "until": until,
-            "overdue_count": overdue_count,
-            "total": len(items),
+            "overdue_count": totals.overdue,
+            "total": totals.items,
             "service_wide": service_wide,
             "can_allocate": allows(membership.role, Action.ALLOCATE_CASELOADS),
             "query_string": query.urlencode(),

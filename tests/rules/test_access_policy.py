@@ -75,6 +75,7 @@ accept_transfers  -     -        -            -           -             -       
 read_activity_figures C S        -            -           -             -              -
 export_list       S     S        S            -           -             -              -
 store_figures     -     -        -            -           -             -              -
+refresh_due_items -     -        -            -           -             -              -
 """
 
 

@@ -1,0 +1,320 @@
+"""Keeping the stored due items current (docs/deadlines.md, « Stored items »).
+
+- ``refresh(person_ids, today)`` runs every provider for those persons (by batches of
+  ``BATCH`` persons of one service, a fixed number of queries per batch) and replaces their
+  rows; ``refresh_service_level`` does the same for the items that belong to a service rather
+  than to one of its persons (incoming transfers).
+- ``ensure_current(service_id, today)``: what the échéancier calls before it reads: the
+  service's persons whose items are stale or not computed today are computed again.
+- ``rebuild_service(actor=…)``: the nightly rebuild by the service's system actor, batched and
+  restartable (it only takes the persons not yet computed today), journaled.
+
+The rows are the providers' output and nothing else: a person's rows are computed with the
+same ``Query`` as the échéancier's (no staff restriction), and the page filters them in SQL.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Value
+from django.utils import timezone
+
+from probatio.access.policy import Action, allows
+from probatio.accounts.system import SystemActor
+from probatio.audit import services as audit
+from probatio.core.deadlines import DueItem, Query, Severity, collect, registered
+from probatio.deadlines.forms import HORIZONS
+from probatio.deadlines.models import DueItemRecord, DueItemsState, DueItemStaff
+from probatio.deadlines.rules import ALWAYS_SHOWN
+from probatio.organisation.models import Service
+from probatio.people.models import Person
+from probatio.sentences import selectors as sentence_selectors
+
+log = logging.getLogger(__name__)
+
+# Items are stored up to the page's longest horizon: a row is never read after the day it was
+# computed (the page computes again a person not computed today), so nothing beyond it is
+# ever shown. The kinds shown whatever the horizon (``rules.ALWAYS_SHOWN``) are stored whole.
+STORED_DAYS = max(days for days, _ in HORIZONS)
+BATCH = 500  # persons per batch: one transaction, a fixed number of queries
+# Items of the service, not of one of its persons' files (the person is another service's
+# until the transfer is accepted): computed per service, shown to who sees the whole service.
+SERVICE_LEVEL_KINDS = ("transfer_in",)
+REASON = "Échéancier : échéances recalculées pour la journée"
+
+
+def person_kinds() -> list[str]:
+    return [r.kind for r in registered() if r.kind not in SERVICE_LEVEL_KINDS]
+
+
+def order_key(item: DueItem) -> str:
+    """``DueItem.sort_key`` after the day, as text ordered the same way in SQL."""
+    micros = round(item.at.timestamp() * 1_000_000) if item.at else 0
+    return f"{micros:020d}:{item.kind}"
+
+
+def as_item(row: DueItemRecord) -> DueItem:
+    return DueItem(
+        person_id=row.person_id,
+        due=row.due,
+        kind=row.kind,
+        label=row.label,
+        severity=Severity(row.severity),
+        detail=row.detail,
+        url=row.url,
+        at=row.at,
+        staff_ids=frozenset(row.staff_ids),
+        done=row.done,
+        state=row.state,
+    )
+
+
+def _collect(query: Query, kinds: list[str]) -> list[DueItem]:
+    within = [k for k in kinds if k not in ALWAYS_SHOWN]
+    always = [k for k in kinds if k in ALWAYS_SHOWN]
+    items = collect(query, within) if within else []
+    if always:  # as the page asks them: whatever the horizon
+        items += collect(replace(query, until=date.max), always)
+    items.sort(key=lambda item: item.sort_key)
+    return items
+
+
+def _write(items: list[DueItem], service_id: int) -> int:
+    records = [
+        DueItemRecord(
+            service_id=service_id,
+            person_id=item.person_id,
+            kind=item.kind,
+            due=item.due,
+            at=item.at,
+            order_key=order_key(item),
+            label=item.label,
+            severity=str(item.severity),
+            detail=item.detail,
+            url=item.url,
+            done=item.done,
+            state=item.state,
+            staff_ids=sorted(item.staff_ids),
+        )
+        for item in items
+    ]
+    DueItemRecord.objects.bulk_create(records)
+    DueItemStaff.objects.bulk_create(
+        [DueItemStaff(item_id=r.pk, user_id=u) for r in records for u in r.staff_ids]
+    )
+    return len(records)
+
+
+def _delete(rows) -> None:
+    """The rows and their staff: two statements, whatever their number."""
+    DueItemStaff.objects.filter(item__in=rows.values("pk")).delete()
+    rows._raw_delete(rows.db)  # noqa: SLF001  (the staff rows went first: nothing cascades)
+
+
+def refresh(person_ids, today: date) -> int:
+    """Compute again the items of these persons and replace their rows; each batch in its own
+    transaction. Returns the number of rows written."""
+    by_service: dict[int, list[int]] = {}
+    for pk, service_id in Person.objects.filter(pk__in=list(person_ids)).values_list(
+        "pk", "service_id"
+    ):
+        by_service.setdefault(service_id, []).append(pk)
+    services = Service.objects.in_bulk(list(by_service)) if by_service else {}
+    written = 0
+    for service_id, ids in by_service.items():
+        ids.sort()
+        for start in range(0, len(ids), BATCH):
+            written += _refresh_batch(services[service_id], ids[start : start + BATCH], today)
+    return written
+
+
+@transaction.atomic
+def _refresh_batch(service: Service, ids: list[int], today: date) -> int:
+    # The state rows first, locked: a change being written to one of these persons (which
+    # marks their state stale) waits for this batch, or this batch waits for it.
+    DueItemsState.objects.bulk_create(
+        [DueItemsState(service_id=service.pk, person_id=pk, computed_on=today) for pk in ids],
+        ignore_conflicts=True,
+    )
+    list(
+        DueItemsState.objects.select_for_update()
+        .filter(person_id__in=ids)
+        .order_by("person_id")
+        .values_list("pk", flat=True)
+    )
+    persons = Person.objects.filter(pk__in=ids)
+    query = Query(
+        persons=persons,
+        today=today,
+        until=today + timedelta(days=STORED_DAYS),
+        service_id=service.pk,
+        service=service,
+        custody_dates=sentence_selectors.dates_of_persons(persons),
+    )
+    items = _collect(query, person_kinds())
+    kinds = person_kinds()
+    _delete(DueItemRecord.objects.filter(person_id__in=ids, kind__in=kinds))
+    written = _write(items, service.pk)
+    DueItemsState.objects.filter(person_id__in=ids).update(
+        service_id=service.pk, computed_on=today, stale=False
+    )
+    return written
+
+
+@transaction.atomic
+def refresh_service_level(service_id: int, today: date) -> int:
+    """The items of the service itself (``SERVICE_LEVEL_KINDS``)."""
+    state, _ = DueItemsState.objects.select_for_update().get_or_create(
+        service_id=service_id, person=None, defaults={"computed_on": today}
+    )
+    query = Query(
+        persons=Person.objects.none(),
+        today=today,
+        until=today + timedelta(days=STORED_DAYS),
+        service_id=service_id,
+    )
+    kinds = [r.kind for r in registered() if r.kind in SERVICE_LEVEL_KINDS]
+    items = _collect(query, kinds)
+    _delete(DueItemRecord.objects.filter(service_id=service_id, kind__in=SERVICE_LEVEL_KINDS))
+    written = _write(items, service_id)
+    DueItemsState.objects.filter(pk=state.pk).update(computed_on=today, stale=False)
+    return written
+
+
+SERVICE = 0  # in ``outdated``: the service-level items (no person has this key)
+
+
+def outdated(service_id: int, today: date) -> list[int]:
+    """The service's persons whose items are stale or not computed today, and ``SERVICE``
+    when the service-level items are: one query."""
+    current = DueItemsState.objects.filter(computed_on=today, stale=False)
+    persons = (
+        Person.objects.filter(service_id=service_id)
+        .exclude(Exists(current.filter(person_id=OuterRef("pk"))))
+        .order_by()
+        .values_list("pk")
+    )
+    service = (
+        Service.objects.filter(pk=service_id)
+        .exclude(Exists(current.filter(service_id=OuterRef("pk"), person__isnull=True)))
+        .order_by()
+        .values_list(Value(SERVICE))
+    )
+    return sorted(pk for (pk,) in persons.union(service, all=True))
+
+
+def ensure_current(service_id: int, today: date) -> int:
+    """Before a read: compute again what is stale or not computed today (normally nothing:
+    the changes are computed after their commit, the rest each night)."""
+    ids = outdated(service_id, today)
+    if not ids:
+        return 0
+    written = 0
+    if ids[0] == SERVICE:
+        written += refresh_service_level(service_id, today)
+        ids = ids[1:]
+    if ids:
+        written += refresh(ids, today)
+    return written
+
+
+# After a change: the persons marked stale are computed again once the transaction commits,
+# so that the next read rarely pays for it.
+AFTER_COMMIT_LIMIT = 300
+
+
+def refresh_stale_after_commit() -> None:
+    try:
+        today = timezone.localdate()
+        stale = list(
+            DueItemsState.objects.filter(stale=True)
+            .order_by("pk")
+            .values_list("person_id", "service_id")[:AFTER_COMMIT_LIMIT]
+        )
+        persons = [pk for pk, _ in stale if pk]
+        for service_id in {s for pk, s in stale if not pk}:
+            refresh_service_level(service_id, today)
+        if persons:
+            refresh(persons, today)
+    except Exception:  # the change is committed; the next read or the night computes them
+        log.exception("Échéancier : recalcul après enregistrement")
+
+
+def schedule_refresh_after_commit() -> None:
+    """Once per transaction (a callback already waiting is enough)."""
+    if any(func is refresh_stale_after_commit for _, func, _ in connection.run_on_commit):
+        return
+    if not connection.in_atomic_block:
+        return  # autocommit: the next read computes them (a save may be half done)
+    transaction.on_commit(refresh_stale_after_commit)
+
+
+@dataclass
+class Rebuilt:
+    persons: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+
+
+def rebuild_service(
+    *, actor: SystemActor, today: date, force: bool = False, batch: int = BATCH
+) -> Rebuilt:
+    """The nightly rebuild of one service's items by its system actor: the persons not
+    computed today (every person with ``force``), batch after batch, each committed on its own,
+    so that a run stopped half-way resumes where it stopped. One journal entry."""
+    if not getattr(actor, "is_system", False) or not allows(actor.role, Action.REFRESH_DUE_ITEMS):
+        raise PermissionDenied("Seul le traitement automatique du service recalcule l'échéancier.")
+    started = time.monotonic()
+    result = Rebuilt()
+    if force:
+        DueItemsState.objects.filter(service_id=actor.service_id).update(stale=True)
+    # A person who left the service keeps no row of it.
+    _delete(
+        DueItemRecord.objects.filter(service_id=actor.service_id).exclude(
+            Q(person__service_id=actor.service_id) | Q(kind__in=SERVICE_LEVEL_KINDS)
+        )
+    )
+    seen: set[int] = set()  # a person marked stale again meanwhile waits for the next read
+    while True:
+        ids = outdated(actor.service_id, today)
+        if ids and ids[0] == SERVICE and SERVICE not in seen:
+            result.rows += refresh_service_level(actor.service_id, today)
+            seen.add(SERVICE)
+        ids = [pk for pk in ids if pk not in seen][:batch]
+        if not ids:
+            break
+        seen.update(ids)
+        result.rows += refresh(ids, today)
+        result.persons += len(ids)
+    result.seconds = time.monotonic() - started
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=audit.Action.UPDATE,
+            service_id=actor.service_id,
+            role=actor.role,
+            object_type="deadlines.dueitemrecord",
+            summary="Échéancier recalculé",
+            context={
+                "reason": actor.reason,
+                "today": today.isoformat(),
+                "persons": result.persons,
+                "rows": result.rows,
+            },
+        )
+    return result
+
+
+def run_periodic(*, now: datetime) -> dict[str, int]:
+    """Every service, by its system actor."""
+    today = timezone.localdate(now)
+    persons = rows = 0
+    for service_id in Service.objects.order_by("pk").values_list("pk", flat=True):
+        done = rebuild_service(actor=SystemActor(service_id=service_id, reason=REASON), today=today)
+        persons += done.persons
+        rows += done.rows
+    return {"persons": persons, "rows": rows}
