@@ -13,6 +13,7 @@ from probatio.core import exports as files
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
+from probatio.people.search import near_spellings_supported
 from probatio.people.selectors import person_list_for
 from probatio.reintegration import release
 from probatio.reports import selectors as report_selectors
@@ -68,6 +69,16 @@ def _list_page(request, kind: str):
     if file_format:  # a filter the page refuses: the page and its errors, no file
         messages.error(request, files.INVALID_FILTERS)
     counts = selectors.counts(persons, today=today)
+    # Nobody under the names as typed: the names spelt close to them, closest first
+    # (PostgreSQL; docs/search.md).
+    near_spellings = False
+    if not counts["total"] and filters.get("query") and near_spellings_supported():
+        near = person_list_for(
+            membership, caseload_only=(kind == "mine" and not is_judge), near=True, **filters
+        )
+        near_counts = selectors.counts(near, today=today)
+        if near_counts["total"]:
+            persons, counts, near_spellings = near, near_counts, True
     listed = persons
     if kind == "mine" and not is_judge:  # the next due item reads sentence dates and TIG
         listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons), today=today)
@@ -114,6 +125,7 @@ def _list_page(request, kind: str):
         "show_cpip": kind != "mine",
         "section": "service",
         "query_string": query.urlencode(),
+        "near_spellings": near_spellings,
         "can_create": allows(membership.role, Action.CREATE_PERSON),
         # The échéancier lists what is due in the caseload (judges have none).
         "show_schedule": kind == "mine" and not is_judge,

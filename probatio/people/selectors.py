@@ -27,8 +27,7 @@ from probatio.accounts.models import Membership, User
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.core.dates import on_day
-from probatio.core.text import fold
-from probatio.people import rules
+from probatio.people import rules, search
 from probatio.people.models import (
     Address,
     CourtFileNumber,
@@ -304,10 +303,13 @@ def person_list_for(
     measure_type: str = "",
     measure_status: str = "",
     setting: str = "",
+    near: bool = False,
 ) -> QuerySet[Person]:
-    """Persons the membership may list, filtered. Accent- and case-insensitive name search.
-    ``cpip_id``: one CPIP's files, or ``UNASSIGNED``; ``received_since``: files given to their
-    CPIP since that day."""
+    """Persons the membership may list, filtered. Accent- and case-insensitive name search:
+    every word of ``query`` in the names, anywhere (« dup » finds « Dupont »); with ``near``
+    (PostgreSQL only: ``search.near_spellings_supported``), names spelt close to the query's
+    instead, closest first (docs/search.md). ``cpip_id``: one CPIP's files, or ``UNASSIGNED``;
+    ``received_since``: files given to their CPIP since that day."""
     scope = scope_for(membership.role, Action.LIST_PERSONS)
     if scope is None:
         return Person.objects.none()
@@ -335,8 +337,7 @@ def person_list_for(
         qs = qs.filter(assigned_cpip_id=cpip_id)
     if received_since is not None:
         qs = qs.filter(assigned_at__date__gte=received_since)
-    for word in fold(query).split():
-        qs = qs.filter(search_text__contains=word)
+    qs = search.with_near_words(qs, query) if near else search.with_words(qs, query)
     measure_filter = Q()
     if measure_type:
         measure_filter &= Q(measures__measure_type_id=measure_type)
@@ -351,11 +352,12 @@ def person_list_for(
         qs = qs.filter(in_custody)
     elif setting == "community":
         qs = qs.exclude(in_custody)
-    return (
-        qs.annotate(in_custody=in_custody)
-        .select_related("assigned_cpip")
-        .order_by("surname", "first_names", "pk")
+    order = (
+        ("-near_score", "surname", "first_names", "pk")
+        if near
+        else ("surname", "first_names", "pk")
     )
+    return qs.annotate(in_custody=in_custody).select_related("assigned_cpip").order_by(*order)
 
 
 @dataclass(frozen=True)
