@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install vendor chromium run test test-postgres bench bench-national lint quality clean
+.PHONY: help install vendor chromium run test test-postgres bench bench-national load-test lint quality clean
 
 help:
 	@echo "make run            installe, migre, charge la démo et lance le serveur (http://$(HOST):$(PORT)/)"
@@ -31,6 +31,7 @@ help:
 	@echo "make test-postgres  suite complète sur PostgreSQL (DATABASE_URL, par défaut $(POSTGRES_URL))"
 	@echo "make bench          mesure les pages principales (1 puis 10 services) et le lot de rappels"
 	@echo "make bench-national mesure les mêmes pages sur une base PostgreSQL nationale (NATIONAL_SCALE=1)"
+	@echo "make load-test      test de charge : 200 utilisateurs simulés sur la base nationale (LOAD_USERS, LOAD_RUN_TIME)"
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make quality        lint + migrations à jour + manage.py check"
 	@echo "make clean          supprime var/, .venv/, node_modules/ et probatio/static/vendor/"
@@ -116,6 +117,19 @@ bench: install
 bench-national: install
 	scripts/ensure-postgres.sh postgres
 	$(PY) bench/run_national.py --scale $${NATIONAL_SCALE:-1}
+
+# A Monday morning on the national database: Locust headless against gunicorn on loopback
+# (docs/performance.md). Locust and gunicorn come from the `load` extra, installed here only;
+# HTML pages only, so no front-end files are needed.
+# A short run: `NATIONAL_SCALE=0.01 LOAD_USERS=30 LOAD_RUN_TIME=2m make load-test`.
+LOAD_STAMP := $(VENV)/.installed-load
+$(LOAD_STAMP): pyproject.toml $(PY_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,load]'
+	@touch $@
+
+load-test: $(LOAD_STAMP)
+	scripts/ensure-postgres.sh postgres
+	$(PY) bench/run_load.py --scale $${NATIONAL_SCALE:-1}
 
 lint: $(PY_STAMP)
 	@status=0; \
