@@ -1,5 +1,16 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, router
+
+
+class AuditEntryManager(models.Manager):
+    def ensure_partitions(self, months_ahead: int | None = None, **options) -> dict:
+        """``partitions.ensure_partitions`` on the journal's database (nothing on SQLite)."""
+        from probatio.audit import partitions
+
+        if months_ahead is None:
+            months_ahead = partitions.MONTHS_AHEAD
+        using = router.db_for_write(self.model)
+        return partitions.ensure_partitions(months_ahead, using=using, **options)
 
 
 class AuditEntry(models.Model):
@@ -8,6 +19,9 @@ class AuditEntry(models.Model):
     Entries are only ever inserted (the later retention job will purge the oldest). Each entry
     carries a SHA-256 over its content and the previous entry's hash in the same chain (one
     chain per service, so that services never wait on each other).
+
+    On PostgreSQL the table is partitioned by month of ``at`` (migration 0004, ``partitions``):
+    its primary key there is ``(id, at)``; ``id`` stays unique, handed out by its sequence.
     """
 
     class Action(models.TextChoices):
@@ -44,7 +58,13 @@ class AuditEntry(models.Model):
     changes = models.JSONField("modifications", default=dict, blank=True)
     context = models.JSONField("contexte", default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Indexed, not unique: on PostgreSQL the table is partitioned by month (``partitions``)
+    # and a unique index across partitions would have to include ``at``. The chain does not
+    # need it: ``services.verify_chain`` follows the links and reports two entries that
+    # follow the same one (a fork), whatever their hash.
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEntryManager()
 
     class Meta:
         verbose_name = "entrée du journal"
@@ -52,6 +72,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["person_id", "-at"]),
             models.Index(fields=["chain", "id"]),
+            models.Index(fields=["hash"], name="audit_entry_hash_idx"),
         ]
 
     def __str__(self) -> str:

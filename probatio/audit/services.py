@@ -265,26 +265,112 @@ def record_creation(
     )
 
 
+class _Segment:
+    """A run of entries linked one to the next, as found so far by ``verify_chain``."""
+
+    __slots__ = ("first_id", "last_id", "needs", "tip")
+
+    def __init__(self, entry: AuditEntry):
+        self.needs = entry.previous_hash  # the hash of the entry it must follow
+        self.first_id = entry.pk
+        self.tip = entry.hash  # the hash the next entry must point at
+        self.last_id = entry.pk
+
+
+# Entries read at once by ``verify_chain``: a chain of tens of millions of entries streams.
+VERIFY_CHUNK = 2000
+
+
 def verify_chain(chain: str) -> tuple[int, list[str]]:
-    """Walk one chain in order; return the number of entries checked and the problems found."""
+    """Follow one chain by its links; return the number of entries checked and the problems
+    found (in French).
+
+    Each entry's hash is recomputed from its content. The links are followed from the first
+    entry (``previous_hash`` of 64 zeros) to the head's ``last_hash``: the entries are read in
+    id order, as they were written, but that order is not trusted — an entry whose predecessor
+    comes later (a lower id, another partition, another physical place) is linked when its
+    predecessor is read. Only the runs of linked entries are kept in memory (one for an intact
+    chain), never the entries. What is left at the end is reported: an entry whose predecessor
+    is missing or altered (a gap: ``maillon précédent rompu``), two entries after the same one
+    (a fork: an inserted or copied entry), a second start, a head that is not the end of the
+    chain (entries deleted, or added after it). The uniqueness of hashes is not needed: two
+    entries with the same predecessor are a fork, whatever their hashes."""
     problems: list[str] = []
-    previous = GENESIS
     count = 0
-    last_id = None
-    for entry in AuditEntry.objects.filter(chain=chain).order_by("id").iterator(chunk_size=2000):
+    by_tip: dict[str, _Segment] = {}  # the runs still open, by the hash that extends them
+    by_need: dict[str, list[_Segment]] = {}  # the runs waiting for their predecessor
+    runs: list[_Segment] = []
+    entries = AuditEntry.objects.filter(chain=chain).order_by("id")
+    for entry in entries.iterator(chunk_size=VERIFY_CHUNK):
         count += 1
-        if entry.previous_hash != previous:
-            problems.append(f"entrée {entry.pk} : maillon précédent rompu")
         expected = entry_digest(previous_hash=entry.previous_hash, fields=hashed_fields(entry))
         if expected != entry.hash:
             problems.append(f"entrée {entry.pk} : contenu modifié (empreinte invalide)")
-        previous = entry.hash
-        last_id = entry.pk
+        run = by_tip.pop(entry.previous_hash, None)
+        if run is None:
+            run = _Segment(entry)
+            runs.append(run)
+            by_need.setdefault(run.needs, []).append(run)
+        else:
+            run.tip, run.last_id = entry.hash, entry.pk
+        waiting = by_need.get(entry.hash)
+        if waiting and run.needs != entry.hash:
+            # A run read earlier follows this entry: join it (the first one, if several).
+            follower = waiting.pop(0)
+            if not waiting:
+                del by_need[entry.hash]
+            if by_tip.get(follower.tip) is follower:
+                del by_tip[follower.tip]
+            runs.remove(follower)
+            run.tip, run.last_id = follower.tip, follower.last_id
+        by_tip.setdefault(run.tip, run)
+    problems += _loose_runs(chain, runs)
     head = AuditChainHead.objects.filter(chain=chain).first()
-    if head is None and count:
-        problems.append("aucune tête de chaîne pour des entrées existantes (tête supprimée ?)")
-    if head and (head.last_hash != previous or head.last_entry_id != last_id):
+    if head is None:
+        if count:
+            problems.append("aucune tête de chaîne pour des entrées existantes (tête supprimée ?)")
+        return count, problems
+    if head.last_hash == GENESIS and head.last_entry_id is None and not count:
+        return count, problems
+    end = by_tip.get(head.last_hash)
+    if end is not None and end.last_id == head.last_entry_id:
+        return count, problems
+    if end is None and AuditEntry.objects.filter(chain=chain, hash=head.last_hash).exists():
+        problems.append(
+            "des entrées suivent la tête de chaîne (entrées ajoutées hors de l'application ?)"
+        )
+    else:
         problems.append(
             "la tête de chaîne ne correspond pas à la dernière entrée (entrées supprimées ?)"
         )
     return count, problems
+
+
+def _loose_runs(chain: str, runs: list[_Segment]) -> list[str]:
+    """The problems of the runs that do not start the chain: each one's first entry follows
+    an entry that is missing or altered (a gap), or one already followed (a fork)."""
+    starts = [run for run in runs if run.needs == GENESIS]
+    problems = [
+        f"entrée {run.first_id} : second début de chaîne (embranchement)"
+        for run in sorted(starts, key=lambda run: run.first_id)[1:]
+    ]
+    loose = sorted((run for run in runs if run.needs != GENESIS), key=lambda run: run.first_id)
+    for start in range(0, len(loose), VERIFY_CHUNK):
+        part = loose[start : start + VERIFY_CHUNK]
+        found: dict[str, int] = {}
+        predecessors = AuditEntry.objects.filter(chain=chain, hash__in={run.needs for run in part})
+        for digest, pk in predecessors.order_by("id").values_list("hash", "id"):
+            found.setdefault(digest, pk)
+        for run in part:
+            if run.needs in found:
+                problems.append(
+                    f"entrée {run.first_id} : embranchement (l'entrée {found[run.needs]} "
+                    "est déjà suivie d'une autre)"
+                )
+            else:
+                problems.append(f"entrée {run.first_id} : maillon précédent rompu")
+    return sorted(problems, key=_entry_number)
+
+
+def _entry_number(problem: str) -> int:
+    return int(problem.split()[1]) if problem.startswith("entrée ") else 0
