@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "probatio.core.db_routing.PrimaryPinningMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,9 +133,45 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: embedded SQLite by default, PostgreSQL (or any) when DATABASE_URL says so.
+# On PostgreSQL (docs/deployment.md): DATABASE_POOL="max" or "min:max" gives each process a
+# connection pool (psycopg_pool) instead of persistent connections (the two exclude each
+# other); DATABASE_PGBOUNCER=true behind PgBouncer in transaction mode; DATABASE_REPLICA_URL a
+# read replica for the figures and the exports (probatio.core.db_routing).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_POOL = os.environ.get("DATABASE_POOL", "").strip()
+
+
+def database_from_url(url: str) -> dict:
+    database = dj_database_url.parse(url, conn_max_age=0 if DATABASE_POOL else 60)
+    database.setdefault("OPTIONS", {})
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    if DATABASE_POOL:
+        low, _, high = DATABASE_POOL.rpartition(":")
+        database["OPTIONS"]["pool"] = {
+            "min_size": int(low or 1),
+            "max_size": int(high),
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", 10)),
+        }
+    if env_bool("DATABASE_PGBOUNCER", False):
+        # Transaction pooling: a server-side cursor would not outlive its transaction.
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return database
+
+
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+    if DATABASE_REPLICA_URL:
+        replica = database_from_url(DATABASE_REPLICA_URL)
+        if replica["ENGINE"] == "django.db.backends.postgresql":
+            # A replica that is down must not hold a page: it is given up after 3 s.
+            replica["OPTIONS"].setdefault("connect_timeout", 3)
+            if "pool" in replica["OPTIONS"]:
+                replica["OPTIONS"]["pool"]["timeout"] = 3
+        # The test databases: the replica is the test database itself.
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES["replica"] = replica
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -149,6 +186,13 @@ else:
             },
         }
     }
+# Reads on the primary, except the blocks marked for the replica (figures, exports).
+DATABASE_ROUTERS = ["probatio.core.db_routing.ReplicaRouter"]
+# The replica is read only when no more than this many seconds behind (checked every few
+# seconds per process); a user who just wrote reads from the primary for this many seconds.
+PROBATIO_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", 30))
+PROBATIO_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", 5))
+PROBATIO_PRIMARY_PIN_SECONDS = int(os.environ.get("DATABASE_PRIMARY_PIN_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

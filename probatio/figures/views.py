@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from probatio.access.policy import Action, allows
 from probatio.audit import services as audit
 from probatio.core import exports
+from probatio.core.db_routing import reads_from_replica
 from probatio.core.exports import Kind
 from probatio.core.gates import page_membership
 from probatio.figures import charts, definitions, rules, selectors
@@ -100,6 +101,7 @@ def _period(request, today):
     return form, form.period if form.is_valid() else None
 
 
+@reads_from_replica()  # the figures' reads on the replica when there is one (its journal line not)
 def _group_page(request, group: str):
     membership = page_membership(request, Action.READ_ACTIVITY_FIGURES, REFUSAL)
     today = timezone.localdate()
