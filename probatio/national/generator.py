@@ -183,6 +183,7 @@ class Generator:
         global _RUNNING
         started = time.monotonic()
         self.started = started
+        AuditEntry.objects.ensure_partitions(from_month=self.now - timedelta(days=3000))
         if jobs <= 1:
             counts = self._run_services([plan.number for plan in self.plan.services])
         else:
