@@ -199,6 +199,7 @@ class ServiceActivity:
         held: bool,
         obligations: list[tuple[int, str]],
         cpip: int,
+        judge: int,
     ) -> None:
         if not active:
             return  # a closed file keeps its measure and history; its paperwork is archived
@@ -208,7 +209,7 @@ class ServiceActivity:
         if code == "TIG" and hours and self.placements:
             self._tig(person_id, measure_id, start, hours, cpip)
         if rng.random() < REPORT_SHARE:
-            self._report(person_id, measure_id, cpip)
+            self._report(person_id, measure_id, cpip, judge)
         if not held and rng.random() < INCIDENT_SHARE:
             kind, description = rng.choice(INCIDENT_KINDS)
             occurred = max(start, self.today - timedelta(days=rng.randint(5, 120)))
@@ -310,7 +311,8 @@ class ServiceActivity:
             done += 0 if absent else 4
             day += timedelta(days=7)
 
-    def _report(self, person_id, measure_id, cpip) -> None:
+    def _report(self, person_id, measure_id, cpip, judge) -> None:
+        """A report to the file's judge (the one who assigned its measure)."""
         rng = self.rng
         kind = rng.choice(REPORT_KINDS)
         stage = rng.choices([s for s, _ in REPORT_STAGES], weights=[w for _, w in REPORT_STAGES])[0]
@@ -334,7 +336,7 @@ class ServiceActivity:
             status=stage,
             due_date=created + timedelta(days=rng.randint(20, 60)),
             author_id=cpip,
-            judge_id=rng.choice(self.judges),
+            judge_id=judge,
             approved_by_id=manager if approved else None,
             approved_at=_at(created + timedelta(days=3)) if approved else None,
             transmitted_at=_at(created + timedelta(days=4)) if transmitted else None,

@@ -34,7 +34,9 @@ class TableWriter:
                 self.defaults[field.attname] = field.default
             elif field.null:
                 self.defaults[field.attname] = None
-            elif field.blank and isinstance(field, models.CharField | models.TextField | models.FileField):
+            elif field.blank and isinstance(
+                field, models.CharField | models.TextField | models.FileField
+            ):
                 self.defaults[field.attname] = ""
         self.pk = model._meta.pk.attname
         self.auto_pk = isinstance(model._meta.pk, models.AutoField)

@@ -280,7 +280,9 @@ class Generator:
         cpips = staff["cpip"]
         judges = staff["judge"]
         prison_cpips = cpips[: max(1, round(len(cpips) * PRISON_SHARE))]
-        community_cpips = cpips[len(prison_cpips) :] or cpips
+        # The first CPIP (``cpip.demo`` in the largest service) follows files in prison and in
+        # the community, like the demo's: the bench opens both kinds of pages under that name.
+        community_cpips = cpips[:1] + cpips[len(prison_cpips) :]
         for index in range(plan.active):
             held = rng.random() < PRISON_SHARE
             cpip = (prison_cpips if held else community_cpips)[
@@ -504,6 +506,7 @@ class Generator:
             held=held,
             obligations=obligations,
             cpip=cpip,
+            judge=judge,
         )
         events = 30 if active else 2
         self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)

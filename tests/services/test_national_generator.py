@@ -130,3 +130,48 @@ def test_the_generated_service_opens_in_the_application():
         for url in urls:
             response = client.get(url)
             assert response.status_code == 200, (username, url, response.status_code)
+
+
+# Pages of the bench whose data the generator does not write (docs/performance.md): a
+# transfer between services, a pair of duplicate files.
+NO_NATIONAL_DATA = {"transfert <id>", "fusion : choix", "fusion : comparaison"}
+NO_NATIONAL_DATA |= {"fusion : confirmation"}
+
+
+def test_every_bench_page_holds_its_query_budget_on_the_generated_database():
+    """Each page of the bench (``bench/run_bench.py``), on the generated service, runs at most
+    15 queries (the exports, which read whole lists, are measured by the bench only); the pages
+    that find no data are exactly those the generator is known not to feed."""
+    import sys
+    from pathlib import Path
+
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from probatio.accounts.models import User
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from run_bench import PAGES, TARGET_QUERIES, page_url
+
+    # A first service large enough for its first CPIP to hold a TIG and its first judge to
+    # have reports transmitted.
+    plan = Plan(scale=0.0005, services=(ServicePlan(1, 150, 20), ServicePlan(2, 10, 10)))
+    Generator(plan, seed=7, log=lambda line: None).run()
+    without_data, over = set(), {}
+    for label, template, username in PAGES:
+        user = User.objects.get(username=username)
+        try:
+            url = page_url(template, user)
+        except (AttributeError, TypeError, Membership.DoesNotExist, ValueError):
+            without_data.add(label)
+            continue
+        client = Client()
+        client.force_login(user)
+        assert client.get(url).status_code == 200, (label, url)  # warm-up: session, service
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (label, url)
+        if "format=" not in url and len(queries) > TARGET_QUERIES:
+            over[label] = len(queries)
+    assert without_data == NO_NATIONAL_DATA
+    assert over == {}
