@@ -16,7 +16,7 @@ so both databases compare the same words:
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connections
-from django.db.models import F, QuerySet, Value
+from django.db.models import CharField, F, Func, QuerySet, Value
 
 from probatio.core.text import fold
 
@@ -63,3 +63,19 @@ def with_near_words(qs: QuerySet, query: str) -> QuerySet:
         similarity = TrigramWordSimilarity(word, "search_text")
         score = similarity if score is None else score + similarity
     return qs.annotate(near_score=score)
+
+
+def found_order() -> tuple:
+    """The list's order (surname, first names) for the persons a query found, written
+    ``surname || ''`` so that PostgreSQL cannot read it from the (service, surname, first_names)
+    index: for a frequent word it would walk the service's persons in name order until 25
+    match — through every name before « Martin » for « martin » — instead of finding the
+    matches (trigram index) and sorting them. Same order on both databases."""
+    unindexed_surname = Func(
+        F("surname"),
+        Value(""),
+        template="(%(expressions)s)",
+        arg_joiner=" || ",
+        output_field=CharField(),
+    )
+    return (unindexed_surname.asc(), "first_names", "pk")

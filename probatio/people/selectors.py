@@ -352,11 +352,12 @@ def person_list_for(
         qs = qs.filter(in_custody)
     elif setting == "community":
         qs = qs.exclude(in_custody)
-    order = (
-        ("-near_score", "surname", "first_names", "pk")
-        if near
-        else ("surname", "first_names", "pk")
-    )
+    if near:
+        order = ("-near_score", "surname", "first_names", "pk")
+    elif search.words_of(query):
+        order = search.found_order()
+    else:
+        order = ("surname", "first_names", "pk")
     return qs.annotate(in_custody=in_custody).select_related("assigned_cpip").order_by(*order)
 
 
