@@ -51,6 +51,8 @@ UNPINNING_APPS = frozenset({"audit", "sessions"})
 DEFAULT_MAX_LAG = 30
 DEFAULT_PIN_SECONDS = 10
 DEFAULT_CHECK_SECONDS = 5
+# How long a replica whose last replayed transaction is old may take to show it is current.
+SETTLE = 1.0
 
 
 @dataclass
@@ -84,8 +86,13 @@ def max_lag() -> float:
 
 def lag_seconds(alias: str = REPLICA) -> float:
     """How far the replica is behind the primary, in seconds: 0 when it has replayed all the
-    primary has written (an idle primary leaves the last replayed transaction old: the WAL
-    positions say it is not behind). Raises ``DatabaseError`` when either does not answer."""
+    primary has written. Raises ``DatabaseError`` when either does not answer.
+
+    The age of the last transaction replayed says it only while the primary writes: after an
+    idle spell (or just after the standby started), it is old, or unknown, though the replica
+    is current. So the WAL positions come first, and when the replica is behind the primary's
+    position with such an old (or no) transaction, it is given ``SETTLE`` seconds to reach
+    that position: a current replica does, a stuck or lagging one does not."""
     replica = connections[alias]
     if replica.vendor != "postgresql":
         with replica.cursor() as cursor:
@@ -93,20 +100,29 @@ def lag_seconds(alias: str = REPLICA) -> float:
         return 0.0
     with replica.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+            "SELECT pg_is_in_recovery(), "
             "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8"
         )
-        in_recovery, replayed, behind = cursor.fetchone()
+        in_recovery, behind = cursor.fetchone()
     if not in_recovery:  # a promoted standby, or the test database's mirror
         return 0.0
-    if replayed is None:
-        return float("inf")
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [replayed])
-        (missing_bytes,) = cursor.fetchone()
-    if missing_bytes <= 0:
-        return 0.0
-    return float("inf") if behind is None else max(float(behind), 0.0)
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        (written,) = cursor.fetchone()
+    started = time.monotonic()
+    while True:
+        with replica.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())", [written]
+            )
+            (missing_bytes,) = cursor.fetchone()
+        if missing_bytes is not None and missing_bytes <= 0:
+            return time.monotonic() - started
+        if behind is not None and behind <= max_lag():
+            return max(float(behind), 0.0)  # replaying recent transactions: that is the lag
+        if time.monotonic() - started >= SETTLE:
+            return float("inf") if behind is None else float(behind)
+        time.sleep(0.05)
 
 
 def _check(alias: str) -> str | None:
