@@ -17,7 +17,7 @@ everywhere else.
 Before a block reads from the replica, the replica is checked (at most every
 ``PROBATIO_REPLICA_CHECK_SECONDS``, per process): it must answer, and be no more than
 ``PROBATIO_REPLICA_MAX_LAG`` seconds behind the primary. Otherwise a warning is logged and the
-block reads from the primary: a figure may be slower, never stale nor missing.
+block reads from the primary: a figure may come slower, never staler than that threshold.
 
 A user who has just written (a request other than GET/HEAD/OPTIONS/TRACE, or a write seen by the
 router other than a journal line or a session) is *pinned* to the primary for
