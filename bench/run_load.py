@@ -14,8 +14,9 @@
 4. Runs Locust headless (``bench/locustfile.py``): ``--users`` users spawned over ``--ramp``
    seconds, ``--run-time`` in all (ramp included), 5 to 15 s of think time; CSV statistics
    under var/load/.
-5. Stops the server and prints, per page, the requests, errors, p50 and p95 (target: p95 ≤
-   1 s). Exit code 1 on any error.
+5. Stops the server and prints, per page, the requests, errors, p50 and p95 as the users saw
+   them (target: p95 ≤ 1 s), then per path the time the server itself spent (gunicorn's
+   access log, without the wait for a free process). Exit code 1 on any error.
 
 Environment variables (``make load-test``): LOAD_USERS, LOAD_RUN_TIME, LOAD_RAMP,
 LOAD_WORKERS, LOAD_PORT, NATIONAL_SCALE.
@@ -25,7 +26,9 @@ import argparse
 import csv
 import json
 import os
+import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -145,6 +148,29 @@ def report(stats_csv: Path) -> tuple[int, bool]:
     return errors, all_ok
 
 
+ACCESS = re.compile(r'"(GET|POST) (\S+) HTTP/[\d.]+" (\d+) (\d+)ms')
+
+
+def server_times(log: Path) -> None:
+    """Prints, per path, the time gunicorn spent on the requests (its access log), apart from
+    their wait in the queue: what the client sees beyond it is waiting for a free process."""
+    times: dict[tuple[str, str], list[int]] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if match := ACCESS.search(line):
+            path = re.sub(r"/\d+/", "/<id>/", match.group(2).split("?")[0])
+            times.setdefault((match.group(1), path), []).append(int(match.group(4)))
+    if not times:
+        return
+    print(f"{'temps serveur (gunicorn)':<36} {'requêtes':>9} {'p50 ms':>7} {'p95 ms':>7}")
+    for (method, path), values in sorted(times.items(), key=lambda item: item[0][1]):
+        values.sort()
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        print(
+            f"{method + ' ' + path:<36} {len(values):>9} {statistics.median(values):>7.0f} {p95:>7}"
+        )
+    print()
+
+
 def main() -> None:
     env = os.environ
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -241,6 +267,7 @@ def main() -> None:
     if not stats.exists():
         sys.exit("Locust n'a écrit aucune statistique.")
     errors, all_ok = report(stats)
+    server_times(LOAD_DIR / "gunicorn.log")
     print(
         f"Erreurs : {errors}. p95 ≤ 1 s sur chaque page : {'oui' if all_ok else 'non'}. "
         f"Détail : var/load/load_stats.csv, var/load/load_failures.csv."
