@@ -48,6 +48,10 @@ def test_the_migration_created_the_extensions_and_a_valid_trigram_index():
     assert _one("SELECT tablename FROM pg_indexes WHERE indexname = 'person_search_trgm'") == (
         "people_person",
     )
+    assert _one(
+        "SELECT attstattarget FROM pg_attribute"
+        " WHERE attrelid = 'people_person'::regclass AND attname = 'search_text'"
+    ) == (1000,)
 
 
 def test_unaccent_folds_as_the_stored_text_does():
