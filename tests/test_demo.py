@@ -1,5 +1,6 @@
 """The demo service: built through the real services, reproducible, idempotent."""
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -25,6 +26,7 @@ from probatio.compliance.models import Incident, Proof
 from probatio.core.deadlines import Query, collect
 from probatio.core.workdays import add_jours_ouvrables
 from probatio.demo import transfers as demo_transfers
+from probatio.demo.staffing import staff_plan
 from probatio.measures.deadlines import victim_details
 from probatio.measures.models import Measure, Obligation
 from probatio.messaging.models import Message
@@ -125,6 +127,14 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert set(
         Membership.objects.filter(user__username="multi.demo").values_list("role", flat=True)
     ) == {"cpip", "manager"}
+    # The staff of a small service: that of the default demo (demo/staffing.py), and multi.demo.
+    staff = Counter(
+        Membership.objects.filter(service=demo_service)
+        .exclude(user__username="multi.demo")
+        .values_list("role", flat=True)
+    )
+    assert staff == {role.value: len(sites) for role, sites in staff_plan(40).items()}
+    assert staff["cpip"] == 10
     assert Person.objects.filter(assigned_cpip__username="cpip.demo").exists()
     assert Measure.objects.filter(assigning_judge__username="juge.demo").exists()
     types = set(Measure.objects.values_list("measure_type_id", flat=True))

@@ -21,6 +21,7 @@ from probatio.agenda import rules
 from probatio.agenda import services as agenda_services
 from probatio.agenda.models import Appointment
 from probatio.demo.gates import gate
+from probatio.demo.slots import FURTHER_DAYS, at_most, first_free_slot
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.organisation.models import Room, Site
@@ -161,8 +162,10 @@ class AgendaBuilder:
             site = self.sites[key]
             site.access_notes = SITE_ACCESS[number]
             site.save(update_fields=["access_notes"])
+            # Five offices, or one per CPIP of the antenne in a larger service.
+            offices = max(5, sum(m.site_id == site.pk for m in self.staff.get(Role.CPIP, [])))
             self.rooms[site.pk] = [
-                Room.objects.create(site=site, name=f"Bureau {n}") for n in range(1, 6)
+                Room.objects.create(site=site, name=f"Bureau {n}") for n in range(1, offices + 1)
             ]
             Room.objects.create(
                 site=site, name="Salle collective", access_notes="Rez-de-chaussée, au fond"
@@ -183,6 +186,25 @@ class AgendaBuilder:
                 days.append(day)
             day += timedelta(days=1)
         return days
+
+    def _first_free(
+        self,
+        member: Membership,
+        first: date,
+        last: date,
+        pick,
+        *,
+        before: date | None = None,
+    ) -> tuple[date, time] | None:
+        """The first working day from ``first`` to ``last`` where ``member`` has a free slot,
+        and the slot ``pick`` chooses; when those days are full, the next working days (up to
+        ``FURTHER_DAYS`` more), never ``before`` or later; None when all are full."""
+        days = self._working_days(first, last + timedelta(days=FURTHER_DAYS * 7 // 5))
+        wished = self._working_days(first, last)
+        days = days[: len(wished) + FURTHER_DAYS]
+        if before is not None:
+            days = [day for day in days if day < before]
+        return first_free_slot(days, lambda day: self._free_slots(member, day), pick)
 
     def _free_slots(self, member: Membership, day: date) -> list[time]:
         taken = self.busy.get(member.user_id, set())
@@ -317,10 +339,15 @@ class AgendaBuilder:
                 continue  # not booked yet: an alert in the échéancier
             measure = person.measures.filter(start_date__gte=since).order_by("start_date").first()
             offset = self.rng.randint(-6, 9)
-            day = self._working_days(
-                self.today + timedelta(days=offset), self.today + timedelta(days=offset + 5)
-            )[0]
-            start = rules.at_paris(day, self.rng.choice(self._free_slots(member, day)))
+            found = self._first_free(
+                member,
+                self.today + timedelta(days=offset),
+                self.today + timedelta(days=offset + 5),
+                self.rng.choice,
+            )
+            if found is None:
+                continue  # the CPIP's agenda is full: not booked yet (an alert)
+            start = rules.at_paris(*found)
             site = member.site or self.sites["a"]
             rooms = self.rooms.get(site.pk, [])
             appointment = self._book(
@@ -371,11 +398,16 @@ class AgendaBuilder:
             )
             if not days or days[0] >= self.today - timedelta(days=8):
                 continue
-            free = self._free_slots(member, days[0])
+            # Before the fortnight (whose appointments are drawn afterwards), or not at all.
+            found = self._first_free(
+                member, days[0], days[-1], self.rng.choice, before=self.today - timedelta(days=8)
+            )
+            if found is None:
+                continue
             appointment = self._book(
                 member,
                 person,
-                rules.at_paris(days[0], self.rng.choice(free)),
+                rules.at_paris(*found),
                 kind="first",
                 measure=measure,
                 place_kind="site",
@@ -390,15 +422,20 @@ class AgendaBuilder:
         proposes an incident."""
         measure = person.measures.filter(status__in=Measure.OPEN_STATUSES).first()
         for weeks in (5, 3):
-            day = self._working_days(
+            found = self._first_free(
+                member,
                 self.today - timedelta(weeks=weeks),
                 self.today - timedelta(weeks=weeks) + timedelta(days=4),
-            )[0]
+                at_most(2),
+                before=self.today - timedelta(days=8),
+            )
+            if found is None:
+                continue
             site = member.site or self.sites["a"]
             appointment = self._book(
                 member,
                 person,
-                rules.at_paris(day, self._free_slots(member, day)[2]),
+                rules.at_paris(*found),
                 kind="follow_up",
                 measure=measure,
                 place_kind="site",
@@ -467,13 +504,18 @@ class AgendaBuilder:
         for member in self.staff.get(Role.PSYCHOLOGIST, []):
             persons = list(Person.objects.filter(support_staff=member.user)[:6])
             for number, person in enumerate(persons):
-                day = self._working_days(
-                    self.today + timedelta(days=number - 3), self.today + timedelta(days=number + 2)
-                )[0]
+                found = self._first_free(
+                    member,
+                    self.today + timedelta(days=number - 3),
+                    self.today + timedelta(days=number + 2),
+                    at_most(number % 4),
+                )
+                if found is None:
+                    continue
                 appointment = self._book(
                     member,
                     person,
-                    rules.at_paris(day, self._free_slots(member, day)[number % 4]),
+                    rules.at_paris(*found),
                     kind="follow_up",
                     place_kind="site",
                     site=member.site or self.sites["a"],

@@ -51,6 +51,7 @@ from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.staff import build_staff_calendar
+from probatio.demo.staffing import staff_plan
 from probatio.demo.support import build_support
 from probatio.demo.transfers import build_incoming_transfer
 from probatio.demo.transitions import build_transitions
@@ -80,17 +81,6 @@ DEMO_STAFF = {
 }
 MULTI_DEMO = ("multi.demo", "Julien", "Roussel")
 
-# Staff of each service: role -> antenne of each member ("a", "b": community offices;
-# "prison": the team inside the first establishment; None: no antenne, for judges).
-STAFF_PLAN = {
-    Role.CPIP: ["a", "a", "a", "a", "a", "b", "b", "b", "prison", "prison"],
-    Role.MANAGER: ["a", "b"],
-    Role.SECRETARIAT: ["a", "b"],
-    Role.PSYCHOLOGIST: ["a"],
-    Role.SOCIAL_WORKER: ["prison"],
-    Role.MONITORING: ["a", "a"],
-    Role.JUDGE: [None, None],
-}
 TITLES = {
     Role.CPIP: ("CPIP", "CPIP"),
     Role.MANAGER: (
@@ -218,6 +208,8 @@ class ServiceBuilder:
         self.fake.seed_instance(self.rng.getrandbits(32))
         self.report = ServiceReport(department.code, f"{department.name} (démonstration)")
         self.obligation_types = {t.code: t for t in ObligationType.objects.all()}
+        # The staff grows with the persons followed (about 65 persons per CPIP): see staffing.
+        self.staff_plan = staff_plan(persons)
         self.committal_counters: dict[tuple[int, int], int] = {}
 
     # --- Structure and staff. ---
@@ -363,7 +355,12 @@ class ServiceBuilder:
             establishment=prison,
         )
         self.planner = Planner(
-            dept, rng=self.rng, fake=fake, today=self.today, establishments=self.establishments
+            dept,
+            rng=self.rng,
+            fake=fake,
+            today=self.today,
+            establishments=self.establishments,
+            judges=len(self.staff_plan[Role.JUDGE]),
         )
 
     def _office_phone(self) -> str:
@@ -391,7 +388,7 @@ class ServiceBuilder:
 
     def _create_staff(self) -> None:
         self.staff: dict[Role, list[Membership]] = {}
-        for role, sites in STAFF_PLAN.items():
+        for role, sites in self.staff_plan.items():
             members = []
             for position, site_key in enumerate(sites):
                 if self.is_demo and position == 0 and role in DEMO_STAFF:
@@ -417,10 +414,9 @@ class ServiceBuilder:
                     )
                 )
             self.staff[role] = members
-        self.community_cpips = [
-            i for i, site in enumerate(STAFF_PLAN[Role.CPIP]) if site != "prison"
-        ]
-        self.prison_cpips = [i for i, site in enumerate(STAFF_PLAN[Role.CPIP]) if site == "prison"]
+        cpip_sites = self.staff_plan[Role.CPIP]
+        self.community_cpips = [i for i, site in enumerate(cpip_sites) if site != "prison"]
+        self.prison_cpips = [i for i, site in enumerate(cpip_sites) if site == "prison"]
         if self.index == 0:
             self._create_two_role_account()
 

@@ -15,6 +15,7 @@ from faker import Faker
 from probatio.core.dates import add_months
 from probatio.core.text import fold
 from probatio.demo import vocabulary as voc
+from probatio.demo.staffing import first_cpip_share, judge_index
 from probatio.demo.vocabulary import of_place
 from probatio.measures import rules
 from probatio.measures.models import Measure
@@ -52,7 +53,6 @@ CONTROLS = [
     "CTRL_INFO_ETRANGER",
 ]
 PROBATION_LIKE = {"SURSIS_PROBATOIRE", "SURSIS_PROBATOIRE_RENFORCE", "LC", "LSC", "SSJ"}
-JUDGE_DEMO_SHARE = 0.7  # share of persons whose assigning judge is the first judge
 
 
 # --- Plans: what a person's file will hold, drawn before anything is written. ---
@@ -148,8 +148,10 @@ class Planner:
         fake: Faker,
         today: date,
         establishments: list[Establishment],
+        judges: int = 2,
     ):
         self.department = department
+        self.judges = judges
         self.rng = rng
         self.fake = fake
         self.today = today
@@ -191,7 +193,7 @@ class Planner:
         )
         self._make_statuses_fit_dates(plan)
         plan.identity = self._plan_identity(plan, prevenu=code in {"CJ", "ARSE"})
-        plan.judge_index = 0 if rng.random() < JUDGE_DEMO_SHARE else 1
+        plan.judge_index = judge_index(rng.random(), self.judges)
         first = min(d.date for d in decisions)
         plan.opened = min(self.today, first + timedelta(days=rng.randint(3, 30)))
         self._plan_addresses_and_situation(plan)
@@ -892,8 +894,9 @@ class Planner:
         self, plans: list[PersonPlan], *, community_cpips: list[int], prison_cpips: list[int]
     ) -> None:
         """Persons in custody to the prison team; the others to the community CPIPs, the
-        first CPIP (``cpip.demo`` in the demonstration service) getting about a tenth.
-        CPIPs are given by their index among the service's CPIPs."""
+        first CPIP (``cpip.demo`` in the demonstration service) getting about a tenth (one
+        CPIP's share in a service of more than ten CPIPs). CPIPs are given by their index
+        among the service's CPIPs."""
         rng = self.rng
         outside: list[PersonPlan] = []
         for position, plan in enumerate(plans):
@@ -904,7 +907,7 @@ class Planner:
             else:
                 outside.append(plan)
         rng.shuffle(outside)
-        first_share = max(1, round(len(plans) / 10))
+        first_share = first_cpip_share(len(plans), len(community_cpips) + len(prison_cpips))
         others = community_cpips[1:]
         for position, plan in enumerate(outside):
             if position < first_share:

@@ -27,7 +27,7 @@ proposal…) get plausible French text, drawn from several variants and fitted t
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -440,6 +440,15 @@ ANSWER_TEXTS = {
     "permettre l'achèvement de l'indemnisation de la partie civile. Les autres obligations sont "
     "inchangées.",
 }
+
+
+def answer_day(today: date, transmitted_at: datetime | None) -> date:
+    """The day the demo's judge answers a report just transmitted: the demo's day, or the
+    day of the transmission when the build went past midnight since it began (the services
+    date a transmission by the clock; an answer may not precede it)."""
+    if transmitted_at is None:
+        return today
+    return max(today, timezone.localtime(transmitted_at).date())
 
 
 class Writer:
@@ -1029,6 +1038,8 @@ class ReportsBuilder:
 
     def _answer(self, slot: Slot, candidate: Candidate, report: Report, writer: Writer) -> None:
         member = self.judge if slot.answered_by == Role.JUDGE else self.secretariat
+        gated = self._gate(member, report)
+        day = answer_day(self.today, gated.report.transmitted_at)
         extra = {}
         if slot.answer == answers.MODIFY_OBLIGATIONS:
             extra = {
@@ -1042,15 +1053,15 @@ class ReportsBuilder:
             writer.words["term"] = "3 mois"
         transition_services.answer_record(
             membership=member,
-            gated_report=self._gate(member, report),
+            gated_report=gated,
             data=transition_services.AnswerData(
-                input=answers.Input(code=slot.answer, answered_on=self.today, **extra),
+                input=answers.Input(code=slot.answer, answered_on=day, **extra),
                 text=writer.fill(ANSWER_TEXTS[slot.answer]),
                 obligation_details={CARE: {"care_structure": "CSAPA de secteur (addictologie)"}}
                 if slot.answer == answers.MODIFY_OBLIGATIONS
                 else {},
             ),
-            today=self.today,
+            today=day,
         )
         self.report.answers += 1
         if slot.answer in (answers.MODIFY_OBLIGATIONS, answers.EXTEND, answers.REVOCATION_PARTIAL):

@@ -37,6 +37,7 @@ from probatio.accounts.models import Membership
 from probatio.core.dates import add_months
 from probatio.demo import vocabulary as voc
 from probatio.demo.gates import gate
+from probatio.demo.reports import answer_day
 from probatio.demo.vocabulary import of_place
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure
@@ -335,6 +336,18 @@ class PrisonPlan:
             lsc_excluded=bool(self.lsc_exclusions),
             lsc_plein_droit_excluded=bool(self.plein_droit_exclusions),
         )
+
+
+def parole_end(effective_on: date, sentence_end: date) -> date | None:
+    """The end of the assistance and control measures of a parole granted from
+    ``effective_on`` by the demo's judge: six months after the end of the sentence, within
+    CPP 732 (at least to the end of the sentence, at most a year beyond it and ten years in
+    all). None when no parole fits: the sentence ends on or before that day, or more than ten
+    years after it."""
+    latest = add_months(effective_on, 12 * answers.PAROLE_MAX_YEARS)
+    if sentence_end <= effective_on or sentence_end > latest:
+        return None
+    return min(add_months(sentence_end, 6), latest)
 
 
 def _length(months: int, days: int = 0) -> engine.Length:
@@ -1033,7 +1046,13 @@ class SentencesBuilder:
             day = situations[p.person.pk].lc_eligibility_date
             return far(p, 150) and day is not None and day <= self.today + timedelta(days=21)
 
-        unsafe_free = [p for p in judged if p.safety is None]
+        parole_on = self.today + timedelta(days=21)
+
+        def grantable(p):  # the sentence ends within the ten years a parole may last
+            end = facts[p.person.pk].end_date
+            return end is not None and parole_end(parole_on, end) is not None
+
+        unsafe_free = [p for p in judged if p.safety is None and grantable(p)]
         parole = take(paroled, lambda p: far(p, 150), lambda p: far(p, 60), among=unsafe_free)
         # An opinion waits for an answer: the registry's dates do not matter.
         adjust = take(adjustable, lambda p: far(p, 60), lambda p: True, among=judged)
@@ -1051,8 +1070,8 @@ class SentencesBuilder:
                 judge,
                 report,
                 answers.GRANTED,
-                effective_on=self.today + timedelta(days=21),
-                end_on=add_months(end, 6),
+                effective_on=parole_on,
+                end_on=parole_end(parole_on, end),
                 new_obligations=("RESIDENCE", "TRAVAIL_FORMATION", "SOINS"),
                 details={"SOINS": {"care_structure": "CSAPA de l'agglomération"},
                          "RESIDENCE": {"details": "Chez sa sœur, adresse vérifiée par le SPIP"}},
@@ -1087,19 +1106,21 @@ class SentencesBuilder:
                     )
 
     def _answer(self, judge, report, code, *, text, details=None, **fields) -> None:
+        gated = report_get_for(judge, report.pk)
+        day = answer_day(self.today, gated.report.transmitted_at)
         words = {
-            "on": f"{self.today:%d/%m/%Y}",
+            "on": f"{day:%d/%m/%Y}",
             "effect": f"{fields['effective_on']:%d/%m/%Y}" if "effective_on" in fields else "",
             "end": f"{fields['end_on']:%d/%m/%Y}" if "end_on" in fields else "",
         }
         transition_services.answer_record(
             membership=judge,
-            gated_report=report_get_for(judge, report.pk),
+            gated_report=gated,
             data=transition_services.AnswerData(
-                input=answers.Input(code=code, answered_on=self.today, **fields),
+                input=answers.Input(code=code, answered_on=day, **fields),
                 text=text.format(**words),
                 obligation_details=details or {},
             ),
-            today=self.today,
+            today=day,
         )
         self.report.answers += 1
