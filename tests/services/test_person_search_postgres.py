@@ -5,6 +5,7 @@ offers them when the names as typed find nobody."""
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from probatio.people.selectors import person_list_for
 from tests.factories import make_person
@@ -118,3 +119,19 @@ def test_the_search_page_says_nobody_when_nothing_is_close(cpip, persons):
     content = signed_in(cpip).get("/personnes/", {"q": "zzyzx"}).content.decode()
     assert "Orthographes proches" not in content
     assert "Aucune personne ne correspond à ces critères." in content
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [("cpip", "/personnes/"), ("cpip", "/portefeuille/"), ("manager", "/service/")],
+)
+def test_the_near_spellings_page_stays_within_the_query_budget(request, persons, role, path):
+    # Two more queries than a page of exact matches (the near spellings' count and list):
+    # the page still holds the 15 of tests/views/test_query_counts.py.
+    client = signed_in(request.getfixturevalue(role))
+    client.get(path, {"q": "Dupond"})  # sessions, caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, {"q": "Dupond"})
+    assert response.status_code == 200
+    assert 'data-testid="near-spellings"' in response.content.decode()
+    assert len(queries) <= 15, len(queries)
