@@ -25,6 +25,9 @@ class DueItemRecord(models.Model):
     )
     kind = models.CharField("type (code du fournisseur)", max_length=40)
     due = models.DateField("échéance")
+    # The shortest horizon of the page (in days, ``forms.HORIZONS``) whose provider call
+    # returns the item: 0 for the kinds shown whatever the horizon.
+    horizon = models.PositiveSmallIntegerField("horizon")
     at = models.DateTimeField("heure", null=True, blank=True)
     # The page's order within a day: the time (microseconds since the epoch, zero when none)
     # then the kind, as ``DueItem.sort_key`` orders them; the smallest of a person's day

@@ -121,7 +121,7 @@ def stored_rows(
     rows = DueItemRecord.objects.filter(service_id=membership.service_id)
     if kinds:
         rows = rows.filter(kind__in=kinds)
-    rows = rows.filter(Q(due__lte=until) | Q(kind__in=ALWAYS_SHOWN))
+    rows = rows.filter(horizon__lte=(until - today).days)  # 0: whatever the horizon
     if overdue:
         rows = rows.filter(done=False, due__lt=today)
     theirs = Q(person_id__in=persons.order_by().values("pk"))

@@ -31,7 +31,7 @@ from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import GENESIS, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.national import activity
+from probatio.national import activity, due_items
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan
 from probatio.notes.models import InterviewNote
@@ -225,6 +225,7 @@ class Generator:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 self._service(service_plan, rng)
                 self._flush()
+                due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
             self.log(
                 f"  service {number}/{len(self.plan.services)} : "
                 f"{service_plan.active} suivies, {service_plan.closed} dossiers clos "

@@ -15,6 +15,7 @@ same ``Query`` as the échéancier's (no staff restriction), and the page filter
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -36,10 +37,13 @@ from probatio.sentences import selectors as sentence_selectors
 
 log = logging.getLogger(__name__)
 
-# Items are stored up to the page's longest horizon: a row is never read after the day it was
-# computed (the page computes again a person not computed today), so nothing beyond it is
-# ever shown. The kinds shown whatever the horizon (``rules.ALWAYS_SHOWN``) are stored whole.
-STORED_DAYS = max(days for days, _ in HORIZONS)
+# The providers are asked as the page asks them, once per horizon of its filter: an item is
+# stored with the shortest horizon that returns it (a provider may return items beyond the
+# horizon, e.g. the sentence alerts, or use a delay of its own). A row is never read after the
+# day it was computed (the page computes again a person not computed today). The kinds shown
+# whatever the horizon (``rules.ALWAYS_SHOWN``) are asked once, without limit (horizon 0).
+HORIZON_DAYS = sorted(days for days, _ in HORIZONS)
+STORED_DAYS = HORIZON_DAYS[-1]
 BATCH = 500  # persons per batch: one transaction, a fixed number of queries
 # Items of the service, not of one of its persons' files (the person is another service's
 # until the transfer is accepted): computed per service, shown to who sees the whole service.
@@ -73,23 +77,33 @@ def as_item(row: DueItemRecord) -> DueItem:
     )
 
 
-def _collect(query: Query, kinds: list[str]) -> list[DueItem]:
+def _collect(query: Query, kinds: list[str]) -> list[tuple[DueItem, int]]:
+    """Each item with the shortest horizon that returns it, in the page's order."""
     within = [k for k in kinds if k not in ALWAYS_SHOWN]
     always = [k for k in kinds if k in ALWAYS_SHOWN]
-    items = collect(query, within) if within else []
-    if always:  # as the page asks them: whatever the horizon
-        items += collect(replace(query, until=date.max), always)
-    items.sort(key=lambda item: item.sort_key)
-    return items
+    found: dict[tuple[DueItem, int], int] = {}  # (item, its n-th copy) → horizon
+    if always:
+        for item, copies in Counter(collect(replace(query, until=date.max), always)).items():
+            for n in range(copies):
+                found.setdefault((item, n), 0)
+    if within:
+        for days in HORIZON_DAYS:
+            until = query.today + timedelta(days=days)
+            for item, copies in Counter(collect(replace(query, until=until), within)).items():
+                for n in range(copies):
+                    found.setdefault((item, n), days)
+    ordered = sorted(found.items(), key=lambda pair: (pair[0][0].sort_key, pair[0][1]))
+    return [(item, horizon) for (item, _), horizon in ordered]
 
 
-def _write(items: list[DueItem], service_id: int) -> int:
+def _write(items: list[tuple[DueItem, int]], service_id: int) -> int:
     records = [
         DueItemRecord(
             service_id=service_id,
             person_id=item.person_id,
             kind=item.kind,
             due=item.due,
+            horizon=horizon,
             at=item.at,
             order_key=order_key(item),
             label=item.label,
@@ -100,7 +114,7 @@ def _write(items: list[DueItem], service_id: int) -> int:
             state=item.state,
             staff_ids=sorted(item.staff_ids),
         )
-        for item in items
+        for item, horizon in items
     ]
     DueItemRecord.objects.bulk_create(records)
     DueItemStaff.objects.bulk_create(

@@ -2,6 +2,7 @@
 
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from probatio.demo import builder
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         reports = builder.build_demo(
             seed=seed, services=services, persons=persons, log=self.stdout.write
         )
+        # The échéancier's stored items computed for today (docs/deadlines.md).
+        call_command("rebuild_due_items", stdout=self.stdout)
         built = [r for r in reports if not r.skipped]
         if not built:
             self.stdout.write(
