@@ -6,6 +6,7 @@
 1. Makes sure the national database ``probatio_bench_national`` exists at the wanted scale on
    the PostgreSQL of ``POSTGRES_URL`` (the builder of ``bench/run_national.py``, same stamp:
    one database for both benches, rebuilt only when the scale or the generator changed).
+   Then ``rebuild_due_items``, as the night before: the échéancier's stored items of the day.
 2. Reads the pool of accounts from it: CPIPs with a caseload and managers, one membership
    each; each simulated user signs in as a different account (refused if the pool is too
    small for ``--users``).
@@ -48,6 +49,7 @@ from run_national import (  # noqa: E402
 )
 
 LOAD_DIR = BASE_DIR / "var" / "load"
+DUE_ITEMS_COMMAND = BASE_DIR / "probatio/deadlines/management/commands/rebuild_due_items.py"
 TARGET_P95_MS = 1000
 # The share of managers among the simulated users (the rest are CPIPs).
 MANAGER_SHARE = 0.1
@@ -184,6 +186,10 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_national(args.scale, args.seed)
+    if DUE_ITEMS_COMMAND.exists():
+        # The night before the Monday: the échéancier's stored items computed for today (a
+        # second run the same day only computes what is not current yet).
+        manage(NATIONAL, "rebuild_due_items")
     server_env = child_env(NATIONAL)
     pool = account_pool(server_env["DATABASE_URL"])
     managers = max(1, round(args.users * MANAGER_SHARE))
