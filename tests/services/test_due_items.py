@@ -239,8 +239,10 @@ def test_the_nightly_rebuild_is_the_system_actors_and_resumes_where_it_stopped(w
     assert not refresh.outdated(service.pk, TODAY)
     entry = AuditEntry.objects.filter(object_type="deadlines.dueitemrecord").last()
     assert entry.actor is None and entry.context["persons"] == len(persons) - 2
+    entries = AuditEntry.objects.count()
     again = refresh.rebuild_service(actor=actor, today=TODAY)
     assert again.persons == 0  # nothing left for today
+    assert AuditEntry.objects.count() == entries  # and nothing journaled
     forced = refresh.rebuild_service(actor=actor, today=TODAY, force=True)
     assert forced.persons == len(persons)
 

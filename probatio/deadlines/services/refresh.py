@@ -279,7 +279,8 @@ def rebuild_service(
 ) -> Rebuilt:
     """The nightly rebuild of one service's items by its system actor: the persons not
     computed today (every person with ``force``), batch after batch, each committed on its own,
-    so that a run stopped half-way resumes where it stopped. One journal entry."""
+    so that a run stopped half-way resumes where it stopped. One journal entry when it
+    computed anything."""
     if not getattr(actor, "is_system", False) or not allows(actor.role, Action.REFRESH_DUE_ITEMS):
         raise PermissionDenied("Seul le traitement automatique du service recalcule l'échéancier.")
     started = time.monotonic()
@@ -305,6 +306,8 @@ def rebuild_service(
         result.rows += refresh(ids, today)
         result.persons += len(ids)
     result.seconds = time.monotonic() - started
+    if not result.persons and not result.rows:
+        return result  # nothing computed: nothing to journal
     with transaction.atomic():
         audit.record(
             actor=actor,
