@@ -1,6 +1,6 @@
 """Marking stored due items stale when what they are computed from changes
 (``dependencies``): one UPDATE in the change's transaction, and their computation asked for
-after the commit (``services.refresh.schedule_refresh_after_commit``). Connected in
+after the commit (``services.refresh.after_commit``). Connected in
 ``DeadlinesConfig.ready``."""
 
 from django.apps import apps
@@ -17,16 +17,20 @@ EVERYONE = dependencies.EVERYONE
 def mark_stale(label: str, pk, instance=None) -> None:
     """The persons (and services) a change of row ``pk`` of model ``label`` concerns."""
     path = dependencies.PERSON_PATHS[label]
+    lookup = None
     if path == EVERYONE:
         DueItemsState.objects.filter(stale=False).update(stale=True)
     elif path == "pk":
         DueItemsState.objects.filter(person_id=pk, stale=False).update(stale=True)
+        lookup = ("pk", pk)
     elif path:
         DueItemsState.objects.filter(
             person_id__in=Person.objects.filter(**{path: pk}).order_by().values("pk"),
             stale=False,
         ).update(stale=True)
+        lookup = None if path == "service" else (path, pk)  # a whole service: read or night
     services = dependencies.SERVICE_PATHS.get(label)
+    ids: set = set()
     if services == EVERYONE:
         DueItemsState.objects.filter(person__isnull=True, stale=False).update(stale=True)
     elif services and instance is not None:
@@ -34,7 +38,7 @@ def mark_stale(label: str, pk, instance=None) -> None:
         DueItemsState.objects.filter(person__isnull=True, service_id__in=ids, stale=False).update(
             stale=True
         )
-    refresh.schedule_refresh_after_commit()
+    refresh.after_commit(lookup=lookup, services=ids)
 
 
 def _on_save(sender, instance, raw=False, **kwargs):

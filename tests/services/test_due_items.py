@@ -266,3 +266,25 @@ def test_the_command_prints_counts_and_time(world, service):
     assert f"Service {service.pk} — " in text and "personnes calculées" in text
     assert " s." in text
     assert not refresh.outdated(service.pk, TODAY)
+
+
+def test_after_the_commit_the_persons_changed_are_computed(
+    world, cpip, site, service, django_capture_on_commit_callbacks
+):
+    """Only those the transaction changed: another stale person waits for the read."""
+    refresh.ensure_current(service.pk, TODAY)
+    DueItemsState.objects.filter(person=world["late"]).update(stale=True)
+    # The test's transaction never commits: the world's own callback dropped, as if its
+    # transaction had committed; the next change is a transaction of its own.
+    connection.run_on_commit = [
+        c for c in connection.run_on_commit if not isinstance(c[1], refresh.AfterCommit)
+    ]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        book(cpip, world["soon"], TODAY + timedelta(days=6), 15, site=site)
+    # One per transaction, however many rows changed.
+    assert sum(isinstance(c, refresh.AfterCommit) for c in callbacks) == 1
+    assert not DueItemsState.objects.get(person=world["soon"]).stale
+    assert DueItemRecord.objects.filter(
+        person=world["soon"], label="Entretien de suivi à 15:00"
+    ).exists()
+    assert DueItemsState.objects.get(person=world["late"]).stale

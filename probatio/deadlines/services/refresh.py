@@ -236,35 +236,59 @@ def ensure_current(service_id: int, today: date) -> int:
     return written
 
 
-# After a change: the persons marked stale are computed again once the transaction commits,
-# so that the next read rarely pays for it.
+# After a change: the persons it marked stale are computed again once the transaction commits,
+# so that the next read rarely pays for it. Not a change that marks a whole service (its
+# settings) or everyone (a catalogue): the next read or the night computes those.
 AFTER_COMMIT_LIMIT = 300
 
 
-def refresh_stale_after_commit() -> None:
-    try:
-        today = timezone.localdate()
-        stale = list(
-            DueItemsState.objects.filter(stale=True)
-            .order_by("pk")
-            .values_list("person_id", "service_id")[:AFTER_COMMIT_LIMIT]
+class AfterCommit:
+    """The changes of one transaction (``(lookup from Person, pk)`` and service ids), computed
+    again after its commit: only the persons still stale among those they concern."""
+
+    def __init__(self):
+        self.lookups: set[tuple[str, object]] = set()
+        self.services: set[int] = set()
+
+    def __call__(self) -> None:
+        try:
+            self.run(timezone.localdate())
+        except Exception:  # the change is committed; the next read or the night computes them
+            log.exception("Échéancier : recalcul après enregistrement")
+
+    def run(self, today: date) -> int:
+        written = 0
+        stale = DueItemsState.objects.filter(stale=True)
+        for service_id in stale.filter(
+            person__isnull=True, service_id__in=self.services
+        ).values_list("service_id", flat=True):
+            written += refresh_service_level(service_id, today)
+        if not self.lookups:
+            return written
+        concerned = Q()
+        for path, pk in self.lookups:
+            concerned |= Q(pk=pk) if path == "pk" else Q(**{path: pk})
+        ids = list(
+            stale.filter(
+                person_id__in=Person.objects.filter(concerned).order_by().values("pk")
+            ).values_list("person_id", flat=True)[:AFTER_COMMIT_LIMIT]
         )
-        persons = [pk for pk, _ in stale if pk]
-        for service_id in {s for pk, s in stale if not pk}:
-            refresh_service_level(service_id, today)
-        if persons:
-            refresh(persons, today)
-    except Exception:  # the change is committed; the next read or the night computes them
-        log.exception("Échéancier : recalcul après enregistrement")
+        return written + (refresh(ids, today) if ids else 0)
 
 
-def schedule_refresh_after_commit() -> None:
-    """Once per transaction (a callback already waiting is enough)."""
-    if any(func is refresh_stale_after_commit for _, func, _ in connection.run_on_commit):
-        return
+def after_commit(*, lookup: tuple[str, object] | None = None, services=()) -> None:
+    """Note a change for the computation after the commit (one callback per transaction)."""
     if not connection.in_atomic_block:
         return  # autocommit: the next read computes them (a save may be half done)
-    transaction.on_commit(refresh_stale_after_commit)
+    waiting = next(
+        (func for _, func, _ in connection.run_on_commit if isinstance(func, AfterCommit)), None
+    )
+    if waiting is None:
+        waiting = AfterCommit()
+        transaction.on_commit(waiting)
+    if lookup is not None:
+        waiting.lookups.add(lookup)
+    waiting.services.update(services)
 
 
 @dataclass
