@@ -130,19 +130,23 @@ def _delete(rows) -> None:
 
 
 def refresh(person_ids, today: date) -> int:
-    """Compute again the items of these persons and replace their rows; each batch in its own
-    transaction. Returns the number of rows written."""
-    by_service: dict[int, list[int]] = {}
-    for pk, service_id in Person.objects.filter(pk__in=list(person_ids)).values_list(
-        "pk", "service_id"
-    ):
-        by_service.setdefault(service_id, []).append(pk)
-    services = Service.objects.in_bulk(list(by_service)) if by_service else {}
+    """Compute again the items of these persons and replace their rows; each batch (at most
+    ``BATCH`` persons of one service) in its own transaction. Returns the number of rows
+    written."""
+    ids = sorted(set(person_ids))
+    services: dict[int, Service] = {}
     written = 0
-    for service_id, ids in by_service.items():
-        ids.sort()
-        for start in range(0, len(ids), BATCH):
-            written += _refresh_batch(services[service_id], ids[start : start + BATCH], today)
+    for start in range(0, len(ids), BATCH):  # never a list of ids longer than a batch
+        by_service: dict[int, list[int]] = {}
+        for pk, service_id in Person.objects.filter(pk__in=ids[start : start + BATCH]).values_list(
+            "pk", "service_id"
+        ):
+            by_service.setdefault(service_id, []).append(pk)
+        missing = set(by_service) - set(services)
+        if missing:
+            services.update(Service.objects.in_bulk(list(missing)))
+        for service_id, batch in by_service.items():
+            written += _refresh_batch(services[service_id], sorted(batch), today)
     return written
 
 
