@@ -299,7 +299,7 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
     count = 0
     by_tip: dict[str, _Segment] = {}  # the runs still open, by the hash that extends them
     by_need: dict[str, list[_Segment]] = {}  # the runs waiting for their predecessor
-    runs: list[_Segment] = []
+    runs: set[_Segment] = set()
     entries = AuditEntry.objects.filter(chain=chain).order_by("id")
     for entry in entries.iterator(chunk_size=VERIFY_CHUNK):
         count += 1
@@ -309,7 +309,7 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
         run = by_tip.pop(entry.previous_hash, None)
         if run is None:
             run = _Segment(entry)
-            runs.append(run)
+            runs.add(run)
             by_need.setdefault(run.needs, []).append(run)
         else:
             run.tip, run.last_id = entry.hash, entry.pk
@@ -346,7 +346,7 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
     return count, problems
 
 
-def _loose_runs(chain: str, runs: list[_Segment]) -> list[str]:
+def _loose_runs(chain: str, runs: set[_Segment]) -> list[str]:
     """The problems of the runs that do not start the chain: each one's first entry follows
     an entry that is missing or altered (a gap), or one already followed (a fork)."""
     starts = [run for run in runs if run.needs == GENESIS]
