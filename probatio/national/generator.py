@@ -33,7 +33,7 @@ from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.national import activity, due_items
 from probatio.national.copying import TableWriter, highest_id, move_sequences
-from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan
+from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan, department_code
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import rules as people_rules
@@ -241,7 +241,7 @@ class Generator:
 
     def _service(self, plan: ServicePlan, rng: random.Random) -> None:
         number = plan.number
-        department = f"{(number % 95) + 1:02d}" if number % 95 != 19 else "2A"
+        department = department_code(number)
         service_id = self.w[Service].add(
             name=f"SPIP national {number:03d}",
             department_code=department,

@@ -101,3 +101,19 @@ def plan_for(scale: float) -> Plan:
         for number, size in enumerate(sizes, start=2)
     ]
     return Plan(scale=scale, services=tuple(plans))
+
+
+# The départements in their official order: 01–19, Corsica's two, 21–95, then overseas.
+DEPARTMENTS = (
+    [f"{n:02d}" for n in range(1, 20)]
+    + ["2A", "2B"]
+    + [f"{n:02d}" for n in range(21, 96)]
+    + ["971", "972", "973", "974", "976"]
+)
+
+
+def department_code(number: int) -> str:
+    """The département of the national service ``number`` (1 … 101): each its own."""
+    if not 1 <= number <= len(DEPARTMENTS):
+        raise PlanError(f"Il n'y a que {len(DEPARTMENTS)} départements.")
+    return DEPARTMENTS[number - 1]

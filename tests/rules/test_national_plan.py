@@ -28,3 +28,14 @@ def test_smaller_scales_keep_at_least_two_services_and_add_up():
 def test_a_scale_of_zero_negative_or_too_large_is_refused(scale):
     with pytest.raises(PlanError):
         plan_for(scale)
+
+
+def test_every_service_of_the_full_plan_has_its_own_departement():
+    from probatio.national.plan import DEPARTMENTS, department_code
+
+    plan = plan_for(1)
+    codes = [department_code(service.number) for service in plan.services]
+    assert len(set(codes)) == len(codes) == 100
+    assert len(DEPARTMENTS) == 101 and department_code(20) == "2A" and department_code(101) == "976"
+    with pytest.raises(PlanError):
+        department_code(102)
