@@ -3,7 +3,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from probatio.access.policy import REFERENT_ROLES, is_referent
@@ -14,8 +26,10 @@ from probatio.agenda.rules import paris
 from probatio.caseloads import rules
 from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.community_work import selectors as tig_selectors
-from probatio.core.deadlines import Query, collect, next_due_by_person, registered
+from probatio.core.deadlines import Query, collect, next_due_by_person
 from probatio.core.text import count
+from probatio.deadlines.models import DueItemRecord, DueItemStaff
+from probatio.deadlines.services import refresh
 from probatio.measures import selectors as measure_selectors
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
@@ -698,32 +712,57 @@ def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
 
 
 def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
-    """Per CPIP: the items of the échéancier overdue, and the first interviews still to book
-    (no appointment yet, whatever their deadline), read through the échéancier's providers
-    for the whole service. Key ``None``: the files without anyone to act."""
-    persons = person_list_for(membership)
-
-    def query(until: date) -> Query:
-        return Query(
-            persons=persons,
-            today=today,
-            until=until,
-            service_id=membership.service_id,
-            service=membership.service,
+    """Per CPIP: the items of the échéancier overdue (appointments aside), and the first
+    interviews still to book (no appointment yet, due within the caseload's horizon), counted
+    in SQL on the échéancier's stored items (docs/deadlines.md) of the whole service, made
+    current first. Key ``None``: the items without anyone to act."""
+    refresh.ensure_current(membership.service_id, today)
+    overdue_q = Q(done=False, due__lt=today) & ~Q(kind="appointment")
+    unbooked_q = Q(
+        kind="first_interview",
+        state="unbooked",
+        due__lte=today + timedelta(days=NEXT_DUE_HORIZON_DAYS),
+    )
+    rows = DueItemRecord.objects.filter(
+        overdue_q | unbooked_q,
+        service_id=membership.service_id,
+        person_id__in=person_list_for(membership).order_by().values("pk"),
+    )
+    staffed = (
+        DueItemStaff.objects.filter(item__in=rows)
+        .order_by()
+        .values("user_id")
+        .annotate(
+            overdue=Count("pk", filter=Q(item__done=False, item__due__lt=today)),
+            unbooked=Count(
+                "pk",
+                filter=Q(
+                    item__kind="first_interview",
+                    item__state="unbooked",
+                    item__due__lte=today + timedelta(days=NEXT_DUE_HORIZON_DAYS),
+                ),
+            ),
         )
-
-    later = [r.kind for r in registered() if r.kind not in ("appointment", "first_interview")]
-    items = collect(query(today - timedelta(days=1)), later) + collect(
-        query(today + timedelta(days=NEXT_DUE_HORIZON_DAYS)), ["first_interview"]
+        .values_list("user_id", "overdue", "unbooked")
+    )
+    nobody = (
+        rows.filter(~Exists(DueItemStaff.objects.filter(item_id=OuterRef("pk"))))
+        .order_by()
+        .annotate(owner=Value(None, output_field=IntegerField()))
+        .values("owner")
+        .annotate(
+            overdue=Count("pk", filter=overdue_q),
+            unbooked=Count("pk", filter=unbooked_q),
+        )
+        .values_list("owner", "overdue", "unbooked")
     )
     overdue: dict = {}
     unbooked: dict = {}
-    for item in items:
-        for owner in item.staff_ids or frozenset([None]):
-            if item.is_overdue(today):
-                overdue[owner] = overdue.get(owner, 0) + 1
-            if item.kind == "first_interview" and item.state == "unbooked":
-                unbooked[owner] = unbooked.get(owner, 0) + 1
+    for owner, late, to_book in staffed.union(nobody, all=True):
+        if late:
+            overdue[owner] = late
+        if to_book:
+            unbooked[owner] = to_book
     return overdue, unbooked
 
 

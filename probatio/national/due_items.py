@@ -17,7 +17,7 @@ def fill(service_id: int, today: date) -> int:
     written = refresh.refresh_service_level(service_id, today)
     ids = list(
         Person.objects.filter(service_id=service_id)
-        .exclude(Exists(DueItemsState.objects.filter(person_id=OuterRef("pk"), computed_on=today)))
+        .exclude(Exists(DueItemsState.objects.filter(person_id=OuterRef("pk"), computed_on__gte=today)))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

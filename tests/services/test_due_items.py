@@ -288,3 +288,56 @@ def test_after_the_commit_the_persons_changed_are_computed(
         person=world["soon"], label="Entretien de suivi à 15:00"
     ).exists()
     assert DueItemsState.objects.get(person=world["late"]).stale
+
+
+def test_a_closed_file_with_nothing_due_is_not_computed_each_night(world, cpip, service):
+    """A file with nothing due and nothing that could fall due by the passing of days (no open
+    measure, custody, appointment to come nor report under way) stays current until changed;
+    a change brings it back to the next read."""
+    closed = PersonFactory(service=service, assigned_cpip=None, surname="Clos")
+    MeasureFactory(
+        person=closed, status="ended", start_date=date(2022, 1, 1), end_date=date(2023, 1, 1)
+    )
+    stored(cpip, until=TODAY + timedelta(days=30))
+    assert DueItemsState.objects.get(person=closed).computed_on == refresh.DORMANT
+    assert DueItemsState.objects.get(person=world["late"]).computed_on == TODAY  # open measure
+    assert DueItemsState.objects.get(person=world["soon"]).computed_on == TODAY  # appointments
+    tomorrow = TODAY + timedelta(days=1)
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert closed.pk not in refresh.outdated(service.pk, tomorrow)
+        assert world["late"].pk in refresh.outdated(service.pk, tomorrow)
+        MeasureFactory(person=closed, start_date=tomorrow)  # a new measure: stale again
+        assert closed.pk in refresh.outdated(service.pk, tomorrow)
+
+
+def test_the_weeks_overdue_counts_read_the_stored_items_as_the_providers_would(
+    world, manager, cpip, site
+):
+    """The manager's counts per CPIP (``caseloads.selectors.overdue_by_cpip``), counted in
+    SQL on the stored items, are those the providers give for the whole service."""
+    from probatio.caseloads.selectors import NEXT_DUE_HORIZON_DAYS, overdue_by_cpip
+    from probatio.core.deadlines import Query, collect
+
+    book(cpip, world["soon"], TODAY - timedelta(days=1), 9, site=site)  # outcome not recorded
+
+    def query(until):
+        return Query(
+            persons=Person.objects.filter(service_id=manager.service_id),
+            today=TODAY,
+            until=until,
+            service_id=manager.service_id,
+        )
+
+    later = [r.kind for r in registered() if r.kind not in ("appointment", "first_interview")]
+    items = collect(query(TODAY - timedelta(days=1)), later) + collect(
+        query(TODAY + timedelta(days=NEXT_DUE_HORIZON_DAYS)), ["first_interview"]
+    )
+    overdue, unbooked = {}, {}
+    for item in items:
+        for owner in item.staff_ids or frozenset([None]):
+            if item.is_overdue(TODAY):
+                overdue[owner] = overdue.get(owner, 0) + 1
+            if item.kind == "first_interview" and item.state == "unbooked":
+                unbooked[owner] = unbooked.get(owner, 0) + 1
+    assert overdue and unbooked  # the world has both
+    assert overdue_by_cpip(manager, today=TODAY) == (overdue, unbooked)

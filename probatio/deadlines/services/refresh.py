@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from probatio.access.policy import Action, allows
 from probatio.accounts.system import SystemActor
+from probatio.agenda import rules as agenda_rules
 from probatio.audit import services as audit
 from probatio.core.deadlines import DueItem, Query, Severity, collect, registered
 from probatio.deadlines.forms import HORIZONS
@@ -180,7 +181,50 @@ def _refresh_batch(service: Service, ids: list[int], today: date) -> int:
     DueItemsState.objects.filter(person_id__in=ids).update(
         service_id=service.pk, computed_on=today, stale=False
     )
+    dormant = _dormant(set(ids) - {item.person_id for item, _ in items}, today)
+    if dormant:
+        DueItemsState.objects.filter(person_id__in=dormant).update(computed_on=DORMANT)
     return written
+
+
+# A closed file with nothing due and nothing that could fall due by the mere passing of days
+# (no open measure, custody, appointment to come nor report under way) is not computed again
+# each night: its state says "current until changed", and a change marks it stale as any
+# other. Most of a national service's persons are such closed files (ten for each followed).
+DORMANT = date.max
+OPEN_MEASURE_STATUSES = ("pending", "active", "suspended")
+
+
+def _dormant(candidates: set[int], today: date) -> list[int]:
+    from probatio.agenda.models import Appointment
+    from probatio.measures.models import Measure
+    from probatio.people.models import CustodyRecord
+    from probatio.reports import rules as report_rules
+    from probatio.reports.models import Report
+
+    if not candidates:
+        return []
+    start, _ = agenda_rules.day_bounds(today)
+    busy = (
+        Measure.objects.filter(person_id__in=candidates, status__in=OPEN_MEASURE_STATUSES)
+        .order_by()
+        .values_list("person_id")
+        .union(
+            CustodyRecord.objects.filter(person_id__in=candidates, release_date__isnull=True)
+            .order_by()
+            .values_list("person_id"),
+            Appointment.objects.filter(
+                person_id__in=candidates, status=Appointment.Status.PLANNED, starts_at__gte=start
+            )
+            .order_by()
+            .values_list("person_id"),
+            Report.objects.filter(person_id__in=candidates)
+            .exclude(status=report_rules.ANSWERED)
+            .order_by()
+            .values_list("person_id"),
+        )
+    )
+    return sorted(candidates - {pk for (pk,) in busy})
 
 
 @transaction.atomic
@@ -209,7 +253,7 @@ SERVICE = 0  # in ``outdated``: the service-level items (no person has this key)
 def outdated(service_id: int, today: date) -> list[int]:
     """The service's persons whose items are stale or not computed today, and ``SERVICE``
     when the service-level items are: one query."""
-    current = DueItemsState.objects.filter(computed_on=today, stale=False)
+    current = DueItemsState.objects.filter(computed_on__gte=today, stale=False)
     persons = (
         Person.objects.filter(service_id=service_id)
         .exclude(Exists(current.filter(person_id=OuterRef("pk"))))
