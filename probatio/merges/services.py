@@ -62,6 +62,13 @@ def _move(rel, kept: Person, absorbed: Person) -> int:
     return rel.related_model._base_manager.filter(**{name: absorbed}).update(**{name: kept})
 
 
+def _computed_again(rel, kept: Person, absorbed: Person) -> int:
+    """Rows derived from the file (the échéancier's stored items and their state): dropped for
+    both files, so that the next read computes the merged file from what it now holds."""
+    name = rel.field.name
+    return rel.related_model._base_manager.filter(**{f"{name}__in": [kept, absorbed]}).delete()[0]
+
+
 def _move_one_to_one(rel, kept: Person, absorbed: Person) -> int:
     """A row a person has at most once: moved when the kept file has none, else refused."""
     manager, name = rel.related_model._base_manager, rel.field.name
@@ -214,6 +221,8 @@ HOW = {
     "reintegration.FamilyStep.person": _move,
     "community_work.TigOrder.person": _move,
     "transfers.Transfer.person": _transfers,
+    "deadlines.DueItemRecord.person": _computed_again,
+    "deadlines.DueItemsState.person": _computed_again,
 }
 
 
