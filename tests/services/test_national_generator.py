@@ -175,3 +175,22 @@ def test_every_bench_page_holds_its_query_budget_on_the_generated_database():
             over[label] = len(queries)
     assert without_data == NO_NATIONAL_DATA
     assert over == {}
+
+
+def test_the_echeancier_of_a_generated_service_is_current_and_closed_files_dormant():
+    """The generator leaves each service's stored items current (nothing for the first read
+    to compute) and its closed files dormant (not computed again each night)."""
+    from django.utils import timezone
+
+    from probatio.deadlines.models import DueItemRecord, DueItemsState
+    from probatio.deadlines.services import refresh
+
+    today = timezone.localdate()
+    Generator(SMALL, seed=7, today=today, log=lambda line: None).run()
+    for service_id in Person.objects.values_list("service_id", flat=True).distinct():
+        assert refresh.outdated(service_id, today) == []
+    closed = Person.objects.exclude(measures__status="active")
+    assert set(
+        DueItemsState.objects.filter(person__in=closed).values_list("computed_on", flat=True)
+    ) == {refresh.DORMANT}
+    assert DueItemRecord.objects.filter(person__measures__status="active").exists()
