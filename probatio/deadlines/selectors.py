@@ -37,6 +37,19 @@ def caseload_of(membership: Membership, user_id: int) -> QuerySet[Person]:
     )
 
 
+def _scope(membership: Membership, cpip_id: int | str | None):
+    """Whose items a membership's échéancier lists: (the staff member whose own items are
+    added, or None; the persons). A CPIP (or another professional): their caseload and their
+    own items. Managers and the secretariat: the whole service, one CPIP's share, or the files
+    nobody holds (every item of theirs)."""
+    if sees_whole_service(membership.role) and cpip_id == UNASSIGNED:
+        return None, person_list_for(membership, cpip_id=UNASSIGNED)
+    if sees_whole_service(membership.role):
+        persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
+        return cpip_id, persons
+    return membership.user_id, caseload_of(membership, membership.user_id)
+
+
 @dataclass
 class Schedule:
     items: list[DueItem]
@@ -56,15 +69,7 @@ def schedule_for(
     if not allows(membership.role, Action.OPEN_SCHEDULE):
         # Judges have no caseload nor agenda; the view refuses them first.
         return Schedule(items=[], staff_id=None)
-    if sees_whole_service(membership.role) and cpip_id == UNASSIGNED:
-        staff_id = None  # the files nobody holds: every item of theirs
-        persons = person_list_for(membership, cpip_id=UNASSIGNED)
-    elif sees_whole_service(membership.role):
-        staff_id = cpip_id
-        persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
-    else:
-        staff_id = membership.user_id
-        persons = caseload_of(membership, membership.user_id)
+    staff_id, persons = _scope(membership, cpip_id)
     query = Query(
         persons=persons,
         today=today,
@@ -109,15 +114,7 @@ def stored_rows(
     (in SQL: the page counts and pages them there)."""
     if not allows(membership.role, Action.OPEN_SCHEDULE):
         return DueItemRecord.objects.none()
-    if sees_whole_service(membership.role) and cpip_id == UNASSIGNED:
-        staff_id = None
-        persons = person_list_for(membership, cpip_id=UNASSIGNED)
-    elif sees_whole_service(membership.role):
-        staff_id = cpip_id
-        persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
-    else:
-        staff_id = membership.user_id
-        persons = caseload_of(membership, membership.user_id)
+    staff_id, persons = _scope(membership, cpip_id)
     rows = DueItemRecord.objects.filter(service_id=membership.service_id)
     if kinds:
         rows = rows.filter(kind__in=kinds)
