@@ -288,6 +288,7 @@ def ensure_current(service_id: int, today: date) -> int:
 # so that the next read rarely pays for it. Not a change that marks a whole service (its
 # settings) or everyone (a catalogue): the next read or the night computes those.
 AFTER_COMMIT_LIMIT = 300
+AFTER_COMMIT_LOOKUPS = 5000  # rows changed in one transaction beyond which it waits for a read
 
 
 class AfterCommit:
@@ -313,9 +314,14 @@ class AfterCommit:
             written += refresh_service_level(service_id, today)
         if not self.lookups:
             return written
-        concerned = Q()
+        if len(self.lookups) > AFTER_COMMIT_LOOKUPS:
+            return written  # a bulk change (an import, a demo): the next read or the night
+        by_path: dict[str, set] = {}
         for path, pk in self.lookups:
-            concerned |= Q(pk=pk) if path == "pk" else Q(**{path: pk})
+            by_path.setdefault(path, set()).add(pk)
+        concerned = Q()  # one clause per way from a person, never one per row changed
+        for path, pks in by_path.items():
+            concerned |= Q(**{f"{path}__in": sorted(pks)})
         ids = list(
             stale.filter(
                 person_id__in=Person.objects.filter(concerned).order_by().values("pk")
