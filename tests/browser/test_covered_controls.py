@@ -220,7 +220,8 @@ def demo_objects() -> dict:
         "note": InterviewNote.objects.filter(person=person, author=cpip).first(),
         "message": Message.objects.filter(appointment__isnull=False, **mine).first(),
         "summons": Summons.objects.filter(**mine).first(),
-        "proof": Proof.objects.filter(**mine).first(),
+        # A proof with a file: its preview is one of the pages toured.
+        "proof": Proof.objects.filter(**mine).exclude(file="").order_by("pk").first(),
         "report": Report.objects.filter(author=cpip, status="draft").first(),
         "transmitted": Report.objects.filter(status="transmitted").first(),
         "sentence": Sentence.objects.filter(**mine).first(),
