@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "probatio.messaging",
     "probatio.agenda",
     "probatio.compliance",
+    "probatio.assessments",
     "probatio.reports",
     "probatio.sentences",
     "probatio.reintegration",

@@ -93,6 +93,12 @@ class Action(StrEnum):
     # The nightly job that stores the figures of closed periods (system actor).
     STORE_FIGURES = "store_figures"
     REFRESH_DUE_ITEMS = "refresh_due_items"  # the nightly rebuild of the échéancier's items
+    # Structured assessments and the follow-up intensity (access.md, docs/assessments.md).
+    READ_ASSESSMENTS = "read_assessments"  # the assessments of a file (not their psy section)
+    READ_INTENSITY = "read_intensity"  # the level in force (monitoring: nothing more)
+    WRITE_ASSESSMENT = "write_assessment"  # a new assessment, and choosing the level
+    WRITE_PSYCHOLOGIST_SECTION = "write_psychologist_section"  # and reading it
+    VALIDATE_INTENSITY = "validate_intensity"  # a change of level waits for a manager
 
 
 R = Role
@@ -248,6 +254,26 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.EXPORT_LIST: {R.CPIP: S.SERVICE, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
     Action.STORE_FIGURES: {},
     Action.REFRESH_DUE_ITEMS: {},
+    # access.md: « read structured assessments (their psychologist's section: psychologists
+    # only) »: the judge reads them through reports only, the secretariat not at all.
+    Action.READ_ASSESSMENTS: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.PSYCHOLOGIST: S.SERVICE,
+        R.SOCIAL_WORKER: S.CASELOAD,
+    },
+    # « intensity level only » for monitoring.
+    Action.READ_INTENSITY: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.MONITORING: S.SERVICE,
+        R.PSYCHOLOGIST: S.SERVICE,
+        R.SOCIAL_WORKER: S.CASELOAD,
+    },
+    # « write an assessment, choose the intensity »: the psychologist writes their own section.
+    Action.WRITE_ASSESSMENT: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
+    Action.WRITE_PSYCHOLOGIST_SECTION: {R.PSYCHOLOGIST: S.SERVICE},
+    Action.VALIDATE_INTENSITY: {R.MANAGER: S.SERVICE},
 }
 
 

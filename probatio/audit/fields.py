@@ -15,6 +15,13 @@ table to every entry, whoever writes it.
 NAME_ONLY: dict[str, frozenset[str]] = {
     "agenda.appointment": frozenset({"status_reason"}),
     # A staff member's reduction of capacity: its comment may speak of their health.
+    # An assessment's content stays in the file: answers (sensitive or not), the reasons of
+    # the proposal (they quote answers), the summary, the psychologist's observations.
+    "assessments.assessment": frozenset(
+        {"answers", "sensitive_answers", "sensitive_reason", "summary", "proposal_reasons"}
+    ),
+    "assessments.intensitydecision": frozenset({"reason", "answer_comment"}),
+    "assessments.psychologistsection": frozenset({"text"}),
     "caseloads.capacityreduction": frozenset({"comment"}),
     "community_work.assignment": frozenset({"end_reason"}),
     "community_work.worksession": frozenset({"remarks"}),
@@ -45,6 +52,7 @@ NAME_ONLY: dict[str, frozenset[str]] = {
 # organisations), or what the file shows on every page anyway.
 KEPT: dict[str, frozenset[str]] = {
     "accounts.user": frozenset({"email"}),
+    "assessments.gridversion": frozenset({"label", "notes"}),
     "community_work.hostorganisation": frozenset({"approval_court"}),
     "community_work.placement": frozenset(
         {"description", "activity", "address", "skills", "constraints"}

@@ -326,6 +326,7 @@ class TimelineEvent(models.Model):
         INCIDENT = "incident", "Manquement"
         REPORT = "report", "Rapport au magistrat"
         REINTEGRATION = "reintegration", "Insertion"
+        ASSESSMENT = "assessment", "Évaluation et intensité"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

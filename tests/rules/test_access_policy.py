@@ -76,6 +76,11 @@ read_activity_figures C S        -            -           -             -       
 export_list       S     S        S            -           -             -              -
 store_figures     -     -        -            -           -             -              -
 refresh_due_items -     -        -            -           -             -              -
+read_assessments  S     S        -            -           S             C              -
+read_intensity    S     S        -            S           S             C              -
+write_assessment  C     S        -            -           -             -              -
+write_psychologist_section - - -          -           S             -              -
+validate_intensity -    S        -            -           -             -              -
 """
 
 
