@@ -85,6 +85,17 @@ DEFINITIONS: tuple[Definition, ...] = (
         row_header="Délai applicable",
     ),
     Definition(
+        "intensity",
+        "Intensité du suivi et respect des contacts",
+        SUIVI,
+        "Personnes suivies au dernier jour de la période (ou aujourd'hui), par niveau "
+        "d'intensité en vigueur : celles qui ont eu les entretiens et visites que leur niveau "
+        "demande sur la période, celles en dessous, et les évaluations à réexaminer.",
+        ("intensity_level",),
+        (Series("compliant", "Contacts conformes"), Series("below", "En dessous du niveau")),
+        row_header="Niveau d'intensité",
+    ),
+    Definition(
         "caseload",
         "Portefeuille et charge de travail par CPIP",
         EXECUTION,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from probatio.assessments.rules import ContactRule
 from probatio.core.dates import format_fr
 
 # Bumped whenever what a figure counts changes (docs/figures.md): snapshots of another version
@@ -472,3 +473,43 @@ def median(values: Iterable) -> float | None:
     if not n:
         return None
     return median_of_middle(ordered[(n - 1) // 2 : n // 2 + 1])
+
+
+# --- Compliance of contacts (the follow-up intensity) -----------------------------------------
+
+COMPLIANT, BELOW, RECENT = "compliant", "below", "recent"
+
+
+def contact_window(
+    rule: ContactRule, *, level_since: date, start: date, end: date
+) -> tuple[date, date] | None:
+    """The days over which a person's contacts are compared with their level's rule, for the
+    figures of the period ``start``–``end`` (``end``: the day the figure is read).
+
+    The échéancier's window (``assessments.rules.contact_status`` on ``end``: the rule's last
+    whole period) when the figures' period is not longer; the whole period when it is; never
+    before the level applied. None when, on ``end``, the level has not applied for a whole
+    period of its rule: ``contact_status`` does not call it below the level either."""
+    period_start = end - timedelta(days=rule.period_days)  # excluded, as in contact_status
+    if level_since > period_start:
+        return None
+    first = max(min(start, period_start + timedelta(days=1)), level_since)
+    return first, end
+
+
+def window_bases(rules_in_force: Iterable[ContactRule], *, start: date, end: date) -> set[date]:
+    """The first days a window may start on, one per length of period among the rules (the
+    level's start moves it later, never earlier): what the contacts are counted from."""
+    return {min(start, end - timedelta(days=rule.period_days - 1)) for rule in rules_in_force}
+
+
+def contact_compliance(rule: ContactRule, *, window_days: int, interviews: int, visits: int) -> str:
+    """``COMPLIANT`` when the interviews (home visits included, as in ``contact_status``) and
+    the home visits held over a window of ``window_days`` days reach what the level asks over
+    as many days (whole interviews: ``interviews × days ÷ period``, rounded down), else
+    ``BELOW``. Over exactly one period of the rule, this is ``contact_status``'s judgement."""
+    expected_interviews = rule.interviews * window_days // rule.period_days
+    expected_visits = rule.home_visits * window_days // rule.period_days
+    if interviews >= expected_interviews and visits >= expected_visits:
+        return COMPLIANT
+    return BELOW

@@ -35,10 +35,14 @@ from django.db.models.functions import RowNumber, TruncDate, TruncMonth
 from probatio.access.policy import Action, scope_for
 from probatio.access.policy import Scope as AccessScope
 from probatio.agenda.models import Appointment
+from probatio.assessments import rules as intensity_rules
+from probatio.assessments import selectors as assessment_selectors
+from probatio.assessments.models import Assessment, IntensityDecision
 from probatio.caseloads.selectors import cpip_loads
 from probatio.community_work import rules as tig_rules
 from probatio.community_work.models import WorkSession
 from probatio.compliance.models import Incident, Proof
+from probatio.core.dates import on_day
 from probatio.figures import rules
 from probatio.figures.models import FigureSnapshot
 from probatio.figures.rules import (
@@ -708,6 +712,153 @@ def compute_proofs(scope: Scope, period: Period, *, today: date) -> Figure:
     )
 
 
+def _level_in_force(day: date, person_ref: str = "person_id") -> QuerySet:
+    """The applied decision in force on ``day`` of each row's person (the latest applied on or
+    before it), to read its level or the day it applies from in a subquery."""
+    return IntensityDecision.objects.filter(
+        person_id=OuterRef(person_ref),
+        status=IntensityDecision.Status.APPLIED,
+        applies_from__lte=day,
+    ).order_by("-applies_from", "-pk")
+
+
+NO_LEVEL = "none"
+LEVEL_ROWS = {**intensity_rules.LEVEL_LABELS, NO_LEVEL: "Sans niveau d'intensité"}
+
+
+def compute_intensity(scope: Scope, period: Period, *, today: date) -> Figure:
+    """Persons followed on the day (the period's last day, or today), by their level of
+    follow-up in force that day, with the compliance of their contacts over the period
+    (``rules.contact_window`` and ``rules.contact_compliance``: the échéancier's
+    ``contact_status`` over a whole period of the level's rule, the figures' period when
+    longer) and the assessments due for review that day. Three queries whatever the size:
+    the persons followed with their measure types, level, its start and their latest
+    assessment's day (subqueries; only that day of an assessment is read, never its answers),
+    the service's contact rules, and the contacts held counted per person in SQL."""
+    day = period.as_of(today)
+    running = (
+        Measure.objects.filter(scope.persons(), start_date__lte=day)
+        .exclude(status__in=(Measure.Status.VOID, Measure.Status.PENDING))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .order_by()
+        .annotate(
+            level=Subquery(_level_in_force(day).values("chosen_level")[:1]),
+            level_since=Subquery(
+                _level_in_force(day).values("applies_from")[:1], output_field=DateField()
+            ),
+            assessed_on=Subquery(
+                Assessment.objects.filter(person_id=OuterRef("person_id"), assessed_on__lte=day)
+                .order_by("-assessed_on", "-pk")
+                .values("assessed_on")[:1],
+                output_field=DateField(),
+            ),
+        )
+        .values_list("person_id", "measure_type_id", "level", "level_since", "assessed_on")
+    )
+    persons: dict[int, dict] = {}
+    for person_id, kind, level, since, assessed_on in running:
+        found = persons.setdefault(
+            person_id, {"kinds": set(), "level": level, "since": since, "assessed": assessed_on}
+        )
+        found["kinds"].add(kind)
+    rules_in_force = assessment_selectors.contact_rules(scope.service_id, day)
+    bases = sorted(rules.window_bases(rules_in_force, start=period.start, end=day))
+    held = _contacts_held(scope, day, bases) if any(p["level"] for p in persons.values()) else {}
+    keys = ("persons", "compliant", "below", "recent", "review")
+    counts = {level: dict.fromkeys(keys, 0) for level in LEVEL_ROWS}
+    for person_id, found in persons.items():
+        level = found["level"] if found["level"] in LEVEL_ROWS else NO_LEVEL
+        row = counts[level]
+        row["persons"] += 1
+        if level == NO_LEVEL:
+            continue
+        rule = intensity_rules.rule_for(rules_in_force, level, found["kinds"])
+        window = (
+            rules.contact_window(rule, level_since=found["since"], start=period.start, end=day)
+            if rule is not None
+            else None
+        )
+        if window is None:
+            row["recent"] += 1
+        else:
+            base = bases.index(min(period.start, day - timedelta(days=rule.period_days - 1)))
+            interviews, visits = held.get(person_id, {}).get(base, (0, 0))
+            window_days = (window[1] - window[0]).days + 1
+            row[
+                rules.contact_compliance(
+                    rule, window_days=window_days, interviews=interviews, visits=visits
+                )
+            ] += 1
+        if found["assessed"] is None or (
+            rule is not None and intensity_rules.review_due(found["assessed"], rule) <= day
+        ):
+            row["review"] += 1
+    rows = []
+    for level, label in LEVEL_ROWS.items():
+        values: dict = dict(counts[level])
+        if level == NO_LEVEL:
+            values.update(dict.fromkeys(("compliant", "below", "recent", "review")))
+        values["measured"] = counts[level]["compliant"] + counts[level]["below"]
+        values["share"] = _share(counts[level]["compliant"], values["measured"])
+        rows.append(Row(level, label, values))
+    total = {k: sum(counts[level][k] for level in LEVEL_ROWS) for k in keys}
+    total["measured"] = total["compliant"] + total["below"]
+    total["share"] = _share(total["compliant"], total["measured"])
+    return Figure(
+        "intensity",
+        [
+            Column("persons", "Personnes suivies"),
+            Column("compliant", "Contacts conformes au niveau"),
+            Column("below", "Contacts en dessous du niveau"),
+            Column("recent", "Niveau en vigueur depuis moins d'une période"),
+            Column("share", "Part conforme (%)", SHARE, base="measured", numerator="compliant"),
+            Column("review", "Évaluation à réexaminer"),
+        ],
+        rows,
+        Row("total", "Toutes les personnes suivies", total),
+        row_total="persons",
+        row_parts=("compliant", "below", "recent"),
+        as_of=day,
+    )
+
+
+def _contacts_held(scope: Scope, day: date, bases: list[date]) -> dict[int, dict]:
+    """Per person with a level in force on ``day``: for each first day of ``bases`` (by its
+    index), the interviews (home visits included) and the home visits honoured from that day,
+    or from the day the level applies when later, to ``day``. One query, counted in SQL."""
+    interview = Q(kind__in=sorted(intensity_rules.INTERVIEW_KINDS))
+    visit = Q(kind__in=sorted(intensity_rules.HOME_VISIT_KINDS))
+    counts = {}
+    for i, base in enumerate(bases):
+        window = Q(held_on__gte=base) & Q(held_on__gte=F("level_since"))
+        counts[f"interviews_{i}"] = Count("pk", filter=window & interview)
+        counts[f"visits_{i}"] = Count("pk", filter=window & visit)
+    rows = (
+        Appointment.objects.filter(
+            scope.persons(),
+            status=Appointment.Status.HONOURED,
+            starts_at__gte=on_day(bases[0], 0),
+            starts_at__lt=on_day(day + timedelta(days=1), 0),
+        )
+        .annotate(
+            held_on=TruncDate("starts_at"),
+            level_since=Subquery(
+                _level_in_force(day).values("applies_from")[:1], output_field=DateField()
+            ),
+        )
+        .filter(level_since__isnull=False)
+        .order_by()
+        .values("person_id")
+        .annotate(**counts)
+    )
+    return {
+        row["person_id"]: {
+            i: (row[f"interviews_{i}"], row[f"visits_{i}"]) for i in range(len(bases))
+        }
+        for row in rows
+    }
+
+
 COMPUTE: dict[str, Callable[..., Figure]] = {
     "followed": compute_followed,
     "measures_flow": compute_measures_flow,
@@ -719,6 +870,7 @@ COMPUTE: dict[str, Callable[..., Figure]] = {
     "tig_hours": compute_tig_hours,
     "releases": compute_releases,
     "proofs": compute_proofs,
+    "intensity": compute_intensity,
 }
 
 
