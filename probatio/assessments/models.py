@@ -56,7 +56,7 @@ class Assessment(models.Model):
     proposed_level = models.CharField("intensité proposée", max_length=12, choices=LEVEL_CHOICES)
     proposal_score = models.SmallIntegerField("score de la proposition")
     proposal_version = models.CharField("version de la proposition", max_length=20)
-    proposal_reasons = models.JSONField("raisons de la proposition", default=list)
+    proposal_reasons = models.JSONField("raisons de la proposition", default=list, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
     )

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from probatio.agenda import services as agenda
+from probatio.assessments import services as assessments
 from probatio.audit.models import AuditEntry
 from probatio.community_work import services as community_work
 from probatio.measures import services as measures
@@ -25,6 +26,7 @@ from tests.factories import make_measure, make_person
 
 MODULES = (
     people,
+    assessments,
     measures,
     notes,
     agenda,
@@ -96,6 +98,9 @@ NOT_PERSON_WRITES = {
     "transfers.services.send_reminders",
     "transfers.services.run_periodic",
     "transfers.services.closed_message",
+    # The service's contact rules per level: a write of the service (MANAGE_SERVICE on the
+    # membership), no person.
+    "assessments.services.intensity_rule_set",
 }
 
 

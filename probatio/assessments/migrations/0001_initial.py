@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('proposed_level', models.CharField(choices=[('reinforced', 'Renforcé'), ('standard', 'Standard'), ('light', 'Allégé')], max_length=12, verbose_name='intensité proposée')),
                 ('proposal_score', models.SmallIntegerField(verbose_name='score de la proposition')),
                 ('proposal_version', models.CharField(max_length=20, verbose_name='version de la proposition')),
-                ('proposal_reasons', models.JSONField(default=list, verbose_name='raisons de la proposition')),
+                ('proposal_reasons', models.JSONField(blank=True, default=list, verbose_name='raisons de la proposition')),
                 ('author_role', models.CharField(max_length=20, verbose_name="rôle de l'auteur")),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='enregistrée le')),
                 ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='auteur')),
