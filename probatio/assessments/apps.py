@@ -5,3 +5,6 @@ class AssessmentsConfig(AppConfig):
     name = "probatio.assessments"
     label = "assessments"
     verbose_name = "Évaluations et intensité du suivi"
+
+    def ready(self) -> None:
+        from probatio.assessments import deadlines  # noqa: F401  (registers the providers)

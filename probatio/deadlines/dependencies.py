@@ -13,6 +13,17 @@ named, never imported (docs/architecture.md).
 
 EVERYONE = "*"
 
+# The follow-up intensity's three kinds (assessments/deadlines.py) read the same rows.
+INTENSITY = (
+    "agenda.appointment",
+    "assessments.intensitydecision",
+    "assessments.assessment",
+    "assessments.intensityrule",
+    "measures.measure",
+    "people.custodyrecord",
+    "people.person",
+)
+
 KIND_MODELS: dict[str, tuple[str, ...]] = {
     "appointment": ("agenda.appointment", "people.person", "organisation.service"),
     "first_interview": (
@@ -108,6 +119,9 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
         "people.custodyrecord",
         "people.person",
     ),
+    "interview_due": INTENSITY,
+    "contacts_below": INTENSITY,
+    "assessment_review": INTENSITY,
     "transfer_in": ("transfers.transfer", "transfers.transfersettings"),
 }
 
@@ -141,6 +155,10 @@ PERSON_PATHS: dict[str, str] = {
     "community_work.worksession": "tig_orders__assignments__sessions",
     "community_work.placement": "tig_orders__assignments__placement",
     "transfers.transfer": "transfers",
+    "assessments.assessment": "assessments",
+    "assessments.intensitydecision": "intensities",
+    # A service's rule concerns every person of the service (as a change of its settings).
+    "assessments.intensityrule": "service__intensity_rules",
     "transfers.transfersettings": "",  # service-level only
 }
 

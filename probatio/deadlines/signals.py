@@ -28,7 +28,8 @@ def mark_stale(label: str, pk, instance=None) -> None:
             person_id__in=Person.objects.filter(**{path: pk}).order_by().values("pk"),
             stale=False,
         ).update(stale=True)
-        lookup = None if path == "service" else (path, pk)  # a whole service: read or night
+        # A whole service (its settings, its intensity rules): left to the read or the night.
+        lookup = None if path.split("__")[0] == "service" else (path, pk)
     services = dependencies.SERVICE_PATHS.get(label)
     ids: set = set()
     if services == EVERYONE:
