@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda.models import Appointment
+from probatio.assessments import rules as assessment_rules
+from probatio.assessments.models import Assessment, IntensityDecision
 from probatio.compliance import rules as compliance_rules
 from probatio.compliance import selectors as compliance_selectors
 from probatio.core.text import count
@@ -129,6 +131,83 @@ def _incidents(person, measure, incident, today: date) -> str:
     return "\n".join(lines)
 
 
+# The grid's domain whose items answered yes are the needs along the reintegration pathways.
+NEEDS_DOMAIN = "needs"
+REASON_LABELS = dict(assessment_rules.REASON_CHOICES)
+
+
+def _level(code: str) -> str:
+    return assessment_rules.LEVEL_LABELS.get(code, code).lower()
+
+
+def _assessment(person, measure, incident, today: date) -> str:
+    """The latest structured assessment of the report's person (docs/reports.md): its date
+    and reason, the level in force (and a change waiting for a manager), the grid's proposal
+    with its reasons, the needs answered yes and the CPIP's summary. Never the sensitive items
+    (not even loaded) nor the psychologist's section (not read): this is how the judge reads
+    an assessment."""
+    latest = (
+        Assessment.objects.filter(person=person, assessed_on__lte=today)
+        .defer("sensitive_answers", "sensitive_basis", "sensitive_reason")
+        .select_related("grid_version")
+        .order_by("-assessed_on", "-pk")
+        .first()
+    )
+    decisions = list(
+        IntensityDecision.objects.filter(person=person)
+        .filter(status__in=(IntensityDecision.Status.APPLIED, IntensityDecision.Status.PENDING))
+        .order_by("-applies_from", "-pk")
+        .only("status", "chosen_level", "proposed_level", "reason", "applies_from")
+    )
+    in_force = next((d for d in decisions if d.status == IntensityDecision.Status.APPLIED), None)
+    pending = next((d for d in decisions if d.status == IntensityDecision.Status.PENDING), None)
+    lines = []
+    if latest is None:
+        lines.append("Aucune évaluation structurée n'est enregistrée pour cette personne.")
+    else:
+        reason = REASON_LABELS.get(latest.reason, latest.reason).lower()
+        lines.append(f"Évaluation structurée du {latest.assessed_on:%d/%m/%Y} ({reason}).")
+    if in_force is not None:
+        line = f"Intensité du suivi en vigueur : {_level(in_force.chosen_level)}"
+        line += f", depuis le {in_force.applies_from:%d/%m/%Y}."
+        lines.append(line)
+        if in_force.proposed_level and in_force.reason:
+            lines.append(
+                f"Niveau choisi différent de la proposition ({_level(in_force.proposed_level)}) "
+                f": {in_force.reason}"
+            )
+    else:
+        lines.append("Aucune intensité du suivi n'est encore en vigueur.")
+    if pending is not None:
+        lines.append(
+            f"Passage à l'intensité {_level(pending.chosen_level)} en attente de validation "
+            "par l'encadrement."
+        )
+    if latest is None:
+        return "\n".join(lines)
+    lines.append(f"Intensité proposée par la grille : {_level(latest.proposed_level)}.")
+    if latest.proposal_reasons:
+        lines.append("Éléments retenus pour cette proposition :")
+        lines.extend(f"– {reason}" for reason in latest.proposal_reasons)
+    needs = [
+        item["label"]
+        for domain in latest.grid_version.definition.get("domains", [])
+        if domain["code"] == NEEDS_DOMAIN
+        for item in domain["items"]
+        if item["type"] == "yes_no"
+        and not item.get("sensitive")
+        and latest.answers.get(item["code"]) is True
+    ]
+    if needs:
+        lines.append("Besoins relevés :")
+        lines.extend(f"– {label}" for label in needs)
+    else:
+        lines.append("Aucun besoin relevé par l'évaluation.")
+    lines.append("Synthèse du CPIP :")
+    lines.append(latest.summary.strip())
+    return "\n".join(lines)
+
+
 def _partners(person, measure, incident, today: date) -> str:
     return ""  # the partner network comes with the reintegration features
 
@@ -141,14 +220,21 @@ SOURCES = {
     "situation": _situation,
     "incidents": _incidents,
     "partners": _partners,
+    "assessment": _assessment,
 }
 
 
-def prefilled_sections(kind: str, *, person, measure, incident, today: date) -> list[dict]:
+def prefilled_sections(
+    kind: str, *, person, measure, incident, today: date, with_assessment: bool = True
+) -> list[dict]:
+    """The sections of a new report, each prefilled from its source. ``with_assessment``:
+    the author's role may read the person's assessments (else that section starts empty)."""
     sections = rules.blank_sections(kind)
     sources = {s.key: s.source for s in rules.SECTIONS[kind]}
     for section in sections:
         source = sources[section["key"]]
+        if source == "assessment" and not with_assessment:
+            continue
         if source:
             section["text"] = SOURCES[source](person, measure, incident, today)
     if kind == rules.INCIDENT and incident is not None and incident.person_explanation:

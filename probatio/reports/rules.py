@@ -31,8 +31,9 @@ class Section:
     title: str
     required: bool = False
     # What the application writes in it when the report is created (``prefill`` module):
-    # "identity", "measures", "compliance", "attendance", "situation", "incidents", "partners"
-    # or "" (left for the CPIP).
+    # "identity", "measures", "compliance", "attendance", "situation", "incidents", "partners",
+    # "assessment" (the latest structured assessment, never its sensitive items nor the
+    # psychologist's section) or "" (left for the CPIP).
     source: str = ""
 
 
@@ -44,6 +45,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
         S("sources", "Sources (entretiens, documents, partenaires)", source="attendance"),
         S("situation", "Situation : logement, famille, ressources et travail, santé", True,
           "situation"),
+        S("assessment", "Évaluation structurée et intensité du suivi", source="assessment"),
         S("offence", "Rapport aux faits et à la victime"),
         S("analysis", "Facteurs de risque et de protection, besoins, motivation", True),
         S("plan", "Plan de suivi : objectifs, actions, partenaires", source="partners"),
@@ -54,6 +56,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
         S("compliance", "Respect de chaque obligation et justificatifs reçus", True, "compliance"),
         S("attendance", "Présence aux convocations", source="attendance"),
         S("situation", "Évolution de la situation", True, "situation"),
+        S("assessment", "Évaluation structurée et intensité du suivi", source="assessment"),
         S("analysis", "Analyse", True),
         S("proposal", "Propositions (aménagements, obligations)", True),
     ),

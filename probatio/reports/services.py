@@ -114,7 +114,12 @@ def report_create(
         court=court,
         title=f"{rules.KIND_LABELS[kind]} — {person.surname.upper()} {person.first_names}",
         sections=prefill.prefilled_sections(
-            kind, person=person, measure=measure, incident=incident, today=today
+            kind,
+            person=person,
+            measure=measure,
+            incident=incident,
+            today=today,
+            with_assessment=gated.allows(Action.READ_ASSESSMENTS),
         ),
         due_date=due_date,
         author=membership.user,
