@@ -209,6 +209,10 @@ HOW = {
     "agenda.Summons.person": _move,
     "compliance.Proof.person": _move,
     "compliance.Incident.person": _move,
+    "assessments.Assessment.person": _move,  # append-only, each keeps its date and author
+    # Both histories of levels: the one in force is the latest applied; a change waiting on
+    # both files is refused before anything (one pending change per person).
+    "assessments.IntensityDecision.person": _move,
     "reports.Report.person": _move,
     "sentences.Sentence.person": _move,
     "reintegration.Need.person": _move,  # an open need of a pathway on both: both stay listed
