@@ -17,6 +17,7 @@ urlpatterns = [
     path("personnes/", include("probatio.notes.urls")),
     path("", include("probatio.agenda.urls")),
     path("personnes/", include("probatio.compliance.urls")),
+    path("", include("probatio.assessments.urls")),
     path("", include("probatio.reports.urls")),
     path("", include("probatio.sentences.urls")),
     path("detention/", include("probatio.sentences.service_urls")),

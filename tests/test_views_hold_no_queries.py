@@ -19,6 +19,7 @@ VIEW_MODULES = [
     "probatio/agenda/views.py",
     "probatio/agenda/summons_views.py",
     "probatio/compliance/views.py",
+    "probatio/assessments/views.py",
     "probatio/messaging/views.py",
     "probatio/notes/views.py",
     "probatio/organisation/views.py",

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from probatio.agenda.models import Appointment
@@ -19,6 +19,8 @@ from probatio.assessments.models import (
     PsychologistSection,
 )
 from probatio.core.dates import on_day
+from probatio.measures.models import Measure
+from probatio.people.models import Person
 
 # What lists of assessments show: never the answers, the sensitive items or the summary.
 LIST_FIELDS = (
@@ -195,3 +197,41 @@ def held_contacts(person_ids: Iterable[int], since: date) -> dict[int, list[tupl
     for person_id, starts_at, kind in rows:
         held[person_id].append((timezone.localdate(starts_at), kind))
     return held
+
+
+def assessment_facts(person, measure_kinds: Iterable[str]) -> dict:
+    """What the tab needs besides its lists, in one query: how many assessments the person
+    has, the day of the latest, and which of ``measure_kinds`` (those the contact rules name)
+    the person's open measures are of."""
+    kinds = sorted(set(measure_kinds) - {rules.ANY_MEASURE})
+    assessments = Assessment.objects.filter(person_id=OuterRef("pk")).order_by()
+    annotations = {
+        "assessment_count": Subquery(
+            assessments.values("person_id").annotate(n=Count("pk")).values("n")[:1]
+        ),
+        "latest_assessed_on": Subquery(
+            assessments.order_by("-assessed_on", "-pk").values("assessed_on")[:1]
+        ),
+    }
+    for n, kind in enumerate(kinds):
+        annotations[f"kind_{n}"] = Exists(
+            Measure.objects.filter(
+                person_id=OuterRef("pk"), status__in=Measure.OPEN_STATUSES, measure_type_id=kind
+            )
+        )
+    row = Person.objects.filter(pk=person.pk).annotate(**annotations).values(*annotations).first()
+    return {
+        "count": row["assessment_count"] or 0,
+        "latest_assessed_on": row["latest_assessed_on"],
+        "measure_kinds": {kind for n, kind in enumerate(kinds) if row[f"kind_{n}"]},
+    }
+
+
+def latest_assessment_id(person) -> int | None:
+    """The id of the person's latest assessment (the one whose level may still be chosen)."""
+    return (
+        Assessment.objects.filter(person=person)
+        .order_by("-assessed_on", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
