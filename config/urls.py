@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("probatio.agenda.urls")),
     path("personnes/", include("probatio.compliance.urls")),
     path("", include("probatio.assessments.urls")),
+    path("", include("probatio.assessments.intensity_urls")),
     path("", include("probatio.reports.urls")),
     path("", include("probatio.sentences.urls")),
     path("detention/", include("probatio.sentences.service_urls")),

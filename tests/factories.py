@@ -442,3 +442,52 @@ def make_sent_sms(membership, *, provider_id: str = "1511882900176220", **person
         status="sent",
         provider_id=provider_id,
     )
+
+
+# --- Assessments and follow-up intensity (docs/assessments.md) --------------------------------
+
+
+def assessment_answers(definition: dict) -> dict:
+    """Answers to every required item of a grid (the first option, « non », the minimum)."""
+    from probatio.assessments import rules as assessment_rules
+
+    answers = {}
+    for item in assessment_rules.items(definition):
+        if not item.get("required"):
+            continue
+        if item["type"] == "choice":
+            answers[item["code"]] = item["options"][0]["code"]
+        elif item["type"] == "yes_no":
+            answers[item["code"]] = "no"
+        elif item["type"] == "number":
+            answers[item["code"]] = str(item["min"])
+    return answers
+
+
+def make_intensity_change(
+    membership, person, *, first="standard", then="reinforced", reason="Récidive récente"
+):
+    """A person at ``first`` (applied at once, months ago) with a change to ``then`` waiting
+    for a manager, chosen after an assessment of today (with ``reason``)."""
+    from django.utils import timezone
+
+    from probatio.assessments import selectors as assessment_selectors
+    from probatio.assessments import services as assessment_services
+
+    today = timezone.localdate()
+    grid = assessment_selectors.grid_in_use(today)
+    gated = gate(membership, person)
+    assessment_services.intensity_choose(
+        gated=gated, level=first, today=today - timedelta(days=200)
+    )
+    assessment = assessment_services.assessment_create(
+        gated=gated,
+        grid_version=grid.code,
+        reason="periodic",
+        assessed_on=today,
+        answers=assessment_answers(grid.definition),
+        summary="Situation stable, quelques fragilités.",
+    )
+    return assessment_services.intensity_choose(
+        gated=gated, level=then, reason=reason, assessment=assessment, today=today
+    )

@@ -45,6 +45,7 @@ VIEW_MODULES = [
     "probatio/organisation/site_views.py",
     "probatio/merges/views.py",
     "probatio/figures/views.py",
+    "probatio/assessments/intensity_views.py",
 ]
 
 # Methods of querysets, managers and model instances that query or write.
