@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from probatio.accounts.models import Absence, Membership, User
@@ -416,10 +416,104 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     assert (
         AuditEntry.objects.filter(object_type="people.person", action="create").count() == persons
     )
+    _assert_assessments(demo_service, cpip, today)
     call_command("verify_audit_chain", stdout=StringIO())
 
     call_command("load_demo", "--persons", "40", stdout=StringIO())
     assert Person.objects.count() == persons
+
+
+def _assert_assessments(service, cpip, today):
+    """demo/assessments.py: most of cpip.demo's persons followed have an assessment and a
+    level (the proposals spread over the three levels), some due for review, one level
+    other than the proposal with its reason, one change waiting for encadrement.demo, a few
+    changes validated by that manager, sensitive items only with their basis and reason, a
+    psychologist's section; persons below their level and others not."""
+    from probatio.assessments import rules as assessment_rules
+    from probatio.assessments import selectors as assessment_selectors
+    from probatio.assessments.models import Assessment, IntensityDecision, PsychologistSection
+
+    followed = set(
+        Person.objects.filter(
+            service=service, assigned_cpip=cpip, measures__status="active"
+        ).values_list("pk", flat=True)
+    )
+    assessed = set(
+        Assessment.objects.filter(person__in=followed).values_list("person_id", flat=True)
+    )
+    assert len(assessed) > len(followed) / 2
+    levels = assessment_selectors.levels_of(assessed)
+    assert set(levels) == assessed
+    in_service = Assessment.objects.filter(service=service)
+    assert set(in_service.values_list("proposed_level", flat=True)) == set(assessment_rules.Level)
+    assert {"initial", "periodic", "incident"} <= set(in_service.values_list("reason", flat=True))
+    others = Assessment.objects.filter(service=service).exclude(person__assigned_cpip=cpip)
+    assert others.values("person").distinct().count() >= 3
+    # Due for review: assessed longer ago than the level's review interval.
+    service_rules = assessment_selectors.contact_rules(service.pk, today)
+    kinds = {}
+    for person_id, code in Measure.objects.filter(person__in=assessed, status="active").values_list(
+        "person_id", "measure_type_id"
+    ):
+        kinds.setdefault(person_id, set()).add(code)
+    due = [
+        person_id
+        for person_id in assessed
+        if assessment_rules.review_due(
+            assessment_selectors.latest_assessment(Person(pk=person_id)).assessed_on,
+            assessment_rules.rule_for(service_rules, levels[person_id], kinds[person_id]),
+        )
+        <= today
+    ]
+    assert due
+    # Below the level or not: the appointments held since the level applies.
+    service_assessed = set(in_service.values_list("person_id", flat=True))
+    service_levels = assessment_selectors.levels_of(service_assessed)
+    held = assessment_selectors.held_contacts(service_assessed, today - timedelta(days=400))
+    for person_id, code in Measure.objects.filter(
+        person__in=service_assessed, status="active"
+    ).values_list("person_id", "measure_type_id"):
+        kinds.setdefault(person_id, set()).add(code)
+    below = Counter()
+    for person_id, level in service_levels.items():
+        current = assessment_selectors.current_intensity(Person(pk=person_id))
+        status = assessment_rules.contact_status(
+            assessment_rules.rule_for(service_rules, level, kinds.get(person_id, set())),
+            level_since=current.applies_from,
+            held=held.get(person_id, []),
+            today=today,
+        )
+        below[status.below_level] += 1
+    assert below[True] and below[False]
+    # One level other than the proposal, with its reason.
+    [different] = IntensityDecision.objects.filter(
+        person__in=followed, status="applied", previous_level="", reason__gt=""
+    ).exclude(chosen_level=F("proposed_level"))
+    assert different.proposed_level and "renforcé" in different.reason
+    # One change waiting for encadrement.demo, the previous level applying until then.
+    manager = Membership.objects.get(user__username="encadrement.demo", role="manager")
+    [pending] = assessment_selectors.pending_for_service(manager.service_id)
+    assert pending.person_id in followed and pending.previous_level
+    assert levels[pending.person_id] == pending.previous_level != pending.chosen_level
+    # Changes validated by encadrement.demo, one refused: the history shows them.
+    answered = IntensityDecision.objects.filter(service=service, validated_by=manager.user).exclude(
+        status="pending"
+    )
+    assert answered.filter(status="applied").count() >= 2
+    assert answered.filter(status="refused").exclude(answer_comment="").exists()
+    assert all(d.applies_from <= today for d in answered.filter(status="applied"))
+    # Sensitive items only with their basis and reason; a psychologist's section.
+    sensitive = in_service.filter(has_sensitive=True)
+    assert sensitive.exists()
+    assert not sensitive.filter(sensitive_basis="").exists()
+    assert not sensitive.filter(sensitive_reason="").exists()
+    assert not in_service.filter(has_sensitive=False).exclude(sensitive_answers={}).exists()
+    assert PsychologistSection.objects.filter(
+        assessment__service=service, author__memberships__role="psychologist"
+    ).exists()
+    # Dated on the day they happened, never in the future.
+    assert not IntensityDecision.objects.filter(chosen_at__date__gt=today).exists()
+    assert all(a.summary and a.proposal_reasons for a in in_service)
 
 
 @pytest.mark.django_db

@@ -38,6 +38,7 @@ from probatio.demo import vocabulary as voc
 from probatio.demo.activity import build_activity
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.allocation import build_allocation
+from probatio.demo.assessments import build_assessments
 from probatio.demo.community_work import build_community_work
 from probatio.demo.compliance import ComplianceBuilder
 from probatio.demo.drafts import build_drafts
@@ -204,6 +205,7 @@ class ServiceBuilder:
         self.usernames = usernames
         self.log = log
         self.rng = random.Random(f"probatio-demo:{seed}:{department.code}")
+        self.seed = seed
         self.fake = Faker("fr_FR")
         self.fake.seed_instance(self.rng.getrandbits(32))
         self.report = ServiceReport(department.code, f"{department.name} (démonstration)")
@@ -292,6 +294,15 @@ class ServiceBuilder:
                     fake=self.fake,
                     today=self.today,
                 )
+            # Assessments and levels, once the caseloads, the appointments held and the
+            # incidents are final (their own draws: the rest of the demo is unchanged).
+            build_assessments(
+                service=self.service,
+                staff=self.staff,
+                rng=random.Random(f"probatio-demo-assessments:{self.seed}:{self.department.code}"),
+                fake=self.fake,
+                today=self.today,
+            )
         self.report.persons = Person.objects.filter(service=self.service).count()
         self.report.audit_entries = AuditEntry.objects.filter(service_id=self.service.pk).count()
         self.report.seconds = time.monotonic() - started

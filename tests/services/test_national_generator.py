@@ -2,6 +2,9 @@
 constraints, the audit chains verify, the pages' facts agree (a CPIP's files in their
 service), and a second run goes on from the highest ids."""
 
+from collections import Counter
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -194,3 +197,76 @@ def test_the_echeancier_of_a_generated_service_is_current_and_closed_files_dorma
         DueItemsState.objects.filter(person__in=closed).values_list("computed_on", flat=True)
     ) == {refresh.DORMANT}
     assert DueItemRecord.objects.filter(person__measures__status="active").exists()
+
+
+def test_assessments_and_levels_follow_the_rules_in_the_demo_proportions():
+    """docs/assessments.md: about half of the files followed have an assessment whose
+    proposal is the one ``rules.propose_intensity`` gives for its answers (never sensitive
+    items at scale; the few sensitive ones with their basis and reason), and a level in force;
+    a few changes wait for a manager (one at most per person), a level other than the
+    proposal is motivated, and every row holds the models' constraints."""
+    from django.utils import timezone
+
+    from probatio.assessments import rules, selectors
+    from probatio.assessments.models import Assessment, GridVersion, IntensityDecision
+
+    today = timezone.localdate()
+    plan = Plan(scale=0.0005, services=(ServicePlan(1, 600, 10),))
+    Generator(plan, seed=7, today=today, log=lambda line: None).run()
+    followed = set(
+        Person.objects.filter(measures__status="active", assigned_cpip__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    assessed = set(Assessment.objects.values_list("person_id", flat=True))
+    assert assessed <= followed
+    assert 0.4 * len(followed) <= len(assessed) <= 0.6 * len(followed)
+    grids = {grid.code: grid for grid in GridVersion.objects.all()}
+    persons = Person.objects.in_bulk(assessed)
+    levels = Counter()
+    for assessment in Assessment.objects.all():
+        grid = grids[assessment.grid_version_id]
+        definition = grid.definition
+        proposal = rules.propose_intensity(grid.proposal_version, definition, assessment.answers)
+        assert assessment.proposed_level == proposal.level
+        assert assessment.proposal_score == proposal.score
+        assert assessment.proposal_reasons == list(proposal.reasons)
+        assert assessment.proposal_version == grid.proposal_version
+        _, sensitive, errors = rules.validate(definition, assessment.answers)
+        assert errors == {} and sensitive == {}
+        assert assessment.has_sensitive == bool(assessment.sensitive_answers)
+        if assessment.has_sensitive:
+            assert assessment.sensitive_basis and assessment.sensitive_reason
+        person = persons[assessment.person_id]
+        assert assessment.service_id == person.service_id
+        assert assessment.author_id == person.assigned_cpip_id
+        assert person.created_at.date() <= assessment.assessed_on <= today
+        assert assessment.assessed_on >= today - timedelta(days=366)
+        assessment.validate_constraints()
+        levels[assessment.proposed_level] += 1
+    assert set(levels) == {level.value for level in rules.Level}
+    assert min(levels.values()) >= 0.15 * sum(levels.values())
+    assert Assessment.objects.filter(has_sensitive=True).count() <= 0.05 * len(assessed)
+    # A level in force for every person assessed; a few changes waiting, one per person.
+    assert set(selectors.levels_of(assessed)) == assessed
+    decisions = IntensityDecision.objects.all()
+    for decision in decisions:
+        decision.validate_constraints()
+        if decision.proposed_level != decision.chosen_level:
+            assert decision.reason
+        if decision.status == "applied":
+            assert decision.applies_from and decision.applies_from <= today
+        if decision.status != "pending" and decision.previous_level:
+            assert decision.validated_by_id and decision.validated_at
+    statuses = Counter(decisions.values_list("status", flat=True))
+    assert 0 < statuses["pending"] <= 0.05 * len(assessed)
+    assert statuses["applied"] >= len(assessed)
+    pending = IntensityDecision.objects.filter(status="pending")
+    assert pending.values("person").distinct().count() == pending.count()
+    for decision in pending:
+        assert decision.previous_level == selectors.current_intensity(decision.person).chosen_level
+    # The journal has their lines and its chain still verifies.
+    for service_id in {person.service_id for person in persons.values()}:
+        assert verify_chain(f"service:{service_id}")[1] == []
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
