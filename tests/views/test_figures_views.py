@@ -207,7 +207,7 @@ def test_a_stored_snapshot_is_shown(as_role, cpip, activity):
         today=date(2026, 12, 6),
     )
     response = as_role("manager").get(f"/chiffres/{NOVEMBER}")
-    assert text_of(response).count("Chiffres enregistrés après la clôture de la période.") == 3
+    assert text_of(response).count("Chiffres enregistrés après la clôture de la période.") == 4
     assert table_rows(response, "measures_flow")[-1] == ["Toutes mesures", "9", "0", "0"]
 
 
