@@ -3,7 +3,7 @@ the same as ``collect``'s for every view, current at the next read after a chang
 service or a factory), rebuilt each night by the system actor and resumed after a stop."""
 
 from dataclasses import astuple
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from probatio.accounts.system import SystemActor
-from probatio.agenda import rules
 from probatio.agenda import services as agenda
 from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditEntry
@@ -25,44 +24,12 @@ from probatio.deadlines.models import DueItemRecord, DueItemsState, DueItemStaff
 from probatio.deadlines.services import refresh
 from probatio.people.models import Person
 from probatio.people.selectors import UNASSIGNED
-from tests.factories import (
-    MeasureFactory,
-    PersonFactory,
-    SiteFactory,
-    gate,
-    make_decision,
-    make_measure,
-    make_person,
-)
+from tests import schedule_fixtures as schedule
+from tests.factories import MeasureFactory, PersonFactory, gate, make_person
+from tests.schedule_fixtures import NOW, TODAY, book, sentenced
 
-NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12 November 2025, 10:00 Paris
-TODAY = date(2025, 11, 12)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def site(service):
-    return SiteFactory(service=service)
-
-
-def sentenced(membership, surname, decided):
-    person = make_person(membership, surname=surname)
-    decision = make_decision(
-        membership, person, date=decided, enforceable_date=decided, today=TODAY
-    )
-    make_measure(membership, person, decision=decision, today=TODAY)
-    return person
-
-
-def book(membership, person, day, hh, *, site, staff=None):
-    start = rules.at_paris(day, time(hh))
-    return agenda.appointment_book(gated=gate(membership, person), data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
-              "ends_at": start + timedelta(minutes=45)}, staff=staff or [membership.user], confirmed=True, now=datetime(2025, 11, 1, tzinfo=UTC))  # fmt: skip
+frozen = schedule.frozen  # every test at NOW, Wednesday 12 November 2025
+site = schedule.site
 
 
 @pytest.fixture

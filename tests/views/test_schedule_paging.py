@@ -2,40 +2,23 @@
 next ones, the counts are the whole list's), its filters, and the stored rows current at the
 read that follows a change."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from probatio.agenda import rules
 from probatio.agenda import services as agenda
 from probatio.deadlines.models import DueItemRecord
 from probatio.deadlines.views import PER_PAGE
 from probatio.people.models import Person
-from tests.factories import SiteFactory, gate, make_decision, make_measure, make_person
+from tests import schedule_fixtures as schedule
+from tests.factories import gate, make_person
+from tests.schedule_fixtures import TODAY, book, sentenced
 from tests.views.helpers import text_of
 
-NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12 November 2025, 10:00 Paris
-TODAY = date(2025, 11, 12)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def site(service):
-    return SiteFactory(service=service)
-
-
-def book(membership, person, day, hh, mm=0, *, site):
-    start = rules.at_paris(day, time(hh, mm))
-    return agenda.appointment_book(gated=gate(membership, person), data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
-              "ends_at": start + timedelta(minutes=15)}, staff=[membership.user], confirmed=True, now=datetime(2025, 11, 1, tzinfo=UTC))  # fmt: skip
+frozen = schedule.frozen  # every test at NOW, Wednesday 12 November 2025
+site = schedule.site
 
 
 def names_in(response) -> list[str]:
@@ -87,9 +70,7 @@ def test_a_persons_day_is_never_split_between_pages(client_for, cpip, many, site
 
 def test_the_filters_read_the_stored_items(client_for, cpip, manager, member, site, service):
     colleague = member("cpip", user__first_name="Noé", user__last_name="Autre")
-    late = make_person(cpip, surname="Tardif")
-    decision = make_decision(cpip, late, date=date(2025, 9, 1), enforceable_date=date(2025, 9, 1), today=TODAY)  # fmt: skip
-    make_measure(cpip, late, decision=decision, today=TODAY)
+    sentenced(cpip, "Tardif", date(2025, 9, 1))
     near = make_person(cpip, surname="Voisin")
     book(cpip, near, TODAY + timedelta(days=3), 9, site=site)
     far = make_person(cpip, surname="Eloigne")

@@ -1,44 +1,19 @@
 """The échéancier page: scope per role, order, overdue marks, fixed query count."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from probatio.agenda import rules
-from probatio.agenda import services as agenda
 from probatio.audit.models import AuditEntry
-from tests.factories import SiteFactory, gate, make_decision, make_measure, make_person
+from tests import schedule_fixtures as schedule
+from tests.factories import make_person
+from tests.schedule_fixtures import TODAY, book, sentenced
 from tests.views.helpers import html, text_of
 
-NOW = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)  # Wednesday 12 November 2025, 10:00 Paris
-TODAY = date(2025, 11, 12)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def site(service):
-    return SiteFactory(service=service)
-
-
-def sentenced(cpip, surname, decided):
-    person = make_person(cpip, surname=surname)
-    decision = make_decision(cpip, person, date=decided, enforceable_date=decided, today=TODAY)
-    make_measure(cpip, person, decision=decision, today=TODAY)
-    return person
-
-
-def book(cpip, person, day, hh, *, site):
-    start = rules.at_paris(day, time(hh))
-    return agenda.appointment_book(gated=gate(cpip, person), data={"kind": "follow_up", "place_kind": "site", "site": site, "starts_at": start,
-              "ends_at": start + timedelta(minutes=45)}, staff=[cpip.user], confirmed=True, now=datetime(2025, 11, 1, tzinfo=UTC))  # fmt: skip
+frozen = schedule.frozen  # every test at NOW, Wednesday 12 November 2025
+site = schedule.site
 
 
 def test_cpip_sees_their_items_soonest_first_with_overdue_marked(client_for, cpip, member, site):

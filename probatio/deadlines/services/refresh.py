@@ -27,13 +27,17 @@ from django.utils import timezone
 from probatio.access.policy import Action, allows
 from probatio.accounts.system import SystemActor
 from probatio.agenda import rules as agenda_rules
+from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
 from probatio.core.deadlines import DueItem, Query, Severity, collect, registered
 from probatio.deadlines.forms import HORIZONS
 from probatio.deadlines.models import DueItemRecord, DueItemsState, DueItemStaff
 from probatio.deadlines.rules import ALWAYS_SHOWN
+from probatio.measures.models import Measure
 from probatio.organisation.models import Service
-from probatio.people.models import Person
+from probatio.people.models import CustodyRecord, Person
+from probatio.reports import rules as report_rules
+from probatio.reports.models import Report
 from probatio.sentences import selectors as sentence_selectors
 
 log = logging.getLogger(__name__)
@@ -188,43 +192,46 @@ def _refresh_batch(service: Service, ids: list[int], today: date) -> int:
 
 
 # A closed file with nothing due and nothing that could fall due by the mere passing of days
-# (no open measure, custody, appointment to come nor report under way) is not computed again
-# each night: its state says "current until changed", and a change marks it stale as any
-# other. Most of a national service's persons are such closed files (ten for each followed).
+# (``may_fall_due``) is not computed again each night: its state says "current until
+# changed", and a change marks it stale as any other. Most of a national service's persons are
+# such closed files (ten for each followed).
 DORMANT = date.max
 OPEN_MEASURE_STATUSES = ("pending", "active", "suspended")
 
 
-def _dormant(candidates: set[int], today: date) -> list[int]:
-    from probatio.agenda.models import Appointment
-    from probatio.measures.models import Measure
-    from probatio.people.models import CustodyRecord
-    from probatio.reports import rules as report_rules
-    from probatio.reports.models import Report
+def may_fall_due(today: date) -> Q:
+    """A filter on ``Person``: the persons with something that could be or fall due by the
+    mere passing of days: a measure pending, active or suspended, an open custody, an
+    appointment to come (planned, from today on) or a report not yet answered. A file without
+    any is dormant. The one statement of that rule: the computation (``_dormant``) and the
+    national generator (``national/due_items.py``) both filter with it."""
+    start, _ = agenda_rules.day_bounds(today)
+    person = OuterRef("pk")
+    return (
+        Q(Exists(Measure.objects.filter(person=person, status__in=OPEN_MEASURE_STATUSES)))
+        | Q(Exists(CustodyRecord.objects.filter(person=person, release_date__isnull=True)))
+        | Q(
+            Exists(
+                Appointment.objects.filter(
+                    person=person, status=Appointment.Status.PLANNED, starts_at__gte=start
+                )
+            )
+        )
+        | Q(Exists(Report.objects.filter(person=person).exclude(status=report_rules.ANSWERED)))
+    )
 
+
+def _dormant(candidates: set[int], today: date) -> list[int]:
+    """Those of the candidates (persons whose computation found nothing) with nothing that
+    may fall due: one query."""
     if not candidates:
         return []
-    start, _ = agenda_rules.day_bounds(today)
-    busy = (
-        Measure.objects.filter(person_id__in=candidates, status__in=OPEN_MEASURE_STATUSES)
-        .order_by()
-        .values_list("person_id")
-        .union(
-            CustodyRecord.objects.filter(person_id__in=candidates, release_date__isnull=True)
-            .order_by()
-            .values_list("person_id"),
-            Appointment.objects.filter(
-                person_id__in=candidates, status=Appointment.Status.PLANNED, starts_at__gte=start
-            )
-            .order_by()
-            .values_list("person_id"),
-            Report.objects.filter(person_id__in=candidates)
-            .exclude(status=report_rules.ANSWERED)
-            .order_by()
-            .values_list("person_id"),
-        )
+    return list(
+        Person.objects.filter(pk__in=sorted(candidates))
+        .exclude(may_fall_due(today))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    return sorted(candidates - {pk for (pk,) in busy})
 
 
 @transaction.atomic
