@@ -49,6 +49,8 @@ PAGES = [
     ("/rapports/ juge", "/rapports/", "juge.demo"),
     ("/rapports/ encadr.", "/rapports/", "encadrement.demo"),
     ("insertion <id>", "/personnes/{person}/insertion/", "cpip.demo"),
+    ("évaluation <id>", "/personnes/{person}/evaluation/", "cpip.demo"),
+    ("évaluation (page)", "/personnes/{assessed}/evaluation/{assessment}/", "cpip.demo"),
     ("accompagnement <id>", "/personnes/{prisoner}/accompagnement/", "cpip.demo"),
     ("sortie <id>", "/personnes/{prisoner}/sortie/", "cpip.demo"),
     ("/partenaires/", "/partenaires/", "cpip.demo"),
@@ -301,6 +303,15 @@ def page_url(url: str, user) -> str:
                 pk__in=in_prison.values("pk")
             )
             url = url.format(free=free.order_by("pk").first().pk)
+    if "{assessment}" in url:  # the latest assessment of the user's caseload
+        from probatio.assessments.models import Assessment
+
+        found = (
+            Assessment.objects.filter(person__assigned_cpip=user)
+            .order_by("-assessed_on", "-pk")
+            .first()
+        )
+        url = url.format(assessed=found.person_id, assessment=found.pk)
     if "{transfer}" in url:
         from probatio.transfers.models import Transfer
 

@@ -155,6 +155,7 @@ def url_patterns():
 def demo_objects() -> dict:
     from probatio.accounts.models import Absence, User
     from probatio.agenda.models import Appointment, Summons
+    from probatio.assessments.models import Assessment
     from probatio.caseloads.models import CapacityReduction
     from probatio.community_work.models import (
         Assignment,
@@ -252,6 +253,8 @@ def demo_objects() -> dict:
         "room": Room.objects.filter(site__service=service).order_by("pk").first(),
         "absence": Absence.objects.filter(membership__service=service).order_by("pk").first(),
         "closed_day": ClosedDay.objects.filter(service=service).order_by("pk").first(),
+        # The latest assessment of cpip.demo's persons: its page has the choice of level.
+        "assessment": Assessment.objects.filter(**mine).order_by("-assessed_on", "-pk").first(),
     }
 
 
@@ -334,6 +337,12 @@ OBJECT_ARGUMENTS = {
     "accounts:staff_absence_new": ("staff_member", lambda o: {"membership_id": o.pk}),
     "accounts:staff_absence_delete": ("absence", lambda o: {"absence_id": o.pk}),
     "organisation:closed_day_delete": ("closed_day", lambda o: {"closed_id": o.pk}),
+    "assessments:detail": ("assessment", lambda o: {"pk": o.person_id, "assessment_id": o.pk}),
+    "assessments:choose": ("assessment", lambda o: {"pk": o.person_id, "assessment_id": o.pk}),
+    "assessments:section_add": (
+        "assessment",
+        lambda o: {"pk": o.person_id, "assessment_id": o.pk},
+    ),
 }
 
 

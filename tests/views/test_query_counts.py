@@ -30,6 +30,7 @@ from tests.factories import (
     make_measure,
     make_person,
 )
+from tests.views.test_assessment_views import assess, choose
 
 MAX_QUERIES = 15
 
@@ -61,6 +62,8 @@ PAGES = {
     "timeline_as_manager": ("manager", "/personnes/{p}/chronologie/"),
     "proofs": ("cpip", "/personnes/{p}/justificatifs/"),
     "incidents": ("cpip", "/personnes/{p}/manquements/"),
+    "assessment": ("cpip", "/personnes/{p}/evaluation/"),
+    "assessment_as_manager": ("manager", "/personnes/{p}/evaluation/"),
     # The activity figures (docs/figures.md), a closed year (its snapshots looked up), and
     # each figure's export.
     "figures": ("manager", "/chiffres/" + FIGURES_YEAR),
@@ -122,6 +125,9 @@ def small_world(cpip, judge):
         data={"start_date": measure.start_date},
     )
     note(cpip, viewed, 0)
+    # An assessment and the level chosen after it (the « Évaluation » tab).
+    first = assess(cpip, viewed, days_ago=40)
+    choose(cpip, viewed, first, first.proposed_level)
     people_services.situation_record(
         gated=gate(cpip, viewed),
         domain="housing",
@@ -214,6 +220,8 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
         )  # fmt: skip
     for n in range(12):
         note(cpip, viewed, n, confidential=n % 3 == 0)
+    for n in range(25):
+        assess(cpip, viewed, days_ago=45 + n)
     for n in range(3):
         note(psychologist, viewed, 100 + n, restricted_to="psychologist")
         note(monitoring, viewed, 200 + n)
