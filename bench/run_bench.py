@@ -64,7 +64,7 @@ PAGES = [
     *[
         (f"export {code}"[:18], f"{page}?figure={code}&format=csv", "encadrement.demo")
         for page, codes in (
-            ("/chiffres/", ("followed", "measures_flow", "first_interview")),
+            ("/chiffres/", ("followed", "measures_flow", "first_interview", "intensity")),
             ("/chiffres/rapports-et-decisions/", ("reports", "grants", "incidents")),
             ("/chiffres/execution/", ("tig_hours", "releases", "proofs", "caseload")),
         )
