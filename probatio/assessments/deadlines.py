@@ -108,15 +108,18 @@ def _measure_kinds(query: Query, ids: list[int]) -> dict[int, set[str]]:
     return kinds
 
 
-def _computed(query: Query) -> list[DueItem]:
+def _computed(query: Query, kind: str) -> list[DueItem]:
     """Every item of the three kinds for this query, whatever its ``until`` (each provider
-    keeps its kind up to ``until``), computed once per ``Query`` object: the three providers of
-    one ``collect`` share the reads (a ``replace``d query is a new object, computed again)."""
+    keeps its kind up to ``until``), shared by the three providers of one ``collect``: kept on
+    the ``Query`` object with the kinds already served from it. A kind asked again means a new
+    ``collect`` with the same object (the data may have changed since): computed again. A
+    ``replace``d query is a new object, computed anew."""
     cached = query.__dict__.get("_intensity_items")
-    if cached is None:
-        cached = _compute(query)
+    if cached is None or kind in cached[1]:
+        cached = (_compute(query), set())
         object.__setattr__(query, "_intensity_items", cached)
-    return cached
+    cached[1].add(kind)
+    return cached[0]
 
 
 def _compute(query: Query) -> list[DueItem]:
@@ -146,7 +149,7 @@ def _compute(query: Query) -> list[DueItem]:
 
 
 def _of_kind(query: Query, kind: str) -> list[DueItem]:
-    return [i for i in _computed(query) if i.kind == kind and i.due <= query.until]
+    return [i for i in _computed(query, kind) if i.kind == kind and i.due <= query.until]
 
 
 @register("interview_due", "Prochain entretien (intensité)", on_caseload=False)

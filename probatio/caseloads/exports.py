@@ -28,19 +28,32 @@ def _measures(person, *, with_status: bool) -> str:
     )
 
 
-def persons_table(persons, *, title: str, filters) -> Table:
-    """The service view's list: every person of the filtered list (not one page of it)."""
+def _intensity(person) -> str:
+    """The level in force (never the assessment behind it), and a change waiting for a
+    manager."""
+    text = person.intensity_label
+    if person.intensity_pending_label:
+        text += f" ({person.intensity_pending_label.lower()} à valider)"
+    return text.strip()
+
+
+def persons_table(persons, *, title: str, filters, with_intensity: bool = False) -> Table:
+    """The service view's list: every person of the filtered list (not one page of it);
+    ``with_intensity``: the level in force (``selectors.label_intensity``)."""
+    columns = [
+        Column("N° de dossier", Kind.INTEGER),
+        Column("Nom, prénoms"),
+        Column("Date de naissance", Kind.DATE),
+        Column("Milieu"),
+        Column("Mesures en cours"),
+        Column("Prochaine fin de mesure", Kind.DATE),
+        Column("CPIP"),
+    ]
+    if with_intensity:
+        columns.append(Column("Intensité"))
     return Table(
         title=title,
-        columns=[
-            Column("N° de dossier", Kind.INTEGER),
-            Column("Nom, prénoms"),
-            Column("Date de naissance", Kind.DATE),
-            Column("Milieu"),
-            Column("Mesures en cours"),
-            Column("Prochaine fin de mesure", Kind.DATE),
-            Column("CPIP"),
-        ],
+        columns=columns,
         rows=[
             (
                 person.pk,
@@ -51,6 +64,7 @@ def persons_table(persons, *, title: str, filters) -> Table:
                 person.next_due,
                 person.assigned_cpip.get_full_name() if person.assigned_cpip else UNASSIGNED_LABEL,
             )
+            + ((_intensity(person),) if with_intensity else ())
             for person in persons
         ],
         filters=filters,

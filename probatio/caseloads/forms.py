@@ -205,7 +205,7 @@ class WeightForm(BaseForm):
         label="Milieu",
         choices=WorkloadWeight.Setting.choices,
         initial="any",
-        help_text="Sans effet pour la capacité et les rapports.",
+        help_text="Sans effet pour la capacité, les rapports et les coefficients d'intensité.",
     )
     points = forms.DecimalField(
         label="Points", min_value=0, max_value=200, decimal_places=1, max_digits=5

@@ -4,6 +4,9 @@ plain values (no database, no clock). See docs/allocation.md.
 - A CPIP's **points**: each open measure of the persons they follow weighs by its kind and the
   person's setting (in custody or not), each report they have to write (a draft, or one sent
   back) weighs ``REPORT_DUE``.
+- The person's **follow-up intensity** (the level in force, docs/assessments.md) multiplies
+  the points of their measures by the level's coefficient (``LEVEL_REINFORCED``…, 1 without
+  a level or without a coefficient in the scale).
 - Their **capacity**: ``FULL_TIME`` points × working time × (1 − the reductions running that
   day, at most 100 %).
 - **Workload %** = points ÷ capacity; above 100 % the CPIP is flagged.
@@ -21,10 +24,15 @@ REPORT_DUE = "REPORT_DUE"
 ANY_MEASURE = "ANY_MEASURE"
 ANY = "any"
 SETTINGS = ("community", "custody")
+# The coefficient of a follow-up intensity (``assessments.rules.Level`` codes): a subject of
+# the scale per level, ``LEVEL_REINFORCED``, ``LEVEL_STANDARD``, ``LEVEL_LIGHT``.
+LEVEL_PREFIX = "LEVEL_"
+LEVELS = ("reinforced", "standard", "light")
 
 # Bounds of what a service may set (reference data out of range is refused).
 WEIGHT_BOUNDS = (Decimal("0"), Decimal("20"))
 FULL_TIME_BOUNDS = (Decimal("10"), Decimal("200"))
+LEVEL_BOUNDS = (Decimal("0.1"), Decimal("5"))
 WORKING_TIME_BOUNDS = (10, 100)
 OVERLOAD_PERCENT = 100
 
@@ -61,17 +69,34 @@ def measure_points(weights: dict[tuple, Decimal], code: str, setting: str) -> De
     return Decimal("1")
 
 
+def level_subject(level: str) -> str:
+    return f"{LEVEL_PREFIX}{level.upper()}"
+
+
+def is_level_subject(subject: str) -> bool:
+    return subject.startswith(LEVEL_PREFIX)
+
+
+def level_factor(weights: dict[tuple, Decimal], level: str | None) -> Decimal:
+    """The coefficient of a person's level in force: 1 without a level (or a level the scale
+    does not weigh)."""
+    if not level:
+        return Decimal("1")
+    return weights.get((level_subject(level), ANY), Decimal("1"))
+
+
 def points(
     weights: dict[tuple, Decimal],
     *,
-    measures: Iterable[tuple[str, str, int]],
+    measures: Iterable[tuple],
     reports_due: int = 0,
 ) -> Decimal:
-    """``measures``: (measure type code, setting, how many)."""
-    total = sum(
-        (measure_points(weights, code, setting) * count for code, setting, count in measures),
-        Decimal("0"),
-    )
+    """``measures``: (measure type code, setting, how many), or (…, the persons' level in
+    force: its coefficient multiplies them)."""
+    total = Decimal("0")
+    for code, setting, count, *level in measures:
+        factor = level_factor(weights, level[0] if level else None)
+        total += measure_points(weights, code, setting) * factor * count
     return total + weights.get((REPORT_DUE, ANY), Decimal("0")) * reports_due
 
 

@@ -23,7 +23,9 @@ from probatio.accounts.models import Absence, Membership, User
 from probatio.accounts.rules import is_long_absence
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
-from probatio.assessments import selectors as assessment_selectors
+from probatio.assessments.models import IntensityDecision
+from probatio.assessments.rules import LEVEL_LABELS
+from probatio.assessments.selectors import current_level_subquery
 from probatio.caseloads import rules
 from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.community_work import selectors as tig_selectors
@@ -114,6 +116,29 @@ def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
     )
 
 
+# --- The follow-up intensity (docs/assessments.md) ----------------------------------------------
+
+
+def with_intensity(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Each person's level in force (``intensity``) and the level of a change waiting for a
+    manager (``intensity_pending``): two subqueries of the list's own query."""
+    pending = IntensityDecision.objects.filter(
+        person_id=OuterRef("pk"), status=IntensityDecision.Status.PENDING
+    ).values("chosen_level")[:1]
+    return persons.annotate(intensity=current_level_subquery(), intensity_pending=Subquery(pending))
+
+
+def label_intensity(persons: list[Person]) -> list[Person]:
+    """The French labels of ``with_intensity``'s codes (no query): ``intensity_label``, and
+    ``intensity_pending_label`` for a change waiting for validation."""
+    for person in persons:
+        level = getattr(person, "intensity", None)
+        pending = getattr(person, "intensity_pending", None)
+        person.intensity_label = LEVEL_LABELS.get(level, "") if level else ""
+        person.intensity_pending_label = LEVEL_LABELS.get(pending, "") if pending else ""
+    return persons
+
+
 # --- Workload and capacity (docs/allocation.md) ------------------------------------------------
 
 
@@ -201,19 +226,22 @@ def _open_custody() -> Exists:
 
 
 def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
-    """Open measures grouped by ``by`` (a person field path of the measure), their kind and the
-    person's setting: {key: [(code, setting, count)]} (one query)."""
+    """Open measures grouped by ``by`` (a person field path of the measure), their kind, the
+    person's setting and level in force: {key: [(code, setting, count, level)]} (one
+    query)."""
     rows = (
         measures.filter(status__in=Measure.OPEN_STATUSES)
-        .annotate(in_custody=_open_custody())
-        .values(by, "measure_type_id", "in_custody")
+        .annotate(in_custody=_open_custody(), level=current_level_subquery("person_id"))
+        .values(by, "measure_type_id", "in_custody", "level")
         .annotate(n=Count("pk"))
         .order_by()
     )
     result: dict = {}
     for row in rows:
         setting = "custody" if row["in_custody"] else "community"
-        result.setdefault(row[by], []).append((row["measure_type_id"], setting, row["n"]))
+        result.setdefault(row[by], []).append(
+            (row["measure_type_id"], setting, row["n"], row["level"])
+        )
     return result
 
 
@@ -221,9 +249,15 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one): persons, persons in custody, open
     measures by kind and setting, and the reports the CPIP has to write on their files (a
     draft or one sent back), in one grouped query (a conditional count per kind the scale
-    names; the others together)."""
+    names; the others together), grouped by the persons' level in force too (its coefficient
+    multiplies their measures' points)."""
     codes = sorted(
-        {s for s, _ in weights if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)}
+        {
+            s
+            for s, _ in weights
+            if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)
+            and not rules.is_level_subject(s)
+        }
     )
     open_measure = Q(measures__status__in=Measure.OPEN_STATUSES)
     counts = {
@@ -248,9 +282,10 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
         .annotate(
             custody=Exists(
                 CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
-            )
+            ),
+            level=current_level_subquery(),
         )
-        .values("assigned_cpip_id", "custody")
+        .values("assigned_cpip_id", "custody", "level")
         .annotate(n=Count("pk", distinct=True), **counts)
         .order_by()
     )
@@ -266,9 +301,9 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
             entry["custody"] += row["n"]
         for i, code in enumerate(codes):
             if row[f"m{i}"]:
-                entry["measures"].append((code, setting, row[f"m{i}"]))
+                entry["measures"].append((code, setting, row[f"m{i}"], row["level"]))
         if row["m_other"]:
-            entry["measures"].append((rules.ANY_MEASURE, setting, row["m_other"]))
+            entry["measures"].append((rules.ANY_MEASURE, setting, row["m_other"], row["level"]))
     return result
 
 
@@ -328,7 +363,7 @@ def _loads(memberships, service_id: int, *, today: date) -> tuple[list[CpipLoad]
                 membership=membership,
                 persons=row["persons"],
                 custody=row["custody"],
-                measures=sum(n for _, _, n in row["measures"]),
+                measures=sum(m[2] for m in row["measures"]),
                 reports_due=row["reports"],
                 points=rules.points(weights, measures=row["measures"], reports_due=row["reports"]),
                 capacity=rules.capacity(
@@ -396,12 +431,23 @@ def active_cpips(service_id: int) -> QuerySet[User]:
 
 
 def weight_subjects() -> list[tuple[str, str]]:
-    """The lines of the scale: the capacity, a report due, every measure of the catalogue."""
-    return [
-        (rules.FULL_TIME, "Capacité d'un ou une CPIP à temps plein"),
-        (rules.REPORT_DUE, "Rapport à rédiger"),
-        (rules.ANY_MEASURE, "Mesure sans pondération propre"),
-    ] + [(t.code, t.short_label) for t in measure_selectors.measure_types()]
+    """The lines of the scale: the capacity, a report due, the coefficient of each follow-up
+    intensity, every measure of the catalogue."""
+    return (
+        [
+            (rules.FULL_TIME, "Capacité d'un ou une CPIP à temps plein"),
+            (rules.REPORT_DUE, "Rapport à rédiger"),
+        ]
+        + [
+            (
+                rules.level_subject(level),
+                f"Coefficient de l'intensité « {LEVEL_LABELS[level].lower()} »",
+            )
+            for level in rules.LEVELS
+        ]
+        + [(rules.ANY_MEASURE, "Mesure sans pondération propre")]
+        + [(t.code, t.short_label) for t in measure_selectors.measure_types()]
+    )
 
 
 @dataclass
@@ -812,8 +858,3 @@ def move_summary(result) -> str:
 def incoming_transfers(service_id: int) -> list:
     """The transfers waiting for the service's answer (shown above the queue; one query)."""
     return list(transfer_selectors.incoming_pending(service_id))
-
-
-def pending_intensity_count(service_id: int) -> int:
-    """How many changes of follow-up intensity wait for a manager (the service view's tab)."""
-    return assessment_selectors.pending_for_service(service_id).count()

@@ -152,15 +152,24 @@ def weight_set(
     if setting not in WorkloadWeight.Setting.values:
         raise field_errors(setting="Choisissez un milieu.")
     points = _points(points)
-    low, high = rules.FULL_TIME_BOUNDS if subject == rules.FULL_TIME else rules.WEIGHT_BOUNDS
+    if subject == rules.FULL_TIME:
+        low, high = rules.FULL_TIME_BOUNDS
+    elif rules.is_level_subject(subject):
+        low, high = rules.LEVEL_BOUNDS
+    else:
+        low, high = rules.WEIGHT_BOUNDS
     if not low <= points <= high:
-        raise field_errors(points=f"La valeur doit être comprise entre {low} et {high} points.")
+        unit = "" if rules.is_level_subject(subject) else " points"
+        low, high = (str(value).replace(".", ",") for value in (low, high))
+        raise field_errors(points=f"La valeur doit être comprise entre {low} et {high}{unit}.")
     if points != points.quantize(Decimal("0.1")):
         raise field_errors(points="Une décimale au plus (par exemple 1,5).")
+    # The capacity, a report and a level's coefficient weigh the same in every setting.
+    any_setting = subject in (rules.FULL_TIME, rules.REPORT_DUE) or rules.is_level_subject(subject)
     weight, created = WorkloadWeight.objects.update_or_create(
         service_id=membership.service_id,
         subject=subject,
-        setting=setting if subject not in (rules.FULL_TIME, rules.REPORT_DUE) else rules.ANY,
+        setting=rules.ANY if any_setting else setting,
         valid_from=valid_from,
         defaults={"points": points, "created_by": membership.user},
     )

@@ -84,8 +84,14 @@ def _list_page(request, kind: str):
         listed = tig_selectors.with_tig(sentence_selectors.with_stored_dates(persons), today=today)
         # The judge's answers the CPIP has not read yet: marked on the row (same query).
         listed = report_selectors.with_unread_answer(listed)
+    # The level in force of each person (same query), to who may read it on this list.
+    show_intensity = _shows_intensity(membership, kind)
+    if show_intensity:
+        listed = selectors.with_intensity(listed)
     page = paginate(request, listed, per_page=25, count=counts["total"])
     rows = selectors.with_open_measures(list(page.object_list))
+    if show_intensity:
+        selectors.label_intensity(rows)
     if kind == "mine" and not is_judge:
         selectors.with_next_due_item(rows, membership, today=today)
     title, nav = PAGES[kind]
@@ -123,6 +129,7 @@ def _list_page(request, kind: str):
         "workload": workload,
         "housing_alerts": housing_alerts,
         "show_cpip": kind != "mine",
+        "show_intensity": show_intensity,
         "section": "service",
         "query_string": query.urlencode(),
         "near_spellings": near_spellings,
@@ -136,20 +143,34 @@ def _list_page(request, kind: str):
     # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
     fragment = request.htmx and not request.htmx.history_restore_request
     context["fragment"] = fragment
-    # The changes of level waiting for a manager: counted on the service view's tabs.
-    if kind == "service" and not fragment and allows(membership.role, Action.VALIDATE_INTENSITY):
-        context["pending_intensities"] = selectors.pending_intensity_count(membership.service_id)
     template = "caseloads/_results.html" if fragment else "caseloads/list.html"
     response = render(request, template, context, status=400 if file_format else 200)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
 
 
+def _shows_intensity(membership, kind: str) -> bool:
+    """The « Intensité » column: to the roles that read the level, on their caseload, or on
+    every list when they read it across the service (not the social worker's search)."""
+    scope = scope_for(membership.role, Action.READ_INTENSITY)
+    return scope is Scope.SERVICE or (scope is Scope.CASELOAD and kind == "mine")
+
+
 def _export(membership, kind: str, form, filters: dict, persons, file_format: str):
     """The whole filtered list (every page of it) as a file, journaled with its filters."""
     title = PAGES[kind][0]
+    show_intensity = _shows_intensity(membership, kind)
+    if show_intensity:
+        persons = selectors.with_intensity(persons)
     rows = selectors.with_open_measures(list(persons))
-    table = exports.persons_table(rows, title=title, filters=files.described_filters(form))
+    if show_intensity:
+        selectors.label_intensity(rows)
+    table = exports.persons_table(
+        rows,
+        title=title,
+        filters=files.described_filters(form),
+        with_intensity=show_intensity,
+    )
     audit.record_export(
         membership,
         object_type="people.person",

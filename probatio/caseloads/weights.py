@@ -8,6 +8,10 @@ an ordinary probation weighs 1. Measures asking more contacts (electronic monito
 reinforced follow-up, semi-liberty, release under constraint) weigh more; measures that ask
 little of the CPIP (a course, a ban from places) weigh less; a measure suspended in custody
 weighs half. A report to write weighs half a point.
+
+The follow-up intensity (docs/assessments.md) is a **coefficient** of the person's measures:
+a reinforced follow-up asks about half as many contacts again (1.5), a light one fewer (0.7),
+the standard level and a person without a level count as they are (1).
 """
 
 from datetime import date
@@ -47,6 +51,10 @@ NATIONAL: list[tuple[str, str, str]] = [
     ("AJOURNEMENT_PROBATION", ANY, "1"),
     ("AMENAGEMENT_723_15", ANY, "1"),
     ("EMPRISONNEMENT", ANY, "1"),
+    # Coefficients of the follow-up intensity (rules.level_factor).
+    ("LEVEL_REINFORCED", ANY, "1.5"),
+    ("LEVEL_STANDARD", ANY, "1"),
+    ("LEVEL_LIGHT", ANY, "0.7"),
 ]
 
 

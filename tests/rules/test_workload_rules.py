@@ -84,6 +84,50 @@ def test_points_add_measures_and_reports_due():
     assert rules.points(weights, measures=[], reports_due=0) == D("0")
 
 
+LEVELS = [
+    Weight("LEVEL_REINFORCED", "any", D("1.5"), date(2020, 1, 1)),
+    Weight("LEVEL_STANDARD", "any", D("1"), date(2020, 1, 1)),
+    Weight("LEVEL_LIGHT", "any", D("0.7"), date(2020, 1, 1)),
+]
+
+
+def test_points_without_levels_are_the_measures_alone():
+    weights = rules.weights_on(NATIONAL + LEVELS, service_id=7, on=TODAY)
+    plain = [("SURSIS_PROBATOIRE", "community", 2), ("DDSE", "any", 1)]
+    without = [(*m, None) for m in plain]
+    assert rules.points(weights, measures=plain) == D("3.5")
+    assert rules.points(weights, measures=without) == D("3.5")
+    # A scale without coefficients: a level weighs nothing more.
+    bare = rules.weights_on(NATIONAL, service_id=7, on=TODAY)
+    assert rules.points(bare, measures=[(*m, "reinforced") for m in plain]) == D("3.5")
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("reinforced", D("5.25")),  # (2 × 1 + 1.5) × 1.5
+        ("standard", D("3.5")),
+        ("light", D("2.45")),  # (2 × 1 + 1.5) × 0.7
+        ("", D("3.5")),
+        ("unknown", D("3.5")),
+    ],
+)
+def test_the_level_multiplies_the_persons_measures(level, expected):
+    weights = rules.weights_on(NATIONAL + LEVELS, service_id=7, on=TODAY)
+    held = [("SURSIS_PROBATOIRE", "community", 2, level), ("DDSE", "any", 1, level)]
+    assert rules.points(weights, measures=held) == expected
+
+
+def test_a_services_coefficient_overrides_the_national_one():
+    own = Weight("LEVEL_REINFORCED", "any", D("2"), date(2026, 1, 1), service_id=7)
+    weights = rules.weights_on(NATIONAL + LEVELS + [own], service_id=7, on=TODAY)
+    assert rules.level_factor(weights, "reinforced") == D("2")
+    assert rules.level_factor(weights, "light") == D("0.7")
+    assert rules.level_factor(weights, None) == D("1")
+    mixed = [("SURSIS_PROBATOIRE", "community", 1, "reinforced"), ("DDSE", "any", 1, "light")]
+    assert rules.points(weights, measures=mixed, reports_due=1) == D("3.55")  # 2 + 1.05 + 0.5
+
+
 @pytest.mark.parametrize(
     ("working_time", "reductions", "expected"),
     [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda import services as agenda
 from probatio.agenda.services import NeedsConfirmation
+from probatio.assessments.models import IntensityDecision
 from probatio.audit.models import AuditEntry
 from probatio.audit.services import verify_chain
 from probatio.caseloads import selectors, services
@@ -176,9 +177,55 @@ def test_a_service_override_of_the_scale_applies_from_its_date(manager, cpip):
     assert (yesterday.points, yesterday.capacity) == (Decimal("2"), Decimal("60.0"))
 
 
+def level(person, chosen: str, *, status="applied"):
+    """A level of follow-up intensity recorded as the assessments' services leave it."""
+    return IntensityDecision.objects.create(
+        person=person,
+        service_id=person.service_id,
+        chosen_level=chosen,
+        status=status,
+        chosen_by=person.assigned_cpip,
+        chosen_at=timezone.now(),
+        applies_from=TODAY if status == "applied" else None,
+    )
+
+
+def test_the_level_in_force_weighs_on_the_load_and_the_files(manager, cpip):
+    reinforced, light, plain = files_of(cpip, 3)
+    level(reinforced, "reinforced")
+    level(light, "standard")
+    level(light, "light")  # the later level is the one in force
+    level(plain, "reinforced", status="pending")  # waiting for a manager: not yet
+    load = selectors.cpip_loads(manager.service_id, today=TODAY)[0]
+    assert load.measures == 3
+    assert load.points == Decimal("3.2")  # 1 × 1.5 + 1 × 0.7 + 1
+    points = selectors.file_points(
+        [reinforced.pk, light.pk, plain.pk], manager.service_id, today=TODAY
+    )
+    assert points == {
+        reinforced.pk: Decimal("1.5"),
+        light.pk: Decimal("0.7"),
+        plain.pk: Decimal("1"),
+    }
+    # The service sets its own coefficient (whatever the setting chosen: every setting).
+    weight = services.weight_set(
+        membership=manager,
+        subject="LEVEL_REINFORCED",
+        setting="community",
+        points="2",
+        valid_from=TODAY,
+    )
+    assert weight.setting == "any"
+    assert selectors.cpip_loads(manager.service_id, today=TODAY)[0].points == Decimal("3.7")
+    subjects = dict(selectors.weight_subjects())
+    assert subjects["LEVEL_LIGHT"] == "Coefficient de l'intensité « allégé »"
+
+
 @pytest.mark.parametrize(
     ("subject", "points", "field", "message"),
     [
+        ("LEVEL_LIGHT", "0", "points", "entre 0,1 et 5"),
+        ("LEVEL_REINFORCED", "6", "points", "entre 0,1 et 5"),
         ("DDSE", "25", "points", "entre 0 et 20"),
         ("DDSE", "-1", "points", "entre 0 et 20"),
         ("FULL_TIME", "5", "points", "entre 10 et 200"),

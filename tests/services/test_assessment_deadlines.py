@@ -269,3 +269,21 @@ def test_a_fixed_number_of_queries(service, cpip, site, persons):
     assert {i.person_id for i in items if i.kind == "interview_due"} == set(
         Person.objects.filter(service=service).values_list("pk", flat=True)
     )
+
+
+def test_a_query_collected_again_reads_again(service, cpip, site):
+    person = sentenced(cpip, "Moreau", TODAY - timedelta(days=200))
+    assessment = assess(cpip, person)
+    rule(service, assessment.proposed_level)
+    q = query(service)
+    assert {i.kind for i in collect(q, KINDS)} == set(KINDS)
+    appointment = follow_up(cpip, person, TODAY, 8, site=site)
+    agenda.appointment_set_status(
+        gated=gate(cpip, person), appointment=appointment, status="honoured", now=NOW
+    )
+    assert {i.kind for i in collect(q, KINDS)} == {"interview_due", "assessment_review"}
+    # One kind asked alone, then the three: each ``collect`` computes once.
+    with CaptureQueriesContext(connection) as ctx:
+        collect(q, ["contacts_below"])
+        collect(q)
+    assert sum("assessments_intensitydecision" in c["sql"] for c in ctx.captured_queries) == 2

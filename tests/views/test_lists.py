@@ -183,3 +183,75 @@ def test_htmx_history_restore_gets_the_whole_page(cpip_client, caseload):
     assert "no-store" in restored["Cache-Control"]
     fragment = cpip_client.get("/portefeuille/", HTTP_HX_REQUEST="true")
     assert "<html" not in fragment.content.decode()
+
+
+# --- The follow-up intensity ------------------------------------------------------------------
+
+
+def intensity(person, level: str, *, status="applied"):
+    from django.utils import timezone
+
+    from probatio.assessments.models import IntensityDecision
+
+    return IntensityDecision.objects.create(
+        person=person,
+        service_id=person.service_id,
+        chosen_level=level,
+        status=status,
+        chosen_by=person.assigned_cpip,
+        chosen_at=timezone.now(),
+        applies_from=date(2026, 1, 5) if status == "applied" else None,
+    )
+
+
+def intensity_cells(response) -> dict[str, str]:
+    """Each row's « Intensité » cell, as text, by the person's name."""
+    import re
+
+    rows = re.findall(
+        r'<td><a href="/personnes/\d+/">([^<]+)</a>.*?<td data-testid="intensity">(.*?)</td>',
+        html(response),
+        re.S,
+    )
+    return {name: " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for name, cell in rows}
+
+
+def test_the_caseload_shows_each_persons_level_in_the_same_queries(cpip_client, caseload):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cpip_client.get("/portefeuille/")  # warm: session, service
+    with CaptureQueriesContext(connection) as without:
+        cpip_client.get("/portefeuille/")
+    intensity(caseload["eloise"], "reinforced")
+    intensity(caseload["paul"], "standard")
+    intensity(caseload["paul"], "light", status="pending")
+    with CaptureQueriesContext(connection) as queries:
+        response = cpip_client.get("/portefeuille/")
+    assert len(queries) == len(without)
+    assert '<th scope="col">Intensité</th>' in html(response)
+    assert intensity_cells(response) == {
+        "D&#x27;ARC-MÉNARD Éloïse": "Renforcé",
+        "MARTIN Paul": "Standard Allégé à valider",
+        "MÉNARD Inès": "—",
+    }
+
+
+def test_the_level_column_follows_who_reads_it(client_for, cpip, caseload, secretariat, judge):
+    intensity(caseload["eloise"], "reinforced")
+    # A CPIP reads the levels of the whole service: their search shows them too.
+    assert "Renforcé" in intensity_cells(client_for(cpip).get("/personnes/")).values()
+    # The secretariat never reads them, nor the judge outside reports.
+    for membership, url in ((secretariat, "/personnes/"), (judge, "/portefeuille/")):
+        response = client_for(membership).get(url)
+        assert response.status_code == 200
+        assert "Intensité" not in html(response)
+
+
+def test_the_service_export_has_the_level(client_for, manager, caseload):
+    intensity(caseload["eloise"], "reinforced")
+    intensity(caseload["eloise"], "light", status="pending")
+    response = client_for(manager).get("/service/", {"format": "csv"})
+    text = response.content.decode("utf-8-sig")
+    assert "Intensité" in text.splitlines()[0]
+    assert "Renforcé (allégé à valider)" in text
