@@ -23,6 +23,7 @@ from probatio.accounts.models import Absence, Membership, User
 from probatio.accounts.rules import is_long_absence
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
+from probatio.assessments import selectors as assessment_selectors
 from probatio.assessments.models import IntensityDecision
 from probatio.assessments.rules import LEVEL_LABELS
 from probatio.assessments.selectors import current_level_subquery
@@ -858,3 +859,8 @@ def move_summary(result) -> str:
 def incoming_transfers(service_id: int) -> list:
     """The transfers waiting for the service's answer (shown above the queue; one query)."""
     return list(transfer_selectors.incoming_pending(service_id))
+
+
+def pending_intensity_count(service_id: int) -> int:
+    """How many changes of follow-up intensity wait for a manager (the service view's tab)."""
+    return assessment_selectors.pending_for_service(service_id).count()

@@ -143,6 +143,9 @@ def _list_page(request, kind: str):
     # A fragment only for htmx's own requests, never when it rebuilds a page after "Back".
     fragment = request.htmx and not request.htmx.history_restore_request
     context["fragment"] = fragment
+    # The changes of level waiting for a manager: counted on the service view's tabs.
+    if kind == "service" and not fragment and allows(membership.role, Action.VALIDATE_INTENSITY):
+        context["pending_intensities"] = selectors.pending_intensity_count(membership.service_id)
     template = "caseloads/_results.html" if fragment else "caseloads/list.html"
     response = render(request, template, context, status=400 if file_format else 200)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
