@@ -95,6 +95,9 @@ PAGES = [
     ("déplacer (cpip.demo)", "/service/deplacer/?de={cpip_demo}", "encadrement.demo"),
     ("/service/capacites/", "/service/capacites/", "encadrement.demo"),
     ("/transferts/", "/transferts/", "encadrement.demo"),
+    # The follow-up intensity (docs/assessments.md): the changes to validate, the rules.
+    ("intensités à valider", "/service/intensites/", "encadrement.demo"),
+    ("règles d'intensité", "/service/parametres/intensite/", "encadrement.demo"),
     # The lists' exports (docs/exports.md): the whole filtered list as a file.
     ("/service/ CSV", "/service/?format=csv", "encadrement.demo"),
     ("/service/ XLSX", "/service/?format=xlsx", "encadrement.demo"),

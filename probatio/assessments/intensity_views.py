@@ -120,7 +120,9 @@ def answer(request, person_id: int, decision_id: int):
 
 
 def _kind_labels(measure_types) -> dict[str, str]:
-    return {rules.ANY_MEASURE: ANY_MEASURE_LABEL} | {t.code: t.label for t in measure_types}
+    return {rules.ANY_MEASURE: ANY_MEASURE_LABEL} | {
+        t.code: t.short_label or t.label for t in measure_types
+    }
 
 
 def _rule_sort_key(level: str, kind: str) -> tuple:
@@ -148,7 +150,7 @@ def rules_page(request):
             messages.success(
                 request,
                 f"Règle de suivi enregistrée : {_label(rule.level).lower()}, "
-                f"{_kind_labels(measure_types).get(rule.measure_kind, rule.measure_kind)}, "
+                f"« {_kind_labels(measure_types).get(rule.measure_kind, rule.measure_kind)} », "
                 f"à partir du {rule.valid_from:%d/%m/%Y}.",
             )
             return redirect("intensity:rules")

@@ -143,4 +143,35 @@ def test_a_cpip_asks_for_another_level_and_a_manager_validates_it(
     expect(page.locator('[data-testid="level"]')).to_contain_text(wanted_label)
     expect(page.locator('[data-testid="pending"]')).to_have_count(0)
     page.screenshot(path=str(screenshots / "7-onglet-nouveau-niveau.png"), full_page=True)
+
+    # The service's own rule for the reinforced level, from « Paramètres ».
+    app.click_and_check(
+        page.get_by_role("link", name="Paramètres", exact=True), r"/service/parametres/$"
+    )
+    app.click_and_check(
+        page.get_by_role("link", name="Intensité du suivi"), r"/service/parametres/intensite/$"
+    )
+    page.locator("#id_level").select_option(label="Renforcé")
+    page.locator("#id_measure_kind").select_option(label="Toutes mesures")
+    page.locator("#id_period_days").fill("3")
+    page.locator("#id_interviews").fill("3")
+    page.locator("#id_review_days").fill("60")
+    page.get_by_role("button", name="Enregistrer la règle").click()
+    page.wait_for_load_state()
+    app.check_page()
+    expect(page.locator("#id_period_days-desc-error")).to_contain_text(
+        "La période compte au moins 7 jours."
+    )
+    page.screenshot(path=str(screenshots / "8-regle-refusee.png"), full_page=True)
+    page.locator("#id_period_days").fill("30")
+    app.click_and_check(
+        page.get_by_role("button", name="Enregistrer la règle"), r"/service/parametres/intensite/$"
+    )
+    expect(page.locator("main")).to_contain_text(
+        "Règle de suivi enregistrée : renforcé, « Toutes mesures »"
+    )
+    expect(page.locator('[data-testid="rules-history"]')).to_contain_text(
+        "3 entretiens et 0 visite à domicile par 30 jours"
+    )
+    page.screenshot(path=str(screenshots / "9-regles-du-service.png"), full_page=True)
     context.close()

@@ -119,6 +119,9 @@ FIRST_ROLE = {
     "transfers:propose": "manager",
     "transfers:detail": "manager",
     "transfers:withdraw": "manager",
+    "intensity:pending": "manager",
+    "intensity:answer": "manager",
+    "intensity:rules": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 
@@ -155,7 +158,7 @@ def url_patterns():
 def demo_objects() -> dict:
     from probatio.accounts.models import Absence, User
     from probatio.agenda.models import Appointment, Summons
-    from probatio.assessments.models import Assessment
+    from probatio.assessments.models import Assessment, IntensityDecision
     from probatio.caseloads.models import CapacityReduction
     from probatio.community_work.models import (
         Assignment,
@@ -255,6 +258,10 @@ def demo_objects() -> dict:
         "closed_day": ClosedDay.objects.filter(service=service).order_by("pk").first(),
         # The latest assessment of cpip.demo's persons: its page has the choice of level.
         "assessment": Assessment.objects.filter(**mine).order_by("-assessed_on", "-pk").first(),
+        # A decision of follow-up intensity (its answer is a POST-only action).
+        "intensity_decision": IntensityDecision.objects.filter(service=service)
+        .order_by("pk")
+        .first(),
     }
 
 
@@ -342,6 +349,10 @@ OBJECT_ARGUMENTS = {
     "assessments:section_add": (
         "assessment",
         lambda o: {"pk": o.person_id, "assessment_id": o.pk},
+    ),
+    "intensity:answer": (
+        "intensity_decision",
+        lambda o: {"person_id": o.person_id, "decision_id": o.pk},
     ),
 }
 

@@ -228,10 +228,10 @@ def test_a_rule_is_set_from_a_date(as_role, service):
     response = client.post(RULES, rule_data(), follow=True)
     assert response.status_code == 200
     text = text_of(response)
-    assert "Règle de suivi enregistrée : renforcé, Toutes mesures" in text
+    assert "Règle de suivi enregistrée : renforcé, « Toutes mesures »" in text
     rule = IntensityRule.objects.get(service=service)
     assert (rule.interviews, rule.home_visits, rule.review_days) == (3, 1, 60)
-    assert "Règle du service, depuis le" in text
+    assert "Service, depuis le" in text
     assert "3 entretiens et 1 visite à domicile par 30 jours" in text
     in_force = {
         (r.level, r.measure_kind): r for r in selectors.contact_rules(service.pk, date.today())

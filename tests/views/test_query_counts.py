@@ -27,6 +27,7 @@ from tests.factories import (
     MembershipFactory,
     gate,
     make_decision,
+    make_intensity_change,
     make_measure,
     make_person,
 )
@@ -55,6 +56,8 @@ PAGES = {
     "staff": ("manager", "/service/personnel/"),
     "sites": ("manager", "/service/antennes/"),
     "closed_days": ("manager", "/service/fermetures/"),
+    "intensity_pending": ("manager", "/service/intensites/"),
+    "intensity_rules": ("manager", "/service/parametres/intensite/"),
     "identity": ("cpip", "/personnes/{p}/"),
     "identity_history": ("cpip", "/personnes/{p}/?historique=1"),
     "measures": ("cpip", "/personnes/{p}/mesures/"),
@@ -145,6 +148,8 @@ def small_world(cpip, judge):
     waiting = make_person(cpip, surname="Attente", first_names="Première")
     make_measure(cpip, waiting)
     people_services.cpip_assign(gated=gate(manager_of(cpip), waiting), cpip=None)
+    # A change of follow-up intensity waiting for a manager (the managers' list).
+    make_intensity_change(cpip, neighbour)
     return viewed
 
 
