@@ -96,7 +96,6 @@ class Assessed:
     person: Person
     cpip: object  # Membership
     opened: date
-    measure_kinds: set[str]
     incident: bool
 
 
@@ -131,20 +130,13 @@ class _Writer:
             )
             .order_by("pk")
         )
-        kinds: dict[int, set[str]] = {}
-        for person_id, code in Measure.objects.filter(
-            person__service=self.service, status=Measure.Status.ACTIVE
-        ).values_list("person_id", "measure_type_id"):
-            kinds.setdefault(person_id, set()).add(code)
         followed = []
         for person in persons:
             cpip = by_user.get(person.assigned_cpip_id)
             if cpip is None:
                 continue
             opened = timezone.localdate(person.created_at)
-            followed.append(
-                Assessed(person, cpip, opened, kinds.get(person.pk, set()), person.incident)
-            )
+            followed.append(Assessed(person, cpip, opened, person.incident))
         return followed
 
     # --- The build ------------------------------------------------------------------------
