@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from probatio.core.text import agree, count
+
 
 class Level(StrEnum):
     REINFORCED = "reinforced"
@@ -278,13 +280,13 @@ def contact_status(
     if level_since <= period_start:
         if len(in_period) < rule.interviews:
             missing.append(
-                f"{len(in_period)} entretien(s) sur {rule.interviews} attendu(s) "
-                f"en {rule.period_days} jours"
+                f"{count(len(in_period), 'entretien tenu', 'entretiens tenus')} sur "
+                f"{rule.interviews} {agree(rule.interviews, 'attendu')} en {rule.period_days} jours"
             )
         if len(visits) < rule.home_visits:
             missing.append(
-                f"{len(visits)} visite(s) à domicile sur {rule.home_visits} attendue(s) "
-                f"en {rule.period_days} jours"
+                f"{count(len(visits), 'visite à domicile', 'visites à domicile')} sur "
+                f"{rule.home_visits} {agree(rule.home_visits, 'attendue')} en {rule.period_days} jours"
             )
     return ContactStatus(
         next_interview_due=next_due,

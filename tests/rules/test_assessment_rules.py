@@ -240,7 +240,7 @@ def test_next_interview_is_one_interval_after_the_last_held():
     assert status.interviews_held == 2
     # Two interviews but no home visit in the period.
     assert status.below_level
-    assert status.missing == ("0 visite(s) à domicile sur 1 attendue(s) en 30 jours",)
+    assert status.missing == ("0 visite à domicile sur 1 attendue en 30 jours",)
 
 
 def test_contacts_below_the_level_only_after_a_whole_period():

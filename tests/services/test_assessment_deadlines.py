@@ -164,7 +164,7 @@ def test_end_to_end_assessment_level_then_an_interview_honoured(service, cpip, s
     assert interview.staff_ids == {cpip.user.pk}
     below = items["contacts_below"]
     assert below.severity == Severity.ALERT and below.due == TODAY
-    assert "0 entretien(s) sur 1 attendu(s) en 30 jours" in below.detail
+    assert "0 entretien tenu sur 1 attendu en 30 jours" in below.detail
     review = items["assessment_review"]
     assert review.due == LEVEL_SINCE + timedelta(days=90)
     assert review.severity == Severity.ALERT
@@ -245,7 +245,7 @@ def test_in_custody_prison_interviews_count_and_no_home_visit(service, cpip):
     person = sentenced(cpip, "Bernard", TODAY - timedelta(days=200))
     assessment = assess(cpip, person)
     rule(service, assessment.proposed_level, visits=1)
-    assert "visite(s) à domicile" in by_kind(stored(cpip))["contacts_below"].detail
+    assert "visite à domicile sur 1 attendue" in by_kind(stored(cpip))["contacts_below"].detail
     CustodyRecordFactory(person=person, committal_date=TODAY - timedelta(days=5))
     below = by_kind(stored(cpip))["contacts_below"]
     assert "visite" not in below.detail
