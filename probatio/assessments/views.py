@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,10 @@ from probatio.assessments.forms import (
     IntensityChoiceForm,
     PsychologistSectionForm,
 )
+from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
+from probatio.notes import services as draft_services
+from probatio.notes.views import draft_saved, drafting
 from probatio.people.selectors import person_get_for
 from probatio.people.views import dossier_context, dossier_page
 
@@ -116,8 +120,11 @@ def tab(request, pk: int):
     return render(request, "assessments/tab.html", dossier_context(gated, "assessment", **context))
 
 
+@keeps_draft("assessments:new")
 @require_http_methods(["GET", "POST"])
 def new(request, pk: int):
+    """The new-assessment form. What is typed is kept as the author's draft (docs/drafts.md:
+    autosaved, restored here, gone with the assessment's saving or « Supprimer le brouillon »)."""
     gated = person_get_for(
         request.membership, pk, action=Action.WRITE_ASSESSMENT, log_read="nouvelle évaluation"
     )
@@ -128,28 +135,33 @@ def new(request, pk: int):
             request, "Aucune grille d'évaluation n'est en usage : contactez l'encadrement."
         )
         return redirect(_tab_url(pk))
+    place = draft_services.Place.ASSESSMENT
+    drafts = drafting(request, gated, place, pk)  # the author's draft of this form only
     form = AssessmentForm(
         request.POST or None,
         definition=grid.definition,
-        initial={"assessed_on": today},
+        initial={"assessed_on": today, **drafts["draft_values"]},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            assessment = services.assessment_create(
-                gated=gated,
-                grid_version=grid.pk,
-                reason=data["reason"],
-                assessed_on=data["assessed_on"],
-                answers=form.answers(),
-                summary=data["summary"],
-                sensitive_basis=data["sensitive_basis"],
-                sensitive_reason=data["sensitive_reason"],
-                today=today,
-            )
+            with transaction.atomic():  # the assessment, and the end of its draft
+                assessment = services.assessment_create(
+                    gated=gated,
+                    grid_version=grid.pk,
+                    reason=data["reason"],
+                    assessed_on=data["assessed_on"],
+                    answers=form.answers(),
+                    summary=data["summary"],
+                    sensitive_basis=data["sensitive_basis"],
+                    sensitive_reason=data["sensitive_reason"],
+                    today=today,
+                )
+                draft_services.draft_done(gated=gated, place=place, place_id=pk)
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            draft_saved(request, gated, place, pk)
             messages.success(
                 request,
                 "Évaluation enregistrée. Intensité proposée : "
@@ -166,6 +178,8 @@ def new(request, pk: int):
             grid=grid,
             form_title="Nouvelle évaluation",
             cancel_url=_tab_url(pk),
+            autosave_fields=",".join(form.fields),
+            **drafts,
         ),
         status=400 if form.errors else 200,
     )

@@ -38,7 +38,7 @@ class NoteDraft(models.Model):
     sign-in expires or the page is left. One draft per author, person and place of writing
     (``place_kind`` and ``place_id``: the person's note form, an appointment's note, the
     refusal reason of a proof, the reason for dismissing a proposed incident, the judge's
-    answer to a report). A draft is deleted only by the saving of its own place or by an
+    answer to a report, a new structured assessment). A draft is deleted only by the saving of its own place or by an
     explicit discard, never by what is saved elsewhere. Read by its author only."""
 
     class Place(models.TextChoices):
@@ -47,6 +47,7 @@ class NoteDraft(models.Model):
         PROOF_REFUSAL = "proof_refusal", "Motif de refus d'un justificatif"
         INCIDENT_DISMISSAL = "incident_dismissal", "Motif pour écarter un manquement proposé"
         JUDGE_ANSWER = "judge_answer", "Réponse du magistrat à un rapport"
+        ASSESSMENT = "assessment", "Évaluation structurée"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -76,3 +77,9 @@ class NoteDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Brouillon de {self.author_id} pour {self.person_id} ({self.place_kind})"
+
+
+# The places whose form has more fields than a draft has columns (the structured assessment:
+# one field per item of the grid in use, and the grid changes by version): their draft keeps
+# the form's values as a JSON object in ``body`` ({field name: value}), restored as such.
+FORM_PLACES = frozenset({NoteDraft.Place.ASSESSMENT})

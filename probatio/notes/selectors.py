@@ -1,3 +1,4 @@
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from probatio.access.policy import NoteAccess, NoteFacts, note_access
 from probatio.accounts.models import Membership
-from probatio.notes.models import InterviewNote, NoteDraft
+from probatio.notes.models import FORM_PLACES, InterviewNote, NoteDraft
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, require_gated
 
@@ -69,8 +70,29 @@ def draft_form_values(draft: NoteDraft | None, fields: dict[str, str]) -> dict[s
     ``services.PLACE_FIELDS[place]``); empty values left out."""
     if draft is None:
         return {}
+    if draft.place_kind in FORM_PLACES:
+        return form_draft_values(draft)
     values = {name: getattr(draft, field) for name, field in fields.items()}
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def form_draft_values(draft: NoteDraft) -> dict[str, str]:
+    """The values of a form kept whole in the draft's ``body`` (``models.FORM_PLACES``)."""
+    try:
+        values = json.loads(draft.body or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): str(v) for k, v in values.items() if v not in (None, "")}
+
+
+def _excerpt(draft: NoteDraft) -> str:
+    """What « Brouillons en cours » quotes of a draft: its text; of a form kept whole, its
+    summary only (never an answer of the grid, which may be sensitive)."""
+    if draft.place_kind in FORM_PLACES:
+        return form_draft_values(draft).get("summary", "")[:80]
+    return (draft.subject or draft.body or draft.reasons)[:80]
 
 
 def dismissal_place_id(*, appointment_id=None, obligation_id=None, period_start=None) -> str:
@@ -106,6 +128,8 @@ def _place_url(draft: NoteDraft) -> str:
         return reverse("compliance:incidents", args=[pk]) + f"#dismiss-{key}"
     if draft.place_kind == Place.JUDGE_ANSWER and key.isdigit():
         return reverse("transitions:answer", args=[int(key)])
+    if draft.place_kind == Place.ASSESSMENT:
+        return reverse("assessments:new", args=[pk])
     return reverse("notes:timeline", args=[pk])
 
 
@@ -116,6 +140,7 @@ PLACE_SLUGS = {
     NoteDraft.Place.PROOF_REFUSAL: "refus-justificatif",
     NoteDraft.Place.INCIDENT_DISMISSAL: "manquement-ecarte",
     NoteDraft.Place.JUDGE_ANSWER: "reponse-magistrat",
+    NoteDraft.Place.ASSESSMENT: "evaluation",
 }
 
 
@@ -135,7 +160,4 @@ def drafts_of(gated: Gated) -> list[DraftLink]:
     the latest first, each with the page it is restored on. Nobody else's."""
     gated = require_gated(gated)
     drafts = NoteDraft.objects.filter(person=gated.person, author_id=gated.membership.user_id)
-    return [
-        DraftLink(draft=d, url=_place_url(d), excerpt=(d.subject or d.body or d.reasons)[:80])
-        for d in drafts
-    ]
+    return [DraftLink(draft=d, url=_place_url(d), excerpt=_excerpt(d)) for d in drafts]

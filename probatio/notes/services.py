@@ -1,15 +1,16 @@
 """Writes on interview notes and their autosaved drafts."""
 
+import json
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from probatio.access.policy import Action, restrictable_professions
 from probatio.core.errors import field_errors
-from probatio.notes.models import InterviewNote, NoteDraft
+from probatio.notes.models import FORM_PLACES, InterviewNote, NoteDraft
 from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
@@ -29,6 +30,7 @@ PLACE_ACTIONS: dict[str, Action] = {
     Place.PROOF_REFUSAL: Action.REVIEW_PROOF,
     Place.INCIDENT_DISMISSAL: Action.RECORD_INCIDENT,
     Place.JUDGE_ANSWER: Action.RECORD_ANSWER,
+    Place.ASSESSMENT: Action.WRITE_ASSESSMENT,
 }
 
 # The draft's fields that keep each place's text (the fields of the form, by the same name,
@@ -41,7 +43,35 @@ PLACE_FIELDS: dict[str, dict[str, str]] = {
     Place.JUDGE_ANSWER: {"text": "body", "reasons": "reasons"},
 }
 
+# The places whose form's values are kept together in ``body`` (``models.FORM_PLACES``): the
+# names kept, and the prefix of the grid's answers (``answer_<item code>``).
+FORM_FIELDS: dict[str, tuple[frozenset[str], str]] = {
+    Place.ASSESSMENT: (
+        frozenset({"reason", "assessed_on", "summary", "sensitive_basis", "sensitive_reason"}),
+        "answer_",
+    ),
+}
+
 DRAFT_LIMITS = {"subject": 200, "body": 20000, "reasons": 20000, "restricted_to": 20}
+FORM_VALUE_LIMIT = 5000  # one value of a form kept in ``body`` (the longest: the summary)
+
+
+def form_draft_body(place: str, data: Any) -> str:
+    """The values of a form kept whole in ``body`` (the fields ``FORM_FIELDS`` names, the empty
+    ones left out), as JSON. A draft too long for ``body`` is refused rather than cut, since
+    a cut JSON object would restore nothing."""
+    names, prefix = FORM_FIELDS[place]
+    values = {}
+    for name in data or {}:
+        value = data.get(name)
+        if not isinstance(name, str) or len(name) > 80 or value in (None, ""):
+            continue
+        if name in names or name.startswith(prefix):
+            values[name] = str(value)[:FORM_VALUE_LIMIT]
+    body = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    if len(body) > DRAFT_LIMITS["body"]:
+        raise ValidationError("Le brouillon est trop long pour être enregistré.")
+    return body
 
 
 def _place(gated: Gated, place: str, place_id: Any) -> tuple[Any, Any, str, str]:
@@ -150,7 +180,9 @@ def draft_save(
     membership, person, place, key = _place(gated, place, place_id)
     data = data or {}
     clean: dict[str, Any] = {}
-    for name, field in PLACE_FIELDS[place].items():
+    if place in FORM_PLACES:
+        clean["body"] = form_draft_body(place, data)
+    for name, field in PLACE_FIELDS.get(place, {}).items():
         value = data.get(name)
         if field == "confidential":
             value = bool(value)

@@ -53,7 +53,7 @@ def drafting(request, gated, place: str, place_id) -> dict:
             elsewhere.append(link)
     return {
         "draft": here,
-        "draft_values": draft_form_values(here, services.PLACE_FIELDS[place]),
+        "draft_values": draft_form_values(here, services.PLACE_FIELDS.get(place, {})),
         "autosave_url": reverse("notes:autosave", args=[pk])
         if place == Place.NOTE
         else reverse("notes:draft_save", args=args),
@@ -133,7 +133,10 @@ def note_create(request, pk: int):
 
 
 def _posted_draft(request, place: str) -> dict:
-    """The posted fields of a place's form; a note's date as its form reads it."""
+    """The posted fields of a place's form; a note's date as its form reads it; a form kept
+    whole (the assessment's) as posted, the service keeping its own fields."""
+    if place in services.FORM_FIELDS:
+        return request.POST
     data = {name: request.POST.get(name, "") for name in services.PLACE_FIELDS[place]}
     if place in (Place.NOTE, Place.APPOINTMENT):
         data["confidential"] = request.POST.get("confidential") in ("on", "true", "1")
@@ -170,7 +173,11 @@ def draft_save(request, pk: int, place: str, place_id: str):
     place = _place_of(place)
     gated = person_get_for(request.membership, pk, action=services.PLACE_ACTIONS[place])
     data = _posted_draft(request, place)
-    return _saved(services.draft_save(gated=gated, data=data, place=place, place_id=place_id))
+    try:
+        draft = services.draft_save(gated=gated, data=data, place=place, place_id=place_id)
+    except ValidationError as error:  # too long to keep: the page says so, the tab keeps it
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return _saved(draft)
 
 
 @require_POST
