@@ -56,7 +56,7 @@ DRAFT_LIMITS = {"subject": 200, "body": 20000, "reasons": 20000, "restricted_to"
 FORM_VALUE_LIMIT = 5000  # one value of a form kept in ``body`` (the longest: the summary)
 
 
-def form_draft_body(place: str, data: Any) -> str:
+def _form_draft_body(place: str, data: Any) -> str:
     """The values of a form kept whole in ``body`` (the fields ``FORM_FIELDS`` names, the empty
     ones left out), as JSON. A draft too long for ``body`` is refused rather than cut, since
     a cut JSON object would restore nothing."""
@@ -181,7 +181,7 @@ def draft_save(
     data = data or {}
     clean: dict[str, Any] = {}
     if place in FORM_PLACES:
-        clean["body"] = form_draft_body(place, data)
+        clean["body"] = _form_draft_body(place, data)
     for name, field in PLACE_FIELDS.get(place, {}).items():
         value = data.get(name)
         if field == "confidential":
