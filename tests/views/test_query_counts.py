@@ -67,6 +67,7 @@ PAGES = {
     "incidents": ("cpip", "/personnes/{p}/manquements/"),
     "assessment": ("cpip", "/personnes/{p}/evaluation/"),
     "assessment_as_manager": ("manager", "/personnes/{p}/evaluation/"),
+    "assessment_new": ("cpip", "/personnes/{p}/evaluation/nouvelle/"),
     # The activity figures (docs/figures.md), a closed year (its snapshots looked up), and
     # each figure's export.
     "figures": ("manager", "/chiffres/" + FIGURES_YEAR),
