@@ -90,24 +90,36 @@ SERVICE_HEADER = [
     "Mesures en cours",
     "Prochaine fin de mesure",
     "CPIP",
+    "Intensité",
 ]
+
+
+def with_level(manager, person, level="reinforced"):
+    """The level in force of a person (the first level applies at once)."""
+    from probatio.assessments import services as assessment_services
+    from probatio.people.selectors import person_get_for
+
+    assessment_services.intensity_choose(gated=person_get_for(manager, person.pk), level=level)
 
 
 def test_the_service_view_as_csv(client_for, manager, service_world):
     w = service_world
+    with_level(manager, w["lea"])
     rows = csv_rows(client_for(manager).get("/service/", {"format": "csv"}))
     assert rows == [
         SERVICE_HEADER,
-        [str(w["waiting"].pk), "ATTENTE Sans", "01/01/2000", "Milieu ouvert", "", "", "non attribué"],
+        [str(w["waiting"].pk), "ATTENTE Sans", "01/01/2000", "Milieu ouvert", "", "", "non attribué",
+         ""],
         [str(w["marc"].pk), "DUPONT Marc", "02/03/1985", "Milieu fermé", "Sursis probatoire",
-         "10/01/2028", "Noé Autre"],
+         "10/01/2028", "Noé Autre", ""],
         [str(w["lea"].pk), "MARTIN Léa", "17/05/1990", "Milieu ouvert", "Sursis probatoire",
-         "10/01/2027", "Camille Conseil"],
+         "10/01/2027", "Camille Conseil", "Renforcé"],
     ]  # fmt: skip
 
 
 def test_the_service_view_as_xlsx_with_its_filters(client_for, manager, cpip, service_world):
     w = service_world
+    with_level(manager, w["lea"], "light")
     response = client_for(manager).get(
         "/service/", {"format": "xlsx", "cpip": cpip.user.pk, "setting": "community"}
     )
@@ -118,7 +130,7 @@ def test_the_service_view_as_xlsx_with_its_filters(client_for, manager, cpip, se
     assert rows[0] == SERVICE_HEADER
     assert rows[1:] == [
         [w["lea"].pk, "MARTIN Léa", datetime(1990, 5, 17), "Milieu ouvert", "Sursis probatoire",
-         datetime(2027, 1, 10), "Camille Conseil"],
+         datetime(2027, 1, 10), "Camille Conseil", "Allégé"],
     ]  # fmt: skip
     # Dates are dates (openpyxl reads them back as datetimes at midnight).
     assert book["Le service"]["C2"].is_date
