@@ -51,6 +51,7 @@ PAGES = [
     ("insertion <id>", "/personnes/{person}/insertion/", "cpip.demo"),
     ("évaluation <id>", "/personnes/{person}/evaluation/", "cpip.demo"),
     ("évaluation (page)", "/personnes/{assessed}/evaluation/{assessment}/", "cpip.demo"),
+    ("nouvelle évaluation", "/personnes/{person}/evaluation/nouvelle/", "cpip.demo"),
     ("accompagnement <id>", "/personnes/{prisoner}/accompagnement/", "cpip.demo"),
     ("sortie <id>", "/personnes/{prisoner}/sortie/", "cpip.demo"),
     ("/partenaires/", "/partenaires/", "cpip.demo"),

@@ -39,14 +39,14 @@ def site(service):
     return SiteFactory(service=service)
 
 
-def sentenced(membership, surname, decided):
+def sentenced(membership, surname, decided, *, today=TODAY):
     """A person of ``membership`` with a decision of ``decided`` (enforceable that day) and a
     measure, so a first interview due."""
     person = make_person(membership, surname=surname)
     decision = make_decision(
-        membership, person, date=decided, enforceable_date=decided, today=TODAY
+        membership, person, date=decided, enforceable_date=decided, today=today
     )
-    make_measure(membership, person, decision=decision, today=TODAY)
+    make_measure(membership, person, decision=decision, today=today)
     return person
 
 

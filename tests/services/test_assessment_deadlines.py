@@ -19,14 +19,9 @@ from probatio.core.deadlines import Query, Severity, collect
 from probatio.deadlines import selectors as deadline_selectors
 from probatio.deadlines.services import refresh
 from probatio.people.models import Person
-from tests.factories import (
-    CustodyRecordFactory,
-    SiteFactory,
-    gate,
-    make_decision,
-    make_measure,
-    make_person,
-)
+from tests import schedule_fixtures as schedule
+from tests.factories import CustodyRecordFactory, gate
+from tests.factories import assessment_answers as answers
 
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)  # Thursday 12 November 2026, 10:00 Paris
 TODAY = date(2026, 11, 12)
@@ -39,39 +34,15 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def site(service):
-    return SiteFactory(service=service)
+site = schedule.site
 
 
 def sentenced(membership, surname, decided):
-    person = make_person(membership, surname=surname)
-    decision = make_decision(
-        membership, person, date=decided, enforceable_date=decided, today=TODAY
-    )
-    make_measure(membership, person, decision=decision, today=TODAY)
-    return person
+    return schedule.sentenced(membership, surname, decided, today=TODAY)
 
 
 KINDS = ("interview_due", "contacts_below", "assessment_review")
 LEVEL_SINCE = TODAY - timedelta(days=100)  # 4 August 2026
-
-
-def answers(definition: dict) -> dict:
-    """Plain answers to every required item (the lightest option of each choice)."""
-    raw = {}
-    for item in rules.items(definition):
-        if item.get("sensitive") or not item.get("required"):
-            continue
-        if item["type"] == "choice":
-            raw[item["code"]] = min(item["options"], key=lambda o: o["weight"])["code"]
-        elif item["type"] == "yes_no":
-            raw[item["code"]] = "no"
-        elif item["type"] == "number":
-            raw[item["code"]] = str(item["min"])
-        else:
-            raw[item["code"]] = "Rien à signaler."
-    return raw
 
 
 def assess(cpip, person, *, on: date = LEVEL_SINCE, level: str | None = None):
