@@ -154,16 +154,20 @@ def test_a_neutral_situation_scores_nothing():
 
 
 def test_a_middle_situation_proposes_standard_with_its_reasons():
-    raw = lowest_answers() | NEUTRAL | {
-        "housing_status": "none",
-        "work_status": "none",
-        "breach_history": "yes",
-    }
+    raw = (
+        lowest_answers()
+        | NEUTRAL
+        | {
+            "housing_status": "none",
+            "work_status": "none",
+            "breach_history": "yes",
+        }
+    )
     result = proposal(raw)
     assert result.level is Level.STANDARD
     # The heaviest answers first, as they read.
     assert result.reasons[0].startswith("Mesures antérieures non respectées")
-    assert any("Logement actuel : Sans domicile stable (+2)" == r for r in result.reasons)
+    assert any(r == "Logement actuel : Sans domicile stable (+2)" for r in result.reasons)
 
 
 def test_the_number_of_prior_convictions_counts_up_to_its_cap():
