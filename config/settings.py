@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "probatio.agenda",
     "probatio.compliance",
     "probatio.assessments",
+    "probatio.programmes",
     "probatio.reports",
     "probatio.sentences",
     "probatio.reintegration",

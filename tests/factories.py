@@ -491,3 +491,53 @@ def make_intensity_change(
     return assessment_services.intensity_choose(
         gated=gated, level=then, reason=reason, assessment=assessment, today=today
     )
+
+
+def make_programme(manager, **overrides):
+    """A programme of ``manager``'s service, through the catalogue's service."""
+    from probatio.programmes import services as programme_services
+
+    data = {
+        "name": "Programme de prévention de la récidive",
+        "aim": "Prévenir la récidive des violences conjugales.",
+        "public": "Personnes condamnées pour violences conjugales.",
+        "modules": "1. Les émotions\n2. La relation\n3. La loi",
+        "session_count": 4,
+        "session_minutes": 120,
+        "mode": "group",
+        "is_active": True,
+        **overrides,
+    }
+    return programme_services.programme_save(membership=manager, data=data)
+
+
+def make_group(manager, programme, *, start_date, room=None, site=None, capacity=8, **extra):
+    """A group of ``programme`` (Tuesdays at 14:00 unless ``slots``), with its sessions."""
+    from probatio.programmes import services as programme_services
+
+    if site is None:
+        site = room.site if room is not None else SiteFactory(service=manager.service)
+    return programme_services.group_create(
+        membership=manager,
+        programme=programme,
+        site=site,
+        room=room,
+        start_date=start_date,
+        slots=extra.pop("slots", [{"weekday": 1, "start": "14:00", "minutes": 120}]),
+        capacity=capacity,
+        **extra,
+    )
+
+
+def make_enrolled(membership, person, group, *, compulsory=False):
+    """``person`` referred to ``group``'s programme and enrolled in ``group`` by ``membership``."""
+    from probatio.programmes import services as programme_services
+
+    gated = gate(membership, person)
+    enrolment = programme_services.enrolment_propose(
+        gated=gated, programme=group.programme, compulsory=compulsory
+    )
+    programme_services.enrolment_move(gated=gated, enrolment=enrolment, status="suitable")
+    return programme_services.enrolment_move(
+        gated=gated, enrolment=enrolment, status="enrolled", group=group
+    )

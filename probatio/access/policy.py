@@ -99,6 +99,13 @@ class Action(StrEnum):
     WRITE_ASSESSMENT = "write_assessment"  # a new assessment, and choosing the level
     WRITE_PSYCHOLOGIST_SECTION = "write_psychologist_section"  # and reading it
     VALIDATE_INTENSITY = "validate_intensity"  # a change of level waits for a manager
+    # Programmes and group work (docs/access.md): the catalogue and its groups, referring a
+    # person and moving their enrolment, recording attendance at a group's session (the
+    # facilitators of a group, too: ``may_record_as_facilitator``, checked by the programmes'
+    # services on top of this table).
+    MANAGE_PROGRAMMES = "manage_programmes"
+    REFER_PROGRAMME = "refer_programme"
+    RECORD_ATTENDANCE = "record_attendance"
 
 
 R = Role
@@ -274,6 +281,12 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.WRITE_ASSESSMENT: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
     Action.WRITE_PSYCHOLOGIST_SECTION: {R.PSYCHOLOGIST: S.SERVICE},
     Action.VALIDATE_INTENSITY: {R.MANAGER: S.SERVICE},
+    # access.md: « refer to a programme; record attendance of a group »: the catalogue and
+    # its groups are the managers'; the facilitators of a group record its attendance
+    # whatever their caseload (``FACILITATOR_ROLES``).
+    Action.MANAGE_PROGRAMMES: {R.MANAGER: S.SERVICE},
+    Action.REFER_PROGRAMME: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
+    Action.RECORD_ATTENDANCE: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
 }
 
 
@@ -296,6 +309,17 @@ PARTNER_EDITOR_ROLES = frozenset({R.CPIP, R.SECRETARIAT, R.SOCIAL_WORKER})
 
 def may_be_partner_editor(role: str) -> bool:
     return role in PARTNER_EDITOR_ROLES
+
+
+# Roles whose members facilitate groups of a programme: they record the attendance of the
+# groups they facilitate (a ``ProgrammeGroup.facilitators`` row, checked by the programmes'
+# services on top of ``RECORD_ATTENDANCE``) and reschedule their sessions: access.md,
+# « refer to a programme; record attendance of a group ».
+FACILITATOR_ROLES = frozenset({R.CPIP, R.PSYCHOLOGIST, R.SOCIAL_WORKER})
+
+
+def may_record_as_facilitator(role: str) -> bool:
+    return role in FACILITATOR_ROLES
 
 
 # Roles a manager gives to the staff of their service (access.md, « manage staff, sites,

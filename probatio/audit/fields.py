@@ -32,6 +32,11 @@ NAME_ONLY: dict[str, frozenset[str]] = {
     "notes.interviewnote": frozenset({"subject", "body"}),
     "notes.notedraft": frozenset({"subject", "body", "reasons"}),
     "people.situationentry": frozenset({"details"}),
+    # Why an enrolment moved (withdrawn, excluded…) and a note on an attendance: about the
+    # person.
+    "programmes.attendancenote": frozenset({"text"}),
+    "programmes.enrolment": frozenset({"reason"}),
+    "programmes.enrolmentstep": frozenset({"reason"}),
     "reintegration.arrivalinterview": frozenset({"observations"}),
     "reintegration.destitutionassessment": frozenset({"comment"}),
     "reintegration.familycontact": frozenset({"comment"}),
@@ -77,6 +82,10 @@ KEPT: dict[str, frozenset[str]] = {
     "organisation.site": frozenset({"name", "address", "access_notes"}),
     "people.address": frozenset({"line1", "line2"}),
     "people.person": frozenset({"aliases", "email", "languages", "judicial_alert"}),
+    # The catalogue's descriptions, and the partners' staff who facilitate a group (names of
+    # professionals, as the partner directory keeps them).
+    "programmes.programme": frozenset({"name", "aim", "public", "modules"}),
+    "programmes.programmegroup": frozenset({"external_facilitators"}),
     "reintegration.destitutionaid": frozenset({"item"}),
     "reintegration.partner": frozenset(
         {"name", "email", "website", "description", "services_offered"}

@@ -37,6 +37,7 @@ from probatio.people.models import (
 )
 from probatio.people.selectors import Gated, require, same_actor
 from probatio.people.selectors import gate as _gate
+from probatio.programmes.models import ACTIVE, Enrolment
 from probatio.sentences import services as sentences
 from probatio.sentences.models import PenalSituation
 
@@ -169,6 +170,22 @@ def _transfers(rel, kept: Person, absorbed: Person) -> int:
     return _move(rel, kept, absorbed)
 
 
+def _enrolments(rel, kept: Person, absorbed: Person) -> int:
+    """One active enrolment per person and programme (a constraint on the person and the
+    programme, which ``once_per_person_conflicts`` does not see): both files referred to the
+    same programme and still active is refused, with the constraint's message."""
+    on_kept = Enrolment.objects.filter(ACTIVE, person=kept).values("programme_id")
+    if Enrolment.objects.filter(ACTIVE, person=absorbed, programme_id__in=on_kept).exists():
+        constraint = next(
+            c for c in Enrolment._meta.constraints if isinstance(c, models.UniqueConstraint)
+        )
+        raise field_errors(
+            __all__=f"{constraint.violation_error_message} (les deux dossiers ont chacun une "
+            "orientation en cours vers le même programme). La fusion n'a pas été faite."
+        )
+    return _move(rel, kept, absorbed)
+
+
 def once_per_person_conflicts(kept: Person, absorbed: Person) -> list[str]:
     """The rows a person may have only once (a unique constraint on the person alone, under a
     condition: an open committal, a pending transfer) that both files have: a merge would
@@ -213,6 +230,9 @@ HOW = {
     # Both histories of levels: the one in force is the latest applied; a change waiting on
     # both files is refused before anything (one pending change per person).
     "assessments.IntensityDecision.person": _move,
+    # Programmes: one active enrolment per person and programme (``_enrolments``); their
+    # steps and attendances follow the enrolment.
+    "programmes.Enrolment.person": _enrolments,
     "reports.Report.person": _move,
     "sentences.Sentence.person": _move,
     "reintegration.Need.person": _move,  # an open need of a pathway on both: both stay listed

@@ -327,6 +327,7 @@ class TimelineEvent(models.Model):
         REPORT = "report", "Rapport au magistrat"
         REINTEGRATION = "reintegration", "Insertion"
         ASSESSMENT = "assessment", "Évaluation et intensité"
+        PROGRAMME = "programme", "Programme"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_events")
     occurred_at = models.DateTimeField("date")

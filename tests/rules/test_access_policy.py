@@ -81,6 +81,9 @@ read_intensity    S     S        -            S           S             C       
 write_assessment  C     S        -            -           -             -              -
 write_psychologist_section - - -          -           S             -              -
 validate_intensity -    S        -            -           -             -              -
+manage_programmes -     S        -            -           -             -              -
+refer_programme   C     S        -            -           -             -              -
+record_attendance C     S        S            -           -             -              -
 """
 
 

@@ -18,6 +18,7 @@ from probatio.notes import services as notes
 from probatio.people import services as people
 from probatio.people.models import TimelineEvent
 from probatio.people.selectors import UNGATED, person_get_for
+from probatio.programmes import services as programmes
 from probatio.reintegration import release, support
 from probatio.reintegration import services as reintegration
 from probatio.sentences import services as sentences
@@ -27,6 +28,7 @@ from tests.factories import make_measure, make_person
 MODULES = (
     people,
     assessments,
+    programmes,
     measures,
     notes,
     agenda,
@@ -101,6 +103,13 @@ NOT_PERSON_WRITES = {
     # The service's contact rules per level: a write of the service (MANAGE_SERVICE on the
     # membership), no person.
     "assessments.services.intensity_rule_set",
+    # The programme catalogue, its groups and the moves of their sessions: writes of the
+    # service (MANAGE_PROGRAMMES on the membership, or a facilitator of the group), no person;
+    # and the parsing of a group's weekly slots (pure).
+    "programmes.services.programme_save",
+    "programmes.services.group_create",
+    "programmes.services.session_reschedule",
+    "programmes.services.parse_slots",
 }
 
 
