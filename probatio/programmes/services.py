@@ -223,6 +223,8 @@ def group_create(
         errors["site"] = "Choisissez une antenne du service."
     elif room is not None and room.site_id != site.pk:
         errors["room"] = "Cette salle n'est pas sur l'antenne choisie."
+    elif room is not None and not room.is_active:
+        errors["room"] = "Cette salle n'est plus en service."
     if start_date is None:
         errors["start_date"] = "Indiquez la date de début du groupe."
     staff = list(facilitators)
@@ -316,6 +318,8 @@ def session_reschedule(
     room = room if room is not None else session.room
     if room is not None and room.site_id != group.site_id:
         raise field_errors(room="Cette salle n'est pas sur l'antenne du groupe.")
+    if room is not None and room.pk != session.room_id and not room.is_active:
+        raise field_errors(room="Cette salle n'est plus en service.")
     day = timezone.localtime(starts_at).date()
     why = _closed_check(group.programme.service, group.site_id)(day)
     if why:

@@ -429,3 +429,88 @@ def test_facilitators_and_the_secretariat_record_attendance(
         gated=person_get_for(secretariat, person.pk), session=session, status="excused", now=after
     )
     assert Attendance.objects.get().status == "excused"
+
+
+def test_a_room_with_an_appointment_is_booked(manager, programme, room, person):
+    from probatio.agenda.models import Appointment
+
+    Appointment.objects.create(
+        service=person.service,
+        person=person,
+        kind="follow_up",
+        place_kind="site",
+        room=room,
+        starts_at=paris(date(2027, 1, 12), 15),
+        ends_at=paris(date(2027, 1, 12), 16),
+        status="planned",
+        created_by=person.assigned_cpip,
+    )
+    before = written()
+    with pytest.raises(ValidationError) as error:
+        make_group(manager, programme, room=room, start_date=date(2027, 1, 5))
+    assert error.value.message_dict["room"] == [
+        "Séance 2 : La salle Salle de groupe est déjà réservée le 12/01/2027 à 15:00 "
+        "(un rendez-vous)."
+    ]
+    assert written() == before
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+def test_the_reads_of_a_group(running, manager, psychologist, cpip, person):
+    from probatio.programmes import selectors
+
+    running.facilitators.add(psychologist.user)
+    waiting = make_person(cpip, surname="Attente")
+    gated = person_get_for(cpip, waiting.pk)
+    enrolment = programmes.enrolment_propose(gated=gated, programme=running.programme)
+    programmes.enrolment_move(gated=gated, enrolment=enrolment, status="suitable")
+    programmes.enrolment_move(gated=gated, enrolment=enrolment, status="waiting")
+    assert selectors.places_left(running) == 7
+    assert [e.person for e in selectors.participants_of(running)] == [person]
+    assert [e.person for e in selectors.waiting_list(running.programme)] == [waiting]
+    assert selectors.groups_of(running.programme).get().enrolled == 1
+    assert (
+        selectors.sessions_facilitated(
+            psychologist.user.pk, paris(date(2026, 3, 1)), paris(date(2026, 3, 20))
+        ).count()
+        == 3
+    )
+    assert selectors.sessions_of_person(person).count() == 4
+    assert [e.pk for e in selectors.active_enrolments_of(waiting)] == [enrolment.pk]
+
+
+# --- Merging two files ------------------------------------------------------------------------
+
+
+def test_two_files_referred_to_the_same_programme_are_not_merged(manager, programme, cpip):
+    from probatio.access.policy import Action
+    from probatio.merges import services as merges
+
+    kept, absorbed = make_person(cpip, surname="Garde"), make_person(cpip, surname="Absorbe")
+    for person in (kept, absorbed):
+        programmes.enrolment_propose(gated=person_get_for(cpip, person.pk), programme=programme)
+    before = written()
+    with pytest.raises(ValidationError) as error:
+        merges.merge_files(
+            gated=person_get_for(manager, kept.pk, action=Action.MERGE_FILES),
+            absorbed=person_get_for(manager, absorbed.pk, action=Action.MERGE_FILES),
+            choices={},
+        )
+    assert "déjà une orientation en cours vers ce programme" in str(error.value)
+    assert written() == before
+    # Ended on one file, the enrolments move with it.
+    enrolment = Enrolment.objects.get(person=absorbed)
+    programmes.enrolment_move(
+        gated=person_get_for(cpip, absorbed.pk),
+        enrolment=enrolment,
+        status="withdrawn",
+        reason="Déménagement",
+    )
+    merges.merge_files(
+        gated=person_get_for(manager, kept.pk, action=Action.MERGE_FILES),
+        absorbed=person_get_for(manager, absorbed.pk, action=Action.MERGE_FILES),
+        choices={},
+    )
+    assert Enrolment.objects.filter(person=kept).count() == 2
