@@ -219,6 +219,8 @@ def group_create(
     _manager(membership)
     _same_service(membership, programme.service_id)
     errors: dict[str, str] = {}
+    if not programme.is_active:
+        errors["programme"] = "Ce programme n'est plus proposé : il n'ouvre plus de groupe."
     if site is None or site.service_id != membership.service_id:
         errors["site"] = "Choisissez une antenne du service."
     elif room is not None and room.site_id != site.pk:

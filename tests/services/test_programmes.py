@@ -514,3 +514,12 @@ def test_two_files_referred_to_the_same_programme_are_not_merged(manager, progra
         choices={},
     )
     assert Enrolment.objects.filter(person=kept).count() == 2
+
+
+def test_a_programme_no_longer_offered_opens_no_group(manager, room):
+    programme = make_programme(manager, name="Ancien stage", is_active=False)
+    before = written()
+    with pytest.raises(ValidationError) as error:
+        make_group(manager, programme, room=room, start_date=date(2027, 1, 5))
+    assert "n'est plus proposé" in error.value.message_dict["programme"][0]
+    assert written() == before
