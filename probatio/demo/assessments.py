@@ -369,21 +369,23 @@ class _Writer:
             events.append((adapt(self._moment(day)), object_type, pk))
             if object_type == "assessments.assessment":
                 recorded.append((adapt(self._moment(day)), pk))
+        validated = []
         for pk, day, answered in self.decision_moments:
-            chosen.append(
-                (adapt(self._moment(day)), adapt(self._moment(answered)) if answered else None, pk)
-            )
+            chosen.append((adapt(self._moment(day)), pk))
+            if answered:
+                validated.append((adapt(self._moment(answered)), pk))
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {timeline} SET occurred_at = %s WHERE object_type = %s AND object_id = %s",
                 events,
             )
             cursor.executemany(f"UPDATE {assessments} SET created_at = %s WHERE id = %s", recorded)
+            cursor.executemany(f"UPDATE {decisions} SET chosen_at = %s WHERE id = %s", chosen)
+            # Only the answered ones (a typed parameter on both databases, no CASE).
             cursor.executemany(
-                f"UPDATE {decisions} SET chosen_at = %s, "
-                "validated_at = CASE WHEN validated_at IS NULL THEN NULL ELSE %s END "
-                "WHERE id = %s",
-                chosen,
+                f"UPDATE {decisions} SET validated_at = %s "
+                "WHERE id = %s AND validated_at IS NOT NULL",
+                validated,
             )
 
 
