@@ -460,13 +460,11 @@ def enrolment_move(
     reason = (reason or "").strip()
     if status not in rules.ENROLMENT_STATUSES:
         raise field_errors(status="Choisissez le nouvel état de l'orientation.")
-    if not rules.may_move(enrolment.status, status):
-        raise field_errors(
-            status=f"Une orientation « {rules.ENROLMENT_STATUSES[enrolment.status].lower()} » "
-            f"ne peut pas passer à « {rules.ENROLMENT_STATUSES[status].lower()} »."
-        )
-    if status in rules.REASON_REQUIRED and not reason:
-        raise field_errors(reason="Indiquez le motif.")
+    refusal = rules.move_refusal(enrolment.status, status, reason)
+    if refusal:
+        # A move the table refuses is about the status; an allowed one, about its reason.
+        field = "reason" if rules.may_move(enrolment.status, status) else "status"
+        raise field_errors(**{field: refusal})
     before = journal_before(enrolment, ["status", "group", "reason"])
     if status in ("waiting", "enrolled") and group is not None:
         if group.programme_id != enrolment.programme_id:
