@@ -19,6 +19,8 @@ urlpatterns = [
     path("personnes/", include("probatio.compliance.urls")),
     path("", include("probatio.assessments.urls")),
     path("", include("probatio.assessments.intensity_urls")),
+    path("", include("probatio.programmes.urls")),
+    path("", include("probatio.programmes.person_urls")),
     path("", include("probatio.reports.urls")),
     path("", include("probatio.sentences.urls")),
     path("detention/", include("probatio.sentences.service_urls")),
