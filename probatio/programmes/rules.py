@@ -78,23 +78,26 @@ def reschedule_allowed(*, starts_at: datetime, now: datetime, has_attendance: bo
     return ""
 
 
-def rescheduled_in_cadence(
-    sessions: Sequence[date], index: int, new_day: date
-) -> tuple[list[date], str]:
-    """The sessions after moving the ``index``-th to ``new_day``: only that one moves, the
-    others keep their weekly slots (the cadence does not drift). Refused (French) when the new
-    day would pass the next session or fall before the previous one."""
-    days = list(sessions)
-    if index > 0 and new_day <= days[index - 1]:
-        return days, (
-            f"La séance ne peut pas être placée avant la précédente ({days[index - 1]:%d/%m/%Y})."
-        )
-    if index + 1 < len(days) and new_day >= days[index + 1]:
-        return days, (
-            f"La séance ne peut pas être placée après la suivante ({days[index + 1]:%d/%m/%Y})."
-        )
-    days[index] = new_day
-    return days, ""
+def _paris(moment: datetime) -> str:
+    return f"{moment.astimezone(PARIS):%d/%m/%Y à %H:%M}"
+
+
+def reschedule_refusal(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    previous: tuple[datetime, datetime] | None,
+    following: tuple[datetime, datetime] | None,
+) -> str:
+    """Why a session may not move to ``starts_at``–``ends_at`` (French), or "": only that
+    session moves, the others keep their weekly slots (the cadence does not drift), so it must
+    stay after the end of the previous one (``previous``: its start and end) and end before the
+    next one starts."""
+    if previous is not None and starts_at < previous[1]:
+        return f"La séance ne peut pas être placée avant la précédente ({_paris(previous[0])})."
+    if following is not None and ends_at > following[0]:
+        return f"La séance ne peut pas être placée après la suivante ({_paris(following[0])})."
+    return ""
 
 
 # --- Enrolments -------------------------------------------------------------------------------

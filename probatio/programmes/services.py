@@ -329,17 +329,15 @@ def session_reschedule(
     siblings = GroupSession.objects.filter(group=group, cancelled=False).exclude(pk=session.pk)
     previous = siblings.filter(number__lt=session.number).order_by("-number").first()
     following = siblings.filter(number__gt=session.number).order_by("number").first()
-    if previous is not None and starts_at <= previous.ends_at:
-        raise field_errors(
-            starts_at=f"La séance ne peut pas être placée avant la précédente "
-            f"({_paris(previous.starts_at)})."
-        )
     ends_at = starts_at + (session.ends_at - session.starts_at)
-    if following is not None and ends_at >= following.starts_at:
-        raise field_errors(
-            starts_at=f"La séance ne peut pas être placée après la suivante "
-            f"({_paris(following.starts_at)})."
-        )
+    refusal = rules.reschedule_refusal(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        previous=(previous.starts_at, previous.ends_at) if previous is not None else None,
+        following=(following.starts_at, following.ends_at) if following is not None else None,
+    )
+    if refusal:
+        raise field_errors(starts_at=refusal)
     booked = _room_booked(room.pk if room else None, starts_at, ends_at, exclude_group=group.pk)
     if booked:
         raise field_errors(room=booked)

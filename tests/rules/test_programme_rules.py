@@ -96,14 +96,64 @@ def test_a_calendar_that_cannot_be_set_is_refused():
 
 
 def test_a_rescheduled_session_keeps_the_cadence_of_the_others():
-    sessions = [date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)]
-    moved, refusal = rules.rescheduled_in_cadence(sessions, 1, date(2026, 3, 18))
-    assert refusal == ""
-    assert moved == [date(2026, 3, 9), date(2026, 3, 18), date(2026, 3, 23)]
-    _, refusal = rules.rescheduled_in_cadence(sessions, 1, date(2026, 3, 23))
-    assert "après la suivante (23/03/2026)" in refusal
-    _, refusal = rules.rescheduled_in_cadence(sessions, 1, date(2026, 3, 9))
-    assert "avant la précédente (09/03/2026)" in refusal
+    def session(day: int, hour: int = 14) -> tuple[datetime, datetime]:
+        starts = datetime(2026, 3, day, hour, 0, tzinfo=PARIS)
+        return starts, starts + timedelta(hours=2)
+
+    previous, following = session(9), session(23)
+    # Between its neighbours: allowed, and only that session moves.
+    assert (
+        rules.reschedule_refusal(
+            starts_at=session(18)[0], ends_at=session(18)[1], previous=previous, following=following
+        )
+        == ""
+    )
+    # Ending right when the next one starts, starting right when the previous one ends: allowed.
+    assert (
+        rules.reschedule_refusal(
+            starts_at=session(23, 12)[0],
+            ends_at=session(23, 12)[1],
+            previous=previous,
+            following=following,
+        )
+        == ""
+    )
+    assert (
+        rules.reschedule_refusal(
+            starts_at=session(9, 16)[0],
+            ends_at=session(9, 16)[1],
+            previous=previous,
+            following=following,
+        )
+        == ""
+    )
+    refusal = rules.reschedule_refusal(
+        starts_at=session(23, 13)[0],
+        ends_at=session(23, 13)[1],
+        previous=previous,
+        following=following,
+    )
+    assert refusal == "La séance ne peut pas être placée après la suivante (23/03/2026 à 14:00)."
+    refusal = rules.reschedule_refusal(
+        starts_at=session(9, 15)[0],
+        ends_at=session(9, 15)[1],
+        previous=previous,
+        following=following,
+    )
+    assert refusal == "La séance ne peut pas être placée avant la précédente (09/03/2026 à 14:00)."
+    # The first and the last sessions have one neighbour only.
+    assert (
+        rules.reschedule_refusal(
+            starts_at=session(2)[0], ends_at=session(2)[1], previous=None, following=previous
+        )
+        == ""
+    )
+    assert (
+        rules.reschedule_refusal(
+            starts_at=session(30)[0], ends_at=session(30)[1], previous=following, following=None
+        )
+        == ""
+    )
 
 
 def test_past_sessions_with_attendance_cannot_be_moved():
