@@ -7,6 +7,8 @@ Scopes (see docs/access.md):
 - ``OWN``: the user's own agenda (appointments where the user is one of the staff);
 - ``OWN_OR_CASELOAD``: either of the two;
 - ``CHAIRED``: the CAP sessions the user chairs (a judge);
+- ``FACILITATED``: the group at hand is one the user facilitates (a programme's group);
+- ``CASELOAD_OR_FACILITATED``: either the caseload or the group at hand;
 - no entry: refused.
 
 The functions take plain facts, never the database, so that the whole matrix is tested
@@ -26,6 +28,8 @@ class Scope(StrEnum):
     OWN = "own"
     OWN_OR_CASELOAD = "own_or_caseload"
     CHAIRED = "chaired"
+    FACILITATED = "facilitated"
+    CASELOAD_OR_FACILITATED = "caseload_or_facilitated"
 
 
 class Action(StrEnum):
@@ -101,11 +105,12 @@ class Action(StrEnum):
     VALIDATE_INTENSITY = "validate_intensity"  # a change of level waits for a manager
     # Programmes and group work (docs/access.md): the catalogue and its groups, referring a
     # person and moving their enrolment, recording attendance at a group's session (the
-    # facilitators of a group, too: ``may_record_as_facilitator``, checked by the programmes'
-    # services on top of this table).
+    # facilitators of a group too: the ``is_facilitator`` fact), moving a group's session.
     MANAGE_PROGRAMMES = "manage_programmes"
     REFER_PROGRAMME = "refer_programme"
     RECORD_ATTENDANCE = "record_attendance"
+    RESCHEDULE_SESSION = "reschedule_session"
+    LIST_PROGRAMMES = "list_programmes"  # the « Programmes » pages: catalogue, groups, sessions
 
 
 R = Role
@@ -282,11 +287,34 @@ RULES: dict[Action, dict[Role, Scope]] = {
     Action.WRITE_PSYCHOLOGIST_SECTION: {R.PSYCHOLOGIST: S.SERVICE},
     Action.VALIDATE_INTENSITY: {R.MANAGER: S.SERVICE},
     # access.md: « refer to a programme; record attendance of a group »: the catalogue and
-    # its groups are the managers'; the facilitators of a group record its attendance
-    # whatever their caseload (``FACILITATOR_ROLES``).
+    # its groups are the managers'; the facilitators of a group (``FACILITATOR_ROLES``) record
+    # its attendance whatever their caseload, and move its sessions (« groups they
+    # facilitate »: the ``is_facilitator`` fact, gathered by the programmes' gate).
     Action.MANAGE_PROGRAMMES: {R.MANAGER: S.SERVICE},
     Action.REFER_PROGRAMME: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
-    Action.RECORD_ATTENDANCE: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE, R.SECRETARIAT: S.SERVICE},
+    Action.RECORD_ATTENDANCE: {
+        R.CPIP: S.CASELOAD_OR_FACILITATED,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.PSYCHOLOGIST: S.FACILITATED,
+        R.SOCIAL_WORKER: S.FACILITATED,
+    },
+    Action.RESCHEDULE_SESSION: {
+        R.CPIP: S.FACILITATED,
+        R.MANAGER: S.SERVICE,
+        R.PSYCHOLOGIST: S.FACILITATED,
+        R.SOCIAL_WORKER: S.FACILITATED,
+    },
+    # The catalogue, its groups and their sessions are read by the staff who refer to them,
+    # facilitate them or record their attendance; not by a judge (the programmes show in the
+    # files) nor by monitoring staff.
+    Action.LIST_PROGRAMMES: {
+        R.CPIP: S.SERVICE,
+        R.MANAGER: S.SERVICE,
+        R.SECRETARIAT: S.SERVICE,
+        R.PSYCHOLOGIST: S.SERVICE,
+        R.SOCIAL_WORKER: S.SERVICE,
+    },
 }
 
 
@@ -311,10 +339,11 @@ def may_be_partner_editor(role: str) -> bool:
     return role in PARTNER_EDITOR_ROLES
 
 
-# Roles whose members facilitate groups of a programme: they record the attendance of the
-# groups they facilitate (a ``ProgrammeGroup.facilitators`` row, checked by the programmes'
-# services on top of ``RECORD_ATTENDANCE``) and reschedule their sessions: access.md,
-# « refer to a programme; record attendance of a group ».
+# Roles whose members facilitate groups of a programme (the group form offers them): they
+# record the attendance of the groups they facilitate and reschedule their sessions, as the
+# scopes ``FACILITATED`` and ``CASELOAD_OR_FACILITATED`` of ``RECORD_ATTENDANCE`` and
+# ``RESCHEDULE_SESSION`` say (the ``is_facilitator`` fact: a ``ProgrammeGroup.facilitators``
+# row): access.md, « refer to a programme; record attendance of a group ».
 FACILITATOR_ROLES = frozenset({R.CPIP, R.PSYCHOLOGIST, R.SOCIAL_WORKER})
 
 
@@ -374,6 +403,7 @@ class PersonFacts:
     is_judge_file: bool = False
     is_own: bool = False  # the appointment at hand is in the user's agenda
     is_chair: bool = False  # the CAP session at hand is chaired by the user
+    is_facilitator: bool = False  # the programme's group at hand is facilitated by the user
 
 
 # The system actor (``accounts.system.SystemActor``): tasks, commands and scheduled jobs act as
@@ -414,6 +444,10 @@ def allows(role: str, action: Action, facts: PersonFacts | None = None) -> bool:
         return facts.is_own or facts.is_caseload
     if scope is Scope.CHAIRED:
         return facts.is_chair
+    if scope is Scope.FACILITATED:
+        return facts.is_facilitator
+    if scope is Scope.CASELOAD_OR_FACILITATED:
+        return facts.is_caseload or facts.is_facilitator
     return facts.is_judge_file
 
 

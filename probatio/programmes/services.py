@@ -10,11 +10,12 @@
   (``enrolment_move``), one active enrolment per person and programme (a constraint).
 - Attendance (``attendance_record``): once per session and participant, a change keeps its
   note history; a session still to come is refused. The facilitators of the group record it
-  too (``access.policy.may_record_as_facilitator``).
+  too, and move its sessions: the policy's ``is_facilitator`` fact (``Scope.FACILITATED``).
 
 Every write: French errors keyed by field, one transaction, one journal call, nothing partial.
 """
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from probatio.access.policy import Action, allows, may_record_as_facilitator
+from probatio.access.policy import Action, PersonFacts, allows
 from probatio.agenda.models import Appointment
 from probatio.core.errors import field_errors
 from probatio.core.workdays import public_holidays
@@ -32,7 +33,7 @@ from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
 from probatio.people.journal import write as journal
 from probatio.people.models import TimelineEvent
-from probatio.people.selectors import Gated, require_gated
+from probatio.people.selectors import Gated, require, require_gated
 from probatio.people.selectors import gate as _gate
 from probatio.people.selectors import own as _own
 from probatio.programmes import rules
@@ -63,10 +64,9 @@ def _same_service(membership, service_id: int | None) -> None:
 
 
 def _facilitates(membership, group: ProgrammeGroup) -> bool:
-    return (
-        may_record_as_facilitator(membership.role)
-        and group.facilitators.filter(pk=membership.user_id).exists()
-    )
+    """The « groups they facilitate » fact of ``group`` (the policy decides what it grants:
+    ``Scope.FACILITATED``)."""
+    return group.facilitators.filter(pk=membership.user_id).exists()
 
 
 def _paris(moment: datetime) -> str:
@@ -301,9 +301,8 @@ def session_reschedule(
     )
     group = session.group
     _same_service(membership, group.programme.service_id)
-    if not allows(membership.role, Action.MANAGE_PROGRAMMES) and not _facilitates(
-        membership, group
-    ):
+    facts = PersonFacts(is_facilitator=_facilitates(membership, group))
+    if not allows(membership.role, Action.RESCHEDULE_SESSION, facts):
         raise PermissionDenied(NOT_FACILITATOR)
     now = now or timezone.now()
     refusal = rules.reschedule_allowed(
@@ -519,12 +518,12 @@ def attendance_record(
     facilitator of the group."""
     require_gated(gated)
     membership, person = gated.membership, gated.person
-    if not gated.allows(Action.RECORD_ATTENDANCE) and not (
-        may_record_as_facilitator(gated.role)
-        and session is not None
-        and _facilitates(membership, session.group)
-    ):
-        raise PermissionDenied("Votre rôle ne permet pas de relever la présence à cette séance.")
+    facilitates = session is not None and _facilitates(membership, session.group)
+    require(
+        replace(gated, facts=replace(gated.facts, is_facilitator=facilitates)),
+        Action.RECORD_ATTENDANCE,
+        "Votre rôle ne permet pas de relever la présence à cette séance.",
+    )
     session = GroupSession.objects.select_related("group__programme").get(pk=session.pk)
     if session.group.programme.service_id != person.service_id:
         raise PermissionDenied("Cette séance n'appartient pas au service de ce dossier.")

@@ -26,7 +26,7 @@ from probatio.access.roles import Role
 ROLES = ["cpip", "manager", "secretariat", "monitoring", "psychologist", "social_worker", "judge"]
 
 # S = the whole service, C = caseload only, J = judge's files only, H = the CAP sessions the
-# user chairs, - = refused.
+# user chairs, F = the groups the user facilitates, CF = caseload or those groups, - = refused.
 SCOPE_TABLE = """
 action            cpip  manager  secretariat  monitoring  psychologist  social_worker  judge
 list_persons      S     S        S            S           S             S              J
@@ -83,7 +83,9 @@ write_psychologist_section - - -          -           S             -           
 validate_intensity -    S        -            -           -             -              -
 manage_programmes -     S        -            -           -             -              -
 refer_programme   C     S        -            -           -             -              -
-record_attendance C     S        S            -           -             -              -
+record_attendance CF    S        S            -           F             F              -
+reschedule_session F    S        -            -           F             F              -
+list_programmes   S     S        S            -           S             S              -
 """
 
 
@@ -104,6 +106,8 @@ SCOPE_LETTERS = {
     "O": Scope.OWN,
     "OC": Scope.OWN_OR_CASELOAD,
     "H": Scope.CHAIRED,
+    "F": Scope.FACILITATED,
+    "CF": Scope.CASELOAD_OR_FACILITATED,
     "-": None,
 }
 
@@ -122,6 +126,8 @@ ALLOWED = {
     "-": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
     # Chaired sessions: no fact about a person grants it (only ``is_chair``, tested below).
     "H": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
+    # Facilitated groups: only ``is_facilitator`` grants it (tested below).
+    "F": {(c, j, o): _F for c in (_F, _T) for j in (_F, _T) for o in (_F, _T)},
     "C": {
         (_F, _F, _F): _F, (_F, _F, _T): _F, (_F, _T, _F): _F, (_F, _T, _T): _F,
         (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
@@ -138,7 +144,14 @@ ALLOWED = {
         (_F, _F, _F): _F, (_F, _F, _T): _T, (_F, _T, _F): _F, (_F, _T, _T): _T,
         (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
     },
+    "CF": {
+        (_F, _F, _F): _F, (_F, _F, _T): _F, (_F, _T, _F): _F, (_F, _T, _T): _F,
+        (_T, _F, _F): _T, (_T, _F, _T): _T, (_T, _T, _F): _T, (_T, _T, _T): _T,
+    },
 }  # fmt: skip
+# With the user among the facilitators of the group at hand (and no other fact): allowed for
+# these letters only.
+ALLOWED_TO_A_FACILITATOR = {"S", "F", "CF"}
 
 
 def test_table_covers_every_role_and_action():
@@ -173,6 +186,15 @@ def test_allows_without_facts_answers_for_some_person(action, role):
     assert allows(role, Action(action)) is (EXPECTED_SCOPE[action, role] != "-")
 
 
+@pytest.mark.parametrize(("action", "role"), sorted(EXPECTED_SCOPE))
+def test_the_facilitator_fact(action, role):
+    """« Groups they facilitate »: the fact grants the F and CF scopes, and nothing else."""
+    letter = EXPECTED_SCOPE[action, role]
+    assert allows(role, Action(action), PersonFacts(is_facilitator=True)) is (
+        letter in ALLOWED_TO_A_FACILITATOR
+    )
+
+
 def test_a_few_cells_spelled_out():
     """Readable spot checks of the most sensitive cells."""
     outside = PersonFacts(is_caseload=False, is_judge_file=False)
@@ -193,6 +215,17 @@ def test_a_few_cells_spelled_out():
     assert allows("judge", Action.READ_CAP, PersonFacts(is_chair=True))
     assert not allows("judge", Action.READ_CAP, PersonFacts(is_judge_file=True))
     assert not allows("judge", Action.PREPARE_CAP, PersonFacts(is_chair=True))
+    # Programmes: a psychologist records the attendance of a group they facilitate only; a
+    # CPIP, of their caseload or of a group they facilitate; monitoring staff never.
+    facilitator = PersonFacts(is_facilitator=True)
+    assert allows("psychologist", Action.RECORD_ATTENDANCE, facilitator)
+    assert not allows("psychologist", Action.RECORD_ATTENDANCE, mine)
+    assert allows("social_worker", Action.RESCHEDULE_SESSION, facilitator)
+    assert allows("cpip", Action.RECORD_ATTENDANCE, facilitator)
+    assert allows("cpip", Action.RECORD_ATTENDANCE, mine)
+    assert not allows("cpip", Action.RESCHEDULE_SESSION, mine)
+    assert not allows("monitoring", Action.RECORD_ATTENDANCE, facilitator)
+    assert not allows("judge", Action.LIST_PROGRAMMES, judge_file)
 
 
 def test_unknown_role_is_an_error_not_an_access():
