@@ -273,6 +273,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Uploaded proofs scanned by a ClamAV daemon when one is set: "unix:/run/clamav/clamd.ctl" or
+# "tcp:host:3310" (docs/compliance.md, « Files »). Empty: no scan.
+CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")
+CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", 30))
+
 # SMS gateway: files under var/sms/ unless a provider is configured (see docs/messaging.md).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "probatio.messaging.sms.FileBackend")
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))

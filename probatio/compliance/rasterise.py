@@ -110,6 +110,47 @@ def _image(content: bytes, kind: str, *, max_side: int) -> bytes:
         ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
+def sanitise(content: bytes) -> bytes:
+    """The file to store for an upload, once its structure is read: a PDF must open and have a
+    page (it is kept as it is: the caller checks that nothing follows its last ``%%EOF``); an
+    image must decode whole and is re-encoded in its own format from its pixels alone, upright,
+    which drops anything appended to it and its metadata (EXIF, GPS position, comments)."""
+    kind = kind_of(content)
+    if kind == "pdf":
+        _pdf(content, max_pages=1, max_side=32)  # opens, has a page, draws (tiny)
+        return content
+    if kind not in ("JPEG", "PNG"):
+        raise Unreadable
+    from PIL import Image, ImageFile, ImageOps
+
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with Image.open(io.BytesIO(content), formats=[kind]) as image:
+            width, height = image.size
+            if width * height > MAX_SOURCE_PIXELS or min(width, height) < 1:
+                raise Unreadable
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            mode = upright.mode
+            if kind == "JPEG" and mode not in ("RGB", "L"):
+                mode = "RGB"
+            elif kind == "PNG" and mode not in ("RGB", "RGBA", "L", "LA"):
+                mode = "RGBA" if "A" in mode or "transparency" in upright.info else "RGB"
+            pixels = upright.convert(mode)
+            clean = Image.frombytes(mode, pixels.size, pixels.tobytes())
+            out = io.BytesIO()
+            if kind == "JPEG":
+                clean.save(out, format="JPEG", quality=90)
+            else:
+                clean.save(out, format="PNG", optimize=True)
+            return out.getvalue()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise Unreadable from error
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
 def _png(image) -> bytes:
     """A fresh PNG of the pixels alone: nothing of the source's metadata goes out."""
     from PIL import Image
@@ -130,9 +171,22 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The child process: ``rasterise.py MEMORY_BYTES CPU_SECONDS MAX_PAGES MAX_SIDE``."""
+    """The child process: ``rasterise.py MEMORY_BYTES CPU_SECONDS MAX_PAGES MAX_SIDE``, or
+    ``rasterise.py sanitise MEMORY_BYTES CPU_SECONDS`` (the file to store, on standard
+    output)."""
     from PIL import Image
 
+    if argv[1:2] == ["sanitise"]:
+        memory, cpu = (int(value) for value in argv[2:4])
+        _limit_resources(memory, cpu)
+        Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
+        try:
+            clean = sanitise(sys.stdin.buffer.read())
+        except (Unreadable, MemoryError):
+            return UNREADABLE_EXIT
+        sys.stdout.buffer.write(clean)
+        sys.stdout.buffer.flush()
+        return 0
     memory, cpu, max_pages, max_side = (int(value) for value in argv[1:5])
     _limit_resources(memory, cpu)
     Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow's own guard, this process only
