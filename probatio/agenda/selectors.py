@@ -27,7 +27,7 @@ from probatio.access.roles import SHORT_LABELS as ROLE_SHORT
 from probatio.access.roles import Role
 from probatio.accounts import selectors as staff_selectors
 from probatio.accounts.models import Absence, Membership, User
-from probatio.agenda import calendar, rules
+from probatio.agenda import calendar, entries, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
@@ -206,7 +206,9 @@ def busy_intervals(
     end: datetime,
 ) -> list[tuple[datetime, datetime]]:
     """The [start, end) of the planned appointments of any of ``staff_ids`` or of room
-    ``room_id`` overlapping [``start``, ``end``): one query, whatever their number."""
+    ``room_id`` overlapping [``start``, ``end``), and of the other entries of their agenda
+    (``entries``: a group session they facilitate, or held in the room): one query (a
+    ``UNION``), whatever their number."""
     who = Q(staff__in=staff_ids) if staff_ids else Q(pk__in=[])
     if room_id:
         who |= Q(room_id=room_id)
@@ -222,6 +224,17 @@ def busy_intervals(
         .values_list("starts_at", "ends_at")
         .distinct()
     )
+    others = entries.busy(
+        entries.EntryQuery(
+            service_id=service_id,
+            start=start,
+            end=end,
+            staff_ids=tuple(staff_ids),
+            room_id=room_id or None,
+        )
+    )
+    if others:
+        rows = rows.union(*others)
     return list(rows)
 
 

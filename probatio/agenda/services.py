@@ -18,7 +18,7 @@ from probatio.access.policy import IMPLIED, Action, allows
 from probatio.accounts import rules as staff_rules
 from probatio.accounts import selectors as staff_selectors
 from probatio.accounts.models import Membership, User
-from probatio.agenda import calendar, rules
+from probatio.agenda import calendar, entries, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
 from probatio.agenda.selectors import staff_of_service
 from probatio.audit import services as audit
@@ -154,7 +154,9 @@ def conflicts(
     room_id: int | None,
     exclude_id: int | None = None,
 ) -> list[str]:
-    """Warnings for double bookings of staff or room (planned appointments only)."""
+    """Warnings for double bookings of staff or room: planned appointments, and the other
+    entries of the agenda (``entries``: a group session the staff facilitate, or in the
+    room)."""
     clashing = (
         Appointment.objects.filter(
             service_id=service_id,
@@ -181,6 +183,31 @@ def conflicts(
                 f"{other.room.name} est déjà réservé de {_when(other.starts_at)} "
                 f"à {rules.paris(other.ends_at):%H:%M}."
             )
+    if staff_ids or room_id:
+        overlapping = entries.between(
+            entries.EntryQuery(
+                service_id=service_id,
+                start=starts_at,
+                end=ends_at,
+                staff_ids=tuple(sorted(staff_ids)),
+                room_id=room_id,
+            )
+        )
+        names = {}
+        if any(entry.staff_ids & set(staff_ids) for entry in overlapping):
+            names = {u.pk: u.get_full_name() for u in User.objects.filter(pk__in=staff_ids)}
+        for entry in overlapping:
+            what = f"{entry.label.lower()} ({entry.title})"
+            for pk in sorted(entry.staff_ids & set(staff_ids)):
+                warnings.append(
+                    f"{names.get(pk, '')} anime une {what} de {_when(entry.starts_at)} "
+                    f"à {rules.paris(entry.ends_at):%H:%M}."
+                )
+            if room_id and entry.room_id == room_id:
+                warnings.append(
+                    f"{entry.room_name} est déjà réservé pour une {what} de "
+                    f"{_when(entry.starts_at)} à {rules.paris(entry.ends_at):%H:%M}."
+                )
     return warnings
 
 

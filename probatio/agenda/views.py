@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action, PersonFacts, allows, scope_for
-from probatio.agenda import calendar, rules, selectors, services
+from probatio.agenda import calendar, entries, rules, selectors, services
 from probatio.agenda.forms import (
     AgendaFilterForm,
     BookingForm,
@@ -101,7 +101,21 @@ def agenda(request):
         local = selectors.local_day(appointment.starts_at)
         if local in by_day:
             by_day[local].append(appointment)
-    if view == "semaine" and not any(by_day[d] for d in days[5:]):
+    # What other apps put in the agenda (a programme's group sessions): one query a provider.
+    others = {d: [] for d in days}
+    for entry in entries.between(
+        entries.EntryQuery(
+            service_id=membership.service_id,
+            start=rules.day_bounds(days[0])[0],
+            end=rules.day_bounds(days[-1])[1],
+            staff_ids=(agent_id,) if agent_id else (),
+            site_id=site_id,
+        )
+    ):
+        local = selectors.local_day(entry.starts_at)
+        if local in others:
+            others[local].append(entry)
+    if view == "semaine" and not any(by_day[d] or others[d] for d in days[5:]):
         days = days[:5]  # weekend hidden when empty
     agent = next((u for u in staff if u.pk == agent_id), None)
     site = next((s for s in sites if s.pk == site_id), None)
@@ -124,7 +138,7 @@ def agenda(request):
         agent_id=agent_id,
         names={u.pk: u.get_full_name() or u.username for u in staff},
     )
-    grid = _week_grid(days, by_day, site, sites) if view == "semaine" else None
+    grid = _week_grid(days, by_day, site, sites, others) if view == "semaine" else None
     step = timedelta(days=1 if view == "jour" else 7)
     base = params.copy()
     base.pop("date", None)
@@ -142,7 +156,8 @@ def agenda(request):
                 {
                     "date": d,
                     "name": WEEKDAYS[d.weekday()],
-                    "items": by_day[d],
+                    # Appointments and other entries (``Entry.is_entry``), in time order.
+                    "items": sorted(by_day[d] + others[d], key=lambda item: item.starts_at),
                     "notices": notices[d],
                 }
                 for d in days
@@ -164,10 +179,10 @@ def agenda(request):
 GRID_STEP = 30  # minutes per row of the week grid
 
 
-def _week_grid(days: list, by_day: dict, site, sites: list) -> list[dict]:
+def _week_grid(days: list, by_day: dict, site, sites: list, others: dict) -> list[dict]:
     """The week grid's rows: one per half-hour of the opening span (the chosen site's hours,
-    else those of all the service's sites), stretched to the appointments shown; each row
-    holds, per day, the appointments starting in that half-hour."""
+    else those of all the service's sites), stretched to the appointments and other entries
+    shown; each row holds, per day, the appointments and entries starting in that half-hour."""
     if site is not None:
         hours = site.opening_hours
     else:
@@ -175,13 +190,13 @@ def _week_grid(days: list, by_day: dict, site, sites: list) -> list[dict]:
         for each in sites:
             for weekday, ranges in (each.opening_hours or {}).items():
                 hours.setdefault(weekday, []).extend(ranges)
-    shown = [a for d in days for a in by_day[d]]
+    shown = [a for d in days for a in by_day[d]] + [e for d in days for e in others[d]]
     first, last = rules.grid_span(hours, [a.starts_at for a in shown], [a.ends_at for a in shown])
     rows = [
         {
             "label": f"{m // 60:02d}:{m % 60:02d}",
             "anchor": f"{m // 60:02d}{m % 60:02d}",
-            "cells": [{"date": d, "items": []} for d in days],
+            "cells": [{"date": d, "items": [], "entries": []} for d in days],
         }
         for m in range(first, last, GRID_STEP)
     ]
@@ -189,6 +204,9 @@ def _week_grid(days: list, by_day: dict, site, sites: list) -> list[dict]:
         for appointment in by_day[day]:
             row = rules.grid_row_of(appointment.starts_at, first=first, step=GRID_STEP)
             rows[max(0, min(row, len(rows) - 1))]["cells"][index]["items"].append(appointment)
+        for entry in others[day]:
+            row = rules.grid_row_of(entry.starts_at, first=first, step=GRID_STEP)
+            rows[max(0, min(row, len(rows) - 1))]["cells"][index]["entries"].append(entry)
     return rows
 
 
