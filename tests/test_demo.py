@@ -417,6 +417,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         AuditEntry.objects.filter(object_type="people.person", action="create").count() == persons
     )
     _assert_assessments(demo_service, cpip, today)
+    _assert_programmes(demo_service, cpip)
     call_command("verify_audit_chain", stdout=StringIO())
 
     call_command("load_demo", "--persons", "40", stdout=StringIO())
@@ -514,6 +515,94 @@ def _assert_assessments(service, cpip, today):
     # Dated on the day they happened, never in the future.
     assert not IntensityDecision.objects.filter(chosen_at__date__gt=today).exists()
     assert all(a.summary and a.proposal_reasons for a in in_service)
+
+
+def _assert_programmes(service, cpip):
+    """demo/programmes.py: two programmes; a group completed (every session past, its
+    participants « terminée »: attestations to issue), one halfway (attendance recorded on its
+    past sessions only, facilitated by cpip.demo and the psychologist), one starting (its first
+    session in the coming days); a waiting list; exactly one absence not excused of a person
+    obliged to attend; cpip.demo's persons among the participants, none held in a cell."""
+    from probatio.programmes.models import (
+        Attendance,
+        Enrolment,
+        GroupSession,
+        Programme,
+        ProgrammeGroup,
+    )
+
+    now = timezone.now()
+    programmes = Programme.objects.filter(service=service)
+    assert set(programmes.values_list("name", flat=True)) == {
+        "Programme de prévention de la récidive — violences conjugales",
+        "Programme alcool et conduite",
+    }
+    violence = programmes.get(name__contains="violences conjugales")
+    assert (violence.session_count, violence.session_minutes, violence.mode) == (12, 120, "group")
+    groups = ProgrammeGroup.objects.filter(programme__service=service)
+    stages = {}
+    for group in groups:
+        sessions = GroupSession.objects.filter(group=group)
+        past = sessions.filter(ends_at__lte=now).count()
+        stages[group.pk] = (
+            "completed" if past == sessions.count() else "starting" if past == 0 else "halfway"
+        )
+    assert sorted(stages.values()) == ["completed", "halfway", "starting"]
+    by_stage = {stage: groups.get(pk=pk) for pk, stage in stages.items()}
+    # Completed: its participants « terminée » (one withdrew, with the reason): attestations.
+    completed = by_stage["completed"]
+    ended = Enrolment.objects.filter(group=completed)
+    assert ended.filter(status="completed").count() >= 2
+    assert not ended.filter(status="enrolled").exists()
+    assert not ended.filter(status="withdrawn", reason="").exists()
+    assert completed.external_facilitators
+    # Halfway: cpip.demo and the psychologist facilitate; each participant's attendance on
+    # each past session, none on a session to come.
+    halfway = by_stage["halfway"]
+    assert {"cpip", "psychologist"} <= set(
+        halfway.facilitators.values_list("memberships__role", flat=True)
+    )
+    assert halfway.facilitators.filter(username="cpip.demo").exists()
+    past = GroupSession.objects.filter(group=halfway, ends_at__lte=now)
+    participants = Enrolment.objects.filter(group=halfway, status="enrolled")
+    assert Attendance.objects.filter(session__in=past).count() == past.count() * (
+        participants.count()
+    )
+    assert not Attendance.objects.filter(session__starts_at__gt=now).exists()
+    assert Attendance.objects.filter(session__group=halfway, status="excused").exists()
+    # Exactly one absence not excused of a person obliged to attend: cpip.demo's.
+    [absence] = Attendance.objects.filter(
+        session__group__programme__service=service, status="unexcused", enrolment__compulsory=True
+    )
+    assert absence.enrolment.person.assigned_cpip == cpip
+    assert absence.notes.get().text
+    # Starting: its first session in the coming days, its participants enrolled.
+    starting = by_stage["starting"]
+    first = GroupSession.objects.filter(group=starting).order_by("number").first()
+    assert now < first.starts_at < now + timedelta(days=14)
+    assert Enrolment.objects.filter(group=starting, status="enrolled").count() >= 3
+    assert starting.programme.name == "Programme alcool et conduite"
+    # A waiting list, referrals proposed, suitable, one not suitable with its reason.
+    enrolments = Enrolment.objects.filter(programme__service=service)
+    assert enrolments.filter(status="waiting", programme=violence).count() >= 2
+    assert {"proposed", "suitable", "not_suitable"} <= set(
+        enrolments.values_list("status", flat=True)
+    )
+    assert not enrolments.filter(status="not_suitable", reason="").exists()
+    # cpip.demo meets them: persons of the caseload in each group and on the waiting list.
+    mine = enrolments.filter(person__assigned_cpip=cpip)
+    for group in (completed, halfway, starting):
+        assert mine.filter(group=group).exists(), stages[group.pk]
+    assert mine.filter(status="waiting").exists()
+    # Never a person held in a cell; the history dated in order, never in the future.
+    assert not enrolments.filter(
+        person__custody_records__release_date__isnull=True,
+        person__custody_records__isnull=False,
+    ).exists()
+    for enrolment in enrolments:
+        moments = list(enrolment.steps.order_by("pk").values_list("at", flat=True))
+        assert moments == sorted(moments) and moments[-1] <= now
+        assert timezone.localdate(moments[0]) == enrolment.referred_on
 
 
 @pytest.mark.django_db

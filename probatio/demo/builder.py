@@ -47,6 +47,7 @@ from probatio.demo.gates import gate
 from probatio.demo.merges import build_duplicate_pair
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
+from probatio.demo.programmes import build_programmes
 from probatio.demo.referrals import build_referrals
 from probatio.demo.release import build_release_plans
 from probatio.demo.reports import ReportsBuilder
@@ -300,6 +301,15 @@ class ServiceBuilder:
                 service=self.service,
                 staff=self.staff,
                 rng=random.Random(f"probatio-demo-assessments:{self.seed}:{self.department.code}"),
+                fake=self.fake,
+                today=self.today,
+            )
+            # Programmes and their groups, once the caseloads and the staff's calendar (closed
+            # days) are final (their own draws too).
+            build_programmes(
+                service=self.service,
+                staff=self.staff,
+                rng=random.Random(f"probatio-demo-programmes:{self.seed}:{self.department.code}"),
                 fake=self.fake,
                 today=self.today,
             )
