@@ -5,6 +5,7 @@ environment; see README.md ("Mise en production") for the list.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "probatio.core",
     "probatio.organisation",
     "probatio.accounts",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "probatio.core.middleware.BackLinkMiddleware",
     # A database that refuses writes (read-only, full): a French 503 page (docs/errors.md).
     "probatio.core.middleware.WriteRefusedMiddleware",
+    # Sign-in lockout (django-axes): last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 # A form refused by the CSRF check: a French page saying nothing was saved.
 CSRF_FAILURE_VIEW = "probatio.core.views.csrf_failure"
@@ -208,6 +212,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+
+# Sign-in throttling and lockout (probatio/accounts/throttling.py, docs/security.md): by the
+# pair username + client IP, a higher threshold per IP, a cool-off; every sign-in path (the
+# administration's too) goes through the axes backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "probatio.accounts.throttling.Handler"
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", 5))
+PROBATIO_IP_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_IP_FAILURE_LIMIT", 100))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SIGN_IN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "probatio.accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "probatio.accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+# Successful sign-ins are journaled by Probatio itself; axes keeps the failures only.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -241,7 +264,8 @@ SECURE_HSTS_SECONDS = int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Email: SMTP when EMAIL_HOST is set, otherwise files under var/mail/.

@@ -22,7 +22,7 @@ from probatio.access.policy import (
     manages_service,
     roles_allowed,
 )
-from probatio.accounts import rules
+from probatio.accounts import rules, throttling
 from probatio.accounts.models import Absence, Membership, User
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
@@ -388,3 +388,23 @@ def staff_absence_delete(*, membership, absence: Absence) -> None:
         changes=audit.diff(audit.snapshot(absence), {}),
     )
     absence.delete()
+
+
+@transaction.atomic
+def staff_unlock(*, membership, target: Membership) -> int:
+    """Lift the sign-in suspension of ``target``'s account (its failures, from every address),
+    journaled. The number of addresses it was counted from; 0 when it was not suspended."""
+    require_manager(membership)
+    target = _staff_member(membership, target)
+    username = target.user.username
+    was_locked = throttling.is_locked_out(username)
+    removed = throttling.unlock(username)
+    if was_locked:
+        audit.record_by(
+            membership,
+            audit.Action.UPDATE,
+            target.user,
+            person_id=None,
+            summary=f"Suspension de connexion levée : {target.user}",
+        )
+    return removed if was_locked else 0

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.accounts import rules, selectors, services
+from probatio.accounts import rules, selectors, services, throttling
 from probatio.accounts.forms import (
     AbsenceForm,
     IdentityForm,
@@ -139,6 +139,7 @@ def _member_page(request, membership, target, *, forms=None, status=200):
         "absence_form": forms.get("absence") or AbsenceForm(),
         "absences": selectors.absences_of(target, today=today),
         "is_self": target.pk == membership.pk,
+        "sign_in_suspended": throttling.is_locked_out(user.username),
     }
     return render(request, "accounts/staff_member.html", context, status=status)
 
@@ -228,3 +229,15 @@ def staff_absence_delete(request, absence_id: int):
     services.staff_absence_delete(membership=membership, absence=absence)
     messages.success(request, f"Absence supprimée : {absence}.")
     return redirect("accounts:staff_member", absence.membership_id)
+
+
+@require_POST
+def staff_unlock(request, membership_id: int):
+    """Lift a member's sign-in suspension (too many failed attempts)."""
+    membership = _manager(request)
+    target = selectors.staff_membership_get(membership.service_id, membership_id)
+    if services.staff_unlock(membership=membership, target=target):
+        messages.success(request, f"La connexion de {target.user} est de nouveau possible.")
+    else:
+        messages.info(request, f"La connexion de {target.user} n'était pas suspendue.")
+    return redirect("accounts:staff_member", target.pk)

@@ -33,6 +33,11 @@ urlpatterns = [
         name="staff_link",
     ),
     path(
+        "service/personnel/<int:membership_id>/deblocage/",
+        staff_views.staff_unlock,
+        name="staff_unlock",
+    ),
+    path(
         "service/personnel/<int:membership_id>/absences/",
         staff_views.staff_absence_new,
         name="staff_absence_new",
