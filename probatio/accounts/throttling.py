@@ -59,9 +59,9 @@ class Handler(AxesDatabaseHandler):
         """Axes flags the request when the pair reached its limit; the address's own limit
         shows the same suspension page."""
         super().user_login_failed(sender, credentials, request, **kwargs)
-        if request is not None and not getattr(request, "axes_locked_out", False):
-            if self.ip_locked(request):
-                request.axes_locked_out = True
+        locked = request is None or getattr(request, "axes_locked_out", False)
+        if not locked and self.ip_locked(request):
+            request.axes_locked_out = True
 
 
 def lockout_response(request, credentials, *args, **kwargs):
