@@ -91,6 +91,7 @@ class Proof(models.Model):
 class Incident(models.Model):
     class Kind(models.TextChoices):
         MISSED_APPOINTMENT = "missed_appointment", "Rendez-vous manqué"
+        MISSED_SESSION = "missed_session", "Absence à une séance de programme"
         MISSING_PROOF = "missing_proof", "Justificatif manquant"
         PROHIBITION_BREACH = "prohibition_breach", "Non-respect d'une interdiction"
         NEW_OFFENCE = "new_offence", "Nouvelle infraction"
@@ -156,6 +157,17 @@ class Incident(models.Model):
         related_name="incidents",
         verbose_name="rendez-vous manqué",
     )
+    # An unexcused absence from a programme's group session where attending was an
+    # obligation or the session a summons (``programmes``, to the right: named by its label;
+    # its proposals come from ``compliance.sources``).
+    attendance = models.ForeignKey(
+        "programmes.Attendance",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name="absence à une séance",
+    )
     missed_period_start = models.DateField(
         "période du justificatif manquant", null=True, blank=True
     )
@@ -175,6 +187,12 @@ class Incident(models.Model):
                 condition=Q(appointment__isnull=False),
                 name="incident_once_per_appointment",
                 violation_error_message="Ce rendez-vous manqué a déjà été traité.",
+            ),
+            models.UniqueConstraint(
+                fields=["attendance"],
+                condition=Q(attendance__isnull=False),
+                name="incident_once_per_attendance",
+                violation_error_message="Cette absence à une séance a déjà été traitée.",
             ),
             models.UniqueConstraint(
                 fields=["obligation", "missed_period_start"],

@@ -1,8 +1,10 @@
 """Messages sent to a person: appointment reminders, and notices of a cancelled or moved
-appointment, by SMS or email.
+appointment, by SMS or email; the same for the group sessions of the programmes the person is
+enrolled in (``group_session``: one message per session, participant, purpose, channel and
+time).
 
 Exactly once: a message row is created once (unique per appointment, purpose, channel and
-scheduled time); a worker *claims* it with a conditional update (pending → sending) before
+scheduled time; per session and person for a group session); a worker *claims* it with a conditional update (pending → sending) before
 sending, so two workers never send it twice; the provider receives ``idempotency_key``, kept
 across retries, so a request that timed out is retried as the same message.
 """
@@ -46,6 +48,15 @@ class Message(models.Model):
         null=True,
         blank=True,
     )
+    # A group session of a programme (``programmes``, to the right: named by its label, and
+    # the messaging services take the session as an argument).
+    group_session = models.ForeignKey(
+        "programmes.GroupSession",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        null=True,
+        blank=True,
+    )
     purpose = models.CharField("objet", max_length=10, choices=Purpose.choices)
     channel = models.CharField("canal", max_length=5, choices=Channel.choices)
     recipient = models.CharField("destinataire", max_length=254)
@@ -78,6 +89,15 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["appointment", "purpose", "channel", "scheduled_at"],
                 name="message_once_per_appointment_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["group_session", "person", "purpose", "channel", "scheduled_at"],
+                condition=Q(group_session__isnull=False),
+                name="message_once_per_session_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment__isnull=True) | Q(group_session__isnull=True),
+                name="message_of_one_appointment_or_session",
             ),
         ]
         indexes = [

@@ -145,11 +145,22 @@ def when_text(starts_at: datetime) -> str:
 
 
 def compose(
-    *, purpose: str, service_name: str, service_phone: str, when: str, place: str, address: str
+    *,
+    purpose: str,
+    service_name: str,
+    service_phone: str,
+    when: str,
+    place: str,
+    address: str,
+    group_session: bool = False,
 ) -> tuple[str, str]:
-    """(subject, text) of a message. Every text states the date, the time and the place."""
+    """(subject, text) of a message. Every text states the date, the time and the place.
+    ``group_session``: about a programme's group session (never named: a programme's name may
+    say what the person was convicted of)."""
     where = f"{place}, {address}" if address else place
     contact = f" En cas d'empêchement, appelez le {service_phone}." if service_phone else ""
+    if group_session:
+        return _compose_session(purpose, service_name, when, where, contact)
     if purpose == "reminder":
         subject = f"Rappel : rendez-vous au SPIP le {when}"
         text = f"{service_name} : rappel de votre rendez-vous le {when}, {where}.{contact}"
@@ -162,4 +173,19 @@ def compose(
     else:
         subject = f"Nouveau rendez-vous le {when}"
         text = f"{service_name} : votre rendez-vous est déplacé au {when}, {where}.{contact}"
+    return subject, text
+
+
+def _compose_session(
+    purpose: str, service_name: str, when: str, where: str, contact: str
+) -> tuple[str, str]:
+    if purpose == "reminder":
+        subject = f"Rappel : séance collective au SPIP le {when}"
+        text = f"{service_name} : rappel de votre séance collective le {when}, {where}.{contact}"
+    elif purpose == "cancelled":
+        subject = f"Séance collective du {when} annulée"
+        text = f"{service_name} : votre séance collective du {when} ({where}) est annulée.{contact}"
+    else:
+        subject = f"Séance collective déplacée au {when}"
+        text = f"{service_name} : votre séance collective est déplacée au {when}, {where}.{contact}"
     return subject, text

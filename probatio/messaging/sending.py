@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 PLANNED = "planned"
 HELD_IN_CELL = "La personne est détenue en cellule (écrou en cours) : message sans objet."
+# A group session's message (its enrolment's status is ``programmes``' own, read by its code).
+ENROLLED = "enrolled"
+SESSION_CANCELLED = "Séance collective annulée : message sans objet."
+NOT_ENROLLED = "La personne n'est plus inscrite dans ce groupe : message sans objet."
 
 
 def _claimable(now: datetime) -> Q:
@@ -73,6 +77,12 @@ def _obsolete(message: Message, now: datetime) -> str:
             return "Rendez-vous annulé, excusé ou reporté : message sans objet."
         if appointment.starts_at <= now:
             return "Le rendez-vous a déjà commencé : rappel sans objet."
+    session = message.group_session
+    if session is not None and message.purpose != Message.Purpose.CANCELLED:
+        if session.cancelled:
+            return SESSION_CANCELLED
+        if session.starts_at <= now:
+            return "La séance collective a déjà commencé : rappel sans objet."
     person = message.person
     if message.channel == Message.Channel.SMS and not person.sms_consent:
         return "La personne a retiré son accord pour les SMS."
@@ -82,6 +92,18 @@ def _obsolete(message: Message, now: datetime) -> str:
     # channel (a reminder planned before a committal must not reach a cell).
     if held_in_cell(message.person_id):
         return HELD_IN_CELL
+    # A participant who left the group (withdrawn, excluded) gets nothing more: one query,
+    # for a group session's message only.
+    if (
+        session is not None
+        and message.purpose != Message.Purpose.CANCELLED
+        and not Message.objects.filter(
+            pk=message.pk,
+            group_session__group__enrolments__person_id=F("person_id"),
+            group_session__group__enrolments__status=ENROLLED,
+        ).exists()
+    ):
+        return NOT_ENROLLED
     return ""
 
 
@@ -214,7 +236,7 @@ def deliver(message_id: int, *, actor, now: datetime | None = None, claimed: boo
     now = now or timezone.now()
     if not claimed and not _claim(message_id, now, actor.service_id):
         return "skipped"
-    message = Message.objects.select_related("appointment", "person").get(
+    message = Message.objects.select_related("appointment", "group_session", "person").get(
         pk=message_id, service_id=actor.service_id
     )
     reason = _obsolete(message, now)

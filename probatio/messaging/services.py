@@ -7,7 +7,9 @@ are enqueued only once it commits. Nothing is planned for a person held in a cel
 (``held_in_cell``); sending checks it again, for messages planned before a committal.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import CharField, Value
@@ -181,6 +183,111 @@ def notify(appointment, purpose: str, *, now: datetime | None = None) -> list[Me
         appointment,
         purpose,
         notice_time(appointment.service, starts_at=appointment.starts_at, now=now),
+    )
+    _enqueue_on_commit(created)
+    return created
+
+
+# --- Group sessions of programmes (``programmes``, to the right, passes the session, the
+# person and what the message says of the place). ---
+
+
+@dataclass(frozen=True)
+class SessionPlace:
+    """Where a group session takes place, as a message says it."""
+
+    service: Any  # organisation.Service: its name, phone, reminder schedule, hours of notices
+    place: str  # « SPIP, Antenne d'Amiens, salle 2 »
+    address: str
+
+
+def _create_for_session(
+    session, person, where: SessionPlace, purpose: str, scheduled_at: datetime
+) -> list[Message]:
+    service = where.service
+    created = []
+    for channel, recipient in channels_for(person):
+        subject, body = rules.compose(
+            purpose=purpose,
+            service_name=service.name,
+            service_phone=phones.display(service.phone) if service.phone else "",
+            when=rules.when_text(session.starts_at),
+            place=where.place,
+            address=where.address,
+            group_session=True,
+        )
+        message, was_created = Message.objects.get_or_create(
+            group_session=session,
+            person=person,
+            purpose=purpose,
+            channel=channel,
+            scheduled_at=scheduled_at,
+            defaults={
+                "service_id": service.pk,
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "next_attempt_at": scheduled_at,
+            },
+        )
+        if was_created:
+            created.append(message)
+    return created
+
+
+def schedule_session_reminders(
+    session, person, where: SessionPlace, *, now: datetime | None = None
+) -> list[Message]:
+    """The reminders of a group session to one participant, at the times set by the service
+    (as for an appointment); none for a cancelled or past session, nor for a person held in a
+    cell. Scheduling again creates nothing more (unique per session, person, purpose,
+    channel and time)."""
+    now = now or timezone.now()
+    if session.cancelled:
+        return []
+    moments = rules.reminder_times(session.starts_at, where.service.reminder_schedule, now=now)
+    if not moments or not _reachable(person):
+        return []
+    created = []
+    for moment in moments:
+        created.extend(
+            _create_for_session(session, person, where, Message.Purpose.REMINDER, moment)
+        )
+    _enqueue_on_commit(created)
+    return created
+
+
+def cancel_session_pending(sessions, *, person_id: int | None = None) -> int:
+    """Cancel the messages not sent yet of these group sessions (a list or a queryset; one
+    participant's, or everyone's); a message being sent right now is left to finish."""
+    pending = Message.objects.filter(group_session__in=sessions, status=Message.Status.PENDING)
+    if person_id is not None:
+        pending = pending.filter(person_id=person_id)
+    return pending.update(status=Message.Status.CANCELLED, last_error="")
+
+
+def session_reached(session, person_id: int) -> bool:
+    """Has a reminder or notice of this group session gone to this participant?"""
+    return Message.objects.filter(
+        group_session=session, person_id=person_id, status__in=REACHED
+    ).exists()
+
+
+def notify_session(
+    session, person, where: SessionPlace, purpose: str, *, now: datetime | None = None
+) -> list[Message]:
+    """The notice to one participant that the group session was cancelled or moved (the new
+    time): within the service's sending hours, as for an appointment. None for a person held
+    in a cell."""
+    now = now or timezone.now()
+    if session.starts_at <= now or not _reachable(person):
+        return []
+    created = _create_for_session(
+        session,
+        person,
+        where,
+        purpose,
+        notice_time(where.service, starts_at=session.starts_at, now=now),
     )
     _enqueue_on_commit(created)
     return created

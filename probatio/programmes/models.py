@@ -136,6 +136,9 @@ class GroupSession(models.Model):
     )
     rescheduled_from = models.DateTimeField("initialement prévue le", null=True, blank=True)
     cancelled = models.BooleanField("annulée", default=False)
+    # The participants were summoned to it (a convocation): an unexcused absence then feeds
+    # an incident proposal whatever the enrolment (``rules.absence_feeds_incident``).
+    summons = models.BooleanField("sur convocation", default=False)
 
     class Meta:
         verbose_name = "séance de groupe"

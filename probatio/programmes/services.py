@@ -28,6 +28,7 @@ from probatio.access.policy import Action, PersonFacts, allows
 from probatio.agenda.models import Appointment
 from probatio.core.errors import field_errors
 from probatio.core.workdays import public_holidays
+from probatio.messaging import services as messaging
 from probatio.organisation.models import ClosedDay, Room, Site
 from probatio.people.journal import Event
 from probatio.people.journal import before as journal_before
@@ -346,6 +347,7 @@ def session_reschedule(
     session.starts_at, session.ends_at, session.room = starts_at, ends_at, room
     session.full_clean()
     session.save()
+    _session_moved_messages(session, now=now)
     journal(
         membership,
         session,
@@ -355,6 +357,60 @@ def session_reschedule(
         before=before,
     )
     return session
+
+
+# --- Reminders of the sessions (``messaging``: the same channels, consent, times and hours
+# as an appointment's, never to a person held in a cell) ---------------------------------------
+
+
+def _where(session: GroupSession) -> messaging.SessionPlace:
+    group = session.group
+    site = group.site
+    place = f"SPIP, {site.name}"
+    if session.room_id:
+        place += f", {session.room.name}"
+    address = ", ".join(
+        part for part in (site.address, f"{site.postcode} {site.city}".strip()) if part
+    )
+    return messaging.SessionPlace(service=group.programme.service, place=place, address=address)
+
+
+def _participants(group: ProgrammeGroup):
+    return [
+        e.person
+        for e in Enrolment.objects.filter(group=group, status="enrolled").select_related("person")
+    ]
+
+
+def _plan_reminders(enrolment: Enrolment, *, now: datetime | None = None) -> int:
+    """The reminders of every session to come of the enrolment's group, for its person
+    (enrolled). Inside the caller's transaction; idempotent."""
+    now = now or timezone.now()
+    sessions = (
+        GroupSession.objects.filter(group_id=enrolment.group_id, cancelled=False, starts_at__gt=now)
+        .select_related("room", "group__site", "group__programme__service")
+        .order_by("starts_at")
+    )
+    planned = 0
+    for session in sessions:
+        planned += len(
+            messaging.schedule_session_reminders(
+                session, enrolment.person, _where(session), now=now
+            )
+        )
+    return planned
+
+
+def _session_moved_messages(session: GroupSession, *, now: datetime) -> None:
+    """A session moved: its reminders not sent yet are cancelled; each participant who had
+    already heard of it gets the notice of the new time, and everyone the reminders of the
+    new time."""
+    messaging.cancel_session_pending([session])
+    where = _where(session)
+    for person in _participants(session.group):
+        if messaging.session_reached(session, person.pk):
+            messaging.notify_session(session, person, where, "moved", now=now)
+        messaging.schedule_session_reminders(session, person, where, now=now)
 
 
 # --- Referrals and enrolments -----------------------------------------------------------------
@@ -481,11 +537,18 @@ def enrolment_move(
         if taken >= locked.capacity:
             places = "place" if locked.capacity < 2 else "places"
             raise field_errors(group=f"Le groupe est complet ({locked.capacity} {places}).")
+    was_enrolled = enrolment.status == "enrolled"
     enrolment.status = status
     enrolment.reason = reason
     enrolment.full_clean()
     enrolment.save()
     _step(enrolment, membership, timezone.now())
+    if status == "enrolled":
+        _plan_reminders(enrolment)
+    elif was_enrolled and enrolment.group_id is not None:
+        messaging.cancel_session_pending(
+            GroupSession.objects.filter(group_id=enrolment.group_id), person_id=person.pk
+        )
     label = rules.ENROLMENT_STATUSES[status]
     journal(
         membership,
