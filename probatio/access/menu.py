@@ -37,6 +37,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("reports", "reports:list", Action.LIST_REPORTS, "Rapports"),
     Entry("partners", "partners:list", Action.READ_PARTNERS, "Partenaires"),
     Entry("tig", "community_work:index", Action.LIST_COMMUNITY_WORK, "TIG"),
+    Entry("programmes", "programmes:catalogue", Action.LIST_PROGRAMMES, "Programmes"),
     Entry(
         "detention",
         "detention:index",

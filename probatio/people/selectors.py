@@ -224,15 +224,20 @@ def require(gated: Gated, action: Action | tuple[Action, ...], refusal: str = ""
     return gated
 
 
-def persons_gated_for(membership, persons, *, action: Action) -> dict[int, Gated]:
+def persons_gated_for(
+    membership, persons, *, action: Action, with_facts: bool = False
+) -> dict[int, Gated]:
     """The gate for work over many persons at once (a file import): each person must be of the
     membership's service (else 404) and the role must do ``action`` on each (else 403). Where
     the role acts on the whole service, no query; otherwise the facts of all the persons in
-    one query."""
+    one query. ``with_facts``: the facts even then, for a page that asks other actions of each
+    person (a group session's attendance)."""
     persons = list(persons)
     if any(person.service_id != membership.service_id for person in persons):
         raise Http404("Personne introuvable.")
-    if scope_for(membership.role, action) is Scope.SERVICE:
+    if not persons:
+        return {}
+    if scope_for(membership.role, action) is Scope.SERVICE and not with_facts:
         facts = dict.fromkeys((p.pk for p in persons), PersonFacts())
     else:
         annotated = _with_facts(Person.objects.filter(pk__in=[p.pk for p in persons]), membership)

@@ -161,3 +161,25 @@ def absence_feeds_incident(*, status: str, compulsory: bool, summons: bool) -> b
     an obligation (a court-ordered course or programme) or the session was a summons;
     otherwise it shows in the file and the figures only."""
     return status == "unexcused" and (compulsory or summons)
+
+
+# --- A group's stage --------------------------------------------------------------------------
+
+GROUP_STAGES: dict[str, str] = {
+    "planned": "Prévu",
+    "running": "En cours",
+    "finished": "Terminé",
+}
+
+
+def group_stage(
+    *, finished: bool, first_start: datetime | None, last_end: datetime | None, now: datetime
+) -> str:
+    """Where a group stands (a key of ``GROUP_STAGES``): planned until its first session
+    starts, finished once its last session has ended (or when recorded as finished), running
+    in between."""
+    if finished or (last_end is not None and last_end <= now):
+        return "finished"
+    if first_start is None or first_start > now:
+        return "planned"
+    return "running"

@@ -13,18 +13,19 @@ from tests.views.helpers import ROLES, html
 # fmt: off
 EXPECTED_MENUS = {
     "cpip": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne", "Rapports",
-             "Partenaires", "TIG", "Détention et CAP", "Chiffres", "Nouvelle personne"],
+             "Partenaires", "TIG", "Programmes", "Détention et CAP", "Chiffres",
+             "Nouvelle personne"],
     "manager": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
-                "TIG", "Détention et CAP", "Service", "Chiffres", "Paramètres",
+                "TIG", "Programmes", "Détention et CAP", "Service", "Chiffres", "Paramètres",
                 "Nouvelle personne"],
     "secretariat": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
-                    "TIG", "Détention et CAP", "Nouvelle personne"],
+                    "TIG", "Programmes", "Détention et CAP", "Nouvelle personne"],
     "monitoring": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne",
                    "Partenaires"],
     "psychologist": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne",
-                     "Rapports", "Partenaires"],
+                     "Rapports", "Partenaires", "Programmes"],
     "social_worker": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne",
-                      "Partenaires"],
+                      "Partenaires", "Programmes"],
     "judge": ["Mes dossiers", "Rechercher une personne", "Rapports", "Séances de CAP"],
 }
 LANDING = {
@@ -41,6 +42,7 @@ MENU_PAGES = {
     "reports": "/rapports/",
     "partners": "/partenaires/",
     "tig": "/tig/",
+    "programmes": "/programmes/",
     "detention": "/detention/",
     "service": "/service/",
     "figures": "/chiffres/",
