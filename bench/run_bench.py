@@ -126,6 +126,12 @@ PAGES = [
     ("antenne <id>", "/service/antennes/{site}/", "encadrement.demo"),
     ("horaires <id>", "/service/antennes/{site}/horaires/", "encadrement.demo"),
     ("/service/fermetures/", "/service/fermetures/", "encadrement.demo"),
+    # Programmes and group work (docs/programmes.md): the catalogue, a group with its
+    # participants, its first session with their attendance.
+    ("/programmes/", "/programmes/", "cpip.demo"),
+    ("/programmes/ encadr.", "/programmes/", "encadrement.demo"),
+    ("groupe <id>", "/programmes/groupes/{programme_group}/", "encadrement.demo"),
+    ("séance de groupe", "/programmes/seances/{group_session}/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5
@@ -345,6 +351,21 @@ def page_url(url: str, user) -> str:
         service_id = user.memberships.get(role="manager").service_id
         cpip = Membership.objects.get(user__username="cpip.demo", service_id=service_id)
         url = url.format(staff_member=cpip.pk, site=cpip.site_id)
+    if "{programme_group}" in url or "{group_session}" in url:
+        # The service's group with the most participants, and its first session.
+        from django.db.models import Count, Q
+
+        from probatio.programmes.models import GroupSession, ProgrammeGroup
+
+        service_id = user.memberships.first().service_id
+        group = (
+            ProgrammeGroup.objects.filter(programme__service_id=service_id)
+            .annotate(n=Count("enrolments", filter=Q(enrolments__status="enrolled")))
+            .order_by("-n", "pk")
+            .first()
+        )
+        session = GroupSession.objects.filter(group=group).order_by("number").first()
+        url = url.format(programme_group=group.pk, group_session=session.pk)
     if "{kept}" in url:
         from probatio.demo.merges import duplicate_pair
 

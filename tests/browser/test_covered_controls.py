@@ -123,6 +123,10 @@ FIRST_ROLE = {
     "intensity:pending": "manager",
     "intensity:answer": "manager",
     "intensity:rules": "manager",
+    "programmes:programme_new": "manager",
+    "programmes:programme_edit": "manager",
+    "programmes:group_new": "manager",
+    "programmes:session_reschedule": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 
@@ -175,6 +179,7 @@ def demo_objects() -> dict:
     from probatio.notes.models import InterviewNote
     from probatio.organisation.models import ClosedDay, Room, Site
     from probatio.people.models import Person
+    from probatio.programmes.models import GroupSession, ProgrammeGroup
     from probatio.reintegration.models import (
         FamilyContact,
         Need,
@@ -262,6 +267,18 @@ def demo_objects() -> dict:
         # A decision of follow-up intensity (its answer is a POST-only action).
         "intensity_decision": IntensityDecision.objects.filter(service=service)
         .order_by("pk")
+        .first(),
+        # A group of the service's programmes with participants, and its first session (its
+        # attendance form; the move is a POST-only action).
+        "programme_group": ProgrammeGroup.objects.filter(
+            programme__service=service, enrolments__status="enrolled"
+        )
+        .order_by("pk")
+        .first(),
+        "programme_session": GroupSession.objects.filter(
+            group__programme__service=service, group__enrolments__status="enrolled"
+        )
+        .order_by("starts_at", "pk")
         .first(),
     }
 
@@ -356,6 +373,12 @@ OBJECT_ARGUMENTS = {
         "intensity_decision",
         lambda o: {"person_id": o.person_id, "decision_id": o.pk},
     ),
+    "programmes:programme_detail": ("programme_group", lambda o: {"programme_id": o.programme_id}),
+    "programmes:programme_edit": ("programme_group", lambda o: {"programme_id": o.programme_id}),
+    "programmes:group_new": ("programme_group", lambda o: {"programme_id": o.programme_id}),
+    "programmes:group_detail": ("programme_group", lambda o: {"group_id": o.pk}),
+    "programmes:session_detail": ("programme_session", lambda o: {"session_id": o.pk}),
+    "programmes:session_reschedule": ("programme_session", lambda o: {"session_id": o.pk}),
 }
 
 
