@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
 from probatio.accounts import rules
 from probatio.accounts.models import Absence
@@ -119,3 +119,21 @@ class AbsenceForm(BaseForm):
 
 class NewPasswordForm(SetPasswordForm, BaseForm):
     """The password a new account chooses from the link it was mailed."""
+
+
+class OwnPasswordForm(PasswordChangeForm, BaseForm):
+    """A signed-in user changes their own password (Django's validators)."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Le mot de passe actuel est incorrect.",
+    }
+
+
+class PasswordForgottenForm(BaseForm):
+    identifier = forms.CharField(
+        label="Identifiant ou adresse électronique",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+        error_messages={"required": "Indiquez votre identifiant ou votre adresse électronique."},
+    )

@@ -4,6 +4,7 @@ Each in one transaction, journaled in the service's chain; a refusal leaves noth
 
 The platform administration (``/admin/``) keeps the services and the judges' accounts."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from probatio.accounts.models import Absence, Membership, User
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
 from probatio.organisation.models import Site
+
+logger = logging.getLogger(__name__)
 
 IDENTITY_FIELDS = ["first_name", "last_name", "email", "phone", "title"]
 MEMBERSHIP_FIELDS = ["role", "site", "working_time"]
@@ -408,3 +411,65 @@ def staff_unlock(*, membership, target: Membership) -> int:
             summary=f"Suspension de connexion levée : {target.user}",
         )
     return removed if was_locked else 0
+
+
+def password_recovery_send(*, identifier: str, base_url: str) -> bool:
+    """Mail the link to choose a new password to the active account named by ``identifier``
+    (its username, or its e-mail address when one account only has it). Whether an account
+    was found is never told to the person asking (the caller shows the same message); False
+    when no mail went. Journaled on the platform's chain when a mail went."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return False
+    users = User.objects.filter(is_active=True)
+    user = users.filter(username__iexact=identifier).first()
+    if user is None and "@" in identifier:
+        found = list(users.filter(email__iexact=identifier)[:2])
+        user = found[0] if len(found) == 1 else None
+    if user is None or not user.email:
+        return False
+    link = password_link(user, base_url)
+    hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+    try:
+        send_mail(
+            subject="Probatio : choisir un nouveau mot de passe",
+            message=(
+                f"Bonjour {user.get_full_name() or user.username},\n\n"
+                "Un nouveau mot de passe a été demandé pour votre compte Probatio "
+                f"(identifiant : {user.username}).\n\n"
+                f"Pour le choisir, ouvrez ce lien (valable {hours} heures, une seule fois) :\n"
+                f"{link}\n\n"
+                "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe actuel "
+                "reste valable. Prévenez votre encadrement si cela se reproduit."
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except OSError:
+        logger.exception("Courriel de récupération du mot de passe non parti")
+        return False
+    with transaction.atomic():
+        audit.record(
+            actor=user,
+            action=audit.Action.UPDATE,
+            service_id=None,
+            instance=user,
+            summary="Lien pour choisir un nouveau mot de passe envoyé (mot de passe oublié)",
+        )
+    return True
+
+
+@transaction.atomic
+def password_changed(*, user: User, before: str) -> None:
+    """Journal a password the user changed themselves (fingerprints only)."""
+    audit.record(
+        actor=user,
+        action=audit.Action.UPDATE,
+        service_id=None,
+        instance=user,
+        summary="Mot de passe changé par son titulaire",
+        changes=audit.diff(
+            {"password": audit.fingerprint(before)},
+            {"password": audit.fingerprint(user.password)},
+        ),
+    )

@@ -10,6 +10,8 @@ urlpatterns = [
         views.SetPasswordView.as_view(),
         name="set_password",
     ),
+    path("connexion/mot-de-passe-oublie/", views.password_forgotten, name="password_forgotten"),
+    path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path("deconnexion/", views.SignOutView.as_view(), name="logout"),
     path("choisir-service/", views.choose_service, name="choose_service"),
     path("changer-de-service/", views.switch_service, name="switch_service"),

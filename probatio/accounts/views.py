@@ -7,9 +7,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from probatio.accounts.forms import NewPasswordForm, SignInForm
+from probatio.accounts import services
+from probatio.accounts.forms import (
+    NewPasswordForm,
+    OwnPasswordForm,
+    PasswordForgottenForm,
+    SignInForm,
+)
 from probatio.accounts.middleware import SESSION_KEY
 from probatio.audit import services as audit
 
@@ -137,4 +143,54 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
             self.request,
             "Votre mot de passe est enregistré : connectez-vous avec votre identifiant.",
         )
+        return response
+
+
+RECOVERY_SENT = (
+    "Si un compte actif correspond à ce que vous avez indiqué et qu'il a une adresse "
+    "électronique, un courriel avec un lien pour choisir un nouveau mot de passe vient de lui "
+    "être envoyé. Le lien ne sert qu'une fois."
+)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_forgotten(request):
+    """« Mot de passe oublié » : the same answer whether an account exists or not."""
+    form = PasswordForgottenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_recovery_send(
+            identifier=form.cleaned_data["identifier"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        messages.info(request, RECOVERY_SENT)
+        return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/password_forgotten.html",
+        {"title": "Mot de passe oublié", "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The signed-in user changes their own password; the session stays open, the others of
+    the account are closed (Django's session hash), journaled."""
+
+    template_name = "accounts/password_change.html"
+    form_class = OwnPasswordForm
+    success_url = reverse_lazy("home")
+    extra_context = {"title": "Changer mon mot de passe"}
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            before = self.request.user.password
+            response = super().form_valid(form)
+            services.password_changed(user=form.user, before=before)
+        messages.success(self.request, "Votre mot de passe est changé.")
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
         return response

@@ -95,6 +95,7 @@ FIRST_ROLE = {
     "transitions:release": "manager",
     "transitions:establishment_change": "manager",
     "accounts:set_password": None,
+    "accounts:password_forgotten": None,
     "accounts:staff": "manager",
     "accounts:staff_new": "manager",
     "accounts:staff_add": "manager",
