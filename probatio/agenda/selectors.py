@@ -323,7 +323,7 @@ def messages_of_person(person: Person) -> QuerySet[Message]:
     """Every message to the person (reminders and notices), the latest scheduled first."""
     return (
         Message.objects.filter(person=person)
-        .select_related("appointment")
+        .select_related("appointment", "group_session")
         .order_by("-scheduled_at", "-id")
     )
 
@@ -357,7 +357,9 @@ def appointments_tab_rows(
     ).annotate(on_page=ExpressionWrapper(on_page, output_field=BooleanField()))
     by_appointment: dict[int, list[Message]] = {}
     page: list[Message] = []
-    for message in found.select_related("appointment").order_by("scheduled_at", "id"):
+    for message in found.select_related("appointment", "group_session").order_by(
+        "scheduled_at", "id"
+    ):
         by_appointment.setdefault(message.appointment_id, []).append(message)
         if message.on_page:
             page.append(message)

@@ -114,6 +114,13 @@ class Message(models.Model):
         return f"{self.get_purpose_display()} ({self.get_channel_display()})"
 
     @property
+    def purpose_label(self) -> str:
+        """What the message is, for the lists: a group session's said as such."""
+        if self.group_session_id:
+            return SESSION_PURPOSES[self.purpose]
+        return self.get_purpose_display()
+
+    @property
     def waiting_overdue(self) -> bool:
         """Pending and past its time: the sweep queues it within the minute (no retry time in
         the past is shown)."""
@@ -134,3 +141,10 @@ class Message(models.Model):
             and self.claimed_at is not None
             and self.claimed_at < timezone.now() - LEASE
         )
+
+
+SESSION_PURPOSES = {
+    Message.Purpose.REMINDER: "Rappel de séance collective",
+    Message.Purpose.CANCELLED: "Annulation de séance collective",
+    Message.Purpose.MOVED: "Séance collective déplacée",
+}

@@ -198,7 +198,7 @@ def _failed(message: Message, reason: str) -> None:
         timeline_add(
             person=message.person,
             kind=TimelineEvent.Kind.MESSAGE,
-            title=f"Échec d'envoi : {message.get_purpose_display().lower()} par "
+            title=f"Échec d'envoi : {message.purpose_label.lower()} par "
             f"{message.get_channel_display()}",
             detail=reason,
             actor=None,

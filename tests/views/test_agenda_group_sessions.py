@@ -17,6 +17,7 @@ from probatio.programmes.models import GroupSession
 from tests.factories import (
     SiteFactory,
     gate,
+    make_enrolled,
     make_group,
     make_person,
     make_programme,
@@ -187,3 +188,13 @@ def test_a_booking_over_a_session_is_warned_about(cpip, group, room, site):
     assert f"{cpip.user.get_full_name()} anime une séance collective" in warnings
     assert "Salle de groupe est déjà réservé pour une séance collective" in warnings
     assert not person.appointments.exists()
+
+
+def test_the_participants_messages_name_the_session(client_for, cpip, group):
+    person = make_person(cpip, phone="06 12 34 56 78", sms_consent=True)
+    make_enrolled(cpip, person, group)
+    text = text_of(client_for(cpip).get(f"/personnes/{person.pk}/rendez-vous/"))
+    # Sessions 2 to 6 are to come (session 1 was yesterday): their reminders are listed, the
+    # latest first.
+    assert "Rappel de séance collective SMS 02/12/2025 à 08:00" in text
+    assert "Séance collective du mar 02/12/2025 14:00" in text
