@@ -46,6 +46,7 @@ VIEW_MODULES = [
     "probatio/merges/views.py",
     "probatio/figures/views.py",
     "probatio/assessments/intensity_views.py",
+    "probatio/programmes/person_views.py",
     "probatio/programmes/views.py",
 ]
 

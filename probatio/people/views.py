@@ -33,6 +33,7 @@ TABS = [
     ("proofs", "Justificatifs", "compliance:proofs", Action.READ_FILE),
     ("incidents", "Manquements", "compliance:incidents", Action.READ_FILE),
     ("assessment", "Évaluation", "assessments:tab", Action.READ_INTENSITY),
+    ("programmes", "Programmes", "enrolments:tab", Action.READ_FILE),
     ("reports", "Rapports", "reports:person_list", Action.READ_REPORTS),
     ("sentence", "Peine et dates", "sentences:panel", Action.READ_FILE),
     ("tig", "TIG", "community_work:tab", Action.READ_FILE),
