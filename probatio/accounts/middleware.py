@@ -1,7 +1,11 @@
+import time
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -9,6 +13,58 @@ from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 
 SESSION_KEY = "probatio_membership_id"
+LAST_SEEN_KEY = "probatio_last_seen"
+IDLE_FLAG = "inactif"
+IDLE_SESSION_KEY = "probatio_signed_out_idle"
+
+
+def idle_seconds() -> int:
+    return int(getattr(settings, "SESSION_IDLE_MINUTES", 30)) * 60
+
+
+class InactivityTimeoutMiddleware:
+    """Signs out a session left without a request for ``SESSION_IDLE_MINUTES`` (30 by
+    default; docs/security.md, « Inactivity »). The next request leads to the sign-in page,
+    which says why and that drafts were kept; a background request (the drafts' autosave, an
+    htmx fragment) gets a 401 the page knows how to read, so the text stays in the tab.
+    The moment of the last request is written at most once a minute (no session write per
+    request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_SEEN_KEY)
+            if last is not None and now - last > idle_seconds():
+                return self._expire(request, user)
+            if last is None or now - last > 60:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+    def _expire(self, request, user):
+        with transaction.atomic():
+            audit.record(
+                actor=user,
+                action=audit.Action.LOGOUT,
+                service_id=None,
+                instance=user,
+                summary="Déconnexion après inactivité",
+            )
+        logout(request)
+        # Said on the sign-in page, whichever request leads there (an autosave may come first).
+        request.session[IDLE_SESSION_KEY] = True
+        background = request.headers.get("HX-Request") or "json" in request.headers.get(
+            "Accept", ""
+        )
+        if background:
+            return JsonResponse({"error": "session expirée"}, status=401)
+        # A form sent after the delay: back to its page once signed in, where its draft is.
+        target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+        query = urlencode({IDLE_FLAG: "1", "next": target})
+        return redirect(f"{reverse('accounts:login')}?{query}")
 
 
 class MembershipMiddleware:

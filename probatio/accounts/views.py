@@ -16,7 +16,7 @@ from probatio.accounts.forms import (
     PasswordForgottenForm,
     SignInForm,
 )
-from probatio.accounts.middleware import SESSION_KEY
+from probatio.accounts.middleware import IDLE_FLAG, IDLE_SESSION_KEY, SESSION_KEY, idle_seconds
 from probatio.audit import services as audit
 
 
@@ -25,6 +25,13 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["idle_minutes"] = idle_seconds() // 60
+        flagged = self.request.session.pop(IDLE_SESSION_KEY, False)
+        context["after_idle"] = flagged or self.request.GET.get(IDLE_FLAG) == "1"
+        return context
 
     def form_valid(self, form):
         with transaction.atomic():
