@@ -475,6 +475,24 @@ def test_a_psychologist_records_the_groups_they_facilitate_only(
     assert set(Attendance.objects.values_list("status", flat=True)) == {"present", "excused"}
 
 
+def test_a_cpip_who_facilitates_the_group_records_every_participant(
+    as_role, running, cpip, mine, theirs
+):
+    running.facilitators.add(cpip.user)
+    session = held(running)
+    client = as_role("cpip")
+    assert f'name="{status_field(session, theirs)}"' in html(client.get(session_url(session)))
+    response = client.post(
+        session_url(session),
+        {status_field(session, mine): "present", status_field(session, theirs): "unexcused"},
+    )
+    assert response.status_code == 302
+    assert dict(Attendance.objects.values_list("enrolment__person", "status")) == {
+        mine.pk: "present",
+        theirs.pk: "unexcused",
+    }
+
+
 def test_attendance_of_a_session_to_come_is_refused_in_place(as_role, running, mine, theirs):
     session = to_come(running)
     client = as_role("manager")
