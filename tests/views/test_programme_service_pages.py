@@ -391,8 +391,12 @@ def test_the_group_page_lists_its_sessions_and_participants_with_their_attendanc
     programmes.attendance_record(gated=gate(cpip, mine), session=held(running), status="unexcused")
     response = as_role("secretariat").get(group_url(running))
     text = text_of(response)
-    assert "Séance" not in text or "Séances" in text
+    sessions = html(response).split('data-testid="sessions"')[1].split("</table>")[0]
+    assert sessions.count("<tr>") == 5  # the header and the programme's four sessions
     assert "relevée" in text and "à venir" in text
+    # Each participant leads to their enrolment in their file.
+    enrolment = running.enrolments.get(person=mine)
+    assert f'href="/personnes/{mine.pk}/programmes/{enrolment.pk}/"' in html(response)
     assert "MARTIN Léa" in text or "Martin" in text
     assert "obligation judiciaire" in text
     assert "Paul Psy" in text
