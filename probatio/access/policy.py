@@ -347,10 +347,6 @@ def may_be_partner_editor(role: str) -> bool:
 FACILITATOR_ROLES = frozenset({R.CPIP, R.PSYCHOLOGIST, R.SOCIAL_WORKER})
 
 
-def may_record_as_facilitator(role: str) -> bool:
-    return role in FACILITATOR_ROLES
-
-
 # Roles a manager gives to the staff of their service (access.md, « manage staff, sites,
 # settings of the service »): every role of the table but the judge's. A judge sits at a
 # court, not in the service: the platform administration keeps judges' accounts and courts.
