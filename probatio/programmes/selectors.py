@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Que
 from django.http import Http404
 
 from probatio.access.policy import FACILITATOR_ROLES, Action
+from probatio.access.roles import SHORT_LABELS, Role
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 from probatio.people.models import Person
@@ -324,7 +325,7 @@ def facilitator_choices(service_id: int) -> list:
     )
     users = {}
     for membership in memberships:
-        users.setdefault(membership.user_id, (membership.user, membership.get_role_display()))
+        users.setdefault(membership.user_id, (membership.user, SHORT_LABELS[Role(membership.role)]))
     return list(users.values())
 
 

@@ -329,7 +329,8 @@ def test_a_manager_creates_a_group_whose_sessions_skip_the_holiday(
     url = f"{programme_url(programme)}groupes/nouveau/"
     page = client.get(url)
     assert page.status_code == 200
-    assert "Paul Psy (psychologue)" in text_of(page) or "Paul Psy" in text_of(page)
+    assert "Paul Psy (Psychologue)" in text_of(page)
+    assert "Camille Conseil (CPIP)" in text_of(page)
     response = client.post(
         url,
         group_data(
