@@ -13,6 +13,7 @@ from probatio.compliance import selectors as compliance_selectors
 from probatio.core.text import count
 from probatio.measures.selectors import measures_of
 from probatio.people.selectors import current_situation
+from probatio.programmes import summaries as programme_summaries
 from probatio.reports import rules
 
 ATTENDANCE_MONTHS = 12
@@ -208,6 +209,14 @@ def _assessment(person, measure, incident, today: date) -> str:
     return "\n".join(lines)
 
 
+def _programmes(person, measure, incident, today: date) -> str:
+    """Each referral of the person to a programme, the most recent first: a finished one
+    with its end-of-programme summary (sessions held, attended, excused, unexcused, outcome
+    and reason, facilitators), one in progress with its attendance so far, one proposed or
+    waiting with its state (``programmes.summaries``)."""
+    return programme_summaries.report_text(person)
+
+
 def _partners(person, measure, incident, today: date) -> str:
     return ""  # the partner network comes with the reintegration features
 
@@ -221,6 +230,7 @@ SOURCES = {
     "incidents": _incidents,
     "partners": _partners,
     "assessment": _assessment,
+    "programmes": _programmes,
 }
 
 

@@ -33,7 +33,8 @@ class Section:
     # What the application writes in it when the report is created (``prefill`` module):
     # "identity", "measures", "compliance", "attendance", "situation", "incidents", "partners",
     # "assessment" (the latest structured assessment, never its sensitive items nor the
-    # psychologist's section) or "" (left for the CPIP).
+    # psychologist's section), "programmes" (each referral to a programme with its
+    # end-of-programme summary or its attendance so far) or "" (left for the CPIP).
     source: str = ""
 
 
@@ -55,6 +56,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
         S("identity", "Identité et mesure", source="identity"),
         S("compliance", "Respect de chaque obligation et justificatifs reçus", True, "compliance"),
         S("attendance", "Présence aux convocations", source="attendance"),
+        S("programmes", "Programmes et actions collectives", source="programmes"),
         S("situation", "Évolution de la situation", True, "situation"),
         S("assessment", "Évaluation structurée et intensité du suivi", source="assessment"),
         S("analysis", "Analyse", True),
@@ -71,6 +73,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
     END_OF_MEASURE: (
         S("identity", "Identité et mesure", source="identity"),
         S("compliance", "Respect des obligations sur toute la mesure", True, "compliance"),
+        S("programmes", "Programmes et actions collectives", source="programmes"),
         S("incidents", "Manquements", source="incidents"),
         S("situation", "Situation en fin de mesure", True, "situation"),
         S("analysis", "Analyse", True),

@@ -602,3 +602,60 @@ def test_the_summary_of_a_referral_never_enrolled():
         "Programme « Stage » : non adaptée.",
         "Motif : Pas de place dans l'emploi du temps",
     ]
+
+
+# --- The report to the judge --------------------------------------------------------------------
+
+
+def new_report(cpip, dossier, kind):
+    from probatio.people.selectors import person_get_for
+    from probatio.reports import services as report_services
+
+    return report_services.report_create(
+        membership=cpip,
+        gated=person_get_for(cpip, dossier.person.pk),
+        kind=kind,
+        measure=dossier.measure,
+        incident=None,
+        today=NOW.date(),
+    )
+
+
+def section_of(report, key="programmes") -> str | None:
+    return next((s["text"] for s in report.sections if s["key"] == key), None)
+
+
+@pytest.mark.usefixtures("private_files")
+def test_the_progress_and_end_reports_are_prefilled_with_the_summaries(cpip, world, progs):
+    from probatio.reports import rules as report_rules
+
+    programmes.enrolment_move(
+        gated=gate(cpip, progs.person), enrolment=progs.proposed, status="not_suitable",
+        reason="Horaires incompatibles avec l'emploi.",
+    )  # fmt: skip
+    for kind in (report_rules.SITUATION, report_rules.END_OF_MEASURE):
+        text = section_of(new_report(cpip, world.caseload, kind))
+        paragraphs = text.split("\n\n")
+        assert paragraphs[0] == (
+            "Programme « Stage de citoyenneté » : non adaptée (orientation du 16/06/2025).\n"
+            "Motif : Horaires incompatibles avec l'emploi."
+        )
+        assert paragraphs[1].splitlines() == [
+            "Programme « Prévention des violences conjugales » (obligation judiciaire), groupe "
+            f"du 06/05/2025 ({progs.past.site.name}) : programme suivi jusqu'à son terme le "
+            "16/06/2025 (orientation du 01/05/2025).",
+            "Séances du 06/05/2025 au 27/05/2025 : 4 séances tenues, 2 présences, 1 absence "
+            "excusée, 1 absence non excusée.",
+            "Animation : Camille Conseil, Claire Roux (association Aide).",
+        ]
+        # No attendance note goes to the judge.
+        assert "Certificat médical" not in text
+    assert section_of(new_report(cpip, world.caseload, report_rules.EVALUATION)) is None
+
+
+@pytest.mark.usefixtures("private_files")
+def test_without_a_referral_the_section_says_so(cpip, world):
+    from probatio.reports import rules as report_rules
+
+    text = section_of(new_report(cpip, world.caseload, report_rules.SITUATION))
+    assert text == "Aucune orientation vers un programme."
