@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy (docs/security.md, « Headers »).
+    "probatio.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "probatio.core.db_routing.PrimaryPinningMiddleware",
     "django.middleware.locale.LocaleMiddleware",

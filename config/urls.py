@@ -9,6 +9,7 @@ admin.site.site_title = "Probatio"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
+    path("csp-rapport/", core_views.csp_report, name="csp_report"),
     path("", include("probatio.accounts.urls")),
     path("", include("probatio.caseloads.urls")),
     path("", include("probatio.organisation.urls")),

@@ -74,3 +74,51 @@ class WriteRefusedMiddleware:
             exception=exception,
         )
         return response
+
+
+# No inline script or style anywhere (docs/security.md, « Headers »): scripts and styles are
+# files of our own origin. Images may be data: URLs (DSFR's icons in CSS). Violations are
+# reported to ``core.views.csp_report`` (logged).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "report-uri /csp-rapport/",
+    )
+)
+# Nothing here uses the camera, the microphone, the position, payments or USB devices.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy and a Permissions-Policy on every response that has none of
+    its own (a proof's preview image sets a stricter one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

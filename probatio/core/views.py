@@ -1,3 +1,4 @@
+import logging
 import re
 import sys
 
@@ -8,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from probatio.access.menu import landing_for
 from probatio.core.errors import draft_form_url, refuses_writes
@@ -164,3 +166,16 @@ def write_refused(request) -> HttpResponse:
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+csp_logger = logging.getLogger("probatio.csp")
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def csp_report(request):
+    """Where browsers report what the Content-Security-Policy blocked (``report-uri``): logged
+    as a warning (the first 2 kB), nothing stored, an empty 204."""
+    csp_logger.warning("Violation de la politique de sécurité du contenu : %s", request.body[:2048])
+    return HttpResponse(status=204)

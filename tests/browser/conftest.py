@@ -112,9 +112,26 @@ def browser():
         launched.close()
 
 
+# Every violation of the Content-Security-Policy the page meets, kept for the checks
+# (``Probatio.check_page``, the control tour): an init script, which the policy does not apply to.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    event.violatedDirective + " : " + (event.blockedURI || "inline") + " (" +
+    event.sourceFile + ":" + event.lineNumber + ") " + (event.sample || ""));
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("() => window.__cspViolations || []")
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.add_init_script(script=CSP_LISTENER)
     context.set_default_timeout(10_000)
     new_page = context.new_page()
     yield new_page

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import csp_violations
 from tests.factories import PASSWORD
 
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -41,12 +42,15 @@ class Probatio:
         # DSFR's JavaScript ran (it marks the root element), htmx is loaded.
         assert page.evaluate("() => document.documentElement.hasAttribute('data-fr-js')")
         assert page.evaluate("() => typeof window.htmx === 'object'")
+        violations = csp_violations(page)
+        assert not violations, "politique de sécurité du contenu :\n" + "\n".join(violations)
         self.check_accessibility()
 
     def check_accessibility(self) -> None:
         page = self.page
         if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.add_script_tag(content=self.axe_source)
+            # Evaluated, not added as an inline script: the page's policy refuses those.
+            page.evaluate(self.axe_source)
         violations = page.evaluate(
             """async () => {
                 const results = await axe.run(document, {resultTypes: ["violations"]});

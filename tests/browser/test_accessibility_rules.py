@@ -32,7 +32,7 @@ RULES = ["color-contrast", "scrollable-region-focusable"]
 def violations(app: Probatio) -> list[str]:
     page = app.page
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=app.axe_source)
+        page.evaluate(app.axe_source)
     found = page.evaluate(
         """async (rules) => {
             const results = await axe.run(document, {runOnly: {type: "rule", values: rules}});

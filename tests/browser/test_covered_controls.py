@@ -19,6 +19,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
 from probatio.demo import builder
+from tests.browser.conftest import CSP_LISTENER, csp_violations
 from tests.browser.pages import VIEWPORTS
 
 pytestmark = [
@@ -429,6 +430,7 @@ class Tour:
     skipped: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     covered: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)  # what the Content-Security-Policy blocked
     controls: int = 0
     built_in: float = 0
 
@@ -485,6 +487,7 @@ def sign_in(browser, live_server, role, size):
     context = browser.new_context(
         base_url=live_server.url, locale="fr-FR", viewport={"width": size[0], "height": size[1]}
     )
+    context.add_init_script(script=CSP_LISTENER)
     context.set_default_timeout(15_000)
     page = context.new_page()
     if role is not None:
@@ -563,6 +566,7 @@ def tour(browser, live_server, database_turn, size) -> Tour:
             page = page_for(role)
             page.goto(path)
             found = page.evaluate(HIT_TEST)
+            result.csp += [f"{path} ({role}) : {line}" for line in csp_violations(page)]
             result.controls += found["count"]
             result.checked.append(f"{path} ({role})")
             result.covered += [f"{path} ({role}) : {line}" for line in found["covered"]]
@@ -608,4 +612,7 @@ def test_nothing_covers_a_control(browser, live_server, database_turn, viewport)
         "\n".join(result.unreachable)
     )
     assert not result.covered, f"{viewport} : contrôles recouverts :\n" + "\n".join(result.covered)
+    assert not result.csp, f"{viewport} : politique de sécurité du contenu :\n" + "\n".join(
+        result.csp
+    )
     assert len(result.checked) >= 60

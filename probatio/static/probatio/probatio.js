@@ -172,6 +172,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    /* « Imprimer » buttons (no inline handler: the Content-Security-Policy refuses them). */
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     document.querySelectorAll("form[data-answer-form]").forEach(setupAnswerForm);
     focusErrors();
     if (!store) return;
