@@ -17,9 +17,10 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 PROJECT_DIR = Path(settings.BASE_DIR) / "probatio"
 
 # Pages anyone may open without signing in (by URL name).
-# The only pages open without signing in: sign-in, and the accessibility statement (which
-# holds no personal data and must be reachable by anyone).
-PUBLIC_URL_NAMES = {"accounts:login", "accessibility"}
+# The only pages open without signing in: sign-in and the forgotten password (which tells
+# nothing of any account), the accessibility statement (which holds no personal data and must
+# be reachable by anyone), and where browsers report what the content-security policy blocked.
+PUBLIC_URL_NAMES = {"accounts:login", "accounts:password_forgotten", "accessibility", "csp_report"}
 # Machine endpoints authenticated by a secret of their own instead of a session: a staff
 # member's calendar feed (secret token in the URL), and what the SMS provider calls.
 TOKEN_URL_NAMES = {"agenda:feed", "messaging:sms_webhook"}
