@@ -132,6 +132,10 @@ PAGES = [
     ("/programmes/ encadr.", "/programmes/", "encadrement.demo"),
     ("groupe <id>", "/programmes/groupes/{programme_group}/", "encadrement.demo"),
     ("séance de groupe", "/programmes/seances/{group_session}/", "encadrement.demo"),
+    # The dossier's « Programmes » tab and an enrolment's page (its summary, history and
+    # attendance) of a person of the caseload referred to a programme.
+    ("programmes <id>", "/personnes/{enrolled}/programmes/", "cpip.demo"),
+    ("orientation <id>", "/personnes/{enrolled}/programmes/{enrolment}/", "cpip.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5
@@ -366,6 +370,12 @@ def page_url(url: str, user) -> str:
         )
         session = GroupSession.objects.filter(group=group).order_by("number").first()
         url = url.format(programme_group=group.pk, group_session=session.pk)
+    if "{enrolled}" in url:  # a referral of the user's caseload, a finished one first
+        from probatio.programmes.models import Enrolment
+
+        referrals = Enrolment.objects.filter(person__assigned_cpip=user).order_by("pk")
+        found = referrals.filter(status="completed").first() or referrals.first()
+        url = url.format(enrolled=found.person_id, enrolment=found.pk)
     if "{kept}" in url:
         from probatio.demo.merges import duplicate_pair
 

@@ -19,6 +19,7 @@ from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
 from probatio.demo import builder
+from probatio.demo.accounts import demo_code
 from tests.browser.conftest import CSP_LISTENER, csp_violations
 from tests.browser.pages import VIEWPORTS
 
@@ -49,6 +50,7 @@ NOT_PAGES = {
     "detention:cap_pdf",
     "reintegration:referral_letter_file",
     "community_work:attestation",
+    "enrolments:attestation",
     "messaging:sms_webhook",
     # A GET would sign out or switch the service in the middle of the tour; both are
     # POST-only buttons of the header, checked on every page.
@@ -181,7 +183,7 @@ def demo_objects() -> dict:
     from probatio.notes.models import InterviewNote
     from probatio.organisation.models import ClosedDay, Room, Site
     from probatio.people.models import Person
-    from probatio.programmes.models import GroupSession, ProgrammeGroup
+    from probatio.programmes.models import Enrolment, GroupSession, ProgrammeGroup
     from probatio.reintegration.models import (
         FamilyContact,
         Need,
@@ -282,6 +284,12 @@ def demo_objects() -> dict:
         )
         .order_by("starts_at", "pk")
         .first(),
+        # A referral of cpip.demo's persons still on its way: its page has the move form.
+        "enrolment": Enrolment.objects.filter(
+            **mine, status__in=("suitable", "waiting", "enrolled", "proposed")
+        )
+        .order_by("pk")
+        .first(),
     }
 
 
@@ -381,6 +389,12 @@ OBJECT_ARGUMENTS = {
     "programmes:group_detail": ("programme_group", lambda o: {"group_id": o.pk}),
     "programmes:session_detail": ("programme_session", lambda o: {"session_id": o.pk}),
     "programmes:session_reschedule": ("programme_session", lambda o: {"session_id": o.pk}),
+    "enrolments:detail": ("enrolment", lambda o: {"pk": o.person_id, "enrolment_id": o.pk}),
+    "enrolments:move": ("enrolment", lambda o: {"pk": o.person_id, "enrolment_id": o.pk}),
+    "enrolments:attestation": (
+        "enrolment",
+        lambda o: {"pk": o.person_id, "enrolment_id": o.pk},
+    ),
 }
 
 
@@ -496,6 +510,10 @@ def sign_in(browser, live_server, role, size):
         page.get_by_label("Mot de passe").fill(settings.PROBATIO_DEMO_PASSWORD)
         with page.expect_navigation():
             page.get_by_role("button", name="Se connecter").click()
+        # The demo accounts' second factor (each account its own device: no code replayed).
+        page.get_by_label("Code de vérification").fill(demo_code())
+        with page.expect_navigation():
+            page.get_by_role("button", name="Valider").click()
     return context, page
 
 

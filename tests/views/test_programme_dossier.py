@@ -495,6 +495,25 @@ def test_the_pages_stay_within_15_queries(client_for, cpip, progs, name):
     assert len(queries) <= 15, "\n".join(q["sql"][:150] for q in queries)
 
 
+def test_the_move_form_with_its_groups_stays_within_15_queries(client_for, cpip, manager, progs):
+    """The busiest enrolment page: « adaptée », its move form offering the groups to join."""
+    gated = gate(cpip, progs.person)
+    suitable = programmes.enrolment_move(gated=gated, enrolment=progs.proposed, status="suitable")
+    client = client_for(cpip)
+    url = detail_of(suitable)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200 and 'value="enrolled"' in html(response)
+    first = len(queries)
+    assert first <= 15, "\n".join(q["sql"][:150] for q in queries)
+    for day in (NEXT_START, NEXT_START + timedelta(days=7)):
+        make_group(manager, progs.other, start_date=day, facilitators=[cpip.user])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) == first
+
+
 def test_the_tabs_queries_do_not_grow_with_the_enrolments(client_for, cpip, manager, progs):
     client = client_for(cpip)
     client.get(base(progs.person))

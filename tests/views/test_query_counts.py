@@ -6,7 +6,7 @@ obligations, notes, timeline events, addresses and situation entries for the vie
 and the count must not move.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -27,9 +27,12 @@ from tests.factories import (
     MembershipFactory,
     gate,
     make_decision,
+    make_enrolled,
+    make_group,
     make_intensity_change,
     make_measure,
     make_person,
+    make_programme,
 )
 from tests.views.test_assessment_views import assess, choose
 
@@ -68,6 +71,7 @@ PAGES = {
     "assessment": ("cpip", "/personnes/{p}/evaluation/"),
     "assessment_as_manager": ("manager", "/personnes/{p}/evaluation/"),
     "assessment_new": ("cpip", "/personnes/{p}/evaluation/nouvelle/"),
+    "programmes": ("cpip", "/personnes/{p}/programmes/"),
     # The activity figures (docs/figures.md), a closed year (its snapshots looked up), and
     # each figure's export.
     "figures": ("manager", "/chiffres/" + FIGURES_YEAR),
@@ -151,7 +155,31 @@ def small_world(cpip, judge):
     people_services.cpip_assign(gated=gate(manager_of(cpip), waiting), cpip=None)
     # A change of follow-up intensity waiting for a manager (the managers' list).
     make_intensity_change(cpip, neighbour)
+    # A referral to a programme, enrolled in a group held weekly since two months ago, one
+    # attendance recorded (the « Programmes » tab).
+    refer(cpip, viewed, sessions=1)
     return viewed
+
+
+def refer(cpip, person, *, sessions: int, end: bool = False, name="Programme"):
+    """``person`` enrolled in a group of a new programme started eight weeks ago, present at
+    its first ``sessions``; ``end``: the programme completed."""
+    from probatio.programmes import services as programme_services
+
+    manager = manager_of(cpip)
+    programme = make_programme(manager, name=name, session_count=6)
+    group = make_group(
+        manager, programme, start_date=date.today() - timedelta(weeks=8), facilitators=[cpip.user]
+    )
+    enrolment = make_enrolled(cpip, person, group)
+    for session in group.sessions.order_by("number")[:sessions]:
+        programme_services.attendance_record(
+            gated=gate(cpip, person), session=session, status="present"
+        )
+    if end:
+        programme_services.enrolment_move(
+            gated=gate(cpip, person), enrolment=enrolment, status="completed"
+        )
 
 
 def manager_of(membership):
@@ -278,6 +306,9 @@ def grow(viewed, *, cpip, cpip2, manager, psychologist, monitoring, secretariat,
         committal_date=date(2024, 2, 1),
     )
     viewed.support_staff.add(psychologist.user, monitoring.user)
+    # More referrals, attendance and ended programmes (their summaries).
+    for n in range(3):
+        refer(cpip, viewed, sessions=5, end=True, name=f"Programme terminé {n}")
 
 
 @pytest.fixture
