@@ -15,7 +15,7 @@ from django.db.models import CharField, QuerySet, Value
 
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda.models import Appointment
-from probatio.compliance import rules
+from probatio.compliance import rules, sources
 from probatio.compliance.models import Incident, Proof
 from probatio.measures.catalogue import SUSPENDED_BY_CUSTODY
 from probatio.measures.models import Measure, Obligation
@@ -254,12 +254,17 @@ class Proposal:
     obligation_id: int | None = None
     appointment_id: int | None = None
     missed_period_start: date | None = None
+    # Another app's record (``compliance.sources``): its parameter and id.
+    source_param: str = ""
+    source_id: int | None = None
 
     @property
     def query(self) -> str:
         """The form's GET parameters that prefill the incident from this proposal."""
         if self.appointment_id:
             return f"rendez_vous={self.appointment_id}"
+        if self.source_param:
+            return f"{self.source_param}={self.source_id}"
         return f"obligation={self.obligation_id}&periode={self.missed_period_start:%Y-%m-%d}"
 
 
@@ -270,36 +275,58 @@ def proposals(
     *,
     today: date,
 ) -> list[Proposal]:
-    """No-shows on a measure from the service's threshold on, and proofs missing for less than
-    ``RECENT_DAYS``, that none of the person's ``incidents`` (recorded or dismissed) covers
-    yet. One query (the no-shows)."""
+    """No-shows on a measure from the service's threshold on, proofs missing for less than
+    ``RECENT_DAYS``, and the records of the registered sources (``compliance.sources``: an
+    unexcused absence from a programme's session…), that none of the person's ``incidents``
+    (recorded or dismissed) covers yet. One query: the no-shows and the sources' rows in one
+    ``UNION ALL`` (``sources.ROW``)."""
     threshold = person.service.no_show_threshold
     handled_appointments = {i.appointment_id for i in incidents if i.appointment_id}
     handled_periods = {
         (i.obligation_id, i.missed_period_start) for i in incidents if i.missed_period_start
     }
+    handled = {
+        source.param: {
+            getattr(i, f"{source.field}_id")
+            for i in incidents
+            if getattr(i, f"{source.field}_id") is not None
+        }
+        for source in sources.registered()
+    }
     result = []
     no_shows = (
         Appointment.objects.filter(person=person, status=Appointment.Status.NO_SHOW)
-        .select_related("measure__measure_type")
-        .order_by("starts_at")
+        .order_by()
+        .annotate(
+            **sources.row_values(tag="", at="starts_at", measure_ref="measure_id", text="kind")
+        )
+        .values_list(*sources.ROW)
     )
+    rows = no_shows.union(*(s.rows(person) for s in sources.registered()), all=True)
+    kinds = dict(Appointment.Kind.choices)
     seen: dict[int | None, int] = defaultdict(int)
-    for appointment in no_shows:
-        seen[appointment.measure_id] += 1
-        if appointment.measure_id is None or seen[appointment.measure_id] < threshold:
+    for row in sorted(rows, key=lambda r: (r[2], r[0], r[1])):
+        tag, pk, at, measure_id, text = row[:5]
+        if tag:
+            if pk not in handled[tag]:
+                proposal = sources.by_param()[tag].from_row(row)
+                if proposal is not None:
+                    result.append(proposal)
             continue
-        if appointment.pk in handled_appointments:
+        seen[measure_id] += 1
+        if measure_id is None or seen[measure_id] < threshold:
             continue
-        local = agenda_rules.paris(appointment.starts_at)
+        if pk in handled_appointments:
+            continue
+        local = agenda_rules.paris(at)
         result.append(
             Proposal(
                 kind=Incident.Kind.MISSED_APPOINTMENT,
                 occurred_on=local.date(),
-                label=f"{seen[appointment.measure_id]}e absence non excusée "
-                f"({appointment.get_kind_display().lower()} du {local:%d/%m/%Y à %H:%M})",
-                measure_id=appointment.measure_id,
-                appointment_id=appointment.pk,
+                label=f"{seen[measure_id]}e absence non excusée "
+                f"({kinds.get(text, text).lower()} du {local:%d/%m/%Y à %H:%M})",
+                measure_id=measure_id,
+                appointment_id=pk,
             )
         )
     recent = today - timedelta(days=RECENT_DAYS)

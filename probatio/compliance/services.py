@@ -14,7 +14,7 @@ from probatio.access.policy import Action
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda.models import Appointment
 from probatio.audit import services as audit
-from probatio.compliance import rules, uploads
+from probatio.compliance import rules, sources, uploads
 from probatio.compliance.models import Incident, Proof
 from probatio.compliance.selectors import address_changes, slots_of
 from probatio.core.errors import field_errors
@@ -201,6 +201,16 @@ def _incident_links(gated: Gated, data: dict) -> dict:
             raise field_errors(kind="Ce rendez-vous n'est pas une absence de la personne.")
         links["appointment"] = appointment
         links.setdefault("measure", appointment.measure)
+    for source in sources.registered():
+        record_id = data.get(source.field)
+        if not record_id:
+            continue
+        found = source.find(person, getattr(record_id, "pk", record_id))
+        if found is None:
+            raise field_errors(kind="Cette absence ne peut pas donner lieu à un manquement.")
+        links[f"{source.field}_id"] = found.pk
+        if "measure" not in links and found.measure_id:
+            links["measure_id"] = found.measure_id
     return links
 
 
@@ -258,6 +268,8 @@ def incident_dismiss(
     appointment_id: int | None = None,
     obligation_id: int | None = None,
     period_start: date | None = None,
+    source: str | None = None,
+    source_id: int | None = None,
 ) -> Incident:
     """Dismiss a proposal: an incident marked "écarté" with the reason, so that it is not
     proposed again, and nothing counted against the person."""
@@ -272,6 +284,14 @@ def incident_dismiss(
         links = _incident_links(gated, {"obligation": obligation_id})
         kind = Incident.Kind.MISSING_PROOF
         occurred_on = period_start
+    elif source and source_id and source in sources.by_param():
+        registered = sources.by_param()[source]
+        found = registered.find(gated.person, source_id)
+        if found is None:
+            raise field_errors(reason="Proposition de manquement introuvable.")
+        links = {f"{registered.field}_id": found.pk, "measure_id": found.measure_id}
+        kind = registered.kind
+        occurred_on = found.occurred_on
     else:
         raise field_errors(reason="Proposition de manquement introuvable.")
     incident = Incident(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from probatio.access.policy import Action
-from probatio.compliance import previews, rules, selectors, services
+from probatio.compliance import previews, rules, selectors, services, sources
 from probatio.compliance.forms import DismissForm, IncidentForm, ProofForm, ProofReviewForm
 from probatio.compliance.models import Incident, Proof
 from probatio.core.downloads import private_file, private_image
@@ -289,6 +289,16 @@ def _prefill(request, gated) -> dict:
                 f"(période commençant le {period_start:%d/%m/%Y}).",
                 missed_period_start=period_start,
             )
+    for source in sources.registered():
+        record_id = request.GET.get(source.param) or ""
+        found = source.find(gated.person, int(record_id)) if record_id.isdigit() else None
+        if found is not None:
+            initial.update(
+                kind=source.kind,
+                occurred_on=found.occurred_on,
+                description=found.description,
+                **{source.field: found.pk},
+            )
     return initial
 
 
@@ -306,6 +316,8 @@ def incident_new(request, pk: int):
         data = dict(form.cleaned_data)
         data["appointment"] = initial.get("appointment")
         data["missed_period_start"] = initial.get("missed_period_start")
+        for source in sources.registered():
+            data[source.field] = initial.get(source.field)
         if data["missed_period_start"]:
             data["obligation"] = initial["obligation"]  # the proposal's, whatever was chosen
         try:
@@ -322,7 +334,9 @@ def incident_new(request, pk: int):
             gated,
             "incidents",
             form=form,
-            from_proposal="appointment" in initial or "missed_period_start" in initial,
+            from_proposal="appointment" in initial
+            or "missed_period_start" in initial
+            or any(source.field in initial for source in sources.registered()),
         ),
         status=400 if form.errors else 200,
     )
@@ -344,6 +358,15 @@ def incident_dismiss(request, pk: int):
         return redirect(_incidents_url(pk))
     appointment_id = int(appointment_id) if appointment_id and appointment_id.isdigit() else None
     obligation_id = int(obligation_id) if obligation_id and obligation_id.isdigit() else None
+    # Another app's record (``compliance.sources``): the first registered parameter sent.
+    source, source_id = next(
+        (
+            (param, int(request.POST[param]))
+            for param in sources.by_param()
+            if (request.POST.get(param) or "").isdigit()
+        ),
+        (None, None),
+    )
     try:
         with transaction.atomic():  # the dismissal, and the end of its reason's draft
             services.incident_dismiss(
@@ -353,6 +376,8 @@ def incident_dismiss(request, pk: int):
                 appointment_id=appointment_id,
                 obligation_id=obligation_id,
                 period_start=period_start,
+                source=source,
+                source_id=source_id,
             )
             draft_services.draft_done(
                 gated=gated,
@@ -361,6 +386,8 @@ def incident_dismiss(request, pk: int):
                     appointment_id=appointment_id,
                     obligation_id=obligation_id,
                     period_start=period_start,
+                    source=source,
+                    source_id=source_id,
                 ),
             )
     except ValidationError as error:

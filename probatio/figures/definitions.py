@@ -147,6 +147,17 @@ DEFINITIONS: tuple[Definition, ...] = (
         row_header="Mois",
     ),
     Definition(
+        "programmes",
+        "Programmes et travail de groupe",
+        EXECUTION,
+        "Par programme : orientations, inscriptions, fins de programme, abandons et exclusions "
+        "de la période ; séances tenues (une présence au moins relevée), taux de présence et "
+        "absences non excusées.",
+        ("programme",),
+        (Series("enrolled", "Inscriptions"), Series("unexcused", "Absences non excusées")),
+        row_header="Programme",
+    ),
+    Definition(
         "releases",
         "Sorties de détention avec et sans hébergement",
         EXECUTION,

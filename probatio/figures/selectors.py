@@ -61,6 +61,7 @@ from probatio.measures import first_interview
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.organisation.models import Service
 from probatio.people.models import CustodyRecord, Setting, SituationEntry
+from probatio.programmes.models import Attendance, EnrolmentStep
 from probatio.reports import answers
 from probatio.reports import rules as report_rules
 from probatio.reports.models import JudgeAnswer, Report
@@ -597,6 +598,80 @@ def compute_tig_hours(scope: Scope, period: Period, *, today: date) -> Figure:
     )
 
 
+# The enrolments' moves counted by ``compute_programmes`` (their step dated in the period).
+PROGRAMME_MOVES = {
+    "proposed": ("proposed",),
+    "enrolled": ("enrolled",),
+    "completed": ("completed",),
+    "left": ("withdrawn", "excluded"),
+}
+
+
+def compute_programmes(scope: Scope, period: Period, *, today: date) -> Figure:
+    """Per programme of the service: the enrolments' moves dated in the period (referred,
+    enrolled, completed, withdrawn or excluded: ``EnrolmentStep``), the sessions of the period
+    held (an attendance recorded), the attendances recorded, present and absent without excuse,
+    and the attendance rate. Persons in scope only. Two queries."""
+    steps = {
+        r["enrolment__programme_id"]: r
+        for r in EnrolmentStep.objects.filter(
+            scope.persons("enrolment__person__"), at__date__range=(period.start, period.end)
+        )
+        .order_by()
+        .values("enrolment__programme_id", "enrolment__programme__name")
+        .annotate(
+            **{
+                key: Count("enrolment", distinct=True, filter=Q(status__in=statuses))
+                for key, statuses in PROGRAMME_MOVES.items()
+            }
+        )
+    }
+    attendances = {
+        r["enrolment__programme_id"]: r
+        for r in Attendance.objects.filter(
+            scope.persons("enrolment__person__"),
+            session__starts_at__date__range=(period.start, period.end),
+        )
+        .order_by()
+        .values("enrolment__programme_id", "enrolment__programme__name")
+        .annotate(
+            sessions=Count("session", distinct=True),
+            recorded=Count("pk"),
+            present=Count("pk", filter=Q(status="present")),
+            unexcused=Count("pk", filter=Q(status="unexcused")),
+        )
+    }
+    names = {
+        pk: (steps.get(pk) or attendances.get(pk))["enrolment__programme__name"]
+        for pk in {*steps, *attendances}
+    }
+    keys = (*PROGRAMME_MOVES, "sessions", "recorded", "present", "unexcused")
+    rows = []
+    for pk in sorted(names, key=lambda pk: (names[pk].casefold(), pk)):
+        found = {**steps.get(pk, {}), **attendances.get(pk, {})}
+        values = {k: found.get(k, 0) for k in keys}
+        values["rate"] = _share(values["present"], values["recorded"])
+        rows.append(Row(str(pk), names[pk], values))
+    total = {k: sum(r.values[k] for r in rows) for k in keys}
+    total["rate"] = _share(total["present"], total["recorded"])
+    return Figure(
+        "programmes",
+        [
+            Column("proposed", "Orientations"),
+            Column("enrolled", "Inscriptions"),
+            Column("completed", "Programmes terminés"),
+            Column("left", "Abandons et exclusions"),
+            Column("sessions", "Séances tenues"),
+            Column("recorded", "Présences relevées"),
+            Column("present", "dont présent·es"),
+            Column("unexcused", "dont absences non excusées"),
+            Column("rate", "Taux de présence (%)", SHARE, "recorded", "present"),
+        ],
+        rows,
+        Row("total", "Tous les programmes", total),
+    )
+
+
 def _month_key(value) -> str:
     """TruncMonth's value (a date, or a datetime on some backends) as the month's first day."""
     return date(value.year, value.month, 1).isoformat()
@@ -868,6 +943,7 @@ COMPUTE: dict[str, Callable[..., Figure]] = {
     "grants": compute_grants,
     "incidents": compute_incidents,
     "tig_hours": compute_tig_hours,
+    "programmes": compute_programmes,
     "releases": compute_releases,
     "proofs": compute_proofs,
     "intensity": compute_intensity,

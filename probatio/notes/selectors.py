@@ -95,11 +95,16 @@ def _excerpt(draft: NoteDraft) -> str:
     return (draft.subject or draft.body or draft.reasons)[:80]
 
 
-def dismissal_place_id(*, appointment_id=None, obligation_id=None, period_start=None) -> str:
+def dismissal_place_id(
+    *, appointment_id=None, obligation_id=None, period_start=None, source=None, source_id=None
+) -> str:
     """A proposed incident has no row yet: its dismissal reason's place is named after what
-    it is about (the missed appointment, or the obligation and the period without proof)."""
+    it is about (the missed appointment, the obligation and the period without proof, or
+    another app's record: ``compliance.sources``, its parameter and id)."""
     if appointment_id:
         return f"rdv-{appointment_id}"
+    if source and source_id:
+        return f"{source}-{source_id}"
     period = period_start.isoformat() if hasattr(period_start, "isoformat") else period_start
     return f"obl-{obligation_id}-{period or ''}"
 

@@ -7,4 +7,5 @@ class ProgrammesConfig(AppConfig):
     verbose_name = "Programmes et travail de groupe"
 
     def ready(self) -> None:
-        from probatio.programmes import agenda_entries  # noqa: F401  (sessions in the agenda)
+        # Group sessions in the agenda; absences proposed as incidents.
+        from probatio.programmes import agenda_entries, incident_sources  # noqa: F401

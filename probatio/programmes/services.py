@@ -609,6 +609,12 @@ def attendance_record(
     attendance = (
         Attendance.objects.select_for_update().filter(session=session, enrolment=enrolment).first()
     )
+    # An unexcused absence where attending was an obligation, or from a session on summons,
+    # is proposed as an incident on the incidents tab (``incident_sources``, derived from the
+    # attendance written here); the caller may say so.
+    feeds_incident = rules.absence_feeds_incident(
+        status=status, compulsory=enrolment.compulsory, summons=session.summons
+    )
     label = rules.ATTENDANCE_STATUSES[status]
     summary = f"Présence à la séance {session.number} du programme « {session.group.programme.name} » : {label.lower()}"
     if attendance is None:
@@ -624,6 +630,7 @@ def attendance_record(
         before = None
     else:
         if attendance.status == status and not note:
+            attendance.feeds_incident = feeds_incident
             return attendance
         before = journal_before(attendance, ["status", "recorded_by", "recorded_at"])
         attendance.status, attendance.recorded_by, attendance.recorded_at = (
@@ -641,8 +648,14 @@ def attendance_record(
         person=person,
         summary=summary,
         before=before,
-        timeline=Event(TimelineEvent.Kind.PROGRAMME, summary, occurred_at=session.starts_at)
+        timeline=Event(
+            TimelineEvent.Kind.PROGRAMME,
+            summary,
+            detail="Manquement à examiner (onglet Manquements)" if feeds_incident else "",
+            occurred_at=session.starts_at,
+        )
         if before is None
         else None,
     )
+    attendance.feeds_incident = feeds_incident
     return attendance

@@ -442,7 +442,7 @@ def test_no_figure_breaks_down_by_a_sensitive_category():
 
 def test_every_group_holds_figures_and_every_figure_draws_a_column():
     assert {d.group for d in definitions.DEFINITIONS} == set(definitions.GROUPS)
-    assert len(definitions.BY_CODE) == len(definitions.DEFINITIONS) == 11
+    assert len(definitions.BY_CODE) == len(definitions.DEFINITIONS) == 12
     assert all(d.series and d.row_header for d in definitions.DEFINITIONS)
 
 

@@ -21,4 +21,6 @@ def dismissal_place(proposal) -> str:
         appointment_id=getattr(proposal, "appointment_id", None),
         obligation_id=getattr(proposal, "obligation_id", None),
         period_start=getattr(proposal, "missed_period_start", None),
+        source=getattr(proposal, "source_param", None),
+        source_id=getattr(proposal, "source_id", None),
     )
