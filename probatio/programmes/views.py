@@ -39,6 +39,7 @@ LIST_REFUSAL = (
     "présence."
 )
 MANAGE_REFUSAL = services.MANAGERS_ONLY
+CLOSED = "Ce programme n'est plus proposé : il n'ouvre plus de groupe."
 
 
 def _reader(request):
@@ -180,8 +181,9 @@ def group_new(request, programme_id: int):
         session_minutes=programme.session_minutes,
         initial={"capacity": 10},
     )
-    if not programme.is_active:
-        form.add_error(None, "Ce programme n'est plus proposé : il n'ouvre plus de groupe.")
+    closed = "" if programme.is_active else CLOSED
+    if request.method == "POST" and form.is_valid() and closed:
+        form.add_error(None, closed)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         by_site = {site.pk: site for site in sites}
@@ -213,6 +215,7 @@ def group_new(request, programme_id: int):
             "nav": NAV,
             "programme": programme,
             "form": form,
+            "closed": closed,
         },
         status=400 if form.errors else 200,
     )

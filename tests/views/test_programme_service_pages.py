@@ -383,6 +383,19 @@ def test_a_group_with_bad_input_is_refused_in_place_and_nothing_is_kept(
     assert written() == before
 
 
+def test_a_programme_no_longer_offered_opens_no_group(as_role, manager, room):
+    programme = make_programme(manager, name="Ancien stage", is_active=False)
+    client = as_role("manager")
+    url = f"{programme_url(programme)}groupes/nouveau/"
+    message = "Ce programme n'est plus proposé : il n'ouvre plus de groupe."
+    assert message in text_of(client.get(url))
+    assert "Nouveau groupe" not in text_of(client.get(programme_url(programme)))
+    before = written()
+    response = client.post(url, group_data(room))
+    assert response.status_code == 400 and message in text_of(response)
+    assert written() == before
+
+
 # --- A group's page ----------------------------------------------------------------------------
 
 
