@@ -359,6 +359,46 @@ def session_reschedule(
     return session
 
 
+SUMMONS_SET = "La présence a déjà été relevée pour cette séance : la convocation ne change plus."
+
+
+@transaction.atomic
+def session_summons_set(*, membership, session: GroupSession, summons: bool) -> GroupSession:
+    """Say whether the participants were summoned to ``session`` (a convocation): an unexcused
+    absence from it then feeds an incident proposal whatever the enrolment
+    (``rules.absence_feeds_incident``). By whoever may move the session; not once its
+    attendance was recorded (the proposals would change after the fact)."""
+    if membership is None:
+        raise PermissionDenied(MANAGERS_ONLY)
+    session = (
+        GroupSession.objects.select_for_update()
+        .select_related("group__programme")
+        .get(pk=session.pk)
+    )
+    group = session.group
+    _same_service(membership, group.programme.service_id)
+    facts = PersonFacts(is_facilitator=_facilitates(membership, group))
+    if not allows(membership.role, Action.RESCHEDULE_SESSION, facts):
+        raise PermissionDenied(NOT_FACILITATOR)
+    summons = bool(summons)
+    if session.summons == summons:
+        return session
+    if session.attendances.exists():
+        raise field_errors(summons=SUMMONS_SET)
+    before = journal_before(session, ["summons"])
+    session.summons = summons
+    session.save(update_fields=["summons"])
+    journal(
+        membership,
+        session,
+        person=None,
+        summary=f"Séance {session.number} du groupe « {group.programme.name} » : "
+        + ("sur convocation" if summons else "sans convocation"),
+        before=before,
+    )
+    return session
+
+
 # --- Reminders of the sessions (``messaging``: the same channels, consent, times and hours
 # as an appointment's, never to a person held in a cell) ---------------------------------------
 

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from probatio.audit.models import AuditEntry
 from probatio.compliance import selectors as compliance
 from probatio.compliance import services as incidents
 from probatio.compliance.models import Incident
@@ -111,6 +112,27 @@ def test_an_absence_from_a_session_on_summons_is_proposed_whatever_the_enrolment
     absent(cpip, person, session)
     (proposal,) = proposals_of(cpip, person)
     assert proposal.label.endswith("(séance sur convocation)")
+
+
+def test_the_summons_is_set_by_the_sessions_staff_before_the_attendance(
+    cpip, manager, member, group
+):
+    person = make_person(cpip)
+    make_enrolled(cpip, person, group, compulsory=False)
+    session = first(group)
+    with pytest.raises(PermissionDenied):
+        programmes.session_summons_set(membership=member("cpip"), session=session, summons=True)
+    programmes.session_summons_set(membership=cpip, session=session, summons=True)  # facilitator
+    session.refresh_from_db()
+    assert session.summons
+    assert AuditEntry.objects.filter(summary__contains="sur convocation").count() == 1
+    absent(cpip, person, session)
+    assert len(proposals_of(cpip, person)) == 1
+    with pytest.raises(ValidationError) as error:
+        programmes.session_summons_set(membership=manager, session=session, summons=False)
+    assert "la convocation ne change plus" in str(error.value)
+    session.refresh_from_db()
+    assert session.summons
 
 
 def test_a_corrected_absence_is_no_longer_proposed(cpip, group):

@@ -109,6 +109,7 @@ NOT_PERSON_WRITES = {
     "programmes.services.programme_save",
     "programmes.services.group_create",
     "programmes.services.session_reschedule",
+    "programmes.services.session_summons_set",
     "programmes.services.parse_slots",
 }
 
