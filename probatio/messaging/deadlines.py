@@ -2,8 +2,8 @@
 
 - an **uncertain** message (its send was interrupted and the provider could not confirm it):
   someone must decide, on the appointment's page, to send it again or to file it;
-- a **failed** reminder or notice of an appointment still to come: the person may not know of
-  it; call them or write.
+- a **failed** reminder or notice of an appointment (or a programme's group session) still to
+  come: the person may not know of it; call them or write.
 
 Both are alerts due on the day the message was due, until they are settled (or the
 appointment has passed). One query whatever the number of persons."""
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from probatio.core.deadlines import DueItem, Query, Severity, register
-from probatio.messaging.models import Message
+from probatio.messaging.models import SESSION_PURPOSES, Message
 
 PLANNED = "planned"
 
@@ -27,6 +27,11 @@ def messages_to_check(query: Query) -> list[DueItem]:
                 status=Message.Status.FAILED,
                 appointment__status=PLANNED,
                 appointment__starts_at__gte=timezone.now(),
+            )
+            | Q(
+                status=Message.Status.FAILED,
+                group_session__cancelled=False,
+                group_session__starts_at__gte=timezone.now(),
             ),
             service_id=query.service_id,
             person__in=query.persons,
@@ -42,6 +47,7 @@ def messages_to_check(query: Query) -> list[DueItem]:
             "scheduled_at",
             "appointment_id",
             "appointment__starts_at",
+            "group_session__starts_at",
             "person__assigned_cpip_id",
         )
     )
@@ -53,9 +59,17 @@ def messages_to_check(query: Query) -> list[DueItem]:
     channels = dict(Message.Channel.choices)
     items = []
     for row in rows:
-        what = f"{purposes[row['purpose']].lower()} par {channels[row['channel']]}"
+        purpose = (
+            SESSION_PURPOSES[row["purpose"]]
+            if row["group_session__starts_at"]
+            else purposes[row["purpose"]]
+        )
+        what = f"{purpose.lower()} par {channels[row['channel']]}"
         starts = row["appointment__starts_at"]
         of = f" du rendez-vous du {timezone.localtime(starts):%d/%m/%Y à %H:%M}" if starts else ""
+        if row["group_session__starts_at"]:
+            session_at = timezone.localtime(row["group_session__starts_at"])
+            of = f" de la séance collective du {session_at:%d/%m/%Y à %H:%M}"
         if row["status"] == Message.Status.UNCERTAIN:
             label = f"Envoi incertain ({what}{of}) : renvoyer ou classer"
         else:

@@ -199,3 +199,31 @@ def test_a_moved_session_replans_its_reminders_and_tells_who_heard_of_it(
     moved = of_session.filter(purpose="moved")
     assert set(moved.values_list("person_id", flat=True)) == {person.pk}
     assert "déplacée au jeudi 9 octobre 2025 à 10h00" in moved.first().body
+
+
+def test_a_failed_reminder_of_a_session_to_come_is_an_alert_of_the_echeancier(
+    cpip, group, person, service
+):
+    from probatio.core.deadlines import Query, collect
+    from probatio.people.models import Person
+
+    make_enrolled(cpip, person, group)
+    Message.objects.filter(person=person, scheduled_at=FIRST_REMINDER, channel="sms").update(
+        status="failed", attempts=6
+    )
+    today = NOW.date()
+    query = Query(
+        persons=Person.objects.filter(service=service),
+        today=today,
+        until=today + timedelta(days=30),
+        service_id=service.pk,
+    )
+    (item,) = collect(query, ["message"])
+    assert item.label == (
+        "Message non remis (rappel de séance collective par SMS de la séance collective du "
+        "07/10/2025 à 14:00) : prévenir la personne"
+    )
+    assert item.url == f"/personnes/{person.pk}/rendez-vous/"
+    # Once the session has passed, it goes.
+    with time_machine.travel(datetime(2025, 10, 8, 8, 0, tzinfo=UTC), tick=False):
+        assert collect(query, ["message"]) == []
