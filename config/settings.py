@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "probatio.core",
     "probatio.organisation",
     "probatio.accounts",
@@ -90,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A session idle for SESSION_IDLE_MINUTES is signed out (docs/security.md).
     "probatio.accounts.middleware.InactivityTimeoutMiddleware",
+    # Nothing opens before the second factor (docs/security.md).
+    "probatio.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "probatio.accounts.middleware.MembershipMiddleware",
@@ -135,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "probatio.core.context_processors.site",
+                "probatio.accounts.context_processors.second_factor_banner",
             ],
             "string_if_invalid": os.environ.get("TEMPLATE_STRING_IF_INVALID", ""),
         },
@@ -235,6 +241,13 @@ AXES_LOCKOUT_CALLABLE = "probatio.accounts.throttling.lockout_response"
 AXES_VERBOSE = False
 # Successful sign-ins are journaled by Probatio itself; axes keeps the failures only.
 AXES_DISABLE_ACCESS_LOG = True
+
+# A second factor for every staff account (probatio/accounts/second_factor.py): a TOTP app and
+# recovery codes; a grace period from the first sign-in without one.
+SECOND_FACTOR_GRACE_DAYS = int(os.environ.get("SECOND_FACTOR_GRACE_DAYS", 7))
+OTP_TOTP_ISSUER = "Probatio"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

@@ -137,3 +137,16 @@ class PasswordForgottenForm(BaseForm):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
         error_messages={"required": "Indiquez votre identifiant ou votre adresse électronique."},
     )
+
+
+class SecondFactorCodeForm(BaseForm):
+    code = forms.CharField(
+        label="Code de vérification",
+        max_length=20,
+        help_text="Les 6 chiffres affichés par votre application d'authentification, ou un de "
+        "vos codes de secours.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={"required": "Tapez le code affiché par votre application."},
+    )

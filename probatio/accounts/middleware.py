@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
+from probatio.accounts import second_factor
 from probatio.accounts.models import Membership
 from probatio.audit import services as audit
 
@@ -65,6 +66,58 @@ class InactivityTimeoutMiddleware:
         target = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
         query = urlencode({IDLE_FLAG: "1", "next": target})
         return redirect(f"{reverse('accounts:login')}?{query}")
+
+
+# What a session waiting for its second factor may still open (by URL name).
+SECOND_FACTOR_OPEN = {
+    "accounts:second_factor",
+    "accounts:second_factor_setup",
+    "accounts:logout",
+    "accessibility",
+    "csp_report",
+}
+
+
+class SecondFactorMiddleware:
+    """Nothing opens before the second factor (``accounts.second_factor``): a session that
+    must type a code, or set up a device, is led there from any other page (back to it
+    afterwards); a background request gets a 401."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            state = second_factor.state_of(request)
+            if state is None:  # a session from before the second factor: decide now
+                second_factor.on_login(None, request, user)
+                state = second_factor.state_of(request)
+            if state in (second_factor.CODE, second_factor.SETUP):
+                match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
+                name = match.view_name if match else ""
+                if name not in SECOND_FACTOR_OPEN and not request.path_info.startswith(
+                    settings.STATIC_URL
+                ):
+                    if request.headers.get("HX-Request") or "json" in request.headers.get(
+                        "Accept", ""
+                    ):
+                        return JsonResponse({"error": "second facteur attendu"}, status=401)
+                    target = (
+                        "accounts:second_factor"
+                        if state == second_factor.CODE
+                        else "accounts:second_factor_setup"
+                    )
+                    wanted = request.get_full_path() if request.method == "GET" else "/"
+                    return redirect(f"{reverse(target)}?{urlencode({'next': wanted})}")
+        return self.get_response(request)
+
+
+def _resolve(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 class MembershipMiddleware:

@@ -12,6 +12,11 @@ class User(AbstractUser):
 
     title = models.CharField("fonction affichée", max_length=100, blank=True)
     phone = models.CharField("téléphone professionnel", max_length=30, blank=True)
+    # Until when the account may sign in without a second factor (set at its first sign-in
+    # without one; ``accounts.second_factor``).
+    second_factor_due = models.DateTimeField(
+        "double authentification exigée à partir du", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "compte"

@@ -23,7 +23,7 @@ from probatio.access.policy import (
     manages_service,
     roles_allowed,
 )
-from probatio.accounts import rules, throttling
+from probatio.accounts import rules, second_factor, throttling
 from probatio.accounts.models import Absence, Membership, User
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
@@ -472,4 +472,20 @@ def password_changed(*, user: User, before: str) -> None:
             {"password": audit.fingerprint(before)},
             {"password": audit.fingerprint(user.password)},
         ),
+    )
+
+
+@transaction.atomic
+def staff_second_factor_reset(*, membership, target: Membership) -> None:
+    """Remove ``target``'s second factor (a lost phone): the next sign-in sets a new one up at
+    once. Journaled on the service's chain."""
+    require_manager(membership)
+    target = _staff_member(membership, target)
+    second_factor.reset(target.user)
+    audit.record_by(
+        membership,
+        audit.Action.UPDATE,
+        target.user,
+        person_id=None,
+        summary=f"Double authentification réinitialisée : {target.user}",
     )

@@ -241,3 +241,17 @@ def staff_unlock(request, membership_id: int):
     else:
         messages.info(request, f"La connexion de {target.user} n'était pas suspendue.")
     return redirect("accounts:staff_member", target.pk)
+
+
+@require_POST
+def staff_second_factor_reset(request, membership_id: int):
+    """Reset a member's second factor (a lost phone): set up again at the next sign-in."""
+    membership = _manager(request)
+    target = selectors.staff_membership_get(membership.service_id, membership_id)
+    services.staff_second_factor_reset(membership=membership, target=target)
+    messages.success(
+        request,
+        f"La double authentification de {target.user} est réinitialisée : elle sera de nouveau "
+        "activée à sa prochaine connexion.",
+    )
+    return redirect("accounts:staff_member", target.pk)

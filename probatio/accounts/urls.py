@@ -1,6 +1,6 @@
 from django.urls import path
 
-from probatio.accounts import staff_views, views
+from probatio.accounts import second_factor_views, staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     ),
     path("connexion/mot-de-passe-oublie/", views.password_forgotten, name="password_forgotten"),
     path("compte/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("connexion/code/", second_factor_views.code, name="second_factor"),
+    path(
+        "compte/double-authentification/",
+        second_factor_views.setup,
+        name="second_factor_setup",
+    ),
     path("deconnexion/", views.SignOutView.as_view(), name="logout"),
     path("choisir-service/", views.choose_service, name="choose_service"),
     path("changer-de-service/", views.switch_service, name="switch_service"),
@@ -38,6 +44,11 @@ urlpatterns = [
         "service/personnel/<int:membership_id>/deblocage/",
         staff_views.staff_unlock,
         name="staff_unlock",
+    ),
+    path(
+        "service/personnel/<int:membership_id>/double-authentification/",
+        staff_views.staff_second_factor_reset,
+        name="staff_second_factor_reset",
     ),
     path(
         "service/personnel/<int:membership_id>/absences/",

@@ -35,6 +35,7 @@ from probatio.audit.models import AuditEntry
 from probatio.core.text import fold
 from probatio.demo import notes_text
 from probatio.demo import vocabulary as voc
+from probatio.demo.accounts import DEMO_ACCOUNTS, demo_devices
 from probatio.demo.activity import build_activity
 from probatio.demo.agenda import AgendaBuilder
 from probatio.demo.allocation import build_allocation
@@ -906,4 +907,6 @@ def build_demo(
         reports.append(report)
     if any(not r.skipped for r in reports):
         build_incoming_transfer(today=today, log=log)
+    # Their second factor: the public demo key (docs/security.md, « In the demo »).
+    demo_devices(User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]))
     return reports

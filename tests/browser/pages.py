@@ -5,6 +5,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from probatio.demo.accounts import demo_code
 from tests.browser.conftest import csp_violations
 from tests.factories import PASSWORD
 
@@ -83,7 +84,14 @@ class Probatio:
         self.visit("/connexion/")
         self.page.get_by_label("Identifiant").fill(username)
         self.page.get_by_label("Mot de passe").fill(password)
-        self.click_and_check(self.page.get_by_role("button", name="Se connecter"), landing)
+        self.page.get_by_role("button", name="Se connecter").click()
+        self.page.wait_for_url(re.compile(landing + "|/connexion/code/"))
+        if "/connexion/code/" in self.page.url:  # an account with a second factor (the demo's)
+            self.check_page()
+            self.page.get_by_label("Code de vérification").fill(demo_code())
+            self.click_and_check(self.page.get_by_role("button", name="Valider"), landing)
+        else:
+            self.check_page()
 
     def results(self):
         return self.page.locator('[data-testid="persons"] tbody tr td:first-child a')

@@ -1,10 +1,18 @@
 """``manage.py demo_logins``: print the demonstration accounts and where to sign in."""
 
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from probatio.demo.accounts import DEMO_ACCOUNTS, LOGIN_URL
+from probatio.demo.accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_SECRET,
+    LOGIN_URL,
+    demo_code,
+    has_demo_device,
+)
 
 
 def _existing_usernames() -> set[str] | None:
@@ -51,6 +59,32 @@ def print_logins(stdout, style) -> None:
         stdout.write(f"  {line}  {description}")
     stdout.write("")
     stdout.write(f"Connexion : {LOGIN_URL}")
+    _print_second_factor(stdout, style, [a[0] for a in accounts])
+
+
+def _print_second_factor(stdout, style, usernames) -> None:
+    """The demo accounts' second factor: the code now, and the public key to add to an app.
+    Only for accounts whose device holds the demo key (demo data): never a real secret."""
+    from probatio.accounts.models import User
+
+    try:
+        demo = [u for u in User.objects.filter(username__in=usernames) if has_demo_device(u)]
+    except DatabaseError:
+        return
+    if not demo:
+        stdout.write(
+            style.WARNING(
+                "Double authentification : aucun compte de démonstration n'a la clé de "
+                "démonstration, aucun code n'est affiché."
+            )
+        )
+        return
+    left = 30 - int(time.time()) % 30
+    stdout.write(
+        f"Double authentification (démonstration) : code actuel {demo_code()} "
+        f"(valable encore {left} s ; relancez « manage.py demo_logins » pour le suivant), "
+        f"ou ajoutez la clé {DEMO_SECRET} à une application d'authentification."
+    )
 
 
 class Command(BaseCommand):
