@@ -31,7 +31,7 @@ from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import GENESIS, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.national import activity, assessments, due_items
+from probatio.national import activity, assessments, due_items, programmes
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan, department_code
 from probatio.notes.models import InterviewNote
@@ -158,6 +158,7 @@ class Generator:
             AuditChainHead,
             *activity.MODELS,
             *assessments.MODELS,
+            *programmes.MODELS,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
         self.first_ids = {
@@ -282,6 +283,14 @@ class Generator:
         # Their own draws: the rest of the service is the same with or without them.
         self.assessments = assessments.ServiceAssessments(
             self, service_id=service_id, staff=staff, rng=random.Random(f"{self.seed}:{number}:a")
+        )
+        self.programmes = programmes.ServiceProgrammes(
+            self,
+            service_id=service_id,
+            plan=plan,
+            staff=staff,
+            sites=community,
+            rng=random.Random(f"{self.seed}:{number}:p"),
         )
         cpips = staff["cpip"]
         judges = staff["judge"]
@@ -515,6 +524,9 @@ class Generator:
             judge=judge,
         )
         self.assessments.person(person_id=person_id, cpip=assigned, opened=opened, active=active)
+        self.programmes.person(
+            person_id=person_id, cpip=assigned, opened=opened, active=active, held=held
+        )
         events = 30 if active else 2
         self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)
 

@@ -270,3 +270,89 @@ def test_assessments_and_levels_follow_the_rules_in_the_demo_proportions():
         assert verify_chain(f"service:{service_id}")[1] == []
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_programmes_groups_and_attendance_keep_their_invariants():
+    """docs/programmes.md: each service has the demo's two programmes and groups at each stage
+    (completed, halfway, starting) with their facilitators; enrolments in the demo's
+    proportions, one at most per person and programme (the constraint), never beyond a
+    group's capacity, never of a person held; attendance only on sessions already over, each
+    with its note; the first CPIP (``cpip.demo``) meets a participant; the chains verify."""
+    from django.utils import timezone
+
+    from probatio.programmes import rules
+    from probatio.programmes.models import (
+        Attendance,
+        Enrolment,
+        EnrolmentStep,
+        GroupSession,
+        Programme,
+        ProgrammeGroup,
+    )
+
+    today = timezone.localdate()
+    plan = Plan(scale=0.0005, services=(ServicePlan(1, 600, 10), ServicePlan(2, 100, 10)))
+    generator = Generator(plan, seed=7, today=today, log=lambda line: None)
+    generator.run()
+    now = generator.now
+    generator_first_service = Person.objects.order_by("pk").first().service_id
+    for service_id in Person.objects.values_list("service_id", flat=True).distinct():
+        assert Programme.objects.filter(service_id=service_id).count() == 2
+        groups = ProgrammeGroup.objects.filter(programme__service_id=service_id)
+        assert {"finished", "running", "planned"} <= set(groups.values_list("status", flat=True))
+        for group in groups:
+            sessions = GroupSession.objects.filter(group=group)
+            assert sessions.count() == group.programme.session_count
+            past = sessions.filter(ends_at__lte=now).count()
+            expected = {0: "planned", sessions.count(): "finished"}.get(past, "running")
+            assert group.status == expected
+            assert group.facilitators.filter(memberships__service_id=service_id).exists()
+            for session in sessions:
+                assert (
+                    session.starts_at.astimezone(rules.PARIS).weekday() == group.slots[0]["weekday"]
+                )
+            taken = Enrolment.objects.filter(group=group, status__in=("enrolled", "completed"))
+            assert taken.count() <= group.capacity
+            # The largest service's groups all have participants.
+            assert taken.exists() or service_id != generator_first_service
+            if group.status == "finished":
+                assert not Enrolment.objects.filter(group=group, status="enrolled").exists()
+    enrolments = Enrolment.objects.select_related("person", "programme")
+    followed = Person.objects.filter(measures__status="active", assigned_cpip__isnull=False)
+    assert 0.03 * followed.count() <= enrolments.count() <= 0.12 * followed.count()
+    assert {"proposed", "waiting", "enrolled", "completed"} <= set(
+        enrolments.values_list("status", flat=True)
+    )
+    for enrolment in enrolments:
+        enrolment.validate_constraints()
+        assert enrolment.person.service_id == enrolment.programme.service_id
+        assert enrolment.referred_by_id == enrolment.person.assigned_cpip_id
+        steps = list(EnrolmentStep.objects.filter(enrolment=enrolment).order_by("pk"))
+        assert steps[-1].status == enrolment.status
+        for before, after in zip(steps, steps[1:], strict=False):
+            assert rules.may_move(before.status, after.status) and before.at <= after.at
+        assert steps[-1].at <= now + timedelta(days=1)
+    assert not enrolments.filter(
+        person__custody_records__isnull=False, person__custody_records__release_date__isnull=True
+    ).exists()
+    attendances = Attendance.objects.select_related("session", "enrolment")
+    assert attendances.exists()
+    assert not attendances.filter(session__ends_at__gt=now).exists()
+    for attendance in attendances:
+        assert attendance.session.group_id == attendance.enrolment.group_id
+        assert attendance.notes.get().status == attendance.status
+    assert Enrolment.objects.filter(
+        person__assigned_cpip__username="cpip.demo", group__isnull=False
+    ).exists()
+    for service_id in Person.objects.values_list("service_id", flat=True).distinct():
+        assert verify_chain(f"service:{service_id}")[1] == []
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # The application's own inserts follow the generated ids.
+    Programme.objects.create(
+        service_id=Person.objects.first().service_id,
+        name="Stage de citoyenneté",
+        session_count=2,
+        session_minutes=180,
+        created_by_id=enrolments.first().referred_by_id,
+    )
