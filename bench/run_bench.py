@@ -136,6 +136,9 @@ PAGES = [
     # attendance) of a person of the caseload referred to a programme.
     ("programmes <id>", "/personnes/{enrolled}/programmes/", "cpip.demo"),
     ("orientation <id>", "/personnes/{enrolled}/programmes/{enrolment}/", "cpip.demo"),
+    # A programme with its groups and waiting list; the referral form.
+    ("programme <id>", "/programmes/{programme}/", "encadrement.demo"),
+    ("orienter (form.)", "/personnes/{person}/programmes/orienter/", "cpip.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5
@@ -376,6 +379,19 @@ def page_url(url: str, user) -> str:
         referrals = Enrolment.objects.filter(person__assigned_cpip=user).order_by("pk")
         found = referrals.filter(status="completed").first() or referrals.first()
         url = url.format(enrolled=found.person_id, enrolment=found.pk)
+    if "{programme}" in url:  # the service's programme with the most referrals
+        from django.db.models import Count
+
+        from probatio.programmes.models import Programme
+
+        service_id = user.memberships.first().service_id
+        programme = (
+            Programme.objects.filter(service_id=service_id)
+            .annotate(n=Count("enrolments"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        url = url.format(programme=programme.pk)
     if "{kept}" in url:
         from probatio.demo.merges import duplicate_pair
 
