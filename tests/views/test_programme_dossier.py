@@ -440,12 +440,25 @@ def test_the_enrolment_page_shows_the_attendance_notes(client_for, secretariat, 
     page = text_of(response)
     assert "Certificat médical reçu" in page
     assert "Présent·e : 2 · Absent·e excusé·e : 1 · Absent·e non excusé·e : 1" in page
-    assert "Bilan" in page and "Séances tenues 4" in page
+    assert "Bilan de fin de programme" in page and "Séances tenues 4" in page
     # Read only for the secretariat: no move form, the attestation offered.
     assert "Changer l'état" not in page
     assert "Attestation de suivi (PDF)" in page
     read = AuditEntry.objects.filter(action="read").order_by("-pk").first()
     assert read.actor == secretariat.user and "orientation" in str(read.context)
+
+
+def test_the_summary_shows_once_the_person_is_enrolled(client_for, cpip, manager, progs):
+    client = client_for(manager)
+    page = text_of(client.get(detail_of(progs.proposed)))
+    assert "Suivi à ce jour" not in page and "Bilan de fin de programme" not in page
+    gated = gate(manager, progs.theirs.person)
+    programmes.enrolment_move(gated=gated, enrolment=progs.theirs, status="suitable")
+    programmes.enrolment_move(
+        gated=gated, enrolment=progs.theirs, status="enrolled", group=progs.next
+    )
+    page = text_of(client.get(detail_of(progs.theirs)))
+    assert "Suivi à ce jour" in page and "Séances tenues 0" in page
 
 
 # --- The attestation ----------------------------------------------------------------------------
