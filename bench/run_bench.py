@@ -10,7 +10,8 @@ queries, and the ratio between the two sizes against the targets (at most 1.3 ti
 with ten services, at most 15 queries a page). Then runs ``bench_reminders.py``: the reminder
 batch on 10,000 due messages, ``bench_documents.py``: one report PDF, and
 ``bench_sentences.py``: the nightly recomputation of sentence dates for 2,000 persons in prison
-and the queries of the dossier's date panel.
+and the queries of the dossier's date panel, and ``bench_sign_in.py``: signing in with the
+second factor.
 """
 
 import argparse
@@ -581,6 +582,15 @@ def main() -> None:
         env=child_env(dirs[SIZES[0]]),
     )
     ok &= pdf.returncode == 0
+    # Signing in, password then second factor (under 0.5 s of server time).
+    sign_in = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "bench_sign_in.py"),
+        ],
+        cwd=BASE_DIR,
+    )
+    ok &= sign_in.returncode == 0
     # The nightly recomputation of sentence dates (2,000 persons in prison), the date panel.
     sentences = subprocess.run(
         [sys.executable, str(Path(__file__).resolve().parent / "bench_sentences.py"), "--check"],
