@@ -42,6 +42,7 @@ VIEW_MODULES = [
     "probatio/core/views.py",
     "probatio/accounts/views.py",
     "probatio/accounts/staff_views.py",
+    "probatio/accounts/second_factor_views.py",
     "probatio/organisation/site_views.py",
     "probatio/merges/views.py",
     "probatio/figures/views.py",

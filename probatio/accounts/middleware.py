@@ -163,6 +163,10 @@ def _exempt(path: str) -> bool:
             reverse("accounts:choose_service"),
             reverse("accounts:switch_service"),
             reverse("accounts:logout"),
+            # The second factor comes before choosing a service (its own middleware leads
+            # there first: sending it to the choice would loop).
+            reverse("accounts:second_factor"),
+            reverse("accounts:second_factor_setup"),
             "/static/",
             "/admin/",
         )

@@ -194,3 +194,17 @@ def test_demo_logins_prints_the_code_for_demo_accounts_only(cpip):
     call_command("demo_logins", stdout=out)
     assert "code actuel" not in out.getvalue() and "aucun code" in out.getvalue()
     assert DEMO_TOTP_KEY not in out.getvalue()
+
+
+def test_an_account_with_two_services_types_its_code_then_chooses(client, cpip, other_service):
+    MembershipFactory(user=cpip.user, service=other_service, role="manager")
+    with_device(cpip.user)
+    now = time.time()
+    with time_machine.travel(now, tick=False):
+        sign_in(client, "cpip.test")
+        assert client.get("/portefeuille/")["Location"].startswith("/connexion/code/")
+        page = client.get("/connexion/code/?next=/portefeuille/")
+        assert page.status_code == 200  # not sent to the choice of a service first
+        done = client.post("/connexion/code/", {"code": code_at(now), "next": "/portefeuille/"})
+        assert done["Location"] == "/portefeuille/"
+        assert client.get("/portefeuille/")["Location"].startswith("/choisir-service/")
