@@ -2,8 +2,17 @@
 referrals with what the end-of-programme summary needs (``summaries``), the sessions of their
 groups, their attendance with its notes' history, the groups an enrolment may join."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
+from django.utils import timezone
 
 from probatio.people.models import Person
 from probatio.programmes.models import (
@@ -112,11 +121,16 @@ def attendances_with_notes(enrolment: Enrolment) -> list[Attendance]:
 
 
 def groups_to_join(programme_id: int) -> list[ProgrammeGroup]:
-    """The programme's groups not finished, each with ``places_left`` (its capacity less the
-    persons enrolled)."""
+    """The programme's groups not finished (recorded as such, or with no session left to
+    come: ``rules.group_stage``), each with ``places_left`` (its capacity less the persons
+    enrolled)."""
+    to_come = GroupSession.objects.filter(
+        group=OuterRef("pk"), cancelled=False, ends_at__gt=timezone.now()
+    )
     groups = list(
         ProgrammeGroup.objects.filter(programme_id=programme_id)
         .exclude(status=ProgrammeGroup.Status.FINISHED)
+        .filter(Exists(to_come))
         .select_related("site")
         .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status="enrolled")))
         .order_by("start_date", "pk")

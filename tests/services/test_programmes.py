@@ -523,3 +523,17 @@ def test_a_programme_no_longer_offered_opens_no_group(manager, room):
         make_group(manager, programme, room=room, start_date=date(2027, 1, 5))
     assert "n'est plus proposé" in error.value.message_dict["programme"][0]
     assert written() == before
+
+
+def test_a_group_with_no_session_left_is_not_offered_to_join(manager, programme, room):
+    """The groups an enrolment may join: not those whose sessions are all past, whatever
+    their recorded status (nothing moves it to « terminé » when the last session ends)."""
+    from django.utils import timezone
+
+    from probatio.programmes.person_selectors import groups_to_join
+
+    today = timezone.localdate()
+    past = make_group(manager, programme, start_date=date(today.year - 1, 1, 5), room=room)
+    coming = make_group(manager, programme, start_date=today, room=room)
+    assert past.status == coming.status == "planned"
+    assert [g.pk for g in groups_to_join(programme.pk)] == [coming.pk]
