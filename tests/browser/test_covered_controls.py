@@ -487,7 +487,13 @@ HIT_TEST = """() => {
       box = largest(el);
     }
     count += 1;
-    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    // A control larger than the window (a wide table that scrolls) is aimed at the middle of
+    // what shows of it, as a user would.
+    const left = Math.max(box.left, 0), right = Math.min(box.right, window.innerWidth);
+    const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, window.innerHeight);
+    const hit = right > left && bottom > top
+      ? document.elementFromPoint((left + right) / 2, (top + bottom) / 2)
+      : null;
     if (hit && (hit === el || el.contains(hit))) continue;
     // DSFR checkboxes and radios: the label draws the box and takes the click.
     if (hit && el.labels && [...el.labels].some((l) => l === hit || l.contains(hit))) continue;
