@@ -19,4 +19,9 @@ urlpatterns = [
         views.session_reschedule,
         name="session_reschedule",
     ),
+    path(
+        "programmes/seances/<int:session_id>/convocation/",
+        views.session_summons,
+        name="session_summons",
+    ),
 ]

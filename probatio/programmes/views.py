@@ -285,6 +285,14 @@ def _session_page(request, membership, session, participants, *, form=None, move
         )
     selectors.log_session_read(membership, session, participants)
     started = session.starts_at <= now
+    for participant in participants:
+        # An unexcused absence that the incidents tab proposes as a breach.
+        participant.feeds_incident = bool(participant.attendance) and rules.absence_feeds_incident(
+            status=participant.attendance.status,
+            compulsory=participant.enrolment.compulsory,
+            summons=session.summons,
+        )
+    has_attendance = any(p.attendance for p in participants)
     return render(
         request,
         "programmes/session.html",
@@ -303,8 +311,10 @@ def _session_page(request, membership, session, participants, *, form=None, move
             "move_refusal": rules.reschedule_allowed(
                 starts_at=session.starts_at,
                 now=now,
-                has_attendance=any(p.attendance for p in participants),
+                has_attendance=has_attendance,
             ),
+            # The convocation is said before the attendance, by whoever may move the session.
+            "may_set_summons": can_move and not has_attendance,
             "statuses": rules.ATTENDANCE_STATUSES,
         },
         status=status,
@@ -383,3 +393,25 @@ def session_reschedule(request, session_id: int):
         membership, session, facilitates=bool(session.is_mine)
     )
     return _session_page(request, membership, session, participants, move=move, status=400)
+
+
+@require_POST
+def session_summons(request, session_id: int):
+    """Say whether the participants were summoned to the session (a convocation): an
+    unexcused absence from it is then proposed as a breach, whatever the enrolment."""
+    membership = _reader(request)
+    session = selectors.session_page_get(membership, session_id)
+    if not _may_reschedule(membership, session):
+        raise PermissionDenied(services.NOT_FACILITATOR)
+    summons = request.POST.get("summons") == "1"
+    try:
+        services.session_summons_set(membership=membership, session=session, summons=summons)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Séance {session.number} : "
+            + ("sur convocation." if summons else "sans convocation."),
+        )
+    return redirect("programmes:session_detail", session.pk)

@@ -132,6 +132,7 @@ FIRST_ROLE = {
     "programmes:programme_edit": "manager",
     "programmes:group_new": "manager",
     "programmes:session_reschedule": "manager",
+    "programmes:session_summons": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 
@@ -391,6 +392,7 @@ OBJECT_ARGUMENTS = {
     "programmes:group_detail": ("programme_group", lambda o: {"group_id": o.pk}),
     "programmes:session_detail": ("programme_session", lambda o: {"session_id": o.pk}),
     "programmes:session_reschedule": ("programme_session", lambda o: {"session_id": o.pk}),
+    "programmes:session_summons": ("programme_session", lambda o: {"session_id": o.pk}),
     "enrolments:detail": ("enrolment", lambda o: {"pk": o.person_id, "enrolment_id": o.pk}),
     "enrolments:move": ("enrolment", lambda o: {"pk": o.person_id, "enrolment_id": o.pk}),
     "enrolments:attestation": (

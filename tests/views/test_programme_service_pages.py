@@ -666,3 +666,47 @@ def test_the_pages_run_a_few_queries_whatever_the_data(
     too_many = {name: n for name, n in large.items() if n > MAX_QUERIES}
     assert too_many == {}, f"more than {MAX_QUERIES} queries: {too_many}"
     assert large == small, f"with little data: {small}; with more: {large}"
+
+
+# --- A session: its convocation ----------------------------------------------------------------
+
+
+def summons_url(session) -> str:
+    return f"/programmes/seances/{session.pk}/convocation/"
+
+
+def test_a_session_is_set_on_summons_before_its_attendance_and_an_absence_then_shows_as_a_breach(
+    as_role, running, mine, theirs
+):
+    session = held(running)
+    client = as_role("manager")
+    page = client.get(session_url(session))
+    assert 'data-testid="summons-form"' in html(page) and "sans convocation" in text_of(page)
+    response = client.post(summons_url(session), {"summons": "1"})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.summons
+    assert AuditEntry.objects.filter(summary__endswith=": sur convocation").exists()
+    # Hugo (no judicial obligation) absent without excuse: on summons, a breach to examine.
+    recorded = client.post(
+        session_url(session),
+        {status_field(session, mine): "present", status_field(session, theirs): "unexcused"},
+    )
+    assert recorded.status_code == 302, text_of(recorded)[:500]
+    page = client.get(session_url(session))
+    assert text_of(page).count("manquement à examiner") == 1
+    # Once the attendance is recorded, the convocation stays as it was.
+    assert 'data-testid="summons-form"' not in html(page)
+    client.post(summons_url(session), {"summons": "0"})
+    session.refresh_from_db()
+    assert session.summons
+
+
+@pytest.mark.parametrize("role", ("cpip", "secretariat"))
+def test_who_does_not_move_the_session_does_not_set_its_summons(as_role, role, running):
+    session = to_come(running)
+    client = as_role(role)
+    assert 'data-testid="summons-form"' not in html(client.get(session_url(session)))
+    assert client.post(summons_url(session), {"summons": "1"}).status_code == 403
+    session.refresh_from_db()
+    assert not session.summons
