@@ -52,6 +52,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _long_second_factor_grace(settings):
+    """Many tests move the clock by weeks or months between two sign-ins of the same account:
+    the second factor's grace (7 days from the first sign-in, docs/security.md) would then
+    lead them to its setup. Here it lasts a century; the second factor's own tests
+    (tests/views/test_second_factor.py) set the deployment's value back."""
+    settings.SECOND_FACTOR_GRACE_DAYS = 36500
+
+
 @pytest.fixture
 def service(db):
     return ServiceFactory(name="SPIP du Test", department_code="999")

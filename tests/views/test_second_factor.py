@@ -24,6 +24,13 @@ from tests.views.helpers import html, text_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _deployment_grace(settings):
+    """The deployment's grace (the suite's conftest lengthens it for clock-moving tests)."""
+    settings.SECOND_FACTOR_GRACE_DAYS = 7
+
+
 KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key
 
 
