@@ -53,12 +53,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _long_second_factor_grace(settings):
+def _long_grace_and_idle_delay(settings):
     """Many tests move the clock by weeks or months between two sign-ins of the same account:
     the second factor's grace (7 days from the first sign-in, docs/security.md) would then
-    lead them to its setup. Here it lasts a century; the second factor's own tests
-    (tests/views/test_second_factor.py) set the deployment's value back."""
+    lead them to its setup, and the inactivity timeout would sign them out. Here both last a
+    century; their own tests (tests/views/test_second_factor.py, test_inactivity.py) set the
+    deployment's values back."""
     settings.SECOND_FACTOR_GRACE_DAYS = 36500
+    # The same for the inactivity timeout (30 minutes): tests/views/test_inactivity.py sets
+    # it back.
+    settings.SESSION_IDLE_MINUTES = 60 * 24 * 36500
 
 
 @pytest.fixture

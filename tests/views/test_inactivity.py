@@ -16,6 +16,13 @@ from tests.views.helpers import html, text_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _deployment_delay(settings):
+    """The deployment's delay (the suite's conftest lengthens it for clock-moving tests)."""
+    settings.SESSION_IDLE_MINUTES = 30
+
+
 EXPIRED = "Votre session a été fermée après 30 minutes sans activité"
 
 
