@@ -644,3 +644,77 @@ def test_nothing_covers_a_control(browser, live_server, database_turn, viewport)
         result.csp
     )
     assert len(result.checked) >= 60
+
+
+# --- The probe: another service's staff ask for this service's objects -------------------------
+
+# Every role of another service (the platform's administrators have their own pages).
+PROBE_ROLES = (
+    "cpip",
+    "manager",
+    "secretariat",
+    "judge",
+    "psychologist",
+    "social_worker",
+    "monitoring",
+)
+# Addresses authenticated by a secret of their own, not a session (tested on their own), and
+# the header's sign-out and change of service.
+NOT_PROBED = {
+    "agenda:feed",
+    "messaging:sms_webhook",
+    "accounts:set_password",
+    "accounts:logout",
+    "accounts:switch_service",
+}
+MADE_UP_ID = 999_999_999
+
+
+def test_another_services_objects_are_not_found_whatever_the_role_and_method(database_turn):
+    """Every URL pattern taking an object, with an object of the demo service, asked by each
+    role of another service, by GET and by POST: a 404 (or 405 for the wrong method), or a 403
+    given the same for an id that exists nowhere (the role is refused before anything is
+    looked up: the answer tells nothing of the object); nothing of the demo service is read
+    or written (its journal does not move). Sample objects, one per pattern."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from probatio.audit.models import AuditEntry
+    from tests.factories import MembershipFactory, ServiceFactory
+
+    with database_turn:
+        load_demo()
+        objects = demo_objects()
+        targets = []
+        for name, _route, params in url_patterns():
+            if not params or name in NOT_PROBED:
+                continue
+            arguments = arguments_for(name, params, objects)
+            if arguments is None:
+                continue
+            made_up = {
+                key: MADE_UP_ID if isinstance(value, int) else value
+                for key, value in arguments.items()
+            }
+            targets.append((name, reverse(name, kwargs=arguments), reverse(name, kwargs=made_up)))
+        demo_service = objects["person"].service_id
+        elsewhere = ServiceFactory(name="SPIP d'un autre département")
+        journal_before = AuditEntry.objects.filter(service_id=demo_service).count()
+        problems, asked = [], 0
+        for role in PROBE_ROLES:
+            member = MembershipFactory(service=elsewhere, role=role)
+            client = Client()
+            client.force_login(member.user)
+            for name, url, made_up in targets:
+                for method in (client.get, client.post):
+                    status = method(url).status_code
+                    asked += 1
+                    if status in (404, 405):
+                        continue
+                    if status == 403 and method(made_up).status_code == 403:
+                        continue
+                    problems.append(f"{role} {method.__name__.upper()} {url} ({name}) : {status}")
+        journal_after = AuditEntry.objects.filter(service_id=demo_service).count()
+    assert len(targets) >= 150 and asked == len(targets) * len(PROBE_ROLES) * 2
+    assert not problems, "Réponses sur les objets d'un autre service :\n" + "\n".join(problems)
+    assert journal_after == journal_before
