@@ -53,6 +53,17 @@ def _manager(request):
 # --- The catalogue and its programmes ----------------------------------------------------------
 
 
+def _journal_persons(membership, enrolments, summary: str, **context) -> None:
+    """A list of persons shown (a waiting list, a group's participants): one list read."""
+    if enrolments:
+        audit.record_list(
+            membership,
+            object_type="programmes.enrolment",
+            summary=summary,
+            context={**context, "persons": [enrolment.person_id for enrolment in enrolments]},
+        )
+
+
 @require_GET
 def catalogue(request):
     membership = _reader(request)
@@ -139,17 +150,13 @@ def programme_detail(request, programme_id: int):
     programme = selectors.programme_get(membership, programme_id)
     groups = selectors.programme_groups(programme, membership.user_id, now=timezone.now())
     waiting = list(selectors.waiting_list(programme))
-    if waiting:
-        audit.record_list(
-            membership,
-            object_type="programmes.enrolment",
-            summary=f"Liste d'attente du programme « {programme.name} »",
-            context={
-                "page": "programme_waiting_list",
-                "programme": programme.pk,
-                "persons": [enrolment.person_id for enrolment in waiting],
-            },
-        )
+    _journal_persons(
+        membership,
+        waiting,
+        f"Liste d'attente du programme « {programme.name} »",
+        page="programme_waiting_list",
+        programme=programme.pk,
+    )
     return render(
         request,
         "programmes/programme.html",
@@ -228,17 +235,13 @@ def group_detail(request, group_id: int):
     group = selectors.group_page_get(membership, group_id, now=now)
     sessions = list(selectors.group_sessions(group))
     participants = list(selectors.group_participants(group))
-    if participants:
-        audit.record_list(
-            membership,
-            object_type="programmes.enrolment",
-            summary=f"Participants d'un groupe du programme « {group.programme.name} »",
-            context={
-                "page": "programme_group",
-                "group": group.pk,
-                "persons": [enrolment.person_id for enrolment in participants],
-            },
-        )
+    _journal_persons(
+        membership,
+        participants,
+        f"Participants d'un groupe du programme « {group.programme.name} »",
+        page="programme_group",
+        group=group.pk,
+    )
     return render(
         request,
         "programmes/group.html",
