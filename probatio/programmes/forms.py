@@ -135,7 +135,7 @@ class GroupForm(BaseForm):
             if any(room.is_active for room in site.room_list)
         ]
         self.fields["facilitators"].choices = [
-            (user.pk, f"{user.get_full_name()} ({role})") for user, role in facilitators
+            (user.pk, f"{user.get_full_name()} ({label})") for user, label in facilitators
         ]
         for row in range(1, SLOT_ROWS + 1):
             first = row == 1
