@@ -70,6 +70,10 @@ def test_every_role_types_a_code_before_anything_opens(client, role):
             ), path
         page = client.get("/connexion/code/")
         assert page.status_code == 200 and "Code de vérification" in text_of(page)
+        # Before the code: no menu, no name in the header; the sign-out stays.
+        assert 'aria-label="Menu principal"' not in html(page)
+        assert 'data-testid="current-membership"' not in html(page)
+        assert "Se déconnecter" in text_of(page)
         done = client.post("/connexion/code/", {"code": code_at(now), "next": "/"})
     assert done.status_code == 302 and done["Location"] == "/"
     assert client.get("/").status_code in (200, 302)
