@@ -4,7 +4,7 @@ summons (``GroupSession.summons``); otherwise it shows in the file and the figur
 proposal is confirmed or dismissed on the incidents tab like a missed appointment's, and is
 then not proposed again."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import time_machine
@@ -19,18 +19,13 @@ from probatio.people.selectors import person_get_for
 from probatio.programmes import services as programmes
 from probatio.programmes.models import GroupSession
 from tests.factories import (
-    SiteFactory,
     gate,
     make_enrolled,
-    make_group,
     make_person,
-    make_programme,
 )
+from tests.programme_fixtures import NOW, tuesday_group
 
 pytestmark = pytest.mark.django_db
-
-# Wednesday 15 October 2025; the group met on Tuesdays at 14:00 from 7 October.
-NOW = datetime(2025, 10, 15, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +36,7 @@ def frozen():
 
 @pytest.fixture
 def group(manager, cpip, service):
-    programme = make_programme(manager, name="Stage de responsabilisation", session_count=4)
-    return make_group(
-        manager,
-        programme,
-        site=SiteFactory(service=service),
-        start_date=date(2025, 10, 7),
-        facilitators=[cpip.user],
-    )
+    return tuesday_group(manager, cpip, service)
 
 
 def first(group) -> GroupSession:

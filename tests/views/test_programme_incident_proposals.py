@@ -1,26 +1,20 @@
 """The incidents tab with an unexcused absence from a compulsory programme's session: the
 proposal shown, confirmed through the prefilled form, or dismissed with its reason."""
 
-from datetime import UTC, date, datetime
-
 import pytest
 import time_machine
 
 from probatio.compliance.models import Incident
 from probatio.programmes import services as programmes
 from tests.factories import (
-    SiteFactory,
     gate,
     make_enrolled,
-    make_group,
     make_person,
-    make_programme,
 )
+from tests.programme_fixtures import NOW, tuesday_group
 from tests.views.helpers import html, text_of
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2025, 10, 15, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +25,7 @@ def frozen():
 
 @pytest.fixture
 def group(manager, cpip, service):
-    programme = make_programme(manager, name="Stage de responsabilisation", session_count=4)
-    return make_group(
-        manager,
-        programme,
-        site=SiteFactory(service=service),
-        start_date=date(2025, 10, 7),
-        facilitators=[cpip.user],
-    )
+    return tuesday_group(manager, cpip, service)
 
 
 def absent(cpip, person, session):
