@@ -75,7 +75,10 @@ INSTALLED_APPS = [
     "probatio.transfers",
     "probatio.merges",
     "probatio.caseloads",
+    "probatio.oversight",
     "probatio.figures",
+    "probatio.retention",
+    "probatio.backups",
     "probatio.demo",
     "probatio.national",
 ]
