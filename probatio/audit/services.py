@@ -117,6 +117,7 @@ def _entry(
     summary: str = "",
     changes: dict | None = None,
     context: dict | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
@@ -130,7 +131,8 @@ def _entry(
         actor = actor if actor is not None and actor.pk else None
         label = str(actor) if actor is not None else ""
     return AuditEntry(
-        at=timezone.now(),
+        # ``at``: the demo's past activity only (demo/oversight.py); the application journals now.
+        at=at or timezone.now(),
         chain=chain,
         actor=actor,
         actor_label=label[:200],
@@ -159,7 +161,7 @@ def _chain_head(service_id: int | None) -> AuditChainHead:
 def record(*, service_id: int | None, **fields) -> AuditEntry:
     """Append one entry to the service's chain. Must run inside the caller's transaction.
     ``fields``: actor, action, and optionally role, instance (or object_type and object_id),
-    person_id, summary, changes, context."""
+    person_id, summary, changes, context, at (a past time: the demo only)."""
     return record_many(service_id=service_id, entries=[fields])[0]
 
 
