@@ -13,10 +13,12 @@ The facts of the manifest (tables and their row counts, applied migrations, audi
 are read from the copy itself, never from the live database.
 """
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,22 +210,68 @@ def restore(connection, vendor: str, path: Path) -> None:
             source.close()
         connection.close()
         return
-    pg_restore = _client("pg_restore")
+    _postgresql_restore(connection, path)
+
+
+# The target's schema emptied, in the transaction of the restore: what the archive does not
+# have (tables of a later migration, partitions) goes too, and a failure leaves it whole.
+EMPTY_SCHEMA = """
+DO $$
+DECLARE target text := coalesce(current_schema(), 'public');
+BEGIN
+    EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', target);
+    EXECUTE format('CREATE SCHEMA %I', target);
+END
+$$;
+"""
+
+
+def _postgresql_restore(connection, path: Path) -> None:
+    """``pg_restore`` writes the archive as SQL, which ``psql`` runs in one transaction after
+    emptying the schema; the COMMIT is sent only once pg_restore has written everything
+    without error: all or nothing. (``pg_restore --clean`` cannot drop a partitioned table's
+    partitions in place.)"""
+    pg_restore, psql = _client("pg_restore"), _client("psql")
     env = _client_env(connection.settings_dict)
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c client_min_messages=warning").strip()
     # The target's open connection would hold locks that the drops wait for.
     connection.close()
-    _run(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={env.get('PGDATABASE', '')}",
-            str(path),
-        ],
-        env,
-        "pg_restore",
-    )
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+        runner = subprocess.Popen(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_errors,
+            env=env,
+        )
+        script = subprocess.Popen(
+            [pg_restore, "--no-owner", "--no-privileges", "--file=-", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=restore_errors,
+            env=env,
+        )
+        try:
+            runner.stdin.write(b"BEGIN;\n" + EMPTY_SCHEMA.encode())
+            shutil.copyfileobj(script.stdout, runner.stdin, 1024 * 1024)
+            script.stdout.close()
+            if script.wait() == 0:
+                runner.stdin.write(b"COMMIT;\n")
+            runner.stdin.close()
+        except BrokenPipeError:  # psql stopped on an error: its transaction is rolled back
+            script.kill()
+            script.wait()
+            with contextlib.suppress(BrokenPipeError):
+                runner.stdin.close()
+        runner.wait()
+        restore_errors.seek(0)
+        psql_errors.seek(0)
+        messages = (
+            restore_errors.read().decode("utf-8", "replace")
+            + psql_errors.read().decode("utf-8", "replace")
+        ).strip()
+    if script.returncode != 0 or runner.returncode != 0:
+        detail = messages.splitlines()
+        raise DatabaseError(
+            "La restauration PostgreSQL a échoué et a été annulée : "
+            + (" / ".join(detail[-3:]) or f"code {script.returncode or runner.returncode}")
+        )
