@@ -111,6 +111,11 @@ class Action(StrEnum):
     RECORD_ATTENDANCE = "record_attendance"
     RESCHEDULE_SESSION = "reschedule_session"
     LIST_PROGRAMMES = "list_programmes"  # the « Programmes » pages: catalogue, groups, sessions
+    # Retention (docs/data-protection.md): the managers' page of the rules in force, the holds
+    # and the dry-run; setting and lifting a legal hold on a file; the nightly job (system).
+    READ_RETENTION = "read_retention"
+    MANAGE_LEGAL_HOLD = "manage_legal_hold"
+    APPLY_RETENTION = "apply_retention"
 
 
 R = Role
@@ -291,6 +296,10 @@ RULES: dict[Action, dict[Role, Scope]] = {
     # its attendance whatever their caseload, and move its sessions (« groups they
     # facilitate »: the ``is_facilitator`` fact, gathered by the programmes' gate).
     Action.MANAGE_PROGRAMMES: {R.MANAGER: S.SERVICE},
+    # access.md: « retention: the rules, the holds and the dry-run; set or lift a legal hold ».
+    Action.READ_RETENTION: {R.MANAGER: S.SERVICE},
+    Action.MANAGE_LEGAL_HOLD: {R.MANAGER: S.SERVICE},
+    Action.APPLY_RETENTION: {},
     Action.REFER_PROGRAMME: {R.CPIP: S.CASELOAD, R.MANAGER: S.SERVICE},
     Action.RECORD_ATTENDANCE: {
         R.CPIP: S.CASELOAD_OR_FACILITATED,
@@ -413,6 +422,7 @@ SYSTEM_RULES: dict[Action, Scope] = {
     Action.ACCEPT_TRANSFERS: S.SERVICE,
     Action.STORE_FIGURES: S.SERVICE,
     Action.REFRESH_DUE_ITEMS: S.SERVICE,
+    Action.APPLY_RETENTION: S.SERVICE,
 }
 
 

@@ -49,6 +49,8 @@ NAME_ONLY: dict[str, frozenset[str]] = {
     "reports.judgeanswer": frozenset({"text", "reasons"}),
     "reports.report": frozenset({"return_comment"}),
     "reports.reportstep": frozenset({"comment"}),
+    # Why a file is put under a legal hold (a dispute, the court's request): about the person.
+    "retention.legalhold": frozenset({"reason"}),
     "sentences.capsession": frozenset({"notes"}),
     "transfers.transfer": frozenset({"comment", "answer_comment"}),
 }
@@ -96,6 +98,7 @@ KEPT: dict[str, frozenset[str]] = {
     "reintegration.partnersite": frozenset({"name", "address", "opening_hours"}),
     "reports.judgeanswer": frozenset({"part"}),
     "reports.report": frozenset({"title"}),
+    "retention.retentionrule": frozenset({"legal_source"}),  # a citation of the law
     "sentences.officialdatesimport": frozenset({"file_name"}),
     "sentences.sentence": frozenset({"description"}),
 }
