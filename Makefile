@@ -23,10 +23,11 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install vendor chromium run test test-postgres bench bench-national load-test lint quality clean
+.PHONY: help install vendor chromium run backup-demo test test-postgres bench bench-national load-test lint quality clean
 
 help:
 	@echo "make run            installe, migre, charge la démo et lance le serveur (http://$(HOST):$(PORT)/)"
+	@echo "make backup-demo    sauvegarde la base de démonstration de make run et ses fichiers dans var/backups/"
 	@echo "make test           suite de tests complète sur SQLite (tests PostgreSQL désélectionnés)"
 	@echo "make test-postgres  suite complète sur PostgreSQL (DATABASE_URL, par défaut $(POSTGRES_URL))"
 	@echo "make bench          mesure les pages principales (1 puis 10 services) et le lot de rappels"
@@ -98,6 +99,16 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# A backup of the demo of `make run` (its database, SQLite under var/ or DATABASE_URL, and its
+# private files) into var/backups/, encrypted when BACKUP_KEY is set; the demo is loaded first
+# if it is not there yet. Restore: `manage.py restore ARCHIVE` (docs/deployment.md).
+backup-demo: $(PY_STAMP)
+	@set -e; \
+	$(PY) manage.py migrate --noinput --verbosity 0; \
+	echo "Démonstration : chargement si elle manque (environ une minute la première fois)..."; \
+	$(PY) manage.py load_demo >/dev/null; \
+	$(PY) manage.py backup
 
 # The whole suite on SQLite; tests marked `postgres` are deselected (pytest counts them). Two
 # runs (scripts/run-tests.sh): the suite on two workers, then the browser journeys (two workers too).
