@@ -47,6 +47,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry("service", "caseloads:service", Action.ALLOCATE_CASELOADS, "Service"),
     Entry("figures", "figures:index", Action.READ_ACTIVITY_FIGURES, "Chiffres"),
+    Entry("oversight", "oversight:anomalies", Action.READ_ANOMALIES, "Contrôle des accès"),
     Entry("settings", "organisation:settings", Action.MANAGE_SERVICE, "Paramètres"),
     Entry("create", "people:create", Action.CREATE_PERSON, "Nouvelle personne"),
 )

@@ -111,6 +111,9 @@ class Action(StrEnum):
     RECORD_ATTENDANCE = "record_attendance"
     RESCHEDULE_SESSION = "reschedule_session"
     LIST_PROGRAMMES = "list_programmes"  # the « Programmes » pages: catalogue, groups, sessions
+    # The managers' anomaly view over the journal (docs/audit.md, « Anomalies »): unusual
+    # reads, reads out of hours, bursts of denials, and each reader's entries of a day.
+    READ_ANOMALIES = "read_anomalies"
     # Retention (docs/data-protection.md): the managers' page of the rules in force, the holds
     # and the dry-run; setting and lifting a legal hold on a file; the nightly job (system).
     READ_RETENTION = "read_retention"
@@ -257,6 +260,8 @@ RULES: dict[Action, dict[Role, Scope]] = {
     },
     # access.md: « allocation queue, workload, move caseloads ».
     Action.ALLOCATE_CASELOADS: {R.MANAGER: S.SERVICE},
+    # The journal's anomalies are read by the service's managers only (its self-monitoring).
+    Action.READ_ANOMALIES: {R.MANAGER: S.SERVICE},
     # access.md: « assign or reassign a CPIP; transfer a file to another service », « accept
     # or refuse a transfer coming in » (the receiving service), « merge two files ».
     Action.TRANSFER_FILE: {R.MANAGER: S.SERVICE},

@@ -86,6 +86,7 @@ refer_programme   C     S        -            -           -             -       
 record_attendance CF    S        S            -           F             F              -
 reschedule_session F    S        -            -           F             F              -
 list_programmes   S     S        S            -           S             S              -
+read_anomalies    -     S        -            -           -             -              -
 read_retention    -     S        -            -           -             -              -
 manage_legal_hold -     S        -            -           -             -              -
 apply_retention   -     -        -            -           -             -              -

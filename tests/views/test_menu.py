@@ -16,8 +16,8 @@ EXPECTED_MENUS = {
              "Partenaires", "TIG", "Programmes", "Détention et CAP", "Chiffres",
              "Nouvelle personne"],
     "manager": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
-                "TIG", "Programmes", "Détention et CAP", "Service", "Chiffres", "Paramètres",
-                "Nouvelle personne"],
+                "TIG", "Programmes", "Détention et CAP", "Service", "Chiffres",
+                "Contrôle des accès", "Paramètres", "Nouvelle personne"],
     "secretariat": ["Agenda", "Échéancier", "Rechercher une personne", "Rapports", "Partenaires",
                     "TIG", "Programmes", "Détention et CAP", "Nouvelle personne"],
     "monitoring": ["Mon portefeuille", "Agenda", "Échéancier", "Rechercher une personne",
@@ -46,6 +46,7 @@ MENU_PAGES = {
     "detention": "/detention/",
     "service": "/service/",
     "figures": "/chiffres/",
+    "oversight": "/service/controle-des-acces/",
     "settings": "/service/parametres/",
     "create": "/personnes/nouvelle/",
 }
