@@ -74,13 +74,14 @@ def build(persons: int, today: date) -> dict:
     from django.db import transaction
 
     from probatio.accounts.models import Membership, User
-    from probatio.organisation.models import Establishment, Service
+    from probatio.organisation.models import Establishment
+    from probatio.organisation.services import service_create
 
     rng = random.Random(SEED)
     with transaction.atomic():
         services = []
         for position, code in enumerate(("990", "991")):
-            service = Service.objects.create(
+            service = service_create(
                 name=f"SPIP de mesure n° {position + 1}", department_code=code, is_sandbox=True
             )
             establishments = [

@@ -325,6 +325,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The audit journal's anchors (docs/audit.md, « Anchors ») and the signature of its checkpoints:
+# an HMAC-SHA256 key (no key: no anchor exported, checkpoints unsigned), and the folder where
+# the hourly job writes the signed chain heads (both set: exported every hour).
+AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
+AUDIT_ANCHOR_DIR = os.environ.get("AUDIT_ANCHOR_DIR", "")
+
 # Uploaded proofs scanned by a ClamAV daemon when one is set: "unix:/run/clamav/clamd.ctl" or
 # "tcp:host:3310" (docs/compliance.md, « Files »). Empty: no scan.
 CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")

@@ -21,6 +21,7 @@ from probatio.measures import rules
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.notes.models import InterviewNote
+from probatio.organisation import services as organisation_services
 from probatio.organisation.models import Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CustodyRecord, Person
@@ -72,6 +73,11 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     department_code = factory.Sequence(lambda n: str(100 + n % 870))
     address = fr("address")
     phone = fr("phone_number")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the service: a service starts its journal chain when created.
+        return organisation_services.service_create(**kwargs)
 
 
 class EstablishmentFactory(factory.django.DjangoModelFactory):

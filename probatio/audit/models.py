@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models, router
 
@@ -16,7 +18,8 @@ class AuditEntryManager(models.Manager):
 class AuditEntry(models.Model):
     """One line of the tamper-evident journal: who did or read what, when.
 
-    Entries are only ever inserted (the later retention job will purge the oldest). Each entry
+    Entries are only ever inserted; the oldest are purged from the start of their chain by
+    ``retention.purge_journal``, which leaves an ``AuditCheckpoint``. Each entry
     carries a SHA-256 over its content and the previous entry's hash in the same chain (one
     chain per service, so that services never wait on each other).
 
@@ -36,6 +39,7 @@ class AuditEntry(models.Model):
         SWITCH = "switch_service", "Changement de service"
         DENIED = "denied", "Accès refusé"
         EXPORT = "export", "Export"
+        PURGE = "purge", "Purge du journal"
 
     at = models.DateTimeField("date", db_index=True)
     chain = models.CharField("chaîne", max_length=20)  # "service:<id>" or "platform"
@@ -94,3 +98,42 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} → {self.last_entry_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """Where a chain starts again after its oldest entries were purged
+    (``audit.retention.purge_journal``): the verification starts after ``start_hash`` (the
+    hash of the last entry purged) instead of 64 zeros, at ``first_entry_id``.
+
+    One row per purge of a chain (the latest one counts; the earlier ones are its history).
+    Signed with HMAC-SHA256 when ``AUDIT_ANCHOR_KEY`` is set, so that a checkpoint written
+    outside the application (to hide entries deleted from the start of a chain) is reported."""
+
+    chain = models.CharField("chaîne", max_length=20, db_index=True)
+    start_hash = models.CharField("empreinte de départ", max_length=64)
+    last_purged_id = models.BigIntegerField("dernière entrée purgée")
+    first_entry_id = models.BigIntegerField("première entrée restante", null=True)
+    purged_before = models.DateTimeField("entrées purgées avant le")
+    purged = models.BigIntegerField("entrées purgées", default=0)
+    at = models.DateTimeField("date")
+    signature = models.CharField("signature", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "point de reprise du journal"
+        verbose_name_plural = "points de reprise du journal"
+
+    def __str__(self) -> str:
+        return f"{self.chain} après {self.last_purged_id}"
+
+    def signed_fields(self) -> dict:
+        """What the signature covers (every field but the signature itself)."""
+        return {
+            "id": self.pk,
+            "chain": self.chain,
+            "start_hash": self.start_hash,
+            "last_purged_id": self.last_purged_id,
+            "first_entry_id": self.first_entry_id,
+            "purged_before": self.purged_before.astimezone(UTC).isoformat(),
+            "purged": self.purged,
+            "at": self.at.astimezone(UTC).isoformat(),
+        }

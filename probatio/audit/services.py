@@ -3,6 +3,7 @@ the change (or of the read) they record."""
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from probatio.audit import fields as journal_fields
-from probatio.audit.models import AuditChainHead, AuditEntry
+from probatio.audit.anchors import Anchor, signature_matches, signing_key
+from probatio.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
 Action = AuditEntry.Action
@@ -148,10 +150,20 @@ def _entry(
     )
 
 
+def chain_name(service_id: int | None) -> str:
+    """The chain of a service (``service:<id>``), or the platform's when none."""
+    return f"service:{service_id}" if service_id else "platform"
+
+
+def service_of_chain(chain: str) -> int | None:
+    """The service id of a chain name (None for the platform's)."""
+    return int(chain.split(":", 1)[1]) if chain.startswith("service:") else None
+
+
 def _chain_head(service_id: int | None) -> AuditChainHead:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of what it records")
-    chain = f"service:{service_id}" if service_id else "platform"
+    chain = chain_name(service_id)
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(
         chain=chain, defaults={"last_hash": GENESIS}
     )
@@ -185,6 +197,84 @@ def record_many(*, service_id: int | None, entries: list[dict]) -> list[AuditEnt
         last_hash=built[-1].hash, last_entry_id=built[-1].pk
     )
     return built
+
+
+# --- The start of a service's chain -----------------------------------------------------------
+
+CHAIN_START_REASON = "Création du service"
+
+
+def chain_start_values(
+    *, service_id: int, name: str, department_code: str, at: datetime, actor=None
+) -> dict[str, Any]:
+    """The fields of the first entry of a service's chain: the creation of the service, by
+    ``actor`` (a user of the platform administration) or by the system actor (the demo, a
+    test, a data migration, the national generator, which writes them with COPY). The one
+    definition of that entry, so that every path writes the same."""
+    from probatio.access.policy import SYSTEM
+
+    context: dict[str, Any] = {"chain_start": True}
+    if actor is None:
+        label, role = f"Traitement automatique ({CHAIN_START_REASON})", SYSTEM
+        context["system_reason"] = label
+    else:
+        label, role = str(actor), ""
+    return {
+        "at": at,
+        "chain": chain_name(service_id),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": label[:200],
+        "role": role,
+        "service_id": service_id,
+        "action": Action.CREATE.value,
+        "object_type": "organisation.service",
+        "object_id": service_id,
+        "person_id": None,
+        "summary": f"Création du service « {name} » : début de sa chaîne du journal"[:300],
+        "changes": {"name": [None, name], "department_code": [None, department_code]},
+        "context": context,
+    }
+
+
+def start_service_chain(service: models.Model, *, actor=None) -> AuditEntry:
+    """Write the first entry of a new service's chain, in the transaction that creates the
+    service (``organisation.services.service_create``, the platform administration): every
+    service has a chain from its creation, and ``verify_audit_chain`` fails on a service
+    without one. Refused on a chain that already has entries."""
+    head = _chain_head(service.pk)
+    if head.last_entry_id is not None or head.last_hash != GENESIS:
+        raise ValueError(f"La chaîne du service {service.pk} a déjà commencé.")
+    entry = AuditEntry(
+        previous_hash=head.last_hash,
+        **chain_start_values(
+            service_id=service.pk,
+            name=service.name,
+            department_code=service.department_code,
+            at=timezone.now(),
+            actor=actor if actor is not None and actor.pk else None,
+        ),
+    )
+    entry.hash = entry_digest(previous_hash=entry.previous_hash, fields=hashed_fields(entry))
+    entry.save(force_insert=True)
+    AuditChainHead.objects.filter(chain=head.chain).update(
+        last_hash=entry.hash, last_entry_id=entry.pk
+    )
+    return entry
+
+
+# The chains that must exist (one per service), given by the apps that own what they stand
+# for: ``organisation`` registers its services' (``audit`` cannot import it).
+_EXPECTED_CHAINS: list[Callable[[], Iterable[str]]] = []
+
+
+def register_expected_chains(provider: Callable[[], Iterable[str]]) -> None:
+    if provider not in _EXPECTED_CHAINS:
+        _EXPECTED_CHAINS.append(provider)
+
+
+def expected_chains() -> set[str]:
+    """Every chain that must exist: the chain of each service."""
+    return {chain for provider in _EXPECTED_CHAINS for chain in provider()}
 
 
 def actor_of(membership):
@@ -270,38 +360,75 @@ def record_creation(
 class _Segment:
     """A run of entries linked one to the next, as found so far by ``verify_chain``."""
 
-    __slots__ = ("first_id", "last_id", "needs", "tip")
+    __slots__ = ("anchored", "first_id", "last_id", "needs", "tip")
 
     def __init__(self, entry: AuditEntry):
         self.needs = entry.previous_hash  # the hash of the entry it must follow
         self.first_id = entry.pk
         self.tip = entry.hash  # the hash the next entry must point at
         self.last_id = entry.pk
+        self.anchored = False  # holds the entry named by the anchor
 
 
 # Entries read at once by ``verify_chain``: a chain of tens of millions of entries streams.
 VERIFY_CHUNK = 2000
 
 
-def verify_chain(chain: str) -> tuple[int, list[str]]:
+def latest_checkpoint(chain: str) -> AuditCheckpoint | None:
+    """The checkpoint the chain starts from (the latest purge's), if any."""
+    return AuditCheckpoint.objects.filter(chain=chain).order_by("-id").first()
+
+
+def checkpoint_problems(checkpoint: AuditCheckpoint, key: bytes | None) -> list[str]:
+    """A checkpoint must carry the signature of the key when one is set: one written outside
+    the application (to hide entries deleted from the start of a chain) is reported. Without
+    a key the signature cannot be checked (docs/audit.md)."""
+    if key is None:
+        return []
+    if not checkpoint.signature:
+        return [
+            f"point de reprise n° {checkpoint.pk} non signé alors qu'une clé est définie "
+            "(écrit hors de l'application ?)"
+        ]
+    if not signature_matches(checkpoint.signed_fields(), checkpoint.signature, key):
+        return [
+            f"point de reprise n° {checkpoint.pk} : signature invalide (point de reprise "
+            "modifié, ou signé avec une autre clé)"
+        ]
+    return []
+
+
+def verify_chain(chain: str, *, anchor: Anchor | None = None) -> tuple[int, list[str]]:
     """Follow one chain by its links; return the number of entries checked and the problems
     found (in French).
 
-    Each entry's hash is recomputed from its content. The links are followed from the first
-    entry (``previous_hash`` of 64 zeros) to the head's ``last_hash``: the entries are read in
-    id order, as they were written, but that order is not trusted — an entry whose predecessor
-    comes later (a lower id, another partition, another physical place) is linked when its
-    predecessor is read. Only the runs of linked entries are kept in memory (one for an intact
-    chain), never the entries. What is left at the end is reported: an entry whose predecessor
-    is missing or altered (a gap: ``maillon précédent rompu``), two entries after the same one
-    (a fork: an inserted or copied entry), a second start, a head that is not the end of the
-    chain (entries deleted, or added after it). The uniqueness of hashes is not needed: two
-    entries with the same predecessor are a fork, whatever their hashes."""
+    Each entry's hash is recomputed from its content. The links are followed from the start
+    of the chain — the first entry (``previous_hash`` of 64 zeros), or after its latest
+    checkpoint once its oldest entries were purged (``AuditCheckpoint``, whose signature is
+    checked when ``AUDIT_ANCHOR_KEY`` is set) — to the head's ``last_hash``: the entries are
+    read in id order, as they were written, but that order is not trusted — an entry whose
+    predecessor comes later (a lower id, another partition, another physical place) is linked
+    when its predecessor is read. Only the runs of linked entries are kept in memory (one for
+    an intact chain), never the entries. What is left at the end is reported: an entry whose
+    predecessor is missing or altered (a gap: ``maillon précédent rompu``), two entries after
+    the same one (a fork: an inserted or copied entry), a second start, a head that is not the
+    end of the chain (entries deleted, or added after it). The uniqueness of hashes is not
+    needed: two entries with the same predecessor are a fork, whatever their hashes.
+
+    ``anchor``: the chain's head as exported earlier (``anchors``): the anchored entry must
+    still be in the chain with that hash (unless purged since, behind a checkpoint), and the
+    head must be that entry or come after it along the links."""
     problems: list[str] = []
     count = 0
+    checkpoint = latest_checkpoint(chain)
+    start = GENESIS
+    if checkpoint is not None:
+        start = checkpoint.start_hash
+        problems += checkpoint_problems(checkpoint, signing_key())
     by_tip: dict[str, _Segment] = {}  # the runs still open, by the hash that extends them
     by_need: dict[str, list[_Segment]] = {}  # the runs waiting for their predecessor
     runs: set[_Segment] = set()
+    anchor_found = False
     entries = AuditEntry.objects.filter(chain=chain).order_by("id")
     for entry in entries.iterator(chunk_size=VERIFY_CHUNK):
         count += 1
@@ -315,6 +442,11 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
             by_need.setdefault(run.needs, []).append(run)
         else:
             run.tip, run.last_id = entry.hash, entry.pk
+        if anchor is not None and (entry.pk, entry.hash) == (
+            anchor.last_entry_id,
+            anchor.last_hash,
+        ):
+            anchor_found = run.anchored = True
         waiting = by_need.get(entry.hash)
         if waiting and run.needs != entry.hash:
             # A run read earlier follows this entry: join it (the first one, if several).
@@ -325,40 +457,85 @@ def verify_chain(chain: str) -> tuple[int, list[str]]:
                 del by_tip[follower.tip]
             runs.remove(follower)
             run.tip, run.last_id = follower.tip, follower.last_id
+            run.anchored = run.anchored or follower.anchored
         by_tip.setdefault(run.tip, run)
-    problems += _loose_runs(chain, runs)
+    problems += _loose_runs(chain, runs, start)
+    if checkpoint is not None:
+        first = next((run for run in runs if run.needs == start), None)
+        if first is not None and first.first_id != checkpoint.first_entry_id:
+            problems.append(
+                f"le point de reprise n° {checkpoint.pk} annonce l'entrée "
+                f"{checkpoint.first_entry_id} en début de chaîne, c'est l'entrée "
+                f"{first.first_id} (point de reprise modifié ?)"
+            )
     head = AuditChainHead.objects.filter(chain=chain).first()
+    end = None
     if head is None:
         if count:
             problems.append("aucune tête de chaîne pour des entrées existantes (tête supprimée ?)")
-        return count, problems
-    if head.last_hash == GENESIS and head.last_entry_id is None and not count:
-        return count, problems
-    end = by_tip.get(head.last_hash)
-    if end is not None and end.last_id == head.last_entry_id:
-        return count, problems
-    if end is None and AuditEntry.objects.filter(chain=chain, hash=head.last_hash).exists():
-        problems.append(
-            "des entrées suivent la tête de chaîne (entrées ajoutées hors de l'application ?)"
-        )
-    else:
-        problems.append(
-            "la tête de chaîne ne correspond pas à la dernière entrée (entrées supprimées ?)"
-        )
+    elif not (head.last_hash == start == GENESIS and head.last_entry_id is None and not count):
+        end = by_tip.get(head.last_hash)
+        if end is None or end.last_id != head.last_entry_id:
+            if end is None and AuditEntry.objects.filter(chain=chain, hash=head.last_hash).exists():
+                problems.append(
+                    "des entrées suivent la tête de chaîne "
+                    "(entrées ajoutées hors de l'application ?)"
+                )
+            else:
+                problems.append(
+                    "la tête de chaîne ne correspond pas à la dernière entrée "
+                    "(entrées supprimées ?)"
+                )
+            end = None
+    if anchor is not None:
+        problems += _anchor_problems(anchor, anchor_found, end, checkpoint, head, count)
     return count, problems
 
 
-def _loose_runs(chain: str, runs: set[_Segment]) -> list[str]:
-    """The problems of the runs that do not start the chain: each one's first entry follows
-    an entry that is missing or altered (a gap), or one already followed (a fork)."""
-    starts = [run for run in runs if run.needs == GENESIS]
+def _anchor_problems(
+    anchor: Anchor,
+    found: bool,
+    end: _Segment | None,
+    checkpoint: AuditCheckpoint | None,
+    head: AuditChainHead | None,
+    count: int,
+) -> list[str]:
+    """What an anchor says against the chain as it is now."""
+    if head is None and not count and checkpoint is None:
+        return [f"chaîne ancrée le {anchor.when} introuvable (chaîne supprimée ?)"]
+    if anchor.last_entry_id is None:
+        return []  # anchored while empty: nothing to hold the chain to
+    if not found:
+        purged = checkpoint is not None and (
+            checkpoint.start_hash == anchor.last_hash
+            or checkpoint.last_purged_id >= anchor.last_entry_id
+        )
+        if purged:
+            return []  # purged since, behind the checkpoint (whose signature is checked)
+        return [
+            f"l'entrée {anchor.last_entry_id} ancrée le {anchor.when} n'est plus dans la chaîne "
+            "avec son empreinte (entrées réécrites ou supprimées ?)"
+        ]
+    if end is not None and not end.anchored:
+        return [
+            f"la tête de chaîne ne suit pas l'entrée {anchor.last_entry_id} ancrée le "
+            f"{anchor.when} (chaîne réécrite ?)"
+        ]
+    return []
+
+
+def _loose_runs(chain: str, runs: set[_Segment], start: str = GENESIS) -> list[str]:
+    """The problems of the runs that do not start the chain (after 64 zeros, or after its
+    checkpoint): each one's first entry follows an entry that is missing or altered (a gap),
+    or one already followed (a fork)."""
+    starts = [run for run in runs if run.needs == start]
     problems = [
         f"entrée {run.first_id} : second début de chaîne (embranchement)"
         for run in sorted(starts, key=lambda run: run.first_id)[1:]
     ]
-    loose = sorted((run for run in runs if run.needs != GENESIS), key=lambda run: run.first_id)
-    for start in range(0, len(loose), VERIFY_CHUNK):
-        part = loose[start : start + VERIFY_CHUNK]
+    loose = sorted((run for run in runs if run.needs != start), key=lambda run: run.first_id)
+    for begin in range(0, len(loose), VERIFY_CHUNK):
+        part = loose[begin : begin + VERIFY_CHUNK]
         found: dict[str, int] = {}
         predecessors = AuditEntry.objects.filter(chain=chain, hash__in={run.needs for run in part})
         for digest, pk in predecessors.order_by("id").values_list("hash", "id"):

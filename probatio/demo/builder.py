@@ -64,6 +64,7 @@ from probatio.measures import services as measure_services
 from probatio.measures.models import Decision, Measure, ObligationType
 from probatio.notes import services as note_services
 from probatio.notes.models import InterviewNote
+from probatio.organisation import services as organisation_services
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import services as people_services
 from probatio.people.models import CourtFileNumber, Person, TimelineEvent
@@ -323,7 +324,7 @@ class ServiceBuilder:
         dept, fake = self.department, self.fake
         # The sentence pronounced with each prison measure (months, days), for the prison side.
         self.prison_lengths: dict[int, tuple] = {}
-        self.service = Service.objects.create(
+        self.service = organisation_services.service_create(
             name=self.report.name,
             department_code=dept.code,
             is_sandbox=True,

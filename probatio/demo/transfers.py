@@ -19,6 +19,7 @@ from probatio.access.roles import Role
 from probatio.accounts.models import Membership, User
 from probatio.demo import vocabulary as voc
 from probatio.measures import services as measure_services
+from probatio.organisation import services as organisation_services
 from probatio.organisation.models import Service
 from probatio.people import services as people_services
 from probatio.people.selectors import person_get_for
@@ -111,7 +112,7 @@ def _neighbour(today: date):
     service = Service.objects.filter(department_code=NEIGHBOUR["department_code"]).first()
     if service is not None:  # built before, its request answered since: leave it
         return service, None, None
-    service = Service.objects.create(is_sandbox=True, **NEIGHBOUR)
+    service = organisation_services.service_create(is_sandbox=True, **NEIGHBOUR)
     username, first_name, surname = NEIGHBOUR_MANAGER
     user = User.objects.create(
         username=username,

@@ -28,7 +28,7 @@ from faker import Faker
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditChainHead, AuditEntry
-from probatio.audit.services import GENESIS, entry_digest
+from probatio.audit.services import GENESIS, chain_start_values, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.national import activity, assessments, due_items, programmes
@@ -244,12 +244,11 @@ class Generator:
     def _service(self, plan: ServicePlan, rng: random.Random) -> None:
         number = plan.number
         department = department_code(number)
+        name = f"SPIP national {number:03d}"
         service_id = self.w[Service].add(
-            name=f"SPIP national {number:03d}",
-            department_code=department,
-            address=f"{number} rue de la République",
+            name=name, department_code=department, address=f"{number} rue de la République"
         )
-        self.audit = AuditStream(self, service_id)
+        self.audit = AuditStream(self, service_id, name, department)
         court_id = self.w[Court].add(
             service_id=service_id, name=f"Tribunal judiciaire {number:03d}", city=f"Ville {number}"
         )
@@ -617,9 +616,11 @@ class AuditStream:
     """A service's journal, gathered then chained in the order of time (ids follow it), as
     ``audit.services.record_many`` would have written it entry by entry."""
 
-    def __init__(self, generator: Generator, service_id: int):
+    def __init__(self, generator: Generator, service_id: int, name: str, department_code: str):
         self.generator = generator
         self.service_id = service_id
+        self.name = name
+        self.department_code = department_code
         self.chain = f"service:{service_id}"
         self.entries: list[tuple] = []
 
@@ -628,9 +629,19 @@ class AuditStream:
 
     def close(self) -> None:
         writer = self.generator.w[AuditEntry]
-        previous = GENESIS
-        last_id = None
         self.entries.sort(key=lambda entry: entry[0])
+        # The chain starts with the creation of the service, before its history (as
+        # ``organisation.services.service_create`` writes it).
+        start = chain_start_values(
+            service_id=self.service_id,
+            name=self.name,
+            department_code=self.department_code,
+            at=(self.entries[0][0] if self.entries else self.generator.now) - timedelta(seconds=1),
+        )
+        previous = entry_digest(
+            previous_hash=GENESIS, fields={**start, "at": start["at"].isoformat()}
+        )
+        last_id = writer.add(**start, previous_hash=GENESIS, hash=previous)
         for at, user_id, action, object_type, object_id, person_id, summary in self.entries:
             role, label = self.generator.actors.get(user_id, ("system", SYSTEM_LABEL))
             fields = {

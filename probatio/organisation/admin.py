@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
 
+from probatio.audit import services as audit
 from probatio.audit.admin import AuditedAdmin
 from probatio.organisation.models import ClosedDay, Establishment, Room, Service, Site
 
@@ -24,6 +26,13 @@ class ServiceAdmin(AuditedAdmin):
     list_display = ["name", "department_code", "is_sandbox"]
     search_fields = ["name", "department_code"]
     inlines = [SiteInline]
+
+    def save_model(self, request, obj, form, change):
+        """A new service starts its journal chain in the transaction that creates it."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                audit.start_service_chain(obj, actor=request.user)
 
 
 @admin.register(Site)

@@ -92,3 +92,8 @@ def closures_between(service_id: int, first: date, last: date) -> list[rules.Clo
             service_id=service_id, start_date__lte=last, end_date__gte=first
         ).select_related("site")
     ]
+
+
+def service_chains() -> list[str]:
+    """The journal chain every service must have (``audit.services.expected_chains``)."""
+    return [f"service:{pk}" for pk in Service.objects.values_list("pk", flat=True)]

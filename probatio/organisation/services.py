@@ -68,6 +68,18 @@ def check_quiet_hours(*, window_from: time, window_until: time, days: Collection
 
 
 @transaction.atomic
+def service_create(*, actor=None, **fields: Any) -> Service:
+    """A new service (SPIP), with the first entry of its journal chain in the same transaction:
+    every service has a chain from its creation (docs/audit.md). ``actor``: the user of the
+    platform administration who creates it; the system actor otherwise (the demo, tests)."""
+    service = Service(**fields)
+    service.full_clean()
+    service.save(force_insert=True)
+    audit.start_service_chain(service, actor=actor)
+    return service
+
+
+@transaction.atomic
 def service_settings_update(*, membership, data: dict[str, Any]) -> Service:
     service = Service.objects.select_for_update().get(pk=membership.service_id)
     before = audit.snapshot(service, SETTING_FIELDS)

@@ -47,8 +47,12 @@ def test_record_must_run_inside_a_transaction():
 def test_entries_are_chained_from_genesis(cpip):
     write_some(cpip, 2)
     entries = list(AuditEntry.objects.filter(chain=chain_of(cpip)).order_by("id"))
-    assert len(entries) == 4
+    assert len(entries) == 5  # the creation of the service starts the chain
     assert entries[0].previous_hash == GENESIS
+    assert (entries[0].object_type, entries[0].object_id) == (
+        "organisation.service",
+        cpip.service_id,
+    )
     for previous, entry in zip(entries, entries[1:], strict=False):
         assert entry.previous_hash == previous.hash
         assert len(entry.hash) == 64
@@ -96,8 +100,9 @@ def test_command_reports_an_intact_journal(cpip):
 
     out = StringIO()
     call_command("verify_audit_chain", stdout=out)
-    assert f"{chain_of(cpip)} : 4 entrées, chaîne intacte" in out.getvalue()
-    assert "Journal d'audit vérifié : 4 entrées." in out.getvalue()
+    # The creation of the service, then four entries.
+    assert f"{chain_of(cpip)} : 5 entrées, chaîne intacte" in out.getvalue()
+    assert "Journal d'audit vérifié : 5 entrées." in out.getvalue()
 
 
 @pytest.mark.django_db
@@ -130,7 +135,7 @@ def test_tampered_summary_is_detected(cpip):
     victim = AuditEntry.objects.filter(chain=chain_of(cpip)).order_by("id")[2]
     AuditEntry.objects.filter(pk=victim.pk).update(summary="Rien à signaler")
     count, problems = verify_chain(chain_of(cpip))
-    assert count == 6
+    assert count == 7
     assert problems == [f"entrée {victim.pk} : contenu modifié (empreinte invalide)"]
     with pytest.raises(CommandError, match="1 anomalie"):
         call_command("verify_audit_chain", stdout=_null(), stderr=_null())
@@ -166,7 +171,7 @@ def test_deleting_the_last_entry_is_detected(cpip):
     write_some(cpip, 2)
     AuditEntry.objects.filter(chain=chain_of(cpip)).latest("id").delete()
     count, problems = verify_chain(chain_of(cpip))
-    assert count == 3
+    assert count == 4
     assert problems == [
         "la tête de chaîne ne correspond pas à la dernière entrée (entrées supprimées ?)"
     ]
@@ -215,14 +220,14 @@ def test_chains_are_per_service(cpip, member, other_service):
     write_some(cpip, 1)
     mine = list(AuditEntry.objects.filter(chain=chain_of(cpip)).order_by("id"))
     theirs = list(AuditEntry.objects.filter(chain=chain_of(elsewhere)).order_by("id"))
-    assert (len(mine), len(theirs)) == (6, 2)
+    assert (len(mine), len(theirs)) == (7, 3)  # each starts with its service's creation
     assert {e.service_id for e in mine} == {cpip.service_id}
     assert mine[0].previous_hash == theirs[0].previous_hash == GENESIS
-    assert verify_chain(chain_of(cpip)) == (6, [])
-    assert verify_chain(chain_of(elsewhere)) == (2, [])
+    assert verify_chain(chain_of(cpip)) == (7, [])
+    assert verify_chain(chain_of(elsewhere)) == (3, [])
     # Tampering in one service leaves the other's chain intact.
     AuditEntry.objects.filter(pk=theirs[0].pk).update(summary="x")
-    assert verify_chain(chain_of(cpip)) == (6, [])
+    assert verify_chain(chain_of(cpip)) == (7, [])
     assert verify_chain(chain_of(elsewhere))[1] != []
 
 
@@ -254,7 +259,7 @@ def test_record_serialises_dates_and_truncates_summary(cpip):
     entry.refresh_from_db()
     assert len(entry.summary) == 300
     assert entry.changes == {"d": ["2025-01-01", None]}
-    assert verify_chain(chain_of(cpip)) == (1, [])
+    assert verify_chain(chain_of(cpip)) == (2, [])
 
 
 def test_diff_and_snapshot_helpers():

@@ -4,13 +4,14 @@ service), and a second run goes on from the highest ids."""
 
 from collections import Counter
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from probatio.accounts.models import Membership
-from probatio.audit.models import AuditChainHead
+from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import verify_chain
 from probatio.measures.models import Measure
 from probatio.national.generator import Generator
@@ -41,7 +42,14 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
         count, problems = verify_chain(chain)
         assert problems == []
         assert count > 0
+        # Every service's chain starts with its creation, as the application writes it.
+        first = AuditEntry.objects.filter(chain=chain).order_by("id").first()
+        assert (first.action, first.object_type) == ("create", "organisation.service")
+        assert (
+            first.at < AuditEntry.objects.filter(chain=chain).exclude(pk=first.pk).earliest("at").at
+        )
     assert AuditChainHead.objects.count() == 2
+    call_command("verify_audit_chain", stdout=StringIO())  # no service without its chain
     # Deferred constraints (foreign keys) checked now, inside the test's transaction.
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
