@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("probatio.transfers.urls")),
     path("personnes/", include("probatio.merges.urls")),
     path("", include("probatio.figures.urls")),
+    path("", include("probatio.retention.urls")),
     path("", include("probatio.oversight.urls")),
     path("messagerie/", include("probatio.messaging.urls")),
     path("admin/", admin.site.urls),

@@ -49,6 +49,7 @@ VIEW_MODULES = [
     "probatio/assessments/intensity_views.py",
     "probatio/programmes/person_views.py",
     "probatio/programmes/views.py",
+    "probatio/retention/views.py",
 ]
 
 # Methods of querysets, managers and model instances that query or write.

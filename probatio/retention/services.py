@@ -198,7 +198,8 @@ class RuleResult:
     count: int = 0
     files: list[tuple[int, date]] = field(default_factory=list)  # (person id, ended)
     ids: list[int] = field(default_factory=list)  # the rows (messages…)
-    detail: dict = field(default_factory=dict)
+    detail: dict = field(default_factory=dict)  # the journal: entries per chain
+    stopped: dict = field(default_factory=dict)  # the journal: chains stopped at an anomaly
 
 
 @dataclass
@@ -432,13 +433,15 @@ def purge_file(
     return RuleResult(rule, actor.service_id, count=1, files=[(person.pk, None)])
 
 
-def purge_journal(rule: RetentionRule, *, as_of: date, dry_run: bool):
-    """The journal's rule, over every chain: ``audit.retention.purge_journal`` purges the
-    entries older than the rule's bound and leaves the signed checkpoint the verification
-    starts from (docs/audit.md, « Retention »)."""
+def purge_journal(
+    rule: RetentionRule, *, as_of: date, dry_run: bool, chains: list[str] | None = None
+):
+    """The journal's rule: ``audit.retention.purge_journal`` purges the entries older than the
+    rule's bound from the start of each chain (every chain, or those named) and leaves the
+    signed checkpoint the verification starts from (docs/audit.md, « Retention »)."""
     from probatio.audit.retention import purge_journal as purge
 
-    return purge(rules.cutoff_time(as_of, rule.duration_months), dry_run=dry_run)
+    return purge(rules.cutoff_time(as_of, rule.duration_months), dry_run=dry_run, chains=chains)
 
 
 def apply(
@@ -449,34 +452,38 @@ def apply(
     batch_size: int = rules.BATCH_SIZE,
     now: datetime | None = None,
 ) -> Report:
-    """The retention job over the given services (all by default), each by its system actor;
-    the journal's rule runs only over the whole platform (no ``service_ids``)."""
+    """The retention job over the given services (all by default), each by its system actor,
+    then the journal's rule over their chains (every chain, the platform's included, when no
+    service is named). A real run is never ahead of time: ``as_of`` after today is for a
+    dry-run only."""
     from probatio.organisation.models import Service
 
     now = now or timezone.now()
     as_of = as_of or timezone.localdate(now)
+    if not dry_run and as_of > timezone.localdate(now):
+        raise ValidationError(
+            "Une date de référence future ne sert qu'à la simulation (--dry-run) : rien n'est "
+            "supprimé avant son terme."
+        )
     report = Report(as_of=as_of, dry_run=dry_run)
     services = Service.objects.order_by("pk")
     if service_ids is not None:
         services = services.filter(pk__in=service_ids)
-    for service_id in services.values_list("pk", flat=True):
+    ids = list(services.values_list("pk", flat=True))
+    for service_id in ids:
         report.results += apply_service(
             service_id, as_of=as_of, now=now, dry_run=dry_run, batch_size=batch_size
         )
     journal_rule = next((r for r in selectors.rules_in_force() if r.kind == Kind.JOURNAL), None)
-    if journal_rule is not None and service_ids is None:
-        purged = purge_journal(journal_rule, as_of=as_of, dry_run=dry_run)
-        counts = _journal_counts(purged)
-        report.results.append(
-            RuleResult(journal_rule, None, count=sum(counts.values()), detail=counts)
-        )
+    if journal_rule is not None:
+        chains = None if service_ids is None else [f"service:{pk}" for pk in ids]
+        result = RuleResult(journal_rule, None)
+        if rules.cutoff_time(as_of, journal_rule.duration_months) > now:
+            result.detail = {}
+        else:
+            purged = purge_journal(journal_rule, as_of=as_of, dry_run=dry_run, chains=chains)
+            result.detail = dict(purged.per_chain)
+            result.count = purged.total
+            result.stopped = dict(purged.stopped)
+        report.results.append(result)
     return report
-
-
-def _journal_counts(purged) -> dict[str, int]:
-    """The counts per chain of ``audit.retention``'s report."""
-    for name in ("counts", "per_chain", "chains"):
-        value = getattr(purged, name, None)
-        if isinstance(value, dict):
-            return {str(k): int(v) for k, v in value.items()}
-    return {}

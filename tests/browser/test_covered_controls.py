@@ -133,6 +133,8 @@ FIRST_ROLE = {
     "programmes:group_new": "manager",
     "programmes:session_reschedule": "manager",
     "programmes:session_summons": "manager",
+    "retention:overview": "manager",
+    "retention:hold": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 

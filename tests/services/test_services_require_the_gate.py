@@ -21,6 +21,7 @@ from probatio.people.selectors import UNGATED, person_get_for
 from probatio.programmes import services as programmes
 from probatio.reintegration import release, support
 from probatio.reintegration import services as reintegration
+from probatio.retention import services as retention
 from probatio.sentences import services as sentences
 from probatio.transfers import services as transfers
 from tests.factories import make_measure, make_person
@@ -39,6 +40,7 @@ MODULES = (
     community_work,
     transfers,
     merges,
+    retention,
 )
 
 # Public functions of these modules that are not a write on one person's file, with why.
@@ -111,6 +113,13 @@ NOT_PERSON_WRITES = {
     "programmes.services.session_reschedule",
     "programmes.services.session_summons_set",
     "programmes.services.parse_slots",
+    # The retention job of a service's system actor: each file it deletes goes through the
+    # gate in its batch (``persons_gated_for``, ``APPLY_RETENTION``); the journal's purge
+    # concerns no file.
+    "retention.services.apply",
+    "retention.services.apply_service",
+    "retention.services.plan_service",
+    "retention.services.purge_journal",
 }
 
 

@@ -62,12 +62,15 @@ class Command(BaseCommand):
             return self._one_file(options["dossier"], as_of)
         if options["batch_size"] < 1:
             raise CommandError("--batch-size doit être un nombre positif.")
-        report = services.apply(
-            as_of=as_of,
-            service_ids=service_ids,
-            dry_run=options["dry_run"],
-            batch_size=options["batch_size"],
-        )
+        try:
+            report = services.apply(
+                as_of=as_of,
+                service_ids=service_ids,
+                dry_run=options["dry_run"],
+                batch_size=options["batch_size"],
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         self._print(report, service_ids)
 
     def _one_file(self, person_id: int, as_of):
@@ -109,8 +112,6 @@ class Command(BaseCommand):
                         f"    dossier {pk} — fin de la dernière mesure le {format_fr(ended)}"
                     )
             for chain, n in sorted(result.detail.items()):
-                self.stdout.write(f"    {chain} : {count(n, *unit)}")
-        if service_ids is not None:
-            self.stdout.write(
-                "Journal des accès : purgé seulement quand tous les services sont traités."
-            )
+                self.stdout.write(f"    chaîne {chain} : {count(n, *unit)}")
+            for chain, why in sorted(result.stopped.items()):
+                self.stderr.write(f"    chaîne {chain} : purge arrêtée — {why}")
