@@ -177,9 +177,11 @@ def create_backup(*, directory: Path, key: str | None, now: datetime | None = No
                     database["file"] = dump_path.name
                     files = []
                     for relative, path in _private_files(root, skip=[directory]):
-                        files.append(
-                            {"path": relative, **_add_file(tar, path, FILES_PREFIX + relative)}
-                        )
+                        try:
+                            entry = _add_file(tar, path, FILES_PREFIX + relative)
+                        except FileNotFoundError:  # deleted since the listing (a preview)
+                            continue
+                        files.append({"path": relative, **entry})
                     manifest = {
                         "format": FORMAT,
                         "version": FORMAT_VERSION,
