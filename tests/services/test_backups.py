@@ -359,3 +359,31 @@ def test_postgresql_round_trip_into_another_database(
     assert forced.returncode == 0, forced.stdout + forced.stderr
     with psycopg.connect(url.replace("postgres://", "postgresql://")) as target:
         assert databases.read_facts(target.cursor(), "postgresql").tables == source.tables
+
+
+@pytest.mark.usefixtures("dataset")
+def test_restore_checks_the_anchors_when_given(
+    private_files, archives, cpip, settings, monkeypatch
+):
+    monkeypatch.delenv("BACKUP_KEY", raising=False)
+    settings.AUDIT_ANCHOR_KEY = "clé des ancres du test"
+    at_backup = archives / "ancres-sauvegarde.json"
+    later = archives / "ancres-plus-tard.json"
+    call_command("export_audit_anchors", to=str(at_backup), stdout=io.StringIO())
+    archive = backup(archives)
+    make_person(cpip, surname="Après-Ancres")  # the service's chain moves on
+    call_command("export_audit_anchors", to=str(later), stdout=io.StringIO())
+
+    empty_everything(private_files)
+    output = restore(archive, "--anchors", str(at_backup))
+    assert "journal d'audit : Journal d'audit vérifié" in output
+    assert "(ancres vérifiées)" in output
+
+    # Anchors newer than the archive: the restored chain stops short of them.
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="les vérifications relèvent 1 écart"):
+        call_command(
+            "restore", str(archive), "--force", "--anchors", str(later), stdout=out, stderr=out
+        )
+    assert "ÉCART journal d'audit" in out.getvalue()
+    assert "têtes de chaîne : " in out.getvalue() and "identiques au manifeste" in out.getvalue()
