@@ -25,8 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--anchors",
             default=None,
-            help="fichier d'ancres du journal à vérifier après la restauration "
-            "(verify_audit_chain --anchors)",
+            help="fichier d'ancres du journal (ou leur dossier : le plus récent) à vérifier "
+            "après la restauration (verify_audit_chain --anchors)",
         )
 
     def handle(self, *args, archive, force, anchors, **options):
