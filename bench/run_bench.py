@@ -140,6 +140,11 @@ PAGES = [
     # A programme with its groups and waiting list; the referral form.
     ("programme <id>", "/programmes/{programme}/", "encadrement.demo"),
     ("orienter (form.)", "/personnes/{person}/programmes/orienter/", "cpip.demo"),
+    # The managers' anomaly view over the journal (docs/audit.md, « Anomalies »): its three
+    # lists over the last 30 days, one reader's entries of the day, the thresholds.
+    ("contrôle des accès", "/service/controle-des-acces/", "encadrement.demo"),
+    ("journal d'un agent", "/service/controle-des-acces/agents/{cpip_demo}/", "encadrement.demo"),
+    ("seuils du contrôle", "/service/parametres/controle-des-acces/", "encadrement.demo"),
 ]
 # Bumped when the data changes shape in a way the code digest below cannot see.
 DATA_VERSION = 5

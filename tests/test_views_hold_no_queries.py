@@ -23,6 +23,7 @@ VIEW_MODULES = [
     "probatio/messaging/views.py",
     "probatio/notes/views.py",
     "probatio/organisation/views.py",
+    "probatio/oversight/views.py",
     "probatio/transitions/views.py",
     "probatio/sentences/cap_views.py",
     "probatio/sentences/import_views.py",

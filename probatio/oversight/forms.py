@@ -44,7 +44,9 @@ class PeriodForm(BaseForm):
 
 
 class ReaderDayForm(BaseForm):
-    jour = forms.DateField(label="Jour", widget=DateInput())
+    """The day of a reader's entries (today when not given)."""
+
+    jour = forms.DateField(label="Jour", required=False, widget=DateInput())
 
 
 class ThresholdsForm(BaseForm):

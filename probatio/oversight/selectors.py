@@ -332,7 +332,7 @@ def persons_named(service_id: int, ids) -> dict[int, str]:
     if not ids:
         return {}
     return {
-        pk: f"{surname} {first_names}".strip()
+        pk: f"{surname.upper()} {first_names}".strip()  # as ``Person.__str__``
         for pk, surname, first_names in Person.objects.filter(
             service_id=service_id, pk__in=ids
         ).values_list("pk", "surname", "first_names")

@@ -130,7 +130,7 @@ def reader(request, user_id: int):
             },
             status=400,
         )
-    day = form.cleaned_data["jour"]
+    day = form.cleaned_data["jour"] or timezone.localdate()
     found = selectors.thresholds_for(service_id)
     thresholds = found.thresholds
     paginator = Paginator(selectors.reader_entries(service_id, user_id, day), READER_PAGE_SIZE)

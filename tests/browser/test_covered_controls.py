@@ -135,6 +135,9 @@ FIRST_ROLE = {
     "programmes:session_summons": "manager",
     "retention:overview": "manager",
     "retention:hold": "manager",
+    "oversight:anomalies": "manager",
+    "oversight:reader": "manager",
+    "oversight:settings": "manager",
 }
 ROLE_ORDER = ("cpip", "manager", "secretariat", "judge")
 
@@ -401,6 +404,8 @@ OBJECT_ARGUMENTS = {
         "enrolment",
         lambda o: {"pk": o.person_id, "enrolment_id": o.pk},
     ),
+    # A reader's entries of the day in the anomaly view (cpip.demo's).
+    "oversight:reader": ("staff_member", lambda o: {"user_id": o.user_id}),
 }
 
 

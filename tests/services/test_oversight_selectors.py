@@ -168,18 +168,6 @@ def test_reads_out_of_hours_match_the_rule(service, cpip):
     assert expected[holiday] >= 1 and expected[date(2026, 11, 14)] >= 1
 
 
-def test_the_rule_of_working_hours():
-    kwargs = {"day_starts": time(7, 30), "day_ends": time(19, 30)}
-    assert rules.is_out_of_hours(paris(DAY, 7, 29), **kwargs)
-    assert not rules.is_out_of_hours(paris(DAY, 7, 30), **kwargs)
-    assert rules.is_out_of_hours(paris(DAY, 19, 30), **kwargs)
-    assert rules.is_out_of_hours(paris(date(2026, 12, 25), 10), **kwargs)
-    # Good Friday is a working day but in Alsace-Moselle.
-    good_friday = paris(date(2026, 4, 3), 10)
-    assert not rules.is_out_of_hours(good_friday, **kwargs)
-    assert rules.is_out_of_hours(good_friday, alsace_moselle=True, **kwargs)
-
-
 # --- Bursts of denials ----------------------------------------------------------------------
 
 
@@ -214,16 +202,6 @@ def test_bursts_match_the_rule_on_random_refusals(service, cpip):
             assert rows == []
 
 
-def test_the_rule_of_bursts():
-    base = paris(DAY, 10)
-    moments = [base + timedelta(minutes=m) for m in (0, 1, 2, 9, 10, 30)]
-    assert rules.largest_burst(moments, 10) == 4  # 0, 1, 2, 9 (10 is one minute too late)
-    assert rules.largest_burst(moments, 11) == 5
-    assert rules.largest_burst([], 10) == 0
-    assert rules.is_burst(moments, count=4, minutes=10)
-    assert not rules.is_burst(moments, count=5, minutes=10)
-
-
 # --- One reader's day -----------------------------------------------------------------------
 
 
@@ -234,9 +212,7 @@ def test_a_readers_entries_of_a_day_mark_the_files_never_assigned(service, cpip,
     read(cpip, other, paris(DAY + timedelta(days=1), 11))  # another day
     entries = list(selectors.reader_entries(service.pk, cpip.user_id, DAY))
     assert [(e.person_id, e.unassigned) for e in entries] == [(other.pk, True), (own.pk, False)]
-    assert selectors.persons_named(service.pk, {own.pk}) == {
-        own.pk: f"{own.surname} {own.first_names}"
-    }
+    assert selectors.persons_named(service.pk, {own.pk}) == {own.pk: str(own)}
 
 
 def test_a_staff_member_of_another_service_is_not_found(service, cpip, other_service, member):

@@ -360,3 +360,32 @@ def test_a_stop_leaves_whole_batches_and_the_next_run_finishes(cpip, monkeypatch
     monkeypatch.setattr(services, "_delete_rows", real)
     services.apply(as_of=TODAY, service_ids=[cpip.service_id], dry_run=False, batch_size=2, now=NOW)
     assert not Person.objects.filter(pk__in=[p.pk for p in files]).exists()
+
+
+def test_the_journal_rule_calls_the_journal_purge_with_its_bound(cpip, monkeypatch):
+    """The journal's purge itself (checkpoint, chains) is audit's (tests/services/
+    test_audit_proofs.py); here: the bound, the dry-run and the chains it is given."""
+    from probatio.audit import retention as journal_retention
+
+    calls = []
+
+    def purge(before, *, dry_run, chains=None):
+        calls.append((before, dry_run, chains))
+        return journal_retention.JournalPurgeReport(
+            before=before, dry_run=dry_run, per_chain={"service:1": 7}
+        )
+
+    monkeypatch.setattr(journal_retention, "purge_journal", purge)
+    report = services.apply(as_of=TODAY, service_ids=[cpip.service_id], dry_run=True, now=NOW)
+    journal = next(r for r in report.results if r.rule.kind == "journal")
+    assert journal.count == 7 and journal.detail == {"service:1": 7}
+    services.apply(as_of=TODAY, dry_run=False, now=NOW)
+    (before, dry, chains), (_, real, every) = calls
+    assert before == timezone.make_aware(datetime(2023, 12, 7))  # 36 months, Paris time
+    assert (dry, chains) == (True, [f"service:{cpip.service_id}"])
+    assert (real, every) == (False, None)
+
+
+def test_a_real_run_ahead_of_time_is_refused(cpip):
+    with pytest.raises(ValidationError, match="simulation"):
+        services.apply(as_of=TODAY + timedelta(days=1), dry_run=False, now=NOW)

@@ -155,10 +155,16 @@ def test_another_services_manager_sees_nothing_of_this_one(
     assert client.get(reader_url(cpip)).status_code == 404
 
 
-def test_a_missing_day_is_refused_in_french(as_role, cpip):
-    page = as_role("manager").get(f"{PAGE}agents/{cpip.user_id}/")
-    assert page.status_code == 400
-    assert field_error(page, "id_jour")
+def test_the_day_is_today_by_default_and_a_bad_day_is_refused_in_french(as_role, cpip):
+    journal(cpip, audit.Action.READ, paris(TODAY, 9), make_person(cpip))
+    client = as_role("manager")
+    today = client.get(f"{PAGE}agents/{cpip.user_id}/")
+    assert today.status_code == 200
+    # The file's creation (by the CPIP, today) and its read.
+    assert html(today).count('data-testid="reader-entry"') == 2
+    refused = client.get(f"{PAGE}agents/{cpip.user_id}/?jour=31/02/2026")
+    assert refused.status_code == 400
+    assert field_error(refused, "id_jour") == "Saisissez une date valide."
 
 
 def _queries(client, url) -> int:
