@@ -11,7 +11,8 @@ with ten services, at most 15 queries a page). Then runs ``bench_reminders.py``:
 batch on 10,000 due messages, ``bench_documents.py``: one report PDF, and
 ``bench_sentences.py``: the nightly recomputation of sentence dates for 2,000 persons in prison
 and the queries of the dossier's date panel, and ``bench_sign_in.py``: signing in with the
-second factor.
+second factor, and ``bench_retention.py``: the retention job's dry-run and run on a copy
+of the ten-service database.
 """
 
 import argparse
@@ -140,6 +141,8 @@ PAGES = [
     # A programme with its groups and waiting list; the referral form.
     ("programme <id>", "/programmes/{programme}/", "encadrement.demo"),
     ("orienter (form.)", "/personnes/{person}/programmes/orienter/", "cpip.demo"),
+    # Retention (docs/data-protection.md): the rules, the holds, what would go within a year.
+    ("conservation", "/service/conservation/", "encadrement.demo"),
     # The managers' anomaly view over the journal (docs/audit.md, « Anomalies »): its three
     # lists over the last 30 days, one reader's entries of the day, the thresholds.
     ("contrôle des accès", "/service/controle-des-acces/", "encadrement.demo"),
@@ -602,6 +605,18 @@ def main() -> None:
         cwd=BASE_DIR,
     )
     ok &= sentences.returncode == 0
+    # The retention job (dry-run, then run) on a copy of the ten-service database.
+    retention = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "bench_retention.py"),
+            "--database",
+            str(dirs[SIZES[1]] / "probatio.sqlite3"),
+            "--check",
+        ],
+        cwd=BASE_DIR,
+    )
+    ok &= retention.returncode == 0
     if args.check and not ok:
         sys.exit(1)
 

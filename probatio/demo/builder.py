@@ -51,6 +51,7 @@ from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, Perso
 from probatio.demo.programmes import build_programmes
 from probatio.demo.referrals import build_referrals
 from probatio.demo.release import build_release_plans
+from probatio.demo.retention import build_retention
 from probatio.demo.reports import ReportsBuilder
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.staff import build_staff_calendar
@@ -285,6 +286,7 @@ class ServiceBuilder:
                 build_drafts,  # a note begun from an appointment, not finished
                 build_victim_awaiting_cpip,  # a victim the secretariat could not enter
                 build_duplicate_pair,  # a file opened twice, for a manager to merge
+                build_retention,  # closed files near the end of their retention, one held
                 build_near_duplicate,  # a person the secretariat may enter again
                 build_activity,  # a year of reports, answers, incidents (the figures)
                 build_allocation,  # last: the queue, part-time and reduced capacities

@@ -22,6 +22,8 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditEntry
 from probatio.compliance.models import Proof
+from probatio.core.dates import add_months
+from probatio.core.text import count
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
@@ -175,7 +177,14 @@ class RuleOutlook:
     rule: RetentionRule
     today: int = 0
     within_a_year: int = 0
-    unit: str = ""
+
+    @property
+    def today_text(self) -> str:
+        return count(self.today, *UNITS[self.rule.kind])
+
+    @property
+    def within_a_year_text(self) -> str:
+        return count(self.within_a_year, *UNITS[self.rule.kind])
 
 
 @dataclass
@@ -200,7 +209,7 @@ def outlook(service_id: int, *, today: date, now: datetime) -> Outlook:
     dry-run as of today + 1 year), by rule, and the files due within the year. A fixed number
     of queries, whatever the size of the service: one for the rules, one for the closed files
     (the longest horizon of the file rules), one for the messages, one for the journal."""
-    horizon = rules.add_months(today, 12)
+    horizon = add_months(today, 12)
     result = Outlook(today=today, horizon=horizon)
     in_force = rules_in_force()
     by_kind = {rule.kind: rule for rule in in_force}
@@ -244,7 +253,7 @@ def outlook(service_id: int, *, today: date, now: datetime) -> Outlook:
     deleted_today = {row["pk"] for row in files_due(file_rule, today)} if file_rule else set()
     deleted_later = {row["pk"] for row in files_due(file_rule, horizon)} if file_rule else set()
     for rule in in_force:
-        one = RuleOutlook(rule=rule, unit=UNITS[rule.kind][1])
+        one = RuleOutlook(rule=rule)
         if rule.kind == Kind.FILES:
             one.today, one.within_a_year = len(deleted_today), len(deleted_later)
         elif rule.kind in (Kind.NOTES, Kind.PROOF_FILES):

@@ -50,7 +50,7 @@ def test_the_page_shows_the_rules_the_files_due_within_a_year_and_the_holds(
     holds = html(response).split('data-testid="retention-holds"')[1]
     assert f"n° {held.pk}" in holds and "Contentieux" in holds
     rules = html(response).split('data-testid="retention-rules"')[1].split("</table>")[0]
-    assert "<td>1 dossiers</td>" in rules and "<td>2 dossiers</td>" in rules
+    assert "<td>1 dossier</td>" in rules and "<td>2 dossiers</td>" in rules
 
 
 def test_the_page_is_reached_from_the_service_menu(manager, client_for):
