@@ -84,7 +84,10 @@ def main() -> None:
             LOG_LEVEL="ERROR",
             DJANGO_SETTINGS_MODULE="config.settings",
         )
-        print("Conservation des données : le traitement sur la base à 10 services (dans un an)…")
+        print(
+            f"Conservation des données : le traitement sur {args.database.parent.name} "
+            "(au jour d'un an d'ici)…"
+        )
         command = [sys.executable, str(Path(__file__).resolve()), "--child"]
         result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
         line = next((x for x in result.stdout.splitlines() if x.startswith("RESULTS ")), None)
