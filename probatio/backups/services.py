@@ -428,8 +428,9 @@ def _check(manifest: dict, root: Path, anchors: str | None, result: RestoreResul
         call_command("verify_audit_chain", stdout=output, stderr=output, **options)
     except CommandError as error:
         details = [line for line in output.getvalue().splitlines() if line.strip()]
-        result.problems.append(f"journal d'audit : {error}")
-        result.problems.extend(f"  {line}" for line in details[:20])
+        result.problems.append(
+            f"journal d'audit : {error}" + "".join(f"\n    {line}" for line in details[:20])
+        )
     else:
         lines = [line for line in output.getvalue().splitlines() if line.strip()]
         last = lines[-1] if lines else "vérifié"
