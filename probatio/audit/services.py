@@ -4,7 +4,7 @@ the change (or of the read) they record."""
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -133,8 +133,9 @@ def _entry(
         actor = actor if actor is not None and actor.pk else None
         label = str(actor) if actor is not None else ""
     return AuditEntry(
-        # ``at``: the demo's past activity only (demo/oversight.py); the application journals now.
-        at=at or timezone.now(),
+        # ``at``: the demo's past activity only (demo/oversight.py); the application journals
+        # now. In UTC, as read back from the database: the hash covers ``at.isoformat()``.
+        at=at.astimezone(UTC) if at is not None else timezone.now(),
         chain=chain,
         actor=actor,
         actor_label=label[:200],

@@ -281,3 +281,28 @@ def test_only_a_manager_sets_the_thresholds(service, cpip):
     with pytest.raises(PermissionDenied):
         services.thresholds_update(membership=cpip, data=GOOD)
     assert not OversightSettings.objects.exists()
+
+
+def test_entries_written_in_the_past_in_paris_time_keep_the_chain_verifiable(service, cpip):
+    """The demo's past activity (``record(..., at=...)`` with a Paris time): stored in UTC,
+    hashed as read back, so that ``verify_chain`` passes."""
+    person = make_person(cpip)
+    read(cpip, person, paris(DAY, 21, 5))
+    with transaction.atomic():
+        audit.record_many(
+            service_id=service.pk,
+            entries=[
+                {
+                    "actor": cpip.user,
+                    "action": audit.Action.DENIED,
+                    "role": "cpip",
+                    "object_type": "page",
+                    "at": paris(DAY, 16, 2, second),
+                }
+                for second in range(3)
+            ],
+        )
+    count, problems = audit.verify_chain(f"service:{service.pk}")
+    assert problems == [] and count >= 4
+    latest = AuditEntry.objects.filter(action="read").latest("id")
+    assert latest.at == paris(DAY, 21, 5)
