@@ -262,6 +262,16 @@ def _open_stream(handle, key: str | None):
         raise _altered(str(error)) from None
 
 
+def _safe_name(name: str) -> bool:
+    """A member's name stays inside its folder: relative, no « .. », no empty part."""
+    parts = name.split("/")
+    return (
+        not name.startswith("/")
+        and "\\" not in name
+        and all(part not in {"", ".", ".."} for part in parts)
+    )
+
+
 def read_archive(archive: Path, key: str | None, staging: Path) -> dict:
     """Decrypt and unpack ``archive`` into ``staging`` and check it whole against its manifest;
     return the manifest. Raises BackupError (French) on anything amiss."""
@@ -278,10 +288,14 @@ def read_archive(archive: Path, key: str | None, staging: Path) -> dict:
             ):
                 for member in tar:
                     name = member.name
-                    if not member.isfile() or not (
-                        name == MANIFEST
-                        or name in databases.DUMP_NAMES.values()
-                        or name.startswith(FILES_PREFIX)
+                    if (
+                        not member.isfile()
+                        or not _safe_name(name)
+                        or not (
+                            name == MANIFEST
+                            or name in databases.DUMP_NAMES.values()
+                            or name.startswith(FILES_PREFIX)
+                        )
                     ):
                         raise _altered(f"élément inattendu « {name} »")
                     if name in members:
@@ -311,8 +325,13 @@ def read_archive(archive: Path, key: str | None, staging: Path) -> dict:
         )
     if manifest.get("encrypted") and not encrypted:
         raise _altered("le manifeste la dit chiffrée, elle ne l'est pas")
-    expected = {manifest["database"]["file"]: manifest["database"]}
-    expected.update({FILES_PREFIX + f["path"]: f for f in manifest["files"]})
+    try:
+        expected = {manifest["database"]["file"]: manifest["database"]}
+        expected.update({FILES_PREFIX + f["path"]: f for f in manifest["files"]})
+        for key_name in ("vendor", "created_at", "migrations", "tables", "audit_chain_heads"):
+            manifest[key_name]  # noqa: B018 (present, or the archive is refused)
+    except (KeyError, TypeError):
+        raise _altered("manifeste incomplet") from None
     if set(expected) != members - {MANIFEST}:
         missing = sorted(set(expected) - members)
         extra = sorted(members - {MANIFEST} - set(expected))

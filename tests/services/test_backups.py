@@ -102,15 +102,19 @@ def assert_chains_intact() -> None:
         assert entries > 0 and problems == []
 
 
-def rebuild(archive: Path, destination: Path, change) -> Path:
+def rebuild(archive: Path, destination: Path, change, extra: dict | None = None) -> Path:
     """A plain archive rewritten member by member, ``change(name, content)`` giving the new
-    content (the manifest kept unless changed)."""
+    content (the manifest kept unless changed), ``extra`` members added first."""
     buffer = io.BytesIO()
     with (
         tarfile.open(archive, "r:gz") as source,
         gzip.GzipFile(fileobj=buffer, mode="wb") as packed,
         tarfile.open(fileobj=packed, mode="w|") as target,
     ):
+        for name, content in (extra or {}).items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            target.addfile(info, io.BytesIO(content))
         for member in source:
             content = change(member.name, source.extractfile(member).read())
             info = tarfile.TarInfo(member.name)
@@ -229,6 +233,14 @@ def test_altered_plain_archive_is_refused(private_files, archives, monkeypatch):
     foreign = rebuild(archive, archives / "foreign.tar.gz", other_vendor)
     with pytest.raises(CommandError, match="Restaurez-la dans une base du même type"):
         restore(foreign)
+
+    escaping = rebuild(
+        archive, archives / "escaping.tar.gz", lambda name, content: content,
+        extra={"files/../../hors-du-dossier.txt": b"x"},
+    )  # fmt: skip
+    with pytest.raises(CommandError, match="élément inattendu « files/../../hors-du-dossier"):
+        restore(escaping)
+    assert not (private_files.parent / "hors-du-dossier.txt").exists()
     assert state(private_files) == emptied
 
 
