@@ -32,6 +32,7 @@ from probatio.audit.services import GENESIS, chain_start_values, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
 from probatio.national import activity, assessments, due_items, programmes
+from probatio.national import retention as retention_holds
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan, department_code
 from probatio.notes.models import InterviewNote
@@ -159,6 +160,7 @@ class Generator:
             *activity.MODELS,
             *assessments.MODELS,
             *programmes.MODELS,
+            *retention_holds.MODELS,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
         self.first_ids = {
@@ -283,6 +285,7 @@ class Generator:
         self.assessments = assessments.ServiceAssessments(
             self, service_id=service_id, staff=staff, rng=random.Random(f"{self.seed}:{number}:a")
         )
+        self.holds = retention_holds.ServiceHolds(self, manager_id=staff["manager"][0])
         self.programmes = programmes.ServiceProgrammes(
             self,
             service_id=service_id,
@@ -526,6 +529,7 @@ class Generator:
         self.programmes.person(
             person_id=person_id, cpip=assigned, opened=opened, active=active, held=held
         )
+        self.holds.person(person_id=person_id, active=active)
         events = 30 if active else 2
         self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)
 
