@@ -3,7 +3,7 @@ the database (signed), the purge of the oldest entries behind a signed checkpoin
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from io import StringIO
 from pathlib import Path
@@ -409,3 +409,47 @@ def test_the_purge_stops_before_an_anomaly(key, history):
 def test_a_purge_date_in_the_future_is_refused(history):
     with pytest.raises(ValidationError, match="doit être passée"):
         purge_journal(datetime.now(UTC) + timedelta(days=1), dry_run=True)
+
+
+# --- PostgreSQL: the partitioned journal ------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_the_purge_keeps_the_chain_and_the_anchors_hold(key, tmp_path):
+    """The journal partitioned by month: entries over four months, purged by batches from
+    their partitions; the chain verifies after, an anchor exported before holds, and the
+    tampering cases are still caught."""
+    from probatio.audit import partitions
+
+    assert connection.vendor == "postgresql", "run with DATABASE_URL=postgres://…"
+    AuditEntry.objects.ensure_partitions(from_month=T0)
+    with time_machine.travel(T0, tick=False):
+        old = ServiceFactory(name="SPIP ancien", department_code="978")
+    for month in range(4):
+        with time_machine.travel(T0 + timedelta(days=31 * month + 1), tick=False):
+            read(old, 2)
+    path = anchors.export(to=tmp_path)
+    cut = T0 + timedelta(days=62)  # the creation and the first two months' reads
+    dry = purge_journal(cut, dry_run=True)
+    done = purge_journal(cut, dry_run=False, batch=2)
+    assert dry.per_chain == done.per_chain == {chain(old): 5}
+    rows = {p.month: p.rows for p in partitions.partitions() if p.month}
+    assert (rows[date(2025, 1, 1)], rows[date(2025, 2, 1)], rows[date(2025, 3, 1)]) == (0, 0, 2)
+    assert verify_chain(chain(old)) == (5, [])
+    verify(anchors=path)
+    # Deleting the last entries with their head: only the anchor sees it (exported before the
+    # purge, it names the last read, now before the purge's line).
+    entries = entries_of(old)
+    AuditEntry.objects.filter(pk__in=[e.pk for e in entries[-2:]]).delete()
+    AuditChainHead.objects.filter(chain=chain(old)).update(
+        last_hash=entries[-3].hash, last_entry_id=entries[-3].pk
+    )
+    assert verify_chain(chain(old)) == (3, [])
+    assert f"l'entrée {entries[-2].pk} ancrée le" in failing(anchors=path)
+    # A tampered checkpoint, an altered entry.
+    AuditCheckpoint.objects.update(purged=99)
+    AuditEntry.objects.filter(pk=entries[0].pk).update(summary="Modifiée")
+    problems = verify_chain(chain(old))[1]
+    assert f"entrée {entries[0].pk} : contenu modifié (empreinte invalide)" in problems
+    assert any("signature invalide" in problem for problem in problems)
