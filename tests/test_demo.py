@@ -418,6 +418,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     )
     _assert_assessments(demo_service, cpip, today)
     _assert_programmes(demo_service, cpip)
+    _assert_oversight(demo_service)
     call_command("verify_audit_chain", stdout=StringIO())
 
     call_command("load_demo", "--persons", "40", stdout=StringIO())
@@ -652,3 +653,36 @@ def test_every_activity_figure_of_the_demo_service_has_values(settings, tmp_path
     assert answered.filter(report__matter="adjustment_723_15", kind="granted").exists()
     releases = figures["releases"].total.values
     assert releases["housed"] and releases["homeless"]
+
+
+def _assert_oversight(service):
+    """docs/audit.md « Anomalies »: the anomaly view's selectors find the demo's unusual
+    reader (demo/oversight.py) — the service's second CPIP, who read 35 files of persons never
+    assigned to them on the last working day two days ago or more, eight after 21:00 — and the
+    burst of twelve refusals of the second member of the secretariat that afternoon."""
+    from probatio.demo.oversight import unusual_day
+    from probatio.oversight import rules as oversight_rules
+    from probatio.oversight import selectors as oversight
+
+    today = timezone.localdate()
+    day = unusual_day(today)
+    start, end = oversight_rules.default_period(today)
+    found = oversight.thresholds_for(service.pk)
+    reader = Membership.objects.filter(service=service, role="cpip").order_by("pk")[1]
+    secretary = Membership.objects.filter(service=service, role="secretariat").order_by("pk")[1]
+    unusual = oversight.unusual_reads(
+        service.pk, start, end, threshold=found.thresholds.unusual_reads_per_day
+    )
+    assert [(row["day"], row["files"]) for row in unusual if row["actor_id"] == reader.user_id] == [
+        (day, 35)
+    ]
+    late = oversight.out_of_hours_reads(
+        service.pk, day, day, thresholds=found.thresholds, alsace_moselle=found.alsace_moselle
+    )
+    assert [row["files"] for row in late if row["actor_id"] == reader.user_id] == [8]
+    bursts = oversight.denial_bursts(service.pk, start, end, thresholds=found.thresholds)
+    assert (secretary.user_id, day, 12) in {
+        (row["actor_id"], row["day"], row["peak"]) for row in bursts
+    }
+    entries = oversight.reader_entries(service.pk, reader.user_id, day)
+    assert sum(entry.unassigned for entry in entries) == 35

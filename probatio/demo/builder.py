@@ -46,6 +46,7 @@ from probatio.demo.drafts import build_drafts
 from probatio.demo.duplicates import build_near_duplicate
 from probatio.demo.gates import gate
 from probatio.demo.merges import build_duplicate_pair
+from probatio.demo.oversight import build_oversight
 from probatio.demo.partners import build_partners
 from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, PersonPlan, Planner
 from probatio.demo.programmes import build_programmes
@@ -314,6 +315,15 @@ class ServiceBuilder:
                 service=self.service,
                 staff=self.staff,
                 rng=random.Random(f"probatio-demo-programmes:{self.seed}:{self.department.code}"),
+                fake=self.fake,
+                today=self.today,
+            )
+            # Last: a day of unusual reads and a burst of refusals for the managers' anomaly
+            # view (its journal entries dated in the past; its own draws).
+            build_oversight(
+                service=self.service,
+                staff=self.staff,
+                rng=random.Random(f"probatio-demo-oversight:{self.seed}:{self.department.code}"),
                 fake=self.fake,
                 today=self.today,
             )

@@ -31,7 +31,7 @@ from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import GENESIS, chain_start_values, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.national import activity, assessments, due_items, programmes
+from probatio.national import activity, assessments, due_items, oversight, programmes
 from probatio.national import retention as retention_holds
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan, department_code
@@ -161,6 +161,7 @@ class Generator:
             *assessments.MODELS,
             *programmes.MODELS,
             *retention_holds.MODELS,
+            *oversight.MODELS,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
         self.first_ids = {
@@ -273,6 +274,7 @@ class Generator:
             for index, establishment in enumerate(establishments, start=1)
         ]
         staff = self._staff(plan, service_id, court_id, head, community, prison_sites, rng)
+        oversight.thresholds(self, service_id=service_id, number=number)
         self.activity = activity.ServiceActivity(
             self,
             service_id=service_id,
