@@ -4,14 +4,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import JsonResponse
+from django.db import DatabaseError, transaction
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
 from probatio.accounts import second_factor
 from probatio.accounts.models import Membership
+from probatio.audit import reads as audit_reads
 from probatio.audit import services as audit
+from probatio.core.errors import refuses_writes
+from probatio.core.middleware import write_refused_response
 
 SESSION_KEY = "probatio_membership_id"
 LAST_SEEN_KEY = "probatio_last_seen"
@@ -173,33 +176,91 @@ def _exempt(path: str) -> bool:
     )
 
 
+# The reason journaled for every 404 of a signed-in member: the same whether the object
+# exists in another service or not at all (never the gate's own words).
+NOT_FOUND_REASON = "introuvable ou hors du service"
+# What fits the journal's object id (a made-up id may be longer than any real one).
+MAX_OBJECT_ID = 2**63 - 1
+
+
 class DeniedJournalMiddleware:
-    """Every refusal (403) of a signed-in member is journaled as denied, with the page, the
-    method and the reason: a forged POST to an action the role lacks leaves its trace. The
-    view's own transaction has rolled back by then; the entry is written in its own."""
+    """Refusals and reads, journaled in the chain of the member's own service.
+
+    - Every refusal of a signed-in member is journaled as ``denied``: a 403 (a forged POST to
+      an action the role lacks) with its reason, and a 404 raised by a view (another service's
+      id, a made-up id, an object outside the member's files) with the reason
+      « introuvable ou hors du service », the same in both cases: the entry, like the page,
+      never tells whether the object exists elsewhere. The page, the method, the view and the
+      ids asked are in ``context``; the object type and id when the gate names them
+      (``core.gates.NotFound``). The view's own transaction has rolled back by then; the
+      entry is written in its own. An unknown address (no view) is not journaled.
+    - The reads the gates journal during the request are held (``audit.reads``) and written
+      here, in one transaction, only when the response is a success (2xx, files included);
+      a failure to write them fails the request (500): nothing is shown without its entry.
+
+    Neither adds a query to a page that is allowed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        with audit_reads.held() as pending:
+            response = self.get_response(request)
+        if pending and 200 <= response.status_code < 300:
+            try:
+                audit_reads.write_held(pending)
+            except DatabaseError as error:
+                if not refuses_writes(error):
+                    raise  # a server error: the page is not served without its entries
+                return write_refused_response(request, error)
+        return response
 
     def process_exception(self, request, exception):
         membership = getattr(request, "membership", None)
-        if not isinstance(exception, PermissionDenied) or membership is None:
+        if membership is None or isinstance(exception, Resolver404):
             return None
-        with transaction.atomic():
-            audit.record(
-                actor=membership.user,
-                action=audit.Action.DENIED,
-                service_id=membership.service_id,
-                role=membership.role,
-                object_type="page",
-                summary=f"Accès refusé : {request.method} {request.path}"[:300],
-                context={
-                    "method": request.method,
-                    "path": request.path[:500],
-                    "reason": str(exception)[:300],
-                },
-            )
+        if isinstance(exception, PermissionDenied):
+            reason = str(exception)[:300]
+        elif isinstance(exception, Http404):
+            reason = NOT_FOUND_REASON
+        else:
+            return None
+        object_type, object_id = _object_asked(exception)
+        match = getattr(request, "resolver_match", None)
+        context = {"method": request.method, "path": request.path[:500], "reason": reason}
+        if match is not None:
+            context["view"] = (match.view_name or "")[:200]
+            context["asked"] = {str(k): str(v)[:40] for k, v in match.kwargs.items()}
+        try:
+            _journal_denial(membership, request, object_type, object_id, context)
+        except DatabaseError as error:
+            if not refuses_writes(error):
+                raise
+            return write_refused_response(request, error)
         return None
+
+
+def _journal_denial(membership, request, object_type, object_id, context) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor=audit.actor_of(membership),
+            action=audit.Action.DENIED,
+            service_id=membership.service_id,
+            role=membership.role,
+            object_type=object_type,
+            object_id=object_id,
+            summary=f"Accès refusé : {request.method} {request.path}"[:300],
+            context=context,
+        )
+
+
+def _object_asked(exception) -> tuple[str, int | None]:
+    """The object the refused gate names (type and id asked), else the page."""
+    object_type = getattr(exception, "object_type", "") or "page"
+    try:
+        object_id = int(getattr(exception, "object_id", None))
+    except (TypeError, ValueError):
+        object_id = None
+    if object_id is not None and not 0 <= object_id <= MAX_OBJECT_ID:
+        object_id = None
+    return object_type, object_id

@@ -29,12 +29,13 @@ from probatio.accounts import selectors as staff_selectors
 from probatio.accounts.models import Absence, Membership, User
 from probatio.agenda import calendar, entries, rules
 from probatio.agenda.models import Appointment, CalendarFeed, Summons
+from probatio.core.gates import NotFound
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.organisation import selectors as site_selectors
 from probatio.organisation.models import ClosedDay
 from probatio.people.models import Person
-from probatio.people.selectors import Gated, person_get_for, person_list_for
+from probatio.people.selectors import Gated, log_person_read, person_get_for, person_list_for
 
 # The private feed covers this many days before and after today.
 FEED_DAYS_BEFORE = 30
@@ -88,12 +89,15 @@ def appointment_get_for(
         raise Http404("Aucun service choisi.")
     appointment = _base().filter(service_id=membership.service_id, pk=pk).first()
     if appointment is None:
-        raise Http404("Rendez-vous introuvable.")
-    gated = person_get_for(membership, appointment.person_id, log_read=log_read)
+        raise NotFound("Rendez-vous introuvable.", object_type="agenda.appointment", object_id=pk)
+    gated = person_get_for(membership, appointment.person_id)
     is_own = any(u.pk == membership.user_id for u in appointment.staff.all())
     result = GatedAppointment(appointment=appointment, gated=gated, is_own=is_own)
     if not result.allows(action):
         raise PermissionDenied("Votre rôle ne permet pas cette action sur ce rendez-vous.")
+    if log_read:
+        # The entry names the appointment read (its page, its iCalendar file).
+        log_person_read(membership, gated.person, log_read, document=appointment)
     return result
 
 

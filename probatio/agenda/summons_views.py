@@ -14,6 +14,7 @@ from probatio.agenda import selectors, summons_services
 from probatio.agenda.models import Summons
 from probatio.core.downloads import private_file
 from probatio.core.forms import BaseForm, DateInput, apply_errors
+from probatio.people.selectors import log_person_read
 from probatio.people.views import dossier_context
 
 
@@ -32,7 +33,10 @@ def _summons_for(request, pk: int, *, log_read: str | None = None):
     record = selectors.summons_get_for(membership, pk)
     if record is None:
         raise Http404("Convocation introuvable.")
-    gated = selectors.appointment_get_for(membership, record.appointment_id, log_read=log_read)
+    gated = selectors.appointment_get_for(membership, record.appointment_id)
+    if log_read:
+        # The entry names the summons (the document read), not only the file.
+        log_person_read(membership, gated.gated.person, log_read, document=record)
     return record, gated
 
 

@@ -9,6 +9,12 @@ Every free-text field of a model (a text field, or a character field of 200 char
 without choices) is declared here, one way or the other; a test fails on a field left
 undeclared, so that a new field is decided when it is added. ``audit.record`` applies the
 table to every entry, whoever writes it.
+
+The identity of a person followed, of a victim and of a relative (names, birth, addresses,
+telephone, e-mail: ``IDENTITIES``, whatever the field's type) is journaled by name only too:
+the journal proves that the identity was changed, and by whom; the file keeps the values. An
+entry thus names no one once the file itself is gone (the journal outlives it). The staff,
+the partners' contacts and the courts keep their names: the journal is about their work.
 """
 
 # Journaled by name only.
@@ -27,7 +33,7 @@ NAME_ONLY: dict[str, frozenset[str]] = {
     "community_work.worksession": frozenset({"remarks"}),
     "compliance.incident": frozenset({"description", "person_explanation", "dismissal_reason"}),
     "compliance.proof": frozenset({"comment", "refusal_reason"}),
-    "measures.obligation": frozenset({"details", "victim_name", "victim_contact"}),
+    "measures.obligation": frozenset({"details"}),
     "messaging.message": frozenset({"body"}),
     "notes.interviewnote": frozenset({"subject", "body"}),
     "notes.notedraft": frozenset({"subject", "body", "reasons"}),
@@ -74,7 +80,7 @@ KEPT: dict[str, frozenset[str]] = {
     "measures.obligation": frozenset({"zone", "care_structure"}),
     "measures.obligationtype": frozenset({"label", "proof_hint"}),
     "measures.offence": frozenset({"label"}),
-    "messaging.message": frozenset({"recipient", "subject", "last_error"}),
+    "messaging.message": frozenset({"subject", "last_error"}),
     "agenda.appointment": frozenset({"place_detail", "to_bring"}),
     "organisation.closedday": frozenset({"reason"}),
     "organisation.court": frozenset({"name"}),
@@ -82,8 +88,7 @@ KEPT: dict[str, frozenset[str]] = {
     "organisation.room": frozenset({"access_notes"}),
     "organisation.service": frozenset({"name", "address"}),
     "organisation.site": frozenset({"name", "address", "access_notes"}),
-    "people.address": frozenset({"line1", "line2"}),
-    "people.person": frozenset({"aliases", "email", "languages", "judicial_alert"}),
+    "people.person": frozenset({"languages", "judicial_alert"}),
     # The catalogue's descriptions, and the partners' staff who facilitate a group (names of
     # professionals, as the partner directory keeps them).
     "programmes.programme": frozenset({"name", "aim", "public", "modules"}),
@@ -103,6 +108,29 @@ KEPT: dict[str, frozenset[str]] = {
     "sentences.sentence": frozenset({"description"}),
 }
 
+# Identities, journaled by name only whatever the field's type (short names and dates included):
+# the person followed (names, birth, telephone, e-mail, addresses and who hosts them), the
+# victims named by an obligation, the relatives of a person in prison, the telephone or address
+# a message was sent to.
+IDENTITIES: dict[str, frozenset[str]] = {
+    "measures.obligation": frozenset({"victim_name", "victim_contact"}),
+    "messaging.message": frozenset({"recipient"}),
+    "people.address": frozenset({"line1", "line2", "postcode", "city", "hosted_by"}),
+    "people.person": frozenset(
+        {
+            "surname",
+            "birth_surname",
+            "first_names",
+            "aliases",
+            "birth_date",
+            "birth_place",
+            "phone",
+            "email",
+        }
+    ),
+    "reintegration.familycontact": frozenset({"name", "phone", "city"}),
+}
+
 # Never journaled as changes: the journal itself, the chronology, search keys.
 NOT_JOURNALED: dict[str, frozenset[str]] = {
     "audit.auditentry": frozenset({"actor_label", "summary"}),
@@ -115,4 +143,6 @@ NOT_JOURNALED: dict[str, frozenset[str]] = {
 
 
 def name_only(label: str) -> frozenset[str]:
-    return NAME_ONLY.get(label, frozenset())
+    """The fields of a model (``"people.person"``) journaled by name only: its free texts
+    about a person and the identities it holds."""
+    return NAME_ONLY.get(label, frozenset()) | IDENTITIES.get(label, frozenset())

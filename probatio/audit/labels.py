@@ -12,6 +12,8 @@ from datetime import date
 from django.apps import apps
 from django.conf import settings
 
+from probatio.audit import fields as journal_fields
+
 # The tabs and forms of a file as the dossier gate journals them (``log_read``), where the
 # word written is not the French one.
 READ_LABELS = {
@@ -129,10 +131,12 @@ SHOWN_INTERNAL_TYPES = {"CharField", "DateField", "BooleanField", "EmailField"}
 
 def change_lines(entry, names: dict[int, str]) -> list[dict[str, str]]:
     """The changes of an update, in French: each field's name, and its values before and
-    after where they say something (the staff by name; choices by label; free texts kept by
-    name only show no value)."""
+    after where they say something (the staff by name; choices by label). A field journaled by
+    name only (``audit.fields``: free texts about a person, identities) shows no value, marked
+    « (valeur non conservée) », even in an entry written before it was so declared."""
     if entry.action != "update":
         return []
+    hidden = journal_fields.name_only(entry.object_type)
     lines = []
     for name, values in (entry.changes or {}).items():
         field = _model_field(entry.object_type, name)
@@ -141,7 +145,9 @@ def change_lines(entry, names: dict[int, str]) -> list[dict[str, str]]:
         shown = field is not None and (
             _is_user_field(field) or field.get_internal_type() in SHOWN_INTERNAL_TYPES
         )
-        if shown and isinstance(values, list) and len(values) == 2 and NOT_KEPT not in values:
+        if name in hidden or (isinstance(values, list) and NOT_KEPT in values):
+            line["not_kept"] = NOT_KEPT
+        elif shown and isinstance(values, list) and len(values) == 2:
             line["before"] = _value(field, values[0], names)
             line["after"] = _value(field, values[1], names)
         lines.append(line)

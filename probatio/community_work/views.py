@@ -29,7 +29,7 @@ from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.text import count
-from probatio.people.selectors import person_get_for, person_list_for
+from probatio.people.selectors import log_person_read, person_get_for, person_list_for
 from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import partners
 
@@ -241,10 +241,9 @@ def session_new(request, pk: int, order_id: int):
 def attestation(request, pk: int, order_id: int):
     # Issued and signed by the SPIP: those who record the hours (the referent CPIP, managers,
     # the secretariat), never a judge.
-    gated = person_get_for(
-        request.membership, pk, action=Action.RECORD_WORK_HOURS, log_read="tig : attestation"
-    )
+    gated = person_get_for(request.membership, pk, action=Action.RECORD_WORK_HOURS)
     order = selectors.order_get(gated.person, order_id)
+    log_person_read(request.membership, gated.person, "tig : attestation", document=order)
     today = timezone.localdate()
     progress = selectors.progress_of([order], today=today, with_details=True)[0]
     content = documents.render_attestation(documents.attestation_for(progress, today=today))

@@ -179,7 +179,10 @@ def proof_file(request, pk: int, proof_id: int):
     if not proof.file:
         raise Http404("Ce justificatif a été vu sur papier : il n'a pas de fichier.")
     log_person_read(
-        request.membership, gated.person, f"justificatif n° {proof.pk}, fichier téléchargé"
+        request.membership,
+        gated.person,
+        f"justificatif n° {proof.pk}, fichier téléchargé",
+        document=proof,
     )
     extension = proof.file.name.rsplit(".", 1)[-1]
     return private_file(
@@ -197,7 +200,9 @@ def proof_examine(request, pk: int, proof_id: int):
     proof = selectors.proof_examined_get(gated.person, proof_id)
     if proof is None:
         raise Http404("Justificatif introuvable.")
-    log_person_read(request.membership, gated.person, f"justificatif n° {proof.pk}, aperçu")
+    log_person_read(
+        request.membership, gated.person, f"justificatif n° {proof.pk}, aperçu", document=proof
+    )
     preview = previews.preview_of(proof)
     waiting = [p for p in selectors.proofs_to_review(gated.person) if p != proof.pk]
     return render(
@@ -226,7 +231,10 @@ def proof_preview(request, pk: int, proof_id: int, page: int):
     if content is None:
         raise Http404("Cette page n'a pas d'aperçu.")
     log_person_read(
-        request.membership, gated.person, f"justificatif n° {proof.pk}, aperçu de la page {page}"
+        request.membership,
+        gated.person,
+        f"justificatif n° {proof.pk}, aperçu de la page {page}",
+        document=proof,
     )
     return private_image(content)
 

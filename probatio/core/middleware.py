@@ -1,6 +1,7 @@
 import json
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.log import log_response
 
@@ -64,16 +65,22 @@ class WriteRefusedMiddleware:
     def process_exception(self, request, exception):
         if not refuses_writes(exception):
             return None
-        response = write_refused(request)
-        log_response(
-            "%s: %s (the database refuses writes)",
-            response.reason_phrase,
-            request.path,
-            response=response,
-            request=request,
-            exception=exception,
-        )
-        return response
+        return write_refused_response(request, exception)
+
+
+def write_refused_response(request, exception) -> HttpResponse:
+    """The French 503 page for a database refusing writes, logged as Django logs a server
+    error (also used where the journal of a request is written after its view)."""
+    response = write_refused(request)
+    log_response(
+        "%s: %s (the database refuses writes)",
+        response.reason_phrase,
+        request.path,
+        response=response,
+        request=request,
+        exception=exception,
+    )
+    return response
 
 
 # No inline script or style anywhere (docs/security.md, « Headers »): scripts and styles are

@@ -4,10 +4,10 @@ and the merges a file went through."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from probatio.audit import reads as audit_reads
 from probatio.audit import services as audit
 from probatio.merges.models import Merge
 from probatio.merges.services import person_relations
@@ -135,22 +135,22 @@ def pair_of(first: Person, second: Person) -> Pair:
 
 def log_pair_read(membership, persons: list[Person], what: str) -> None:
     """Journal the read of both files of a comparison (one append to the chain)."""
-    with transaction.atomic():
-        audit.record_many(
-            service_id=membership.service_id,
-            entries=[
-                {
-                    "actor": audit.actor_of(membership),
-                    "action": audit.Action.READ,
-                    "role": membership.role,
-                    "instance": person,
-                    "person_id": person.pk,
-                    "summary": f"Consultation du dossier ({what})",
-                    "context": {"tab": what},
-                }
-                for person in persons
-            ],
-        )
+    # Held until the page is shown (``audit.reads``).
+    audit_reads.record_reads(
+        service_id=membership.service_id,
+        entries=[
+            {
+                "actor": audit.actor_of(membership),
+                "action": audit.Action.READ,
+                "role": membership.role,
+                "instance": person,
+                "person_id": person.pk,
+                "summary": f"Consultation du dossier ({what})",
+                "context": {"tab": what},
+            }
+            for person in persons
+        ],
+    )
 
 
 def log_choose_read(membership, person: Person, what: str, *, shown: list[int], query: str):
@@ -178,8 +178,8 @@ def log_choose_read(membership, person: Person, what: str, *, shown: list[int], 
                 "context": {"page": "merge", "person": person.pk, "query": query, "persons": shown},
             }
         )
-    with transaction.atomic():
-        audit.record_many(service_id=membership.service_id, entries=entries)
+    # Held until the page is shown (``audit.reads``).
+    audit_reads.record_reads(service_id=membership.service_id, entries=entries)
 
 
 CANDIDATES_SHOWN = 20

@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from probatio.access.policy import NoteAccess, NoteFacts, note_access
 from probatio.accounts.models import Membership
+from probatio.core.gates import get_or_404
 from probatio.notes.models import FORM_PLACES, InterviewNote, NoteDraft
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, require_gated
@@ -54,7 +54,7 @@ def note_get(person: Person, pk: int, *, with_author: bool = False) -> Interview
     notes = InterviewNote.objects.filter(person=person)
     if with_author:
         notes = notes.select_related("author")
-    return get_object_or_404(notes, pk=pk)
+    return get_or_404(notes, pk=pk)
 
 
 def notes_by_pk(person: Person, pks: list[int]) -> dict[int, InterviewNote]:

@@ -23,7 +23,7 @@ from probatio.notes.selectors import (
     note_get,
     notes_by_pk,
 )
-from probatio.people.selectors import person_get_for, timeline_for
+from probatio.people.selectors import log_person_read, person_get_for, timeline_for
 from probatio.people.views import dossier_context
 
 Place = NoteDraft.Place
@@ -233,10 +233,9 @@ def note_edit(request, pk: int, note_id: int):
 
 @require_GET
 def note_detail(request, pk: int, note_id: int):
-    gated = person_get_for(
-        request.membership, pk, action=Action.READ_FILE, log_read=f"note {note_id}"
-    )
+    gated = person_get_for(request.membership, pk, action=Action.READ_FILE)
     note = note_get(gated.person, note_id, with_author=True)
     if access_to(note, request.membership, gated.person) is not NoteAccess.FULL:
         raise PermissionDenied("Cette note est réservée.")
+    log_person_read(request.membership, gated.person, f"note {note_id}", document=note)
     return render(request, "notes/note_detail.html", dossier_context(gated, "timeline", note=note))

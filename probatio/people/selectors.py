@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from probatio.access.policy import (
@@ -24,9 +23,11 @@ from probatio.access.policy import (
     sees_person,
 )
 from probatio.accounts.models import Membership, User
+from probatio.audit import reads as audit_reads
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.core.dates import on_day
+from probatio.core.gates import NotFound
 from probatio.people import rules, search
 from probatio.people.models import (
     Address,
@@ -113,11 +114,11 @@ def person_get_for(
     person = persons.select_related("assigned_cpip", "service").first()
     if person is None:
         _follow_merge(membership, pk)
-        raise Http404("Personne introuvable.")
+        raise NotFound("Personne introuvable.", object_type="people.person", object_id=pk)
     # The system actor has no caseload: it acts on the whole service, as its table allows.
     facts = PersonFacts() if system else facts_of(person, membership)
     if not sees_person(membership.role, facts):
-        raise Http404("Personne introuvable.")
+        raise NotFound("Personne introuvable.", object_type="people.person", object_id=pk)
     if not allows(membership.role, action, facts):
         raise PermissionDenied("Votre rôle ne permet pas cette action sur ce dossier.")
     if log_read:
@@ -250,20 +251,29 @@ def persons_gated_for(
     return gated
 
 
-def log_person_read(membership: Membership, person: Person, what: str) -> None:
+def log_person_read(
+    membership: Membership, person: Person, what: str, *, document: Model | None = None
+) -> None:
     """Journal a read of the file of ``person`` (already gated): ``what`` names the tab or
-    fragment read."""
-    with transaction.atomic():
-        audit.record(
-            actor=membership.user,
-            action=audit.Action.READ,
-            service_id=membership.service_id,
-            role=membership.role,
-            instance=person,
-            person_id=person.pk,
-            summary=f"Consultation du dossier ({what})",
-            context={"tab": what},
-        )
+    fragment read; ``document``, the record shown or downloaded (a report, a proof, an
+    attestation's order…), named by the entry's object (type and id) instead of the file.
+
+    Inside a request the entry is held until the page is shown (``audit.reads``): a read
+    followed by a 404 or a refusal is not journaled as a read."""
+    instance = person if document is None else document
+    context: dict = {"tab": what}
+    if document is not None:
+        context["document"] = f"{instance._meta.label_lower}:{instance.pk}"
+    audit_reads.record_read(
+        service_id=membership.service_id,
+        actor=membership.user,
+        action=audit.Action.READ,
+        role=membership.role,
+        instance=instance,
+        person_id=person.pk,
+        summary=f"Consultation du dossier ({what})",
+        context=context,
+    )
 
 
 def scope_q(scope: Scope | None, user_id: int, person_ref: str = "pk") -> Q | None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from probatio.access.policy import Action
 from probatio.core.forms import apply_errors
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import log_person_read, person_get_for
 from probatio.people.views import dossier_context, dossier_form_page
 from probatio.programmes import documents, rules, services
 from probatio.programmes import person_selectors as selectors
@@ -210,13 +210,11 @@ def move(request, pk: int, enrolment_id: int):
 @require_GET
 def attestation(request, pk: int, enrolment_id: int):
     # Issued and signed by the SPIP, for a programme followed to its end.
-    gated = person_get_for(
-        request.membership,
-        pk,
-        action=Action.RECORD_ATTENDANCE,
-        log_read="programmes : attestation",
-    )
+    gated = person_get_for(request.membership, pk, action=Action.RECORD_ATTENDANCE)
     enrolment = selectors.enrolment_in_file(gated.person, enrolment_id)
+    log_person_read(
+        request.membership, gated.person, "programmes : attestation", document=enrolment
+    )
     if enrolment.status != "completed":
         messages.error(
             request,

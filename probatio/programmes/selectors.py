@@ -4,13 +4,13 @@ enrolments through the gated person)."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from probatio.access.policy import FACILITATOR_ROLES, Action
 from probatio.access.roles import SHORT_LABELS, Role
 from probatio.accounts.models import Membership
+from probatio.audit import reads as audit_reads
 from probatio.audit import services as audit
 from probatio.people.models import Person
 from probatio.people.selectors import Gated, persons_gated_for
@@ -295,22 +295,22 @@ def log_session_read(membership, session: GroupSession, participants: list[Parti
     session's page: one append to the chain."""
     if not participants:
         return
-    with transaction.atomic():
-        audit.record_many(
-            service_id=membership.service_id,
-            entries=[
-                {
-                    "actor": audit.actor_of(membership),
-                    "action": audit.Action.READ,
-                    "role": membership.role,
-                    "instance": participant.person,
-                    "person_id": participant.person.pk,
-                    "summary": f"Consultation du dossier (programme : séance {session.number})",
-                    "context": {"tab": "programmes", "session": session.pk},
-                }
-                for participant in participants
-            ],
-        )
+    # Held until the page is shown (``audit.reads``).
+    audit_reads.record_reads(
+        service_id=membership.service_id,
+        entries=[
+            {
+                "actor": audit.actor_of(membership),
+                "action": audit.Action.READ,
+                "role": membership.role,
+                "instance": participant.person,
+                "person_id": participant.person.pk,
+                "summary": f"Consultation du dossier (programme : séance {session.number})",
+                "context": {"tab": "programmes", "session": session.pk},
+            }
+            for participant in participants
+        ],
+    )
 
 
 def facilitator_choices(service_id: int) -> list:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from probatio.access.policy import Action
 from probatio.core.downloads import private_file
 from probatio.core.text import lower_first
-from probatio.people.selectors import person_get_for
+from probatio.people.selectors import log_person_read, person_get_for
 from probatio.people.views import dossier_context, dossier_form_page, dossier_page
 from probatio.reintegration import rules, selectors, services
 from probatio.reintegration.forms import (
@@ -228,10 +228,11 @@ def referral_letter(request, pk: int, referral_id: int):
 
 @require_GET
 def referral_letter_file(request, pk: int, referral_id: int):
-    gated = person_get_for(request.membership, pk, log_read="courrier d'orientation")
+    gated = person_get_for(request.membership, pk)
     referral = selectors.referral_get(gated.person, referral_id)
     if not referral.letter_file or not default_storage.exists(referral.letter_file):
         raise Http404("Aucun courrier d'orientation pour cette orientation.")
+    log_person_read(request.membership, gated.person, "courrier d'orientation", document=referral)
     return private_file(
         default_storage.open(referral.letter_file, "rb"),
         filename=f"orientation-{referral.pk}-{referral.referred_on:%Y%m%d}.pdf",

@@ -29,7 +29,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import Http404
 
 from probatio.access.policy import (
     REPORT_ANSWER_CLAUSES,
@@ -44,6 +43,7 @@ from probatio.access.policy import (
 )
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
+from probatio.core.gates import NotFound
 from probatio.organisation.models import Court
 from probatio.people.models import Person
 from probatio.people.selectors import (
@@ -170,7 +170,7 @@ def report_get_for(
         .first()
     )
     if report is None:
-        raise Http404("Rapport introuvable.")
+        raise NotFound("Rapport introuvable.", object_type="reports.report", object_id=pk)
     if report.person_service_id != membership.service_id:
         gated = person_get_for_addressee(membership, report.person_id)
     else:
@@ -178,14 +178,15 @@ def report_get_for(
     if not may_read(report, gated, membership.user_id):
         if scope_for(gated.role, Action.READ_REPORTS) is Scope.JUDGE_FILES:
             # Who reads only their files (a judge) does not learn other reports exist.
-            raise Http404("Rapport introuvable.")
+            raise NotFound("Rapport introuvable.", object_type="reports.report", object_id=pk)
         raise PermissionDenied("Ce rapport n'est pas accessible à votre rôle à cette étape.")
     if action is not None and not gated.allows(action):
         raise PermissionDenied(
             ACTION_REFUSALS.get(action, "Votre rôle ne permet pas cette action sur ce rapport.")
         )
     if log_read:
-        log_person_read(membership, gated.person, log_read)
+        # The entry names the report read (its page, its PDF or ODT), not only the file.
+        log_person_read(membership, gated.person, log_read, document=report)
     report.person = gated.person
     return GatedReport(report=report, gated=gated, user_id=membership.user_id)
 

@@ -262,10 +262,12 @@ def judge_choices(service_id: int) -> QuerySet[User]:
     ).order_by("last_name", "first_name")
 
 
-def journal_list_read(membership, session: CapSession, what: str, data: CapList) -> None:
+def journal_list_read(
+    membership, session: CapSession, what: str, data: CapList, *, document: bool = False
+) -> None:
     """The list read (its filters), and a read of each file whose transmitted opinion the chair
     reads with it: one write to the journal, in its own transaction (a list page writes
-    nothing else)."""
+    nothing else). ``document``: the list was downloaded (its PDF), named in ``context``."""
     entries = [
         {
             "actor": membership.user,
@@ -283,6 +285,7 @@ def journal_list_read(membership, session: CapSession, what: str, data: CapList)
                     "horizon_months": session.horizon_months,
                 },
                 "persons": len(data.rows),
+                **({"document": f"sentences.capsession:{session.pk}"} if document else {}),
             },
         }
     ]

@@ -223,7 +223,7 @@ def session_pdf(request, session_id: int):
     membership = _membership(request, Action.READ_CAP)
     session = _session(membership, session_id)
     data = cap.cap_list(session, membership=membership)
-    cap.journal_list_read(membership, session, " (PDF)", data)
+    cap.journal_list_read(membership, session, " (PDF)", data, document=True)
     service = session.establishment.service
     content = printing.render_pdf(
         "sentences/cap_pdf.html",

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from probatio.access.policy import Action, allows, roles_allowed
+from probatio.audit import reads as audit_reads
 from probatio.audit import services as audit
+from probatio.core.gates import NotFound
 from probatio.measures.models import Measure
 from probatio.organisation.models import Service
 from probatio.people.selectors import Gated, person_get_for
@@ -129,23 +130,29 @@ def transfer_get_for(membership, pk: int, *, log_read: str | None = None) -> Gat
         .first()
     )
     if transfer is None:
-        raise Http404("Demande de transfert introuvable.")
+        raise NotFound(
+            "Demande de transfert introuvable.", object_type="transfers.transfer", object_id=pk
+        )
     service_id = membership.service_id
     if transfer.to_service_id == service_id:
         system = getattr(membership, "is_system", False)
         action = Action.ACCEPT_TRANSFERS if system else Action.ANSWER_TRANSFER
         if not allows(membership.role, action):
-            raise Http404("Demande de transfert introuvable.")
+            raise NotFound(
+                "Demande de transfert introuvable.", object_type="transfers.transfer", object_id=pk
+            )
         if log_read:
-            with transaction.atomic():
-                audit.record_by(
-                    membership,
-                    audit.Action.READ,
-                    transfer,
-                    person_id=transfer.person_id,
-                    summary=f"Consultation d'une demande de transfert entrant ({log_read})",
-                    context={"page": "transfer", "tab": log_read},
-                )
+            # Held until the page is shown (``audit.reads``), like the dossier gate's reads.
+            audit_reads.record_read(
+                service_id=membership.service_id,
+                actor=audit.actor_of(membership),
+                action=audit.Action.READ,
+                role=membership.role,
+                instance=transfer,
+                person_id=transfer.person_id,
+                summary=f"Consultation d'une demande de transfert entrant ({log_read})",
+                context={"page": "transfer", "tab": log_read},
+            )
         return GatedTransfer(transfer=transfer, membership=membership, side=RECEIVING)
     if transfer.from_service_id == service_id and not getattr(membership, "is_system", False):
         # Through the person's own gate: once accepted, the file (and its request) is gone.
@@ -154,7 +161,9 @@ def transfer_get_for(membership, pk: int, *, log_read: str | None = None) -> Gat
         )
         transfer.person = gated.person
         return GatedTransfer(transfer=transfer, membership=membership, side=SENDING, gated=gated)
-    raise Http404("Demande de transfert introuvable.")
+    raise NotFound(
+        "Demande de transfert introuvable.", object_type="transfers.transfer", object_id=pk
+    )
 
 
 def open_measures_of(person_id: int) -> list[Measure]:

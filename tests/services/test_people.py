@@ -50,8 +50,10 @@ def test_person_create_writes_person_audit_entry_and_timeline(cpip):
     assert entry.actor == cpip.user
     assert entry.role == "cpip"
     assert entry.service_id == cpip.service_id
-    assert entry.changes["surname"] == [None, "D'Arc-Ménard"]
-    assert entry.changes["birth_date"] == [None, "1990-04-12"]
+    # An identity is journaled by name only (audit.fields.IDENTITIES): never the name itself.
+    assert entry.changes["surname"] == ["(valeur non conservée)", "(valeur non conservée)"]
+    assert entry.changes["birth_date"] == ["(valeur non conservée)", "(valeur non conservée)"]
+    assert entry.changes["sex"] == [None, "F"]  # a code keeps its value
     assert "search_text" not in entry.changes
 
     event = TimelineEvent.objects.get(person=person)
@@ -144,7 +146,7 @@ def test_person_update_records_the_changed_fields(cpip, person):
     assert person.search_text.startswith("menard ")
     entry = AuditEntry.objects.filter(person_id=person.pk, action="update").get()
     assert set(entry.changes) == {"surname", "phone"}
-    assert entry.changes["surname"][1] == "Ménard"
+    assert entry.changes["surname"] == ["(valeur non conservée)", "(valeur non conservée)"]
     event = TimelineEvent.objects.filter(person=person, title="Identité modifiée").get()
     assert "nom d'usage" in event.detail and "téléphone" in event.detail
 

@@ -38,11 +38,16 @@ def test_reading_a_tab_writes_one_read_entry(client_for, manager, world, templat
     entry = written[0]
     assert entry.action == "read"
     assert entry.person_id == dossier.person.pk
-    assert entry.object_type == "people.person"
     assert entry.actor == manager.user
     assert entry.role == "manager"
     assert entry.service_id == manager.service_id
-    assert entry.context == {"tab": tab.format(n=dossier.note.pk)}
+    if "{n}" in template:  # a note opened: the entry names the note
+        note = dossier.note.pk
+        assert (entry.object_type, entry.object_id) == ("notes.interviewnote", note)
+        assert entry.context == {"tab": f"note {note}", "document": f"notes.interviewnote:{note}"}
+    else:
+        assert (entry.object_type, entry.object_id) == ("people.person", dossier.person.pk)
+        assert entry.context == {"tab": tab}
 
 
 def test_a_refused_or_missing_dossier_writes_no_read_entry(client_for, cpip, world):
@@ -53,11 +58,12 @@ def test_a_refused_or_missing_dossier_writes_no_read_entry(client_for, cpip, wor
     assert (
         client.get(f"/personnes/{world.caseload.person.pk}/journal-des-acces/").status_code == 403
     )
-    # No read entry; the refusal (403) is journaled as such, the 404 is not.
+    # No read entry; both refusals (the 404 and the 403) are journaled as such.
     entries = entries_since(start)
     assert [e for e in entries if e.action != AuditEntry.Action.DENIED] == []
     assert [e.context["path"] for e in entries] == [
-        f"/personnes/{world.caseload.person.pk}/journal-des-acces/"
+        f"/personnes/{world.foreign.person.pk}/",
+        f"/personnes/{world.caseload.person.pk}/journal-des-acces/",
     ]
 
 

@@ -545,7 +545,12 @@ def test_the_attestation_is_a_pdf_issued_by_those_who_record_hours(as_role, tigs
     )
     assert response.content.startswith(b"%PDF")
     entry = AuditEntry.objects.filter(action="read", person_id=tig.person.pk).latest("pk")
-    assert entry.context == {"tab": "tig : attestation"}
+    # The entry names the document handed out: the TIG order the attestation is about.
+    assert (entry.object_type, entry.object_id) == ("community_work.tigorder", tig.order.pk)
+    assert entry.context == {
+        "tab": "tig : attestation",
+        "document": f"community_work.tigorder:{tig.order.pk}",
+    }
 
 
 @pytest.mark.parametrize("role", ["judge", "psychologist"])

@@ -37,9 +37,19 @@ def test_a_page_the_role_may_not_open_is_journaled_as_denied(client_for, member)
     assert entry.context["method"] == "GET" and entry.context["path"] == "/portefeuille/"
 
 
-def test_another_services_file_is_a_404_not_a_denial(client_for, cpip, member, other_service):
-    """A 404 says nothing of the file's existence; it is not journaled as a denial."""
+def test_another_services_file_is_a_404_journaled_as_denied(
+    client_for, cpip, member, other_service
+):
+    """A 404 says nothing of the file's existence, to the user or in the journal: the denial
+    is journaled in the reader's own chain with the same reason either way."""
     person = make_person(cpip)
     stranger = member("manager", service=other_service, user__username="dpip.ailleurs2")
     assert client_for(stranger).post(f"/personnes/{person.pk}/attribuer/", {}).status_code == 404
-    assert not denied(stranger).exists()
+    [entry] = denied(stranger)
+    assert entry.service_id == other_service.pk
+    assert entry.context["reason"] == "introuvable ou hors du service"
+    assert (entry.object_type, entry.object_id, entry.person_id) == (
+        "people.person",
+        person.pk,
+        None,
+    )

@@ -809,7 +809,9 @@ def test_another_judges_session_does_not_exist_for_the_judge(client_for, judge, 
     before = AuditEntry.objects.count()
     assert client.get(cap_url(cap_world["not_chaired"])).status_code == 404
     assert client.get(cap_url(cap_world["not_chaired"], pdf=True)).status_code == 404
-    assert AuditEntry.objects.count() == before
+    # Nothing read is journaled, only the two refusals (docs/audit.md, « What is logged »).
+    written = AuditEntry.objects.order_by("id")[before:]
+    assert [(e.action, e.actor_id) for e in written] == [("denied", judge.user_id)] * 2
 
 
 # --- Query counts. ---

@@ -26,7 +26,8 @@ def pair(cpip, secretariat):
 
 def written():
     return (
-        AuditEntry.objects.exclude(action__in=("read", "list")).count(),
+        # What was written (a refusal is journaled as denied, not a write).
+        AuditEntry.objects.exclude(action__in=("read", "list", "denied")).count(),
         TimelineEvent.objects.count(),
         Person.objects.count(),
         Merge.objects.count(),
@@ -172,6 +173,7 @@ def test_another_services_file_is_a_404(pair, as_role, other_person):
         == 404
     )
     assert written() == before
+    assert AuditEntry.objects.filter(action="denied").count() == 2  # both refusals
     assert Person.objects.filter(pk=other_person.pk).exists()
 
 

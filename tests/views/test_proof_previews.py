@@ -269,6 +269,17 @@ def test_each_view_of_a_preview_is_journaled_naming_the_proof(client_for, cpip, 
     assert len(reads(person)) == before + 4
 
 
+def test_a_downloaded_proof_is_journaled_naming_the_proof(client_for, cpip):
+    person = make_person(cpip)
+    proof = register(cpip, person, work_obligation(cpip, person), pdf_of(1))
+    response = client_for(cpip).get(download_url(proof))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    entry = AuditEntry.objects.filter(action="read", person_id=person.pk).latest("pk")
+    assert (entry.object_type, entry.object_id) == ("compliance.proof", proof.pk)
+    assert entry.context["document"] == f"compliance.proof:{proof.pk}"
+
+
 def test_another_services_or_persons_proof_is_not_found(client_for, cpip, member, other_service):
     mine = make_person(cpip, surname="Ménard", first_names="Éloïse")
     my_proof = register(cpip, mine, work_obligation(cpip, mine), pdf_of(1))
@@ -287,7 +298,10 @@ def test_another_services_or_persons_proof_is_not_found(client_for, cpip, member
     base = f"/personnes/{mine.pk}/justificatifs/{theirs.pk}"
     for url in (f"{base}/", f"{base}/apercu/1/", f"{base}/fichier/"):
         assert client.get(url).status_code == 404, url
-    assert AuditEntry.objects.count() == before  # nothing read, nothing journaled
+    # Nothing read is journaled: only the six refusals, in the reader's own chain.
+    written = AuditEntry.objects.order_by("id")[before:]
+    assert [(e.action, e.service_id) for e in written] == [("denied", cpip.service_id)] * 6
+    assert all(e.context["reason"] == "introuvable ou hors du service" for e in written)
     # Through its own service, it is there (the 404 above is not a broken preview).
     assert client_for(elsewhere).get(image_url(theirs, 1)).status_code == 200
     assert client.get(image_url(my_proof, 1)).status_code == 200

@@ -12,6 +12,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from probatio.audit.models import AuditEntry
 from probatio.compliance import services as compliance
 from probatio.measures import services as measure_services
 from probatio.measures.models import Decision
@@ -682,6 +683,19 @@ def test_the_transmitted_pdf_is_exactly_the_stored_bytes(
         assert "no-store" in response["Cache-Control"]
     page = client_for(judge).get(detail_url(report))
     assert "PDF transmis" in text_of(page) and f'href="{pdf_url(report)}"' in html(page)
+
+
+def test_a_downloaded_pdf_is_journaled_naming_the_report(client_for, cpip, manager, file):
+    """The read names the report (type and id), not only « rapport (PDF) »; a streamed file
+    is a page shown: its entry is written."""
+    report = transmitted(cpip, manager, file)
+    response = client_for(manager).get(pdf_url(report))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    entry = AuditEntry.objects.filter(action="read", actor=manager.user).latest("pk")
+    assert (entry.object_type, entry.object_id) == ("reports.report", report.pk)
+    assert entry.person_id == file["person"].pk
+    assert entry.context == {"tab": "rapport (PDF)", "document": f"reports.report:{report.pk}"}
 
 
 def test_a_draft_has_a_preview_only_for_who_reads_it(client_for, cpip, cpip2, judge, file):
