@@ -1,7 +1,8 @@
 """The anomaly view in a real browser: the manager opens « Contrôle des accès » from the
 header menu, finds the CPIP who read 25 files of persons never assigned to them yesterday,
 follows the line to that CPIP's entries of the day, and from one of them to the file's access
-log, filtered to that CPIP and day. axe-core runs on every page."""
+log, filtered to that CPIP and day; then raises the threshold to 30 files a day, and the CPIP
+is no longer listed. axe-core runs on every page."""
 
 from datetime import datetime, time, timedelta
 
@@ -87,4 +88,22 @@ def test_oversight_journey(browser, live_server, axe_source, office, screenshots
     )
     expect(page.locator('[data-testid="access-log-row"]')).to_have_count(1)
     page.screenshot(path=str(screenshots / "3-journal-dossier.png"), full_page=True)
+    # The thresholds, from the page: 30 files a day, and the CPIP is no longer listed.
+    app.visit("/service/controle-des-acces/")
+    app.click_and_check(
+        page.get_by_role("link", name="Modifier les seuils"),
+        r"/service/parametres/controle-des-acces/$",
+    )
+    threshold = page.get_by_label("Lectures inhabituelles")
+    threshold.fill("30")
+    page.screenshot(path=str(screenshots / "4-seuils.png"), full_page=True)
+    app.click_and_check(
+        page.get_by_role("button", name="Enregistrer"), r"/service/parametres/controle-des-acces/$"
+    )
+    expect(page.get_by_text("Seuils du contrôle des accès enregistrés.")).to_be_visible()
+    app.click_and_check(
+        page.get_by_role("link", name="Voir le contrôle des accès"),
+        r"/service/controle-des-acces/$",
+    )
+    expect(page.locator('[data-testid="unusual-row"]')).to_have_count(0)
     context.close()
