@@ -118,7 +118,9 @@ def test_notice_hours_that_end_before_they_start_are_refused(
     service.refresh_from_db()
     assert (service.notice_from.hour, service.notice_until.hour) == (8, 20)
     assert service.no_show_threshold == 2  # nothing of the form saved
-    assert not AuditEntry.objects.filter(object_type="organisation.service").exists()
+    assert not AuditEntry.objects.filter(
+        object_type="organisation.service", action="update"
+    ).exists()
 
 
 def test_notice_days_are_required(as_role, service):
