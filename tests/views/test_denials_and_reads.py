@@ -196,3 +196,11 @@ def test_journaling_denials_and_holding_reads_adds_no_query(client_for, cpip):
         without_it = dossier_queries(client, url)
     assert with_it == without_it
     assert reads_of(person).count() == 4  # journaled both ways
+
+
+def test_an_id_too_long_for_any_row_is_journaled_without_an_object_id(client_for, cpip):
+    huge = "9" * 25
+    assert client_for(cpip).get(f"/personnes/{huge}/").status_code == 404
+    [entry] = denials(cpip)
+    assert (entry.object_type, entry.object_id) == ("people.person", None)
+    assert entry.context["asked"] == {"pk": huge}
