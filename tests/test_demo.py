@@ -71,11 +71,11 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     # the pair of files of one person to merge (demo/merges.py); the file waiting in the
     # allocation queue with its first interview due in three days (demo/allocation.py); the
     # neighbouring service's handful, one of them proposed to the demo service
-    # (demo/transfers.py).
+    # (demo/transfers.py); five closed files near or past their retention (demo/retention.py).
     neighbour = Person.objects.filter(
         service__department_code=demo_transfers.NEIGHBOUR["department_code"]
     )
-    assert persons - neighbour.count() == 40 + 1 + 2 + 1
+    assert persons - neighbour.count() == 40 + 1 + 2 + 1 + 5
     demo_service = Service.objects.get(department_code="80")
     # The queue: files without a CPIP, the most urgent first (Yanis MOREAU, in three days).
     queue = allocation_selectors.queue(
@@ -419,6 +419,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     _assert_assessments(demo_service, cpip, today)
     _assert_programmes(demo_service, cpip)
     _assert_oversight(demo_service)
+    _assert_retention(demo_service)
     call_command("verify_audit_chain", stdout=StringIO())
 
     call_command("load_demo", "--persons", "40", stdout=StringIO())
@@ -686,3 +687,24 @@ def _assert_oversight(service):
     }
     entries = oversight.reader_entries(service.pk, reader.user_id, day)
     assert sum(entry.unassigned for entry in entries) == 35
+
+
+def _assert_retention(service):
+    """Retention (demo/retention.py, docs/data-protection.md): the four closed files whose
+    measure ended four to five years ago are due within a year and not today; the one past its
+    term is under the manager's legal hold, due neither today nor within a year."""
+    from probatio.demo.retention import closed_files
+    from probatio.retention import selectors as retention_selectors
+
+    *closing, held = closed_files(service)
+    assert len(closing) == 4
+    now = timezone.now()
+    outlook = retention_selectors.outlook(service.pk, today=timezone.localdate(now), now=now)
+    within_a_year = {f.person_id for f in outlook.files}
+    today = {f.person_id for f in outlook.files if f.due_on <= outlook.today}
+    assert {p.pk for p in closing} <= within_a_year - today
+    assert held.pk not in within_a_year
+    assert held.legal_holds.get().in_force
+    assert [h.person_id for h in retention_selectors.service_holds(service.pk)] == [held.pk]
+    files = next(line for line in outlook.rules if line.rule.kind == "files")
+    assert files.within_a_year >= 4

@@ -31,10 +31,16 @@ HOLD_REASON = (
 
 
 def closed_files(service) -> list[Person]:
-    """The demo's closed files in ``service`` (the held one last)."""
-    surnames = [row[0] for row in CLOSED] + [HELD[0]]
-    found = {p.surname: p for p in Person.objects.filter(service=service, surname__in=surnames)}
-    return [found[s] for s in surnames if s in found]
+    """The demo's closed files in ``service`` (the held one last), found by name and birth
+    date (the demo's other persons may share a surname)."""
+    found = []
+    for surname, first_names, _, born, _ in (*CLOSED, HELD):
+        person = Person.objects.filter(
+            service=service, surname=surname, first_names=first_names, birth_date=born
+        ).first()
+        if person is not None:
+            found.append(person)
+    return found
 
 
 def _closed_file(cpip, row, *, court: str, today: date) -> Person:
