@@ -6,7 +6,8 @@ which the journal's entries go; ``dry_run`` says what would go, with the same nu
 Each chain is purged from its start, in the chain's order (its links, checked on the way:
 hashes recomputed, each entry following the previous one), as long as the entries are older
 than ``before``; the first younger entry stops it. A chain with an anomaly in the part to
-purge is not purged past it (the anomaly stays for the verification to report). Entries are
+purge is not purged past it (the anomaly stays for the verification to report), nor a
+chain whose latest checkpoint does not bear the key's signature. Entries are
 deleted in batches, one transaction each, and each batch moves the chain's checkpoint
 (``AuditCheckpoint``: the hash the remaining chain starts after, its first entry, signed with
 ``AUDIT_ANCHOR_KEY`` when set): the chain verifies after any batch. The purge of a chain is
@@ -82,6 +83,13 @@ def purge_journal(
 
 def _purge_chain(chain, before, *, dry_run, batch, now, report) -> int:
     checkpoint = audit.latest_checkpoint(chain)
+    if checkpoint is not None:
+        # A checkpoint whose signature does not hold is not built upon: a new, signed one
+        # would hide it from the verification.
+        doubts = audit.checkpoint_problems(checkpoint, signing_key())
+        if doubts:
+            report.stopped[chain] = f"{doubts[0]} — chaîne non purgée (lancez verify_audit_chain)"
+            return 0
     expected = checkpoint.start_hash if checkpoint else audit.GENESIS
     after_id = checkpoint.last_purged_id if checkpoint else 0
     purged = 0

@@ -383,6 +383,10 @@ def test_a_tampered_checkpoint_is_caught(key, settings, history):
     # A checkpoint written outside the application, unsigned, to hide deleted entries.
     AuditCheckpoint.objects.filter(pk=checkpoint.pk).update(purged=7, signature="")
     assert "non signé alors qu'une clé est définie" in failing()
+    # The next purge does not build on it (a new signed checkpoint would hide it).
+    report = purge_journal(T0 + timedelta(days=10), dry_run=False)
+    assert report.per_chain == {} and "chaîne non purgée" in report.stopped[chain(history)]
+    assert AuditCheckpoint.objects.count() == 1
 
 
 @pytest.mark.django_db
