@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from probatio.access.policy import Action
+from probatio.audit import services as audit
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
@@ -29,6 +30,19 @@ def overview(request):
     )
     now = timezone.now()
     outlook = selectors.outlook(membership.service_id, today=timezone.localdate(now), now=now)
+    files = paginate(request, outlook.files, FILES_PER_PAGE)
+    holds = selectors.service_holds(membership.service_id)
+    # The page names persons (the files due, the files held): journaled like a list page.
+    audit.record_list(
+        membership,
+        object_type="people.person",
+        summary="Liste : Conservation des données",
+        context={
+            "page": "retention",
+            "page_number": files.number,
+            "shown": [f.person_id for f in files] + [h.person_id for h in holds],
+        },
+    )
     return render(
         request,
         "retention/overview.html",
@@ -37,8 +51,8 @@ def overview(request):
             "nav": "service",
             "section": "retention",
             "outlook": outlook,
-            "holds": selectors.service_holds(membership.service_id),
-            "files": paginate(request, outlook.files, FILES_PER_PAGE),
+            "holds": holds,
+            "files": files,
         },
     )
 

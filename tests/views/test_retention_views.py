@@ -53,6 +53,13 @@ def test_the_page_shows_the_rules_the_files_due_within_a_year_and_the_holds(
     assert "<td>1 dossier</td>" in rules and "<td>2 dossiers</td>" in rules
 
 
+def test_the_page_journals_the_files_it_names(manager, cpip, client_for):
+    soon = closed(cpip, years_ago=4.5, surname="Bientot")
+    client_for(manager).get("/service/conservation/")
+    entry = AuditEntry.objects.filter(action="list", context__page="retention").get()
+    assert entry.context["shown"] == [soon.pk] and entry.service_id == manager.service_id
+
+
 def test_the_page_is_reached_from_the_service_menu(manager, client_for):
     assert 'href="/service/conservation/"' in html(client_for(manager).get("/service/"))
 
