@@ -133,3 +133,41 @@ def test_the_page_costs_a_fixed_number_of_queries(manager, cpip, client_for):
         assert person
     grown = count()
     assert small == grown <= 15, (small, grown)
+
+
+def test_the_platform_administrator_edits_a_rule_validated_and_journaled(db):
+    from django.test import Client
+
+    from probatio.retention.models import RetentionRule
+    from tests.factories import UserFactory
+
+    client = Client()  # the administration's own layout, not the DSFR one
+
+    admin = UserFactory(username="admin.plateforme", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    rule = RetentionRule.objects.get(code="messages-envoyes")
+    url = f"/admin/retention/retentionrule/{rule.pk}/change/"
+    data = {
+        "code": rule.code,
+        "kind": rule.kind,
+        "label": rule.label,
+        "duration_months": "-3",
+        "counts_from": rule.counts_from,
+        "action": "anonymise",
+        "legal_source": rule.legal_source,
+        "active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "au moins 1 mois" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.duration_months == 12 and rule.action == "delete"
+    assert not AuditEntry.objects.filter(object_type="retention.retentionrule").exists()
+    response = client.post(url, {**data, "duration_months": "6"})
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.duration_months, rule.action) == (6, "anonymise")
+    entry = AuditEntry.objects.get(object_type="retention.retentionrule", object_id=rule.pk)
+    assert entry.chain == "platform" and entry.actor == admin
+    assert entry.changes["duration_months"] == [12, 6]
+    assert client.post(f"/admin/retention/retentionrule/{rule.pk}/delete/").status_code == 403
