@@ -50,7 +50,8 @@ def file_is_closed(
     *, measure_statuses: Iterable[str], in_custody: bool, appointments_to_come: int
 ) -> bool:
     """A file is closed when it had a measure, none is still open or to come (pending, active,
-    suspended), the person is not in custody and no appointment is planned ahead."""
+    suspended), the person is not in custody and no appointment is planned ahead. The job's
+    selector (``selectors.closed_files``) asks the same of the database, file by file."""
     statuses = list(measure_statuses)
     open_statuses = {"pending", "active", "suspended"}
     return (
