@@ -389,3 +389,22 @@ def test_the_journal_rule_calls_the_journal_purge_with_its_bound(cpip, monkeypat
 def test_a_real_run_ahead_of_time_is_refused(cpip):
     with pytest.raises(ValidationError, match="simulation"):
         services.apply(as_of=TODAY + timedelta(days=1), dry_run=False, now=NOW)
+
+
+def test_a_file_in_custody_or_held_is_not_due_and_a_later_release_counts(cpip):
+    from tests.factories import CustodyRecordFactory
+
+    in_prison, _, _ = closed_file(cpip, ended=date(2021, 6, 30), surname="Ecroue")
+    CustodyRecordFactory(person=in_prison, committal_date=date(2021, 7, 1))
+    released, _, _ = closed_file(cpip, ended=date(2021, 6, 30), surname="Libere")
+    CustodyRecordFactory(
+        person=released, committal_date=date(2021, 7, 1), release_date=date(2022, 3, 1)
+    )
+    dry = services.apply(as_of=TODAY, service_ids=[cpip.service_id], dry_run=True, now=NOW)
+    files = dict(next(r for r in dry.results if r.rule.kind == "files").files)
+    assert in_prison.pk not in files and released.pk not in files  # released 2022: not yet
+    later = services.apply(
+        as_of=date(2027, 3, 1), service_ids=[cpip.service_id], dry_run=True, now=NOW
+    )
+    files = dict(next(r for r in later.results if r.rule.kind == "files").files)
+    assert files.get(released.pk) == date(2022, 3, 1) and in_prison.pk not in files
