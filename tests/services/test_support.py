@@ -854,7 +854,10 @@ def test_editing_a_contact_journals_the_changes_only(cpip, manager, person):
     assert entry.actor_id == manager.user_id and entry.person_id == person.pk
     assert entry.summary == "Liens familiaux : proche"
     # A relative's town is journaled by name only (audit.fields.IDENTITIES).
-    assert entry.changes == {"city": ["(valeur non conservée)", "(valeur non conservée)"], "visits": ["wished", "in_place"]}
+    assert entry.changes == {
+        "city": ["(valeur non conservée)", "(valeur non conservée)"],
+        "visits": ["wished", "in_place"],
+    }
     assert TimelineEvent.objects.count() == timeline
     # Saved again unchanged: no journal entry.
     audit_count = AuditEntry.objects.count()
