@@ -22,7 +22,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from probatio.accounts.models import Membership
 from probatio.community_work import rules
@@ -34,6 +33,7 @@ from probatio.community_work.models import (
     TigOrder,
     WorkSession,
 )
+from probatio.core.gates import get_or_404
 from probatio.measures.models import Measure, Obligation
 from probatio.people.models import Address, CustodyRecord, Person
 from probatio.reintegration import partners
@@ -543,7 +543,7 @@ def host_figures(service_id: int, *, today: date, months: int = 12) -> list[Host
 def order_get(person: Person, pk: int) -> TigOrder:
     """One of the person's TIG orders, with its measure's decision and its obligation (404
     otherwise)."""
-    return get_object_or_404(
+    return get_or_404(
         TigOrder.objects.select_related("person__service", "measure__decision", "obligation"),
         pk=pk,
         person=person,
@@ -558,7 +558,7 @@ def orders_of_person(person: Person) -> list[TigOrder]:
 def assignment_get(person: Person, pk: int) -> Assignment:
     """One assignment of one of the person's orders, with its order and placement (404
     otherwise)."""
-    return get_object_or_404(
+    return get_or_404(
         Assignment.objects.select_related("order", "placement"), pk=pk, order__person=person
     )
 
@@ -618,9 +618,9 @@ def supervisors_of_host(host: HostOrganisation) -> list[Supervisor]:
 
 def host_supervisor_get(host: HostOrganisation, pk: int) -> Supervisor:
     """One of the host's supervisors (404 otherwise)."""
-    return get_object_or_404(Supervisor, pk=pk, host=host)
+    return get_or_404(Supervisor.objects, pk=pk, host=host)
 
 
 def host_placement_get(host: HostOrganisation, pk: int) -> Placement:
     """One of the host's placements (404 otherwise)."""
-    return get_object_or_404(Placement, pk=pk, host=host)
+    return get_or_404(Placement.objects, pk=pk, host=host)

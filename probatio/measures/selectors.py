@@ -1,6 +1,7 @@
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
+from probatio.core.gates import get_or_404
 from probatio.measures import rules
 from probatio.measures.models import Decision, Measure, MeasureType, Obligation, ObligationType
 from probatio.people.models import Person
@@ -52,17 +53,13 @@ def decisions_of(person: Person) -> QuerySet[Decision]:
 
 
 def measure_get(person: Person, pk: int) -> Measure:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(
+    return get_or_404(
         Measure.objects.select_related("measure_type", "decision", "person"), person=person, pk=pk
     )
 
 
 def obligation_get(person: Person, pk: int) -> Obligation:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(
+    return get_or_404(
         Obligation.objects.select_related(
             "obligation_type", "decision", "measure__person", "measure__measure_type"
         ),
@@ -94,9 +91,7 @@ def decisions_by_date(person: Person) -> list[Decision]:
 
 def decision_get(person: Person, pk) -> Decision:
     """One of the person's decisions (404 otherwise)."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(person.decisions, pk=pk)
+    return get_or_404(person.decisions, pk=pk)
 
 
 def offences_initial(decision: Decision) -> list[dict]:

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
+from probatio.core.gates import get_or_404
 from probatio.people.models import Person
 from probatio.reintegration import rules
 from probatio.reintegration.models import (
@@ -150,14 +150,12 @@ def release_plan_items(plan: ReleasePlan) -> list[ReleasePlanItem]:
 
 def release_item_get(person: Person, pk: int) -> ReleasePlanItem:
     """One item of one of the person's release plans, with its plan (404 otherwise)."""
-    return get_object_or_404(
-        ReleasePlanItem.objects.select_related("plan"), pk=pk, plan__person=person
-    )
+    return get_or_404(ReleasePlanItem.objects.select_related("plan"), pk=pk, plan__person=person)
 
 
 def family_contact_get(person: Person, pk: int) -> FamilyContact:
     """One of the person's relatives (404 otherwise)."""
-    return get_object_or_404(FamilyContact, pk=pk, person=person)
+    return get_or_404(FamilyContact.objects, pk=pk, person=person)
 
 
 def family_contacts_of(person: Person) -> QuerySet[FamilyContact]:

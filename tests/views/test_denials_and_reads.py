@@ -204,3 +204,12 @@ def test_an_id_too_long_for_any_row_is_journaled_without_an_object_id(client_for
     [entry] = denials(cpip)
     assert (entry.object_type, entry.object_id) == ("people.person", None)
     assert entry.context["asked"] == {"pk": huge}
+
+
+def test_a_missing_measure_is_a_denial_naming_the_measure_asked(client_for, cpip):
+    person = make_person(cpip)
+    response = client_for(cpip).get(f"/personnes/{person.pk}/mesures/424242/modifier/")
+    assert response.status_code == 404
+    assert not reads_of(person).exists()
+    [entry] = denials(cpip)
+    assert (entry.object_type, entry.object_id) == ("measures.measure", 424242)
