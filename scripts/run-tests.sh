@@ -20,7 +20,8 @@ markers() {
 
 "$pytest" -m "$(markers 'not browser')" -n "$workers" "$@"
 first=$?
-"$pytest" -m "$(markers 'browser')" -n "$workers" "$@"
+# loadgroup: the tests of a module marked xdist_group share a worker (and the demo it built).
+"$pytest" -m "$(markers 'browser')" -n "$workers" --dist loadgroup "$@"
 second=$?
 
 if [ -n "$base" ]; then

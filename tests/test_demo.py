@@ -53,6 +53,10 @@ from probatio.sentences.cap import cap_list
 from probatio.sentences.models import CapSession, OfficialDate, PenalSituation, Reduction, Sentence
 from probatio.transfers.models import Transfer
 
+# Enough persons for a year of releases from prison (the smallest figure of the demo). The
+# demo is built once for all its checks (a build costs half a minute).
+DEMO_PERSONS = 120
+
 
 @pytest.mark.django_db
 def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
@@ -65,7 +69,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         },
     }
     out = StringIO()
-    call_command("load_demo", "--persons", "40", stdout=out)
+    call_command("load_demo", "--persons", str(DEMO_PERSONS), stdout=out)
     persons = Person.objects.count()
     # The persons asked for; the one secretariat.demo may enter again (demo/duplicates.py);
     # the pair of files of one person to merge (demo/merges.py); the file waiting in the
@@ -75,7 +79,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     neighbour = Person.objects.filter(
         service__department_code=demo_transfers.NEIGHBOUR["department_code"]
     )
-    assert persons - neighbour.count() == 40 + 1 + 2 + 1 + 5
+    assert persons - neighbour.count() == DEMO_PERSONS + 1 + 2 + 1 + 5
     demo_service = Service.objects.get(department_code="80")
     # The queue: files without a CPIP, the most urgent first (Yanis MOREAU, in three days).
     queue = allocation_selectors.queue(
@@ -133,7 +137,7 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
         .exclude(user__username="multi.demo")
         .values_list("role", flat=True)
     )
-    assert staff == {role.value: len(sites) for role, sites in staff_plan(40).items()}
+    assert staff == {role.value: len(sites) for role, sites in staff_plan(DEMO_PERSONS).items()}
     assert staff["cpip"] == 10
     assert Person.objects.filter(assigned_cpip__username="cpip.demo").exists()
     assert Measure.objects.filter(assigning_judge__username="juge.demo").exists()
@@ -420,9 +424,10 @@ def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
     _assert_programmes(demo_service, cpip)
     _assert_oversight(demo_service)
     _assert_retention(demo_service)
+    _assert_figures(demo_service)
     call_command("verify_audit_chain", stdout=StringIO())
 
-    call_command("load_demo", "--persons", "40", stdout=StringIO())
+    call_command("load_demo", "--persons", str(DEMO_PERSONS), stdout=StringIO())
     assert Person.objects.count() == persons
 
 
@@ -616,31 +621,17 @@ def test_load_demo_refuses_a_production_instance(settings, monkeypatch):
     assert not User.objects.filter(username="cpip.demo").exists()
 
 
-# Enough persons for a year of releases from prison (the smallest figure of the demo).
-FIGURES_PERSONS = 120
-
-
-@pytest.mark.django_db
-def test_every_activity_figure_of_the_demo_service_has_values(settings, tmp_path):
+def _assert_figures(service):
     """docs/figures.md: over the last twelve months, every figure of the demo service shows at
     least one value that is neither masked nor zero (demo/activity.py adds the year of reports,
     answers, incidents and housing at release the rest of the demo does not write)."""
     from probatio.figures import definitions, rules
     from probatio.figures import selectors as figure_selectors
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
-    call_command("load_demo", "--persons", str(FIGURES_PERSONS), stdout=StringIO())
     today = timezone.localdate()
     period = rules.parse_period(
         rules.CUSTOM, start=today - timedelta(days=364), end=today, today=today
     )
-    service = Service.objects.get(department_code="80")
     codes = [d.code for d in definitions.DEFINITIONS]
     figures, _ = figure_selectors.figures_for(
         figure_selectors.Scope(service.pk), period, codes, today=today
@@ -654,6 +645,27 @@ def test_every_activity_figure_of_the_demo_service_has_values(settings, tmp_path
     assert answered.filter(report__matter="adjustment_723_15", kind="granted").exists()
     releases = figures["releases"].total.values
     assert releases["housed"] and releases["homeless"]
+
+
+def _assert_retention(service):
+    """Retention (demo/retention.py, docs/data-protection.md): the four closed files whose
+    measure ended four to five years ago are due within a year and not today; the one past its
+    term is under the manager's legal hold, due neither today nor within a year."""
+    from probatio.demo.retention import closed_files
+    from probatio.retention import selectors as retention_selectors
+
+    *closing, held = closed_files(service)
+    assert len(closing) == 4
+    now = timezone.now()
+    outlook = retention_selectors.outlook(service.pk, today=timezone.localdate(now), now=now)
+    within_a_year = {f.person_id for f in outlook.files}
+    today = {f.person_id for f in outlook.files if f.due_on <= outlook.today}
+    assert {p.pk for p in closing} <= within_a_year - today
+    assert held.pk not in within_a_year
+    assert held.legal_holds.get().in_force
+    assert [h.person_id for h in retention_selectors.service_holds(service.pk)] == [held.pk]
+    files = next(line for line in outlook.rules if line.rule.kind == "files")
+    assert files.within_a_year >= 4
 
 
 def _assert_oversight(service):
@@ -687,24 +699,3 @@ def _assert_oversight(service):
     }
     entries = oversight.reader_entries(service.pk, reader.user_id, day)
     assert sum(entry.unassigned for entry in entries) == 35
-
-
-def _assert_retention(service):
-    """Retention (demo/retention.py, docs/data-protection.md): the four closed files whose
-    measure ended four to five years ago are due within a year and not today; the one past its
-    term is under the manager's legal hold, due neither today nor within a year."""
-    from probatio.demo.retention import closed_files
-    from probatio.retention import selectors as retention_selectors
-
-    *closing, held = closed_files(service)
-    assert len(closing) == 4
-    now = timezone.now()
-    outlook = retention_selectors.outlook(service.pk, today=timezone.localdate(now), now=now)
-    within_a_year = {f.person_id for f in outlook.files}
-    today = {f.person_id for f in outlook.files if f.due_on <= outlook.today}
-    assert {p.pk for p in closing} <= within_a_year - today
-    assert held.pk not in within_a_year
-    assert held.legal_holds.get().in_force
-    assert [h.person_id for h in retention_selectors.service_holds(service.pk)] == [held.pk]
-    files = next(line for line in outlook.rules if line.rule.kind == "files")
-    assert files.within_a_year >= 4

@@ -130,9 +130,11 @@ def _reinforced_probation(*, service, staff, rng, today: date) -> None:
     person = (
         Person.objects.filter(service=service, assigned_cpip=cpip.user)
         .exclude(Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"))))
-        .exclude(Exists(Report.objects.filter(person_id=OuterRef("pk"))))
         .exclude(Exists(Measure.objects.filter(person_id=OuterRef("pk"), status="active")))
-        .order_by("pk")
+        # A file without reports first; in a larger demo every such file may have one (the
+        # new measure's own assessment is still due).
+        .annotate(has_report=Exists(Report.objects.filter(person_id=OuterRef("pk"))))
+        .order_by("has_report", "pk")
         .first()
     )
     if person is None:

@@ -10,6 +10,7 @@ take the click instead, even though the keyboard still reaches the control.
 
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
@@ -26,6 +27,9 @@ from tests.browser.pages import VIEWPORTS
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The demo is built once per worker (``load_demo``): the three tests go to the same one
+    # (``--dist loadgroup`` in scripts/run-tests.sh).
+    pytest.mark.xdist_group("demo_tour"),
 ]
 
 # Persons of the demo service: small, yet enough for every part of the demo to be built.
@@ -675,11 +679,22 @@ NOT_PROBED = {
     "accounts:switch_service",
 }
 MADE_UP_ID = 999_999_999
+# Each pattern is asked by GETS roles by GET and POSTS others by POST, turning over the roles
+# from one pattern to the next (every role meets every kind of object; asking all seven by
+# both methods on every pattern cost a minute of the suite for the same answers).
+GETS, POSTS = 3, 2
+
+
+def probes_of(index: int) -> list[tuple[str, str]]:
+    count = len(PROBE_ROLES)
+    gets = [PROBE_ROLES[(index + k) % count] for k in range(GETS)]
+    posts = [PROBE_ROLES[(index + GETS + k) % count] for k in range(POSTS)]
+    return [(role, "get") for role in gets] + [(role, "post") for role in posts]
 
 
 def test_another_services_objects_are_not_found_whatever_the_role_and_method(database_turn):
-    """Every URL pattern taking an object, with an object of the demo service, asked by each
-    role of another service, by GET and by POST: a 404 (or 405 for the wrong method), or a 403
+    """Every URL pattern taking an object, with an object of the demo service, asked by roles
+    of another service (every role, in turn: ``probes_of``), by GET and by POST: a 404 (or 405 for the wrong method), or a 403
     given the same for an id that exists nowhere (the role is refused before anything is
     looked up: the answer tells nothing of the object); nothing of the demo service is read
     or written (its journal does not move). Sample objects, one per pattern."""
@@ -707,21 +722,29 @@ def test_another_services_objects_are_not_found_whatever_the_role_and_method(dat
         demo_service = objects["person"].service_id
         elsewhere = ServiceFactory(name="SPIP d'un autre département")
         journal_before = AuditEntry.objects.filter(service_id=demo_service).count()
-        problems, asked = [], 0
+        clients = {}
         for role in PROBE_ROLES:
             member = MembershipFactory(service=elsewhere, role=role)
-            client = Client()
-            client.force_login(member.user)
-            for name, url, made_up in targets:
-                for method in (client.get, client.post):
-                    status = method(url).status_code
-                    asked += 1
-                    if status in (404, 405):
-                        continue
-                    if status == 403 and method(made_up).status_code == 403:
-                        continue
-                    problems.append(f"{role} {method.__name__.upper()} {url} ({name}) : {status}")
+            clients[role] = Client()
+            clients[role].force_login(member.user)
+        problems, asked = [], Counter()
+        for index, (name, url, made_up) in enumerate(targets):
+            for role, verb in probes_of(index):
+                method = getattr(clients[role], verb)
+                status = method(url).status_code
+                asked[role, verb] += 1
+                if status in (404, 405):
+                    continue
+                if status == 403 and method(made_up).status_code == 403:
+                    continue
+                problems.append(f"{role} {verb.upper()} {url} ({name}) : {status}")
         journal_after = AuditEntry.objects.filter(service_id=demo_service).count()
-    assert len(targets) >= 150 and asked == len(targets) * len(PROBE_ROLES) * 2
+    assert len(targets) >= 150 and sum(asked.values()) == len(targets) * (GETS + POSTS)
+    # Every role asks by both methods, about as often as the others (the turn over the roles
+    # leaves them within one round of each other).
+    assert len(asked) == len(PROBE_ROLES) * 2
+    for verb, per_pattern in (("get", GETS), ("post", POSTS)):
+        counts = [asked[role, verb] for role in PROBE_ROLES]
+        assert max(counts) - min(counts) <= per_pattern, (verb, counts)
     assert not problems, "Réponses sur les objets d'un autre service :\n" + "\n".join(problems)
     assert journal_after == journal_before
