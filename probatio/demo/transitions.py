@@ -130,11 +130,14 @@ def _reinforced_probation(*, service, staff, rng, today: date) -> None:
     person = (
         Person.objects.filter(service=service, assigned_cpip=cpip.user)
         .exclude(Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"))))
-        .exclude(Exists(Measure.objects.filter(person_id=OuterRef("pk"), status="active")))
-        # A file without reports first; in a larger demo every such file may have one (the
-        # new measure's own assessment is still due).
-        .annotate(has_report=Exists(Report.objects.filter(person_id=OuterRef("pk"))))
-        .order_by("has_report", "pk")
+        # A file with nothing running first; in a larger demo every file of the CPIP may have
+        # a measure running or a report (a new conviction then: the new measure's own
+        # assessment is due all the same).
+        .annotate(
+            has_measure=Exists(Measure.objects.filter(person_id=OuterRef("pk"), status="active")),
+            has_report=Exists(Report.objects.filter(person_id=OuterRef("pk"))),
+        )
+        .order_by("has_measure", "has_report", "pk")
         .first()
     )
     if person is None:

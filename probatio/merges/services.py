@@ -247,6 +247,9 @@ HOW = {
     "transfers.Transfer.person": _transfers,
     "deadlines.DueItemRecord.person": _computed_again,
     "deadlines.DueItemsState.person": _computed_again,
+    # A legal hold follows the file it suspends; one in force per file: two held files are
+    # refused before anything (``once_per_person_conflicts``).
+    "retention.LegalHold.person": _move,
 }
 
 

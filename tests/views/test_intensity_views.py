@@ -265,8 +265,9 @@ def test_a_new_rule_ends_the_previous_one(as_role, service):
     ],
 )
 def test_bad_input_is_refused_in_french_with_nothing_saved(as_role, field, value, message):
+    client = as_role("manager")
     entries = AuditEntry.objects.count()
-    response = as_role("manager").post(RULES, rule_data(**{field: value}))
+    response = client.post(RULES, rule_data(**{field: value}))
     assert response.status_code == 400
     assert field_error(response, f"id_{field}") == message
     assert not IntensityRule.objects.exists()
