@@ -412,9 +412,8 @@ def _check(manifest: dict, root: Path, anchors: str | None, result: RestoreResul
     ]
     if differing:
         result.problems.append(
-            f"lignes : {count(len(differing), 'table')} différente(s) du manifeste ("
+            f"lignes : tables différentes du manifeste ({count(len(differing), 'table')}) : "
             + " ; ".join(differing[:5])
-            + ")"
         )
     else:
         rows = sum(manifest["tables"].values())
@@ -435,7 +434,9 @@ def _check(manifest: dict, root: Path, anchors: str | None, result: RestoreResul
     ]
     if bad:
         result.problems.append(
-            f"fichiers : {count(len(bad), 'empreinte')} SHA-256 différente(s) (" + bad[0] + "…)"
+            f"fichiers : empreintes SHA-256 différentes ({count(len(bad), 'fichier')}) : "
+            + bad[0]
+            + "…"
         )
     else:
         result.checks.append(
