@@ -183,6 +183,12 @@ NOT_FOUND_REASON = "introuvable ou hors du service"
 MAX_OBJECT_ID = 2**63 - 1
 
 
+def shows_what_it_read(status: int) -> bool:
+    """A success (a page, a file), or a form sent back with its errors: the page still shows
+    the file it was read from. A redirection, a refusal or an error shows nothing."""
+    return 200 <= status < 300 or status in (400, 422)
+
+
 class DeniedJournalMiddleware:
     """Refusals and reads, journaled in the chain of the member's own service.
 
@@ -195,7 +201,8 @@ class DeniedJournalMiddleware:
       (``core.gates.NotFound``). The view's own transaction has rolled back by then; the
       entry is written in its own. An unknown address (no view) is not journaled.
     - The reads the gates journal during the request are held (``audit.reads``) and written
-      here, in one transaction, only when the response is a success (2xx, files included);
+      here, in one transaction, only when the response showed what was read: a success (2xx,
+      files included), or a form sent back with its errors (400, 422), which shows the file;
       a failure to write them fails the request (500): nothing is shown without its entry.
 
     Neither adds a query to a page that is allowed."""
@@ -206,7 +213,7 @@ class DeniedJournalMiddleware:
     def __call__(self, request):
         with audit_reads.held() as pending:
             response = self.get_response(request)
-        if pending and 200 <= response.status_code < 300:
+        if pending and shows_what_it_read(response.status_code):
             try:
                 audit_reads.write_held(pending)
             except DatabaseError as error:

@@ -213,3 +213,14 @@ def test_a_missing_measure_is_a_denial_naming_the_measure_asked(client_for, cpip
     assert not reads_of(person).exists()
     [entry] = denials(cpip)
     assert (entry.object_type, entry.object_id) == ("measures.measure", 424242)
+
+
+def test_a_form_sent_back_with_its_errors_journals_its_read(client_for, cpip):
+    """The page of a refused form still shows the file: its read is journaled; a saved form
+    redirects and has its write's entry instead (docs/audit.md)."""
+    person = make_person(cpip)
+    response = client_for(cpip).post(f"/personnes/{person.pk}/modifier/", {"surname": ""})
+    assert response.status_code == 400
+    [entry] = reads_of(person)
+    assert entry.context == {"tab": "modification de l'identité"}
+    assert not denials(cpip).exists()
