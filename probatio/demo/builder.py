@@ -52,8 +52,8 @@ from probatio.demo.planning import CustodyPlan, DecisionPlan, MeasurePlan, Perso
 from probatio.demo.programmes import build_programmes
 from probatio.demo.referrals import build_referrals
 from probatio.demo.release import build_release_plans
-from probatio.demo.retention import build_retention
 from probatio.demo.reports import ReportsBuilder
+from probatio.demo.retention import build_retention
 from probatio.demo.sentences import SentencesBuilder, prison_caseloads
 from probatio.demo.staff import build_staff_calendar
 from probatio.demo.staffing import staff_plan
