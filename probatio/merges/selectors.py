@@ -138,35 +138,14 @@ def log_pair_read(membership, persons: list[Person], what: str) -> None:
     # Held until the page is shown (``audit.reads``).
     audit_reads.record_reads(
         service_id=membership.service_id,
-        entries=[
-            {
-                "actor": audit.actor_of(membership),
-                "action": audit.Action.READ,
-                "role": membership.role,
-                "instance": person,
-                "person_id": person.pk,
-                "summary": f"Consultation du dossier ({what})",
-                "context": {"tab": what},
-            }
-            for person in persons
-        ],
+        entries=[people_selectors.file_read_entry(membership, person, what) for person in persons],
     )
 
 
 def log_choose_read(membership, person: Person, what: str, *, shown: list[int], query: str):
     """Journal the read of the file and, when any were shown, the files offered to merge
     with it (a list read naming them), in one append to the chain."""
-    entries = [
-        {
-            "actor": audit.actor_of(membership),
-            "action": audit.Action.READ,
-            "role": membership.role,
-            "instance": person,
-            "person_id": person.pk,
-            "summary": f"Consultation du dossier ({what})",
-            "context": {"tab": what},
-        }
-    ]
+    entries = [people_selectors.file_read_entry(membership, person, what)]
     if shown:
         entries.append(
             {

@@ -260,20 +260,30 @@ def log_person_read(
 
     Inside a request the entry is held until the page is shown (``audit.reads``): a read
     followed by a 404 or a refusal is not journaled as a read."""
-    instance = person if document is None else document
-    context: dict = {"tab": what}
-    if document is not None:
-        context["document"] = f"{instance._meta.label_lower}:{instance.pk}"
-    audit_reads.record_read(
+    audit_reads.record_reads(
         service_id=membership.service_id,
-        actor=membership.user,
-        action=audit.Action.READ,
-        role=membership.role,
-        instance=instance,
-        person_id=person.pk,
-        summary=f"Consultation du dossier ({what})",
-        context=context,
+        entries=[file_read_entry(membership, person, what, document=document)],
     )
+
+
+def file_read_entry(
+    membership, person: Person, what: str, *, document: Model | None = None, **context
+) -> dict:
+    """The journal entry of a read of ``person``'s file (``audit.record``'s fields): ``what``
+    names the tab, fragment or page read; ``context`` adds to it. For the pages that journal
+    several files at once (``audit.reads.record_reads``); ``document``: see
+    ``log_person_read``."""
+    if document is not None:
+        context["document"] = f"{document._meta.label_lower}:{document.pk}"
+    return {
+        "actor": audit.actor_of(membership),
+        "action": audit.Action.READ,
+        "role": membership.role,
+        "instance": person if document is None else document,
+        "person_id": person.pk,
+        "summary": f"Consultation du dossier ({what})",
+        "context": {"tab": what, **context},
+    }
 
 
 def scope_q(scope: Scope | None, user_id: int, person_ref: str = "pk") -> Q | None:

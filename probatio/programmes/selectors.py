@@ -11,9 +11,8 @@ from probatio.access.policy import FACILITATOR_ROLES, Action
 from probatio.access.roles import SHORT_LABELS, Role
 from probatio.accounts.models import Membership
 from probatio.audit import reads as audit_reads
-from probatio.audit import services as audit
 from probatio.people.models import Person
-from probatio.people.selectors import Gated, persons_gated_for
+from probatio.people.selectors import Gated, file_read_entry, persons_gated_for
 from probatio.programmes import rules
 from probatio.programmes.models import (
     Attendance,
@@ -300,13 +299,8 @@ def log_session_read(membership, session: GroupSession, participants: list[Parti
         service_id=membership.service_id,
         entries=[
             {
-                "actor": audit.actor_of(membership),
-                "action": audit.Action.READ,
-                "role": membership.role,
-                "instance": participant.person,
-                "person_id": participant.person.pk,
+                **file_read_entry(membership, participant.person, "programmes", session=session.pk),
                 "summary": f"Consultation du dossier (programme : séance {session.number})",
-                "context": {"tab": "programmes", "session": session.pk},
             }
             for participant in participants
         ],
