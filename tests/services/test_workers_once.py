@@ -124,10 +124,12 @@ def test_three_worker_processes_send_each_reminder_once(cpip, service, tmp_path)
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}
     results = DBTaskResult.objects.filter(task_path=SEND_TASK)
     assert set(results.values_list("status", flat=True)) == {TaskResultStatus.SUCCESSFUL}
-    assert Counter(results.values_list("return_value", flat=True)) == {
-        "sent": REMINDERS,
-        "skipped": REMINDERS,  # the second task of each found it claimed, or sent
-    }
+    returned = Counter(results.values_list("return_value", flat=True))
+    # Each reminder sent by one task; the second task of each found it claimed, or sent — and
+    # so did any a worker's periodic sweep queued again meanwhile (a due message not yet
+    # claimed when it looked): skipped, never sent twice.
+    assert set(returned) == {"sent", "skipped"}
+    assert returned["sent"] == REMINDERS and returned["skipped"] >= REMINDERS
     senders = {
         worker for result in results.filter(return_value="sent") for worker in result.worker_ids
     }
