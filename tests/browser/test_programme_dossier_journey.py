@@ -51,7 +51,9 @@ def office():
     manager = MembershipFactory(service=service, role="manager")
     site = SiteFactory(service=service, name="Antenne de Reims")
     room = Room.objects.create(site=site, name="Salle collective")
-    programme = make_programme(manager, name="Prévention des violences conjugales")
+    # Six sessions: whatever the time of day, the group still has sessions to come (with four,
+    # its last one was today at 09:00, and the group was no longer offered once it was over).
+    programme = make_programme(manager, name="Prévention des violences conjugales", session_count=6)
     today = timezone.localdate()
     # A group started three weeks ago (its sessions on the weekday of that day).
     group = make_group(
