@@ -176,6 +176,8 @@ def url_patterns():
 
 
 def demo_objects() -> dict:
+    from django.db.models import Exists, OuterRef
+
     from probatio.accounts.models import Absence, User
     from probatio.agenda.models import Appointment, Summons
     from probatio.assessments.models import Assessment, IntensityDecision
@@ -212,9 +214,12 @@ def demo_objects() -> dict:
 
     cpip = User.objects.get(username="cpip.demo")
     mine = {"person__assigned_cpip": cpip}
-    # The appointment whose outcome is to record: its page has the outcome form.
+    # The appointment whose outcome is to record: its page has the outcome form. Its person
+    # has an obligation (the latest such appointment changes with the time of day, and a
+    # pre-sentence file has none).
     appointment = (
         Appointment.objects.filter(staff=cpip, status="planned", starts_at__lte=timezone.now())
+        .filter(Exists(Obligation.objects.filter(measure__person_id=OuterRef("person_id"))))
         .order_by("-starts_at")
         .first()
     )
