@@ -547,3 +547,25 @@ def make_enrolled(membership, person, group, *, compulsory=False):
     return programme_services.enrolment_move(
         gated=gated, enrolment=enrolment, status="enrolled", group=group
     )
+
+
+def journal_at(member, action, at, person=None, **fields):
+    """A journal entry of ``member`` at a past moment ``at``: a read of ``person``'s file, or
+    a page refused (for the anomaly view's tests)."""
+    from django.db import transaction
+
+    from probatio.audit import services as audit
+
+    with transaction.atomic():
+        return audit.record(
+            actor=member.user,
+            action=action,
+            service_id=member.service_id,
+            role=member.role,
+            object_type="people.person" if person else "page",
+            object_id=person.pk if person else None,
+            person_id=person.pk if person else None,
+            summary="Consultation du dossier (identite)" if person else "Accès refusé",
+            at=at,
+            **fields,
+        )

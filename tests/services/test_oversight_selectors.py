@@ -16,7 +16,7 @@ from probatio.audit.models import AuditEntry
 from probatio.oversight import rules, selectors, services
 from probatio.oversight.models import OversightSettings
 from probatio.people import services as people_services
-from tests.factories import gate, make_person
+from tests.factories import gate, journal_at, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +28,7 @@ def paris(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=PARIS)
 
 
-def journal(member, action, at, person=None, **fields):
-    with transaction.atomic():
-        return audit.record(
-            actor=member.user,
-            action=action,
-            service_id=member.service_id,
-            role=member.role,
-            object_type="people.person" if person else "page",
-            object_id=person.pk if person else None,
-            person_id=person.pk if person else None,
-            summary="Consultation du dossier (identite)" if person else "Accès refusé",
-            at=at,
-            **fields,
-        )
+journal = journal_at
 
 
 def read(member, person, at):

@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from probatio.audit import services as audit
 from probatio.audit.models import AuditEntry
 from probatio.oversight.models import OversightSettings
-from tests.factories import make_person
+from tests.factories import journal_at, make_person
 from tests.views.helpers import field_error, html, text_of
 
 pytestmark = pytest.mark.django_db
@@ -28,19 +28,7 @@ def paris(day: date, hour: int, minute: int = 0):
     return datetime.combine(day, time(hour, minute)).astimezone()
 
 
-def journal(member, action, at, person=None):
-    with transaction.atomic():
-        audit.record(
-            actor=member.user,
-            action=action,
-            service_id=member.service_id,
-            role=member.role,
-            object_type="people.person" if person else "page",
-            object_id=person.pk if person else None,
-            person_id=person.pk if person else None,
-            summary="Consultation du dossier (identite)" if person else "Accès refusé : GET /x/",
-            at=at,
-        )
+journal = journal_at
 
 
 def unusual_reader(reader, owner, *, files: int, day=DAY, hour=10):
