@@ -8,16 +8,20 @@ database (``PROBATIO_LOAD_ACCOUNTS``); it opens only pages of its own service an
 linked from its own pages. Think time: 5 to 15 s.
 
 Every answer other than a 200 page, or a page that sends back to /connexion/, counts as an
-error.
+error. Each request is also written, with its start time, to ``PROBATIO_LOAD_REQUESTS`` (CSV)
+when set, so that ``run_load.py`` can give the figures of the steady part of the run apart
+from the ramp's (when the sign-ins crowd the server).
 """
 
+import csv
 import json
 import os
 import random
 import re
+import time
 from collections import deque
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
 PASSWORD = "national-probatio"
@@ -25,6 +29,20 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DOSSIER = re.compile(r'href="/personnes/(\d+)/"')
 
 _accounts: dict[str, deque[str]] = {}
+_requests = None
+
+
+@events.request.add_listener
+def record_request(request_type, name, response_time, exception=None, start_time=None, **kwargs):
+    """One line per request: start (Unix time), name, response time (ms), failed (0/1)."""
+    global _requests
+    path = os.environ.get("PROBATIO_LOAD_REQUESTS")
+    if not path:
+        return
+    if _requests is None:
+        _requests = csv.writer(open(path, "w", newline="", encoding="utf-8", buffering=1))  # noqa: SIM115
+    started = start_time if start_time is not None else time.time() - response_time / 1000
+    _requests.writerow([f"{started:.3f}", name, f"{response_time:.1f}", int(exception is not None)])
 
 
 def next_account(role: str) -> str:
