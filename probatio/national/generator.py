@@ -34,7 +34,13 @@ from probatio.measures.models import Decision, Measure, Obligation
 from probatio.national import activity, assessments, due_items, oversight, programmes
 from probatio.national import retention as retention_holds
 from probatio.national.copying import TableWriter, highest_id, move_sequences
-from probatio.national.plan import PRISON_SHARE, Plan, ServicePlan, department_code
+from probatio.national.plan import (
+    PRISON_SHARE,
+    Plan,
+    ServicePlan,
+    department_code,
+    statistics_are_due,
+)
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import rules as people_rules
@@ -214,6 +220,7 @@ class Generator:
 
     def _run_services(self, numbers: list[int]) -> dict[str, int]:
         plans = {plan.number: plan for plan in self.plan.services}
+        analyzed_at = 0  # the rows this process had written at its last ANALYZE
         for number in numbers:
             service_plan = plans[number]
             rng = random.Random(f"{self.seed}:{number}")
@@ -231,6 +238,13 @@ class Generator:
                 self._service(service_plan, rng)
                 self._flush()
                 due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
+            written = sum(writer.written for writer in self.w.values())
+            if statistics_are_due(written, analyzed_at):
+                # Outside the service's transaction: each table's ANALYZE commits on its own,
+                # so the other process only waits for the table being sampled.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+                analyzed_at = written
             self.log(
                 f"  service {number}/{len(self.plan.services)} : "
                 f"{service_plan.active} suivies, {service_plan.closed} dossiers clos "

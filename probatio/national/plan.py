@@ -117,3 +117,12 @@ def department_code(number: int) -> str:
     if not 1 <= number <= len(DEPARTMENTS):
         raise PlanError(f"Il n'y a que {len(DEPARTMENTS)} départements.")
     return DEPARTMENTS[number - 1]
+
+
+def statistics_are_due(written: int, analyzed_at: int) -> bool:
+    """Whether a process of the generator refreshes the planner's statistics after a service:
+    once it has written as many rows again as at its last refresh (after its first service,
+    then each time its rows double). The échéancier's providers, run for each service, choose
+    their plans from these statistics; without them (autovacuum off, or far behind the
+    ``COPY``) PostgreSQL assumes small tables and a service took three times as long."""
+    return written > 0 and written >= 2 * analyzed_at

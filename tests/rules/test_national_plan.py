@@ -2,7 +2,7 @@
 
 import pytest
 
-from probatio.national.plan import PlanError, plan_for
+from probatio.national.plan import PlanError, plan_for, statistics_are_due
 
 
 def test_scale_one_is_the_country():
@@ -39,3 +39,16 @@ def test_every_service_of_the_full_plan_has_its_own_departement():
     assert len(DEPARTMENTS) == 101 and department_code(20) == "2A" and department_code(101) == "976"
     with pytest.raises(PlanError):
         department_code(102)
+
+
+def test_statistics_are_refreshed_after_the_first_service_then_each_time_the_rows_double():
+    assert not statistics_are_due(0, 0)
+    assert statistics_are_due(1_000, 0)  # the first service
+    assert not statistics_are_due(1_999, 1_000)
+    assert statistics_are_due(2_000, 1_000)
+    refreshed, analyzed_at = [], 0
+    for written in range(10_000, 1_000_001, 10_000):  # a process's total after each service
+        if statistics_are_due(written, analyzed_at):
+            refreshed.append(written)
+            analyzed_at = written
+    assert refreshed == [10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
