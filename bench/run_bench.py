@@ -318,17 +318,21 @@ def page_url(url: str, user) -> str:
     if "{cpip_demo}" in url:
         url = url.format(cpip_demo=User.objects.get(username="cpip.demo").pk)
     if "{free}" in url or "{held}" in url:
+        from django.db.models import Exists, OuterRef
+
+        from probatio.people.models import CustodyRecord
+
         service_id = user.memberships.get(role="manager").service_id
-        in_prison = Person.objects.filter(
-            service_id=service_id, custody_records__release_date__isnull=True
-        ).exclude(custody_records__isnull=True)
+        # An open committal, as EXISTS: "NOT IN (the service's persons held)" was planned
+        # as a nested loop over every person of the country on the national database.
+        held = Exists(
+            CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
+        )
+        persons = Person.objects.filter(service_id=service_id).order_by("pk")
         if "{held}" in url:
-            url = url.format(held=in_prison.order_by("pk").first().pk)
+            url = url.format(held=persons.filter(held).first().pk)
         else:
-            free = Person.objects.filter(service_id=service_id).exclude(
-                pk__in=in_prison.values("pk")
-            )
-            url = url.format(free=free.order_by("pk").first().pk)
+            url = url.format(free=persons.exclude(held).first().pk)
     if "{assessment}" in url:  # the latest assessment of the user's caseload
         from probatio.assessments.models import Assessment
 
