@@ -273,3 +273,34 @@ def test_a_model_choice_is_described_without_reading_its_choices():
     form = _Chosen()
     form.cleaned_data = {"establishment": Establishment(name="Amiens", kind="MA")}
     assert exports.described_filters(form) == [("Établissement", "Maison d'arrêt de Amiens")]
+
+
+def test_an_xlsx_export_asks_the_sheet_its_size_as_often_whatever_its_rows(monkeypatch):
+    """openpyxl computes ``max_row`` / ``max_column`` by scanning every cell written: asked
+    once per row, an export of a large service's list was quadratic (minutes). The number of
+    times they are asked must not grow with the rows."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    asked = {"count": 0}
+    for name in ("max_row", "max_column"):
+        original = getattr(Worksheet, name)
+
+        def counting(sheet, original=original):
+            asked["count"] += 1
+            return original.fget(sheet)
+
+        monkeypatch.setattr(Worksheet, name, property(counting))
+
+    def asked_for(rows: int) -> int:
+        asked["count"] = 0
+        table = Table(
+            title=TABLE.title,
+            columns=TABLE.columns,
+            rows=[TABLE.rows[0]] * rows,
+            filters=TABLE.filters,
+        )
+        read_back = read_xlsx(exports.xlsx_bytes(table))
+        assert read_back.active.max_row == rows + 1
+        return asked["count"]
+
+    assert asked_for(10) == asked_for(400)
