@@ -37,6 +37,7 @@ from run_bench import (  # noqa: E402
     TARGET_RATIO,
     measure_in_child,
     page_url,
+    signed_in_client,
 )
 
 STATE = BASE_DIR / "var" / "bench" / "national.json"
@@ -130,7 +131,6 @@ def measure(args) -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from probatio.accounts.models import User
@@ -144,8 +144,7 @@ def measure(args) -> None:
         except (AttributeError, TypeError, ValueError):
             results.append({"page": label, "url": url, "status": "absent"})
             continue
-        client = Client()
-        client.force_login(user)
+        client = signed_in_client(user)
         for _ in range(max(1, args.warmup)):
             response = client.get(url)
         if response.status_code != 200:
