@@ -176,6 +176,13 @@ def database_from_url(url: str) -> dict:
     if env_bool("DATABASE_PGBOUNCER", False):
         # Transaction pooling: a server-side cursor would not outlive its transaction.
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # PgBouncer refuses startup options: « ALTER DATABASE … SET jit = off » instead
+        # (docs/deployment.md).
+    else:
+        # No JIT compilation: a page's queries are short, and compiling a plan estimated
+        # costly took longer than running it (0.5 to 4.5 s per query on the national
+        # database, docs/performance.md).
+        database["OPTIONS"]["options"] = "-c jit=off"
     return database
 
 

@@ -349,7 +349,11 @@ def appointments_tab_rows(
     staff, and the page of messages together with the listed appointments' own messages (the
     table's "Rappels" column), each page's rows chosen by its slice as a subquery."""
     listed = Q(pk__in=upcoming.object_list.values("pk")) | Q(pk__in=past.object_list.values("pk"))
-    appointments = list(Appointment.objects.filter(listed).select_related(*_ROW_RELATED))
+    # Within the person's own rows (their index): an OR of two subqueries alone read every
+    # appointment of the country.
+    appointments = list(
+        Appointment.objects.filter(listed, person=person).select_related(*_ROW_RELATED)
+    )
     for appointment in appointments:
         appointment.person = person  # named by the outcome buttons: no query per row
     prefetch_related_objects(
@@ -357,7 +361,7 @@ def appointments_tab_rows(
     )
     on_page = Q(pk__in=messages.object_list.values("pk"))
     found = Message.objects.filter(
-        on_page | Q(appointment__in=[a.pk for a in appointments])
+        on_page | Q(appointment__in=[a.pk for a in appointments]), person=person
     ).annotate(on_page=ExpressionWrapper(on_page, output_field=BooleanField()))
     by_appointment: dict[int, list[Message]] = {}
     page: list[Message] = []

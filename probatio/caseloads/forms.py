@@ -7,7 +7,10 @@ from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.core.forms import BaseForm, DateInput
 from probatio.measures.models import Measure, MeasureType
 from probatio.people.models import AwaitingReason
-from probatio.people.selectors import UNASSIGNED
+from probatio.people.selectors import CLOSED, FOLLOWED, UNASSIGNED
+
+# The « Dossiers » filter's value for every file, followed or closed.
+ALL_FILES = "all"
 
 
 class PersonFilterForm(BaseForm):
@@ -27,6 +30,14 @@ class PersonFilterForm(BaseForm):
         label="Milieu",
         required=False,
         choices=[("", "Tous"), ("community", "Milieu ouvert"), ("custody", "Milieu fermé")],
+    )
+    # The files followed by default (``Person.is_followed``); the closed ones on demand.
+    files = forms.ChoiceField(
+        label="Dossiers",
+        required=False,
+        choices=[(FOLLOWED, "Suivis"), (CLOSED, "Clos"), (ALL_FILES, "Tous")],
+        initial=FOLLOWED,
+        help_text="Clos : toutes les mesures sont terminées et la personne est libre.",
     )
 
     def __init__(self, *args, measure_types: list[MeasureType], cpips=None, today=None, **kwargs):
@@ -48,15 +59,20 @@ class PersonFilterForm(BaseForm):
                 choices=[("", "Depuis toujours"), ("week", "Cette semaine")],
             )
 
+    def clean_files(self) -> str:
+        return self.cleaned_data.get("files") or FOLLOWED  # the default, named on the exports
+
     def filters(self) -> dict:
         if not self.is_valid():
-            return {}
+            return {"files": FOLLOWED}
         data = self.cleaned_data
+        files = data.get("files") or FOLLOWED
         result = {
             "query": data.get("q", ""),
             "measure_type": data.get("measure_type", ""),
             "measure_status": data.get("measure_status", ""),
             "setting": data.get("setting", ""),
+            "files": "" if files == ALL_FILES else files,
         }
         if data.get("cpip"):
             result["cpip_id"] = UNASSIGNED if data["cpip"] == UNASSIGNED else int(data["cpip"])

@@ -37,7 +37,7 @@ from probatio.deadlines.services import refresh
 from probatio.measures import selectors as measure_selectors
 from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
-from probatio.people.selectors import UNASSIGNED, person_list_for
+from probatio.people.selectors import FOLLOWED, UNASSIGNED, person_list_for
 from probatio.reports import rules as report_rules
 from probatio.reports.models import Report
 from probatio.sentences import selectors as sentence_selectors
@@ -247,7 +247,7 @@ def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
 
 
 def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
-    """Per CPIP (``None``: the files without one): persons, persons in custody, open
+    """Per CPIP (``None``: the files without one), over the files followed: persons, persons in custody, open
     measures by kind and setting, and the reports the CPIP has to write on their files (a
     draft or one sent back), in one grouped query (a conditional count per kind the scale
     names; the others together), grouped by the persons' level in force too (its coefficient
@@ -279,7 +279,7 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
         ),
     )
     rows = (
-        Person.objects.filter(service_id=service_id)
+        Person.objects.filter(service_id=service_id, is_followed=True)
         .annotate(
             custody=Exists(
                 CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
@@ -540,6 +540,7 @@ def queue(membership, *, today: date, **filters) -> list[QueueRow]:
     waiting = person_list_for(
         membership,
         cpip_id=UNASSIGNED,
+        files=FOLLOWED,
         **{k: v for k, v in filters.items() if k in ("query", "measure_type", "setting")},
     )
     if filters.get("origin"):
@@ -819,8 +820,8 @@ def week_start(today: date) -> date:
 
 
 def files_of(membership, cpip_id) -> QuerySet[Person]:
-    """One CPIP's files (or ``UNASSIGNED``: the queue's), by name."""
-    return person_list_for(membership, cpip_id=cpip_id)
+    """One CPIP's files followed (or ``UNASSIGNED``: the queue's), by name."""
+    return person_list_for(membership, cpip_id=cpip_id, files=FOLLOWED)
 
 
 def files_among(membership, person_ids: list[int]) -> QuerySet[Person]:

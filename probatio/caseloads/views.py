@@ -14,7 +14,7 @@ from probatio.core.gates import page_membership
 from probatio.core.paging import paginate
 from probatio.measures import selectors as measure_selectors
 from probatio.people.search import near_spellings_supported
-from probatio.people.selectors import person_list_for
+from probatio.people.selectors import CLOSED, FOLLOWED, person_list_for
 from probatio.reintegration import release
 from probatio.reports import selectors as report_selectors
 from probatio.sentences import selectors as sentence_selectors
@@ -69,6 +69,15 @@ def _list_page(request, kind: str):
     if file_format:  # a filter the page refuses: the page and its errors, no file
         messages.error(request, files.INVALID_FILTERS)
     counts = selectors.counts(persons, today=today)
+    # Nobody among the files followed under the names typed: say how many closed files
+    # answer to them (one query, on an empty page only), with the link to show them.
+    closed_matches = 0
+    if not counts["total"] and filters.get("query") and filters.get("files") == FOLLOWED:
+        closed_matches = person_list_for(
+            membership,
+            caseload_only=(kind == "mine" and not is_judge),
+            **{**filters, "files": CLOSED},
+        ).count()
     # Nobody under the names as typed: the names spelt close to them, closest first
     # (PostgreSQL; docs/search.md).
     near_spellings = False
@@ -109,7 +118,7 @@ def _list_page(request, kind: str):
     )
     # Releases within a month without housing: flagged to managers.
     housing_alerts = (
-        release.housing_alerts(person_list_for(membership), today=today)
+        release.housing_alerts(person_list_for(membership, files=FOLLOWED), today=today)
         if kind == "service"
         else []
     )
@@ -133,6 +142,7 @@ def _list_page(request, kind: str):
         "section": "service",
         "query_string": query.urlencode(),
         "near_spellings": near_spellings,
+        "closed_matches": closed_matches,
         "can_create": allows(membership.role, Action.CREATE_PERSON),
         # The échéancier lists what is due in the caseload (judges have none).
         "show_schedule": kind == "mine" and not is_judge,

@@ -8,6 +8,7 @@ replaced whole, person by person (``services.refresh``).
 """
 
 from django.db import models
+from django.db.models import Q
 
 from probatio.accounts.models import User
 from probatio.organisation.models import Service
@@ -103,6 +104,9 @@ class DueItemsState(models.Model):
         ]
         indexes = [
             models.Index(fields=["service", "computed_on"], name="due_items_state_service"),
+            # ``refresh.outdated``, before each read: the states of another day, the stale ones.
+            models.Index(fields=["computed_on"], name="due_items_state_day"),
+            models.Index(fields=["person"], name="due_items_state_stale", condition=Q(stale=True)),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Min, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from probatio.access.policy import Action, allows, is_referent, scope_for
@@ -14,7 +14,7 @@ from probatio.deadlines.models import DueItemRecord, DueItemStaff
 from probatio.deadlines.rules import ALWAYS_SHOWN
 from probatio.deadlines.services.refresh import SERVICE_LEVEL_KINDS, as_item
 from probatio.people.models import Person
-from probatio.people.selectors import UNASSIGNED, person_list_for
+from probatio.people.selectors import UNASSIGNED, followed_by, person_list_for
 from probatio.sentences import selectors as sentence_selectors
 
 # Providers that read the stored sentence dates of the persons in custody: loaded once for all.
@@ -29,12 +29,7 @@ def sees_whole_service(role: str) -> bool:
 
 def caseload_of(membership: Membership, user_id: int) -> QuerySet[Person]:
     """Persons followed by ``user_id`` (as CPIP or as another professional), in the service."""
-    return person_list_for(membership).filter(
-        Q(assigned_cpip_id=user_id)
-        | Exists(
-            Person.support_staff.through.objects.filter(person_id=OuterRef("pk"), user_id=user_id)
-        )
-    )
+    return person_list_for(membership).filter(followed_by(user_id))
 
 
 def _scope(membership: Membership, cpip_id: int | str | None):

@@ -5,6 +5,7 @@ after the commit (``services.refresh.after_commit``). Connected in
 
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.utils import timezone
 
 from probatio.deadlines import dependencies
 from probatio.deadlines.models import DueItemsState
@@ -42,9 +43,23 @@ def mark_stale(label: str, pk, instance=None) -> None:
     refresh.after_commit(lookup=lookup, services=ids)
 
 
-def _on_save(sender, instance, raw=False, **kwargs):
+def _on_save(sender, instance, raw=False, created=False, **kwargs):
     if raw:  # fixtures: nothing computed yet
         return
+    if created and sender is Person:
+        # Every file has its state from its creation, stale until computed: what is behind is
+        # read from the states alone (``refresh.outdated``), never by testing every file.
+        DueItemsState.objects.bulk_create(
+            [
+                DueItemsState(
+                    service_id=instance.service_id,
+                    person_id=instance.pk,
+                    computed_on=timezone.localdate(),
+                    stale=True,
+                )
+            ],
+            ignore_conflicts=True,
+        )
     mark_stale(sender._meta.label_lower, instance.pk, instance)
 
 

@@ -128,6 +128,17 @@ def _release_one(*, service, staff, planned: list[Person], flagged: set[int], to
                 )
             )
         )
+        # Nor anybody already granted another way out and waiting for it (a parole answered
+        # on the judge's side): recording this release would void it.
+        .exclude(
+            Exists(
+                Measure.objects.filter(
+                    person_id=OuterRef("pk"),
+                    status=Measure.Status.PENDING,
+                    measure_type_id__in=sorted(transition_rules.RELEASE_MEASURES),
+                )
+            )
+        )
         .order_by("pk")
     ]
     planned_ids = [p.pk for p in planned]

@@ -26,6 +26,7 @@ from probatio.messaging.models import Message
 from probatio.notes.models import NoteDraft
 from probatio.people import journal
 from probatio.people import services as people_services
+from probatio.people.followed import refresh_followed
 from probatio.people.models import (
     Address,
     AwaitingReason,
@@ -68,6 +69,16 @@ def _computed_again(rel, kept: Person, absorbed: Person) -> int:
     both files, so that the next read computes the merged file from what it now holds."""
     name = rel.field.name
     return rel.related_model._base_manager.filter(**{f"{name}__in": [kept, absorbed]}).delete()[0]
+
+
+def _state_again(rel, kept: Person, absorbed: Person) -> int:
+    """The échéancier's state of the two files: the absorbed one's dropped, the kept one's
+    stale (every file has its state: ``deadlines.signals``), so that the next read computes
+    the merged file."""
+    model = rel.related_model
+    dropped = model._base_manager.filter(person=absorbed).delete()[0]
+    model._base_manager.filter(person=kept).update(stale=True)
+    return dropped
 
 
 def _move_one_to_one(rel, kept: Person, absorbed: Person) -> int:
@@ -246,7 +257,7 @@ HOW = {
     "community_work.TigOrder.person": _move,
     "transfers.Transfer.person": _transfers,
     "deadlines.DueItemRecord.person": _computed_again,
-    "deadlines.DueItemsState.person": _computed_again,
+    "deadlines.DueItemsState.person": _state_again,
     # A legal hold follows the file it suspends; one in force per file: two held files are
     # refused before anything (``once_per_person_conflicts``).
     "retention.LegalHold.person": _move,
@@ -401,6 +412,8 @@ def merge_files(
     }
     if any(left.values()):  # never delete what was not moved
         raise RuntimeError(f"merge: rows left on the absorbed person: {left}")
+    # Measures and committals moved by UPDATE (no signal): whether the kept file is followed.
+    refresh_followed([kept.pk])
 
     _addresses(
         membership=membership,

@@ -6,8 +6,23 @@ Written by the generator with the same ``COPY`` writers, in the service's transa
 demo's proportions: about a quarter of the files followed have a report under way or sent,
 most periodic proofs are in on time, a TIG measure has its order, a placement at a host of
 the service and the hours done so far, a few files have an incident recorded.
+
+A report is what ``reports.services`` writes: its matter (``answers.matter_of``), its steps
+from its creation on, each with its journal entry. About two thirds of those transmitted have
+the judge's answer, as ``transitions.services.answer_record`` records it: the report answered
+(its step and journal entry), the dated decision of the judge's court (journaled), the answer
+(journaled), and for most the CPIP's reading of it (« Réponse du magistrat lue »). Only the
+answers whose effect is the decision alone are given (``answers.E_TIMELINE``: acknowledged,
+a reminder of the obligations, a warning; on a parole opinion, refused or adjourned with the
+date of the new examination), and on a reinforced probation's assessment the obligations set
+as they stand (``OBLIGATIONS_SET`` with nothing added or lifted, which changes no row). The
+answers that open, extend, suspend or revoke a measure, add a sentence or reductions are
+left out: their rows (measures, sentences, custody) are not written here. No timeline line:
+the chronology of a generated file is its thirty lines. The answers have their own draws
+(``seed:service:j``), so that the rest of the service is the same with or without them.
 """
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 from probatio.community_work import rules as tig_rules
@@ -21,10 +36,13 @@ from probatio.community_work.models import (
 )
 from probatio.compliance import rules as compliance_rules
 from probatio.compliance.models import Incident, Proof
+from probatio.core.dates import add_months
 from probatio.core.text import fold
+from probatio.measures.models import Decision
 from probatio.reintegration.models import Partner
+from probatio.reports import answers
 from probatio.reports import rules as report_rules
-from probatio.reports.models import Report, ReportStep
+from probatio.reports.models import JudgeAnswer, Report, ReportStep
 from probatio.sentences.models import CapSession
 
 MODELS = [
@@ -39,6 +57,7 @@ MODELS = [
     Incident,
     Report,
     ReportStep,
+    JudgeAnswer,
     CapSession,
 ]
 
@@ -53,6 +72,18 @@ PARTNER_KINDS = [
     ("social_rights", "Point d'accès au droit", 1),
     ("literacy", "Atelier savoirs de base", 1),
 ]
+# The reintegration pathways each kind of partner serves (``Partner.pathways``, the
+# directory's filter; a need's referral goes to a partner of its pathway, national/needs.py).
+KIND_PATHWAYS = {
+    "tig_host": [],
+    "housing": ["housing"],
+    "emergency_housing": ["housing"],
+    "addiction": ["health"],
+    "employment": ["employment", "finances"],
+    "training": ["employment", "education"],
+    "social_rights": ["rights", "finances"],
+    "literacy": ["education"],
+}
 PLACEMENT_ACTIVITIES = [
     "Entretien des espaces verts",
     "Aide à la restauration scolaire",
@@ -61,6 +92,10 @@ PLACEMENT_ACTIVITIES = [
     "Accueil et manutention en ressourcerie",
 ]
 REPORT_KINDS = [report_rules.SITUATION, report_rules.EVALUATION, report_rules.END_OF_MEASURE]
+# A person held: no end-of-measure report on a prison sentence (``rules.NO_END_REPORT``), an
+# opinion on parole instead (as many kinds: the same draw).
+HELD_REPORT_KINDS = [report_rules.SITUATION, report_rules.EVALUATION, report_rules.OPINION]
+HELD_OPINION = answers.PAROLE
 # A report's stage, with its share among the reports of the files followed.
 REPORT_STAGES = [
     (report_rules.DRAFT, 30),
@@ -74,6 +109,30 @@ STEPS_TO = {
     report_rules.TRANSMITTED: [report_rules.SUBMIT, report_rules.APPROVE, report_rules.TRANSMIT],
 }
 REPORT_SHARE = 0.25
+# The judge's answers: the share of the transmitted reports answered once the answer's delay
+# (3 to 30 days) has passed (about two thirds of them in all), and the answers by matter.
+ANSWERED_SHARE = 0.75
+ANSWER_CODES = {
+    answers.FOLLOW_UP: [(answers.ACKNOWLEDGED, 80), (answers.REMINDER, 12), (answers.WARNING, 8)],
+    answers.END_OF_MEASURE: [
+        (answers.ACKNOWLEDGED, 80),
+        (answers.REMINDER, 12),
+        (answers.WARNING, 8),
+    ],
+    answers.REINFORCED_ASSESSMENT: [(answers.OBLIGATIONS_SET, 1)],
+    answers.PAROLE: [(answers.REFUSED, 50), (answers.ADJOURNED, 50)],
+}
+ANSWER_TEXTS = {
+    answers.ACKNOWLEDGED: "Pris acte du rapport le {day:%d/%m/%Y}.",
+    answers.REMINDER: "Rappel de ses obligations à la personne, convoquée à cette fin.",
+    answers.WARNING: "Avertissement : tout nouveau manquement sera porté à la connaissance du "
+    "juge.",
+    answers.OBLIGATIONS_SET: "Obligations maintenues telles que fixées par la juridiction.",
+    answers.REFUSED: "Décision après débat contradictoire.",
+    answers.ADJOURNED: "Décision après débat contradictoire : nouvel examen dans trois mois.",
+}
+ON_PAPER_SHARE = 0.1  # answers received on paper, recorded by the secretariat
+SEEN_SHARE = 0.9  # answers of more than a week read by the CPIP
 INCIDENT_SHARE = 0.04
 INCIDENT_KINDS = [
     ("prohibition_breach", "Présence signalée dans un lieu interdit."),
@@ -95,16 +154,23 @@ def _at(day: date, hour: int = 10) -> datetime:
 class ServiceActivity:
     """One service's activity; ``person`` is called for each file after its measure."""
 
-    def __init__(self, generator, *, service_id, plan, staff, establishments, rng):
+    def __init__(self, generator, *, service_id, plan, staff, establishments, court, rng):
         self.g = generator
         self.w = generator.w
         self.today = generator.today
         self.service_id = service_id
         self.staff = staff
         self.rng = rng
+        # The judges' answers draw from their own generator (the rest stays the same).
+        self.answer_rng = random.Random(f"{generator.seed}:{plan.number}:j")
+        self.court_id, court_name = court
+        # ``Court.jap_label``: the jurisdiction of a JAP's order.
+        self.jap_label = f"Juge de l'application des peines — {court_name}"
         self.managers = staff.get("manager") or staff["cpip"]
+        self.clerks = staff.get("secretariat") or self.managers
         self.judges = staff["judge"]
         self.placements: list[tuple[int, int, list]] = []  # (placement, supervisor, schedule)
+        self.partners: dict[str, list[tuple[int, str]]] = {}  # kind → [(id, name)]
         self._partners(plan, staff["cpip"][0])
         self._cap_sessions(establishments)
 
@@ -126,13 +192,14 @@ class ServiceActivity:
                         name=name,
                         kind=kind,
                         description=description,
-                        pathways=[],
+                        pathways=KIND_PATHWAYS[kind],
                         postcode=f"{self.rng.randint(1000, 95999):05d}",
                         phone=f"+331{self.rng.randint(10_000_000, 99_999_999)}",
                         is_active=True,
                         search_text=fold(f"{name} {description}")[:1000],
                         created_by_id=author,
                     )
+                    self.partners.setdefault(kind, []).append((partner_id, name))
                     if kind == "tig_host":
                         self._host(partner_id, city)
 
@@ -209,7 +276,7 @@ class ServiceActivity:
         if code == "TIG" and hours and self.placements:
             self._tig(person_id, measure_id, start, hours, cpip)
         if rng.random() < REPORT_SHARE:
-            self._report(person_id, measure_id, cpip, judge)
+            self._report(person_id, measure_id, code, start, held, cpip, judge)
         if not held and rng.random() < INCIDENT_SHARE:
             kind, description = rng.choice(INCIDENT_KINDS)
             occurred = max(start, self.today - timedelta(days=rng.randint(5, 120)))
@@ -311,43 +378,175 @@ class ServiceActivity:
             done += 0 if absent else 4
             day += timedelta(days=7)
 
-    def _report(self, person_id, measure_id, cpip, judge) -> None:
-        """A report to the file's judge (the one who assigned its measure)."""
+    def _report(self, person_id, measure_id, code, start, held, cpip, judge) -> None:
+        """A report to the file's judge (the one who assigned its measure), its steps from its
+        creation on, and the judge's answer for most of those transmitted."""
         rng = self.rng
-        kind = rng.choice(REPORT_KINDS)
+        kind = rng.choice(HELD_REPORT_KINDS if held else REPORT_KINDS)
         stage = rng.choices([s for s, _ in REPORT_STAGES], weights=[w for _, w in REPORT_STAGES])[0]
-        created = self.today - timedelta(days=rng.randint(3, 150))
+        # Never before the file opened (its measure's start, a month ago at least).
+        created = max(start, self.today - timedelta(days=rng.randint(3, 150)))
         sections = report_rules.blank_sections(kind)
         if stage != report_rules.DRAFT:
             for section in sections:
                 section["text"] = "Éléments recueillis en entretien et auprès des partenaires."
         manager = rng.choice(self.managers)
         steps = STEPS_TO.get(stage, [])
-        approved = report_rules.APPROVE in steps
-        transmitted = report_rules.TRANSMIT in steps
-        report_id = self.w[Report].add(
+        # Each step a day after the previous one: the report's dates are its steps'.
+        moments = {step: _at(created + timedelta(days=n)) for n, step in enumerate(steps, 1)}
+        approved = moments.get(report_rules.APPROVE)
+        transmitted = moments.get(report_rules.TRANSMIT)
+        matter = answers.matter_of(kind, opinion_matter=HELD_OPINION, measure_type=code)
+        answer = self._answer_draw(matter, transmitted) if transmitted else None
+        report_id = self.w[Report].next_id()
+        label = report_rules.KIND_LABELS[kind]
+        # ``reports.services.report_create``: its step « create » and its journal entry.
+        self.w[ReportStep].add(
+            report_id=report_id, step="create", status=report_rules.DRAFT, by_id=cpip,
+            at=_at(created),
+        )  # fmt: skip
+        self.g.audit.add(
+            user_id=cpip,
+            action="create",
+            object_type="reports.report",
+            object_id=report_id,
+            person_id=person_id,
+            summary=f"Rapport commencé : {label}",
+            at=_at(created),
+        )
+        last = _at(created)
+        for step in steps:
+            by = cpip if step == report_rules.SUBMIT else manager
+            self._report_step(report_id, person_id, step, by, moments[step])
+            last = moments[step]
+        if answer is not None:
+            last = answer["at"]
+        self.w[Report].add(
+            id=report_id,
             person_id=person_id,
             measure_id=measure_id,
             kind=kind,
-            matter="",
+            matter=matter,
             urgency="",
-            title=report_rules.KIND_LABELS[kind],
+            title=label,
             sections=sections,
-            status=stage,
+            status=report_rules.ANSWERED if answer is not None else stage,
             due_date=created + timedelta(days=rng.randint(20, 60)),
             author_id=cpip,
             judge_id=judge,
             approved_by_id=manager if approved else None,
-            approved_at=_at(created + timedelta(days=3)) if approved else None,
-            transmitted_at=_at(created + timedelta(days=4)) if transmitted else None,
+            approved_at=approved,
+            transmitted_at=transmitted,
             created_at=_at(created),
-            updated_at=_at(created + timedelta(days=len(steps))),
+            updated_at=last,
         )
-        for offset, step in enumerate(steps, start=1):
-            self.w[ReportStep].add(
-                report_id=report_id,
-                step=step,
-                status=report_rules.STEPS[step][1],
-                by_id=cpip if step == report_rules.SUBMIT else manager,
-                at=_at(created + timedelta(days=offset)),
+        if answer is not None:
+            self._answer(report_id, person_id, matter, label, cpip, judge, answer)
+
+    def _report_step(self, report_id, person_id, step, by, at) -> None:
+        """A step of the workflow and its journal entry (``reports.services._advance``)."""
+        status = report_rules.STEPS[step][1]
+        self.w[ReportStep].add(report_id=report_id, step=step, status=status, by_id=by, at=at)
+        self.g.audit.add(
+            user_id=by,
+            action="update",
+            object_type="reports.report",
+            object_id=report_id,
+            person_id=person_id,
+            summary=f"Rapport : {report_rules.STATUS_LABELS[status].lower()}",
+            at=at,
+        )
+
+    # --- The judge's answer -------------------------------------------------------------------
+
+    def _answer_draw(self, matter: str, transmitted: datetime) -> dict | None:
+        """The answer to a report transmitted at ``transmitted``, or None (not answered yet):
+        given 3 to 30 days after the transmission, yesterday at the latest."""
+        rng = self.answer_rng
+        answered = transmitted.date() + timedelta(days=rng.randint(3, 30))
+        draw = rng.random()
+        table = ANSWER_CODES.get(matter)
+        if table is None or answered >= self.today or draw >= ANSWERED_SHARE:
+            return None
+        code = rng.choices([c for c, _ in table], weights=[w for _, w in table])[0]
+        on_paper = rng.random() < ON_PAPER_SHARE
+        clerk = rng.choice(self.clerks)
+        # Read by the CPIP a few days later (before today), most of those of over a week.
+        seen = None
+        days_since = (self.today - answered).days
+        if days_since >= 2 and rng.random() < (SEEN_SHARE if days_since >= 7 else 0.3):
+            seen = _at(answered + timedelta(days=rng.randint(1, min(days_since - 1, 6))), 14)
+        return {
+            "code": code,
+            "date": answered,
+            "at": _at(answered, 11),
+            "on_paper": on_paper,
+            "clerk": clerk,
+            "seen": seen,
+        }
+
+    def _answer(self, report_id, person_id, matter, title, cpip, judge, answer) -> None:
+        """The rows ``transitions.services.answer_record`` writes for an answer whose effect is
+        the decision alone: the report's step « answered », the decision of the judge's court
+        (a JAP order), the answer; each with its journal entry."""
+        code, day, at = answer["code"], answer["date"], answer["at"]
+        definition = answers.answer_for(matter, code)
+        # By the judge it is addressed to, or by the secretariat from an answer on paper.
+        recorder = answer["clerk"] if answer["on_paper"] else judge
+        self._report_step(report_id, person_id, report_rules.ANSWER, recorder, at)
+        decision_id = self.w[Decision].add(
+            person_id=person_id,
+            kind=Decision.Kind.JAP_ORDER.value,
+            jurisdiction=self.jap_label[:200],
+            court_id=self.court_id,
+            date=day,
+            enforceable_date=day,
+            judge_id=judge,
+            judge_name=self.g.full_names.get(judge, ""),
+            recidivism="none",
+            summary=f"{definition.label} — réponse au rapport « {title} »"[:500],
+            created_at=at,
+        )
+        self.g.audit.add(
+            user_id=recorder,
+            action="create",
+            object_type="measures.decision",
+            object_id=decision_id,
+            person_id=person_id,
+            summary="Nouvelle décision",
+            at=at,
+        )
+        seen = answer["seen"]
+        answer_id = self.w[JudgeAnswer].add(
+            report_id=report_id,
+            kind=code,
+            date=day,
+            text=ANSWER_TEXTS[code].format(day=day),
+            next_review_on=add_months(day, 3) if code == answers.ADJOURNED else None,
+            decision_id=decision_id,
+            on_paper=answer["on_paper"],
+            recorded_by_id=recorder,
+            created_at=at,
+            obligations_changed=False,
+            seen_at=seen,
+            seen_by_id=cpip if seen else None,
+        )
+        self.g.audit.add(
+            user_id=recorder,
+            action="create",
+            object_type="reports.judgeanswer",
+            object_id=answer_id,
+            person_id=person_id,
+            summary=f"Réponse du magistrat enregistrée : {definition.label}",
+            at=at,
+        )
+        if seen:
+            self.g.audit.add(
+                user_id=cpip,
+                action="update",
+                object_type="reports.judgeanswer",
+                object_id=answer_id,
+                person_id=person_id,
+                summary="Réponse du magistrat lue",
+                at=seen,
             )

@@ -25,13 +25,22 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, connections, transaction
 from faker import Faker
 
+from probatio.access.roles import SYSTEM
 from probatio.accounts.models import Membership, User
 from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import GENESIS, chain_start_values, entry_digest
 from probatio.core.text import fold
 from probatio.measures.models import Decision, Measure, Obligation
-from probatio.national import activity, assessments, due_items, oversight, programmes
+from probatio.national import (
+    activity,
+    assessments,
+    due_items,
+    needs,
+    oversight,
+    programmes,
+    reminders,
+)
 from probatio.national import retention as retention_holds
 from probatio.national.copying import TableWriter, highest_id, move_sequences
 from probatio.national.plan import (
@@ -44,6 +53,7 @@ from probatio.national.plan import (
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import rules as people_rules
+from probatio.people.followed import refresh_service
 from probatio.people.models import Address, CourtFileNumber, CustodyRecord, Person, TimelineEvent
 
 # The first members of the largest service sign in under the demo's usernames, so that the
@@ -142,6 +152,8 @@ class Generator:
         self.password = make_password(PASSWORD, salt="nationalprobatio")
         self.report = Report()
         self.actors: dict[int, tuple[str, str]] = {}  # user id → (role, label in the journal)
+        self.full_names: dict[int, str] = {}  # user id → ``get_full_name()``
+        self.site_places: dict[int, tuple[str, str]] = {}  # site id → (place, address) in a message
         clock = lambda: self.now  # noqa: E731 - the rows' creation time by default
         models = [
             Service,
@@ -168,6 +180,8 @@ class Generator:
             *programmes.MODELS,
             *retention_holds.MODELS,
             *oversight.MODELS,
+            *needs.MODELS,
+            *reminders.MODELS,
         ]
         self.w = {model: TableWriter(model, clock=clock) for model in models}
         self.first_ids = {
@@ -237,6 +251,9 @@ class Generator:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 self._service(service_plan, rng)
                 self._flush()
+                # Whether each file is followed, and when the closed ones ended, as the
+                # application keeps them (``people.followed``).
+                refresh_service(self.audit.service_id)
                 due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
             written = sum(writer.written for writer in self.w.values())
             if statistics_are_due(written, analyzed_at):
@@ -266,9 +283,8 @@ class Generator:
             name=name, department_code=department, address=f"{number} rue de la République"
         )
         self.audit = AuditStream(self, service_id, name, department)
-        court_id = self.w[Court].add(
-            service_id=service_id, name=f"Tribunal judiciaire {number:03d}", city=f"Ville {number}"
-        )
+        court_name = f"Tribunal judiciaire {number:03d}"
+        court_id = self.w[Court].add(service_id=service_id, name=court_name, city=f"Ville {number}")
         establishments = [
             self.w[Establishment].add(
                 service_id=service_id,
@@ -295,11 +311,21 @@ class Generator:
             plan=plan,
             staff=staff,
             establishments=establishments,
+            court=(court_id, court_name),
             rng=rng,
         )
         # Their own draws: the rest of the service is the same with or without them.
         self.assessments = assessments.ServiceAssessments(
             self, service_id=service_id, staff=staff, rng=random.Random(f"{self.seed}:{number}:a")
+        )
+        self.needs = needs.ServiceNeeds(
+            self,
+            staff=staff,
+            partners=self.activity.partners,
+            rng=random.Random(f"{self.seed}:{number}:n"),
+        )
+        self.reminders = reminders.ServiceReminders(
+            self, service_id=service_id, name=name, rng=random.Random(f"{self.seed}:{number}:m")
         )
         self.holds = retention_holds.ServiceHolds(self, manager_id=staff["manager"][0])
         self.programmes = programmes.ServiceProgrammes(
@@ -349,18 +375,24 @@ class Generator:
         self.audit.close()
 
     def _site(self, service_id, name, kind, rng, establishment_id=None) -> int:
-        return self.w[Site].add(
+        address = f"{rng.randint(1, 120)} {rng.choice(self.names.streets)}"
+        postcode = f"{rng.randint(1000, 95999):05d}"
+        city = rng.choice(self.names.cities)
+        site_id = self.w[Site].add(
             service_id=service_id,
             name=name,
             kind=kind,
-            address=f"{rng.randint(1, 120)} {rng.choice(self.names.streets)}",
-            postcode=f"{rng.randint(1000, 95999):05d}",
-            city=rng.choice(self.names.cities),
+            address=address,
+            postcode=postcode,
+            city=city,
             opening_hours={
                 str(day): [["09:00", "12:30"], ["13:30", "17:30"]] for day in range(1, 6)
             },
             establishment_id=establishment_id,
         )
+        # What a reminder says of the place (``Appointment.place_label``, ``place_address``).
+        self.site_places[site_id] = (f"SPIP, {name}", f"{address}, {postcode} {city}")
+        return site_id
 
     def _staff(self, plan, service_id, court_id, head, community, prison_sites, rng) -> dict:
         members: dict[str, list[int]] = {}
@@ -401,6 +433,7 @@ class Generator:
                 )
                 members[role].append(user_id)
                 self.actors[user_id] = (role, f"{first} {surname.upper()}")
+                self.full_names[user_id] = f"{first} {surname}"
                 self.audit.add(
                     user_id=None,
                     action="create",
@@ -436,19 +469,27 @@ class Generator:
         )
         opened_at = datetime.combine(opened, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
         assigned = None if (unassigned or not active) else cpip
+        birth_place = rng.choice(self.names.cities)
+        phone = f"+336{rng.randint(10_000_000, 99_999_999)}"
+        # Consent to reminders (and an email address for some), from the reminders' own draws.
+        contact = self.reminders.contact(phone=phone, first=first, surname=surname)
         person_id = self.w[Person].add(
             service_id=service_id,
             surname=surname,
             first_names=first,
             sex="F" if female else "M",
             birth_date=birth,
-            birth_place=rng.choice(self.names.cities),
-            phone=f"+336{rng.randint(10_000_000, 99_999_999)}",
+            birth_place=birth_place,
+            **contact,
+            # ``people.services`` dates the consent when the file is created, given or not.
+            consent_updated_at=opened_at,
             legal_status="condamne",
             assigned_cpip_id=assigned,
             assigned_at=opened_at if assigned else None,
             awaiting_since=opened_at if (active and unassigned) else None,
             awaiting_reason="new" if (active and unassigned) else "",
+            # ``people.rules.is_followed``: a closed file's measure has ended, the person is free.
+            is_followed=active,
             search_text=fold(f"{surname} {first}"),
             surname_key=people_rules.name_key(surname),
             first_names_key=people_rules.name_key(first),
@@ -545,11 +586,16 @@ class Generator:
         self.programmes.person(
             person_id=person_id, cpip=assigned, opened=opened, active=active, held=held
         )
+        self.needs.person(person_id=person_id, cpip=assigned, opened=opened, active=active)
         self.holds.person(person_id=person_id, active=active)
         events = 30 if active else 2
-        self._history(person_id, service_id, rng, opened_at, cpip, site_id, events, active, held)
+        self._history(
+            person_id, service_id, rng, opened_at, cpip, site_id, events, active, held, contact
+        )
 
-    def _history(self, person_id, service_id, rng, opened_at, cpip, site_id, events, active, held):
+    def _history(
+        self, person_id, service_id, rng, opened_at, cpip, site_id, events, active, held, contact
+    ):
         """The file's appointments, notes, timeline and journal lines, spread from its
         opening to today (or to its closing)."""
         end = self.now if active else opened_at + timedelta(days=rng.randint(120, 360))
@@ -583,6 +629,15 @@ class Generator:
                     created_at=starts - timedelta(days=14),
                 )
                 self.w[Appointment.staff.through].add(appointment_id=appointment_id, user_id=cpip)
+                self.reminders.appointment(
+                    appointment_id=appointment_id,
+                    person_id=person_id,
+                    contact=contact,
+                    site_id=site_id,
+                    starts_at=starts,
+                    booked_at=starts - timedelta(days=14),
+                    planned=False,
+                )
             if active and kind == "note":
                 self.w[InterviewNote].add(
                     person_id=person_id,
@@ -620,6 +675,15 @@ class Generator:
                 created_at=self.now,
             )
             self.w[Appointment.staff.through].add(appointment_id=appointment_id, user_id=cpip)
+            self.reminders.appointment(
+                appointment_id=appointment_id,
+                person_id=person_id,
+                contact=contact,
+                site_id=site_id,
+                starts_at=upcoming,
+                booked_at=self.now,
+                planned=True,
+            )
 
     def _timeline(self, person_id, moment, kind, title, actor_id) -> None:
         self.w[TimelineEvent].add(
@@ -644,8 +708,15 @@ class AuditStream:
         self.chain = f"service:{service_id}"
         self.entries: list[tuple] = []
 
-    def add(self, *, user_id, action, object_type, object_id, summary, at, person_id=None):
-        self.entries.append((at, user_id, action, object_type, object_id, person_id, summary))
+    def add(
+        self, *, user_id, action, object_type, object_id, summary, at, person_id=None, system=None
+    ):
+        """One entry. ``system``: (reason, context) of an entry of the service's system actor
+        (``accounts.system.SystemActor``: no user, « Traitement automatique (reason) », the
+        label also in the context's ``system_reason``, as ``audit.services`` journals it)."""
+        self.entries.append(
+            (at, user_id, action, object_type, object_id, person_id, summary, system)
+        )
 
     def close(self) -> None:
         writer = self.generator.w[AuditEntry]
@@ -662,8 +733,14 @@ class AuditStream:
             previous_hash=GENESIS, fields={**start, "at": start["at"].isoformat()}
         )
         last_id = writer.add(**start, previous_hash=GENESIS, hash=previous)
-        for at, user_id, action, object_type, object_id, person_id, summary in self.entries:
-            role, label = self.generator.actors.get(user_id, ("system", SYSTEM_LABEL))
+        for at, user_id, action, object_type, object_id, person_id, summary, system in self.entries:
+            context = {}
+            if system is not None:
+                reason, extra = system
+                role, label = SYSTEM, f"Traitement automatique ({reason})"[:200]
+                context = {**extra, "system_reason": label}
+            else:
+                role, label = self.generator.actors.get(user_id, ("system", SYSTEM_LABEL))
             fields = {
                 "at": at.isoformat(),
                 "chain": self.chain,
@@ -677,7 +754,7 @@ class AuditStream:
                 "person_id": person_id,
                 "summary": summary,
                 "changes": {},
-                "context": {},
+                "context": context,
             }
             digest = entry_digest(previous_hash=previous, fields=fields)
             last_id = writer.add(
@@ -693,7 +770,7 @@ class AuditStream:
                 person_id=person_id,
                 summary=summary,
                 changes={},
-                context={},
+                context=context,
                 previous_hash=previous,
                 hash=digest,
             )

@@ -86,6 +86,13 @@ class Person(models.Model):
         verbose_name="autres intervenant·es",
         help_text="Psychologue, assistant·e de service social… qui suivent aussi la personne.",
     )
+    # Whether the file is followed (``rules.is_followed``: held, a measure open or to come, or
+    # no measure yet), kept by ``services.refresh_followed`` whenever a measure or a committal
+    # changes. The lists show the files followed by default and the loads count only them.
+    is_followed = models.BooleanField("dossier suivi", default=True, db_default=True)
+    # A closed file's end (``followed.closed_on``: its last measure's end, or its last release
+    # when later), kept with the flag; empty while followed. Retention reads it first.
+    closed_on = models.DateField("dossier clos le", null=True, blank=True)
     # Set by a judge's answer (warrant, provisional detention): shown on every page of the file.
     judicial_alert = models.CharField("alerte judiciaire", max_length=200, blank=True)
     # Lower-case, accent-free "surname birth_surname first_names aliases", for search.
@@ -112,6 +119,23 @@ class Person(models.Model):
                 condition=Q(assigned_cpip__isnull=True),
             ),
             models.Index(fields=["service", "birth_date"]),
+            # The lists of the files followed (closed files are ten times as many at national
+            # scale): by name, and by CPIP.
+            models.Index(
+                fields=["service", "surname", "first_names", "id"],
+                name="person_followed_name",
+                condition=Q(is_followed=True),
+            ),
+            models.Index(
+                fields=["service", "assigned_cpip"],
+                name="person_followed_cpip",
+                condition=Q(is_followed=True),
+            ),
+            models.Index(
+                fields=["service", "closed_on"],
+                name="person_closed_on",
+                condition=Q(is_followed=False),
+            ),
             # The duplicate check: birth date (above), phone or e-mail within the service.
             models.Index(fields=["service", "phone"], name="person_service_phone"),
             models.Index(fields=["service", "email_key"], name="person_service_email_key"),

@@ -6,6 +6,7 @@ services and by a migration for older rows) so that the duplicate check is one i
 whatever the size of the service; ``duplicate_reasons`` then says why each candidate matched.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -125,3 +126,18 @@ def duplicate_reasons(new: IdentityKeys, old: IdentityKeys) -> list[str]:
     if same_email:
         reasons.append("même courriel")
     return reasons
+
+
+OPEN_MEASURE_STATUSES = frozenset({"pending", "active", "suspended"})
+
+
+def is_followed(*, measure_statuses: Iterable[str], in_custody: bool) -> bool:
+    """Whether a file is followed: the person is held, or has a measure open or to come
+    (pending, active, suspended), or has no measure yet (a file opened for an enquiry or
+    before its first decision). Once every measure has ended (ended, revoked, void) and the
+    person is free, the file is closed: it leaves the lists and the loads by default and waits
+    for retention (``retention.rules.file_is_closed``, which also waits for the appointments
+    planned ahead). Measures that open again (a revocation's new measure, a new conviction)
+    follow the file again."""
+    statuses = set(measure_statuses)
+    return in_custody or not statuses or bool(statuses & OPEN_MEASURE_STATUSES)

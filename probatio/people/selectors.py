@@ -316,6 +316,24 @@ def scope_q(scope: Scope | None, user_id: int, person_ref: str = "pk") -> Q | No
 # The CPIP filter's value for the files without a CPIP (``?cpip=none``, wherever a list
 # filters by CPIP).
 UNASSIGNED = "none"
+# The lists' « Dossiers » filter: the files followed (the default of the lists), the closed ones.
+FOLLOWED = "followed"
+CLOSED = "closed"
+
+
+def followed_by(user_id: int) -> Q:
+    """The files ``user_id`` holds as CPIP or follows beside their CPIP: a union of two indexed
+    lookups (an OR with a subquery read every file of the service, closed ones included)."""
+    return Q(
+        pk__in=Person.objects.filter(assigned_cpip_id=user_id)
+        .order_by()
+        .values("pk")
+        .union(
+            Person.support_staff.through.objects.filter(user_id=user_id)
+            .order_by()
+            .values("person_id")
+        )
+    )
 
 
 def person_list_for(
@@ -328,13 +346,16 @@ def person_list_for(
     measure_type: str = "",
     measure_status: str = "",
     setting: str = "",
+    files: str = "",
     near: bool = False,
 ) -> QuerySet[Person]:
     """Persons the membership may list, filtered. Accent- and case-insensitive name search:
     every word of ``query`` in the names, anywhere (« dup » finds « Dupont »); with ``near``
     (PostgreSQL only: ``search.near_spellings_supported``), names spelt close to the query's
     instead, closest first (docs/search.md). ``cpip_id``: one CPIP's files, or ``UNASSIGNED``;
-    ``received_since``: files given to their CPIP since that day."""
+    ``received_since``: files given to their CPIP since that day; ``files``: ``FOLLOWED``
+    or ``CLOSED`` files only (``Person.is_followed``), every file by default (the scope of
+    what the membership may read)."""
     scope = scope_for(membership.role, Action.LIST_PERSONS)
     if scope is None:
         return Person.objects.none()
@@ -348,14 +369,9 @@ def person_list_for(
             )
         )
     if caseload_only:
-        qs = qs.filter(
-            Q(assigned_cpip_id=membership.user_id)
-            | Exists(
-                Person.support_staff.through.objects.filter(
-                    person_id=OuterRef("pk"), user_id=membership.user_id
-                )
-            )
-        )
+        qs = qs.filter(followed_by(membership.user_id))
+    if files in (FOLLOWED, CLOSED):
+        qs = qs.filter(is_followed=files == FOLLOWED)
     if cpip_id == UNASSIGNED:
         qs = qs.filter(assigned_cpip__isnull=True)
     elif cpip_id:

@@ -166,7 +166,7 @@ def test_every_bench_page_holds_its_query_budget_on_the_generated_database():
 
     # A first service large enough for its first CPIP to hold a TIG and its first judge to
     # have reports transmitted.
-    plan = Plan(scale=0.0005, services=(ServicePlan(1, 150, 20), ServicePlan(2, 10, 10)))
+    plan = Plan(scale=0.0005, services=(ServicePlan(1, 300, 20), ServicePlan(2, 10, 10)))
     Generator(plan, seed=7, log=lambda line: None).run()
     without_data, over = set(), {}
     for label, template, username in PAGES:
@@ -364,3 +364,237 @@ def test_programmes_groups_and_attendance_keep_their_invariants():
         session_minutes=180,
         created_by_id=enrolments.first().referred_by_id,
     )
+
+
+def test_answers_needs_referrals_and_reminders_follow_the_apps_rules():
+    """What the generator writes of the judges' answers, the reintegration needs and
+    referrals and the appointment reminders holds the apps' own rules: answers only on
+    transmitted reports, by their judge (or the secretariat from paper), legal for the report's
+    matter (``answers.check``) and dated after the transmission; needs and referrals moving only
+    as ``reintegration.rules`` allows, to an active partner of the person's own service whose
+    kind serves the need's pathway; reminders only to consenting persons, at the times
+    ``messaging.rules`` gives from the booking, never two for one appointment, channel and
+    time, sent only once their time has come. Each has its journal entries; the chains verify
+    and the pages open."""
+    from dataclasses import replace
+
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from probatio.agenda.models import Appointment
+    from probatio.core import phones
+    from probatio.messaging import rules as messaging_rules
+    from probatio.messaging.models import Message
+    from probatio.messaging.services import PROVIDER, held_in_cell
+    from probatio.national.needs import PATHWAY_KINDS
+    from probatio.reintegration import rules as reintegration_rules
+    from probatio.reintegration.models import Need, PartnerReferral
+    from probatio.reports import answers
+    from probatio.reports import rules as report_rules
+    from probatio.reports.models import JudgeAnswer, Report
+    from probatio.transitions.services import answer_facts
+
+    today = timezone.localdate()
+    plan = Plan(scale=0.0005, services=(ServicePlan(1, 150, 10), ServicePlan(2, 40, 10)))
+    generator = Generator(plan, seed=7, today=today, log=lambda line: None)
+    generator.run()
+    now = generator.now
+    followed = Person.objects.filter(measures__status="active")
+
+    # The journal's entries of the kinds checked, read once (one query per row read the
+    # whole journal each time: minutes).
+    entries = AuditEntry.objects.filter(
+        object_type__in=(
+            "reports.judgeanswer", "measures.decision", "reintegration.need",
+            "reintegration.partnerreferral", "messaging.message",
+        )
+    ).values_list("object_type", "object_id", "action", "actor_id", "context")  # fmt: skip
+    journal_keys = {(kind, str(pk), action) for kind, pk, action, _, _ in entries}
+    message_entries = Counter()
+    message_entry = {}
+    for kind, pk, _, actor_id, context in entries:
+        if kind == "messaging.message":
+            message_entries[str(pk)] += 1
+            message_entry[str(pk)] = (actor_id, context)
+
+    def journaled(object_type, object_id, action):
+        return (object_type, str(object_id), action) in journal_keys
+
+    # --- The judges' answers ---
+    sent = Report.objects.filter(status__in=(report_rules.TRANSMITTED, report_rules.ANSWERED))
+    answered = JudgeAnswer.objects.select_related("report__person", "decision")
+    # About two thirds answered (a small sample: most of them, not all).
+    assert 0.5 * sent.count() <= answered.count() < sent.count()
+    assert not Report.objects.filter(status=report_rules.ANSWERED, answer__isnull=True).exists()
+    codes = Counter()
+    for answer in answered:
+        report = answer.report
+        assert report.status == report_rules.ANSWERED
+        assert report.transmitted_at.date() <= answer.date < today
+        if answer.on_paper:
+            assert Membership.objects.filter(
+                user=answer.recorded_by_id, service_id=report.person.service_id,
+                role__in=("secretariat", "manager"),
+            ).exists()  # fmt: skip
+        else:
+            assert answer.recorded_by_id == report.judge_id
+        facts, _ = answer_facts(report, today=today, on=answer.date)
+        given = answers.Input(
+            code=answer.kind, answered_on=answer.date, text=answer.text,
+            next_review_on=answer.next_review_on,
+        )  # fmt: skip
+        assert answers.check(replace(facts, already_answered=False), given) == {}
+        effect = answers.answer_for(report.matter, answer.kind).effect
+        assert effect == answers.E_TIMELINE or answer.kind == answers.OBLIGATIONS_SET
+        assert not answer.obligations_changed
+        decision = answer.decision
+        assert (decision.person_id, decision.judge_id, decision.date) == (
+            report.person_id, report.judge_id, answer.date,
+        )  # fmt: skip
+        assert decision.court.service_id == report.person.service_id
+        steps = list(report.steps.order_by("at", "pk").values_list("step", "status", "by_id"))
+        status = report_rules.DRAFT
+        for step, reached, _by in steps[1:]:
+            assert report_rules.next_status(step, status) == reached
+            status = reached
+        assert steps[-1] == (report_rules.ANSWER, report_rules.ANSWERED, answer.recorded_by_id)
+        if answer.seen_at:
+            assert answer.date < answer.seen_at.date() < today
+            assert answer.seen_by_id == report.author_id
+            assert journaled("reports.judgeanswer", answer.pk, "update")
+        assert journaled("reports.judgeanswer", answer.pk, "create")
+        assert journaled("measures.decision", decision.pk, "create")
+        codes[answer.kind] += 1
+    assert codes[answers.ACKNOWLEDGED] > 0 and len(codes) >= 3, codes
+    assert answered.filter(seen_at__isnull=True).exists()
+    assert answered.filter(seen_at__isnull=False).exists()
+
+    # --- Needs and referrals ---
+    needs = Need.objects.select_related("person")
+    with_needs = needs.values("person").distinct().count()
+    assert 0.25 * followed.count() <= with_needs <= 0.45 * followed.count()
+    assert not needs.exclude(person__in=followed).exists()
+    open_pairs = Counter(
+        needs.filter(status__in=reintegration_rules.OPEN_NEED_STATUSES).values_list(
+            "person_id", "pathway"
+        )
+    )
+    assert max(open_pairs.values()) == 1
+    for need in needs:
+        assert need.pathway in reintegration_rules.PATHWAYS
+        changes = list(need.changes.order_by("changed_on", "pk"))
+        assert (changes[0].status, changes[0].changed_on) == (
+            reintegration_rules.NEED_IDENTIFIED, need.identified_on,
+        )  # fmt: skip
+        assert changes[-1].status == need.status
+        assert need.person.created_at.date() <= need.identified_on <= changes[-1].changed_on
+        assert changes[-1].changed_on <= today
+        assert journaled("reintegration.need", need.pk, "create")
+    referrals = PartnerReferral.objects.select_related("partner", "need", "person")
+    assert referrals.count() >= 0.45 * needs.count()
+    for referral in referrals:
+        partner, need = referral.partner, referral.need
+        assert partner.service_id == referral.person.service_id and partner.is_active
+        assert partner.kind in PATHWAY_KINDS[need.pathway] and need.pathway in partner.pathways
+        assert need.person_id == referral.person_id
+        steps = list(referral.steps.order_by("on", "pk"))
+        assert steps[0].status in (reintegration_rules.PROPOSED, reintegration_rules.SENT)
+        assert steps[0].on == referral.referred_on >= need.identified_on
+        for before, after in zip(steps, steps[1:], strict=False):
+            assert reintegration_rules.can_move(before.status, after.status)
+            assert before.on <= after.on
+        assert (steps[-1].status, steps[-1].on) == (referral.status, referral.status_on)
+        assert referral.status_on <= today
+        assert bool(referral.outcome) == (referral.status in reintegration_rules.OUTCOME_STATUSES)
+        expected = reintegration_rules.NEED_IDENTIFIED
+        for step in steps:
+            expected = reintegration_rules.need_status_after(step.status, expected)
+        assert need.status == expected
+        assert journaled("reintegration.partnerreferral", referral.pk, "create")
+    assert {"proposed", "sent", "accepted", "completed", "refused", "abandoned"} <= set(
+        referrals.values_list("status", flat=True)
+    )
+
+    # --- Reminders ---
+    messages = Message.objects.select_related("person", "appointment", "service")
+    assert messages.filter(channel="sms").exists() and messages.filter(channel="email").exists()
+    keys = Counter(messages.values_list("appointment_id", "purpose", "channel", "scheduled_at"))
+    assert max(keys.values()) == 1
+    for person_id in messages.values_list("person_id", flat=True).distinct():
+        assert not held_in_cell(person_id)
+    by_appointment = {}
+    for message in messages:
+        person, appointment = message.person, message.appointment
+        assert message.service_id == appointment.service_id == person.service_id
+        assert message.person_id == appointment.person_id and message.purpose == "reminder"
+        if message.channel == "sms":
+            assert person.sms_consent and phones.is_mobile(person.phone)
+            assert message.recipient == person.phone
+        else:
+            assert person.email_consent and message.recipient == person.email
+        assert appointment.created_at < message.scheduled_at < appointment.starts_at
+        assert message.next_attempt_at == message.scheduled_at
+        by_appointment.setdefault(appointment, set()).add((message.channel, message.scheduled_at))
+        if appointment.status == "planned":
+            assert (message.status, message.attempts, message.sent_at) == ("pending", 0, None)
+        elif message.scheduled_at >= now:
+            assert message.status == "cancelled" and message.sent_at is None
+        else:
+            assert message.status in ("sent", "delivered", "failed") and message.attempts == 1
+            assert message.scheduled_at <= message.claimed_at <= message.sent_at < now
+            if message.channel == "email":
+                assert message.status == "sent"
+            else:
+                assert message.status != "sent"
+                assert message_entries[str(message.pk)] == 1
+                actor_id, context = message_entry[str(message.pk)]
+                assert actor_id is None and context["source"] == PROVIDER
+            if message.status == "delivered":
+                assert message.sent_at < message.delivered_at
+    assert {"pending", "sent", "delivered", "failed"} <= set(
+        messages.values_list("status", flat=True)
+    )
+    # Every appointment of a consenting person has its reminders, on each channel agreed.
+    consenting = Person.objects.filter(sms_consent=True) | Person.objects.filter(email_consent=True)
+    appointments = Appointment.objects.filter(person__in=consenting).select_related(
+        "person", "service"
+    )
+    assert appointments.exists()
+    for appointment in appointments:
+        person = appointment.person
+        channels = [c for c, agreed in (("sms", person.sms_consent), ("email",
+                    person.email_consent)) if agreed]  # fmt: skip
+        times = messaging_rules.reminder_times(
+            appointment.starts_at, appointment.service.reminder_schedule,
+            now=appointment.created_at,
+        )  # fmt: skip
+        assert by_appointment.get(appointment, set()) == {(c, t) for c in channels for t in times}
+    assert not messages.filter(person__sms_consent=False, person__email_consent=False).exists()
+
+    # The journal still verifies (the smaller service's chain: written by the same code as
+    # the other, it is the part of this test's time that grows fastest); the deferred
+    # constraints hold; the pages open.
+    small_id = (
+        Person.objects.values("service_id").annotate(n=Count("pk")).order_by("n")[0]["service_id"]
+    )
+    assert AuditEntry.objects.filter(
+        chain=f"service:{small_id}", object_type="reports.judgeanswer"
+    ).exists()
+    assert verify_chain(f"service:{small_id}")[1] == []
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    answer = answered.filter(report__person__assigned_cpip__isnull=False).first()
+    referral = referrals.filter(person__assigned_cpip__isnull=False).first()
+    message = messages.filter(person__assigned_cpip__isnull=False).first()
+    pages = [
+        (answer.report.judge, reverse("reports:detail", args=[answer.report_id])),
+        (answer.report.person.assigned_cpip, reverse("reports:detail", args=[answer.report_id])),
+        (referral.person.assigned_cpip, reverse("reintegration:tab", args=[referral.person_id])),
+        (message.appointment.created_by, reverse("agenda:detail", args=[message.appointment_id])),
+    ]
+    for user, url in pages:
+        client = Client()
+        client.force_login(user)
+        assert client.get(url).status_code == 200, url

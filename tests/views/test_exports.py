@@ -135,7 +135,7 @@ def test_the_service_view_as_xlsx_with_its_filters(client_for, manager, cpip, se
     # Dates are dates (openpyxl reads them back as datetimes at midnight).
     assert book["Le service"]["C2"].is_date
     about = dict(sheet_rows(book["Filtres"])[3:])
-    assert about == {"Milieu": "Milieu ouvert", "CPIP": "Camille Conseil"}
+    assert about == {"Milieu": "Milieu ouvert", "Dossiers": "Suivis", "CPIP": "Camille Conseil"}
 
 
 def test_the_file_holds_every_page_of_the_filtered_list(client_for, manager, cpip):
@@ -188,7 +188,7 @@ def test_the_export_is_journaled_with_its_filters(client_for, manager, cpip, ser
     assert entry.summary == "Export : Le service"
     assert entry.context == {
         "page": "service",
-        "filters": {"query": "léa", "cpip_id": cpip.user.pk},
+        "filters": {"query": "léa", "files": "followed", "cpip_id": cpip.user.pk},
         "format": "xlsx",
         "rows": 1,
     }

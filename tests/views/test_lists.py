@@ -255,3 +255,23 @@ def test_the_service_export_has_the_level(client_for, manager, caseload):
     text = response.content.decode("utf-8-sig")
     assert "Intensité" in text.splitlines()[0]
     assert "Renforcé (allégé à valider)" in text
+
+
+def test_closed_files_leave_the_lists_unless_asked_for(cpip_client, caseload, cpip):
+    """A file whose measures have all ended, the person free, is closed: out of the caseload
+    by default (« Dossiers : Suivis »), there with « Clos » or « Tous »."""
+    closed = make_person(cpip, surname="Zola", first_names="Émile", birth_date=date(1970, 4, 2))
+    measure = make_measure(cpip, closed)
+    measure.status = "ended"
+    measure.save()
+    followed = ["D'ARC-MÉNARD Éloïse", "MARTIN Paul", "MÉNARD Inès"]
+    names = lambda response: [n.replace("&#x27;", "'") for n in listed(response)]  # noqa: E731
+    page = cpip_client.get("/portefeuille/")
+    assert names(page) == followed
+    assert "3 personnes" in text_of(page)
+    assert names(cpip_client.get("/portefeuille/", {"files": "closed"})) == ["ZOLA Émile"]
+    assert names(cpip_client.get("/portefeuille/", {"files": "all"})) == [*followed, "ZOLA Émile"]
+    assert names(cpip_client.get("/personnes/", {"q": "zola"})) == []
+    assert names(cpip_client.get("/personnes/", {"q": "zola", "files": "all"})) == ["ZOLA Émile"]
+    hint = cpip_client.get("/personnes/", {"q": "zola"})
+    assert "1 dossier clos" in text_of(hint) and "files=closed" in html(hint)
