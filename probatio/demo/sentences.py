@@ -1056,11 +1056,14 @@ class SentencesBuilder:
         parole = take(paroled, lambda p: far(p, 150), lambda p: far(p, 60), among=unsafe_free)
         # An opinion waits for an answer: the registry's dates do not matter.
         adjust = take(adjustable, lambda p: far(p, 60), lambda p: True, among=judged)
-        reductions_plan = take(lambda p: far(p, 150), lambda p: far(p, 60)) or take(
-            # Not the first CPIP's persons: one of them keeps the registry date that differs.
-            lambda p: far(p, 90),
-            among=[p for p in judged if not p.first_cpip],
-        )
+        # Never the first CPIP's persons: their dates were brought into the échéancier's
+        # windows (the reductions would move them out), and one of them keeps the registry
+        # date that differs.
+        reductions_plan = take(
+            lambda p: far(p, 150),
+            lambda p: far(p, 60),
+            among=[p for p in fit if not p.first_cpip],
+        ) or take(lambda p: far(p, 90), among=[p for p in judged if not p.first_cpip])
         if adjust is not None:
             self._opinion(adjust, report_rules.TRANSMITTED, answers.SEMI_LIBERTY, due=None)
         if parole is not None:
