@@ -53,7 +53,6 @@ from probatio.national.plan import (
 from probatio.notes.models import InterviewNote
 from probatio.organisation.models import Court, Establishment, Service, Site
 from probatio.people import rules as people_rules
-from probatio.people.followed import refresh_service
 from probatio.people.models import Address, CourtFileNumber, CustodyRecord, Person, TimelineEvent
 
 # The first members of the largest service sign in under the demo's usernames, so that the
@@ -251,9 +250,6 @@ class Generator:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 self._service(service_plan, rng)
                 self._flush()
-                # Whether each file is followed, and when the closed ones ended, as the
-                # application keeps them (``people.followed``).
-                refresh_service(self.audit.service_id)
                 due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
             written = sum(writer.written for writer in self.w.values())
             if statistics_are_due(written, analyzed_at):

@@ -90,9 +90,6 @@ class Person(models.Model):
     # no measure yet), kept by ``services.refresh_followed`` whenever a measure or a committal
     # changes. The lists show the files followed by default and the loads count only them.
     is_followed = models.BooleanField("dossier suivi", default=True, db_default=True)
-    # A closed file's end (``followed.closed_on``: its last measure's end, or its last release
-    # when later), kept with the flag; empty while followed. Retention reads it first.
-    closed_on = models.DateField("dossier clos le", null=True, blank=True)
     # Set by a judge's answer (warrant, provisional detention): shown on every page of the file.
     judicial_alert = models.CharField("alerte judiciaire", max_length=200, blank=True)
     # Lower-case, accent-free "surname birth_surname first_names aliases", for search.
@@ -130,11 +127,6 @@ class Person(models.Model):
                 fields=["service", "assigned_cpip"],
                 name="person_followed_cpip",
                 condition=Q(is_followed=True),
-            ),
-            models.Index(
-                fields=["service", "closed_on"],
-                name="person_closed_on",
-                condition=Q(is_followed=False),
             ),
             # The duplicate check: birth date (above), phone or e-mail within the service.
             models.Index(fields=["service", "phone"], name="person_service_phone"),

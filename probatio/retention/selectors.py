@@ -7,7 +7,9 @@ from datetime import date, datetime
 
 from django.db.models import (
     Count,
+    DateField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -15,7 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from probatio.agenda.models import Appointment
 from probatio.audit.models import AuditEntry
@@ -25,7 +27,6 @@ from probatio.core.text import count
 from probatio.measures.models import Measure
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
-from probatio.people.followed import closed_on
 from probatio.people.models import CustodyRecord, Person
 from probatio.retention import rules
 from probatio.retention.models import Kind, LegalHold, RetentionRule
@@ -82,6 +83,20 @@ def closed_files(
     before ``before``; annotated ``ended``, ``note_count`` and ``proof_count``, oldest first.
     A file with no measure at all is never closed (pre-sentence work: docs/data-protection.md).
     """
+    measure_end = Coalesce(F("end_date"), TruncDate("updated_at"), output_field=DateField())
+    last_measure_end = Subquery(
+        Measure.objects.filter(person=OuterRef("pk"))
+        .annotate(ended=measure_end)
+        .order_by(F("ended").desc(nulls_last=True))
+        .values("ended")[:1],
+        output_field=DateField(),
+    )
+    last_release = Subquery(
+        CustodyRecord.objects.filter(person=OuterRef("pk"), release_date__isnull=False)
+        .order_by("-release_date")
+        .values("release_date")[:1],
+        output_field=DateField(),
+    )
     open_measure = Measure.objects.filter(person=OuterRef("pk"), status__in=Measure.OPEN_STATUSES)
     in_custody = CustodyRecord.objects.filter(person=OuterRef("pk"), release_date__isnull=True)
     to_come = Appointment.objects.filter(
@@ -91,15 +106,20 @@ def closed_files(
         "note_count": InterviewNote.objects.filter(person=OuterRef("pk")),
         "proof_count": Proof.objects.filter(person=OuterRef("pk")),
     }
-    # The closed files ended by then, read through their stored end (``Person.closed_on``,
-    # kept with the flag: an index of the service's closed files), then checked again on the
-    # rows themselves, as before any deletion.
-    persons = Person.objects.filter(service_id=service_id, is_followed=False, closed_on__lte=before)
+    persons = Person.objects.filter(service_id=service_id)
     if person_ids is not None:
         persons = persons.filter(pk__in=person_ids)
     return (
-        persons.annotate(ended=closed_on())
-        .filter(ended__isnull=False, ended__lte=before)
+        persons.annotate(last_measure_end=last_measure_end)
+        .filter(last_measure_end__isnull=False)
+        .annotate(
+            ended=Greatest(
+                F("last_measure_end"),
+                Coalesce(last_release, F("last_measure_end"), output_field=DateField()),
+                output_field=DateField(),
+            )
+        )
+        .filter(ended__lte=before)
         .exclude(Exists(open_measure))
         .exclude(Exists(in_custody))
         .exclude(Exists(to_come))

@@ -16,6 +16,7 @@ from probatio.audit.services import verify_chain
 from probatio.measures.models import Measure
 from probatio.national.generator import Generator
 from probatio.national.plan import Plan, ServicePlan
+from probatio.people import rules as people_rules
 from probatio.people.models import Person, TimelineEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -34,6 +35,13 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
     assert Person.objects.count() == 90
     assert Person.objects.filter(measures__status="active").distinct().count() == 30
     assert Measure.objects.filter(status="ended").count() == 60
+    # Each file written followed or closed as the application's rule says.
+    for person in Person.objects.prefetch_related("measures", "custody_records"):
+        assert person.is_followed is people_rules.is_followed(
+            measure_statuses=[m.status for m in person.measures.all()],
+            in_custody=any(c.release_date is None for c in person.custody_records.all()),
+        )
+    assert Person.objects.filter(is_followed=False).count() == 60
     # Timeline: one opening line and 29 more per file followed, 1 + 1 per closed file.
     assert TimelineEvent.objects.count() == 30 * 30 + 60 * 2
     for chain in (
