@@ -20,13 +20,13 @@ from django.utils import timezone
 from probatio.access.policy import Action
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
+from probatio.measures.followed import refresh_followed
 from probatio.merges import rules
 from probatio.merges.models import Merge
 from probatio.messaging.models import Message
 from probatio.notes.models import NoteDraft
 from probatio.people import journal
 from probatio.people import services as people_services
-from probatio.people.followed import refresh_followed
 from probatio.people.models import (
     Address,
     AwaitingReason,

@@ -5,8 +5,3 @@ class PeopleConfig(AppConfig):
     name = "probatio.people"
     label = "people"
     verbose_name = "Personnes suivies"
-
-    def ready(self) -> None:
-        from probatio.people import followed
-
-        followed.connect()

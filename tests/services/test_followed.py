@@ -9,9 +9,9 @@ import pytest
 from probatio.caseloads import selectors as caseload_selectors
 from probatio.deadlines.models import DueItemsState
 from probatio.deadlines.services import refresh
+from probatio.measures.followed import refresh_followed
 from probatio.measures.models import Measure
 from probatio.people import rules
-from probatio.people.followed import refresh_followed
 from probatio.people.models import Person
 from probatio.people.services import custody_close
 from tests.factories import (

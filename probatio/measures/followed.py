@@ -1,7 +1,7 @@
 """Keeping ``Person.is_followed`` current (``rules.is_followed``): one UPDATE of the persons
 concerned, in the transaction of the change that concerns them — a measure saved or deleted,
-a committal opened, closed or deleted (signals connected in ``PeopleConfig.ready``), files
-merged (``merges.services``). The lists, the queue and the loads select the files followed
+a committal opened, closed or deleted (signals connected in ``MeasuresConfig.ready``), files
+merged (``merges.services``). Here, beside the measures it reads: ``people`` may not import them. The lists, the queue and the loads select the files followed
 through a partial index on the flag instead of testing every file of the service, closed files
 included (ten for each file followed at national scale: docs/performance.md)."""
 
@@ -18,14 +18,13 @@ from django.db.models import (
 )
 from django.db.models.signals import post_delete, post_save
 
+from probatio.measures.models import Measure
 from probatio.people.models import CustodyRecord, Person
 from probatio.people.rules import OPEN_MEASURE_STATUSES
 
 
 def followed_condition() -> Q:
     """``rules.is_followed`` in SQL, for the person of the outer query."""
-    from probatio.measures.models import Measure
-
     measures = Measure.objects.filter(person_id=OuterRef("pk"))
     return (
         Q(Exists(CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)))
@@ -59,8 +58,6 @@ def _on_change(sender, instance, raw=False, **kwargs) -> None:
 
 
 def connect() -> None:
-    from probatio.measures.models import Measure
-
     for model in (Measure, CustodyRecord):
         uid = f"people_followed:{model._meta.label_lower}"
         post_save.connect(_on_change, sender=model, dispatch_uid=uid)
