@@ -98,17 +98,19 @@ def test_a_list_page_writes_one_list_entry_with_its_filters(as_role, world, url,
             "measure_type": "SURSIS_PROBATOIRE",
             "measure_status": "active",
             "setting": "community",
+            "files": "followed",  # the default « Dossiers : Suivis », named in the journal
         },
     }
 
 
-def test_a_list_without_filters_logs_empty_filters(as_role, world):
+def test_a_list_without_filters_logs_only_the_default_files_filter(as_role, world):
     client = as_role("cpip")
     client.get("/")
     start = last_id()
     client.get("/portefeuille/")
     (entry,) = entries_since(start)
-    assert entry.context == {"page": "mine", "page_number": 1, "filters": {}}
+    # Only the default « Dossiers : Suivis », which decides what the list shows.
+    assert entry.context == {"page": "mine", "page_number": 1, "filters": {"files": "followed"}}
 
 
 def test_an_htmx_fragment_is_logged_too(as_role, world):
@@ -118,7 +120,7 @@ def test_an_htmx_fragment_is_logged_too(as_role, world):
     client.get("/portefeuille/", {"q": "men"}, headers={"HX-Request": "true"})
     (entry,) = entries_since(start)
     assert entry.action == "list"
-    assert entry.context["filters"] == {"query": "men"}
+    assert entry.context["filters"] == {"query": "men", "files": "followed"}
 
 
 def test_the_access_log_tab_lists_the_reads(as_role, world):
