@@ -83,6 +83,6 @@ def test_a_manager_exports_the_filtered_service_view(page, axe_source, database_
             .values_list("context", flat=True)
         )
     assert [(c["format"], c["rows"], c["filters"]) for c in journaled] == [
-        ("csv", 2, {"setting": "custody"}),
-        ("xlsx", 5, {}),
+        ("csv", 2, {"setting": "custody", "files": "followed"}),
+        ("xlsx", 5, {"files": "followed"}),  # the default « Dossiers : Suivis », named
     ]
