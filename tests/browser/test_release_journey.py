@@ -11,7 +11,6 @@ Screenshots are written to ``PROBATIO_SCREENSHOTS`` when set (to look at them), 
 test's temporary folder."""
 
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -44,8 +43,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-JOURNEY_SECONDS = 45
 
 
 def submit_button(page):
@@ -123,7 +120,6 @@ def office():
 
 
 def test_release_journey(browser, live_server, axe_source, office, database_turn, screenshots):
-    started = time.monotonic()
     person, today = office["person"], office["today"]
     due = add_jours_ouvrables(today, 5)  # D. 147-17-5: Saturdays count, the release day not
     first_day = add_jours_ouvres(today, 1)  # the next weekday the antenna opens
@@ -231,5 +227,3 @@ def test_release_journey(browser, live_server, axe_source, office, database_turn
     expect(main).to_contain_text(f"{office['sentence_end']:%d/%m/%Y}")
     expect(page.get_by_role("link", name="Ajouter une peine")).to_have_count(0)  # read only
     cpip_context.close()
-
-    assert time.monotonic() - started < JOURNEY_SECONDS

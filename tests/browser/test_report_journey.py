@@ -4,7 +4,6 @@ reports transmitted to them and records a warning, and the CPIP finds every step
 chronology."""
 
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -21,8 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-JOURNEY_SECONDS = 40
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +74,6 @@ def post_and_check(app: Probatio, button, message: str) -> None:
 
 
 def test_incident_report_journey(browser, live_server, axe_source, office, database_turn):
-    started = time.monotonic()
     person = office["person"]
     occurred = timezone.localdate() - timedelta(days=2)
 
@@ -213,5 +209,3 @@ def test_incident_report_journey(browser, live_server, axe_source, office, datab
     ):
         expect(timeline).to_contain_text(line)
     cpip_context.close()
-
-    assert time.monotonic() - started < JOURNEY_SECONDS
