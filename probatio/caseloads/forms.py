@@ -66,7 +66,7 @@ class PersonFilterForm(BaseForm):
         if not self.is_valid():
             return {"files": FOLLOWED}
         data = self.cleaned_data
-        files = data.get("files") or FOLLOWED
+        files = data["files"]  # ``clean_files``: the default when left empty
         result = {
             "query": data.get("q", ""),
             "measure_type": data.get("measure_type", ""),
