@@ -248,9 +248,8 @@ def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
 
 def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one), over the files followed: persons,
-    persons in custody, open
-    measures by kind and setting, and the reports the CPIP has to write on their files (a
-    draft or one sent back), in one grouped query (a conditional count per kind the scale
+    persons in custody, open measures by kind and setting, and the reports the CPIP has to
+    write on their files (a draft or one sent back), in one grouped query (a conditional count per kind the scale
     names; the others together), grouped by the persons' level in force too (its coefficient
     multiplies their measures' points)."""
     codes = sorted(
