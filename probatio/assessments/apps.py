@@ -7,4 +7,9 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Évaluations et intensité du suivi"
 
     def ready(self) -> None:
-        from probatio.assessments import deadlines  # noqa: F401  (registers the providers)
+        from probatio.assessments import (
+            deadlines,  # noqa: F401  (registers the providers)
+            loads,
+        )
+
+        loads.connect()  # ``FileLoad`` kept on every change of a measure, committal or level

@@ -210,3 +210,31 @@ class IntensityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} — {self.measure_kind} — depuis le {self.valid_from:%d/%m/%Y}"
+
+
+class FileLoad(models.Model):
+    """What a file weighs in its CPIP's caseload, kept beside it (``assessments.loads``): in
+    custody or not, its open measures by kind, its follow-up level in force. The loads of a
+    whole service (the service view, the week, the capacities, the queue's suggestions) are
+    one grouped read of these rows and of the persons followed, instead of a count of every
+    measure and committal of the service (docs/allocation.md). A file without a row has
+    none of these facts (no measure open, no committal open, no level)."""
+
+    person = models.OneToOneField(
+        Person,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="load",
+        verbose_name="personne",
+    )
+    in_custody = models.BooleanField("écrouée", default=False)
+    # The open measures by kind: « CODE:n » separated by spaces, codes in order (``loads``).
+    measures = models.TextField("mesures en cours", blank=True)
+    level = models.CharField("intensité en vigueur", max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = "charge d'un dossier"
+        verbose_name_plural = "charges des dossiers"
+
+    def __str__(self) -> str:
+        return f"{self.person_id} : {self.measures or '—'}"

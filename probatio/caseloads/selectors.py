@@ -7,6 +7,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -24,6 +25,7 @@ from probatio.accounts.rules import is_long_absence
 from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
 from probatio.assessments import selectors as assessment_selectors
+from probatio.assessments.loads import parse_measures
 from probatio.assessments.models import IntensityDecision
 from probatio.assessments.rules import LEVEL_LABELS
 from probatio.assessments.selectors import current_level_subquery
@@ -248,46 +250,32 @@ def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
 
 def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one), over the files followed: persons,
-    persons in custody, open measures by kind and setting, and the reports the CPIP has to
-    write on their files (a draft or one sent back), in one grouped query (a conditional count per kind the scale
-    names; the others together), grouped by the persons' level in force too (its coefficient
-    multiplies their measures' points)."""
-    codes = sorted(
-        {
-            s
-            for s, _ in weights
-            if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)
-            and not rules.is_level_subject(s)
-        }
-    )
-    open_measure = Q(measures__status__in=Measure.OPEN_STATUSES)
-    counts = {
-        f"m{i}": Count(
-            "measures", distinct=True, filter=open_measure & Q(measures__measure_type_id=code)
-        )
-        for i, code in enumerate(codes)
+    persons in custody, open measures by kind and setting, grouped by the persons' level in
+    force (its coefficient multiplies their measures' points), read from the files' kept
+    facts (``assessments.FileLoad``), and the reports each CPIP has to write on their files
+    (a draft or one sent back), in one grouped query."""
+    codes = {
+        s
+        for s, _ in weights
+        if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)
+        and not rules.is_level_subject(s)
     }
-    counts["m_other"] = Count(
-        "measures", distinct=True, filter=open_measure & ~Q(measures__measure_type_id__in=codes)
-    )
-    counts["reports_due"] = Count(
-        "reports",
-        distinct=True,
-        filter=Q(
-            reports__status__in=(report_rules.DRAFT, report_rules.RETURNED),
-            reports__author_id=F("assigned_cpip_id"),
-        ),
-    )
     rows = (
         Person.objects.filter(service_id=service_id, is_followed=True)
+        # The reports to write, joined on the rare files that have one.
         .annotate(
-            custody=Exists(
-                CustodyRecord.objects.filter(person_id=OuterRef("pk"), release_date__isnull=True)
-            ),
-            level=current_level_subquery(),
+            due_reports=FilteredRelation(
+                "reports",
+                condition=Q(reports__status__in=(report_rules.DRAFT, report_rules.RETURNED)),
+            )
         )
-        .values("assigned_cpip_id", "custody", "level")
-        .annotate(n=Count("pk", distinct=True), **counts)
+        .values("assigned_cpip_id", "load__in_custody", "load__level", "load__measures")
+        .annotate(
+            n=Count("pk", distinct=True),
+            reports_due=Count(
+                "due_reports", filter=Q(due_reports__author_id=F("assigned_cpip_id"))
+            ),
+        )
         .order_by()
     )
     result: dict[int | None, dict] = {}
@@ -295,16 +283,15 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
         entry = result.setdefault(
             row["assigned_cpip_id"], {"persons": 0, "custody": 0, "measures": [], "reports": 0}
         )
-        setting = "custody" if row["custody"] else "community"
-        entry["persons"] += row["n"]
+        custody, level, n = bool(row["load__in_custody"]), row["load__level"] or None, row["n"]
+        setting = "custody" if custody else "community"
+        entry["persons"] += n
         entry["reports"] += row["reports_due"]
-        if row["custody"]:
-            entry["custody"] += row["n"]
-        for i, code in enumerate(codes):
-            if row[f"m{i}"]:
-                entry["measures"].append((code, setting, row[f"m{i}"], row["level"]))
-        if row["m_other"]:
-            entry["measures"].append((rules.ANY_MEASURE, setting, row["m_other"], row["level"]))
+        if custody:
+            entry["custody"] += n
+        for code, held in parse_measures(row["load__measures"]):
+            subject = code if code in codes else rules.ANY_MEASURE
+            entry["measures"].append((subject, setting, n * held, level))
     return result
 
 

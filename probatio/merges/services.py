@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from probatio.access.policy import Action
+from probatio.assessments.loads import refresh_loads
 from probatio.audit import services as audit
 from probatio.core.errors import field_errors
 from probatio.measures.followed import refresh_followed
@@ -241,6 +242,9 @@ HOW = {
     # Both histories of levels: the one in force is the latest applied; a change waiting on
     # both files is refused before anything (one pending change per person).
     "assessments.IntensityDecision.person": _move,
+    # What each file weighs in its caseload: dropped for both, the kept file's rewritten from
+    # what it now holds once everything has moved (``refresh_loads``).
+    "assessments.FileLoad.person": _computed_again,
     # Programmes: one active enrolment per person and programme (``_enrolments``); their
     # steps and attendances follow the enrolment.
     "programmes.Enrolment.person": _enrolments,
@@ -414,6 +418,7 @@ def merge_files(
         raise RuntimeError(f"merge: rows left on the absorbed person: {left}")
     # Measures and committals moved by UPDATE (no signal): whether the kept file is followed.
     refresh_followed([kept.pk])
+    refresh_loads([kept.pk])
 
     _addresses(
         membership=membership,

@@ -10,8 +10,11 @@ from django.http import Http404
 from probatio.access.policy import Action
 from probatio.agenda import rules as agenda_rules
 from probatio.agenda import services as agenda
+from probatio.assessments.loads import facts_of, parse_measures
+from probatio.assessments.models import FileLoad
 from probatio.audit.models import AuditEntry
 from probatio.audit.services import verify_chain
+from probatio.measures.models import Measure
 from probatio.merges import rules, services
 from probatio.merges.models import Merge
 from probatio.messaging.models import Message
@@ -206,6 +209,7 @@ def test_a_merge_moves_everything_and_loses_nothing(pair, manager, cpip):
         "people.Person_support_staff.person": 1,
         "notes.NoteDraft.person": 1,
         "deadlines.DueItemsState.person": 1,  # the kept file's, stale: computed again
+        "assessments.FileLoad.person": 1,  # the kept file's weight, rewritten
     }
     for name in on_kept:
         if name in ("people.TimelineEvent.person", "people.MergedFile.kept", "merges.Merge.kept"):
@@ -213,6 +217,18 @@ def test_a_merge_moves_everything_and_loses_nothing(pair, manager, cpip):
         assert after[name] == on_kept[name] + on_absorbed[name] - once.get(name, 0), name
     assert after["people.MergedFile.kept"] == 1
     assert after["merges.Merge.kept"] == 1
+    # The kept file weighs what it now holds: both files' open measures.
+    stored = FileLoad.objects.get(person_id=kept_id)
+    (expected,) = facts_of([kept_id])
+    assert (stored.in_custody, stored.measures, stored.level) == (
+        expected.in_custody,
+        expected.measures,
+        expected.level,
+    )
+    assert (
+        sum(n for _, n in parse_measures(stored.measures))
+        == Measure.objects.filter(person_id=kept_id, status__in=Measure.OPEN_STATUSES).count()
+    )
     assert (
         after["people.TimelineEvent.person"]
         > on_kept["people.TimelineEvent.person"] + (on_absorbed["people.TimelineEvent.person"])
