@@ -27,6 +27,7 @@ from probatio.audit import services as audit
 from probatio.core.errors import keeps_draft
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
+from probatio.core.paging import paginate_in_one_query
 from probatio.notes import services as note_services
 from probatio.notes.forms import NoteForm
 from probatio.notes.views import draft_saved, drafting
@@ -70,6 +71,11 @@ def _may_record_outcome(membership, appointment: Appointment) -> bool:
     return allows(membership.role, Action.RECORD_OUTCOME, facts)
 
 
+# Appointments per page of the whole service's agenda (a service of 600 persons holds about
+# 200 a week: one page; the largest, 12,000 persons, about 1,700).
+SERVICE_PAGE = 250
+
+
 @require_GET
 def agenda(request):
     """Week or day view of one staff member's agenda, or a site's, or the whole service's."""
@@ -90,11 +96,17 @@ def agenda(request):
     agent_id = data.get("agent")
     site_id = data.get("site")
     days = [day] if view == "jour" else selectors.week_days(day)
-    appointments = list(
-        selectors.appointments_between(
-            membership, days[0], days[-1], staff_id=agent_id, site_id=site_id
-        )
+    listed = selectors.appointments_between(
+        membership, days[0], days[-1], staff_id=agent_id, site_id=site_id
     )
+    # The whole service's agenda is read by pages in the order of time (a large service holds
+    # thousands of appointments a week); one staff member's or one site's, whole.
+    page = None
+    if not agent_id and not site_id:
+        page = paginate_in_one_query(request, listed, per_page=SERVICE_PAGE)
+        appointments = list(page.object_list)
+    else:
+        appointments = list(listed)
     by_day = {d: [] for d in days}
     for appointment in appointments:
         appointment.can_outcome = _may_record_outcome(membership, appointment)
@@ -129,7 +141,13 @@ def agenda(request):
     _log_list(
         membership,
         f"Liste : {heading}",
-        {"view": view, "date": day.isoformat(), "agent": agent_id, "site": site_id},
+        {
+            "view": view,
+            "date": day.isoformat(),
+            "agent": agent_id,
+            "site": site_id,
+            **({"page_number": page.number} if page else {}),
+        },
     )
     notices = selectors.day_notices(
         membership.service_id,
@@ -142,6 +160,9 @@ def agenda(request):
     step = timedelta(days=1 if view == "jour" else 7)
     base = params.copy()
     base.pop("date", None)
+    base.pop("page", None)
+    paged = params.copy()
+    paged.pop("page", None)
     own = any(u.pk == membership.user_id for u in staff) and _holds_appointments(membership.role)
     return render(
         request,
@@ -167,6 +188,9 @@ def agenda(request):
             "previous": (day - step).isoformat(),
             "next": (day + step).isoformat(),
             "base_query": base.urlencode(),
+            "page": page,
+            "query_string": paged.urlencode(),
+            "service_page": SERVICE_PAGE,
             "agent": agent,
             "site": site,
             "own_agenda": own,

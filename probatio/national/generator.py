@@ -36,6 +36,7 @@ from probatio.national import (
     activity,
     assessments,
     due_items,
+    loads,
     needs,
     oversight,
     programmes,
@@ -250,6 +251,7 @@ class Generator:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 self._service(service_plan, rng)
                 self._flush()
+                loads.fill(self.audit.service_id)  # what each file weighs in its caseload
                 due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
             written = sum(writer.written for writer in self.w.values())
             if statistics_are_due(written, analyzed_at):

@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from probatio.accounts.models import Membership
+from probatio.assessments.loads import facts_of
+from probatio.assessments.models import FileLoad
 from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import verify_chain
 from probatio.measures.models import Measure
@@ -42,6 +44,18 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
             in_custody=any(c.release_date is None for c in person.custody_records.all()),
         )
     assert Person.objects.filter(is_followed=False).count() == 60
+    # What each file weighs in its caseload, as the application's signals keep it.
+    written = {
+        load.person_id: (load.in_custody, load.measures, load.level)
+        for load in FileLoad.objects.all()
+    }
+    expected = {
+        load.person_id: (load.in_custody, load.measures, load.level)
+        for load in facts_of(Person.objects.values_list("pk", flat=True))
+        if load.in_custody or load.measures or load.level
+    }
+    assert written == expected
+    assert len(written) >= 30  # every file followed has its open measure
     # Timeline: one opening line and 29 more per file followed, 1 + 1 per closed file.
     assert TimelineEvent.objects.count() == 30 * 30 + 60 * 2
     for chain in (

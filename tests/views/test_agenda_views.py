@@ -340,3 +340,38 @@ def test_dossier_tab_lists_appointments_and_failed_reminders(client_for, cpip, s
     text = text_of(client_for(cpip).get(f"/personnes/{person.pk}/rendez-vous/"))
     assert "Rendez-vous à venir" in text
     assert "Rappels non envoyés" in text and "Numéro non attribué" in text
+
+
+def test_the_whole_service_agenda_is_read_by_pages_in_time_order(
+    client_for, cpip, manager, site, monkeypatch
+):
+    """A large service's week holds thousands of appointments: the whole service's agenda
+    shows them by pages (in the order of time, with the count and the way to see them
+    together); one member's agenda stays whole."""
+    from probatio.agenda import views
+
+    monkeypatch.setattr(views, "SERVICE_PAGE", 2)
+    names = ["Aubert", "Bertin", "Caron"]
+    for hour, name in zip((9, 10, 11), names, strict=True):
+        book(cpip, make_person(cpip, surname=name), MONDAY, hour, site=site)
+    client = client_for(manager)
+
+    first = client.get("/agenda/?agent=&site=")
+    assert first.status_code == 200
+    shown = text_of(first)
+    assert "AUBERT" in shown.upper() and "BERTIN" in shown.upper()
+    assert "CARON" not in shown.upper()
+    notice = html(first).split('data-testid="agenda-paged"')[1][:600]
+    assert "compte 3 rendez-vous" in notice and "affichés par 2" in notice
+    assert "page=2" in html(first)
+
+    second = client.get("/agenda/?agent=&site=&page=2")
+    assert "CARON" in text_of(second).upper() and "AUBERT" not in text_of(second).upper()
+    assert client.get("/agenda/?agent=&site=&page=99").context["page"].number == 1
+    entry = AuditEntry.objects.filter(summary="Liste : Agenda du service").latest("pk")
+    assert entry.context["page_number"] == 1
+
+    # One member's agenda: every appointment, no pages.
+    whole = client.get(f"/agenda/?agent={cpip.user_id}")
+    assert all(name in text_of(whole).upper() for name in ("AUBERT", "BERTIN", "CARON"))
+    assert 'data-testid="agenda-paged"' not in html(whole)
