@@ -153,10 +153,12 @@ def test_the_loads_are_the_counts_of_the_rows(manager, cpip, service):
 
     (load,) = [entry for entry in loads if entry.user.pk == cpip.user_id]
     assert load.persons == 6
-    assert load.custody == CustodyRecord.objects.filter(
-        person__in=files, release_date__isnull=True
-    ).count()
-    assert load.measures == Measure.objects.filter(
-        person__in=files, status__in=Measure.OPEN_STATUSES
-    ).count()
+    assert (
+        load.custody
+        == CustodyRecord.objects.filter(person__in=files, release_date__isnull=True).count()
+    )
+    assert (
+        load.measures
+        == Measure.objects.filter(person__in=files, status__in=Measure.OPEN_STATUSES).count()
+    )
     assert unassigned == 1
