@@ -28,6 +28,7 @@ from probatio.core import csvfiles
 from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
+from probatio.core.paging import paginate
 from probatio.core.text import count
 from probatio.people.selectors import log_person_read, person_get_for, person_list_for
 from probatio.people.views import dossier_context, dossier_form_page, dossier_page
@@ -273,6 +274,9 @@ def end_report(request, pk: int, order_id: int):
 # --- The service's TIG -------------------------------------------------------------------------
 
 
+PER_PAGE = 50  # orders per page of the list
+
+
 def _staff_membership(request):
     return page_membership(
         request, Action.LIST_COMMUNITY_WORK, "Le suivi des TIG est réservé aux équipes du SPIP."
@@ -316,11 +320,18 @@ def index(request):
     if file_format:  # a state the page does not know: the page, no file
         messages.error(request, files.INVALID_FILTERS)
     counts = {code: sum(1 for p in progress if p.pace.status == code) for code in rules.PACE_LABELS}
+    # Shown by pages: the order (at risk first) and the counts need every order's pace, a rule
+    # of its hours, deadline and placement; the rows of a page are the ones drawn.
+    page = paginate(request, shown, per_page=PER_PAGE)
     audit.record_list(
         membership,
         object_type="community_work.tigorder",
         summary="Liste : travaux d'intérêt général",
-        context={"filters": {"etat": wanted} if wanted else {}, "service": service_wide},
+        context={
+            "filters": {"etat": wanted} if wanted else {},
+            "service": service_wide,
+            "page_number": page.number,
+        },
     )
     return render(
         request,
@@ -328,7 +339,9 @@ def index(request):
         {
             "title": "Travaux d'intérêt général",
             "nav": NAV,
-            "rows": shown,
+            "rows": page.object_list,
+            "page": page,
+            "query_string": f"etat={wanted}" if wanted else "",
             "total": len(progress),
             "counts": counts,
             "labels": rules.PACE_LABELS,

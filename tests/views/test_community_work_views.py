@@ -641,6 +641,26 @@ def test_the_list_is_filtered_by_state(client_for, manager, cpip2, tigs, hosts):
     assert [e.context["filters"] for e in entry] == [{"etat": "late"}, {"etat": "on_pace"}, {}]
 
 
+def test_the_list_is_shown_by_pages_at_risk_first(client_for, manager, tigs, monkeypatch):
+    """A large service's TIG are shown by pages (the counts and the order over all of them);
+    the state chosen is kept from page to page."""
+    from probatio.community_work import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    client = client_for(manager)
+    first, second = client.get(INDEX), client.get(INDEX + "?page=2")
+    assert first.context["page"].paginator.count == 2
+    assert "TOUS (2)" in text_of(first).upper()
+    names = [text_of(r).upper() for r in (first, second)]
+    assert ("MÉNARD" in names[0]) != ("MÉNARD" in names[1])  # one on each page
+    assert ("LAMBERT" in names[0]) != ("LAMBERT" in names[1])
+    assert 'aria-label="Pagination : travaux' in html(first)
+    state = client.get(INDEX + "?etat=on_pace")
+    assert state.context["query_string"] == "etat=on_pace"  # the pages' links keep it
+    entry = AuditEntry.objects.filter(object_type="community_work.tigorder").latest("pk")
+    assert entry.context["page_number"] == 1
+
+
 def test_the_service_list_reads_the_same_number_of_queries_with_one_or_many_tig(
     client_for, manager, cpip, member, hosts
 ):
