@@ -97,10 +97,14 @@ def suspensions_of(person_ids: list[int], *, today: date) -> dict[int, list[tupl
     return found
 
 
-def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = False):
+def progress_of(
+    orders: list[TigOrder], *, today: date, with_details: bool = False, light: bool = False
+):
     """The progress of each order (same order as given): hours done, deadline, pace, current
     assignment. Two queries whatever the number of orders when they come from ``orders_of``
-    (three otherwise; one more ``with_details``: every assignment, and every session)."""
+    (three otherwise; one more ``with_details``: every assignment, and every session).
+    ``light``: the current assignments without their placement and supervisor (what the pace
+    needs), for a list that draws a page of them (``with_rows_to_draw``)."""
     ids = [o.pk for o in orders]
     if all(hasattr(o, "done_hours") for o in orders):  # annotated by ``orders_of``
         done = {o.pk: o.done_hours for o in orders}
@@ -114,9 +118,9 @@ def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = Fal
         }
     every: dict[int, list[Assignment]] = defaultdict(list)
     sessions: dict[int, list[WorkSession]] = defaultdict(list)
-    assignments = Assignment.objects.filter(order_id__in=ids).select_related(
-        "placement__host__partner", "supervisor"
-    )
+    assignments = Assignment.objects.filter(order_id__in=ids)
+    if not light:
+        assignments = assignments.select_related("placement__host__partner", "supervisor")
     if not with_details:
         assignments = assignments.filter(status=rules.ACTIVE)
     current = {}
@@ -150,6 +154,31 @@ def progress_of(orders: list[TigOrder], *, today: date, with_details: bool = Fal
         progress.sessions = sessions.get(order.pk, [])
         result.append(progress)
     return result
+
+
+def with_rows_to_draw(progress: list[Progress]) -> list[Progress]:
+    """The rows ``progress_of(…, light=True)`` read, completed with what a list draws: each
+    order's person, CPIP and measure, each current assignment's placement, host and
+    supervisor (two queries whatever their number)."""
+    orders = {
+        o.pk: o
+        for o in TigOrder.objects.filter(pk__in=[p.order.pk for p in progress]).select_related(
+            "person__assigned_cpip", "measure__measure_type", "obligation__measure__measure_type"
+        )
+    }
+    assignments = {
+        a.pk: a
+        for a in Assignment.objects.filter(
+            pk__in=[p.assignment.pk for p in progress if p.assignment]
+        ).select_related("placement__host__partner", "supervisor")
+    }
+    for row in progress:
+        full = orders[row.order.pk]
+        full.done_hours = getattr(row.order, "done_hours", row.done)
+        row.order = full
+        if row.assignment:
+            row.assignment = assignments[row.assignment.pk]
+    return progress
 
 
 def _progress(order, *, done, has_placement: bool, offered, suspensions, today) -> Progress:

@@ -292,7 +292,10 @@ def index(request):
     today = timezone.localdate()
     service_wide = scope_for(membership.role, Action.LIST_COMMUNITY_WORK) is Scope.SERVICE
     persons = person_list_for(membership, caseload_only=not service_wide)
-    progress = selectors.progress_of(list(selectors.open_orders_of(persons)), today=today)
+    # Every open order's pace (the counts and the order need them all), read light; the rows
+    # drawn (a page, or the whole export) completed after.
+    orders = selectors.open_orders_of(persons).select_related(None)
+    progress = selectors.progress_of(list(orders), today=today, light=True)
     wanted = request.GET.get("etat", "")
     refused = bool(wanted) and wanted not in rules.PACE_LABELS
     if wanted in rules.PACE_LABELS:
@@ -304,7 +307,7 @@ def index(request):
     if file_format and not refused:
         # The list as shown (every TIG of the state asked), journaled with its filter.
         table = exports.follow_up_table(
-            shown,
+            selectors.with_rows_to_draw(shown),
             service_wide=service_wide,
             filters=[("État", rules.PACE_LABELS[wanted])] if wanted else [],
         )
@@ -323,6 +326,7 @@ def index(request):
     # Shown by pages: the order (at risk first) and the counts need every order's pace, a rule
     # of its hours, deadline and placement; the rows of a page are the ones drawn.
     page = paginate(request, shown, per_page=PER_PAGE)
+    selectors.with_rows_to_draw(page.object_list)
     audit.record_list(
         membership,
         object_type="community_work.tigorder",
