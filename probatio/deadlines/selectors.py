@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import CharField, Count, Min, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
-from probatio.access.policy import Action, allows, is_referent, scope_for
+from probatio.access.policy import Action, Scope, allows, is_referent, scope_for
 from probatio.accounts.models import Membership, User
 from probatio.core.deadlines import DueItem, Query, collect, registered
 from probatio.deadlines.models import DueItemRecord, DueItemStaff
@@ -43,6 +43,16 @@ def _scope(membership: Membership, cpip_id: int | str | None):
         persons = caseload_of(membership, cpip_id) if cpip_id else person_list_for(membership)
         return cpip_id, persons
     return membership.user_id, caseload_of(membership, membership.user_id)
+
+
+def whole_service(membership: Membership, cpip_id: int | str | None) -> bool:
+    """Whether the membership's échéancier lists every file of the service (no CPIP chosen,
+    and a role that lists the whole service)."""
+    return (
+        not cpip_id
+        and sees_whole_service(membership.role)
+        and scope_for(membership.role, Action.LIST_PERSONS) is Scope.SERVICE
+    )
 
 
 @dataclass
@@ -116,6 +126,10 @@ def stored_rows(
     rows = rows.filter(horizon__lte=(until - today).days)  # 0: whatever the horizon
     if overdue:
         rows = rows.filter(done=False, due__lt=today)
+    if whole_service(membership, cpip_id):
+        # Every item of the service: a record is its person's service's (a file that leaves
+        # takes none along: ``transfers.services``), read without testing each file.
+        return rows
     theirs = Q(person_id__in=persons.order_by().values("pk"))
     if staff_id:
         names_them = Q(pk__in=DueItemStaff.objects.filter(user_id=staff_id).values("item_id"))

@@ -14,6 +14,7 @@ from probatio.core.paging import paginate
 from probatio.deadlines import exports, rules, selectors
 from probatio.deadlines.forms import ScheduleFilterForm
 from probatio.deadlines.services import refresh
+from probatio.deadlines.services.refresh import SERVICE_LEVEL_KINDS
 from probatio.people.selectors import UNASSIGNED
 
 DEFAULT_HORIZON = 30
@@ -65,6 +66,7 @@ def schedule(request):
         staff, names = selectors.staff_and_persons(
             membership.service_id, {i.person_id for i in items}
         )
+        items = [i for i in items if i.person_id in names or i.kind in SERVICE_LEVEL_KINDS]
         form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
         if form.is_valid():
             return _export(membership, form, items, names, staff, service_wide, today, file_format)
@@ -74,6 +76,13 @@ def schedule(request):
     page = paginate(request, selectors.groups(rows), per_page=PER_PAGE, count=totals.groups)
     groups = rules.by_person_and_day(selectors.items_of(rows, list(page.object_list)))
     staff, names = selectors.staff_and_persons(membership.service_id, (g.person_id for g in groups))
+    # Only the service's files are named and shown (the incoming transfers excepted: their
+    # file is still another service's).
+    groups = [
+        g
+        for g in groups
+        if g.person_id in names or all(i.kind in SERVICE_LEVEL_KINDS for i in g.items)
+    ]
     form = ScheduleFilterForm(params, cpips=staff.cpips if service_wide else None)
     filters = _filters(form)
 

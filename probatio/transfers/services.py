@@ -26,6 +26,7 @@ from probatio.community_work.models import Assignment
 from probatio.core.dates import format_fr
 from probatio.core.errors import field_errors
 from probatio.core.text import count
+from probatio.deadlines.models import DueItemRecord
 from probatio.measures.models import Measure
 from probatio.organisation.models import Service
 from probatio.people.journal import Event, timeline_add
@@ -290,6 +291,10 @@ def _accept(actor, transfer: Transfer, *, comment: str, now: datetime, automatic
         validate_constraints=False,
     )
     person.save(update_fields=["service", *QUEUE_FIELDS, "updated_at"])
+    # The sending service's échéancier keeps nothing of the file (it lists its stored items
+    # without testing each file: ``deadlines.selectors.stored_rows``); the receiving one's are
+    # computed from what the file now holds (its state is stale: ``deadlines.signals``).
+    DueItemRecord.objects.filter(person=person).exclude(service=receiving).delete()
 
     before_transfer = journal_before(
         transfer, ["status", "answered_by", "answered_at", "answer_comment", "automatic"]

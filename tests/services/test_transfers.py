@@ -18,6 +18,8 @@ from probatio.audit.models import AuditEntry
 from probatio.audit.services import verify_chain
 from probatio.core import periodic
 from probatio.core.deadlines import Query, collect
+from probatio.deadlines.models import DueItemRecord
+from probatio.deadlines.services import refresh
 from probatio.messaging import sending
 from probatio.messaging.models import Message
 from probatio.notes.models import InterviewNote
@@ -266,12 +268,16 @@ def test_on_acceptance_the_whole_file_moves(
     sending_chain_before = AuditEntry.objects.filter(chain=f"service:{service.pk}").count()
 
     transfer = propose(manager, person, other_service)
+    refresh.refresh([person.pk], date.today())  # the sending service's échéancier holds it
+    assert DueItemRecord.objects.filter(person=person, service=service).exists()
     g = selectors.transfer_get_for(receiving, transfer.pk)
     services.transfer_answer(gated_transfer=g, accept=True, comment="Bienvenue.")
 
     person.refresh_from_db()
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.ACCEPTED and not transfer.automatic
+    # The sending service's échéancier keeps nothing of the file.
+    assert not DueItemRecord.objects.filter(person=person, service=service).exists()
     assert person.service_id == other_service.pk
     # In the receiving service's queue, the sending service's staff gone from it.
     assert person.assigned_cpip is None and person.assigned_at is None

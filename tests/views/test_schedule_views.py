@@ -64,6 +64,37 @@ def test_another_service_never_appears(client_for, manager, member, other_servic
     assert "LOCAL" in text and "LOINTAIN" not in text
 
 
+def test_an_item_left_behind_by_a_file_that_left_is_not_shown(
+    client_for, manager, member, other_service
+):
+    """The whole service's échéancier reads its stored items without testing each file: an
+    item whose file is now another service's (written before it left) names nobody and is
+    not listed."""
+    from probatio.deadlines.models import DueItemRecord
+
+    local = sentenced(manager, "Local", date(2025, 11, 1))
+    gone = sentenced(member("cpip", service=other_service), "Parti", date(2025, 11, 1))
+    client = client_for(manager)
+    client.get("/echeancier/?horizon=60")  # computed
+    left = DueItemRecord.objects.filter(person=local).first()
+    DueItemRecord.objects.create(
+        service_id=manager.service_id,
+        person=gone,
+        kind=left.kind,
+        due=left.due,
+        horizon=left.horizon,
+        order_key=left.order_key,
+        label="Échéance de PARTI",
+        severity=left.severity,
+    )
+    response = client.get("/echeancier/?horizon=60")
+    text = text_of(response).upper()
+    assert "LOCAL" in text and "PARTI" not in text
+    assert f"/personnes/{gone.pk}/" not in html(response)
+    export = client.get("/echeancier/?horizon=60&format=csv")
+    assert "PARTI" not in export.content.decode().upper()
+
+
 def test_the_judge_has_no_echeancier(client_for, judge):
     assert client_for(judge).get("/echeancier/").status_code == 403
 
