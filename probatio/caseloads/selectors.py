@@ -34,6 +34,7 @@ from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.community_work import selectors as tig_selectors
 from probatio.core.deadlines import Query, collect, next_due_by_person
 from probatio.core.text import count
+from probatio.deadlines import selectors as deadline_selectors
 from probatio.deadlines.models import DueItemRecord, DueItemStaff
 from probatio.deadlines.services import refresh
 from probatio.measures import selectors as measure_selectors
@@ -760,10 +761,10 @@ def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
         due__lte=today + timedelta(days=NEXT_DUE_HORIZON_DAYS),
     )
     rows = DueItemRecord.objects.filter(
-        overdue_q | unbooked_q,
-        service_id=membership.service_id,
-        person_id__in=person_list_for(membership).order_by().values("pk"),
-    )
+        overdue_q | unbooked_q, service_id=membership.service_id
+    ).exclude(kind__in=refresh.SERVICE_LEVEL_KINDS)  # the files of other services
+    if not deadline_selectors.whole_service(membership, None):
+        rows = rows.filter(person_id__in=person_list_for(membership).order_by().values("pk"))
     staffed = (
         DueItemStaff.objects.filter(item__in=rows)
         .order_by()
