@@ -22,11 +22,19 @@ REASON = "Chiffres d'activité des périodes closes"
 
 @transaction.atomic
 def store_period(
-    *, actor: SystemActor, period: Period, today: date, now: datetime | None = None
+    *,
+    actor: SystemActor,
+    period: Period,
+    today: date,
+    now: datetime | None = None,
+    with_cpips: bool = True,
+    journal=audit.record,
 ) -> int:
     """Compute and store every figure of a closed ``period`` for the actor's service and for
-    each of its active CPIPs' caseloads, unless stored already with the current definitions
-    version. Returns the number of snapshots written; one journal line for them."""
+    each of its active CPIPs' caseloads (``with_cpips``), unless stored already with the
+    current definitions version. Returns the number of snapshots written; one journal line
+    for them (``journal``: ``audit.record``, or what takes its arguments in its place — the
+    national generator's journal of the service being written)."""
     if not getattr(actor, "is_system", False) or not allows(actor.role, Action.STORE_FIGURES):
         raise PermissionDenied("Seul le traitement automatique du service enregistre les chiffres.")
     if not period.closed(today):
@@ -37,7 +45,7 @@ def store_period(
         service_id=actor.service_id, role__in=_cpip_roles(), is_active=True
     ).values_list("pk", "user_id")
     scopes = [selectors.Scope(actor.service_id)] + [
-        selectors.Scope(actor.service_id, user_id, pk) for pk, user_id in cpips
+        selectors.Scope(actor.service_id, user_id, pk) for pk, user_id in cpips if with_cpips
     ]
     written = 0
     for scope in scopes:
@@ -60,7 +68,7 @@ def store_period(
             )
             written += 1
     if written:
-        audit.record(
+        journal(
             actor=actor,
             action=audit.Action.CREATE,
             service_id=actor.service_id,

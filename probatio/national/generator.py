@@ -36,6 +36,7 @@ from probatio.national import (
     activity,
     assessments,
     due_items,
+    figures,
     loads,
     needs,
     oversight,
@@ -253,6 +254,10 @@ class Generator:
                 self._flush()
                 loads.fill(self.audit.service_id)  # what each file weighs in its caseload
                 due_items.fill(self.audit.service_id, self.today)  # the échéancier's items
+                # The closed periods' figures, journaled in the service's chain, then closed.
+                figures.fill(self.audit, self.now)
+                self.audit.close()
+                self._flush()
             written = sum(writer.written for writer in self.w.values())
             if statistics_are_due(written, analyzed_at):
                 # Outside the service's transaction: each table's ANALYZE commits on its own,
@@ -370,7 +375,6 @@ class Generator:
                 establishment_id=None,
                 unassigned=False,
             )
-        self.audit.close()
 
     def _site(self, service_id, name, kind, rng, establishment_id=None) -> int:
         address = f"{rng.randint(1, 120)} {rng.choice(self.names.streets)}"

@@ -9,12 +9,16 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.utils import timezone
 
 from probatio.accounts.models import Membership
 from probatio.assessments.loads import facts_of
 from probatio.assessments.models import FileLoad
 from probatio.audit.models import AuditChainHead, AuditEntry
 from probatio.audit.services import verify_chain
+from probatio.figures import definitions
+from probatio.figures import rules as figure_rules
+from probatio.figures.models import FigureSnapshot
 from probatio.measures.models import Measure
 from probatio.national.generator import Generator
 from probatio.national.plan import Plan, ServicePlan
@@ -71,6 +75,15 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
             first.at < AuditEntry.objects.filter(chain=chain).exclude(pk=first.pk).earliest("at").at
         )
     assert AuditChainHead.objects.count() == 2
+    # The closed periods' figures of each service, as its nightly job stores them, journaled.
+    periods = len(figure_rules.closed_periods(timezone.localdate()))
+    snapshots = FigureSnapshot.objects.all()
+    assert snapshots.count() == 2 * periods * len(definitions.DEFINITIONS)
+    assert not snapshots.exclude(membership=None).exists()  # the CPIPs' are computed
+    assert (
+        AuditEntry.objects.filter(object_type="figures.figuresnapshot", actor=None).count()
+        == 2 * periods
+    )
     call_command("verify_audit_chain", stdout=StringIO())  # no service without its chain
     # Deferred constraints (foreign keys) checked now, inside the test's transaction.
     with connection.cursor() as cursor:

@@ -4,9 +4,11 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from probatio.demo import builder
 from probatio.demo.management.commands.demo_logins import print_logins
+from probatio.figures import services as figure_services
 
 
 class Command(BaseCommand):
@@ -51,6 +53,11 @@ class Command(BaseCommand):
         )
         # The échéancier's stored items computed for today (docs/deadlines.md).
         call_command("rebuild_due_items", stdout=self.stdout)
+        # The figures of the periods closed before today, as the nightly job stores them
+        # (docs/figures.md): the figures pages open on them.
+        stored = figure_services.run_periodic(now=timezone.now())["snapshots"]
+        if stored:
+            self.stdout.write(f"Chiffres des périodes closes enregistrés : {stored}.")
         built = [r for r in reports if not r.skipped]
         if not built:
             self.stdout.write(
