@@ -133,6 +133,9 @@ IDENTITIES: dict[str, frozenset[str]] = {
 
 # Never journaled as changes: the journal itself, the chronology, search keys.
 NOT_JOURNALED: dict[str, frozenset[str]] = {
+    # What a file weighs in its caseload, recomputed from its measures (never written by a
+    # person).
+    "assessments.fileload": frozenset({"measures"}),
     "audit.auditentry": frozenset({"actor_label", "summary"}),
     # The providers' output, recomputed from the files (never written by a person).
     "deadlines.dueitemrecord": frozenset({"label", "detail", "url"}),

@@ -314,9 +314,11 @@ def orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
     )
 
 
-def open_orders_of(persons: QuerySet[Person]) -> QuerySet[TigOrder]:
-    """Orders whose measure (or the obligation's) is still open."""
-    return orders_of(persons).filter(OPEN_ORDER)
+def open_orders_of(persons: QuerySet[Person], *, light: bool = False) -> QuerySet[TigOrder]:
+    """Orders whose measure (or the obligation's) is still open; ``light``: without their
+    person, measure and obligation (what ``progress_of(…, light=True)`` needs)."""
+    orders = orders_of(persons).filter(OPEN_ORDER)
+    return orders.select_related(None) if light else orders
 
 
 @dataclass(frozen=True)

@@ -294,7 +294,7 @@ def index(request):
     persons = person_list_for(membership, caseload_only=not service_wide)
     # Every open order's pace (the counts and the order need them all), read light; the rows
     # drawn (a page, or the whole export) completed after.
-    orders = selectors.open_orders_of(persons).select_related(None)
+    orders = selectors.open_orders_of(persons, light=True)
     progress = selectors.progress_of(list(orders), today=today, light=True)
     wanted = request.GET.get("etat", "")
     refused = bool(wanted) and wanted not in rules.PACE_LABELS
