@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from probatio.access.roles import Role
 from probatio.accounts.models import Membership
 from probatio.demo.gates import gate
+
+# The texts of the referrals, shared with the national generator (which may not import the demo).
+from probatio.national.needs import COMMENTS, OUTCOMES, PURPOSES
 from probatio.people.models import Person
 from probatio.reintegration import rules, services
 from probatio.reintegration.models import Partner
@@ -73,29 +76,6 @@ DETAILS = {
     ],
     "family": ["Souhaite renouer le contact avec ses enfants (médiation familiale)."],
     "education": ["Difficultés de lecture et d'écriture, accepte un atelier."],
-}
-PURPOSES = {
-    "housing": "Demande d'hébergement (place en CHRS ou en résidence sociale).",
-    "employment": "Inscription et accompagnement vers l'emploi ou la formation.",
-    "health": "Premier rendez-vous de consultation et mise en place d'un suivi.",
-    "finances": "Aide à l'ouverture des droits et au budget.",
-    "rights": "Renouvellement des papiers d'identité et ouverture des droits.",
-    "family": "Entretien de médiation familiale.",
-    "education": "Évaluation des savoirs de base et inscription à un atelier.",
-}
-OUTCOMES = {
-    rules.ACCEPTED: "Le partenaire reçoit la personne en entretien d'accueil la semaine prochaine.",
-    rules.IN_PROGRESS: "Accompagnement en cours : la personne vient aux rendez-vous fixés.",
-    rules.COMPLETED: "Démarche aboutie : le partenaire confirme que la demande est satisfaite.",
-    rules.REFUSED: "Pas de place disponible ; le partenaire conseille de renouveler la demande "
-    "dans un mois.",
-}
-COMMENTS = {
-    rules.ACCEPTED: "Accord du partenaire par téléphone.",
-    rules.IN_PROGRESS: "Premier rendez-vous honoré.",
-    rules.COMPLETED: "Fin de l'accompagnement.",
-    rules.REFUSED: "Refus du partenaire (capacité).",
-    rules.ABANDONED: "La personne ne souhaite plus donner suite.",
 }
 
 
