@@ -114,16 +114,20 @@ def agenda(request):
         if local in by_day:
             by_day[local].append(appointment)
     # What other apps put in the agenda (a programme's group sessions): one query a provider.
+    # (Not paged: all of them with the first page of the whole service's appointments.)
     others = {d: [] for d in days}
-    for entry in entries.between(
-        entries.EntryQuery(
-            service_id=membership.service_id,
-            start=rules.day_bounds(days[0])[0],
-            end=rules.day_bounds(days[-1])[1],
-            staff_ids=(agent_id,) if agent_id else (),
-            site_id=site_id,
+    found = []
+    if page is None or page.number == 1:
+        found = entries.between(
+            entries.EntryQuery(
+                service_id=membership.service_id,
+                start=rules.day_bounds(days[0])[0],
+                end=rules.day_bounds(days[-1])[1],
+                staff_ids=(agent_id,) if agent_id else (),
+                site_id=site_id,
+            )
         )
-    ):
+    for entry in found:
         local = selectors.local_day(entry.starts_at)
         if local in others:
             others[local].append(entry)

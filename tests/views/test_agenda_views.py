@@ -363,6 +363,7 @@ def test_the_whole_service_agenda_is_read_by_pages_in_time_order(
     assert "CARON" not in shown.upper()
     notice = html(first).split('data-testid="agenda-paged"')[1][:600]
     assert "compte 3 rendez-vous" in notice and "affichés par 2" in notice
+    assert "séances collectives sont sur la première page" in notice
     assert "page=2" in html(first)
 
     second = client.get("/agenda/?agent=&site=&page=2")

@@ -32,6 +32,14 @@ def hours(value) -> str:
 
 
 @register.filter
+def number(value) -> str:
+    """A count French style: 1742 → "1 742" (a narrow no-break space between thousands)."""
+    if value is None or value == "":
+        return ""
+    return number_fr(value)
+
+
+@register.filter
 def cut_final_dot(value) -> str:
     """A text ending a sentence the template closes: its own final full stop left out."""
     return str(value or "").rstrip().removesuffix(".")
