@@ -10,8 +10,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +31,7 @@ from probatio.people.selectors import person_get_for
 
 VALIDATION_REFUSAL = "Seul un cadre valide les changements d'intensité du suivi."
 RULES_REFUSAL = "Les règles de suivi du service sont tenues par l'encadrement."
+PER_PAGE = 20  # changes per page of « Intensités à valider » (each with its form)
 LEVEL_ORDER = {level.value: index for index, level in enumerate(rules.Level)}
 
 
@@ -39,8 +42,15 @@ def _label(level: str) -> str:
 def _pending_page(request, membership, *, failed=None, status=200):
     """The list of changes waiting; ``failed``: the form of a change refused with its errors."""
     decisions = list(selectors.pending_for_service(membership.service_id))
+    # By pages, oldest first; a refused answer shows the page of its change, with its errors.
+    number = request.GET.get("page")
+    ids = [d.pk for d in decisions]
+    if failed is not None and failed.decision_id in ids:
+        number = ids.index(failed.decision_id) // PER_PAGE + 1
+    page = Paginator(decisions, PER_PAGE).get_page(number)
+    page.path = reverse("intensity:pending")  # also when drawn again after a refused answer
     rows = []
-    for decision in decisions:
+    for decision in page.object_list:
         form = (
             failed
             if failed is not None and failed.decision_id == decision.pk
@@ -58,7 +68,7 @@ def _pending_page(request, membership, *, failed=None, status=200):
                 "proposal_reasons": assessment.proposal_reasons if assessment else [],
             }
         )
-    if failed is not None and failed.decision_id not in {d.pk for d in decisions}:
+    if failed is not None and failed.decision_id not in ids:
         # The change left the list meanwhile (answered by another manager): its error on top.
         for errors in failed.errors.values():
             for message in errors:
@@ -71,7 +81,8 @@ def _pending_page(request, membership, *, failed=None, status=200):
             "nav": "service",
             "section": "intensity",
             "rows": rows,
-            "count": len(rows),
+            "count": len(decisions),
+            "page": page,
         },
         status=status,
     )

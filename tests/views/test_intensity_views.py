@@ -188,6 +188,31 @@ def test_the_pending_page_stays_within_15_queries(as_role, cpip, manager):
     assert len(queries) == first <= 15
 
 
+def test_the_changes_are_shown_by_pages_and_a_refused_answer_on_its_own(
+    as_role, cpip, monkeypatch
+):
+    """Oldest first, by pages; an answer refused on the second page draws that page again,
+    with its error, and its pages still lead to the list."""
+    from probatio.assessments import intensity_views
+
+    monkeypatch.setattr(intensity_views, "PER_PAGE", 1)
+    first = make_change(cpip, make_person(cpip, surname="Premier"))
+    second = make_change(cpip, make_person(cpip, surname="Second"))
+    client = as_role("manager")
+    page_one = client.get(PENDING)
+    assert "2 changements d'intensité du suivi attendent votre validation." in text_of(page_one)
+    assert "PREMIER" in text_of(page_one).upper() and "SECOND" not in text_of(page_one).upper()
+    page_two = client.get(PENDING + "?page=2")
+    assert "SECOND" in text_of(page_two).upper() and "PREMIER" not in text_of(page_two).upper()
+
+    refused = post_answer(client, second, "refuse", " ")
+    assert refused.status_code == 400
+    assert "SECOND" in text_of(refused).upper() and "PREMIER" not in text_of(refused).upper()
+    assert field_error(refused, f"id_decision-{second.pk}-comment")
+    assert f'href="{PENDING}?page=1"' in html(refused)  # not the answer's address
+    assert IntensityDecision.objects.get(pk=first.pk).status == "pending"
+
+
 # --- The service's follow-up rules ------------------------------------------------------------
 
 
