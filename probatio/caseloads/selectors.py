@@ -26,7 +26,7 @@ from probatio.agenda.models import Appointment
 from probatio.agenda.rules import paris
 from probatio.assessments import selectors as assessment_selectors
 from probatio.assessments.loads import parse_measures
-from probatio.assessments.models import IntensityDecision
+from probatio.assessments.models import FileLoad, IntensityDecision
 from probatio.assessments.rules import LEVEL_LABELS
 from probatio.assessments.selectors import current_level_subquery
 from probatio.caseloads import rules
@@ -39,7 +39,7 @@ from probatio.deadlines.models import DueItemRecord, DueItemStaff
 from probatio.deadlines.services import refresh
 from probatio.measures import selectors as measure_selectors
 from probatio.measures.models import Measure
-from probatio.people.models import CustodyRecord, Person
+from probatio.people.models import Person
 from probatio.people.selectors import FOLLOWED, UNASSIGNED, person_list_for
 from probatio.reports import rules as report_rules
 from probatio.reports.models import Report
@@ -223,44 +223,19 @@ def weights_in_force(service_id: int, *, on: date) -> dict[tuple, Decimal]:
     return weights
 
 
-def _open_custody() -> Exists:
-    return Exists(
-        CustodyRecord.objects.filter(person_id=OuterRef("person_id"), release_date__isnull=True)
-    )
+def _weighed(measures: str, *, custody: bool, level: str, files: int = 1) -> list[tuple]:
+    """The open measures of ``files`` files sharing these kept facts (``FileLoad``), as
+    ``rules.points`` weighs them: (kind, setting, how many, level)."""
+    setting = "custody" if custody else "community"
+    return [(code, setting, files * n, level or None) for code, n in parse_measures(measures)]
 
 
-def measure_counts(measures: QuerySet[Measure], by: str) -> dict:
-    """Open measures grouped by ``by`` (a person field path of the measure), their kind, the
-    person's setting and level in force: {key: [(code, setting, count, level)]} (one
-    query)."""
-    rows = (
-        measures.filter(status__in=Measure.OPEN_STATUSES)
-        .annotate(in_custody=_open_custody(), level=current_level_subquery("person_id"))
-        .values(by, "measure_type_id", "in_custody", "level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    result: dict = {}
-    for row in rows:
-        setting = "custody" if row["in_custody"] else "community"
-        result.setdefault(row[by], []).append(
-            (row["measure_type_id"], setting, row["n"], row["level"])
-        )
-    return result
-
-
-def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
+def _caseload_rows(service_id: int) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one), over the files followed: persons,
     persons in custody, open measures by kind and setting, grouped by the persons' level in
     force (its coefficient multiplies their measures' points), read from the files' kept
     facts (``assessments.FileLoad``), and the reports each CPIP has to write on their files
     (a draft or one sent back), in one grouped query."""
-    codes = {
-        s
-        for s, _ in weights
-        if s not in (rules.FULL_TIME, rules.REPORT_DUE, rules.ANY_MEASURE)
-        and not rules.is_level_subject(s)
-    }
     rows = (
         Person.objects.filter(service_id=service_id, is_followed=True)
         # The reports to write, joined on the rare files that have one.
@@ -284,15 +259,14 @@ def _caseload_rows(service_id: int, weights: dict) -> dict[int | None, dict]:
         entry = result.setdefault(
             row["assigned_cpip_id"], {"persons": 0, "custody": 0, "measures": [], "reports": 0}
         )
-        custody, level, n = bool(row["load__in_custody"]), row["load__level"] or None, row["n"]
-        setting = "custody" if custody else "community"
+        custody, n = bool(row["load__in_custody"]), row["n"]
         entry["persons"] += n
         entry["reports"] += row["reports_due"]
         if custody:
             entry["custody"] += n
-        for code, held in parse_measures(row["load__measures"]):
-            subject = code if code in codes else rules.ANY_MEASURE
-            entry["measures"].append((subject, setting, n * held, level))
+        entry["measures"] += _weighed(
+            row["load__measures"], custody=custody, level=row["load__level"], files=n
+        )
     return result
 
 
@@ -342,7 +316,7 @@ def _loads(memberships, service_id: int, *, today: date) -> tuple[list[CpipLoad]
     """The loads of ``memberships`` and the number of files without a CPIP."""
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
-    caseloads = _caseload_rows(service_id, weights)
+    caseloads = _caseload_rows(service_id)
     loads = []
     for membership in memberships:
         row = caseloads.get(membership.user_id, EMPTY_ROW)
@@ -402,12 +376,13 @@ def allocation_staff(service_id: int, support_roles, *, today: date):
 
 
 def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[int, Decimal]:
-    """What each file weighs (its open measures; one query, plus the weights)."""
+    """What each file weighs (its open measures, from its kept facts: one query, plus the
+    weights)."""
     weights = weights_in_force(service_id, on=today)
-    held = measure_counts(
-        Measure.objects.filter(person_id__in=person_ids, person__service_id=service_id),
-        "person_id",
-    )
+    held = {
+        load.person_id: _weighed(load.measures, custody=load.in_custody, level=load.level)
+        for load in FileLoad.objects.filter(person_id__in=person_ids, person__service_id=service_id)
+    }
     return {pk: rules.points(weights, measures=held.get(pk, [])) for pk in person_ids}
 
 
