@@ -91,14 +91,14 @@ def test_a_leavers_files_spread_over_two_cpips_by_load(page, axe_source):
     page.locator("label", has_text="Inès Garnier").click()
     page.get_by_text("Les confier au nouveau CPIP").click()
     page.locator("#id_reason").select_option(label="Départ du CPIP")
-    page.get_by_role("button", name="Voir la répartition").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page before
+        page.get_by_role("button", name="Voir la répartition").click()
     app.check_page()
     plan = page.locator('[data-testid="move-plan"]')
     expect(plan).to_contain_text("8 dossiers à confier")
     assert Person.objects.filter(assigned_cpip=leaver.user).count() == 8  # nothing yet
-    page.get_by_role("button", name="Confirmer le déplacement").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page before
+        page.get_by_role("button", name="Confirmer le déplacement").click()
     app.check_page()
     expect(page.locator(".fr-alert--success, .fr-notice, [role=alert]").first).to_contain_text(
         "8 dossiers confiés"

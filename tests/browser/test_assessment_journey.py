@@ -156,8 +156,8 @@ def test_a_cpip_asks_for_another_level_and_a_manager_validates_it(
     page.locator("#id_period_days").fill("3")
     page.locator("#id_interviews").fill("3")
     page.locator("#id_review_days").fill("60")
-    page.get_by_role("button", name="Enregistrer la règle").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page before
+        page.get_by_role("button", name="Enregistrer la règle").click()
     app.check_page()
     expect(page.locator("#id_period_days-desc-error")).to_contain_text(
         "La période compte au moins 7 jours."

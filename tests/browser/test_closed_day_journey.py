@@ -66,8 +66,8 @@ def test_a_manager_closes_an_antenne_for_a_day(page, axe_source, database_turn, 
     app.click_and_check(page.get_by_role("link", name="Agenda", exact=True), r"/agenda/")
     page.locator("#id_site").select_option(label="Antenne de Beauvais")
     page.locator("#id_date").fill(day.isoformat())
-    page.get_by_role("button", name="Afficher").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page before
+        page.get_by_role("button", name="Afficher").click()
     app.check_page()
     expect(page.locator('[data-testid="day-notice"]').first).to_contain_text(
         "Antenne de Beauvais fermée : Fermeture exceptionnelle"
@@ -82,8 +82,8 @@ def test_a_manager_closes_an_antenne_for_a_day(page, axe_source, database_turn, 
         page.locator("#id_end_time").fill("10:45")
         page.locator("#id_place_kind").select_option("site")
         page.locator("#id_site").select_option(label="Antenne de Beauvais")
-        page.get_by_role("button", name="Fixer le rendez-vous").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the form's answer, not the page before
+            page.get_by_role("button", name="Fixer le rendez-vous").click()
         app.check_page()
 
     book(day)
@@ -97,8 +97,8 @@ def test_a_manager_closes_an_antenne_for_a_day(page, axe_source, database_turn, 
     confirm = page.get_by_label("J'ai lu les avertissements et je confirme ce rendez-vous")
     if confirm.count():  # a public holiday the next day warns: confirmed
         confirm.check()
-        page.get_by_role("button", name="Fixer le rendez-vous").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the form's answer, not the page before
+            page.get_by_role("button", name="Fixer le rendez-vous").click()
     expect(page.get_by_text("Rendez-vous fixé le")).to_be_visible()
     with database_turn:
         assert Appointment.objects.filter(person=person, status="planned").count() == 1

@@ -88,8 +88,8 @@ def test_a_cpips_morning(page, axe_source):
     )
     outcome = page.locator("#issue")
     outcome.get_by_text("Honoré", exact=True).click()
-    outcome.get_by_role("button", name="Enregistrer").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page before
+        outcome.get_by_role("button", name="Enregistrer").click()
     app.check_page()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.HONOURED
