@@ -21,6 +21,7 @@ from probatio.caseloads.forms import (
     WeightForm,
     WorkingTimeForm,
 )
+from probatio.caseloads.teams import team_loads, team_of
 from probatio.core import exports as files
 from probatio.core.forms import apply_errors
 from probatio.core.gates import page_membership
@@ -176,12 +177,13 @@ def week(request):
     """The Monday view: per CPIP, the counts a manager acts on, each a link to its list."""
     membership = _manager(request)
     today = timezone.localdate()
-    rows, unassigned = selectors.monday(membership.service_id, today=today)
+    teams = team_loads(request, membership, today=today)
+    rows = selectors.monday(membership.service_id, teams.loads, today=today)
     audit.record_list(
         membership,
         object_type="people.person",
         summary="Tableau de la semaine",
-        context={"page": "week"},
+        context={"page": "week", "antenne": teams.team},
     )
     return render(
         request,
@@ -191,7 +193,8 @@ def week(request):
             "nav": "service",
             "section": "week",
             "rows": rows,
-            "unassigned": unassigned,
+            "unassigned": teams.unassigned,
+            "teams": teams,
             "today": today,
             "monday": selectors.week_start(today),
         },
@@ -205,14 +208,18 @@ def week_overdue(request):
     as a page of its own without JavaScript."""
     membership = _manager(request)
     today = timezone.localdate()
-    overdue, unbooked = selectors.overdue_by_cpip(membership, today=today)
-    cpips = selectors.active_cpips(membership.service_id)
-    rows = [(u, overdue.get(u.pk, 0), unbooked.get(u.pk, 0)) for u in cpips]
+    teams = team_of(request, membership, today=today)
+    overdue, unbooked = selectors.overdue_by_cpip(
+        membership,
+        today=today,
+        cpip_ids=[m.user_id for m in teams.members] if teams.team != rules.ALL_SITES else None,
+    )
+    rows = [(m.user, overdue.get(m.user_id, 0), unbooked.get(m.user_id, 0)) for m in teams.members]
     audit.record_list(
         membership,
         object_type="people.person",
         summary="Tableau de la semaine : retards",
-        context={"page": "week_overdue"},
+        context={"page": "week_overdue", "antenne": teams.team},
     )
     fragment = request.htmx and not request.htmx.history_restore_request
     response = render(
@@ -223,6 +230,7 @@ def week_overdue(request):
             "nav": "service",
             "section": "week",
             "rows": rows,
+            "teams": teams,
             "nobody": (overdue.get(None, 0), unbooked.get(None, 0)),
         },
     )
@@ -336,6 +344,7 @@ def move(request):
 def capacities(request):
     membership = _manager(request, Action.MANAGE_SERVICE)
     today = timezone.localdate()
+    teams = team_loads(request, membership, today=today, with_reductions=True)
     return render(
         request,
         "caseloads/capacities.html",
@@ -343,7 +352,8 @@ def capacities(request):
             "title": "Capacités des CPIP",
             "nav": "service",
             "section": "capacities",
-            "loads": selectors.cpip_loads(membership.service_id, today=today, with_reductions=True),
+            "loads": teams.loads,
+            "teams": teams,
             "today": today,
         },
     )

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 
-from probatio.caseloads import services
+from probatio.caseloads import rules, services
 from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.core.forms import BaseForm, DateInput
 from probatio.measures.models import Measure, MeasureType
@@ -11,6 +11,31 @@ from probatio.people.selectors import CLOSED, FOLLOWED, UNASSIGNED
 
 # The « Dossiers » filter's value for every file, followed or closed.
 ALL_FILES = "all"
+
+
+class TeamForm(BaseForm):
+    """The antenne whose CPIPs the manager's tables of loads show (``rules.default_team``
+    when the address names none; an antenne the service has no CPIP at is refused)."""
+
+    antenne = forms.ChoiceField(label="Antenne", required=False)
+
+    def __init__(self, data, *, teams, default: str):
+        super().__init__(data if data.get("antenne") else None, initial={"antenne": default})
+        self.default = default
+        total = sum(t.cpips for t in teams)
+        self.fields["antenne"].choices = [
+            (rules.ALL_SITES, f"Toutes les antennes ({total} CPIP)")
+        ] + [(t.key, f"{t.name} ({t.cpips} CPIP)") for t in teams]
+        self.fields["antenne"].error_messages["invalid_choice"] = (
+            "Aucun CPIP du service ne travaille dans cette antenne : le tableau montre "
+            "l'antenne par défaut."
+        )
+        self.shown = len(teams) > 1  # one antenne: nothing to choose
+
+    def team(self) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["antenne"] or self.default
+        return self.default
 
 
 class PersonFilterForm(BaseForm):

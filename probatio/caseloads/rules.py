@@ -218,3 +218,28 @@ def spread(files: Iterable[tuple[int, Decimal]], targets: list[Candidate]) -> di
         chosen.added += weight
         result[person_id] = chosen.user_id
     return result
+
+
+# --- The antenne a manager's tables show ------------------------------------------------------
+
+# Above this many CPIPs, the tables of loads (service view, week, capacities) open on the
+# manager's own antenne: a département of 180 CPIPs is run antenne by antenne, and a table of
+# every CPIP is read by no one. At or below it, they open on the whole service.
+TEAM_VIEW_FROM = 40
+ALL_SITES = "toutes"
+NO_SITE = "sans"
+
+
+def team_key(site_id: int | None) -> str:
+    """The value that names an antenne in a page's address (``NO_SITE``: CPIPs without one)."""
+    return str(site_id) if site_id else NO_SITE
+
+
+def default_team(cpips: int, own_site_id: int | None, keys: list[str]) -> str:
+    """The antenne a manager's tables open on (``keys``: the antennes where CPIPs work,
+    largest first): the whole service when it is small or has one antenne; otherwise the
+    manager's own antenne when CPIPs work there, else the largest."""
+    if cpips <= TEAM_VIEW_FROM or len(keys) < 2:
+        return ALL_SITES
+    own = team_key(own_site_id) if own_site_id else None
+    return own if own in keys else keys[0]

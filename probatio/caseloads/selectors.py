@@ -1,3 +1,4 @@
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -103,20 +104,17 @@ def with_open_measures(persons: list[Person]) -> list[Person]:
 
 
 def counts(persons: QuerySet[Person], *, today: date) -> dict[str, int]:
-    """Headline figures of a list (one query)."""
+    """Headline figures of a list (one query). Custody is read from each file's kept facts
+    (``assessments.FileLoad``) and the measures ending soon from the measures' end dates, not
+    file by file: a list of 12,000 files is counted in a few milliseconds."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    ending = Measure.objects.filter(
+        status__in=Measure.OPEN_STATUSES, end_date__gte=today, end_date__lte=soon
+    ).values("person_id")
     return persons.order_by().aggregate(
         total=Count("pk", distinct=True),
-        custody=Count("pk", filter=Q(in_custody=True), distinct=True),
-        ending_soon=Count(
-            "pk",
-            distinct=True,
-            filter=Q(
-                measures__status__in=Measure.OPEN_STATUSES,
-                measures__end_date__gte=today,
-                measures__end_date__lte=soon,
-            ),
-        ),
+        custody=Count("pk", filter=Q(load__in_custody=True), distinct=True),
+        ending_soon=Count("pk", filter=Q(pk__in=ending), distinct=True),
     )
 
 
@@ -230,14 +228,18 @@ def _weighed(measures: str, *, custody: bool, level: str, files: int = 1) -> lis
     return [(code, setting, files * n, level or None) for code, n in parse_measures(measures)]
 
 
-def _caseload_rows(service_id: int) -> dict[int | None, dict]:
+def _caseload_rows(service_id: int, cpip_ids: list[int] | None = None) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one), over the files followed: persons,
     persons in custody, open measures by kind and setting, grouped by the persons' level in
     force (its coefficient multiplies their measures' points), read from the files' kept
     facts (``assessments.FileLoad``), and the reports each CPIP has to write on their files
-    (a draft or one sent back), in one grouped query."""
+    (a draft or one sent back), in one grouped query. ``cpip_ids``: those CPIPs' files only
+    (and the files without one)."""
+    files = Person.objects.filter(service_id=service_id, is_followed=True)
+    if cpip_ids is not None:
+        files = files.filter(Q(assigned_cpip_id__in=cpip_ids) | Q(assigned_cpip_id__isnull=True))
     rows = (
-        Person.objects.filter(service_id=service_id, is_followed=True)
+        files
         # The reports to write, joined on the rare files that have one.
         .annotate(
             due_reports=FilteredRelation(
@@ -312,11 +314,16 @@ def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
 EMPTY_ROW = {"persons": 0, "custody": 0, "measures": [], "reports": 0}
 
 
-def _loads(memberships, service_id: int, *, today: date) -> tuple[list[CpipLoad], int]:
-    """The loads of ``memberships`` and the number of files without a CPIP."""
+def _loads(
+    memberships, service_id: int, *, today: date, narrowed: bool = False
+) -> tuple[list[CpipLoad], int]:
+    """The loads of ``memberships`` and the number of files without a CPIP (``narrowed``:
+    ``memberships`` are a few of the service's CPIPs, whose files alone are read)."""
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
-    caseloads = _caseload_rows(service_id)
+    caseloads = _caseload_rows(
+        service_id, cpip_ids=[m.user_id for m in memberships] if narrowed else None
+    )
     loads = []
     for membership in memberships:
         row = caseloads.get(membership.user_id, EMPTY_ROW)
@@ -357,6 +364,48 @@ def service_loads(
     """``cpip_loads`` and the number of files waiting for a CPIP (same queries)."""
     memberships = _staff(service_id, REFERENT_ROLES, today=today, with_reductions=with_reductions)
     return _loads(memberships, service_id, today=today)
+
+
+@dataclass(frozen=True)
+class Team:
+    """An antenne where CPIPs of the service work (``key``: ``rules.team_key``)."""
+
+    key: str
+    name: str
+    cpips: int
+
+
+def teams_of(memberships) -> list[Team]:
+    """The antennes of ``memberships`` (active CPIPs), largest first, then by name; the CPIPs
+    without an antenne last. No query: the memberships come with their site."""
+    counts: Counter = Counter(m.site_id for m in memberships)
+    names = {m.site_id: m.site.name for m in memberships if m.site_id}
+    teams = [
+        Team(rules.team_key(site_id), names.get(site_id, "Sans antenne"), n)
+        for site_id, n in counts.items()
+    ]
+    return sorted(teams, key=lambda t: (t.key == rules.NO_SITE, -t.cpips, t.name))
+
+
+def of_team(memberships, team: str) -> list:
+    """The memberships of one antenne (``rules.ALL_SITES``: every one)."""
+    if team == rules.ALL_SITES:
+        return list(memberships)
+    return [m for m in memberships if rules.team_key(m.site_id) == team]
+
+
+def service_staff(service_id: int, *, today: date, with_reductions: bool = False) -> list:
+    """The service's active CPIPs (memberships, with their site and what their loads need:
+    one query; ``with_reductions``: one more), for ``teams_of`` and ``loads_of``."""
+    return _staff(service_id, REFERENT_ROLES, today=today, with_reductions=with_reductions)
+
+
+def loads_of(
+    memberships, service_id: int, *, today: date, narrowed: bool = False
+) -> tuple[list[CpipLoad], int]:
+    """The loads of ``memberships`` (``service_staff``, or one antenne's: ``narrowed``) and
+    the number of files waiting for a CPIP (one query, and the cached scale)."""
+    return _loads(memberships, service_id, today=today, narrowed=narrowed)
 
 
 def allocation_staff(service_id: int, support_roles, *, today: date):
@@ -689,10 +738,9 @@ class MondayRow:
     received: int
 
 
-def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
-    """Per CPIP, what a manager acts on this week that SQL counts directly: reports waiting
-    for the visa, files received since Monday; with their load. And the queue's length."""
-    loads, unassigned = service_loads(service_id, today=today)
+def monday(service_id: int, loads: list[CpipLoad], *, today: date) -> list[MondayRow]:
+    """Per CPIP of ``loads``, what a manager acts on this week that SQL counts directly:
+    reports waiting for the visa, files received since Monday; with their load."""
     monday_start = today - timedelta(days=today.weekday())
     visa = dict(
         Report.objects.filter(person__service_id=service_id, status=report_rules.SUBMITTED)
@@ -720,14 +768,17 @@ def monday(service_id: int, *, today: date) -> tuple[list[MondayRow], int]:
         )
         for load in loads
     ]
-    return rows, unassigned
+    return rows
 
 
-def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
+def overdue_by_cpip(
+    membership, *, today: date, cpip_ids: list[int] | None = None
+) -> tuple[dict, dict]:
     """Per CPIP: the items of the échéancier overdue (appointments aside), and the first
     interviews still to book (no appointment yet, due within the caseload's horizon), counted
     in SQL on the échéancier's stored items (docs/deadlines.md) of the whole service, made
-    current first. Key ``None``: the items without anyone to act."""
+    current first. Key ``None``: the items without anyone to act. ``cpip_ids``: those CPIPs'
+    counts only (one antenne's), and the items without anyone."""
     refresh.ensure_current(membership.service_id, today)
     overdue_q = Q(done=False, due__lt=today) & ~Q(kind="appointment")
     unbooked_q = Q(
@@ -740,9 +791,11 @@ def overdue_by_cpip(membership, *, today: date) -> tuple[dict, dict]:
     ).exclude(kind__in=refresh.SERVICE_LEVEL_KINDS)  # the files of other services
     if not deadline_selectors.whole_service(membership, None):
         rows = rows.filter(person_id__in=person_list_for(membership).order_by().values("pk"))
+    staff = DueItemStaff.objects.filter(item__in=rows)
+    if cpip_ids is not None:
+        staff = staff.filter(user_id__in=cpip_ids)
     staffed = (
-        DueItemStaff.objects.filter(item__in=rows)
-        .order_by()
+        staff.order_by()
         .values("user_id")
         .annotate(
             overdue=Count("pk", filter=Q(item__done=False, item__due__lt=today)),

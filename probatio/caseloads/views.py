@@ -8,6 +8,7 @@ from probatio.access.policy import Action, Scope, allows, scope_for
 from probatio.audit import services as audit
 from probatio.caseloads import exports, selectors
 from probatio.caseloads.forms import PersonFilterForm
+from probatio.caseloads.teams import team_loads
 from probatio.community_work import selectors as tig_selectors
 from probatio.core import exports as files
 from probatio.core.gates import page_membership
@@ -50,10 +51,11 @@ def _list_page(request, kind: str):
     cpips = None
     workload = None
     unassigned = None
+    teams = None
     today = timezone.localdate()
-    if kind == "service":
-        workload, unassigned = selectors.service_loads(membership.service_id, today=today)
-        cpips = [load.user for load in workload]
+    if kind == "service":  # the loads of one antenne's CPIPs, or of every one
+        teams = team_loads(request, membership, today=today)
+        workload, unassigned, cpips = teams.loads, teams.unassigned, teams.cpips
     form = PersonFilterForm(
         request.GET or None,
         measure_types=measure_selectors.measure_types(),
@@ -136,6 +138,7 @@ def _list_page(request, kind: str):
         "today": today,
         "due_soon_days": selectors.DUE_SOON_DAYS,
         "workload": workload,
+        "teams": teams,
         "housing_alerts": housing_alerts,
         "show_cpip": kind != "mine",
         "show_intensity": show_intensity,

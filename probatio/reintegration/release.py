@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from probatio.access.policy import Action
@@ -285,7 +285,7 @@ class HousingAlert:
 
 def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
     """Persons of ``persons`` leaving prison within ``rules.HOUSING_FLAG_DAYS`` without housing
-    secured in their release plan, with their name and CPIP, soonest first (two queries). The committals are narrowed in
+    secured in their release plan, with their name and CPIP, soonest first (one query). The committals are narrowed in
     SQL to those with an estimated or official date within the window (a superset of those
     whose expected release falls in it), then the exact rule of ``rules.expected_release``
     applies."""
@@ -300,31 +300,29 @@ def housing_alerts(persons, *, today: date) -> list[HousingAlert]:
         )
     )
     person = "custody__person__"
+    housing = ReleasePlanItem.objects.filter(
+        plan__person_id=OuterRef("custody__person_id"),
+        plan__custody__release_date__isnull=True,
+        code=rules.HOUSING_ITEM,
+    ).values("status")[:1]
     rows = sentence_selectors.stored_dates(
-        PenalSituation.objects.filter(soon, custody__person_id__in=persons.order_by().values("pk")),
+        PenalSituation.objects.filter(
+            soon, custody__person_id__in=persons.order_by().values("pk")
+        ).annotate(housing=Subquery(housing)),
         f"{person}surname",
         f"{person}first_names",
         f"{person}assigned_cpip__first_name",
         f"{person}assigned_cpip__last_name",
+        "housing",
     )
-    expected = {}
+    found = {}  # by person
     for row in rows:
         day, source = rules.expected_release(row, today)
-        if day is not None:
+        if day is not None and rules.housing_at_risk(day, row["housing"], today):
             cpip = f"{row[person + 'assigned_cpip__first_name'] or ''} "
             cpip += row[person + "assigned_cpip__last_name"] or ""
             name = f"{row[person + 'surname'].upper()} {row[person + 'first_names']}"
-            expected[row["custody__person_id"]] = (day, source, name, cpip.strip())
-    housing = dict(
-        ReleasePlanItem.objects.filter(
-            plan__person_id__in=list(expected),
-            plan__custody__release_date__isnull=True,
-            code=rules.HOUSING_ITEM,
-        ).values_list("plan__person_id", "status")
-    )
-    alerts = [
-        HousingAlert(person_id, day, source, name, cpip)
-        for person_id, (day, source, name, cpip) in expected.items()
-        if rules.housing_at_risk(day, housing.get(person_id), today)
-    ]
+            person_id = row["custody__person_id"]
+            found[person_id] = HousingAlert(person_id, day, source, name, cpip.strip())
+    alerts = list(found.values())
     return sorted(alerts, key=lambda a: (a.expected, a.person_id))

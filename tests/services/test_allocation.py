@@ -420,7 +420,8 @@ def test_the_monday_counts(manager, cpip, secretariat):
     for person in files_of(cpip, 2):  # received now: this week
         recent(cpip, person, days_ago=100)  # no first interview: overdue, not booked
     make_person(secretariat, surname="Attente")
-    rows, unassigned = selectors.monday(manager.service_id, today=TODAY)
+    loads, unassigned = selectors.service_loads(manager.service_id, today=TODAY)
+    rows = selectors.monday(manager.service_id, loads, today=TODAY)
     row = next(r for r in rows if r.load.user.pk == cpip.user_id)
     assert (row.received, row.awaiting_visa, unassigned) == (2, 0, 1)
     overdue, unbooked = selectors.overdue_by_cpip(manager, today=TODAY)

@@ -66,6 +66,18 @@ def text_of(response) -> str:
     return " ".join(htmllib.unescape(content).split())
 
 
+def text_within(response, testid: str) -> str:
+    """The visible text of the element marked ``data-testid="<testid>"`` (up to the first
+    closing tag of its name: for tables and forms, which do not nest), or ""."""
+    found = re.search(
+        rf'<(\w+)[^>]*data-testid="{re.escape(testid)}"[^>]*>(.*?)</\1>', html(response), re.S
+    )
+    if not found:
+        return ""
+    content = re.sub(r"<[^>]+>", " ", found.group(2))
+    return " ".join(htmllib.unescape(content).split())
+
+
 def field_error(response, field_id: str) -> str:
     """The error text shown under a field (``field_id`` as in ``id_<name>``), or ""."""
     found = re.search(

@@ -14,7 +14,7 @@ from probatio.caseloads.models import CapacityReduction, WorkloadWeight
 from probatio.people.models import Person
 from probatio.people.selectors import person_get_for
 from tests.factories import SiteFactory, make_measure, make_person
-from tests.views.helpers import html, text_of
+from tests.views.helpers import html, text_of, text_within
 
 TODAY = timezone.localdate()
 PAGES = [
@@ -257,3 +257,74 @@ def test_capacities_and_scale_refuse_values_out_of_range(client_for, manager, cp
 
 def test_another_services_cpip_capacity_is_a_404(client_for, manager, foreign_cpip):
     assert client_for(manager).get(f"/service/capacites/{foreign_cpip.pk}/").status_code == 404
+
+
+@pytest.fixture
+def two_antennes(manager, leaver, roussel):
+    """Claire Vaillant at the manager's antenne, Marc Roussel at another one."""
+    own = SiteFactory(service=manager.service, name="Antenne du Nord")
+    other = SiteFactory(service=manager.service, name="Antenne du Sud")
+    for membership, site in ((manager, own), (leaver, own), (roussel, other)):
+        membership.site = site
+        membership.save(update_fields=["site"])
+    return own, other
+
+
+TABLES = {
+    "/service/": "workload",
+    "/service/semaine/": "week",
+    "/service/semaine/retards/": "week-overdue",
+    "/service/capacites/": "capacities",
+}
+
+
+@pytest.mark.parametrize("url", TABLES)
+def test_a_small_service_shows_every_cpip_and_offers_each_antenne(
+    client_for, manager, two_antennes, url
+):
+    response = client_for(manager).get(url)
+    table = text_within(response, TABLES[url])
+    assert "Claire Vaillant" in table and "Marc Roussel" in table
+    form = text_within(response, "team-form")
+    assert "Toutes les antennes (2 CPIP)" in form
+    assert "Antenne du Nord (1 CPIP)" in form and "Antenne du Sud (1 CPIP)" in form
+    # One antenne chosen: its CPIPs only, named in the caption.
+    north, south = two_antennes
+    chosen = client_for(manager).get(url, {"antenne": str(south.pk)})
+    table = text_within(chosen, TABLES[url])
+    assert "Marc Roussel" in table and "Claire Vaillant" not in table
+    assert "Antenne du Sud" in table
+
+
+@pytest.mark.parametrize("url", TABLES)
+def test_a_large_service_opens_on_the_managers_antenne(
+    client_for, manager, two_antennes, monkeypatch, url
+):
+    monkeypatch.setattr("probatio.caseloads.rules.TEAM_VIEW_FROM", 1)
+    response = client_for(manager).get(url)
+    table = text_within(response, TABLES[url])
+    assert "Claire Vaillant" in table and "Marc Roussel" not in table
+    assert "ce tableau montre ceux de « Antenne du Nord »" in text_of(response)
+    every = client_for(manager).get(url, {"antenne": "toutes"})
+    table = text_within(every, TABLES[url])
+    assert "Claire Vaillant" in table and "Marc Roussel" in table
+    assert "ce tableau montre" not in text_of(every)
+
+
+def test_an_antenne_without_cpips_says_so_and_shows_the_default(
+    client_for, manager, two_antennes, other_service
+):
+    foreign = SiteFactory(service=other_service)
+    response = client_for(manager).get("/service/", {"antenne": str(foreign.pk)})
+    assert response.status_code == 200
+    assert "Aucun CPIP du service ne travaille dans cette antenne" in text_of(response)
+    table = text_within(response, "workload")
+    assert "Claire Vaillant" in table and "Marc Roussel" in table
+
+
+def test_the_week_keeps_its_antenne_in_its_links(client_for, manager, two_antennes):
+    north, _ = two_antennes
+    page = html(client_for(manager).get("/service/semaine/", {"antenne": str(north.pk)}))
+    assert f"/service/semaine/retards/?antenne={north.pk}" in page
+    service = html(client_for(manager).get("/service/", {"antenne": str(north.pk)}))
+    assert f'name="antenne" value="{north.pk}"' in service  # the persons' filter keeps it

@@ -650,13 +650,13 @@ def test_only_the_persons_given_are_flagged(service, leaving, member, other_serv
     assert [a.person_id for a in alerts(other_service)] == [far.pk]
 
 
-def test_the_alerts_take_two_queries_whatever_the_number(cpip, service, leaving):
+def test_the_alerts_take_one_query_whatever_the_number(cpip, service, leaving):
     for n in range(4):
         make_prisoner(cpip, sentences=({"months": 18},), surname=f"Sortant{n}")
     with CaptureQueriesContext(connection) as queries:
         found = alerts(service)
     assert len(found) == 5
-    assert len(queries.captured_queries) == 2
+    assert len(queries.captured_queries) == 1
 
 
 # --- The release form --------------------------------------------------------------------------------
