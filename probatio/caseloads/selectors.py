@@ -228,16 +228,20 @@ def _weighed(measures: str, *, custody: bool, level: str, files: int = 1) -> lis
     return [(code, setting, files * n, level or None) for code, n in parse_measures(measures)]
 
 
-def _caseload_rows(service_id: int, cpip_ids: list[int] | None = None) -> dict[int | None, dict]:
+def _caseload_rows(
+    service_id: int, cpip_ids: list[int] | None = None, *, with_unassigned: bool = True
+) -> dict[int | None, dict]:
     """Per CPIP (``None``: the files without one), over the files followed: persons,
     persons in custody, open measures by kind and setting, grouped by the persons' level in
     force (its coefficient multiplies their measures' points), read from the files' kept
     facts (``assessments.FileLoad``), and the reports each CPIP has to write on their files
     (a draft or one sent back), in one grouped query. ``cpip_ids``: those CPIPs' files only
-    (and the files without one)."""
+    (and the files without one, ``with_unassigned``)."""
     files = Person.objects.filter(service_id=service_id, is_followed=True)
-    if cpip_ids is not None:
+    if cpip_ids is not None and with_unassigned:
         files = files.filter(Q(assigned_cpip_id__in=cpip_ids) | Q(assigned_cpip_id__isnull=True))
+    elif cpip_ids is not None:
+        files = files.filter(assigned_cpip_id__in=cpip_ids)
     rows = (
         files
         # The reports to write, joined on the rare files that have one.
@@ -315,14 +319,21 @@ EMPTY_ROW = {"persons": 0, "custody": 0, "measures": [], "reports": 0}
 
 
 def _loads(
-    memberships, service_id: int, *, today: date, narrowed: bool = False
+    memberships,
+    service_id: int,
+    *,
+    today: date,
+    narrowed: bool = False,
+    with_unassigned: bool = True,
 ) -> tuple[list[CpipLoad], int]:
     """The loads of ``memberships`` and the number of files without a CPIP (``narrowed``:
     ``memberships`` are a few of the service's CPIPs, whose files alone are read)."""
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
     caseloads = _caseload_rows(
-        service_id, cpip_ids=[m.user_id for m in memberships] if narrowed else None
+        service_id,
+        cpip_ids=[m.user_id for m in memberships] if narrowed else None,
+        with_unassigned=with_unassigned,
     )
     loads = []
     for membership in memberships:
@@ -406,6 +417,13 @@ def loads_of(
     """The loads of ``memberships`` (``service_staff``, or one antenne's: ``narrowed``) and
     the number of files waiting for a CPIP (one query, and the cached scale)."""
     return _loads(memberships, service_id, today=today, narrowed=narrowed)
+
+
+def own_load(service_id: int, user_id: int, *, today: date) -> list[CpipLoad]:
+    """One CPIP's load (none when they are not an active CPIP of the service): their files
+    alone are read."""
+    own = [m for m in service_staff(service_id, today=today) if m.user_id == user_id]
+    return _loads(own, service_id, today=today, narrowed=True, with_unassigned=False)[0]
 
 
 def allocation_staff(service_id: int, support_roles, *, today: date):

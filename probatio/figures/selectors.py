@@ -38,7 +38,7 @@ from probatio.agenda.models import Appointment
 from probatio.assessments import rules as intensity_rules
 from probatio.assessments import selectors as assessment_selectors
 from probatio.assessments.models import Assessment, IntensityDecision
-from probatio.caseloads.selectors import cpip_loads
+from probatio.caseloads.selectors import cpip_loads, own_load
 from probatio.community_work import rules as tig_rules
 from probatio.community_work.models import WorkSession
 from probatio.compliance.models import Incident, Proof
@@ -356,9 +356,10 @@ def compute_caseload(scope: Scope, period: Period, *, today: date) -> Figure:
     """Each active CPIP's caseload and workload today (``caseloads.selectors.cpip_loads``:
     the same numbers as the service view); a CPIP sees their own line only. A stored figure
     of a closed period keeps the day it was computed."""
-    loads = cpip_loads(scope.service_id, today=today)
-    if scope.cpip_id is not None:
-        loads = [load for load in loads if load.user.pk == scope.cpip_id]
+    if scope.cpip_id is None:
+        loads = cpip_loads(scope.service_id, today=today)
+    else:  # the CPIP's own files only are read
+        loads = own_load(scope.service_id, scope.cpip_id, today=today)
     rows = [
         Row(
             str(load.membership.pk),
