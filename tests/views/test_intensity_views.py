@@ -188,9 +188,7 @@ def test_the_pending_page_stays_within_15_queries(as_role, cpip, manager):
     assert len(queries) == first <= 15
 
 
-def test_the_changes_are_shown_by_pages_and_a_refused_answer_on_its_own(
-    as_role, cpip, monkeypatch
-):
+def test_the_changes_are_shown_by_pages_and_a_refused_answer_on_its_own(as_role, cpip, monkeypatch):
     """Oldest first, by pages; an answer refused on the second page draws that page again,
     with its error, and its pages still lead to the list."""
     from probatio.assessments import intensity_views
