@@ -212,7 +212,7 @@ def week_overdue(request):
     overdue, unbooked = selectors.overdue_by_cpip(
         membership,
         today=today,
-        cpip_ids=[m.user_id for m in teams.members] if teams.team != rules.ALL_SITES else None,
+        cpip_ids=teams.cpip_ids,
     )
     rows = [(m.user, overdue.get(m.user_id, 0), unbooked.get(m.user_id, 0)) for m in teams.members]
     audit.record_list(

@@ -318,7 +318,7 @@ def _staff(service_id: int, roles, *, today: date, with_reductions: bool):
 EMPTY_ROW = {"persons": 0, "custody": 0, "measures": [], "reports": 0}
 
 
-def _loads(
+def loads_of(
     memberships,
     service_id: int,
     *,
@@ -326,8 +326,9 @@ def _loads(
     narrowed: bool = False,
     with_unassigned: bool = True,
 ) -> tuple[list[CpipLoad], int]:
-    """The loads of ``memberships`` and the number of files without a CPIP (``narrowed``:
-    ``memberships`` are a few of the service's CPIPs, whose files alone are read)."""
+    """The loads of ``memberships`` (``service_staff``, or some of them: ``narrowed``, whose
+    files alone are then read) and the number of files waiting for a CPIP (one query, and the
+    cached scale)."""
     weights = weights_in_force(service_id, on=today)
     full_time = weights.get((rules.FULL_TIME, rules.ANY), Decimal("60"))
     caseloads = _caseload_rows(
@@ -374,7 +375,7 @@ def service_loads(
 ) -> tuple[list[CpipLoad], int]:
     """``cpip_loads`` and the number of files waiting for a CPIP (same queries)."""
     memberships = _staff(service_id, REFERENT_ROLES, today=today, with_reductions=with_reductions)
-    return _loads(memberships, service_id, today=today)
+    return loads_of(memberships, service_id, today=today)
 
 
 @dataclass(frozen=True)
@@ -411,19 +412,11 @@ def service_staff(service_id: int, *, today: date, with_reductions: bool = False
     return _staff(service_id, REFERENT_ROLES, today=today, with_reductions=with_reductions)
 
 
-def loads_of(
-    memberships, service_id: int, *, today: date, narrowed: bool = False
-) -> tuple[list[CpipLoad], int]:
-    """The loads of ``memberships`` (``service_staff``, or one antenne's: ``narrowed``) and
-    the number of files waiting for a CPIP (one query, and the cached scale)."""
-    return _loads(memberships, service_id, today=today, narrowed=narrowed)
-
-
 def own_load(service_id: int, user_id: int, *, today: date) -> list[CpipLoad]:
     """One CPIP's load (none when they are not an active CPIP of the service): their files
     alone are read."""
     own = [m for m in service_staff(service_id, today=today) if m.user_id == user_id]
-    return _loads(own, service_id, today=today, narrowed=True, with_unassigned=False)[0]
+    return loads_of(own, service_id, today=today, narrowed=True, with_unassigned=False)[0]
 
 
 def allocation_staff(service_id: int, support_roles, *, today: date):
@@ -439,7 +432,7 @@ def allocation_staff(service_id: int, support_roles, *, today: date):
             membership.user.role_label = membership.role_label
             support.append(membership.user)
     cpips = [m for m in memberships if is_referent(m.role)]
-    return _loads(cpips, service_id, today=today)[0], support
+    return loads_of(cpips, service_id, today=today)[0], support
 
 
 def file_points(person_ids: list[int], service_id: int, *, today: date) -> dict[int, Decimal]:

@@ -24,6 +24,12 @@ class TeamLoads:
         return self.team != rules.ALL_SITES and not self.form.is_bound
 
     @property
+    def cpip_ids(self) -> list[int] | None:
+        """The antenne's CPIPs, whose files and items alone the pages read (None: every
+        CPIP of the service)."""
+        return None if self.team == rules.ALL_SITES else [m.user_id for m in self.members]
+
+    @property
     def query(self) -> str:
         """The antenne in a link's address, when the address named one."""
         return f"antenne={self.team}" if self.form.is_bound else ""
@@ -56,6 +62,6 @@ def team_loads(request, membership, *, today: date, with_reductions: bool = Fals
         chosen.members,
         membership.service_id,
         today=today,
-        narrowed=chosen.team != rules.ALL_SITES,
+        narrowed=chosen.cpip_ids is not None,
     )
     return chosen
